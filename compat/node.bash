@@ -1,0 +1,12 @@
+# Shared by every executable shim: find the install root and an absolute node.
+# Sourced, never executed. Sets ARGO_ROOT and ARGO_NODE (kept if already set).
+# Node is resolved once by absolute path, because callers may put folders such
+# as /tmp first on PATH.
+if [[ -z ${ARGO_NODE:-} || ! -x ${ARGO_NODE:-} ]]; then
+  ARGO_NODE=$(type -P node) || { echo "ERROR: node not found on PATH" >&2; exit 1; }
+fi
+ARGO_ROOT=$(cd "${BASH_SOURCE[0]%/*}/.." && pwd)
+if [[ ! -d $ARGO_ROOT/dist ]]; then
+  echo "ERROR: $ARGO_ROOT/dist is missing: run 'npm install' (or 'npm run build') in $ARGO_ROOT" >&2
+  exit 1
+fi
