@@ -10,7 +10,7 @@ trap 'rm -rf "$out"' EXIT
 npx vitest run --reporter=default --reporter=json --outputFile="$out/vitest.json"
 vitest_rc=$?
 
-node_modules/bats/bin/bats -r tests/bats | tee "$out/bats.tap"
+node_modules/bats/bin/bats --tap -r tests/bats | tee "$out/bats.tap"
 bats_rc=${PIPESTATUS[0]}
 
 node - "$out/vitest.json" "$out/bats.tap" <<'JS'
