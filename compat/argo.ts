@@ -1,0 +1,73 @@
+// `argo`: the one command line every shim and subcommand lands in.
+import { processCtx } from '../lib/context.js';
+import { runIfEntry, type Main } from '../lib/cli.js';
+import { loadFunction } from './functions.js';
+
+type Entry = () => Promise<{ main: Main }>;
+
+/** Programs, under the names users know (the .sh shims run the same main). */
+const PROGRAMS: Record<string, [Entry, string]> = {
+  start: [() => import('../start_workflow.js'), '<user_query> [project_path]   start a workflow (start_workflow.sh)'],
+  status: [() => import('../status.js'), '[project_path]                show where a workflow is (status.sh)'],
+  stop: [() => import('../stop_workflow.js'), '[project_path]                stop the orchestrator and builders (stop_workflow.sh)'],
+  approve: [() => import('../approve.js'), '[--components FILE] [project_path]  approve the design'],
+  orchestrator: [() => import('../orchestrator.js'), '<project_path>                run the orchestrator in the foreground'],
+  setup: [() => import('../templates/project_setup.js'), '<project_name> [project_path]  create .argo-project/ (project_setup.sh)'],
+  cleanup: [() => import('../templates/project_cleanup.js'), '[project_path] [partial|full|nuclear]  (project_cleanup.sh)'],
+  design_program: [() => import('../phases/design_program.js'), '<project_path>  run one phase handler by hand'],
+  design_build: [() => import('../phases/design_build.js'), '<project_path>'],
+  execution: [() => import('../phases/execution.js'), '<project_path>'],
+  merge_build: [() => import('../phases/merge_build.js'), '<project_path>'],
+  server: [() => import('./shim_server.js'), '                              run the bash shims\' helper in the foreground'],
+};
+
+/** `argo state <verb>` → the original function it stands for. */
+const STATE_VERBS: Record<string, string> = {
+  update: 'update_state',
+  read: 'read_state',
+  init: 'init_state_file',
+  validate: 'validate_state_file',
+  'with-lock': 'with_state_lock',
+};
+
+function usage(): string {
+  const lines = ['Usage: argo <command> [arguments]', ''];
+  for (const [name, [, help]] of Object.entries(PROGRAMS)) lines.push(`  argo ${name.padEnd(15)} ${help}`);
+  lines.push(`  argo state ${Object.keys(STATE_VERBS).join('|')} …   the state_file functions`);
+  lines.push('  argo call <bash_function> [args…]   any function of lib/*.sh (what the shims run)');
+  return lines.join('\n') + '\n';
+}
+
+async function callFunction(name: string, args: string[]): Promise<number> {
+  const fn = await loadFunction(name);
+  if (!fn) {
+    process.stderr.write(`ERROR: unknown function: '${name}' (see lib/*.sh for the list)\n`);
+    return 2;
+  }
+  return fn(args, processCtx());
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [cmd = '', ...rest] = argv;
+  if (cmd === '' || cmd === '--help' || cmd === '-h' || cmd === 'help') {
+    (cmd === '' ? process.stderr : process.stdout).write(usage());
+    return cmd === '' ? 2 : 0;
+  }
+  if (cmd === 'call') return callFunction(rest[0] ?? '', rest.slice(1));
+  if (cmd === 'state') {
+    const fn = STATE_VERBS[rest[0] ?? ''];
+    if (!fn) {
+      process.stderr.write(`ERROR: unknown state command: '${rest[0] ?? ''}' (expected ${Object.keys(STATE_VERBS).join(', ')})\n`);
+      return 2;
+    }
+    return callFunction(fn, rest.slice(1));
+  }
+  const program = Object.hasOwn(PROGRAMS, cmd) ? PROGRAMS[cmd] : undefined;
+  if (!program) {
+    process.stderr.write(`ERROR: unknown command: '${cmd}' (argo --help lists them)\n`);
+    return 2;
+  }
+  return (await program[0]()).main(rest);
+}
+
+runIfEntry(import.meta.url, main);
