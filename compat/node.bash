@@ -5,7 +5,8 @@
 if [[ -z ${ARGO_NODE:-} || ! -x ${ARGO_NODE:-} ]]; then
   ARGO_NODE=$(type -P node) || { echo "ERROR: node not found on PATH" >&2; exit 1; }
 fi
-ARGO_ROOT=$(cd "${BASH_SOURCE[0]%/*}/.." && pwd)
+__argo_nb=${BASH_SOURCE[0]%/*}; [[ $__argo_nb == "${BASH_SOURCE[0]}" ]] && __argo_nb=.
+ARGO_ROOT=$(cd "$__argo_nb/.." && pwd)
 if [[ ! -d $ARGO_ROOT/dist ]]; then
   echo "ERROR: $ARGO_ROOT/dist is missing: run 'npm install' (or 'npm run build') in $ARGO_ROOT" >&2
   exit 1

@@ -1,0 +1,60 @@
+// Design components: read from a CI answer, and the ids that may become a branch
+// (`argo-builder-<id>`) and a folder (`.argo-project/builders/<id>`).
+import { ArgoError } from './errors.js';
+
+export interface Component {
+  id: string;
+  description: string;
+}
+
+const ID = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+
+/** Why `id` cannot be a builder id, or undefined when it can. */
+export function componentIdProblem(id: string): string | undefined {
+  if (!ID.test(id)) return 'use letters, digits, ".", "_" and "-", starting with a letter or digit';
+  if (id.includes('..')) return 'must not contain ".."';
+  if (id.endsWith('.lock')) return 'must not end in ".lock"';
+  return undefined;
+}
+
+/** Checks a list of components; throws naming the first bad or repeated id. */
+export function validateComponents(value: unknown, source: string): Component[] {
+  if (!Array.isArray(value)) throw new ArgoError(`${source}: expected a JSON array of components`);
+  const seen = new Set<string>();
+  return value.map((c: unknown, i) => {
+    if (typeof c !== 'object' || c === null) throw new ArgoError(`${source}: component ${i} is not an object`);
+    const o = c as Record<string, unknown>;
+    const id = typeof o.id === 'string' ? o.id : String(o.id);
+    const problem = componentIdProblem(id);
+    if (problem) throw new ArgoError(`${source}: invalid component id '${id}': ${problem}`);
+    if (seen.has(id)) throw new ArgoError(`${source}: component id '${id}' appears twice`);
+    seen.add(id);
+    const description = typeof o.description === 'string' ? o.description : o.description == null ? 'null' : String(o.description);
+    return { id, description };
+  });
+}
+
+/**
+ * The JSON list of components in a CI answer: a fenced block or a bare array of
+ * objects with an "id". Undefined when there is none; throws when there is one
+ * but it is not valid.
+ */
+export function extractComponents(answer: string): Component[] | undefined {
+  const candidates: string[] = [];
+  for (const m of answer.matchAll(/```(?:json)?\s*\n([\s\S]*?)```/g)) candidates.push(m[1]!);
+  const bare = /\[\s*\{[\s\S]*\}\s*\]/.exec(answer);
+  if (bare) candidates.push(bare[0]);
+  for (const text of candidates) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      continue;
+    }
+    const list = Array.isArray(parsed) ? parsed : (parsed as { components?: unknown })?.components;
+    if (Array.isArray(list) && list.length > 0 && list.every((c) => typeof c === 'object' && c !== null && 'id' in c)) {
+      return validateComponents(list, 'CI answer');
+    }
+  }
+  return undefined;
+}

@@ -1,0 +1,41 @@
+// git, run synchronously from handlers (short commands; their order matters).
+import { spawnSync } from 'node:child_process';
+import { realpathSync } from 'node:fs';
+
+export interface GitResult {
+  ok: boolean;
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export function git(args: string[], cwd: string): GitResult {
+  const r = spawnSync('git', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  const code = r.status ?? 1;
+  return { ok: code === 0, code, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
+}
+
+/** Any git work tree contains `dir` (the original's check, used by merge_build). */
+export function insideGitRepo(dir: string): boolean {
+  return git(['rev-parse', '--git-dir'], dir).ok;
+}
+
+/** `dir` is itself the top of a git work tree (a parent repository does not count). */
+export function isRepoRoot(dir: string): boolean {
+  const r = git(['rev-parse', '--show-toplevel'], dir);
+  if (!r.ok) return false;
+  try {
+    return realpathSync(r.stdout.trim()) === realpathSync(dir);
+  } catch {
+    return false;
+  }
+}
+
+export function branchExists(branch: string, cwd: string): boolean {
+  return git(['rev-parse', '--verify', '--quiet', branch], cwd).ok;
+}
+
+/** Files left unmerged by a failed merge: non-empty means a real conflict. */
+export function unmergedFiles(cwd: string): string[] {
+  return git(['diff', '--name-only', '--diff-filter=U'], cwd).stdout.split('\n').filter(Boolean);
+}

@@ -1,0 +1,91 @@
+// design_build: one builder per design component, each with its own git worktree
+// `.argo-project/builders/<id>` on branch `argo-builder-<id>`.
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { runIfEntry } from '../lib/cli.js';
+import { validateComponents } from '../lib/components.js';
+import { errorMessage } from '../lib/errors.js';
+import { git, isRepoRoot } from '../lib/git.js';
+import { JsonObject, fromPlain, toPlain } from '../lib/json_doc.js';
+import { logStateTransition } from '../lib/logging_enhanced.js';
+import { mutateState, readStateDoc, updateState } from '../lib/state_file.js';
+import { utcTimestamp } from '../lib/time.js';
+import { complain, enterProject, recordError, say } from './handler.js';
+
+export const BRANCH_PREFIX = 'argo-builder-';
+
+function createWorktree(dir: string, id: string): string | null {
+  const rel = `.argo-project/builders/${id}`;
+  say(`Creating git worktree: ${rel}`);
+  mkdirSync(join(dir, '.argo-project', 'builders'), { recursive: true });
+  let r = git(['worktree', 'add', rel, '-b', `${BRANCH_PREFIX}${id}`], dir);
+  if (!r.ok) r = git(['worktree', 'add', rel, `${BRANCH_PREFIX}${id}`], dir);
+  if (r.stdout) process.stdout.write(r.stdout);
+  if (!r.ok) say(`WARNING: Could not create worktree for ${id}`);
+  return existsSync(join(dir, rel)) ? join(dir, rel) : null;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const project = enterProject(argv, 'design_build');
+  if (typeof project === 'number') return project;
+  const doc = await readStateDoc(project.state.stateFile);
+  const design = doc.get('design');
+  if (design === undefined || design === null) {
+    complain('ERROR: No design found in state');
+    await recordError(project, 'Missing design');
+    return 1;
+  }
+  const list = design instanceof JsonObject ? design.get('components') : undefined;
+  if (list === undefined || list === null) {
+    complain('ERROR: No components found in design');
+    await recordError(project, 'Missing components');
+    return 1;
+  }
+  let components;
+  try {
+    components = validateComponents(toPlain(list), 'design.components');
+  } catch (e) {
+    complain(`ERROR: ${errorMessage(e)}`);
+    await recordError(project, errorMessage(e));
+    return 1;
+  }
+
+  say(`Components to build: ${components.length}`);
+  const inRepo = isRepoRoot(project.dir);
+  const created = utcTimestamp();
+  const builders = components.map(({ id, description }) => {
+    say(`Setting up builder: ${id}`);
+    let worktree: string | null = null;
+    if (inRepo) worktree = createWorktree(project.dir, id);
+    else say(`WARNING: ${project.dir} is not the top of a git repository - no worktree for ${id}`);
+    return {
+      id,
+      description,
+      status: 'pending',
+      worktree,
+      branch: `${BRANCH_PREFIX}${id}`,
+      pid: null,
+      progress: 0,
+      started: null,
+      completed: null,
+      created,
+    };
+  });
+
+  say('Saving builders to state');
+  try {
+    const execution = fromPlain({ builders, status: 'pending', started: null, completed: null });
+    await mutateState(project.state, (d) => void d.set('execution', execution));
+  } catch (e) {
+    complain(`ERROR: Failed to save builders: ${errorMessage(e)}`);
+    return 1;
+  }
+  logStateTransition(project.logs, 'design', 'execution');
+  await updateState(project.state, 'phase', 'execution');
+  await updateState(project.state, 'action_needed', 'spawn_builders');
+  say('Design build complete - builders ready');
+  say();
+  return 0;
+}
+
+runIfEntry(import.meta.url, main);

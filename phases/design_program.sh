@@ -1,0 +1,6 @@
+#!/bin/bash
+# design_program.sh <project_path>: asks the CI tool for a design.
+# Shim: runs the TypeScript in dist/phases/design_program.js (exec, so the caller's PID is the worker's).
+__argo_dir=${BASH_SOURCE[0]%/*}; [[ $__argo_dir == "${BASH_SOURCE[0]}" ]] && __argo_dir=.
+source "$__argo_dir/../compat/node.bash" || exit 1
+exec -a "$0" "$ARGO_NODE" "$ARGO_ROOT/dist/phases/design_program.js" "$@"

@@ -1,0 +1,236 @@
+// execution: one CI process per builder, in its worktree, in parallel (at most
+// limits.max_parallel_builders at once). Each exit is learnt from the child itself.
+// A re-run leaves finished builders alone and adopts ones still running (D12).
+import { closeSync, existsSync, openSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ChildProcess } from 'node:child_process';
+import { runIfEntry } from '../lib/cli.js';
+import { getCiTool } from '../lib/config.js';
+import { ciToolAvailable, spawnCi } from '../lib/ci_tool.js';
+import { JsonObject, fromPlain, toPlain } from '../lib/json_doc.js';
+import { builderLogFile, logBuilder, logStateTransition } from '../lib/logging_enhanced.js';
+import { killGroup, pidAlive, sleep } from '../lib/process.js';
+import { mutateState, readStateDoc, updateState } from '../lib/state_file.js';
+import { utcTimestamp } from '../lib/time.js';
+import { complain, enterProject, say, type Project } from './handler.js';
+
+export interface BuilderView {
+  id: string;
+  description: string;
+  status: string;
+  worktree: string | null;
+  pid: number | null;
+}
+
+export type Plan = { kind: 'done' } | { kind: 'adopt'; pid: number } | { kind: 'result'; code: number } | { kind: 'start' };
+
+export function builderPrompt(b: BuilderView): string {
+  return [
+    `You are building the '${b.id}' component.`,
+    '',
+    `Description: ${b.description}`,
+    '',
+    'Tasks:',
+    '1. Implement this component following the design',
+    '2. Add tests for it',
+    '3. Make sure every test passes',
+    '4. Record completion in the workflow state',
+    '',
+    `Work in the directory: ${b.worktree ?? 'null'}`,
+    'Commit your changes when done.',
+  ].join('\n');
+}
+
+function readResult(worktree: string | null): number | undefined {
+  if (!worktree) return undefined;
+  try {
+    const n = Number(readFileSync(join(worktree, '.build_result'), 'utf8').trim());
+    return Number.isInteger(n) ? n : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** What to do with one builder on this run (pure but for the pid/result probes passed in). */
+export function planBuilder(b: BuilderView, alive: (pid: number) => boolean, result: (wt: string | null) => number | undefined): Plan {
+  if (b.status === 'completed') return { kind: 'done' };
+  if (b.status === 'running') {
+    if (b.pid !== null && alive(b.pid)) return { kind: 'adopt', pid: b.pid };
+    const code = result(b.worktree);
+    if (code !== undefined) return { kind: 'result', code };
+  }
+  return { kind: 'start' };
+}
+
+function view(v: unknown): BuilderView {
+  const o = (v ?? {}) as Record<string, unknown>;
+  const text = (x: unknown) => (x === undefined || x === null ? 'null' : String(x));
+  const pid = Number(o.pid);
+  return {
+    id: text(o.id),
+    description: text(o.description),
+    status: text(o.status),
+    worktree: typeof o.worktree === 'string' && o.worktree !== 'null' ? o.worktree : null,
+    pid: Number.isInteger(pid) && pid > 0 ? pid : null,
+  };
+}
+
+class Execution {
+  private children = new Map<string, ChildProcess>();
+  private stopping = false;
+
+  constructor(
+    private project: Project,
+    private tool: string,
+    private toolOk: boolean,
+  ) {}
+
+  /** Direct write of builder fields for every builder with that id (no last_update bump). */
+  async setBuilder(id: string, fields: Record<string, unknown>): Promise<void> {
+    await mutateState(this.project.state, (doc) => {
+      const exec = doc.get('execution');
+      const list = exec instanceof JsonObject ? exec.get('builders') : undefined;
+      if (!Array.isArray(list)) return;
+      for (const b of list) {
+        if (b instanceof JsonObject && String(b.get('id') ?? 'null') === id) {
+          for (const [k, v] of Object.entries(fields)) b.set(k, fromPlain(v));
+        }
+      }
+    });
+  }
+
+  async finish(b: BuilderView, code: number): Promise<void> {
+    const ok = code === 0;
+    const fields: Record<string, unknown> = { status: ok ? 'completed' : 'failed', exit_code: code, completed: utcTimestamp() };
+    if (ok) fields.progress = 100;
+    await this.setBuilder(b.id, fields);
+    logBuilder(this.project.logs, b.id, ok ? 'completed' : 'failed', ok ? 'Builder finished successfully' : `Builder exited with status ${code}`);
+    say(ok ? `Builder ${b.id} completed` : `Builder ${b.id} failed (exit status ${code})`);
+  }
+
+  /** Runs one builder to its end; resolves when it has finished. */
+  async start(b: BuilderView): Promise<void> {
+    say(`Spawning builder: ${b.id}`);
+    await this.setBuilder(b.id, { status: 'running', started: utcTimestamp(), pid: null });
+    logBuilder(this.project.logs, b.id, 'starting', `Launching CI tool for builder ${b.id}`);
+    if (!this.toolOk) {
+      complain(`ERROR: CI tool not found: ${this.tool}`);
+      logBuilder(this.project.logs, b.id, 'failed', `CI tool not found: ${this.tool}`);
+      return this.finish(b, 127);
+    }
+    if (!b.worktree || !existsSync(b.worktree) || !statSync(b.worktree).isDirectory()) {
+      logBuilder(this.project.logs, b.id, 'failed', `No worktree to work in (${b.worktree ?? 'null'})`);
+      return this.finish(b, 1);
+    }
+    const logFd = openSync(builderLogFile(this.project.logs, b.id), 'a');
+    const child = spawnCi(this.tool, builderPrompt(b), b.worktree, process.env, logFd);
+    closeSync(logFd);
+    const exited = new Promise<number>((done) => {
+      child.on('error', () => done(127));
+      child.on('exit', (code, signal) => done(code ?? 128 + (signal === 'SIGKILL' ? 9 : 15)));
+    });
+    if (child.pid !== undefined) {
+      this.children.set(b.id, child);
+      await this.setBuilder(b.id, { pid: String(child.pid) });
+      logBuilder(this.project.logs, b.id, 'spawned', `PID: ${child.pid}`);
+    }
+    const code = await exited;
+    this.children.delete(b.id);
+    if (this.stopping) return;
+    try {
+      writeFileSync(join(b.worktree, '.build_result'), `${code}\n`);
+    } catch {
+      /* the worktree went away; the state still records the result */
+    }
+    await this.finish(b, code);
+  }
+
+  /** Watches a builder started by an earlier run (not our child: its pid is polled). */
+  async adopt(b: BuilderView, pid: number): Promise<void> {
+    say(`Builder ${b.id} is still running (PID ${pid}) - waiting for it`);
+    while (pidAlive(pid) && !this.stopping) await sleep(200);
+    if (this.stopping) return;
+    const code = readResult(b.worktree);
+    if (code === undefined) return this.start(b); // died without a result: run it again
+    await this.finish(b, code);
+  }
+
+  stop(): void {
+    this.stopping = true;
+    for (const child of this.children.values()) if (child.pid) killGroup(child.pid);
+  }
+}
+
+/** Runs `jobs` with at most `limit` at once. */
+async function runLimited(jobs: (() => Promise<void>)[], limit: number): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < jobs.length) await jobs[next++]!();
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, jobs.length)) }, worker));
+}
+
+async function handOn(project: Project): Promise<void> {
+  await updateState(project.state, 'phase', 'merge_build');
+  await updateState(project.state, 'execution.status', 'completed');
+  await updateState(project.state, 'action_needed', 'merge_branches');
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const project = enterProject(argv, 'execution');
+  if (typeof project === 'number') return project;
+  const tool = await getCiTool(process.env, project.configFile);
+  const doc = await readStateDoc(project.state.stateFile);
+  const exec = doc.get('execution');
+  if (!(exec instanceof JsonObject)) {
+    complain('ERROR: No execution in state');
+    return 1;
+  }
+  const list = exec.get('builders');
+  const builders = Array.isArray(list) ? list.map((b) => view(toPlain(b))) : [];
+  if (builders.length === 0) {
+    say('No builders to run - moving on to merge');
+    await handOn(project); // D9: a complete hand-off, not a phase change alone
+    return 0;
+  }
+  const limits = toPlain(doc.get('limits')) as Record<string, unknown> | null;
+  const limit = Number(limits?.max_parallel_builders ?? 10) || 10;
+
+  const run = new Execution(project, tool, ciToolAvailable(tool, project.dir, process.env));
+  const onSignal = () => {
+    run.stop();
+    process.exit(143);
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+
+  say(`Spawning ${builders.length} builders (at most ${limit} at once)...`);
+  await mutateState(project.state, (d) => {
+    const e = d.get('execution');
+    if (e instanceof JsonObject && (e.get('started') ?? null) === null) e.set('started', utcTimestamp());
+  });
+  const jobs: (() => Promise<void>)[] = [];
+  const watchers: Promise<void>[] = [];
+  for (const b of builders) {
+    const plan = planBuilder(b, pidAlive, readResult);
+    if (plan.kind === 'done') say(`Builder ${b.id} already completed`);
+    else if (plan.kind === 'adopt') watchers.push(run.adopt(b, plan.pid));
+    else if (plan.kind === 'result') watchers.push(run.finish(b, plan.code));
+    else jobs.push(() => run.start(b));
+  }
+  say('Builders launched - waiting for them to finish');
+  await Promise.all([runLimited(jobs, limit), ...watchers]);
+
+  say('All builders finished');
+  logStateTransition(project.logs, 'execution', 'merge_build');
+  await mutateState(project.state, (d) => {
+    const e = d.get('execution');
+    if (e instanceof JsonObject) e.set('completed', utcTimestamp());
+  });
+  await handOn(project);
+  say('Execution phase complete');
+  say();
+  return 0;
+}
+
+runIfEntry(import.meta.url, main);

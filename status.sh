@@ -1,0 +1,6 @@
+#!/bin/bash
+# status.sh [project_path]: where a workflow is.
+# Shim: runs the TypeScript in dist/status.js (exec, so the caller's PID is the worker's).
+__argo_dir=${BASH_SOURCE[0]%/*}; [[ $__argo_dir == "${BASH_SOURCE[0]}" ]] && __argo_dir=.
+source "$__argo_dir/compat/node.bash" || exit 1
+exec -a "$0" "$ARGO_NODE" "$ARGO_ROOT/dist/status.js" "$@"

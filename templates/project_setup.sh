@@ -1,0 +1,6 @@
+#!/bin/bash
+# project_setup.sh <project_name> [project_path]: creates .argo-project/ in a project.
+# Shim: runs the TypeScript in dist/templates/project_setup.js (exec, so the caller's PID is the worker's).
+__argo_dir=${BASH_SOURCE[0]%/*}; [[ $__argo_dir == "${BASH_SOURCE[0]}" ]] && __argo_dir=.
+source "$__argo_dir/../compat/node.bash" || exit 1
+exec -a "$0" "$ARGO_NODE" "$ARGO_ROOT/dist/templates/project_setup.js" "$@"
