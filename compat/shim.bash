@@ -33,7 +33,7 @@ __argo_call() {
       [[ -v \$__argo_v ]] && __argo_req+=(\"\$__argo_v=\${!__argo_v}\")
     done
     printf '%s\\0' argo1 \"\$__argo_token\" \"\$PWD\" \${#__argo_req[@]} \"\${__argo_req[@]}\" \"\$1\" \$((\$# - 1)) \"\${@:2}\" >&\$__argo_fd 2>/dev/null
-    if IFS= read -r -d '' -u \$__argo_fd __argo_rc && IFS= read -r -d '' -u \$__argo_fd __argo_out \\
+    if IFS= read -r -t \${ARGO_SHIM_TIMEOUT:-120} -d '' -u \$__argo_fd __argo_rc && IFS= read -r -d '' -u \$__argo_fd __argo_out \\
        && IFS= read -r -d '' -u \$__argo_fd __argo_err; then
       exec {__argo_fd}>&-
       [[ -n \$__argo_out ]] && printf '%s' \"\$__argo_out\"

@@ -12,6 +12,7 @@ import { randomBytes } from 'node:crypto';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
+import { Worker } from 'node:worker_threads';
 import { bufferCtx, type Env } from '../lib/context.js';
 import { errorMessage } from '../lib/errors.js';
 import { runIfEntry } from '../lib/cli.js';
@@ -92,6 +93,23 @@ export async function answer(req: Request): Promise<{ rc: number; stdout: string
   return { rc, stdout: ctx.stdout, stderr: ctx.stderr };
 }
 
+/**
+ * A helper whose event loop is stuck would leave every caller waiting. A watchdog
+ * thread ends the process when the loop has not ticked for `limitS` seconds; the
+ * next call then starts a fresh helper.
+ */
+function startWatchdog(limitS: number): void {
+  const beat = new Int32Array(new SharedArrayBuffer(4));
+  const now = () => Math.floor(Date.now() / 1000);
+  Atomics.store(beat, 0, now());
+  setInterval(() => Atomics.store(beat, 0, now()), 1000).unref();
+  const code = `const { workerData: beat } = require('node:worker_threads');
+    setInterval(() => {
+      if (Math.floor(Date.now() / 1000) - Atomics.load(beat, 0) > ${limitS}) process.kill(process.pid, 'SIGKILL');
+    }, 1000);`;
+  new Worker(code, { eval: true, workerData: beat }).unref();
+}
+
 export interface ServerOptions {
   idleMs: number;
   env?: Env;
@@ -109,6 +127,7 @@ export async function serve(opts: ServerOptions): Promise<void> {
     closeSync(lockFd);
     return; // another server of this install is running
   }
+  startWatchdog(15);
   const token = randomBytes(16).toString('hex');
   const builtAt = statSync(SELF).mtimeMs;
   let active = 0;
