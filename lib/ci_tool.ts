@@ -1,8 +1,32 @@
 // The CI tool (an AI coding assistant command). It is looked up and run through
-// bash, as the original did: `command -v` sees PATH programs, paths, and also
-// exported bash functions, and a bash CI script inherits the library functions.
+// bash, as the original did: `command -v` sees PATH programs, paths, builtins and
+// exported bash functions, and a bash CI script can call update_state, log_builder
+// & co. — the original's handlers had `export -f`ed them, so we source the bash
+// libraries into the wrapper when the environment does not already carry them.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Env } from './context.js';
+
+/** The install's lib/ folder with the bash libraries ('' when not found). */
+function bashLibDir(): string {
+  // dist/lib/ci_tool.js when built, lib/ci_tool.ts under vitest: walk up to the root.
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 4; i++) {
+    if (existsSync(join(dir, 'lib', 'state_file.sh'))) return join(dir, 'lib');
+    if (existsSync(join(dir, 'state_file.sh'))) return dir;
+    dir = dirname(dir);
+  }
+  return '';
+}
+
+const LIB_DIR = bashLibDir();
+
+// $1 = lib dir, $2 = tool, $3 = prompt. Sourcing failures are not the tool's business.
+const PRELUDE =
+  'if [[ -n $1 ]] && ! declare -F update_state >/dev/null; then ' +
+  '{ source "$1/state_file.sh" && source "$1/logging_enhanced.sh"; } >/dev/null 2>&1; fi; ';
 
 export function ciToolAvailable(tool: string, cwd: string, env: Env): boolean {
   if (!tool) return false;
@@ -10,22 +34,59 @@ export function ciToolAvailable(tool: string, cwd: string, env: Env): boolean {
   return r.status === 0;
 }
 
-/** Runs `tool prompt`, stdout and stderr merged in order (design_program). */
+/** Ends a process group we started (by its leader's pid); quiet when it is gone. */
+export function killGroup(pid: number | undefined): void {
+  if (!pid) return;
+  try {
+    process.kill(-pid, 'SIGTERM');
+  } catch {
+    /* already gone */
+  }
+}
+
+/**
+ * Runs `tool prompt` with stdout and stderr merged in order (design_program).
+ * The tool gets its own process group so that SIGTERM/SIGINT to us ends it too
+ * (and whatever it started) instead of orphaning it.
+ */
 export function runCiCaptured(tool: string, prompt: string, cwd: string, env: Env): Promise<{ code: number; output: string }> {
   return new Promise((done) => {
-    const child = spawn('bash', ['-c', '"$0" "$1" 2>&1', tool, prompt], { cwd, env, stdio: ['inherit', 'pipe', 'inherit'] });
+    const child = spawn('bash', ['-c', PRELUDE + '"$2" "$3" 2>&1', 'argo-ci', LIB_DIR, tool, prompt], {
+      cwd,
+      env,
+      detached: true,
+      stdio: ['inherit', 'pipe', 'inherit'],
+    });
     let output = '';
     child.stdout!.setEncoding('utf8').on('data', (d: string) => (output += d));
-    const stop = () => child.kill('SIGTERM');
+    const stop = (signal: NodeJS.Signals) => {
+      killGroup(child.pid);
+      process.exit(signal === 'SIGINT' ? 130 : 143);
+    };
     process.once('SIGTERM', stop);
-    child.on('close', (code, signal) => {
+    process.once('SIGINT', stop);
+    const finish = (code: number) => {
       process.removeListener('SIGTERM', stop);
-      done({ code: code ?? (signal ? 128 + 15 : 1), output });
-    });
+      process.removeListener('SIGINT', stop);
+      done({ code, output });
+    };
+    child.on('error', () => finish(127));
+    child.on('close', (code, signal) => finish(code ?? (signal === 'SIGKILL' ? 137 : 143)));
   });
 }
 
-/** Starts `tool prompt` as a builder: its own process group, output to `logFd`. */
+/**
+ * Starts `tool prompt` as a builder in `cwd` (its worktree): its own process group,
+ * stdin /dev/null, output appended to `logFd`. The wrapper itself writes the exit
+ * code to `.build_result` (as the original's subshell), so the result survives a
+ * handler that died meanwhile; a re-run reads it back (D12).
+ */
 export function spawnCi(tool: string, prompt: string, cwd: string, env: Env, logFd: number): ChildProcess {
-  return spawn('bash', ['-c', '"$0" "$1"', tool, prompt], { cwd, env, detached: true, stdio: ['ignore', logFd, logFd] });
+  const script = PRELUDE + '"$2" "$3"; rc=$?; printf \'%s\\n\' "$rc" > .build_result; exit "$rc"';
+  return spawn('bash', ['-c', script, 'argo-builder', LIB_DIR, tool, prompt], {
+    cwd,
+    env,
+    detached: true,
+    stdio: ['ignore', logFd, logFd],
+  });
 }

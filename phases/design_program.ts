@@ -6,7 +6,7 @@ import { extractComponents, type Component } from '../lib/components.js';
 import { errorMessage } from '../lib/errors.js';
 import { fromPlain } from '../lib/json_doc.js';
 import { logStateTransition } from '../lib/logging_enhanced.js';
-import { mutateState, readStateDoc, updateState } from '../lib/state_file.js';
+import { mutateState, readState, updateState } from '../lib/state_file.js';
 import { utcTimestamp } from '../lib/time.js';
 import { complain, enterProject, recordError, say } from './handler.js';
 
@@ -31,9 +31,9 @@ export async function main(argv: string[]): Promise<number> {
   // D14: the CI tool comes from this project's config, read after entering it.
   const tool = await getCiTool(process.env, project.configFile);
 
-  const doc = await readStateDoc(project.state.stateFile);
-  const query = doc.get('user_query');
-  if (typeof query !== 'string' || query === '' || query === 'null') {
+  // As the original: `read_state user_query` (so a multi-line or numeric query reads the same).
+  const query = (await readState(project.state, 'user_query')).replace(/\n$/, '');
+  if (query === '' || query === 'null') {
     complain('ERROR: No user query found in state');
     await recordError(project, 'Missing user query');
     return 1;

@@ -1,15 +1,15 @@
 // execution: one CI process per builder, in its worktree, in parallel (at most
 // limits.max_parallel_builders at once). Each exit is learnt from the child itself.
 // A re-run leaves finished builders alone and adopts ones still running (D12).
-import { closeSync, existsSync, openSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { runIfEntry } from '../lib/cli.js';
 import { getCiTool } from '../lib/config.js';
-import { ciToolAvailable, spawnCi } from '../lib/ci_tool.js';
+import { ciToolAvailable, killGroup, spawnCi } from '../lib/ci_tool.js';
 import { JsonObject, fromPlain, toPlain } from '../lib/json_doc.js';
 import { builderLogFile, logBuilder, logStateTransition } from '../lib/logging_enhanced.js';
-import { killGroup, pidAlive, sleep } from '../lib/process.js';
+import { pidAlive, sleep } from '../lib/process.js';
 import { mutateState, readStateDoc, updateState } from '../lib/state_file.js';
 import { utcTimestamp } from '../lib/time.js';
 import { complain, enterProject, say, type Project } from './handler.js';
@@ -51,6 +51,19 @@ function readResult(worktree: string | null): number | undefined {
   }
 }
 
+/**
+ * A recorded builder pid still runs a builder (ours are `bash -c … argo-builder …`);
+ * a reused pid of some other program does not count.
+ */
+export function builderAlive(pid: number): boolean {
+  if (!pidAlive(pid)) return false;
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').includes('argo-builder');
+  } catch {
+    return true; // no /proc: trust the pid
+  }
+}
+
 /** What to do with one builder on this run (pure but for the pid/result probes passed in). */
 export function planBuilder(b: BuilderView, alive: (pid: number) => boolean, result: (wt: string | null) => number | undefined): Plan {
   if (b.status === 'completed') return { kind: 'done' };
@@ -78,6 +91,7 @@ function view(v: unknown): BuilderView {
 class Execution {
   private children = new Map<string, ChildProcess>();
   private stopping = false;
+  private writes = 0;
 
   constructor(
     private project: Project,
@@ -87,19 +101,26 @@ class Execution {
 
   /** Direct write of builder fields for every builder with that id (no last_update bump). */
   async setBuilder(id: string, fields: Record<string, unknown>): Promise<void> {
-    await mutateState(this.project.state, (doc) => {
-      const exec = doc.get('execution');
-      const list = exec instanceof JsonObject ? exec.get('builders') : undefined;
-      if (!Array.isArray(list)) return;
-      for (const b of list) {
-        if (b instanceof JsonObject && String(b.get('id') ?? 'null') === id) {
-          for (const [k, v] of Object.entries(fields)) b.set(k, fromPlain(v));
+    if (this.stopping) return; // a stopping handler leaves the state as the signal found it
+    this.writes++;
+    try {
+      await mutateState(this.project.state, (doc) => {
+        const exec = doc.get('execution');
+        const list = exec instanceof JsonObject ? exec.get('builders') : undefined;
+        if (!Array.isArray(list)) return;
+        for (const b of list) {
+          if (b instanceof JsonObject && String(b.get('id') ?? 'null') === id) {
+            for (const [k, v] of Object.entries(fields)) b.set(k, fromPlain(v));
+          }
         }
-      }
-    });
+      });
+    } finally {
+      this.writes--;
+    }
   }
 
   async finish(b: BuilderView, code: number): Promise<void> {
+    if (this.stopping) return;
     const ok = code === 0;
     const fields: Record<string, unknown> = { status: ok ? 'completed' : 'failed', exit_code: code, completed: utcTimestamp() };
     if (ok) fields.progress = 100;
@@ -110,6 +131,7 @@ class Execution {
 
   /** Runs one builder to its end; resolves when it has finished. */
   async start(b: BuilderView): Promise<void> {
+    if (this.stopping) return;
     say(`Spawning builder: ${b.id}`);
     await this.setBuilder(b.id, { status: 'running', started: utcTimestamp(), pid: null });
     logBuilder(this.project.logs, b.id, 'starting', `Launching CI tool for builder ${b.id}`);
@@ -122,43 +144,58 @@ class Execution {
       logBuilder(this.project.logs, b.id, 'failed', `No worktree to work in (${b.worktree ?? 'null'})`);
       return this.finish(b, 1);
     }
+    // A result left by an earlier attempt must not be taken for this one's.
+    rmSync(join(b.worktree, '.build_result'), { force: true });
     const logFd = openSync(builderLogFile(this.project.logs, b.id), 'a');
-    const child = spawnCi(this.tool, builderPrompt(b), b.worktree, process.env, logFd);
-    closeSync(logFd);
+    let child: ChildProcess;
+    try {
+      child = spawnCi(this.tool, builderPrompt(b), b.worktree, process.env, logFd);
+    } finally {
+      closeSync(logFd);
+    }
     const exited = new Promise<number>((done) => {
       child.on('error', () => done(127));
       child.on('exit', (code, signal) => done(code ?? 128 + (signal === 'SIGKILL' ? 9 : 15)));
     });
     if (child.pid !== undefined) {
       this.children.set(b.id, child);
+      if (this.stopping) killGroup(child.pid); // the signal came while we were spawning
       await this.setBuilder(b.id, { pid: String(child.pid) });
       logBuilder(this.project.logs, b.id, 'spawned', `PID: ${child.pid}`);
     }
     const code = await exited;
     this.children.delete(b.id);
-    if (this.stopping) return;
-    try {
-      writeFileSync(join(b.worktree, '.build_result'), `${code}\n`);
-    } catch {
-      /* the worktree went away; the state still records the result */
-    }
     await this.finish(b, code);
   }
 
   /** Watches a builder started by an earlier run (not our child: its pid is polled). */
   async adopt(b: BuilderView, pid: number): Promise<void> {
     say(`Builder ${b.id} is still running (PID ${pid}) - waiting for it`);
-    while (pidAlive(pid) && !this.stopping) await sleep(200);
+    while (builderAlive(pid) && !this.stopping) await sleep(200);
     if (this.stopping) return;
     const code = readResult(b.worktree);
     if (code === undefined) return this.start(b); // died without a result: run it again
     await this.finish(b, code);
   }
 
-  stop(): void {
+  /** Ends every builder process group we started; resolves once no state write is in flight. */
+  async stop(): Promise<void> {
     this.stopping = true;
-    for (const child of this.children.values()) if (child.pid) killGroup(child.pid);
+    for (const child of this.children.values()) killGroup(child.pid);
+    for (let i = 0; i < 100 && this.writes > 0; i++) await sleep(10);
   }
+}
+
+export const DEFAULT_PARALLEL = 10;
+
+/** limits.max_parallel_builders as a positive integer (the default when absent or unusable). */
+export function parallelLimit(limits: unknown): number {
+  const raw = (limits as Record<string, unknown> | null)?.max_parallel_builders;
+  if (raw === undefined || raw === null) return DEFAULT_PARALLEL;
+  const n = Number(raw);
+  if (Number.isInteger(n) && n >= 1) return n;
+  say(`WARNING: limits.max_parallel_builders is ${JSON.stringify(raw)}, not a positive integer - using ${DEFAULT_PARALLEL}`);
+  return DEFAULT_PARALLEL;
 }
 
 /** Runs `jobs` with at most `limit` at once. */
@@ -193,40 +230,36 @@ export async function main(argv: string[]): Promise<number> {
     await handOn(project); // D9: a complete hand-off, not a phase change alone
     return 0;
   }
-  const limits = toPlain(doc.get('limits')) as Record<string, unknown> | null;
-  const limit = Number(limits?.max_parallel_builders ?? 10) || 10;
+  const limit = parallelLimit(toPlain(doc.get('limits')));
 
   const run = new Execution(project, tool, ciToolAvailable(tool, project.dir, process.env));
-  const onSignal = () => {
-    run.stop();
-    process.exit(143);
+  const onSignal = (signal: NodeJS.Signals) => {
+    void run.stop().then(() => process.exit(signal === 'SIGINT' ? 130 : 143));
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
 
-  say(`Spawning ${builders.length} builders (at most ${limit} at once)...`);
-  await mutateState(project.state, (d) => {
-    const e = d.get('execution');
-    if (e instanceof JsonObject && (e.get('started') ?? null) === null) e.set('started', utcTimestamp());
-  });
+  say(`Spawning ${builders.length} builders...`);
+  say(`At most ${limit} builders run at once`);
   const jobs: (() => Promise<void>)[] = [];
   const watchers: Promise<void>[] = [];
+  const seen = new Set<string>();
   for (const b of builders) {
-    const plan = planBuilder(b, pidAlive, readResult);
+    // Fields are written per id, so a repeated id is one builder, run once.
+    if (seen.has(b.id)) continue;
+    seen.add(b.id);
+    const plan = planBuilder(b, builderAlive, readResult);
     if (plan.kind === 'done') say(`Builder ${b.id} already completed`);
     else if (plan.kind === 'adopt') watchers.push(run.adopt(b, plan.pid));
     else if (plan.kind === 'result') watchers.push(run.finish(b, plan.code));
     else jobs.push(() => run.start(b));
   }
+  const all = Promise.all([runLimited(jobs, limit), ...watchers]);
   say('Builders launched - waiting for them to finish');
-  await Promise.all([runLimited(jobs, limit), ...watchers]);
+  await all;
 
   say('All builders finished');
   logStateTransition(project.logs, 'execution', 'merge_build');
-  await mutateState(project.state, (d) => {
-    const e = d.get('execution');
-    if (e instanceof JsonObject) e.set('completed', utcTimestamp());
-  });
   await handOn(project);
   say('Execution phase complete');
   say();

@@ -37,6 +37,12 @@ function builderOf(v: unknown): Builder {
   };
 }
 
+/** Ids the last run recorded as merged (root `merge.merged`), tolerating any shape. */
+export function previouslyMerged(merge: unknown): Set<string> {
+  const list = (merge as { merged?: unknown } | null)?.merged;
+  return new Set(Array.isArray(list) ? list.filter((x): x is string => typeof x === 'string') : []);
+}
+
 function checkoutMain(dir: string): boolean {
   const current = git(['rev-parse', '--abbrev-ref', 'HEAD'], dir).stdout.trim();
   if (current === 'main' || current === 'master') return true;
@@ -53,11 +59,18 @@ function cleanup(dir: string, logs: Project['logs'], b: Builder): void {
   if (branchExists(b.branch, dir)) git(['branch', '-D', b.branch], dir);
 }
 
-function mergeOne(project: Project, b: Builder, out: MergeOutcome): void {
+function mergeOne(project: Project, b: Builder, out: MergeOutcome, mergedBefore: boolean): void {
   const { dir, logs } = project;
   say(`Merging builder: ${b.id}`);
   logBuilder(logs, b.id, 'merging', `Merging branch ${b.branch}`);
   if (!branchExists(b.branch, dir)) {
+    if (mergedBefore) {
+      // An earlier run (before conflicts elsewhere were resolved) merged it and removed the branch.
+      say(`Builder ${b.id} was merged by an earlier run`);
+      logBuilder(logs, b.id, 'merged', `Branch ${b.branch} was merged by an earlier run`);
+      out.merged.push(b.id);
+      return;
+    }
     logBuilder(logs, b.id, 'warning', `Branch ${b.branch} not found`);
     logBuilder(logs, b.id, 'error', 'Cannot merge: the branch does not exist');
     out.missing.push(b.id);
@@ -84,9 +97,7 @@ function mergeOne(project: Project, b: Builder, out: MergeOutcome): void {
 
 async function record(project: Project, out: MergeOutcome, conflicts: string[]): Promise<void> {
   await mutateState(project.state, (doc) => {
-    const previous = toPlain(doc.get('merge')) as { merged?: string[] } | null;
-    const merged = [...new Set([...(previous?.merged ?? []), ...out.merged])];
-    doc.set('merge', fromPlain({ ...out, merged, completed: utcTimestamp() }));
+    doc.set('merge', fromPlain({ ...out, completed: utcTimestamp() }));
     if (conflicts.length > 0 || doc.has('merge_conflicts')) doc.set('merge_conflicts', fromPlain(conflicts));
   });
 }
@@ -117,26 +128,26 @@ export async function main(argv: string[]): Promise<number> {
     complain('ERROR: Could not check out the main or master branch');
     return 1;
   }
-  const already = new Set((toPlain(doc.get('merge')) as { merged?: string[] } | null)?.merged ?? []);
+  const mergedBefore = previouslyMerged(toPlain(doc.get('merge')));
   const out: MergeOutcome = { merged: [], conflicts: [], skipped: [], missing: [], failed: [] };
   for (const b of builders) {
-    if (already.has(b.id)) continue; // merged by an earlier run (after conflicts were resolved)
     if (b.status !== 'completed') {
       logBuilder(project.logs, b.id, 'skipped', `Not completed (status: ${b.status})`);
       out.skipped.push(b.id);
       continue;
     }
-    mergeOne(project, b, out);
+    mergeOne(project, b, out, mergedBefore.has(b.id));
   }
 
   if (out.conflicts.length > 0) {
-    await record(project, out, out.conflicts);
     say();
     say(`Merge conflicts detected in builders: ${out.conflicts.join(' ')}`);
     say('Resolve them on the builder branches, then set action_needed to merge_branches (owner code).');
     say();
     await updateState(project.state, 'action_needed', 'resolve_conflicts');
     await updateState(project.state, 'action_owner', 'ci');
+    // As the original: merge_conflicts is written after the two hand-off fields.
+    await record(project, out, out.conflicts);
     say('Waiting for the conflicts to be resolved');
     return 0;
   }
