@@ -27,7 +27,7 @@ __argo_shim_define() {
 __argo_call() {
   local __argo_fd= __argo_port __argo_token __argo_rc __argo_out __argo_err __argo_v
   local -a __argo_req=()
-  if [[ \${ARGO_SHIM_SERVER:-1} != 0 ]] && read -r __argo_port __argo_token 2>/dev/null < $q_port \\
+  if [[ \${ARGO_SHIM_SERVER:-1} != 0 ]] && read -r __argo_port __argo_token __argo_v 2>/dev/null < $q_port \\
      && { exec {__argo_fd}<>/dev/tcp/127.0.0.1/\$__argo_port; } 2>/dev/null; then
     for __argo_v in STATE_FILE STATE_LOCK LOG_DIR WORKFLOW_LOG CONFIG_FILE CHECKPOINT_DIR ARGO_PROJECTS_REGISTRY CI_COMMAND HOME ARGO_STATE_LOCK_HELD; do
       [[ -v \$__argo_v ]] && __argo_req+=(\"\$__argo_v=\${!__argo_v}\")

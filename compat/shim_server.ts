@@ -200,7 +200,7 @@ export async function serve(opts: ServerOptions): Promise<void> {
   await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
   const port = (server.address() as { port: number }).port;
   const tmp = `${paths.portFile}.${process.pid}.tmp`;
-  writeFileSync(tmp, `${port} ${token}\n`, { mode: 0o600 });
+  writeFileSync(tmp, `${port} ${token} ${process.pid}\n`, { mode: 0o600 });
   renameSync(tmp, paths.portFile);
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
