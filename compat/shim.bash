@@ -49,7 +49,7 @@ __argo_call() {
     ( for __argo_v in /proc/self/fd/*; do __argo_v=\${__argo_v##*/}; (( __argo_v > 2 )) && eval \"exec \$__argo_v>&-\"; done 2>/dev/null
       cd / && exec setsid $q_node $q_server </dev/null >/dev/null 2>&1 ) &
   fi
-  __argo_oneshot "\$@"
+  __argo_oneshot \"\$@\"
 }
 __argo_oneshot() {
   STATE_FILE=\${STATE_FILE-} STATE_LOCK=\${STATE_LOCK-} LOG_DIR=\${LOG_DIR-} WORKFLOW_LOG=\${WORKFLOW_LOG-} \\

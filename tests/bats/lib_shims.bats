@@ -74,6 +74,8 @@ teardown_file() {
     b=$(ARGO_SHIM_SERVER=0 read_state "$key"; echo "rc=$?")
     [ "$a" = "$b" ]
   done
+  ARGO_SHIM_SERVER=0 update_state spaced "a  b c"
+  [ "$(read_state spaced)" = "a  b c" ]
   a=$(update_state 2>&1; echo "rc=$?")
   b=$(ARGO_SHIM_SERVER=0 update_state 2>&1; echo "rc=$?")
   [ "$a" = "$b" ]

@@ -1,0 +1,87 @@
+#!/usr/bin/env bats
+setup() { load compat_helpers; compat_setup; source "$ROOT/lib/state_file.sh"; }
+teardown() { compat_teardown; }
+
+start_orchestrator() {
+  "$ROOT/orchestrator.sh" "$@" >/dev/null 2>&1 &
+  ORCH=$!
+  STARTED+=("$ORCH")
+}
+
+@test "test_orchestrator_requires_path" {
+  run timeout 5 "$ROOT/orchestrator.sh"
+  assert_failure 1
+}
+
+@test "test_orchestrator_dispatches_phase" {
+  setup_project
+  update_state phase test_phase; update_state action_owner code; update_state action_needed test_phase
+  printf '#!/bin/bash\ntouch /tmp/argo_phase_was_called\n' > "$ORIG_PHASES/test_phase.sh"
+  chmod +x "$ORIG_PHASES/test_phase.sh"
+  rm -f /tmp/argo_phase_was_called
+  start_orchestrator "$PROJ"
+  wait_for 7 test -f /tmp/argo_phase_was_called
+}
+
+@test "test_orchestrator_waits_for_ci" {
+  setup_project
+  update_state phase design; update_state action_owner ci
+  printf '#!/bin/bash\ntouch /tmp/argo_phase_should_not_be_called\n' > "$ORIG_PHASES/design.sh"
+  chmod +x "$ORIG_PHASES/design.sh"
+  start_orchestrator "$PROJ"
+  sleep 1
+  alive "$ORCH"
+  [ ! -f /tmp/argo_phase_should_not_be_called ]
+}
+
+@test "test_orchestrator_exits_on_storage" {
+  setup_project
+  update_state phase storage; update_state action_owner code
+  start_orchestrator "$PROJ"
+  wait_gone "$ORCH" 1
+  [ ! -f .argo-project/orchestrator.pid ]
+}
+
+@test "test_orchestrator_handles_sigterm" {
+  setup_project
+  update_state phase init; update_state action_owner ci
+  start_orchestrator "$PROJ"
+  sleep 0.5
+  alive "$ORCH"
+  kill -TERM "$ORCH"
+  wait_gone "$ORCH" 2
+  [ ! -f .argo-project/orchestrator.pid ]
+}
+
+@test "test_orchestrator_pid_file" {
+  setup_project
+  update_state phase init; update_state action_owner ci
+  start_orchestrator "$PROJ"
+  wait_for 2 test -s .argo-project/orchestrator.pid
+  [ "$(cat .argo-project/orchestrator.pid)" = "$ORCH" ]
+}
+
+@test "test_orchestrator_polling" {
+  setup_project
+  update_state phase test_poll; update_state action_owner ci; update_state action_needed test_poll
+  cat > "$ORIG_PHASES/test_poll.sh" <<'SH'
+#!/bin/bash
+SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+source "$SCRIPT_DIR/../lib/state_file.sh"
+update_state phase storage
+SH
+  chmod +x "$ORIG_PHASES/test_poll.sh"
+  start_orchestrator "$PROJ"
+  sleep 1
+  update_state action_owner code
+  wait_for 8 bash -c '[ "$(jq -r .phase .argo-project/state.json)" = storage ]'
+  wait_gone "$ORCH" 2
+}
+
+@test "test_orchestrator_validates_project" {
+  gone=$(mktemp -d "$TEST_TMP_DIR/gone.XXXX"); cd "$gone"; rmdir "$gone"
+  mkdir -p "$TEST_TMP_DIR/invalid_project"
+  start_orchestrator "$TEST_TMP_DIR/invalid_project"
+  sleep 0.3
+  ! alive "$ORCH"
+}
