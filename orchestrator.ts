@@ -18,7 +18,8 @@ import { mutateState, projectStatePaths, updateState, type StatePaths } from './
 const require = createRequire(import.meta.url);
 const fsExt = require('fs-ext') as { flockSync(fd: number, how: 'exnb'): void };
 
-export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+/** The install folder: the shim's (ARGO_ROOT, symlinks not resolved), else this file's. */
+export const ROOT = process.env.ARGO_ROOT || resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const FALLBACK_POLL_MS = 1000;
 /** A handler that succeeded but left the state as it was is re-run after this long (the original's poll). */
 const UNCHANGED_RERUN_MS = 5000;

@@ -7,6 +7,9 @@ if [[ -z ${ARGO_NODE:-} || ! -x ${ARGO_NODE:-} ]]; then
 fi
 __argo_nb=${BASH_SOURCE[0]%/*}; [[ $__argo_nb == "${BASH_SOURCE[0]}" ]] && __argo_nb=.
 ARGO_ROOT=$(cd "$__argo_nb/.." && pwd)
+# Handlers are looked up beside the shim that was run (symlinks not resolved, as
+# the original), so the entry points learn the install folder from here.
+export ARGO_ROOT ARGO_NODE
 if [[ ! -d $ARGO_ROOT/dist ]]; then
   echo "ERROR: $ARGO_ROOT/dist is missing: run 'npm install' (or 'npm run build') in $ARGO_ROOT" >&2
   exit 1
