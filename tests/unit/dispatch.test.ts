@@ -1,0 +1,74 @@
+import { describe, expect, it } from 'vitest';
+import { decide, handlerCandidates, maxRetries, relayOf, retryDelayMs } from '../../lib/dispatch.js';
+import { extractComponents, validateComponents } from '../../lib/components.js';
+import { planBuilder, type BuilderView } from '../../phases/execution.js';
+import { gitignoreAddition } from '../../templates/project_setup.js';
+
+const relay = (phase: string, owner: string, needed: unknown) => relayOf({ phase, action_owner: owner, action_needed: needed });
+
+describe('decide', () => {
+  it('stops at storage whoever owns the action', () => {
+    expect(decide(relay('storage', 'code', 'x'))).toEqual({ kind: 'stop' });
+    expect(decide(relay('storage', 'user', 'none'))).toEqual({ kind: 'stop' });
+  });
+  it('waits unless code owns the next action', () => {
+    for (const owner of ['ci', 'user', '', 'CODE']) expect(decide(relay('design', owner, 'design_build'))).toEqual({ kind: 'wait' });
+  });
+  it('prefers action_needed, falls back to the phase when it is empty, null or "null"', () => {
+    expect(decide(relay('init', 'code', 'design_program'))).toEqual({ kind: 'run', name: 'design_program' });
+    for (const empty of [null, '', 'null', undefined]) expect(decide(relay('execution', 'code', empty))).toEqual({ kind: 'run', name: 'execution' });
+  });
+  it('refuses names that could leave phases/ (D4)', () => {
+    for (const bad of ['../../x/y', 'a/b', 'a.b', 'x y', '$(rm)']) expect(decide(relay('init', 'code', bad))).toEqual({ kind: 'refuse', name: bad });
+  });
+});
+
+describe('handler lookup and retries', () => {
+  it('maps the action names without a handler of their own (D2)', () => {
+    expect(handlerCandidates('spawn_builders')).toEqual(['spawn_builders', 'execution']);
+    expect(handlerCandidates('merge_branches')).toEqual(['merge_branches', 'merge_build']);
+    expect(handlerCandidates('design_build')).toEqual(['design_build']);
+  });
+  it('backs off exponentially up to 30 s and reads the retry limit', () => {
+    expect([0, 1, 2, 3, 6, 10].map(retryDelayMs)).toEqual([0, 1000, 2000, 4000, 30000, 30000]);
+    expect(maxRetries({ limits: { max_builder_retries: 2 } })).toBe(2);
+    expect(maxRetries({ limits: { max_builder_retries: 'x' } })).toBe(5);
+    expect(maxRetries({})).toBe(5);
+  });
+});
+
+describe('components', () => {
+  it('finds a fenced or bare JSON list in a CI answer', () => {
+    const fenced = 'Design\n```json\n[{"id": "core", "description": "c"}, {"id": "cli", "description": "d"}]\n```\n';
+    expect(extractComponents(fenced)).toEqual([{ id: 'core', description: 'c' }, { id: 'cli', description: 'd' }]);
+    expect(extractComponents('text [{"id":"a","description":"x"}] more')).toEqual([{ id: 'a', description: 'x' }]);
+    expect(extractComponents('no list here [1, 2]')).toBeUndefined();
+  });
+  it('refuses ids unsafe for a branch or folder name, and repeats', () => {
+    for (const id of ['../x', 'a/b', '-x', 'x.lock', 'a..b', '']) expect(() => validateComponents([{ id }], 'f')).toThrow(/invalid component id/);
+    expect(() => validateComponents([{ id: 'a' }, { id: 'a' }], 'f')).toThrow(/appears twice/);
+    expect(validateComponents([{ id: 'ok_1.2-x' }], 'f')).toEqual([{ id: 'ok_1.2-x', description: 'null' }]);
+  });
+});
+
+describe('execution re-runs (D12)', () => {
+  const b = (status: string, pid: number | null = null): BuilderView => ({ id: 'a', description: '', status, worktree: '/w', pid });
+  it('leaves completed builders, adopts live ones, takes results of dead ones, restarts the rest', () => {
+    const alive = (pid: number) => pid === 42;
+    expect(planBuilder(b('completed'), alive, () => undefined)).toEqual({ kind: 'done' });
+    expect(planBuilder(b('running', 42), alive, () => undefined)).toEqual({ kind: 'adopt', pid: 42 });
+    expect(planBuilder(b('running', 7), alive, () => 3)).toEqual({ kind: 'result', code: 3 });
+    expect(planBuilder(b('running', 7), alive, () => undefined)).toEqual({ kind: 'start' });
+    expect(planBuilder(b('failed'), alive, () => 0)).toEqual({ kind: 'start' });
+    expect(planBuilder(b('pending'), alive, () => undefined)).toEqual({ kind: 'start' });
+  });
+});
+
+describe('project_setup .gitignore (D17)', () => {
+  it('adds the line once, never glued to the last line', () => {
+    expect(gitignoreAddition(undefined)).toBe('.argo-project/\n');
+    expect(gitignoreAddition('node_modules')).toBe('\n.argo-project/\n');
+    expect(gitignoreAddition('a\n')).toBe('.argo-project/\n');
+    expect(gitignoreAddition('a\n.argo-project/\n')).toBeUndefined();
+  });
+});
