@@ -5,6 +5,7 @@ import { closeSync, existsSync, openSync, readFileSync, rmSync, statSync } from 
 import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { runIfEntry } from '../lib/cli.js';
+import type { Env } from '../lib/context.js';
 import { getCiTool } from '../lib/config.js';
 import { ciToolAvailable, killGroup, spawnCi } from '../lib/ci_tool.js';
 import { JsonObject, fromPlain, toPlain } from '../lib/json_doc.js';
@@ -88,6 +89,21 @@ function view(v: unknown): BuilderView {
   };
 }
 
+/**
+ * A builder works in its worktree, where the libraries' relative defaults
+ * (.argo-project/…) point nowhere: point them at the files this handler uses, so
+ * the CI tool can record its progress with update_state, log_builder & co.
+ */
+export function builderEnv(project: Pick<Project, 'state' | 'logs'>, env: Env = process.env): Env {
+  return {
+    ...env,
+    STATE_FILE: project.state.stateFile,
+    STATE_LOCK: project.state.lockFile,
+    LOG_DIR: project.logs.logDir,
+    WORKFLOW_LOG: project.logs.workflowLog,
+  };
+}
+
 class Execution {
   private children = new Map<string, ChildProcess>();
   private stopping = false;
@@ -149,7 +165,7 @@ class Execution {
     const logFd = openSync(builderLogFile(this.project.logs, b.id), 'a');
     let child: ChildProcess;
     try {
-      child = spawnCi(this.tool, builderPrompt(b), b.worktree, process.env, logFd);
+      child = spawnCi(this.tool, builderPrompt(b), b.worktree, builderEnv(this.project), logFd);
     } finally {
       closeSync(logFd);
     }

@@ -509,7 +509,8 @@ describe('execution', () => {
     started.push(h.pid!);
     const exited = new Promise<number | null>((res) => h.on('exit', (code) => res(code)));
     let pid = '';
-    for (let i = 0; i < 200 && !pid; i++) {
+    // wait until the builder is recorded and really working
+    for (let i = 0; i < 200 && !(pid && existsSync(beat)); i++) {
       await new Promise((res) => setTimeout(res, 50));
       pid = state(dir).execution.builders[0].pid ?? '';
     }
