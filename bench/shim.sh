@@ -26,8 +26,8 @@ orig_read() { local v; v=$(jq -r ".$1" "$STATE_FILE" 2>/dev/null); [[ $v == null
 t0=$(now); init_state_file bench >/dev/null; t1=$(now)
 cold=$(ms_per_call "$t0" "$t1" 1)
 for _ in $(seq 50); do [[ -s $XDG_RUNTIME_DIR/argo-$UID/$(echo "$root" | sed 's/[^A-Za-z0-9]/_/g').port ]] && break; sleep 0.1; done
-pgrep_pid=$(ps -eo pid=,args= | awk -v s="$root/dist/compat/shim_server.js" '$0 ~ s { print $1; exit }')
-echo "$pgrep_pid" > "$work/server.pid"
+read -r _ _ server_pid < "$XDG_RUNTIME_DIR/argo-$UID/$(echo "$root" | sed 's/[^A-Za-z0-9]/_/g').port"
+echo "$server_pid" > "$work/server.pid"
 update_state bench.warmup 1
 
 t0=$(now); for i in $(seq "$N"); do update_state "bench.k$i" "v$i"; done; t1=$(now)
