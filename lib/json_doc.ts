@@ -185,18 +185,27 @@ function scalar(v: null | boolean | number | string): string {
   return String(v);
 }
 
-/** Numbers as jq 1.6 prints them: shortest digits, printf-%.17g layout. */
+/**
+ * Numbers as jq 1.6 prints them: the shortest round-trip digits, laid out the
+ * way its dtoa formatter does (exponent form below 1e-4 or when the decimal point
+ * would sit more than 15 places past the last significant digit).
+ */
 export function formatNumber(n: number): string {
   if (Number.isNaN(n)) return 'null';
   if (!Number.isFinite(n)) return n > 0 ? '1.7976931348623157e+308' : '-1.7976931348623157e+308';
   if (n === 0) return Object.is(n, -0) ? '-0' : '0';
-  const exp = Math.floor(Math.log10(Math.abs(n)));
-  if (exp < -4 || exp >= 17) {
-    const [mant, e] = n.toExponential().split('e') as [string, string];
-    const sign = e.startsWith('-') ? '-' : '+';
-    return `${mant}e${sign}${e.replace(/^[+-]/, '').padStart(2, '0')}`;
+  const sign = n < 0 ? '-' : '';
+  const [mant, e] = Math.abs(n).toExponential().split('e') as [string, string];
+  const digits = mant.replace('.', '');
+  const exp = Number(e);
+  const decpt = exp + 1;
+  if (decpt <= -4 || decpt > digits.length + 15) {
+    const m = digits.length > 1 ? `${digits[0]}.${digits.slice(1)}` : digits;
+    return `${sign}${m}e${exp < 0 ? '-' : '+'}${String(Math.abs(exp)).padStart(2, '0')}`;
   }
-  return String(n);
+  if (decpt <= 0) return `${sign}0.${'0'.repeat(-decpt)}${digits}`;
+  if (decpt >= digits.length) return sign + digits + '0'.repeat(decpt - digits.length);
+  return `${sign}${digits.slice(0, decpt)}.${digits.slice(decpt)}`;
 }
 
 export function quote(s: string): string {
