@@ -8,7 +8,8 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
 import { runIfEntry } from './lib/cli.js';
-import { safeCwd, type Env } from './lib/context.js';
+import type { Env } from './lib/context.js';
+import { enterProjectDir, isDir } from './lib/project_dir.js';
 import { decide, fieldText, handlerCandidates, maxRetries, relayOf, retryDelayMs } from './lib/dispatch.js';
 import { JsonObject, fromPlain, parseJson, toPlain } from './lib/json_doc.js';
 import { projectLogPaths, writeLog } from './lib/logging_enhanced.js';
@@ -23,14 +24,6 @@ export const ROOT = process.env.ARGO_ROOT || resolve(dirname(fileURLToPath(impor
 const FALLBACK_POLL_MS = 1000;
 /** A handler that succeeded but left the state as it was is re-run after this long (the original's poll). */
 const UNCHANGED_RERUN_MS = 5000;
-
-function isDir(p: string): boolean {
-  try {
-    return statSync(p).isDirectory();
-  } catch {
-    return false;
-  }
-}
 
 /** The command that serves `name`: phases/<name>.sh when executable, else our built-in. */
 export function resolveHandler(root: string, name: string): { cmd: string; args: string[] } | undefined {
@@ -280,22 +273,8 @@ export class Orchestrator {
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const arg = argv[0] ?? '';
-  if (!arg) {
-    process.stderr.write('ERROR: Project path required\nUsage: orchestrator.sh <project_path>\n');
-    return 1;
-  }
-  if (!isDir(join(arg, '.argo-project'))) {
-    process.stderr.write(`ERROR: .argo-project not found in ${arg}\n`);
-    return 1;
-  }
-  try {
-    process.chdir(arg);
-  } catch (e) {
-    process.stderr.write(`ERROR: Cannot change to project directory: ${arg} (${(e as Error).message})\n`);
-    return 1;
-  }
-  const project = safeCwd();
+  const project = enterProjectDir(argv[0] ?? '', 'orchestrator.sh');
+  if (typeof project === 'number') return project;
   const pid = PidFile.claim(join(project, '.argo-project', 'orchestrator.pid'));
   if (typeof pid === 'string') {
     process.stderr.write(`WARNING: Orchestrator already running (PID ${pid})\n`);

@@ -2,7 +2,7 @@
 // else is resolved logically (like `cd X && pwd`), without process.cwd() when the
 // current folder may have been deleted and the path is absolute.
 import { statSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { safeCwd } from './context.js';
 
 export function isDir(p: string): boolean {
@@ -17,4 +17,27 @@ export function isDir(p: string): boolean {
 export function resolveProjectDir(arg: string): string | undefined {
   const abs = arg.startsWith('/') ? resolve(arg) : resolve(process.env.PWD && isDir(process.env.PWD) ? process.env.PWD : safeCwd(), arg || '.');
   return isDir(abs) ? abs : undefined;
+}
+
+/**
+ * The prologue the orchestrator and every handler share: the project argument is
+ * required, must hold `.argo-project/`, and becomes the current folder. Returns the
+ * absolute project folder, or the exit code after one ERROR line.
+ */
+export function enterProjectDir(arg: string, program: string): string | number {
+  if (!arg) {
+    process.stderr.write(`ERROR: Project path required\nUsage: ${program} <project_path>\n`);
+    return 1;
+  }
+  if (!isDir(join(arg, '.argo-project'))) {
+    process.stderr.write(`ERROR: .argo-project not found in ${arg}\n`);
+    return 1;
+  }
+  try {
+    process.chdir(arg);
+  } catch (e) {
+    process.stderr.write(`ERROR: Cannot change to project directory: ${arg} (${(e as Error).message})\n`);
+    return 1;
+  }
+  return safeCwd();
 }
