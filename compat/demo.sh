@@ -11,9 +11,12 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/argo-demo.XXXXXX")
 project="$work/calculator"
 export ARGO_PROJECTS_REGISTRY="$work/projects.json"
 export CI_COMMAND="$root/compat/standin_ci"
+export XDG_RUNTIME_DIR="$work/run"   # a private shim helper, stopped below
 orchestrator=
 finish() {
   [[ -n $orchestrator ]] && kill "$orchestrator" 2>/dev/null || true
+  local f _p _t pid
+  for f in "$work"/run/argo-*/*.port; do [[ -f $f ]] && read -r _p _t pid < "$f" && kill "$pid" 2>/dev/null; done
   if $clean; then rm -rf "$work"; fi
 }
 trap finish EXIT

@@ -52,3 +52,5 @@ design() { set_state '.design = {"components": [{"id": "backend", "description":
   assert_failure
   [ "$(jq -r .error_recovery.last_error .argo-project/state.json)" = "Missing design" ]
 }
+
+teardown_file() { load compat_helpers; stop_shim_helper; }

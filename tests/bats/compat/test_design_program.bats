@@ -65,3 +65,5 @@ ready() { setup_project; update_state user_query "Build a calculator"; update_st
   [ -f .argo-project/logs/workflow.log ]
   grep -Eq 'STATE.*design' .argo-project/logs/workflow.log
 }
+
+teardown_file() { load compat_helpers; stop_shim_helper; }

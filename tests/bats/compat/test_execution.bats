@@ -72,3 +72,5 @@ start_handler() { "$@" >/dev/null 2>&1 & HANDLER=$!; STARTED+=("$HANDLER"); }
   [ "$(read_state phase)" = merge_build ]
   [ "$(read_state action_needed)" = merge_branches ]   # D9: a complete hand-off
 }
+
+teardown_file() { load compat_helpers; stop_shim_helper; }

@@ -76,3 +76,5 @@ clean_branch() {
   assert_success
   [ "$(read_state phase)" = storage ]
 }
+
+teardown_file() { load compat_helpers; stop_shim_helper; }

@@ -85,3 +85,5 @@ SH
   sleep 0.3
   ! alive "$ORCH"
 }
+
+teardown_file() { load compat_helpers; stop_shim_helper; }

@@ -77,3 +77,5 @@ teardown() { compat_teardown; }
   sleep 0.3
   grep -Eq '\[STATE\] Phase transition: idle -> init$' .argo-project/logs/workflow.log
 }
+
+teardown_file() { load compat_helpers; stop_shim_helper; }
