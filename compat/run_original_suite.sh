@@ -6,7 +6,7 @@
 # The folder is copied one level below the install root (as the original layout
 # expects: tests reach everything as "$SCRIPT_DIR/../start_workflow.sh"), and the
 # runner (default run_phase2_tests.sh) is started inside a private PID namespace:
-# the original runner ends processes by name (pkill -f), and in a namespace of its
+# the original runner ends processes by name pattern, and in a namespace of its
 # own it can only reach what it started itself.
 set -euo pipefail
 
