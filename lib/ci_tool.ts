@@ -8,6 +8,9 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Env } from './context.js';
+import { killGroup } from './process.js';
+
+export { killGroup };
 
 /** The install's lib/ folder with the bash libraries ('' when not found). */
 function bashLibDir(): string {
@@ -32,16 +35,6 @@ export function ciToolAvailable(tool: string, cwd: string, env: Env): boolean {
   if (!tool) return false;
   const r = spawnSync('bash', ['-c', 'command -v -- "$1" >/dev/null', 'bash', tool], { cwd, env, stdio: 'ignore' });
   return r.status === 0;
-}
-
-/** Ends a process group we started (by its leader's pid); quiet when it is gone. */
-export function killGroup(pid: number | undefined): void {
-  if (!pid) return;
-  try {
-    process.kill(-pid, 'SIGTERM');
-  } catch {
-    /* already gone */
-  }
 }
 
 /**

@@ -7,7 +7,7 @@
 // Re-entrant across processes: a holder hands ARGO_STATE_LOCK_HELD=<path>:<pid> to
 // what it runs, and a caller carrying a live token for the same file does not lock
 // again (with_state_lock around a script that itself calls update_state).
-import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { createRequire } from 'node:module';
 import type { Env } from './context.js';
@@ -39,13 +39,20 @@ export function heldByAncestor(lockPath: string, env: Env): boolean {
   return pidAlive(Number(token.slice(at + 1)));
 }
 
+/** A running process (a zombie that nobody reaped yet has ended: not alive). */
 export function pidAlive(pid: number): boolean {
   if (!Number.isInteger(pid) || pid <= 0) return false;
   try {
     process.kill(pid, 0);
-    return true;
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  try {
+    // /proc/<pid>/stat: "pid (comm) S …" — the state letter follows the last ')'.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return true; // no /proc (not Linux): kill(0) said it exists
   }
 }
 

@@ -3,7 +3,8 @@ export { pidAlive } from './lock.js';
 import { pidAlive } from './lock.js';
 
 /** SIGTERM (or `signal`) to a process group; false when there was none. */
-export function killGroup(pgid: number, signal: NodeJS.Signals = 'SIGTERM'): boolean {
+export function killGroup(pgid: number | undefined, signal: NodeJS.Signals = 'SIGTERM'): boolean {
+  if (!pgid) return false;
   try {
     process.kill(-pgid, signal);
     return true;
