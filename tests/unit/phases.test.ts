@@ -9,6 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { designPrompt } from '../../phases/design_program.js';
 import { builderPrompt, parallelLimit, planBuilder, type BuilderView } from '../../phases/execution.js';
 import { previouslyMerged } from '../../phases/merge_build.js';
+import { pidAlive } from '../../lib/process.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const STANDIN = join(ROOT, 'compat', 'standin_ci');
@@ -518,14 +519,7 @@ describe('execution', () => {
     started.push(Number(pid));
     h.kill('SIGTERM');
     expect(await exited).toBe(143);
-    const alive = () => {
-      try {
-        process.kill(Number(pid), 0);
-        return true;
-      } catch {
-        return false;
-      }
-    };
+    const alive = () => pidAlive(Number(pid)); // a zombie nobody reaped counts as gone
     for (let i = 0; i < 40 && alive(); i++) await new Promise((res) => setTimeout(res, 50));
     expect(alive()).toBe(false);
     const beats = readFileSync(beat, 'utf8');
