@@ -8,7 +8,7 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 export CI_COMMAND="$root/compat/standin_ci"
 
 run_one() { # builders
-  local n=$1 work proj orch t0 t1 peak=0 hwm
+  local n=$1 work proj orch t0 t1= peak=0 hwm
   work=$(mktemp -d)
   export XDG_RUNTIME_DIR="$work/run" ARGO_PROJECTS_REGISTRY="$work/projects.json"
   proj="$work/repo"
@@ -21,17 +21,23 @@ run_one() { # builders
   t0=$(date +%s%N)
   "$root/start_workflow.sh" "Build it" "$proj" >/dev/null
   orch=$(cat .argo-project/orchestrator.pid)
-  local approved=false phase
-  while kill -0 "$orch" 2>/dev/null; do
-    hwm=$(awk '/VmHWM/ { print $2 }' "/proc/$orch/status" 2>/dev/null || echo 0)
-    [[ -n $hwm && $hwm -gt $peak ]] && peak=$hwm
-    if ! $approved && [[ $(read_state action_needed) == approve_design ]]; then
+  local approved=false phase i=0 line now
+  # Until the orchestrator has ended (a zombie that init has not reaped yet has ended too).
+  while kill -0 "$orch" 2>/dev/null && [[ $(ps -o stat= -p "$orch" 2>/dev/null) != Z* ]]; do
+    # VmHWM is the process's high-water mark: sampling it now and then is enough.
+    if ((i++ % 10 == 0)) && [[ -r /proc/$orch/status ]]; then
+      while read -r line; do [[ $line == VmHWM:* ]] && hwm=${line//[!0-9]/}; done < "/proc/$orch/status"
+      [[ -n ${hwm:-} && $hwm -gt $peak ]] && peak=$hwm
+    fi
+    now=$(read_state 'phase + "/" + .action_needed')
+    if ! $approved && [[ $now == */approve_design ]]; then
       "$root/compat/argo" approve "$proj" >/dev/null
       approved=true
     fi
+    [[ -z ${t1:-} && $now == storage/* ]] && t1=$(date +%s%N)
     sleep 0.01
   done
-  t1=$(date +%s%N)
+  [[ -n ${t1:-} ]] || t1=$(date +%s%N)
   phase=$(read_state phase)
   [[ $phase == storage ]] || { echo "ERROR: $n builders: workflow ended at '$phase'" >&2; exit 1; }
   local merged

@@ -51,8 +51,9 @@ run_workflow() { # ROOT_DIR
   [ "$(git worktree list | wc -l)" -eq 1 ]
   [ "$(jq -r '[.execution.builders[].status] | unique | join(",")' .argo-project/state.json)" = completed ]
   # the orchestrator exits at storage
-  for _ in $(seq 40); do kill -0 "$ORCH" 2>/dev/null || break; sleep 0.05; done
-  ! kill -0 "$ORCH" 2>/dev/null
+  ended() { ! kill -0 "$ORCH" 2>/dev/null || [[ $(ps -o stat= -p "$ORCH") == Z* ]]; }
+  for _ in $(seq 40); do ended && break; sleep 0.05; done
+  ended
 }
 
 @test "a legacy bash design_build.sh handler mixed with the TypeScript handlers reaches storage" {

@@ -95,8 +95,9 @@ wait_state() { # JQ_CONDITION SECONDS
   start_orchestrator
   sleep 0.3
   rm -rf "$PROJ/.argo-project"
-  for _ in $(seq 60); do kill -0 "$ORCH" 2>/dev/null || break; sleep 0.05; done
-  ! kill -0 "$ORCH" 2>/dev/null
+  ended() { ! kill -0 "$ORCH" 2>/dev/null || [[ $(ps -o stat= -p "$ORCH") == Z* ]]; }
+  for _ in $(seq 60); do ended && break; sleep 0.05; done
+  ended
 }
 
 @test "status.sh prints the original layout; a missing state file is one error and exit 1 (D24)" {

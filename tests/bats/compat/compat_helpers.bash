@@ -55,7 +55,8 @@ set_state() {
   jq "$1" .argo-project/state.json > .argo-project/state.json.tmp && mv .argo-project/state.json.tmp .argo-project/state.json
 }
 
-alive() { kill -0 "$1" 2>/dev/null; }
+# (an orphan that init has not reaped yet is a zombie: it has ended)
+alive() { kill -0 "$1" 2>/dev/null && [[ $(ps -o stat= -p "$1" 2>/dev/null) != Z* ]]; }
 
 wait_gone() {
   local pid=$1 deadline=$((SECONDS + $2))
