@@ -2,7 +2,7 @@
 // save time in state.checkpoints.<name>. D19 fixes: descriptions are kept (a sidecar
 // <EPOCH>_<name>.desc) and listed, times are ISO, restore/delete take the newest
 // checkpoint of a name, names are matched literally, old ones really are cleaned up.
-import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command, Ctx } from './context.js';
 import { ArgoError, errorMessage } from './errors.js';
