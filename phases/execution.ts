@@ -11,9 +11,9 @@ import { ciToolAvailable, spawnCi } from '../lib/ci_tool.js';
 import { JsonObject, fromPlain, toPlain } from '../lib/json_doc.js';
 import { builderLogFile, logBuilder, logStateTransition } from '../lib/logging_enhanced.js';
 import { killGroup, pidAlive, sleep } from '../lib/process.js';
-import { mutateState, readStateDoc, updateState } from '../lib/state_file.js';
+import { mutateState, updateState } from '../lib/state_file.js';
 import { utcTimestamp } from '../lib/time.js';
-import { complain, enterProject, say, type Project } from './handler.js';
+import { complain, enterProject, readExecution, say, type Project } from './handler.js';
 
 export interface BuilderView {
   id: string;
@@ -233,14 +233,10 @@ export async function main(argv: string[]): Promise<number> {
   const project = enterProject(argv, 'execution');
   if (typeof project === 'number') return project;
   const tool = await getCiTool(process.env, project.configFile);
-  const doc = await readStateDoc(project.state.stateFile);
-  const exec = doc.get('execution');
-  if (!(exec instanceof JsonObject)) {
-    complain('ERROR: No execution in state');
-    return 1;
-  }
-  const list = exec.get('builders');
-  const builders = Array.isArray(list) ? list.map((b) => view(toPlain(b))) : [];
+  const execution = await readExecution(project);
+  if (typeof execution === 'number') return execution;
+  const { doc } = execution;
+  const builders = execution.builders.map(view);
   if (builders.length === 0) {
     say('No builders to run - moving on to merge');
     await handOn(project); // D9: a complete hand-off, not a phase change alone

@@ -1,7 +1,8 @@
 // What every phase handler does first (the original's handler prologue), and the
 // paths a handler works with once it is in the project folder.
 import { join } from 'node:path';
-import { projectStatePaths, updateState, type StatePaths } from '../lib/state_file.js';
+import { JsonObject, toPlain } from '../lib/json_doc.js';
+import { projectStatePaths, readStateDoc, updateState, type StatePaths } from '../lib/state_file.js';
 import { projectLogPaths, type LogPaths } from '../lib/logging_enhanced.js';
 import { enterProjectDir } from '../lib/project_dir.js';
 
@@ -36,3 +37,18 @@ export async function recordError(project: Project, message: string): Promise<vo
 
 export const say = (line = '') => void process.stdout.write(line + '\n');
 export const complain = (line: string) => void process.stderr.write(line + '\n');
+
+/**
+ * The state and its `.execution.builders` (plain values; missing/null → []), or the
+ * exit code after the original's error line when there is no execution at all.
+ */
+export async function readExecution(project: Project): Promise<{ doc: JsonObject; builders: unknown[] } | number> {
+  const doc = await readStateDoc(project.state.stateFile);
+  const exec = doc.get('execution');
+  if (!(exec instanceof JsonObject)) {
+    complain('ERROR: No execution in state');
+    return 1;
+  }
+  const list = exec.get('builders');
+  return { doc, builders: Array.isArray(list) ? list.map((b) => toPlain(b)) : [] };
+}

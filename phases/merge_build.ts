@@ -5,11 +5,11 @@
 import { existsSync, rmSync, statSync } from 'node:fs';
 import { runIfEntry } from '../lib/cli.js';
 import { branchExists, git, insideGitRepo, unmergedFiles } from '../lib/git.js';
-import { JsonObject, fromPlain, toPlain } from '../lib/json_doc.js';
+import { fromPlain, toPlain } from '../lib/json_doc.js';
 import { logBuilder, logStateTransition } from '../lib/logging_enhanced.js';
-import { mutateState, readStateDoc, updateState } from '../lib/state_file.js';
+import { mutateState, updateState } from '../lib/state_file.js';
 import { utcTimestamp } from '../lib/time.js';
-import { complain, enterProject, say, type Project } from './handler.js';
+import { complain, enterProject, readExecution, say, type Project } from './handler.js';
 
 export interface MergeOutcome {
   merged: string[];
@@ -109,14 +109,10 @@ export async function main(argv: string[]): Promise<number> {
     complain('ERROR: Not a git repository');
     return 1;
   }
-  const doc = await readStateDoc(project.state.stateFile);
-  const exec = doc.get('execution');
-  if (!(exec instanceof JsonObject)) {
-    complain('ERROR: No execution in state');
-    return 1;
-  }
-  const list = exec.get('builders');
-  const builders = Array.isArray(list) ? list.map((b) => builderOf(toPlain(b))) : [];
+  const execution = await readExecution(project);
+  if (typeof execution === 'number') return execution;
+  const { doc } = execution;
+  const builders = execution.builders.map(builderOf);
   if (builders.length === 0) {
     say('No builders to merge - moving on to storage');
     await updateState(project.state, 'phase', 'storage');
