@@ -15,6 +15,11 @@ import { ROOT } from './orchestrator.js';
 const out = (line = '') => void process.stdout.write(line + '\n');
 const err = (line: string) => void process.stderr.write(line + '\n');
 
+/** A path as one shell word, quoted only when it needs it. */
+function shellWord(s: string): string {
+  return /^[A-Za-z0-9_./:=@%+-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
 function readPid(file: string): number | undefined {
   try {
     const n = Number(readFileSync(file, 'utf8').trim());
@@ -105,6 +110,17 @@ export async function main(argv: string[]): Promise<number> {
   out();
   out('Stop workflow:');
   out('  ./workflows/stop_workflow.sh');
+  // The lines above are the original's (COMPAT §5.1) and name files that never existed;
+  // these name the commands of this install.
+  const p = shellWord(project);
+  const argo = join(ROOT, 'compat', 'argo');
+  out();
+  out('Commands of this install:');
+  out(`  ${join(ROOT, 'status.sh')} ${p}          where it is (${argo} status --watch ${p} follows it)`);
+  out(`  ${argo} logs -f ${p}          the workflow log, live`);
+  out(`  ${join(ROOT, 'stop_workflow.sh')} ${p}   stop it`);
+  out(`  ${argo} resume ${p}           start the orchestrator again after a stop`);
+  out(`  ${argo} dashboard             all projects in a browser`);
   return 0;
 }
 
