@@ -116,11 +116,16 @@ export async function main(argv: string[]): Promise<number> {
   const argo = join(ROOT, 'compat', 'argo');
   out();
   out('Commands of this install:');
-  out(`  ${join(ROOT, 'status.sh')} ${p}          where it is (${argo} status --watch ${p} follows it)`);
-  out(`  ${argo} logs -f ${p}          the workflow log, live`);
-  out(`  ${join(ROOT, 'stop_workflow.sh')} ${p}   stop it`);
-  out(`  ${argo} resume ${p}           start the orchestrator again after a stop`);
-  out(`  ${argo} dashboard             all projects in a browser`);
+  const hints: [string, string][] = [
+    [`${join(ROOT, 'status.sh')} ${p}`, 'where it is'],
+    [`${argo} status --watch ${p}`, 'the same, following every change'],
+    [`${argo} logs -f ${p}`, 'the workflow log, live'],
+    [`${join(ROOT, 'stop_workflow.sh')} ${p}`, 'stop it'],
+    [`${argo} resume ${p}`, 'start the orchestrator again after a stop'],
+    [`${argo} dashboard`, 'every project in a browser'],
+  ];
+  const width = Math.max(...hints.map(([c]) => c.length));
+  for (const [cmd, what] of hints) out(`  ${cmd.padEnd(width)}   ${what}`);
   return 0;
 }
 
