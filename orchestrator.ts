@@ -15,6 +15,8 @@ import { JsonObject, fromPlain, parseJson, toPlain } from './lib/json_doc.js';
 import { projectLogPaths, writeLog } from './lib/logging_enhanced.js';
 import { killGroup } from './lib/process.js';
 import { RotatingLog } from './lib/rotating_log.js';
+import { Notifier } from './notify/notifier.js';
+import { watchProject } from './view/watch.js';
 import { mutateState, projectStatePaths, updateState, type StatePaths } from './lib/state_file.js';
 
 const require = createRequire(import.meta.url);
@@ -134,6 +136,8 @@ export class Orchestrator {
   private stderrTail: string[] = [];
   readonly state: StatePaths;
   readonly log: RotatingLog;
+  readonly notifier: Notifier;
+  private unwatchNotify: (() => void) | undefined;
 
   constructor(
     readonly project: string,
@@ -142,6 +146,7 @@ export class Orchestrator {
   ) {
     this.state = projectStatePaths(project);
     this.log = new RotatingLog(orchestratorLogFile(project));
+    this.notifier = new Notifier(project, { report: (line) => this.log.line('notify', line) });
   }
 
   /** The orchestrator's own diagnostics: to stderr (as before) and to orchestrator.log. */
@@ -159,6 +164,9 @@ export class Orchestrator {
       /* the poll below still notices changes */
     }
     this.poller = setInterval(() => this.check(), FALLBACK_POLL_MS);
+    // Builder failures are announced while a handler runs; hand-offs only between
+    // handlers, once the handler finished writing them.
+    this.unwatchNotify = watchProject(this.project, () => this.notifier.observe(!this.child));
     this.check();
     return done;
   }
@@ -169,6 +177,7 @@ export class Orchestrator {
     if (this.child?.pid) killGroup(this.child.pid);
     this.child?.unref();
     this.watcher?.close();
+    this.unwatchNotify?.();
     clearInterval(this.poller);
     clearTimeout(this.wakeTimer);
     this.finished();
@@ -206,6 +215,7 @@ export class Orchestrator {
     } catch {
       return; // missing or being written by hand: wait for the next change
     }
+    this.notifier.observe(true);
     const relay = relayOf(doc);
     if (relay.action_owner === 'code' && this.previousOwner !== 'code') this.failures = 0; // control handed (back) to us
     this.previousOwner = relay.action_owner;
@@ -343,13 +353,20 @@ export async function main(argv: string[]): Promise<number> {
     return 1;
   }
   const orchestrator = new Orchestrator(project, ROOT, libraryFunctionEnv(ROOT));
-  const stop = () => orchestrator.stop();
+  let signalled = false;
+  const stop = () => {
+    signalled = true;
+    orchestrator.stop();
+  };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
   process.on('SIGHUP', stop);
   orchestrator.log.line('orchestrator', `Started (PID ${process.pid}) for ${project}`);
   try {
     await orchestrator.run();
+    // At the end of a workflow the last notification gets a moment; a stop must stay quick
+    // (what is left is delivered by the next orchestrator).
+    await orchestrator.notifier.close(signalled ? 200 : 5000);
   } finally {
     orchestrator.log.line('orchestrator', `Stopped (PID ${process.pid})`);
     pid.release();

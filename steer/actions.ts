@@ -4,20 +4,37 @@
 import { ArgoError } from '../lib/errors.js';
 import { JsonObject, toPlain } from '../lib/json_doc.js';
 import { projectLogPaths, writeLog } from '../lib/logging_enhanced.js';
-import { mutateState, projectStatePaths, updateState } from '../lib/state_file.js';
+import { mutateState, projectStatePaths, type StatePaths } from '../lib/state_file.js';
+import { utcTimestamp } from '../lib/time.js';
+
+/**
+ * Phase, action and owner in one write (values as update_state stores them, strings,
+ * and last_update bumped): nobody watching ever sees half a hand-off.
+ */
+function handTo(doc: JsonObject, phase: string, needed: string, owner: string): void {
+  doc.set('phase', phase);
+  doc.set('action_needed', needed);
+  doc.set('action_owner', owner);
+  doc.set('last_update', utcTimestamp());
+}
+
+async function change(state: StatePaths, fn: (doc: JsonObject) => void): Promise<void> {
+  await mutateState(state, (doc) => {
+    if (!(doc instanceof JsonObject)) throw new ArgoError(`${state.stateFile} is not a JSON object`);
+    fn(doc);
+  });
+}
 
 /** Hands merge_branches to code: "the conflicts are resolved, merge again". */
 export async function mergeAgain(project: string): Promise<void> {
   const state = projectStatePaths(project);
-  await mutateState(state, (doc) => {
+  await change(state, (doc) => {
     const exec = doc.get('execution');
     if (!(exec instanceof JsonObject) || !Array.isArray(exec.get('builders'))) {
       throw new ArgoError(`nothing to merge in ${state.stateFile}: no execution.builders`);
     }
+    handTo(doc, 'merge_build', 'merge_branches', 'code');
   });
-  await updateState(state, 'phase', 'merge_build');
-  await updateState(state, 'action_needed', 'merge_branches');
-  await updateState(state, 'action_owner', 'code');
   writeLog(projectLogPaths(project), 'MERGE', 'merge again - Requested by the user');
 }
 
@@ -28,7 +45,7 @@ export async function mergeAgain(project: string): Promise<void> {
 export async function retryBuilder(project: string, id: string): Promise<void> {
   if (!id) throw new ArgoError('builder id required');
   const state = projectStatePaths(project);
-  await mutateState(state, (doc) => {
+  await change(state, (doc) => {
     const exec = doc.get('execution');
     const list = exec instanceof JsonObject ? exec.get('builders') : undefined;
     const hits = Array.isArray(list) ? list.filter((b): b is JsonObject => b instanceof JsonObject && String(toPlain(b.get('id'))) === id) : [];
@@ -40,9 +57,7 @@ export async function retryBuilder(project: string, id: string): Promise<void> {
       b.set('status', 'pending');
       for (const k of ['pid', 'completed', 'exit_code', 'failure']) if (b.has(k)) b.set(k, null);
     }
+    handTo(doc, 'execution', 'spawn_builders', 'code');
   });
-  await updateState(state, 'phase', 'execution');
-  await updateState(state, 'action_needed', 'spawn_builders');
-  await updateState(state, 'action_owner', 'code');
   writeLog(projectLogPaths(project), 'BUILDER', `[${id}] retry - Requested by the user`);
 }
