@@ -14,6 +14,7 @@ const PROGRAMS: Record<string, [Entry, string]> = {
   resume: [() => import('../steer/resume.js'), '[project_path]                start the orchestrator again, resetting nothing'],
   merge: [() => import('../steer/merge.js'), '[project_path]                conflicts resolved: merge again (merge_branches)'],
   retry: [() => import('../steer/retry.js'), '<builder-id> [project_path]   run a failed builder again'],
+  dashboard: [() => import('../dashboard/main.js'), '[--port N] [--host H] [--allow-remote]  every project in a browser (token in the URL)'],
   stop: [() => import('../stop_workflow.js'), '[project_path]                stop the orchestrator and builders (stop_workflow.sh)'],
   approve: [() => import('../approve.js'), '[--components FILE] [project_path]  approve the design'],
   orchestrator: [() => import('../orchestrator.js'), '<project_path>                run the orchestrator in the foreground'],
