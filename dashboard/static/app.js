@@ -96,6 +96,8 @@ function render() {
   const focused = document.activeElement?.id;
   document.getElementById('detail').replaceChildren(detail(projects.get(selected)));
   if (focused === 'components') document.getElementById('components')?.focus();
+  const log = document.getElementById('log');
+  if (log) log.scrollTop = log.scrollHeight; // the tail is what matters
 }
 
 function connect() {
