@@ -21,8 +21,8 @@ export function orchestratorState(pidFile: string): string {
 
 /** The view of `project`, with the orchestrator's liveness as status has always judged it. */
 export function projectView(project: string): View {
-  const pidFile = join(project, '.argo-project', 'orchestrator.pid');
-  return readView(project, { argo: argoCommand(), alive: () => orchestratorState(pidFile).startsWith('Running') });
+  const text = orchestratorState(join(project, '.argo-project', 'orchestrator.pid'));
+  return readView(project, { argo: argoCommand(), alive: () => text.startsWith('Running'), orchestratorText: text });
 }
 
 interface Options {

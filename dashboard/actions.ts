@@ -12,7 +12,7 @@ export function commandFor(request: ActionRequest, path: string, componentsFile?
     case 'approve':
       return componentsFile ? ['approve', '--components', componentsFile, path] : ['approve', path];
     case 'retry':
-      return ['retry', request.builder, path];
+      return ['retry', path, request.builder];
     case 'stop':
       return ['stop', path];
     case 'resume':

@@ -39,25 +39,38 @@ export async function mergeAgain(project: string): Promise<void> {
 }
 
 /**
- * Sets builder `id` back to pending (its result, pid and failure forgotten) and hands
- * spawn_builders to code; execution runs what is not completed and keeps the rest.
+ * Sets the failed builders `ids` (every failed one when empty) back to pending, their
+ * result, pid and failure forgotten, and hands spawn_builders to code; execution runs
+ * what is not completed and keeps the rest. Returns the ids chosen.
  */
-export async function retryBuilder(project: string, id: string): Promise<void> {
-  if (!id) throw new ArgoError('builder id required');
+export async function retryBuilders(project: string, ids: string[]): Promise<string[]> {
   const state = projectStatePaths(project);
+  let chosen: string[] = [];
   await change(state, (doc) => {
     const exec = doc.get('execution');
     const list = exec instanceof JsonObject ? exec.get('builders') : undefined;
-    const hits = Array.isArray(list) ? list.filter((b): b is JsonObject => b instanceof JsonObject && String(toPlain(b.get('id'))) === id) : [];
-    if (hits.length === 0) throw new ArgoError(`no builder '${id}' in ${state.stateFile}`);
-    for (const b of hits) {
-      const status = String(toPlain(b.get('status')));
-      if (status === 'running') throw new ArgoError(`builder '${id}' is running; stop it before retrying`);
-      if (status === 'completed') throw new ArgoError(`builder '${id}' completed; only failed or pending builders are retried`);
+    if (!Array.isArray(list)) throw new ArgoError(`no builders in ${state.stateFile} (nothing has run yet)`);
+    const builders = list.filter((b): b is JsonObject => b instanceof JsonObject);
+    const idOf = (b: JsonObject) => String(toPlain(b.get('id')));
+    const statusOf = (b: JsonObject) => String(toPlain(b.get('status')));
+    if (ids.length === 0) {
+      chosen = [...new Set(builders.filter((b) => statusOf(b) === 'failed').map(idOf))];
+      if (chosen.length === 0) throw new ArgoError('no failed builders to retry');
+    } else {
+      for (const id of ids) {
+        const hit = builders.find((b) => idOf(b) === id);
+        if (!hit) throw new ArgoError(`no builder '${id}' (builders: ${builders.map(idOf).join(', ') || 'none'})`);
+        if (statusOf(hit) !== 'failed') throw new ArgoError(`builder '${id}' has not failed (status: ${statusOf(hit)})`);
+      }
+      chosen = [...new Set(ids)];
+    }
+    for (const b of builders) {
+      if (!chosen.includes(idOf(b))) continue;
       b.set('status', 'pending');
       for (const k of ['pid', 'completed', 'exit_code', 'failure']) if (b.has(k)) b.set(k, null);
     }
     handTo(doc, 'execution', 'spawn_builders', 'code');
   });
-  writeLog(projectLogPaths(project), 'BUILDER', `[${id}] retry - Requested by the user`);
+  writeLog(projectLogPaths(project), 'RETRY', `Retrying builders: ${chosen.join(' ')}`);
+  return chosen;
 }

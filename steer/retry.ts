@@ -1,25 +1,25 @@
-// argo retry <builder-id> [project_path]: runs a failed builder again (execution keeps the others).
+// argo retry [project_path] [builder-id …]: failed builders run again - the named ones,
+// or every failed one; execution keeps the others.
 import { runIfEntry } from '../lib/cli.js';
 import { errorMessage } from '../lib/errors.js';
-import { retryBuilder } from './actions.js';
+import { retryBuilders } from './actions.js';
 import { runningOrchestrator } from './launch.js';
-import { projectArg } from './project_arg.js';
+import { isProject, projectArg } from './project_arg.js';
 
 export async function main(argv: string[]): Promise<number> {
-  const [id = '', path] = argv;
-  if (!id) {
-    process.stderr.write('ERROR: builder id required\nUsage: argo retry <builder-id> [project_path]\n');
-    return 1;
-  }
+  // A first argument that is a project folder is the project; the rest are builder ids.
+  const [first, ...rest] = argv;
+  const [path, ids] = first !== undefined && isProject(first) ? [first, rest] : ['.', argv];
   const project = projectArg(path);
   if (!project) return 1;
+  let chosen: string[];
   try {
-    await retryBuilder(project, id);
+    chosen = await retryBuilders(project, ids);
   } catch (e) {
     process.stderr.write(`ERROR: ${errorMessage(e)}\n`);
     return 1;
   }
-  process.stdout.write(`Builder ${id} will run again (spawn_builders handed to code)\n`);
+  process.stdout.write(`Retrying ${chosen.length} builder(s): ${chosen.join(' ')}; execution comes next\n`);
   if (runningOrchestrator(project) === undefined) process.stdout.write(`No orchestrator runs: argo resume ${project}\n`);
   return 0;
 }

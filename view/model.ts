@@ -79,8 +79,12 @@ export interface ViewInput {
   /** Absolute project folder. */
   path: string;
   state: Record<string, unknown>;
-  /** The pid file: absent, or present with the pid it holds (null when unreadable). */
-  orchestrator: { pidFile: boolean; pid: number | null; alive: boolean };
+  /**
+   * The pid file: absent, or present with the pid it holds (null when unreadable);
+   * `alive` when that pid is proven to be this project's orchestrator; `text` overrides
+   * the status line's wording when the caller knows more (why a pid is not ours).
+   */
+  orchestrator: { pidFile: boolean; pid: number | null; alive: boolean; text?: string };
   /** Last lines of the workflow log, oldest first. */
   workflowLog: string[];
   /** Last non-empty line of each builder's log, by id. */
@@ -243,7 +247,7 @@ export function nextStep(v: Omit<View, 'next'>, argo: string): NextStep {
       return {
         who,
         what: `Some builders were not merged${failedIds.length ? ` (failed: ${failedIds.join(', ')})` : ''}: retry them or merge again.`,
-        commands: withResume([...failedIds.map((id) => `${argo} retry ${id} ${p}`), `${argo} merge ${p}`]),
+        commands: withResume([...(failedIds.length ? [`${argo} retry ${p} ${failedIds.map(q).join(' ')}`] : []), `${argo} merge ${p}`]),
       };
   }
   if (v.error) {
@@ -303,7 +307,7 @@ export function buildView(input: ViewInput): View {
     orchestrator: {
       running,
       pid,
-      text: running ? `Running (PID ${pid})` : input.orchestrator.pidFile ? 'Not running (stale PID file)' : 'Not running',
+      text: input.orchestrator.text ?? (running ? `Running (PID ${pid})` : input.orchestrator.pidFile ? 'Not running (stale PID file)' : 'Not running'),
     },
     ended: phase === 'storage',
     design,

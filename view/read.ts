@@ -38,11 +38,18 @@ export function readPidFile(file: string): { pidFile: boolean; pid: number | nul
   }
 }
 
+/** Is `pid` this project's orchestrator? The one place that judges it for every view. */
+export function orchestratorAlive(pid: number, _project: string): boolean {
+  return pidAlive(pid);
+}
+
 export interface ReadOptions {
   logLines?: number;
   argo?: string;
   now?: number;
-  alive?: (pid: number) => boolean;
+  alive?: (pid: number, project: string) => boolean;
+  /** The orchestrator line as status prints it, when the caller has it. */
+  orchestratorText?: string;
 }
 
 /** The state document of a project, parsed (throws an error naming the file). */
@@ -55,7 +62,7 @@ export function readStatePlain(project: string): Record<string, unknown> {
 export function gatherInput(project: string, state: Record<string, unknown>, opts: ReadOptions = {}): ViewInput {
   const logs = projectLogPaths(project);
   const pid = readPidFile(join(project, '.argo-project', 'orchestrator.pid'));
-  const alive = opts.alive ?? pidAlive;
+  const alive = opts.alive ?? orchestratorAlive;
   const builderLogs: Record<string, string> = {};
   const list = (state.execution as { builders?: unknown } | null)?.builders;
   for (const b of Array.isArray(list) ? list : []) {
@@ -70,7 +77,7 @@ export function gatherInput(project: string, state: Record<string, unknown>, opt
   return {
     path: project,
     state,
-    orchestrator: { ...pid, alive: pid.pid !== null && alive(pid.pid) },
+    orchestrator: { ...pid, alive: pid.pid !== null && alive(pid.pid, project), ...(opts.orchestratorText !== undefined ? { text: opts.orchestratorText } : {}) },
     workflowLog: tailLines(logs.workflowLog, opts.logLines ?? 20),
     builderLogs,
     now: opts.now ?? Date.now(),

@@ -60,7 +60,7 @@ rich_state() {
   assert_line "Merge into main: merged: core; skipped: cli"
   assert_line "Last error: execution: CI tool timed out"
   assert_line "Next: user - Some builders were not merged (failed: cli): retry them or merge again."
-  assert_line "  $ROOT/compat/argo retry cli $PROJ"
+  assert_line "  $ROOT/compat/argo retry $PROJ cli"
   assert_line "  $ROOT/compat/argo resume $PROJ"
   assert_line "Totals: 2 builders (1 completed, 1 failed), tokens 1000 in / 200 out, cost \$0.1200"
   [[ $output != *$'\e['* ]]   # no colour on a pipe

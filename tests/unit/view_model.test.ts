@@ -27,7 +27,7 @@ describe('buildView: who acts next', () => {
     ['code owns it and runs', { phase: 'execution', action_owner: 'code', action_needed: 'spawn_builders' }, {}, { who: 'code', what: /running spawn_builders/ }],
     ['code owns it, nothing runs', { phase: 'execution', action_owner: 'code', action_needed: 'spawn_builders' }, { orchestrator: { pidFile: true, pid: 9, alive: false } }, { who: 'user', what: /not running/, command: /^argo resume \/p$/ }],
     ['conflicts', { phase: 'merge_build', action_needed: 'resolve_conflicts', merge_conflicts: ['b1'] }, {}, { who: 'ci', what: /conflicts of b1/, command: /^argo merge \/p$/ }],
-    ['review after a failed builder', { phase: 'merge_build', action_owner: 'user', action_needed: 'review_merge', execution: { builders: [{ id: 'x', status: 'failed', exit_code: 3 }] } }, {}, { who: 'user', what: /failed: x/, command: /^argo retry x \/p$/ }],
+    ['review after a failed builder', { phase: 'merge_build', action_owner: 'user', action_needed: 'review_merge', execution: { builders: [{ id: 'x', status: 'failed', exit_code: 3 }] } }, {}, { who: 'user', what: /failed: x/, command: /^argo retry \/p x$/ }],
     ['handler errors hand to user', { phase: 'design', action_owner: 'user', action_needed: 'design_program', error_recovery: { last_error: 'CI tool not available', retry_count: 5, recovery_action: 'fix it' } }, {}, { who: 'user', what: /Fix the cause/, command: /state update action_owner code/ }],
     ['finished', { phase: 'storage', action_owner: 'user', action_needed: 'none' }, {}, { who: 'nobody', what: /finished/ }],
   ];
