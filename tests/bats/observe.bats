@@ -108,6 +108,16 @@ rich_state() {
   [ "$(wc -l < watch.out)" -eq 3 ]   # no line without a change
 }
 
+@test "status --watch on a terminal redraws the whole status on every change" {
+  script -qfec "$ROOT/compat/argo status --watch $PROJ" "$PROJ/tty.out" >/dev/null 2>&1 &
+  BG+=($!)
+  wait_for 10 grep -q "Current Phase: init" tty.out
+  update_state phase design
+  wait_for 10 grep -q "Current Phase: design" tty.out
+  [ "$(grep -o $'\e\[2J' tty.out | wc -l)" -eq 2 ]   # cleared and redrawn once per change
+  grep -q $'\e\[1mNext:' tty.out                      # colour on a terminal
+}
+
 @test "argo list shows every registered project with phase and owner" {
   run "$ROOT/compat/argo" list
   assert_output "No registered projects (templates/project_setup.sh registers one)"
