@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { registeredProjects } from '../view/projects.js';
+import { registeredProject, registeredProjects } from '../view/projects.js';
 import { argoCommand } from '../view/argo_command.js';
 import { watchProject } from '../view/watch.js';
 import { actWithCli } from './actions.js';
@@ -48,7 +48,10 @@ class EventHub {
   private lastSent = new Map<string, string>();
   private rescan: NodeJS.Timeout | undefined;
 
-  constructor(private projects: () => ProjectSummary[]) {}
+  constructor(
+    private projects: () => ProjectSummary[],
+    private project: (id: string) => ProjectSummary | undefined,
+  ) {}
 
   private send(ev: ServerEvent): void {
     const data = `event: ${ev.kind}\ndata: ${JSON.stringify(ev)}\n\n`;
@@ -56,8 +59,8 @@ class EventHub {
   }
 
   private refresh(id?: string): void {
-    for (const p of this.projects()) {
-      if (id !== undefined && p.id !== id) continue;
+    const list = id === undefined ? this.projects() : [this.project(id)].filter((p): p is ProjectSummary => p !== undefined);
+    for (const p of list) {
       const text = JSON.stringify({ ...p, view: p.view ? { ...p.view, builders: p.view.builders.map((b) => ({ ...b, elapsed_seconds: null })) } : null });
       if (this.lastSent.get(p.id) === text) continue;
       this.lastSent.set(p.id, text);
@@ -129,9 +132,11 @@ export interface Dashboard {
 }
 
 export async function startDashboard(opts: DashboardOptions): Promise<Dashboard> {
-  const projects = () => registeredProjects(opts.registry, { argo: argoCommand(opts.root), logLines: opts.logLines ?? 40 });
+  const readOpts = { argo: argoCommand(opts.root), logLines: opts.logLines ?? 40 };
+  const projects = () => registeredProjects(opts.registry, readOpts);
+  const project = (id: string) => registeredProject(id, opts.registry, readOpts);
   const deps: Deps = { token: opts.token, projects, asset: assetReader(opts.root), act: actWithCli(opts.root) };
-  const hub = new EventHub(projects);
+  const hub = new EventHub(projects, project);
   const server = createServer((req, res) => {
     const headers = req.headers as Record<string, string | undefined>;
     const url = new URL(req.url ?? '/', 'http://dashboard.invalid');

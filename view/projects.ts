@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { processCtx } from '../lib/context.js';
 import { errorMessage } from '../lib/errors.js';
 import { isDir } from '../lib/project_dir.js';
-import { listProjects, registryPath } from '../lib/project_registry.js';
+import { listProjects, registryPath, type ProjectEntry } from '../lib/project_registry.js';
 import type { View } from './model.js';
 import { readView, type ReadOptions } from './read.js';
 
@@ -16,13 +16,21 @@ export interface ProjectItem {
   problem: string | null;
 }
 
+function item(id: string, e: ProjectEntry, opts: ReadOptions): ProjectItem {
+  if (!isDir(join(e.path, '.argo-project'))) return { id, name: e.name, path: e.path, view: null, problem: `no .argo-project/ in ${e.path}` };
+  try {
+    return { id, name: e.name, path: e.path, view: readView(e.path, opts), problem: null };
+  } catch (err) {
+    return { id, name: e.name, path: e.path, view: null, problem: errorMessage(err) };
+  }
+}
+
 export function registeredProjects(registry = registryPath(processCtx()), opts: ReadOptions = {}): ProjectItem[] {
-  return listProjects(registry).map(([id, e]) => {
-    if (!isDir(join(e.path, '.argo-project'))) return { id, name: e.name, path: e.path, view: null, problem: `no .argo-project/ in ${e.path}` };
-    try {
-      return { id, name: e.name, path: e.path, view: readView(e.path, opts), problem: null };
-    } catch (err) {
-      return { id, name: e.name, path: e.path, view: null, problem: errorMessage(err) };
-    }
-  });
+  return listProjects(registry).map(([id, e]) => item(id, e, opts));
+}
+
+/** One registered project (undefined when it is not registered). */
+export function registeredProject(id: string, registry = registryPath(processCtx()), opts: ReadOptions = {}): ProjectItem | undefined {
+  const hit = listProjects(registry).find(([i]) => i === id);
+  return hit ? item(hit[0], hit[1], opts) : undefined;
 }
