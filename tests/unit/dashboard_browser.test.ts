@@ -1,10 +1,11 @@
 // The dashboard in a real browser (Debian's chromium driven by playwright-core, no
 // browser download): open the page with the token, watch a stand-in workflow move
 // live, edit the components and approve, see the state change; no token → 401; a
-// cross-origin POST is refused. Takes a screenshot. Without chromium the test
-// is skipped with one line saying how to enable it.
+// cross-origin POST is refused; and a whole workflow steered from the page alone
+// (stop, resume, approve, retry, merge again). Without chromium the tests are
+// skipped with one line saying how to enable them.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -22,10 +23,15 @@ if (!existsSync(CHROMIUM)) {
 
 const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'];
 
+const savedEnv = { ARGO_PROJECTS_REGISTRY: process.env.ARGO_PROJECTS_REGISTRY, CI_COMMAND: process.env.CI_COMMAND };
 const started: number[] = [];
 const cleanups: (() => Promise<void> | void)[] = [];
 afterAll(async () => {
   for (const c of cleanups.reverse()) await c();
+  for (const [k, v] of Object.entries(savedEnv)) {
+    if (v === undefined) delete process.env[k];
+    else process.env[k] = v;
+  }
   for (const pid of started) {
     try {
       process.kill(pid);
@@ -143,4 +149,73 @@ describe.skipIf(!haveChromium)('dashboard in chromium', () => {
     expect(forged.status).toBe(403);
     expect(readFileSync(join(project, '.argo-project', 'state.json'), 'utf8')).toBe(before);
   }, 180_000);
+
+  it('steer a whole workflow from the page: stop, resume, approve, retry a failed builder, merge again after a conflict', async () => {
+    const { chromium } = await import('playwright-core');
+    const work = tempDir();
+    const project = join(work, 'shop');
+    mkdirSync(project);
+    // A CI tool that designs a, b, c; b fails on its first run; a and c write the same file (a conflict).
+    const ci = join(work, 'ci.sh');
+    writeFileSync(
+      ci,
+      `#!/bin/bash
+prompt=$1
+if [[ $prompt == *"Requirement:"* ]]; then
+  echo 'Three parts:'; echo '[{"id": "a", "description": "A"}, {"id": "b", "description": "B"}, {"id": "c", "description": "C"}]'; exit 0
+fi
+[[ $prompt =~ \\'([^\\']+)\\' ]] && id=\${BASH_REMATCH[1]}
+if [[ $id == b && ! -e ${work}/b-failed-once ]]; then touch ${work}/b-failed-once; echo "b: the tests failed" >&2; exit 3; fi
+file=$id.txt; [[ $id == a || $id == c ]] && file=shared.txt
+echo "made by $id" > "$file"
+git add "$file" && git -c user.name=ci -c user.email=ci@ci commit -q -m "build $id"
+`,
+    );
+    chmodSync(ci, 0o755);
+    const env = { ...process.env, ARGO_PROJECTS_REGISTRY: join(work, 'projects.json'), CI_COMMAND: ci, XDG_RUNTIME_DIR: join(work, 'run') };
+    process.env.ARGO_PROJECTS_REGISTRY = env.ARGO_PROJECTS_REGISTRY;
+    process.env.CI_COMMAND = ci; // what the dashboard's Resume hands to the orchestrator it starts
+    execFileSync('git', ['init', '-q', '-b', 'main'], { cwd: project });
+    execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', 'commit', '-q', '--allow-empty', '-m', 'init'], { cwd: project });
+    execFileSync(join(ROOT, 'templates', 'project_setup.sh'), ['shop', project], { env, stdio: 'ignore' });
+    const dash = await startDashboard({ host: '127.0.0.1', port: 0, token: 'steer-test-token', root: ROOT, registry: env.ARGO_PROJECTS_REGISTRY });
+    cleanups.push(() => dash.close());
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS, chromiumSandbox: false, headless: true });
+    cleanups.push(() => browser.close());
+    const page = await browser.newPage();
+    await page.goto(dash.url);
+    const pidNow = () => {
+      try {
+        return Number(readFileSync(join(project, '.argo-project', 'orchestrator.pid'), 'utf8'));
+      } catch {
+        return 0;
+      }
+    };
+
+    expect(spawnSync(join(ROOT, 'start_workflow.sh'), ['Build a shop', project], { env }).status).toBe(0);
+    started.push(pidNow());
+    await page.locator('button[data-action="approve"]').waitFor({ timeout: 60_000 });
+
+    await page.locator('button[data-action="stop"]').click();
+    await page.locator('#orchestrator', { hasText: /^Not running/ }).waitFor({ timeout: 30_000 });
+    await page.locator('button[data-action="resume"]').click();
+    await page.locator('#orchestrator', { hasText: /^Running/ }).waitFor({ timeout: 30_000 });
+    started.push(pidNow());
+
+    await page.locator('button[data-action="approve"]').click();
+    // b failed, c conflicts with a: control to ci with the conflict shown.
+    await page.locator('#builders tr[data-builder="b"][data-status="failed"]').waitFor({ timeout: 60_000 });
+    await page.locator('#conflicts', { hasText: 'c' }).waitFor({ timeout: 60_000 });
+    await page.locator('button[data-action="retry"][data-builder="b"]').click();
+    await page.locator('#builders tr[data-builder="b"] td.s-merged').waitFor({ timeout: 60_000 });
+    await page.locator('#action', { hasText: 'resolve_conflicts' }).waitFor({ timeout: 60_000 });
+
+    // The person resolves c's conflict on its branch, then says so in the page.
+    execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', 'merge', '-q', '-X', 'theirs', '-m', 'resolve', 'main'], { cwd: join(project, '.argo-project', 'builders', 'c') });
+    await page.locator('button[data-action="merge"]').click();
+    await page.locator('#phase', { hasText: 'storage' }).waitFor({ timeout: 60_000 });
+    const s = state(project);
+    expect(s.merge.merged.sort()).toEqual(['a', 'b', 'c']);
+    expect(s.execution.builders.map((b: { status: string }) => b.status)).toEqual(['completed', 'completed', 'completed']);
+  }, 240_000);
 });
