@@ -2,7 +2,7 @@
 // limited), a command hook with the ARGO_* variables, and each event once, also
 // across a restart of the notifier (a new orchestrator process).
 import { createServer, type IncomingMessage, type Server } from 'node:http';
-import { mkdirSync, readFileSync, existsSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { postWebhook, type Delivery } from '../../notify/channels.js';
@@ -104,6 +104,25 @@ describe('Notifier', () => {
     n.observe();
     await n.idle();
     expect(readFileSync(kinds, 'utf8')).toBe('control\nworkflow_ended\n');
+  });
+
+  it('desktop: notify-send with the title and the message, when it is installed', async () => {
+    const dir = projectDir();
+    const bin = join(dir, 'bin');
+    mkdirSync(bin);
+    const out = join(dir, 'desktop.out');
+    writeFileSync(join(bin, 'notify-send'), `#!/bin/bash\nprintf '%s\\n' "$@" > ${out}\n`);
+    chmodSync(join(bin, 'notify-send'), 0o755);
+    const path = process.env.PATH;
+    process.env.PATH = `${bin}:${path}`;
+    try {
+      const n = new Notifier(dir, { view: () => viewOf({ phase: 'storage', action_owner: 'user', action_needed: 'none' }), config: () => ({ desktop: true }) });
+      n.observe();
+      await n.idle();
+    } finally {
+      process.env.PATH = path;
+    }
+    expect(readFileSync(out, 'utf8')).toBe('--app-name=argo\nArgo: demo finished\n[demo] workflow finished\n');
   });
 
   it('each event once, also across a restart; undelivered ones are delivered by the next notifier', async () => {
