@@ -361,6 +361,12 @@ export async function main(argv: string[]): Promise<number> {
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
   process.on('SIGHUP', stop);
+  // A crash must not end in /dev/null either (start_workflow detaches our output).
+  process.on('uncaughtException', (e) => {
+    orchestrator.log.line('orchestrator', `FATAL: ${e.stack ?? e.message}`);
+    process.stderr.write(`ERROR: orchestrator: ${e.message}\n`);
+    process.exit(1);
+  });
   orchestrator.log.line('orchestrator', `Started (PID ${process.pid}) for ${project}`);
   try {
     await orchestrator.run();
