@@ -6,18 +6,15 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { accessSync, closeSync, constants, existsSync, ftruncateSync, openSync, readFileSync, statSync, unlinkSync, watch, writeSync, type FSWatcher } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createRequire } from 'node:module';
 import { runIfEntry } from './lib/cli.js';
 import type { Env } from './lib/context.js';
 import { enterProjectDir, isDir } from './lib/project_dir.js';
 import { decide, fieldText, handlerCandidates, maxRetries, relayOf, retryDelayMs } from './lib/dispatch.js';
 import { JsonObject, fromPlain, parseJson, toPlain } from './lib/json_doc.js';
 import { projectLogPaths, writeLog } from './lib/logging_enhanced.js';
+import { tryFlockSync } from './lib/lock.js';
 import { killGroup } from './lib/process.js';
 import { mutateState, projectStatePaths, updateState, type StatePaths } from './lib/state_file.js';
-
-const require = createRequire(import.meta.url);
-const fsExt = require('fs-ext') as { flockSync(fd: number, how: 'exnb'): void };
 
 /** The install folder: the shim's (ARGO_ROOT, symlinks not resolved), else this file's. */
 export const ROOT = process.env.ARGO_ROOT || resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -68,9 +65,7 @@ class PidFile {
 
   static claim(path: string): PidFile | string {
     const fd = openSync(path, 'a+');
-    try {
-      fsExt.flockSync(fd, 'exnb');
-    } catch {
+    if (!tryFlockSync(fd)) {
       closeSync(fd);
       let holder = '';
       try {
