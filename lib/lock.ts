@@ -210,55 +210,66 @@ export function pidAlive(pid: number): boolean {
 // ---------------------------------------------------------------- holding
 
 export interface HeldLock {
-  /** The value of ARGO_STATE_LOCK_HELD for what runs under the lock. */
+  /** The value of ARGO_STATE_LOCK_HELD for what runs under the lock ('' when none was asked for). */
   readonly token: string;
   release(): void;
 }
 
-/** Takes the lock (waiting as long as needed, or until `signal`) and mints its token. */
-export async function acquireLock(lockPath: string, signal?: AbortSignal): Promise<HeldLock> {
+export interface LockOptions {
+  /** Mint a token for children (costs a record file; one more flock(1) run on that back-end). */
+  token?: boolean;
+  signal?: AbortSignal;
+}
+
+/** Takes the lock, waiting as long as needed (or until `signal`). */
+export async function acquireLock(lockPath: string, opts: LockOptions = {}): Promise<HeldLock> {
   const abs = resolve(lockPath);
   const fd = openLockFile(abs);
   let recordFd = -1;
   let record = '';
+  let token = '';
   try {
-    await flockExclusive(fd, signal);
-    const nonce = randomBytes(16).toString('hex');
-    record = tokenRecordPath(abs, nonce);
-    recordFd = openSync(record, 'wx', 0o600);
-    await flockExclusive(recordFd); // a brand-new file nobody else knows: no wait
-    let released = false;
-    const recordFdHeld = recordFd;
-    const recordHeld = record;
-    return {
-      token: lockToken(abs, nonce),
-      release() {
-        if (released) return;
-        released = true;
-        removeQuietly(recordHeld); // gone before the lock is, so no caller trusts a freed lock
-        closeSync(recordFdHeld);
-        closeSync(fd); // closing the only descriptor releases the flock
-      },
-    };
+    await flockExclusive(fd, opts.signal);
+    if (opts.token) {
+      const nonce = randomBytes(16).toString('hex');
+      record = tokenRecordPath(abs, nonce);
+      recordFd = openSync(record, 'wx', 0o600);
+      await flockExclusive(recordFd); // a brand-new file nobody else knows: no wait
+      token = lockToken(abs, nonce);
+    }
   } catch (e) {
     if (recordFd >= 0) closeSync(recordFd);
     if (record) removeQuietly(record);
     closeSync(fd);
     throw e;
   }
+  let released = false;
+  return {
+    token,
+    release() {
+      if (released) return;
+      released = true;
+      if (record) {
+        removeQuietly(record); // gone before the lock is, so no caller trusts a freed lock
+        closeSync(recordFd);
+      }
+      closeSync(fd); // closing the only descriptor releases the flock
+    },
+  };
 }
 
 const queues = new Map<string, Promise<unknown>>();
 
 /**
- * Runs `fn` while holding the lock. `fn` gets the token to pass on to children
- * (the ancestor's own when the lock was already held by an ancestor and not taken here).
+ * Runs `fn` while holding the lock, or at once when an ancestor holds it for us.
+ * `fn` gets the token to pass on to children: the ancestor's, a fresh one with
+ * `{ token: true }`, else ''.
  */
 export async function withFileLock<T>(
   lockPath: string,
   env: Env,
   fn: (token: string) => Promise<T>,
-  signal?: AbortSignal,
+  opts: LockOptions = {},
 ): Promise<T> {
   const abs = resolve(lockPath);
   if (heldByAncestor(abs, env)) return fn(env[LOCK_TOKEN_VAR]!);
@@ -269,7 +280,7 @@ export async function withFileLock<T>(
   queues.set(abs, tail);
   await previous;
   try {
-    const held = await acquireLock(abs, signal);
+    const held = await acquireLock(abs, opts);
     try {
       return await fn(held.token);
     } finally {

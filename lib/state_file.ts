@@ -236,7 +236,7 @@ export async function withStateLock(paths: StatePaths, argv: string[], ctx: Ctx)
   if (heldByAncestor(paths.lockFile, ctx.env)) return run(ctx.env[LOCK_TOKEN_VAR]!);
   let held: HeldLock;
   try {
-    held = await acquireLock(paths.lockFile);
+    held = await acquireLock(paths.lockFile, { token: true });
   } catch (e) {
     if (e instanceof LockOpenError) {
       ctx.err(`ERROR: ${e.message}\n`);

@@ -35,7 +35,7 @@ wait_line() {
 start_holder() {
   ARGO_LOCK_BACKEND=$1 node --input-type=module -e "
     const { acquireLock, lockBackend } = await import('$ROOT/dist/lib/lock.js');
-    const held = await acquireLock(process.argv[1]);
+    const held = await acquireLock(process.argv[1], { token: true });
     process.stdout.write(lockBackend() + ' ' + held.token + '\n');
     setInterval(() => {}, 1e6);" "$LOCK" > "$BATS_TEST_TMPDIR/holder.out" &
   HOLDER=$!
