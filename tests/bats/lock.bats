@@ -37,10 +37,10 @@ start_holder() {
     const { acquireLock, lockBackend } = await import('$ROOT/dist/lib/lock.js');
     const held = await acquireLock(process.argv[1], { token: true });
     process.stdout.write(lockBackend() + ' ' + held.token + '\n');
-    setInterval(() => {}, 1e6);" "$LOCK" > "$BATS_TEST_TMPDIR/holder.out" &
+    setInterval(() => {}, 1e6);" "$LOCK" > "$BATS_TEST_TMPDIR/holder.$1.out" &
   HOLDER=$!
   local line
-  line=$(wait_line "$BATS_TEST_TMPDIR/holder.out")
+  line=$(wait_line "$BATS_TEST_TMPDIR/holder.$1.out")
   BACKEND=${line%% *}
   TOKEN=${line#* }
 }
@@ -86,18 +86,17 @@ held_by_token() {
 @test "flock(1) waits for with_state_lock; the command's update_state re-enters without deadlock" {
   for backend in $(backends); do
     export ARGO_LOCK_BACKEND=$backend
-    rm -f "$BATS_TEST_TMPDIR/in"
-    with_state_lock "echo in > '$BATS_TEST_TMPDIR/in'; ARGO_SHIM_SERVER=0 update_state inner.$backend yes; cat '$BATS_TEST_TMPDIR/go'" \
+    local in="$BATS_TEST_TMPDIR/in.$backend" go="$BATS_TEST_TMPDIR/go.$backend"
+    mkfifo "$go"   # the command holds the lock until we write to it
+    with_state_lock "echo in > '$in'; ARGO_SHIM_SERVER=0 update_state inner.$backend yes; cat '$go'" \
       < /dev/null > "$BATS_TEST_TMPDIR/wsl.out" 2>&1 &
     local pid=$!
-    wait_line "$BATS_TEST_TMPDIR/in"
+    wait_line "$in"
     run -1 flock -n "$LOCK" true                 # an old script's flock must wait now
-    mkfifo "$BATS_TEST_TMPDIR/go" 2>/dev/null || true
-    echo done > "$BATS_TEST_TMPDIR/go" &
+    echo done > "$go"
     wait "$pid"
     [ "$(state .inner.$backend)" = yes ]
     run timeout 2 flock -x "$LOCK" true; assert_success
-    rm -f "$BATS_TEST_TMPDIR/go"
   done
 }
 
