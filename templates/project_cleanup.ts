@@ -23,6 +23,8 @@ function lockHeld(file: string): boolean {
   }
   try {
     return !tryFlockSync(fd);
+  } catch {
+    return true; // cannot tell: keep the file
   } finally {
     closeSync(fd);
   }
