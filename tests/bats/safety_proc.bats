@@ -1,0 +1,203 @@
+#!/usr/bin/env bats
+# Issue 6, processes: a pid read from a file or from state is signalled (or called
+# "Running") only when it is proven to be this project's orchestrator or builder
+# group; concurrent starts; cleanup refuses while the workflow runs; repositories
+# we cannot serve; approve only at approve_design; rejected component ids; a huge
+# design answer. Sentinel processes are ended by their PID in teardown.
+
+bats_require_minimum_version 1.5.0
+
+setup() {
+  load helpers
+  TMP=$(mktemp -d)
+  PROJ=$TMP/proj
+  export ARGO_PROJECTS_REGISTRY=$TMP/projects.json ARGO_SHIM_SERVER=0 CI_COMMAND=$TMP/no-such-ci
+  unset STANDIN_CI_FAIL STANDIN_CI_DELAY STANDIN_CI_COMPONENTS
+  SENTINELS=()
+}
+
+teardown() {
+  local pid
+  # the project's orchestrator (proven ours by stop_workflow itself), then our sentinels by PID
+  [[ -d $PROJ/.argo-project ]] && "$ROOT/stop_workflow.sh" "$PROJ" >/dev/null 2>&1
+  for pid in "${SENTINELS[@]}"; do end_tree "$pid"; done
+  cd /
+  rm -rf "$TMP"
+  true
+}
+
+# end_tree PID: the process, its group when it leads one, and its children — by PID
+end_tree() {
+  local pid=$1 child stat
+  for child in $(cat /proc/"$pid"/task/*/children 2>/dev/null); do end_tree "$child"; done
+  stat=$(cat "/proc/$pid/stat" 2>/dev/null) || return 0
+  stat=${stat##*) }
+  read -r _ _ pgid _ <<< "$stat"
+  [[ $pgid == "$pid" ]] && kill -KILL -- "-$pid" 2>/dev/null
+  kill -KILL "$pid" 2>/dev/null
+  return 0
+}
+
+git_project() { # [branch]
+  mkdir -p "$PROJ" && cd "$PROJ"
+  git init -q -b "${1:-main}"
+  git config user.name Test && git config user.email test@example.invalid
+  echo main > main.txt && git add main.txt && git commit -qm initial
+  "$ROOT/templates/project_setup.sh" proj "$PROJ" >/dev/null
+}
+
+plain_project() {
+  mkdir -p "$PROJ" && cd "$PROJ"
+  "$ROOT/templates/project_setup.sh" proj "$PROJ" >/dev/null
+}
+
+state() { jq -r "$1" "$PROJ/.argo-project/state.json"; }
+set_state() { jq "$1" "$PROJ/.argo-project/state.json" > "$PROJ/.argo-project/state.json.tmp" && mv "$PROJ/.argo-project/state.json.tmp" "$PROJ/.argo-project/state.json"; }
+alive() { kill -0 "$1" 2>/dev/null && [[ $(ps -o stat= -p "$1" 2>/dev/null) != Z* ]]; }
+wait_gone() { local end=$((SECONDS + $2)); while alive "$1"; do ((SECONDS < end)) || return 1; sleep 0.05; done; }
+wait_file() { local end=$((SECONDS + $2)); until [[ -s $1 ]]; do ((SECONDS < end)) || return 1; sleep 0.05; done; }
+
+# sentinel [cwd] [args…]: a `sleep` leading its own process group; its pid in $S
+sentinel() {
+  local dir=${1:-$TMP}
+  shift || true
+  (cd "$dir" && exec setsid "$@" sleep 300) &
+  S=$!
+  SENTINELS+=("$S")
+  local end=$((SECONDS + 5))
+  until [[ $(cat "/proc/$S/comm" 2>/dev/null) == sleep || $(cat "/proc/$S/comm" 2>/dev/null) == bash ]]; do ((SECONDS < end)) || return 1; sleep 0.02; done
+}
+
+running_builder() { # ID PID
+  set_state ".execution = {\"builders\": [{\"id\": \"$1\", \"status\": \"running\", \"pid\": \"$2\", \"worktree\": null, \"branch\": \"argo-builder-$1\"}], \"status\": \"running\", \"started\": null, \"completed\": null}"
+}
+
+# ------------------------------------------------------------------ point 9
+
+@test "a sentinel's pid in orchestrator.pid: status says not ours, stop and start never signal it" {
+  git_project
+  sentinel
+  echo "$S" > .argo-project/orchestrator.pid
+  run -0 "$ROOT/status.sh" "$PROJ"
+  assert_line "Orchestrator: Not running (stale PID file; not ours: PID $S runs sleep)"
+  run -0 "$ROOT/stop_workflow.sh" "$PROJ"
+  assert_output --partial "not ours: PID $S runs sleep"
+  refute_output --partial "Stopping orchestrator (PID $S)"
+  alive "$S"
+  echo "$S" > .argo-project/orchestrator.pid
+  run -0 "$ROOT/start_workflow.sh" "q" "$PROJ"
+  assert_output --partial "stale PID file $PROJ/.argo-project/orchestrator.pid (not ours: PID $S runs sleep); not signalled"
+  refute_output --partial "already running (PID $S)"
+  [[ $output =~ Orchestrator\ PID:\ ([0-9]+) ]]
+  orch=${BASH_REMATCH[1]}
+  [ "$orch" != "$S" ]
+  [ "$(cat .argo-project/orchestrator.pid)" = "$orch" ]
+  run -0 "$ROOT/status.sh" "$PROJ"
+  assert_line "Orchestrator: Running (PID $orch)"
+  run -0 "$ROOT/stop_workflow.sh" "$PROJ"
+  assert_line "Stopping orchestrator (PID $orch)..."
+  wait_gone "$orch" 5
+  alive "$S"
+}
+
+@test "another project's orchestrator pid is not ours: status, stop and start of this project leave it running" {
+  git_project
+  OTHER=$TMP/other && mkdir -p "$OTHER" && "$ROOT/templates/project_setup.sh" other "$OTHER" >/dev/null
+  "$ROOT/orchestrator.sh" "$OTHER" >/dev/null 2>&1 &
+  O=$!
+  SENTINELS+=("$O")
+  wait_file "$OTHER/.argo-project/orchestrator.pid" 5
+  echo "$O" > .argo-project/orchestrator.pid
+  run -0 "$ROOT/status.sh" "$PROJ"
+  assert_line --regexp "^Orchestrator: Not running \(stale PID file; not ours: PID $O runs "
+  run -0 "$ROOT/stop_workflow.sh" "$PROJ"
+  assert_line "Orchestrator not running"
+  alive "$O"
+  run -0 "$ROOT/status.sh" "$OTHER"
+  assert_line "Orchestrator: Running (PID $O)"
+  run -0 "$ROOT/stop_workflow.sh" "$OTHER"
+  wait_gone "$O" 5
+}
+
+@test "a builder pid in state that is not our builder group is left alone by stop_workflow" {
+  git_project
+  mkdir -p .argo-project/builders/api
+  sentinel                                           # a plain sleep
+  plain=$S
+  sentinel "$TMP" bash -c 'sleep 300; :' argo-builder   # our marker, but outside the builders folder
+  elsewhere=$S
+  (cd .argo-project/builders/api && exec bash -c 'sleep 300; :' argo-builder) &   # ours, but not a group leader
+  member=$!
+  SENTINELS+=("$member")
+  for pid in "$plain" "$elsewhere" "$member"; do
+    running_builder api "$pid"
+    run -0 "$ROOT/stop_workflow.sh" "$PROJ"
+    assert_output --partial "Builder api: PID \"$pid\" left alone"
+    refute_output --partial "Stopped builder"
+  done
+  alive "$plain" && alive "$elsewhere" && alive "$member"
+  assert_output --partial "is not a process group leader"
+  # and our real builder group is stopped
+  sentinel "$PROJ/.argo-project/builders/api" bash -c 'sleep 300; :' argo-builder
+  running_builder api "$S"
+  run -0 "$ROOT/stop_workflow.sh" "$PROJ"
+  assert_line "Stopped builder api (process group $S)"
+  wait_gone "$S" 5
+}
+
+# pid values that must never be signalled; run in a private PID namespace so that a
+# regression (kill(-1) as root) can only reach that namespace, never the machine.
+@test "pids 1, 0, -1, abc in orchestrator.pid and as builder pids: nothing is signalled, start and status say so" {
+  git_project
+  command -v unshare >/dev/null || skip "unshare not available"
+  cat > "$TMP/ns.sh" <<'SCRIPT'
+ROOT=$1 PROJ=$2
+sleep 300 &          # same process group as the commands below: kill(0) would end it
+same=$!
+setsid sleep 300 &   # a group of its own
+own=$!
+for v in 1 0 -1 abc; do
+  echo "$v" > "$PROJ/.argo-project/orchestrator.pid"
+  jq --arg v "$v" '.execution = {"builders": [{"id": "api", "status": "running", "pid": $v}]}' "$PROJ/.argo-project/state.json" > "$PROJ/t" && mv "$PROJ/t" "$PROJ/.argo-project/state.json"
+  echo "== $v"
+  "$ROOT/status.sh" "$PROJ" | grep '^Orchestrator:'
+  "$ROOT/stop_workflow.sh" "$PROJ"
+  kill -0 "$same" "$own" || { echo "SENTINEL KILLED by $v"; exit 3; }
+done
+echo 1 > "$PROJ/.argo-project/orchestrator.pid"
+"$ROOT/start_workflow.sh" q "$PROJ" >/dev/null 2>&1
+"$ROOT/stop_workflow.sh" "$PROJ" >/dev/null
+kill -0 "$same" "$own" || { echo "SENTINEL KILLED by start"; exit 3; }
+echo "sentinels alive"
+kill "$same" "$own"
+SCRIPT
+  run -0 timeout 60 unshare --pid --fork --mount-proc bash "$TMP/ns.sh" "$ROOT" "$PROJ"
+  assert_line "sentinels alive"
+  for v in 1 0 -1 abc; do
+    assert_line "Stale PID file $PROJ/.argo-project/orchestrator.pid (invalid PID \"$v\"); nothing signalled"
+    assert_line "Builder api: PID \"$v\" left alone (invalid PID \"$v\")"
+  done
+  assert_line 'Orchestrator: Not running (stale PID file; invalid PID "1")'
+  refute_output --partial "Stopping orchestrator"
+}
+
+@test "project_cleanup refuses while the orchestrator or a builder runs, naming them and the stop command" {
+  git_project
+  mkdir -p .argo-project/builders/api && touch .argo-project/builders/api/keep
+  "$ROOT/orchestrator.sh" "$PROJ" >/dev/null 2>&1 &
+  O=$!
+  SENTINELS+=("$O")
+  wait_file .argo-project/orchestrator.pid 5
+  run -1 "$ROOT/templates/project_cleanup.sh" "$PROJ" full
+  assert_output "ERROR: the workflow of $PROJ is still running (orchestrator PID $O); nothing removed. Stop it first: $ROOT/stop_workflow.sh $PROJ"
+  [ -f .argo-project/builders/api/keep ] && [ -d .argo-project/logs ]
+  run -0 "$ROOT/stop_workflow.sh" "$PROJ"
+  wait_gone "$O" 5
+  sentinel "$PROJ/.argo-project/builders/api" bash -c 'sleep 300; :' argo-builder
+  run -1 "$ROOT/templates/project_cleanup.sh" "$PROJ" nuclear
+  assert_output --partial "(builder api (PID $S)); nothing removed"
+  [ -f .argo-project/state.json ]
+  end_tree "$S" && wait_gone "$S" 5
+  run -0 "$ROOT/templates/project_cleanup.sh" "$PROJ" partial
+  assert_line "Partial cleanup complete"
+}
