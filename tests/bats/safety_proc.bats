@@ -201,3 +201,44 @@ SCRIPT
   run -0 "$ROOT/templates/project_cleanup.sh" "$PROJ" partial
   assert_line "Partial cleanup complete"
 }
+
+# ------------------------------------------------------------------ point 10
+
+# orchestrators of $PROJ that run now (by their command line)
+orchestrators_of_proj() {
+  local p n=0
+  for p in /proc/[0-9]*; do
+    { tr "\0" " " < "$p/cmdline"; } 2>/dev/null | grep -q "dist/orchestrator.js $PROJ *\$" && n=$((n + 1))
+  done
+  echo "$n"
+}
+
+@test "concurrent start_workflow (3 races): one orchestrator; the winner printed the query that runs, the other was stopped and that is said" {
+  git_project
+  for round in 1 2 3; do
+    "$ROOT/start_workflow.sh" "query A$round" "$PROJ" > "$TMP/a.out" 2>&1 &
+    a=$!
+    "$ROOT/start_workflow.sh" "query B$round" "$PROJ" > "$TMP/b.out" 2>&1 &
+    b=$!
+    wait "$a"
+    wait "$b"
+    final_pid=$(cat .argo-project/orchestrator.pid)
+    final_query=$(state .user_query)
+    [ "$(orchestrators_of_proj)" = 1 ]
+    for f in a b; do
+      [[ $(cat "$TMP/$f.out") =~ Orchestrator\ PID:\ ([0-9]+) ]]
+      eval "${f}_pid=${BASH_REMATCH[1]}"
+    done
+    if [ "$a_pid" = "$final_pid" ]; then win=a lose=b; else win=b lose=a; fi
+    win_pid=${win}_pid lose_pid=${lose}_pid
+    [ "${!win_pid}" = "$final_pid" ]
+    # the winner printed the query that runs; the loser's orchestrator was stopped, and the winner said whose
+    grep -qx "Query: $final_query" "$TMP/$win.out"
+    lose_query=$(sed -n 's/^Query: //p' "$TMP/$lose.out")
+    [ "$lose_query" != "$final_query" ]
+    grep -qxF "Stopping the existing orchestrator (PID ${!lose_pid}, query: $lose_query)..." "$TMP/$win.out"
+    if alive "${!lose_pid}"; then cat "$TMP"/*.out; false; fi
+    run -0 "$ROOT/status.sh" "$PROJ"
+    assert_line "Orchestrator: Running (PID $final_pid)"
+  done
+}
