@@ -7,8 +7,8 @@ import { isAbsolute, join, resolve, sep } from 'node:path';
 export { pidAlive } from './lock.js';
 import { pidAlive } from './lock.js';
 
-/** Linux's largest pid_max (2^22): anything above cannot be a pid. */
-const PID_MAX = 4194304;
+/** kill(2) takes an int: anything above cannot be signalled as one process. */
+const PID_MAX = 2 ** 31 - 1;
 
 /**
  * The pid in `text` (a pid file, a state field): digits only, surrounding white
@@ -18,7 +18,7 @@ export function parsePid(text: unknown): number | undefined {
   if (typeof text === 'number') text = String(text);
   if (typeof text !== 'string') return undefined;
   const t = text.trim();
-  if (!/^[0-9]{1,7}$/.test(t)) return undefined;
+  if (!/^[0-9]{1,10}$/.test(t)) return undefined;
   const n = Number(t);
   return n > 1 && n <= PID_MAX ? n : undefined;
 }

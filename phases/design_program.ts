@@ -2,10 +2,10 @@
 import { runIfEntry } from '../lib/cli.js';
 import { getCiTool } from '../lib/config.js';
 import { ciToolAvailable, runCiCaptured } from '../lib/ci_tool.js';
-import { extractComponents, type Component } from '../lib/components.js';
+import { extractComponentsLenient, type Component, type RejectedComponent } from '../lib/components.js';
 import { errorMessage } from '../lib/errors.js';
 import { fromPlain } from '../lib/json_doc.js';
-import { logStateTransition } from '../lib/logging_enhanced.js';
+import { logStateTransition, writeLog } from '../lib/logging_enhanced.js';
 import { mutateState, readState, updateState } from '../lib/state_file.js';
 import { utcTimestamp } from '../lib/time.js';
 import { complain, enterProject, recordError, say } from './handler.js';
@@ -54,12 +54,20 @@ export async function main(argv: string[]): Promise<number> {
   say('CI tool answered');
 
   let components: Component[] = [];
+  let rejected: RejectedComponent[] = [];
   try {
-    components = extractComponents(output) ?? [];
+    ({ components, rejected } = extractComponentsLenient(output) ?? { components, rejected });
   } catch (e) {
     say(`WARNING: ignoring the component list in the answer: ${errorMessage(e)}`);
   }
-  const design = fromPlain({ summary: output.replace(/\n+$/, ''), components, created: utcTimestamp(), approved: false });
+  // One bad id costs only itself: the others are kept, each rejection is said, logged and kept in state.
+  for (const r of rejected) {
+    say(`WARNING: component rejected: ${r.reason}`);
+    writeLog(project.logs, 'WARN', `Design component rejected: ${r.reason}`);
+  }
+  const plain: Record<string, unknown> = { summary: output.replace(/\n+$/, ''), components, created: utcTimestamp(), approved: false };
+  if (rejected.length > 0) plain.rejected_components = rejected;
+  const design = fromPlain(plain);
   try {
     await mutateState(project.state, (d) => void d.set('design', design));
   } catch (e) {
