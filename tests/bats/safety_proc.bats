@@ -242,3 +242,79 @@ orchestrators_of_proj() {
     assert_line "Orchestrator: Running (PID $final_pid)"
   done
 }
+
+# ------------------------------------------------------------------ point 11 and 7
+
+ci_stub() { printf '#!/bin/bash\n%s\n' "$1" > "$TMP/ci.sh" && chmod +x "$TMP/ci.sh"; export CI_COMMAND=$TMP/ci.sh; }
+
+@test "argo approve refuses outside design/approve_design with one ERROR line and changes nothing" {
+  git_project
+  for s in '.phase = "execution" | .action_needed = "spawn_builders"' '.phase = "storage" | .action_needed = "none"' '.phase = "design" | .action_needed = "design_build"'; do
+    set_state ".design = {\"summary\": \"s\", \"components\": [{\"id\": \"api\", \"description\": \"d\"}], \"created\": \"t\", \"approved\": false} | $s | .action_owner = \"user\""
+    before=$(cat .argo-project/state.json)
+    run -1 "$ROOT/compat/argo" approve "$PROJ"
+    [ "${#lines[@]}" = 1 ]
+    assert_output --regexp "^ERROR: nothing awaits approval in $PROJ/.argo-project/state.json: phase is '[a-z]+', action_needed '[a-z_]+' .*nothing changed$"
+    [ "$(cat .argo-project/state.json)" = "$before" ]
+  done
+}
+
+@test "design_program keeps the valid components and records each rejected id; approve shows them; zero usable is not approvable" {
+  git_project
+  set_state '.user_query = "q"'
+  long=$(printf 'x%.0s' {1..300})
+  ci_stub "printf '%s\n' 'Design:' '\`\`\`json' '[{\"id\": \"api\", \"description\": \"A\"}, {\"id\": \"a.\", \"description\": \"dot\"}, {\"id\": \"$long\"}, {\"id\": \"ui\", \"description\": \"U\"}]' '\`\`\`'"
+  run -0 "$ROOT/phases/design_program.sh" "$PROJ"
+  assert_line --partial "WARNING: component rejected: CI answer: invalid component id 'a.': git refuses the branch argo-builder-a."
+  assert_line --partial "WARNING: component rejected: CI answer: invalid component id '$long': longer than 64 characters (300)"
+  [ "$(state '[.design.components[].id] | join(",")')" = api,ui ]
+  [ "$(state '[.design.rejected_components[].id] | join(",")')" = "a.,$long" ]
+  [[ $(state '.design.rejected_components[0].reason') == *'must not end with "."'* ]]
+  grep -q "\[WARN\] Design component rejected: CI answer: invalid component id 'a.'" .argo-project/logs/workflow.log
+  run -0 "$ROOT/compat/argo" approve "$PROJ"
+  assert_line "Rejected components (not built): 2"
+  assert_line --partial "  a.: CI answer: invalid component id 'a.'"
+  assert_line "Design approved (2 components); design_build comes next"
+  # a design whose every id was rejected is not approvable
+  set_state '.design.components = [] | .design.approved = false | .action_owner = "ci" | .action_needed = "approve_design"'
+  before=$(cat .argo-project/state.json)
+  run -1 "$ROOT/compat/argo" approve "$PROJ"
+  assert_output "ERROR: the design in $PROJ/.argo-project/state.json has no usable components (2 rejected: a., $long); give a list: argo approve --components FILE $PROJ"
+  [ "$(cat .argo-project/state.json)" = "$before" ]
+}
+
+# ------------------------------------------------------------------ point 6
+
+@test "start_workflow and design_build refuse a repository without a commit or without main/master; nothing changed" {
+  mkdir -p "$PROJ" && cd "$PROJ" && git init -q -b main && "$ROOT/templates/project_setup.sh" proj "$PROJ" >/dev/null
+  before=$(cat .argo-project/state.json)
+  run -1 "$ROOT/start_workflow.sh" "q" "$PROJ"
+  assert_output "ERROR: the git repository $PROJ has no commit yet (fix: cd $PROJ && git add -A && git commit -m \"initial commit\")"
+  [ "$(cat .argo-project/state.json)" = "$before" ]
+  [ ! -e .argo-project/orchestrator.pid ]
+  set_state '.design = {"summary": "s", "components": [{"id": "api", "description": "d"}], "created": "t", "approved": true} | .phase = "design" | .action_owner = "code" | .action_needed = "design_build"'
+  run -1 "$ROOT/phases/design_build.sh" "$PROJ"
+  assert_line --partial "ERROR: the git repository $PROJ has no commit yet"
+  [ "$(state .execution)" = null ] && [ "$(state .action_owner)" = user ] && [ "$(state .phase)" = design ]
+  [[ $(state .error_recovery.last_error) == "Refused: the git repository $PROJ has no commit yet"* ]]
+  git -c user.name=T -c user.email=t@e commit -q --allow-empty -m first && git branch -m main trunk
+  before=$(cat .argo-project/state.json)
+  run -1 "$ROOT/start_workflow.sh" "q" "$PROJ"
+  assert_output "ERROR: the git repository $PROJ has neither a main nor a master branch, where builders are merged (fix: cd $PROJ && git branch main)"
+  [ "$(cat .argo-project/state.json)" = "$before" ]
+  run -1 "$ROOT/phases/design_build.sh" "$PROJ"
+  assert_line --partial "neither a main nor a master branch"
+  [ -z "$(git branch --list 'argo-builder-*')" ]
+  git branch master
+  set_state '.action_owner = "code"'
+  run -0 "$ROOT/phases/design_build.sh" "$PROJ"
+  [ "$(state .execution.builders[0].worktree)" = "$PROJ/.argo-project/builders/api" ]
+}
+
+@test "start_workflow in a plain folder (COMPAT: the original suite does this) stores the query but warns that design_build will refuse it" {
+  plain_project
+  run -0 "$ROOT/start_workflow.sh" "q" "$PROJ"
+  assert_line --partial "WARNING: $PROJ is not a git repository (fix: cd $PROJ && git init"
+  assert_line --partial "; design_build will refuse it"
+  [ "$(state .user_query)" = q ]
+}
