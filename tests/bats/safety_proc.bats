@@ -318,3 +318,35 @@ ci_stub() { printf '#!/bin/bash\n%s\n' "$1" > "$TMP/ci.sh" && chmod +x "$TMP/ci.
   assert_line --partial "; design_build will refuse it"
   [ "$(state .user_query)" = q ]
 }
+
+# ------------------------------------------------------------------ point 8
+
+@test "a 50 MB design answer: streamed to .argo-project/design/, state keeps a 64 KiB excerpt, components found at its end, no stack trace" {
+  git_project
+  set_state '.user_query = "q"'
+  ci_stub "yes 'a long design line' | head -c 50000000; printf '\n\`\`\`json\n[{\"id\": \"core\", \"description\": \"C\"}, {\"id\": \"bad.\"}]\n\`\`\`\n'"
+  run -0 "$ROOT/phases/design_program.sh" "$PROJ"
+  refute_output --regexp '^ +at '
+  file=$(state .design.answer_file)
+  [[ $file == "$PROJ/.argo-project/design/answer-"*.txt ]]
+  size=$(stat -c %s "$file")
+  [ "$size" -gt 50000000 ]
+  [ "$(state .design.answer_bytes)" = "$size" ]
+  assert_line "The answer is $size bytes: the design keeps its first 65536 bytes, the whole text is in $file"
+  [ "$(stat -c %s .argo-project/state.json)" -lt 100000 ]
+  [ "$(state '.design.summary | length')" -le 65536 ]
+  [ "$(state '.design.summary | length')" -gt 60000 ]
+  [ "$(state '[.design.components[].id] | join(",")')" = core ]
+  [ "$(state '.design.rejected_components[0].id')" = bad. ]
+  [ "$(state .phase)" = design ]
+}
+
+@test "a small design answer stays whole in design.summary and leaves no answer file (COMPAT design keys)" {
+  git_project
+  set_state '.user_query = "q"'
+  ci_stub "echo small answer"
+  run -0 "$ROOT/phases/design_program.sh" "$PROJ"
+  [ "$(state '.design | keys_unsorted | join(",")')" = summary,components,created,approved ]
+  [ "$(state .design.summary)" = "small answer" ]
+  [ -z "$(ls -A .argo-project/design 2>/dev/null)" ]
+}

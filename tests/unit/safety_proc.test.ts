@@ -165,3 +165,20 @@ describe('repoProblemOf', () => {
     expect(p?.message).toMatch(message);
   });
 });
+
+// ------------------------------------------------------------------ point 8
+
+describe('runCiCaptured (bounded memory)', () => {
+  it('keeps at most keepBytes in memory, cuts before a split character, and streams everything to the file', async () => {
+    const { runCiCaptured } = await import('../../lib/ci_tool.js');
+    const { readFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const dir = tempDir();
+    const file = join(dir, 'sub', 'answer.txt');
+    const r = await runCiCaptured('printf', 'ééé-and-more', dir, { PATH: process.env.PATH }, { file, keepBytes: 5 });
+    expect(r).toEqual({ code: 0, output: 'éé', bytes: Buffer.byteLength('ééé-and-more'), truncated: true });
+    expect(readFileSync(file, 'utf8')).toBe('ééé-and-more');
+    const small = await runCiCaptured('printf', 'ok', dir, { PATH: process.env.PATH }, { file, keepBytes: 5 });
+    expect([small.output, small.truncated]).toEqual(['ok', false]);
+  });
+});
