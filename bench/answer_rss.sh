@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # A huge design answer (issue 6 point 8): design_program's peak resident memory
-# (GNU time's %M) and the sizes of state.json and the answer file, for answers of
+# (GNU time's %M), the sizes of state.json and the answer file, and the peak RSS
+# (VmHWM) of an orchestrator that ran the same design, for answers of
 # 1 KB and of N MB (default 50; e.g. `bench/answer_rss.sh 600`). Prints figures,
 # asserts nothing.
 set -euo pipefail
@@ -28,6 +29,17 @@ SCRIPT
     "$label" "$bytes" "$rss" "$(stat -c %s .argo-project/state.json)" \
     "$( f=$(jq -r '.design.answer_file // empty' .argo-project/state.json); [[ -n $f ]] && stat -c %s "$f" || echo -)" \
     "$(jq -c '[.design.components[].id]' .argo-project/state.json)"
+  # the same answer through a running orchestrator: its peak RSS once the design awaits approval
+  local orch hwm end=$((SECONDS + 300))
+  CI_COMMAND="$work/ci.sh" ARGO_SHIM_SERVER=0 "$root/start_workflow.sh" q "$proj" >/dev/null 2>&1
+  orch=$(cat .argo-project/orchestrator.pid)
+  until [[ $(jq -r .action_needed .argo-project/state.json 2>/dev/null) == approve_design && $(jq -r .phase .argo-project/state.json) == design ]]; do
+    ((SECONDS < end)) || { echo "ERROR: no design after 300 s" >&2; break; }
+    sleep 0.2
+  done
+  hwm=$(awk '/^VmHWM/ {print $2}' "/proc/$orch/status" 2>/dev/null || echo '?')
+  printf '%-8s orchestrator peak RSS %7s KB\n' "$label" "$hwm"
+  "$root/stop_workflow.sh" "$proj" >/dev/null
   cd /
   rm -rf "$work"
 }
