@@ -85,8 +85,10 @@ export function isOrchestratorOf(args: string[], cwd: string | undefined, projec
     const arg = args[at];
     if (arg === undefined) return false;
     if (isOrchestratorProgram(arg)) continue; // `orchestrator.sh …/dist/orchestrator.js P`: look further
-    if (!isAbsolute(arg) && cwd === undefined) return false;
-    return realOf(isAbsolute(arg) ? arg : resolve(cwd!, arg)) === project;
+    if (isAbsolute(arg)) return realOf(arg) === project;
+    if (cwd === undefined) return false;
+    // relative: against the cwd it started in, or — once it has entered its project — the cwd is P
+    return realOf(resolve(cwd, arg)) === project || realOf(cwd) === project;
   }
   return false;
 }

@@ -119,6 +119,21 @@ running_builder() { # ID PID
   wait_gone "$O" 5
 }
 
+@test "an orchestrator started with a relative project path is still proven ours: status Running, stop ends it" {
+  git_project
+  cd "$TMP"
+  "$ROOT/orchestrator.sh" proj >/dev/null 2>&1 &
+  O=$!
+  SENTINELS+=("$O")
+  cd "$PROJ"
+  wait_file .argo-project/orchestrator.pid 5
+  run -0 "$ROOT/status.sh" "$PROJ"
+  assert_line "Orchestrator: Running (PID $O)"
+  run -0 "$ROOT/stop_workflow.sh" "$PROJ"
+  assert_line "Stopping orchestrator (PID $O)..."
+  wait_gone "$O" 5
+}
+
 @test "a builder pid in state that is not our builder group is left alone by stop_workflow" {
   git_project
   mkdir -p .argo-project/builders/api

@@ -26,6 +26,7 @@ describe('isOrchestratorOf', () => {
   it.each([
     [['/opt/argo/orchestrator.sh', '/opt/argo/dist/orchestrator.js', P], undefined],
     [['./orchestrator.sh', '/opt/argo/dist/orchestrator.js', 'proj'], '/work'],
+    [['./orchestrator.sh', '/opt/argo/dist/orchestrator.js', 'proj'], '/work/proj'], // it entered its project
     [['/bin/bash', '/opt/argo/orchestrator.sh', P], undefined],
     [['node', '/opt/argo/dist/compat/argo.js', 'orchestrator', P], undefined],
     [['/usr/bin/node', '/opt/argo/dist/orchestrator.js', '/work/proj/'], undefined],
