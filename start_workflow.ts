@@ -6,23 +6,19 @@
 // orchestrator (saying so) and what each prints is what was running when it printed.
 // Only a process proven to be this project's orchestrator is ever signalled.
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { createRequire } from 'node:module';
 import { programName, runIfEntry } from './lib/cli.js';
 import { errorMessage } from './lib/errors.js';
-import { openLockFile } from './lib/lock.js';
+import { LockOpenError } from './lib/lock.js';
 import { logStateTransition, projectLogPaths } from './lib/logging_enhanced.js';
 import { orchestratorProof, parsePid, pidAlive, projectProcesses, sleep, terminate } from './lib/process.js';
 import { isDir, resolveProjectDir } from './lib/project_dir.js';
 import { repoProblem } from './lib/repo_check.js';
+import { START_LOCK_WAIT_MS, startLockPath, withStartLock } from './lib/start_lock.js';
 import { projectStatePaths, readState, updateState } from './lib/state_file.js';
 import { ROOT } from './orchestrator.js';
 
-const require = createRequire(import.meta.url);
-const fsExt = require('fs-ext') as { flockSync(fd: number, how: 'exnb' | 'un'): void };
-/** Longest wait for another start of the same project (its work is bounded: ~10 s). */
-const START_LOCK_WAIT_MS = 60_000;
 
 const out = (line = '') => void process.stdout.write(line + '\n');
 const err = (line: string) => void process.stderr.write(line + '\n');
@@ -41,31 +37,6 @@ function readText(file: string): string | undefined {
   } catch {
     return undefined;
   }
-}
-
-function tryFlock(fd: number): boolean {
-  try {
-    fsExt.flockSync(fd, 'exnb');
-    return true;
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'EAGAIN' || code === 'EWOULDBLOCK') return false;
-    throw e;
-  }
-}
-
-/** The project's start lock (fd to close to release), or undefined after the deadline. */
-async function lockStart(lockFile: string): Promise<number | undefined> {
-  const fd = openLockFile(lockFile);
-  if (tryFlock(fd)) return fd;
-  out(`Another start_workflow of this project is running; waiting for it (${lockFile})...`);
-  const deadline = Date.now() + START_LOCK_WAIT_MS;
-  while (Date.now() < deadline) {
-    await sleep(20);
-    if (tryFlock(fd)) return fd;
-  }
-  closeSync(fd);
-  return undefined;
 }
 
 /** Waits until the orchestrator `pid` wrote itself into the pid file (or died). */
@@ -121,23 +92,23 @@ export async function main(argv: string[]): Promise<number> {
   out(`Query: ${query}`);
   out();
 
-  const lockFile = join(project, '.argo-project', 'start.lock');
-  let fd: number | undefined;
+  let done: { value: number } | undefined;
   try {
-    fd = await lockStart(lockFile);
+    done = await withStartLock(
+      project,
+      (lockFile) => out(`Another start_workflow or stop_workflow of this project is running; waiting for it (${lockFile})...`),
+      () => startLocked(project, query, state),
+    );
   } catch (e) {
-    err(`ERROR: cannot lock ${lockFile}: ${errorMessage(e)}`);
+    if (!(e instanceof LockOpenError)) throw e;
+    err(`ERROR: ${e.message}`);
     return 1;
   }
-  if (fd === undefined) {
-    err(`ERROR: another start_workflow of ${project} still holds ${lockFile} after ${START_LOCK_WAIT_MS / 1000} s; nothing changed`);
+  if (!done) {
+    err(`ERROR: another start_workflow or stop_workflow of ${project} still holds ${startLockPath(project)} after ${START_LOCK_WAIT_MS / 1000} s; nothing changed`);
     return 1;
   }
-  try {
-    return await startLocked(project, query, state);
-  } finally {
-    closeSync(fd); // releases the flock
-  }
+  return done.value;
 }
 
 /** Stops this project's orchestrator, if one runs, and says whose query it was running. */

@@ -1,12 +1,15 @@
 // stop_workflow: ends a project's orchestrator and the builder process groups it
 // recorded — by PID, never by name, and only a pid proven to be ours
-// (lib/process.ts): a stale or forged pid is reported and left alone.
+// (lib/process.ts): a stale or forged pid is reported and left alone. It waits for
+// a start of the same project in progress (lib/start_lock.ts).
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runIfEntry } from './lib/cli.js';
 import { parseJson, toPlain } from './lib/json_doc.js';
 import { builderGroupProof, killGroup, orchestratorProof, projectProcesses, terminate } from './lib/process.js';
 import { isDir, resolveProjectDir } from './lib/project_dir.js';
+import { LockOpenError } from './lib/lock.js';
+import { START_LOCK_WAIT_MS, startLockPath, withStartLock } from './lib/start_lock.js';
 
 /** The `running` builders of a state document, with their pid as recorded (unvalidated). */
 export function runningBuilderPids(state: unknown): { id: string; pid: unknown }[] {
@@ -24,6 +27,27 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`ERROR: not an Argo project (no .argo-project/): ${arg}\n`);
     return 1;
   }
+  // A start in progress finishes first: what we then stop is what it started.
+  let done: { value: number } | undefined;
+  try {
+    done = await withStartLock(
+      project,
+      (lockFile) => out(`A start_workflow of this project is running; waiting for it (${lockFile})...`),
+      () => stopLocked(project),
+    );
+  } catch (e) {
+    if (!(e instanceof LockOpenError)) throw e;
+    process.stderr.write(`ERROR: ${e.message}\n`);
+    return 1;
+  }
+  if (!done) {
+    process.stderr.write(`ERROR: another start_workflow or stop_workflow of ${project} still holds ${startLockPath(project)} after ${START_LOCK_WAIT_MS / 1000} s; nothing signalled\n`);
+    return 1;
+  }
+  return done.value;
+}
+
+async function stopLocked(project: string): Promise<number> {
   const pidFile = join(project, '.argo-project', 'orchestrator.pid');
   const pids = new Set<number>();
   if (existsSync(pidFile)) {

@@ -365,3 +365,38 @@ ci_stub() { printf '#!/bin/bash\n%s\n' "$1" > "$TMP/ci.sh" && chmod +x "$TMP/ci.
   [ "$(state .design.summary)" = "small answer" ]
   [ -z "$(ls -A .argo-project/design 2>/dev/null)" ]
 }
+
+@test "start_workflow and stop_workflow wait for the project's start lock; nothing changes while it is held" {
+  git_project
+  set_state '.user_query = "before"'
+  flock -x .argo-project/start.lock -c "touch '$TMP/held'; while [ ! -e '$TMP/release' ]; do sleep 0.05; done" &
+  holder=$!
+  SENTINELS+=("$holder")
+  end=$((SECONDS + 10))
+  until [ -e "$TMP/held" ]; do ((SECONDS < end)); sleep 0.05; done
+  "$ROOT/start_workflow.sh" "after" "$PROJ" > "$TMP/start.out" 2>&1 &
+  start=$!
+  end=$((SECONDS + 10))
+  until grep -q "waiting for it ($PROJ/.argo-project/start.lock)" "$TMP/start.out"; do ((SECONDS < end)); sleep 0.05; done
+  [ "$(state .user_query)" = before ]
+  [ ! -e .argo-project/orchestrator.pid ]
+  touch "$TMP/release"
+  wait "$start"
+  grep -q '^Workflow started' "$TMP/start.out"
+  [ "$(state .user_query)" = after ]
+  orch=$(cat .argo-project/orchestrator.pid)
+  rm -f "$TMP/held" "$TMP/release"
+  flock -x .argo-project/start.lock -c "touch '$TMP/held'; while [ ! -e '$TMP/release' ]; do sleep 0.05; done" &
+  SENTINELS+=("$!")
+  end=$((SECONDS + 10))
+  until [ -e "$TMP/held" ]; do ((SECONDS < end)); sleep 0.05; done
+  "$ROOT/stop_workflow.sh" "$PROJ" > "$TMP/stop.out" 2>&1 &
+  stop=$!
+  end=$((SECONDS + 10))
+  until grep -q "waiting for it" "$TMP/stop.out"; do ((SECONDS < end)); sleep 0.05; done
+  alive "$orch"
+  touch "$TMP/release"
+  wait "$stop"
+  grep -qx "Stopping orchestrator (PID $orch)..." "$TMP/stop.out"
+  wait_gone "$orch" 5
+}
