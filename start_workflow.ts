@@ -19,7 +19,6 @@ import { START_LOCK_WAIT_MS, startLockPath, withStartLock } from './lib/start_lo
 import { projectStatePaths, readState, updateState } from './lib/state_file.js';
 import { ROOT } from './orchestrator.js';
 
-
 const out = (line = '') => void process.stdout.write(line + '\n');
 const err = (line: string) => void process.stderr.write(line + '\n');
 

@@ -80,8 +80,12 @@ export async function main(argv: string[]): Promise<number> {
     return 1;
   }
   say('CI tool answered');
-  if (answer.truncated) say(`The answer is ${answer.bytes} bytes: the design keeps its first ${SUMMARY_BYTES} bytes, the whole text is in ${answerFile}`);
-  if (answer.fileError) say(`WARNING: ${answer.fileError}: components are looked for in what was kept`);
+  if (answer.fileError) {
+    if (answer.truncated) say(`WARNING: ${answer.fileError}: the design keeps only the first ${SUMMARY_BYTES} of ${answer.bytes} bytes`);
+    rmSync(answerFile, { force: true }); // a partial copy would pass for the answer
+  } else if (answer.truncated) {
+    say(`The answer is ${answer.bytes} bytes: the design keeps its first ${SUMMARY_BYTES} bytes, the whole text is in ${answerFile}`);
+  }
 
   let components: Component[] = [];
   let rejected: RejectedComponent[] = [];
