@@ -56,7 +56,9 @@ export function procInfo(pid: number): ProcInfo | undefined {
   } catch {
     cwd = undefined; // another user's process, or it just ended
   }
-  return { pid, comm: comm || '?', args: cmdline.split('\0').filter((a, i, all) => a !== '' || i < all.length - 1), cwd, pgid: Number.isInteger(pgid) ? pgid : undefined };
+  // NUL-terminated arguments (empty for a kernel thread or a zombie)
+  const args = cmdline === '' ? [] : cmdline.replace(/\0$/, '').split('\0');
+  return { pid, comm: comm || '?', args, cwd, pgid: Number.isInteger(pgid) ? pgid : undefined };
 }
 
 function real(p: string): string {
