@@ -26,6 +26,11 @@ teardown() {
   true
 }
 
+teardown_file() {
+  load helpers
+  stop_shim_helper
+}
+
 # end_tree PID: the process, its group when it leads one, and its children — by PID
 end_tree() {
   local pid=$1 child stat
