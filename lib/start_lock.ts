@@ -3,45 +3,35 @@
 // new one, and by stop_workflow while it stops — so neither acts on half a start.
 import { closeSync } from 'node:fs';
 import { join } from 'node:path';
-import { createRequire } from 'node:module';
-import { openLockFile } from './lock.js';
-import { sleep } from './process.js';
-
-const require = createRequire(import.meta.url);
-const fsExt = require('fs-ext') as { flockSync(fd: number, how: 'exnb' | 'un'): void };
+import { flockExclusive, openLockFile, tryFlockSync } from './lock.js';
 
 /** Longest wait for another start or stop of the same project (their work is bounded: ~10 s). */
 export const START_LOCK_WAIT_MS = 60_000;
 
 export const startLockPath = (project: string) => join(project, '.argo-project', 'start.lock');
 
-function tryFlock(fd: number): boolean {
-  try {
-    fsExt.flockSync(fd, 'exnb');
-    return true;
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'EAGAIN' || code === 'EWOULDBLOCK') return false;
-    throw e;
-  }
-}
-
 /**
  * Runs `fn` holding the project's start lock; `onWait` is told once when another
  * holder makes us wait. Undefined (and `fn` not run) when the lock stayed taken
  * for `waitMs`.
  */
-export async function withStartLock<T>(project: string, onWait: (lockFile: string) => void, fn: () => Promise<T>, waitMs = START_LOCK_WAIT_MS): Promise<{ value: T } | undefined> {
+export async function withStartLock<T>(
+  project: string,
+  onWait: (lockFile: string) => void,
+  fn: () => Promise<T>,
+  waitMs = START_LOCK_WAIT_MS,
+): Promise<{ value: T } | undefined> {
   const lockFile = startLockPath(project);
-  const fd = openLockFile(lockFile); // the descriptor is close-on-exec: children never hold the lock
+  const fd = openLockFile(lockFile); // close-on-exec: the orchestrator we start never holds it
   try {
-    if (!tryFlock(fd)) {
+    if (!tryFlockSync(fd)) {
       onWait(lockFile);
-      const deadline = Date.now() + waitMs;
-      for (;;) {
-        if (Date.now() >= deadline) return undefined;
-        await sleep(20);
-        if (tryFlock(fd)) break;
+      const deadline = AbortSignal.timeout(waitMs);
+      try {
+        await flockExclusive(fd, deadline);
+      } catch (e) {
+        if (deadline.aborted) return undefined;
+        throw e;
       }
     }
     return { value: await fn() };

@@ -183,3 +183,24 @@ describe('runCiCaptured (bounded memory)', () => {
     expect([small.output, small.truncated]).toEqual(['ok', false]);
   });
 });
+
+// ------------------------------------------------------------------ point 10
+
+describe('withStartLock', () => {
+  it('waits for a holder, says so once, and gives up after the deadline without running fn', async () => {
+    const { acquireLock } = await import('../../lib/lock.js');
+    const { startLockPath, withStartLock } = await import('../../lib/start_lock.js');
+    const { mkdirSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const project = tempDir();
+    mkdirSync(join(project, '.argo-project'));
+    const held = await acquireLock(startLockPath(project));
+    const waited: string[] = [];
+    let ran = false;
+    const r = await withStartLock(project, (f) => waited.push(f), async () => (ran = true), 150);
+    expect([r, ran, waited]).toEqual([undefined, false, [startLockPath(project)]]);
+    held.release();
+    expect(await withStartLock(project, (f) => waited.push(f), async () => 7, 150)).toEqual({ value: 7 });
+    expect(waited).toHaveLength(1);
+  });
+});
