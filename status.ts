@@ -5,7 +5,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runIfEntry } from './lib/cli.js';
 import { errorMessage } from './lib/errors.js';
-import { pidAlive } from './lib/process.js';
+import { orchestratorProof } from './lib/process.js';
 import { isDir, resolveProjectDir } from './lib/project_dir.js';
 import { argoCommand } from './view/argo_command.js';
 import type { View } from './view/model.js';
@@ -13,15 +13,23 @@ import { readView } from './view/read.js';
 import { paintFor, statusText, summaryLine } from './view/text.js';
 import { watchProject } from './view/watch.js';
 
-export function orchestratorState(pidFile: string): string {
+export function orchestratorState(pidFile: string, project: string): string {
   if (!existsSync(pidFile)) return 'Not running';
-  const pid = Number(readFileSync(pidFile, 'utf8').trim());
-  return Number.isInteger(pid) && pid > 0 && pidAlive(pid) ? `Running (PID ${pid})` : 'Not running (stale PID file)';
+  let text = '';
+  try {
+    text = readFileSync(pidFile, 'utf8');
+  } catch {
+    return 'Not running';
+  }
+  // Running only when the pid is proven to be this project's orchestrator (a reused pid is not).
+  const proof = orchestratorProof(text, project);
+  if (proof.ours) return `Running (PID ${proof.info.pid})`;
+  return proof.reason.endsWith('is not running') ? 'Not running (stale PID file)' : `Not running (stale PID file; ${proof.reason})`;
 }
 
 /** The view of `project`, with the orchestrator's liveness as status has always judged it. */
 export function projectView(project: string): View {
-  const text = orchestratorState(join(project, '.argo-project', 'orchestrator.pid'));
+  const text = orchestratorState(join(project, '.argo-project', 'orchestrator.pid'), project);
   return readView(project, { argo: argoCommand(), alive: () => text.startsWith('Running'), orchestratorText: text });
 }
 

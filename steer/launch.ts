@@ -5,17 +5,18 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ArgoError } from '../lib/errors.js';
-import { pidAlive, sleep } from '../lib/process.js';
+import { orchestratorProof, pidAlive, sleep } from '../lib/process.js';
 import { installRoot } from '../view/argo_command.js';
 
 export function pidFileOf(project: string): string {
   return join(project, '.argo-project', 'orchestrator.pid');
 }
 
+/** The pid of this project's orchestrator, when the pid file names one proven to be it. */
 export function runningOrchestrator(project: string): number | undefined {
   try {
-    const n = Number(readFileSync(pidFileOf(project), 'utf8').trim());
-    return Number.isInteger(n) && n > 0 && pidAlive(n) ? n : undefined;
+    const proof = orchestratorProof(readFileSync(pidFileOf(project), 'utf8'), project);
+    return proof.ours ? proof.info.pid : undefined;
   } catch {
     return undefined;
   }

@@ -4,7 +4,7 @@ import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs'
 import { join } from 'node:path';
 import { parseJson, toPlain } from '../lib/json_doc.js';
 import { builderLogFile, projectLogPaths } from '../lib/logging_enhanced.js';
-import { pidAlive } from '../lib/process.js';
+import { orchestratorProof } from '../lib/process.js';
 import { buildView, type View, type ViewInput } from './model.js';
 
 /** The last `lines` lines of a file (reads at most its last `maxBytes`); [] when missing. */
@@ -38,9 +38,9 @@ export function readPidFile(file: string): { pidFile: boolean; pid: number | nul
   }
 }
 
-/** Is `pid` this project's orchestrator? The one place that judges it for every view. */
-export function orchestratorAlive(pid: number, _project: string): boolean {
-  return pidAlive(pid);
+/** Is `pid` this project's orchestrator (proven, not just alive)? The one place that judges it for every view. */
+export function orchestratorAlive(pid: number, project: string): boolean {
+  return orchestratorProof(String(pid), project).ours;
 }
 
 export interface ReadOptions {
