@@ -57,7 +57,8 @@ export interface View {
   /** The workflow reached storage. */
   ended: boolean;
   next: NextStep;
-  design: { summary: string; components: { id: string; description: string }[]; approved: boolean; usage: Usage | null } | null;
+  /** `rejected`: entries of the CI answer's list that could not be components, and why. */
+  design: { summary: string; components: { id: string; description: string }[]; rejected: { id: string | null; reason: string }[]; approved: boolean; usage: Usage | null } | null;
   builders: BuilderRow[];
   merge: { target: string | null; merged: string[]; conflicts: string[]; skipped: string[]; missing: string[]; failed: string[]; completed: string | null } | null;
   /** The root merge_conflicts list (builder ids whose branches need resolving). */
@@ -277,6 +278,10 @@ export function buildView(input: ViewInput): View {
         components: (Array.isArray(designObj.components) ? designObj.components : []).map((c) => ({
           id: text(isObj(c) ? c.id : c),
           description: text(isObj(c) ? c.description : ''),
+        })),
+        rejected: (Array.isArray(designObj.rejected_components) ? designObj.rejected_components : []).map((r) => ({
+          id: isObj(r) ? textOrNull(r.id) : null,
+          reason: isObj(r) ? text(r.reason) : text(r),
         })),
         approved: designObj.approved === true || designObj.approved === 'true',
         usage: usageOf(designObj.usage),

@@ -89,6 +89,10 @@ export function extraLines(v: View, p: Paint): string[] {
     }
     out.push(...table(rows, p, (r, c) => (c === 1 ? statusColour(p, v.builders[r - 1]!.status) : c === 7 ? statusColour(p, v.builders[r - 1]!.merge ?? '') : id)));
   }
+  if (v.design?.rejected.length && v.action_needed === 'approve_design') {
+    out.push('', p.yellow(`Rejected components (${v.design.rejected.length}):`));
+    for (const r of v.design.rejected) out.push(`  ${r.id ?? '(no id)'}: ${r.reason}`);
+  }
   if (v.merge) {
     const parts = (['merged', 'conflicts', 'skipped', 'missing', 'failed'] as const)
       .filter((k) => v.merge![k].length)

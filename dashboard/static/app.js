@@ -50,6 +50,7 @@ function designSection(p) {
     {},
     el('h3', {}, `Design ${v.design.approved ? '(approved)' : ''}`),
     el('pre#design-summary', {}, v.design.summary),
+    v.design.rejected.length ? el('div#rejected.error', {}, el('strong', {}, 'Rejected components: '), v.design.rejected.map((r) => `${r.id ?? '(no id)'}: ${r.reason}`).join('; ')) : null,
     el('h4', {}, 'Components (JSON, editable before approval)'),
     area,
     waiting ? el('button.primary', { type: 'button', 'data-action': 'approve', onclick: approve }, 'Approve design') : null,

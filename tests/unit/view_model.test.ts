@@ -123,6 +123,12 @@ describe('buildView: merge, conflicts, errors, orchestrator', () => {
     expect(v.orchestrator.text).toBe(textOut);
   });
 
+  it('rejected components of the design are shown with their reasons', () => {
+    const v = buildView(input({ phase: 'design', action_needed: 'approve_design', design: { summary: 's', components: [{ id: 'ok', description: 'd' }], approved: false, rejected_components: [{ id: 'a b', reason: 'answer: invalid id' }, { id: null, reason: 'answer: no id' }] } }));
+    expect(v.design?.rejected).toEqual([{ id: 'a b', reason: 'answer: invalid id' }, { id: null, reason: 'answer: no id' }]);
+    expect(buildView(input({ design: { summary: '', components: [] } })).design?.rejected).toEqual([]);
+  });
+
   it('paths with spaces are quoted in commands', () => {
     const v = buildView(input({ phase: 'design', action_needed: 'approve_design' }, { path: "/my proj's" }));
     expect(v.next.commands[0]).toBe(`argo approve '/my proj'\\''s'`);
