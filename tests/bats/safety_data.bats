@@ -253,7 +253,6 @@ tree_snapshot() { (cd "$1" && find . -path ./.git -prune -o -path ./.argo-projec
   files_before=$(tree_snapshot "$PROJ")
   head_before=$(git rev-parse HEAD)
   run -0 "$ROOT/phases/merge_build.sh" "$PROJ"
-  assert_line "Merging into main in a temporary worktree (.argo-project/merging/main): $PROJ stays as it is (feature)"
   [ "$(git rev-parse --abbrev-ref HEAD)" = feature ]
   [ "$(git rev-parse HEAD)" = "$head_before" ]
   [ "$(git status --porcelain)" = "$status_before" ]
@@ -265,6 +264,7 @@ tree_snapshot() { (cd "$1" && find . -path ./.git -prune -o -path ./.argo-projec
   [ "$(git worktree list | wc -l)" = 1 ]
   [ ! -e .argo-project/merging/main ]
   [ -z "$(git branch --list 'argo-builder-*')" ]
+  assert_line "Merging into main in a temporary worktree (.argo-project/merging/main): $PROJ stays as it is (feature)"
 }
 
 @test "merge_build: on main with uncommitted changes, or main checked out in another worktree → one ERROR, handed to user, nothing touched" {
