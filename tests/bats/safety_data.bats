@@ -125,6 +125,89 @@ tree_snapshot() { (cd "$1" && find . -path ./.git -prune -o -path ./.argo-projec
   git -C "$PROJ" rev-parse --verify -q argo-builder-api >/dev/null
 }
 
+# ------------------------------------------------------------ 2. cleanup keeps unmerged work
+
+# api merged; web failed after a WIP commit, and work it never committed (stopped
+# before the wrapper could save it) is still in its worktree
+failing_builder() {
+  repo_with_project
+  design_and_build api web
+  ci_stub 'id=$(basename "$PWD"); echo "$id" > "$id.txt"; git add "$id.txt"; git commit -qm "$id"; [ "$id" = web ] || exit 0; echo wip > wip.txt; git add wip.txt; git commit -qm "WIP web"; exit 1'
+  run -0 timeout 30 "$ROOT/phases/execution.sh" "$PROJ"
+  run -0 "$ROOT/phases/merge_build.sh" "$PROJ"
+  [ "$(state .merge.skipped[0])" = web ]
+  echo "not committed" > .argo-project/builders/web/scratch.txt
+  echo "changed" >> .argo-project/builders/web/main.txt
+  git branch argo-builder-old master # merged long ago, never deleted
+  git rev-list --all | sort > "$TMP/before"
+}
+
+# every commit reachable before is reachable now; the worktree's uncommitted work is in the kept ref
+assert_nothing_lost() {
+  [ -z "$(git rev-list --all | sort | comm -23 "$TMP/before" -)" ]
+  [ "$(git log -1 --format=%s refs/argo/kept/web)" = 'argo: uncommitted work left by builder web' ]
+  [ "$(git show refs/argo/kept/web:scratch.txt)" = 'not committed' ]
+  [ "$(git show refs/argo/kept/web:main.txt | tail -1)" = changed ]
+  [ "$(git show refs/argo/kept/web:wip.txt)" = wip ]
+  [ -z "$(git branch --list 'argo-builder-*')" ]
+  [ "$(git for-each-ref "--format=%(refname)" refs/argo/kept/)" = refs/argo/kept/web ]
+  [ "$(git worktree list | wc -l)" = 1 ]
+  assert_line --partial "  - Committed uncommitted work in $PROJ/.argo-project/builders/web to argo-builder-web"
+  assert_line 'Kept unmerged work (its commits stay reachable):'
+  assert_line --regexp '^  refs/argo/kept/web  [0-9a-f]{12}  \(was argo-builder-web\)$'
+  assert_line "  To drop all:    templates/project_cleanup.sh $PROJ <type> --discard-unmerged"
+}
+
+@test "project_cleanup partial after a failing builder with a WIP commit and uncommitted files: no commit lost" {
+  failing_builder
+  run -0 "$ROOT/templates/project_cleanup.sh" "$PROJ" partial
+  assert_line --index 0 "Cleaning up Argo project: $PROJ"
+  assert_line 'Partial cleanup complete'
+  assert_nothing_lost
+  [ ! -e .argo-project/builders ]
+  [ -d .argo-project/logs ]
+}
+
+@test "project_cleanup full after a failing builder with a WIP commit and uncommitted files: no commit lost" {
+  failing_builder
+  run -0 "$ROOT/templates/project_cleanup.sh" "$PROJ" full
+  assert_line 'Full cleanup complete'
+  assert_nothing_lost
+  [ ! -e .argo-project/logs ]
+}
+
+@test "project_cleanup nuclear after a failing builder with a WIP commit and uncommitted files: no commit lost" {
+  failing_builder
+  run -0 "$ROOT/templates/project_cleanup.sh" "$PROJ" nuclear
+  assert_line 'Nuclear cleanup complete'
+  assert_nothing_lost
+  [ ! -e .argo-project ]
+}
+
+@test "project_cleanup --discard-unmerged deletes unmerged builder branches and what earlier cleanups kept" {
+  failing_builder
+  run -0 "$ROOT/templates/project_cleanup.sh" "$PROJ" partial
+  git rev-parse -q --verify refs/argo/kept/web >/dev/null
+  git branch argo-builder-late "$(git rev-parse refs/argo/kept/web)"
+  run -0 "$ROOT/templates/project_cleanup.sh" "$PROJ" --discard-unmerged partial
+  assert_line --regexp '^  - Deleted unmerged branch argo-builder-late \([0-9a-f]{12}\): --discard-unmerged$'
+  assert_line --regexp '^  - Deleted refs/argo/kept/web \([0-9a-f]{12}\): --discard-unmerged$'
+  [ -z "$(git for-each-ref refs/argo/ 'refs/heads/argo-builder-*')" ]
+  [ "$(git log -1 --format=%s master)" = 'Merge builder: api' ]
+}
+
+@test "project_cleanup: a worktree git will not remove is kept with its files (and its *.lock files)" {
+  repo_with_project
+  design_and_build api
+  git worktree lock .argo-project/builders/api
+  echo lockfile > .argo-project/builders/api/yarn.lock
+  run -0 "$ROOT/templates/project_cleanup.sh" "$PROJ" nuclear
+  assert_line --partial "  - Kept worktree $PROJ/.argo-project/builders/api: git worktree remove"
+  [ "$(cat .argo-project/builders/api/yarn.lock)" = lockfile ]
+  [ ! -e .argo-project/state.json ]
+  [ "$(git -C .argo-project/builders/api log -1 --format=%s)" = 'argo: uncommitted work left by builder api' ]
+}
+
 # ------------------------------------------------------------ 3. leftovers of a builder
 
 @test "builder wrapper: a file the builder wrote but never committed ends on main after the merge" {
