@@ -229,6 +229,7 @@ async function prepareMergeDir(project: Project, target: string, builders: Build
       say(`Merging into ${target} in a temporary worktree (${relative(dir, temp)}): ${dir} stays as it is (${view.branch ?? 'detached HEAD'})`);
       if (!place.reuse) {
         mkdirSync(dirname(temp), { recursive: true });
+        git(['worktree', 'prune'], dir); // a registration whose folder is gone would block the add
         const r = git(['worktree', 'add', '-q', temp, target], dir);
         if (!r.ok) return handToUser(project, `could not create a temporary worktree of ${target} at ${temp}: ${r.stderr.trim()}`);
       }
