@@ -8,13 +8,14 @@
 // branches deleted; each merge is recorded as it happens, so a stopped run resumes
 // without merging anything twice.
 import { mkdirSync } from 'node:fs';
-import { dirname, relative } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { runIfEntry } from '../lib/cli.js';
 import { branchExists, git, gitShielded, insideGitRepo, isAncestor, unmergedFiles } from '../lib/git.js';
 import { JsonObject, fromPlain, toPlain } from '../lib/json_doc.js';
+import { withFileLock } from '../lib/lock.js';
 import { logBuilder, logStateTransition, writeLog } from '../lib/logging_enhanced.js';
 import { chooseMergePlace, chooseTarget, halfDoneMerge, inspectCheckout, mergingWorktree } from '../lib/merge_place.js';
-import { mutateState, updateState } from '../lib/state_file.js';
+import { mutateState, readStateDoc, updateState } from '../lib/state_file.js';
 import { utcTimestamp } from '../lib/time.js';
 import {
   BUILDER_BRANCH_PREFIX,
@@ -252,7 +253,6 @@ export async function main(argv: string[]): Promise<number> {
   }
   const execution = await readExecution(project);
   if (typeof execution === 'number') return execution;
-  const { doc } = execution;
   const builders = execution.builders.map(builderOf);
   if (builders.length === 0) {
     say('No builders to merge - moving on to storage');
@@ -273,13 +273,20 @@ export async function main(argv: string[]): Promise<number> {
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
 
+  // One merge_build at a time per project: a handler stopped by a restart may still be
+  // finishing its last merge while the next one starts.
+  return withFileLock(join(project.dir, '.argo-project', 'merge.lock'), {}, () => mergeAll(project, target, builders, stopped.signal));
+}
+
+async function mergeAll(project: Project, target: string, builders: Builder[], stopped: AbortSignal): Promise<number> {
+  // Read under the lock: a run that held it may have recorded merges meanwhile.
+  const mergedBefore = previouslyMerged(toPlain((await readStateDoc(project.state.stateFile)).get('merge')));
   const mergeDir = await prepareMergeDir(project, target, builders);
   if (typeof mergeDir === 'number') return mergeDir;
-  const mergedBefore = previouslyMerged(toPlain(doc.get('merge')));
   const run: Run = { project, target, mergeDir, out: { merged: [], conflicts: [], skipped: [], missing: [], failed: [] } };
   const { out } = run;
   for (const b of builders) {
-    if (stopped.signal.aborted) break;
+    if (stopped.aborted) break;
     if (b.status !== 'completed') {
       logBuilder(project.logs, b.id, 'skipped', `Not completed (status: ${b.status})`);
       out.skipped.push(b.id);
@@ -287,9 +294,9 @@ export async function main(argv: string[]): Promise<number> {
     }
     await mergeOne(run, b, mergedBefore.has(b.id));
   }
-  if (stopped.signal.aborted) {
+  if (stopped.aborted) {
     say(`Stopped after merging ${out.merged.length} builders (recorded in merge.merged); run merge_build again to go on`);
-    return stopped.signal.reason === 'SIGINT' ? 130 : 143;
+    return stopped.reason === 'SIGINT' ? 130 : 143;
   }
   if (mergeDir !== project.dir) {
     const problem = removeOurWorktree(project.dir, mergeDir, { root: MERGING_ROOT });
