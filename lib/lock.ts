@@ -71,8 +71,8 @@ export function openLockFile(lockPath: string): number {
   }
 }
 
-/** Waits for the flock on an open descriptor without blocking the event loop. */
-export async function flockExclusive(fd: number): Promise<void> {
+/** Waits for the flock on an open descriptor without blocking the event loop; `onWait` once if it must wait. */
+export async function flockExclusive(fd: number, onWait?: () => void): Promise<void> {
   let delay = 1;
   for (;;) {
     try {
@@ -82,6 +82,7 @@ export async function flockExclusive(fd: number): Promise<void> {
       const code = (e as NodeJS.ErrnoException).code;
       if (code !== 'EAGAIN' && code !== 'EWOULDBLOCK') throw e;
     }
+    if (delay === 1) onWait?.();
     await new Promise((r) => setTimeout(r, delay));
     delay = Math.min(delay * 2, 25);
   }

@@ -7,12 +7,12 @@
 // refused); only worktrees proven ours are removed and only merged argo-builder-*
 // branches deleted; each merge is recorded as it happens, so a stopped run resumes
 // without merging anything twice.
-import { mkdirSync } from 'node:fs';
+import { closeSync, mkdirSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { runIfEntry } from '../lib/cli.js';
 import { branchExists, git, gitShielded, insideGitRepo, isAncestor, unmergedFiles } from '../lib/git.js';
 import { JsonObject, fromPlain, toPlain } from '../lib/json_doc.js';
-import { withFileLock } from '../lib/lock.js';
+import { flockExclusive, openLockFile } from '../lib/lock.js';
 import { logBuilder, logStateTransition, writeLog } from '../lib/logging_enhanced.js';
 import { chooseMergePlace, chooseTarget, halfDoneMerge, inspectCheckout, mergingWorktree } from '../lib/merge_place.js';
 import { mutateState, readStateDoc, updateState } from '../lib/state_file.js';
@@ -275,7 +275,14 @@ export async function main(argv: string[]): Promise<number> {
 
   // One merge_build at a time per project: a handler stopped by a restart may still be
   // finishing its last merge while the next one starts.
-  return withFileLock(join(project.dir, '.argo-project', 'merge.lock'), {}, () => mergeAll(project, target, builders, stopped.signal));
+  const lock = join(project.dir, '.argo-project', 'merge.lock');
+  const fd = openLockFile(lock);
+  try {
+    await flockExclusive(fd, () => say(`Waiting for the merge_build holding ${lock} to finish`));
+    return await mergeAll(project, target, builders, stopped.signal);
+  } finally {
+    closeSync(fd); // releases the flock
+  }
 }
 
 async function mergeAll(project: Project, target: string, builders: Builder[], stopped: AbortSignal): Promise<number> {

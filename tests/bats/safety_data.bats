@@ -297,6 +297,23 @@ assert_nothing_lost() {
   gone "$handler"
 }
 
+@test "merge_build waits while another merge_build holds .argo-project/merge.lock, then merges" {
+  repo_with_project
+  builder_branch a
+  completed_builders a
+  flock .argo-project/merge.lock bash -c "touch '$TMP/held'; until [ -e '$TMP/release' ]; do sleep 0.02; done" &
+  STARTED+=($!)
+  wait_for '[ -e "$TMP/held" ]' 10
+  "$ROOT/phases/merge_build.sh" "$PROJ" > "$TMP/out" 2>&1 &
+  pid=$!; STARTED+=("$pid")
+  wait_for 'grep -q "^Waiting for the merge_build holding $PROJ/.argo-project/merge.lock to finish" "$TMP/out"' 20
+  [ "$(git log --merges --oneline | wc -l)" = 0 ]
+  touch "$TMP/release"
+  wait "$pid"
+  [ "$(git log -1 --format=%s)" = 'Merge builder: a' ]
+  [ "$(state .phase)" = storage ]
+}
+
 @test "merge_build: a half-done merge of ours is aborted and redone; someone else's is refused and left as it is" {
   repo_with_project
   builder_branch a
