@@ -18,6 +18,7 @@ setup() {
 
 teardown() {
   local pid
+  touch "$TMP/release" # ends a lock holder the test started
   for pid in "${STARTED[@]}"; do kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true; done
   cd /
 }
