@@ -371,6 +371,41 @@ assert_nothing_lost() {
   assert_line "Merging into main in a temporary worktree (.argo-project/merging/main): $PROJ stays as it is (feature)"
 }
 
+@test "merge_build stopped while merging in its temporary worktree: the next run reuses it; a cleanup instead removes it, nothing lost" {
+  repo_with_project
+  ids=()
+  for i in $(seq 1 40); do builder_branch "p$i"; ids+=("p$i"); done
+  completed_builders "${ids[@]}"
+  git checkout -q -b feature && echo "mine" >> main.txt
+  setsid "$ROOT/phases/merge_build.sh" "$PROJ" > "$TMP/first.out" 2>&1 &
+  pid=$!; STARTED+=("$pid")
+  wait_for '[ "$(jq ".merge.merged // [] | length" .argo-project/state.json 2>/dev/null)" -ge 5 ]' 60
+  kill -TERM -- "-$pid"
+  rc=0; wait "$pid" || rc=$?
+  [ "$rc" = 143 ]
+  [ "$(git -C .argo-project/merging/master rev-parse --abbrev-ref HEAD)" = master ]
+  cp -a "$PROJ" "$TMP/twin" # the same moment, for the cleanup below
+
+  run -0 "$ROOT/phases/merge_build.sh" "$PROJ"
+  [ "$(state .phase)" = storage ]
+  [ "$(git log --merges --format=%s master | sort | uniq -c | awk '$1 != 1' | wc -l)" = 0 ]
+  [ "$(git log --merges --format=%s master | wc -l)" = 40 ]
+  [ "$(git rev-parse --abbrev-ref HEAD)" = feature ]
+  [ "$(git status --porcelain --untracked-files=no)" = ' M main.txt' ]
+  [ "$(git worktree list | wc -l)" = 1 ]
+
+  cd "$TMP/twin"
+  git worktree repair .argo-project/merging/master 2>/dev/null # the copy's worktree points back at the copy
+  [ "$(git worktree list --porcelain | grep -c '^worktree ')" = 2 ]
+  git worktree list --porcelain | grep -qx "worktree $TMP/twin/.argo-project/merging/master"
+  git rev-list --all | sort > "$TMP/before"
+  run -0 "$ROOT/templates/project_cleanup.sh" "$TMP/twin" partial
+  [ "$(git worktree list | wc -l)" = 1 ]
+  [ ! -e .argo-project/merging ]
+  [ -z "$(git rev-list --all | sort | comm -23 "$TMP/before" -)" ]
+  [ "$(git rev-parse --abbrev-ref HEAD)" = feature ]
+}
+
 @test "merge_build: on main with uncommitted changes, or main checked out in another worktree → one ERROR, handed to user, nothing touched" {
   repo_with_project main
   git branch -q argo-builder-api main
