@@ -12,7 +12,7 @@ import { dirname, join, relative } from 'node:path';
 import { runIfEntry } from '../lib/cli.js';
 import { branchExists, git, gitShielded, insideGitRepo, isAncestor, unmergedFiles } from '../lib/git.js';
 import { JsonObject, fromPlain, toPlain } from '../lib/json_doc.js';
-import { flockExclusive, openLockFile } from '../lib/lock.js';
+import { flockExclusive, openLockFile, tryFlockSync } from '../lib/lock.js';
 import { logBuilder, logStateTransition, writeLog } from '../lib/logging_enhanced.js';
 import { chooseMergePlace, chooseTarget, halfDoneMerge, inspectCheckout, mergingWorktree } from '../lib/merge_place.js';
 import { mutateState, readStateDoc, updateState } from '../lib/state_file.js';
@@ -278,7 +278,15 @@ export async function main(argv: string[]): Promise<number> {
   const lock = join(project.dir, '.argo-project', 'merge.lock');
   const fd = openLockFile(lock);
   try {
-    await flockExclusive(fd, () => say(`Waiting for the merge_build holding ${lock} to finish`));
+    if (!tryFlockSync(fd)) {
+      say(`Waiting for the merge_build holding ${lock} to finish`);
+      try {
+        await flockExclusive(fd, stopped.signal);
+      } catch (e) {
+        if (!stopped.signal.aborted) throw e;
+        return stopped.signal.reason === 'SIGINT' ? 130 : 143; // stopped while waiting: nothing done
+      }
+    }
     return await mergeAll(project, target, builders, stopped.signal);
   } finally {
     closeSync(fd); // releases the flock

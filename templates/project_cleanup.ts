@@ -8,8 +8,8 @@
 // only worktrees proven ours are removed.
 import { existsSync, readdirSync, realpathSync, rmSync, statSync, openSync, closeSync } from 'node:fs';
 import { basename, join, sep } from 'node:path';
-import { createRequire } from 'node:module';
 import { runIfEntry } from '../lib/cli.js';
+import { tryFlockSync } from '../lib/lock.js';
 import { processCtx } from '../lib/context.js';
 import { branchExists, git, insideGitRepo, isAncestor } from '../lib/git.js';
 import {
@@ -24,8 +24,6 @@ import {
 import { deregisterProject, findProjectByPath, registryPath } from '../lib/project_registry.js';
 import { resolveProjectDir } from '../lib/project_dir.js';
 
-const require = createRequire(import.meta.url);
-const fsExt = require('fs-ext') as { flockSync(fd: number, how: 'exnb' | 'un'): void };
 const out = (line = '') => void process.stdout.write(line + '\n');
 
 function real(p: string): string {
@@ -45,10 +43,9 @@ function lockHeld(file: string): boolean {
     return false;
   }
   try {
-    fsExt.flockSync(fd, 'exnb');
-    return false;
+    return !tryFlockSync(fd);
   } catch {
-    return true;
+    return true; // cannot tell: keep the file
   } finally {
     closeSync(fd);
   }
