@@ -56,16 +56,17 @@ export type Proof = { kind: 'ours'; path: string; entry: WorktreeEntry } | { kin
  * strictly inside `<project>/<root>`, and be listed by git as a linked worktree of
  * the project's repository — so a copy of the project (`cp -a`) never reaches the
  * original's worktrees, and neither the project itself nor anything outside it
- * ever qualifies.
+ * ever qualifies. `listed`: git's list when the caller already has it (an entry whose
+ * folder is gone never matches, so a list older than a removal is still safe).
  */
-export function proveOurWorktree(project: string, path: string, root: string = BUILDERS_ROOT): Proof {
+export function proveOurWorktree(project: string, path: string, root: string = BUILDERS_ROOT, listed?: WorktreeEntry[]): Proof {
   const projectReal = real(project);
   if (!projectReal) return { kind: 'refused', reason: `project folder ${project} does not exist` };
   const allowed = join(projectReal, root);
   const target = real(isAbsolute(path) ? path : resolve(project, path));
   if (!target) return { kind: 'refused', reason: `${path} does not exist` };
   if (!target.startsWith(allowed + sep)) return { kind: 'refused', reason: `${path} is not under ${allowed}` };
-  const linked = listWorktrees(project).slice(1); // the first is the main worktree: never ours
+  const linked = (listed ?? listWorktrees(project)).slice(1); // the first is the main worktree: never ours
   const entry = linked.find((w) => real(w.path) === target);
   if (!entry) return { kind: 'refused', reason: `${path} is not a worktree of the repository at ${projectReal}` };
   return { kind: 'ours', path: target, entry };
@@ -83,11 +84,6 @@ export function removeOurWorktree(project: string, path: string, opts: { root?: 
   git(['worktree', 'prune'], project);
   if (!r.ok) return `git worktree remove ${proof.path} failed: ${(r.stderr || r.stdout).trim().split('\n')[0] ?? ''}`;
   return undefined;
-}
-
-/** The worktree git lists with `branch` checked out, if any. */
-export function worktreeOfBranch(project: string, branch: string): WorktreeEntry | undefined {
-  return listWorktrees(project).find((w) => w.branch === branch);
 }
 
 /** Identity options for commits we make for someone else: theirs when git has one. */

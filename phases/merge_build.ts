@@ -18,12 +18,14 @@ import { chooseMergePlace, chooseTarget, halfDoneMerge, inspectCheckout, merging
 import { mutateState, readStateDoc, updateState } from '../lib/state_file.js';
 import { utcTimestamp } from '../lib/time.js';
 import {
+  BUILDERS_ROOT,
   BUILDER_BRANCH_PREFIX,
   MERGING_ROOT,
   commitLeftovers,
   proveOurWorktree,
   removeOurWorktree,
-  worktreeOfBranch,
+  listWorktrees,
+  type WorktreeEntry,
 } from '../lib/worktrees.js';
 import { complain, enterProject, readExecution, recordError, say, type Project } from './handler.js';
 
@@ -71,9 +73,10 @@ async function handToUser(project: Project, message: string): Promise<number> {
 }
 
 /** Before merging: whatever the builder left uncommitted in its (proven) worktree goes on its branch. */
-function saveLeftovers(project: Project, b: Builder): void {
-  const wt = worktreeOfBranch(project.dir, b.branch);
-  if (!wt || proveOurWorktree(project.dir, wt.path).kind !== 'ours') return;
+function saveLeftovers(run: Run, b: Builder): void {
+  const { project, worktrees } = run;
+  const wt = worktrees.find((w) => w.branch === b.branch);
+  if (!wt || proveOurWorktree(project.dir, wt.path, BUILDERS_ROOT, worktrees).kind !== 'ours') return;
   const saved = commitLeftovers(wt.path, b.id, b.branch);
   if (saved.kind === 'committed') logBuilder(project.logs, b.id, 'saved', `Uncommitted work left in ${wt.path} committed to ${b.branch} (${saved.commit.slice(0, 12)})`);
   else if (saved.kind === 'failed') logBuilder(project.logs, b.id, 'warning', `Could not commit the work left in ${wt.path}: ${saved.reason}`);
@@ -84,15 +87,16 @@ function saveLeftovers(project: Project, b: Builder): void {
  * checked out in) only when proven ours, and its branch only when it is an
  * argo-builder-* branch whose commits are all on the target. Everything refused is logged.
  */
-function cleanup(project: Project, target: string, b: Builder): void {
+function cleanup(run: Run, b: Builder): void {
+  const { project, target, worktrees } = run;
   const { dir, logs } = project;
   logBuilder(logs, b.id, 'cleanup', 'Removing worktree and branch');
   const paths = new Set<string>();
   if (b.worktree) paths.add(b.worktree);
-  const listed = worktreeOfBranch(dir, b.branch);
+  const listed = worktrees.find((w) => w.branch === b.branch);
   if (listed) paths.add(listed.path);
   for (const p of paths) {
-    const proof = proveOurWorktree(dir, p);
+    const proof = proveOurWorktree(dir, p, BUILDERS_ROOT, worktrees);
     if (proof.kind === 'refused') {
       say(`WARNING: not removing ${p}: ${proof.reason}`);
       logBuilder(logs, b.id, 'refused', `Not removing ${p}: ${proof.reason}`);
@@ -135,13 +139,15 @@ interface Run {
   /** Where the merges happen: the project checkout or our temporary worktree of the target. */
   mergeDir: string;
   out: MergeOutcome;
+  /** git's worktree list, read once per run (merges do not add worktrees). */
+  worktrees: WorktreeEntry[];
 }
 
 async function merged(run: Run, b: Builder, message: string): Promise<void> {
   logBuilder(run.project.logs, b.id, 'merged', message);
   run.out.merged.push(b.id);
   await recordMerged(run.project, b.id, run.target);
-  cleanup(run.project, run.target, b);
+  cleanup(run, b);
 }
 
 async function mergeOne(run: Run, b: Builder, mergedBefore: boolean): Promise<void> {
@@ -162,7 +168,7 @@ async function mergeOne(run: Run, b: Builder, mergedBefore: boolean): Promise<vo
     out.missing.push(b.id);
     return;
   }
-  saveLeftovers(project, b);
+  saveLeftovers(run, b);
   if (isAncestor(headRef(b.branch), 'HEAD', mergeDir)) {
     // Merged by a run that was stopped before it could record it (or nothing to merge).
     say(`Builder ${b.id} is already on ${target}`);
@@ -298,8 +304,8 @@ async function mergeAll(project: Project, target: string, builders: Builder[], s
   const mergedBefore = previouslyMerged(toPlain((await readStateDoc(project.state.stateFile)).get('merge')));
   const mergeDir = await prepareMergeDir(project, target, builders);
   if (typeof mergeDir === 'number') return mergeDir;
-  const run: Run = { project, target, mergeDir, out: { merged: [], conflicts: [], skipped: [], missing: [], failed: [] } };
-  const { out } = run;
+  const out: MergeOutcome = { merged: [], conflicts: [], skipped: [], missing: [], failed: [] };
+  const run: Run = { project, target, mergeDir, out, worktrees: listWorktrees(project.dir) };
   for (const b of builders) {
     if (stopped.aborted) break;
     if (b.status !== 'completed') {
