@@ -23,6 +23,8 @@ import {
 } from '../lib/worktrees.js';
 import { deregisterProject, findProjectByPath, registryPath } from '../lib/project_registry.js';
 import { resolveProjectDir } from '../lib/project_dir.js';
+import { runningWorkflow } from '../lib/process.js';
+import { ROOT } from '../orchestrator.js';
 
 const out = (line = '') => void process.stdout.write(line + '\n');
 
@@ -229,8 +231,11 @@ export async function main(argv: string[]): Promise<number> {
     out(`No .argo-project directory found in ${project}`);
     return 0;
   }
-  // SAFETY-PROC (issue 6 point 2, owned by the safety-proc helper): refuse here while
-  // the project's orchestrator or builders run, saying which and how to stop them.
+  const running = runningWorkflow(project);
+  if (running) {
+    process.stderr.write(`ERROR: the workflow of ${project} is still running (${running}); nothing removed. Stop it first: ${join(ROOT, 'stop_workflow.sh')} ${project}\n`);
+    return 1;
+  }
   out(`Cleaning up Argo project: ${project}`);
   out(`Cleanup type: ${type || 'partial'}`);
   switch (type || 'partial') {
