@@ -7,7 +7,7 @@
 // refused); only worktrees proven ours are removed and only merged argo-builder-*
 // branches deleted; each merge is recorded as it happens, so a stopped run resumes
 // without merging anything twice.
-import { closeSync, mkdirSync } from 'node:fs';
+import { closeSync, mkdirSync, rmdirSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { runIfEntry } from '../lib/cli.js';
 import { branchExists, git, gitShielded, insideGitRepo, isAncestor, unmergedFiles } from '../lib/git.js';
@@ -324,6 +324,12 @@ async function mergeAll(project: Project, target: string, builders: Builder[], s
     if (problem) {
       say(`WARNING: temporary worktree kept: ${problem}`);
       writeLog(project.logs, 'MERGE', `warning - temporary worktree kept: ${problem}`);
+    } else {
+      try {
+        rmdirSync(dirname(mergeDir)); // only when empty
+      } catch {
+        /* another target's worktree is still there */
+      }
     }
   }
 

@@ -366,7 +366,7 @@ assert_nothing_lost() {
   [ "$(state .merge.target)" = main ]
   [ "$(state .phase)" = storage ]
   [ "$(git worktree list | wc -l)" = 1 ]
-  [ ! -e .argo-project/merging/main ]
+  [ ! -e .argo-project/merging ]
   [ -z "$(git branch --list 'argo-builder-*')" ]
   assert_line "Merging into main in a temporary worktree (.argo-project/merging/main): $PROJ stays as it is (feature)"
 }
