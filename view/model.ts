@@ -63,6 +63,8 @@ export interface View {
   merge: { target: string | null; merged: string[]; conflicts: string[]; skipped: string[]; missing: string[]; failed: string[]; completed: string | null } | null;
   /** The root merge_conflicts list (builder ids whose branches need resolving). */
   conflicts: string[];
+  /** Why execution stopped early (execution.halt_reason: budget or time limit reached). */
+  halt_reason: string | null;
   error: { last_error: string; recovery_action: string; retry_count: number; hint: string } | null;
   totals: {
     builders: number;
@@ -244,6 +246,15 @@ export function nextStep(v: Omit<View, 'next'>, argo: string): NextStep {
         commands: withResume([`${argo} merge ${p}`]),
       };
     }
+    case 'review_budget':
+    case 'review_time_limit': {
+      const limit = needed === 'review_budget' ? 'limits.max_cost_usd' : 'limits.max_workflow_hours';
+      return {
+        who,
+        what: `${v.halt_reason ?? 'A limit was reached'}: raise ${limit} in .argo-project/state.json if you want more, then retry the builders.`,
+        commands: withResume([`${argo} status ${p}`, `${argo} retry ${p}`]),
+      };
+    }
     case 'review_merge':
       return {
         who,
@@ -319,6 +330,7 @@ export function buildView(input: ViewInput): View {
     builders,
     merge,
     conflicts: strings(s.merge_conflicts),
+    halt_reason: textOrNull(execution?.halt_reason),
     error,
     totals: {
       builders: builders.length,

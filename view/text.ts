@@ -100,6 +100,7 @@ export function extraLines(v: View, p: Paint): string[] {
     out.push('', `${p.bold('Merge')}${v.merge.target ? ` into ${v.merge.target}` : ''}: ${parts.join('; ') || 'nothing merged'}`);
   }
   if (v.conflicts.length) out.push(p.red(`Conflicts to resolve: ${v.conflicts.join(', ')}`));
+  if (v.halt_reason) out.push(p.red(`Execution halted: ${v.halt_reason}`));
   if (v.error) {
     out.push('');
     if (v.error.last_error) out.push(p.red(`Last error: ${v.error.last_error}`));

@@ -82,6 +82,7 @@ function detail(p) {
     message ? el(`pre#message.${message.ok ? 'ok' : 'error'}`, {}, message.text) : null,
     v.error ? el('div#error.error', {}, el('strong', {}, 'Last error: '), v.error.last_error, v.error.recovery_action ? el('div.small', {}, v.error.recovery_action) : null) : null,
     conflicts.length ? el('div#conflicts.error', {}, `Merge conflicts: ${conflicts.join(', ')}`) : null,
+    v.halt_reason ? el('div#halt.error', {}, `Execution halted: ${v.halt_reason}`) : null,
     el('h3', {}, 'Builders'),
     buildersTable(v, (b) => act(p.id, 'retry', { builder: b })),
     designSection(p),

@@ -28,6 +28,8 @@ describe('buildView: who acts next', () => {
     ['code owns it, nothing runs', { phase: 'execution', action_owner: 'code', action_needed: 'spawn_builders' }, { orchestrator: { pidFile: true, pid: 9, alive: false } }, { who: 'user', what: /not running/, command: /^argo resume \/p$/ }],
     ['conflicts', { phase: 'merge_build', action_needed: 'resolve_conflicts', merge_conflicts: ['b1'] }, {}, { who: 'ci', what: /conflicts of b1/, command: /^argo merge \/p$/ }],
     ['review after a failed builder', { phase: 'merge_build', action_owner: 'user', action_needed: 'review_merge', execution: { builders: [{ id: 'x', status: 'failed', exit_code: 3 }] } }, {}, { who: 'user', what: /failed: x/, command: /^argo retry \/p x$/ }],
+    ['budget reached', { phase: 'execution', action_owner: 'user', action_needed: 'review_budget', execution: { halt_reason: 'cost $5.10 reached limits.max_cost_usd $5', builders: [] } }, {}, { who: 'user', what: /^cost \$5.10 reached .*raise limits.max_cost_usd/, command: /^argo retry \/p$/ }],
+    ['time limit reached', { phase: 'execution', action_owner: 'user', action_needed: 'review_time_limit', execution: { builders: [] } }, {}, { who: 'user', what: /^A limit was reached: raise limits.max_workflow_hours/, command: /^argo retry \/p$/ }],
     ['handler errors hand to user', { phase: 'design', action_owner: 'user', action_needed: 'design_program', error_recovery: { last_error: 'CI tool not available', retry_count: 5, recovery_action: 'fix it' } }, {}, { who: 'user', what: /Fix the cause/, command: /state update action_owner code/ }],
     ['finished', { phase: 'storage', action_owner: 'user', action_needed: 'none' }, {}, { who: 'nobody', what: /finished/ }],
   ];
