@@ -4,7 +4,7 @@
 // when the caller's AbortSignal fires. Every way the run can end is a cause racing
 // the exit; the first cause wins and the one result object says which.
 import { closeSync, fstatSync, openSync, readFileSync, readdirSync, watch, type FSWatcher } from 'node:fs';
-import { execa, type Options } from 'execa';
+import type { Options } from 'execa';
 import type { Env } from '../lib/context.js';
 
 export interface RunOptions {
@@ -141,6 +141,8 @@ export async function runAgent(opts: RunOptions): Promise<RunResult> {
       buffer: false,
       stripFinalNewline: false,
     };
+    // Loaded on first use: execa costs more to load than the rest of a handler.
+    const { execa } = await import('execa');
     const child = execa(file, args, options);
     const pid = child.pid ?? null;
     if (outFd === null) child.stdout?.setEncoding('utf8').on('data', (d: string) => (touch(), opts.onStdout?.(d)));

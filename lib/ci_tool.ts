@@ -83,3 +83,20 @@ export function spawnCi(tool: string, prompt: string, cwd: string, env: Env, log
     stdio: ['ignore', logFd, logFd],
   });
 }
+
+/**
+ * The builder wrapper around an argv of any length (a single word with its prompt, a
+ * command line, an agent preset): [program, args…] for the agent runner. Same script
+ * as spawnCi — libraries sourced, exit code to `.build_result` — with the agent's argv
+ * from $6 on; $4/$5 are the builder's branch and id. `argo-builder` is $0, which is
+ * how a later run recognises a builder pid as ours.
+ */
+export function builderWrapperArgv(argv: string[], builder?: { id: string; branch: string }): string[] {
+  const script = PRELUDE + '"${@:6}"; rc=$?; printf \'%s\\n\' "$rc" > .build_result; exit "$rc"';
+  return ['bash', '-c', script, 'argo-builder', LIB_DIR, argv[0] ?? '', '', builder?.branch ?? '', builder?.id ?? '', ...argv];
+}
+
+/** The design wrapper: libraries sourced (a bash CI script may call read_state), the argv run. */
+export function designWrapperArgv(argv: string[], mergeStderr: boolean): string[] {
+  return ['bash', '-c', PRELUDE + '"${@:2}"' + (mergeStderr ? ' 2>&1' : ''), 'argo-ci', LIB_DIR, ...argv];
+}
