@@ -492,6 +492,9 @@ export async function main(argv: string[]): Promise<number> {
   for (const b of execution.builders as Record<string, unknown>[]) {
     if (b && typeof b === 'object' && b.usage && typeof b.usage === 'object') run.costs.set(String(b.id), b.usage as AgentUsage);
   }
+  // The design's cost counts towards limits.max_cost_usd too (a key no builder id can be).
+  const designUsage = (toPlain(doc.get('design')) as { usage?: unknown } | null)?.usage;
+  if (designUsage && typeof designUsage === 'object') run.costs.set('/design', designUsage as AgentUsage);
   const onSignal = (signal: NodeJS.Signals) => {
     void run.stop().then(() => process.exit(signal === 'SIGINT' ? 130 : 143));
   };

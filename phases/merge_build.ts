@@ -10,6 +10,7 @@ import { logBuilder, logStateTransition } from '../lib/logging_enhanced.js';
 import { mutateState, updateState } from '../lib/state_file.js';
 import { utcTimestamp } from '../lib/time.js';
 import { complain, enterProject, readExecution, say, type Project } from './handler.js';
+import { verifyMergedTree } from '../agents/merged_verify.js';
 
 export interface MergeOutcome {
   merged: string[];
@@ -158,6 +159,16 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   say('All builders merged successfully');
+  // ---- the verification gate (agents/merged_verify.ts): config verify.command on the merged tree
+  const verified = await verifyMergedTree(project);
+  if (!verified.ok) {
+    say(`Verification failed: ${verified.message}`);
+    await updateState(project.state, 'action_needed', 'review_merge');
+    await updateState(project.state, 'action_owner', 'user');
+    return 0;
+  }
+  if (verified.ran) say(verified.message);
+  // ---- end of the verification gate
   logStateTransition(project.logs, 'merge_build', 'storage');
   await updateState(project.state, 'phase', 'storage');
   await updateState(project.state, 'action_owner', 'user');
