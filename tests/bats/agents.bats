@@ -72,11 +72,13 @@ workflow_with() {
     n=$((n + 1))
     [ "$(meta "$c" stdin)" = /dev/null ]
     "expect_$agent" "$c"
-    if tr '\0' '\n' < "$c.argv" | grep -q "Implement"; then
-      wt=$(meta "$c" workdir)
+    # builders work in their worktrees (the design in the project)
+    wt=$(meta "$c" workdir)
+    if [[ $(meta "$c" cwd) == "$PROJ" ]]; then
+      [[ $wt == "$PROJ" ]]
+    else
       [[ $wt == "$PROJ/.argo-project/builders/part-"* ]]
-    elif [[ $agent != aider ]] || ! grep -q "Implement" "$PROJ/.argo-project/prompts/"builder-*.txt 2>/dev/null || true; then
-      :
+      [[ $(meta "$c" cwd) == "$wt" ]]
     fi
   done
   [ "$n" -eq 4 ]  # one design, three builders
@@ -90,12 +92,18 @@ workflow_with() {
   [ "$(jq -r '.execution.usage.output_tokens' .argo-project/state.json)" = 1500 ]
 }
 
-expect_claude() { argv_has "$1" -p && argv_has "$1" --output-format && argv_has "$1" json && argv_has "$1" --model && argv_has "$1" fake-model; [ "$(meta "$1" cwd)" = "$(meta "$1" workdir)" ]; }
-expect_codex() { argv_has "$1" exec && argv_has "$1" --json && argv_has "$1" -C && argv_has "$1" -m; }
-expect_gemini() { argv_has "$1" -p && argv_has "$1" -o && argv_has "$1" --skip-trust; }
-expect_aider() { argv_has "$1" --message-file && argv_has "$1" --yes-always && argv_has "$1" --no-stream; }
-expect_opencode() { argv_has "$1" run && argv_has "$1" --format && argv_has "$1" --dir; }
-expect_cursor() { argv_has "$1" -p && argv_has "$1" --trust && argv_has "$1" --output-format && argv_has "$1" --workspace; }
+# has_flags CALL FLAG…: every FLAG is one argv element of the call
+has_flags() {
+  local c=$1 f
+  shift
+  for f in "$@"; do argv_has "$c" "$f" || { echo "call $c lacks $f: $(tr '\0' ' ' < "$c.argv" | cut -c1-300)" >&2; return 1; }; done
+}
+expect_claude() { has_flags "$1" -p --output-format json --model fake-model; }
+expect_codex() { has_flags "$1" exec --json -C -m fake-model; }
+expect_gemini() { has_flags "$1" -p -o json --skip-trust -m fake-model; }
+expect_aider() { has_flags "$1" --message-file --yes-always --no-stream -m fake-model; }
+expect_opencode() { has_flags "$1" run --format json --dir -m fake-model; }
+expect_cursor() { has_flags "$1" -p --trust --output-format json --workspace; }
 
 @test "claude: a whole workflow to storage (-p, --output-format json, cost as reported)" {
   workflow_with claude claude 0.0123
@@ -107,7 +115,10 @@ expect_cursor() { argv_has "$1" -p && argv_has "$1" --trust && argv_has "$1" --o
   # 1000 in (200 cached), 500 out at 2 / 10 USD per Mtok: 0.002 + 0.005
   workflow_with codex codex 0.007
   for c in $(calls_of codex); do
-    if tr '\0' '\n' < "$c.argv" | grep -q Implement; then argv_has "$c" workspace-write && tr '\0' '\n' < "$c.argv" | grep -q 'writable_roots=\["/'; fi
+    if tr '\0' '\n' < "$c.argv" | grep -q Implement; then
+      has_flags "$c" workspace-write
+      tr '\0' '\n' < "$c.argv" | grep -q 'writable_roots=\["/'
+    fi
   done
 }
 @test "gemini: a whole workflow to storage (-p, -o json, yolo for builders)" {
@@ -128,4 +139,170 @@ expect_cursor() { argv_has "$1" -p && argv_has "$1" --trust && argv_has "$1" --o
   for c in $(calls_of cursor-agent); do expect_cursor "$c"; [ "$(meta "$c" stdin)" = /dev/null ]; done
   [ "$(jq -r '.design.usage.cost_usd, .execution.usage.cost_usd' .argo-project/state.json | sort -u)" = null ]
   [ "$(jq -r '[.execution.builders[].usage.session_id] | join(",")' .argo-project/state.json)" = "sess-cursor-agent-part-1,sess-cursor-agent-part-2,sess-cursor-agent-part-3" ]
+}
+
+# ------------------------------------------------------------------ limits
+
+# group_gone PGID: no live (non-zombie) process left in the group
+group_gone() {
+  local p
+  for p in $(pgrep -g "$1" 2>/dev/null); do
+    [[ $(ps -o stat= -p "$p" 2>/dev/null) == Z* ]] || return 1
+  done
+}
+
+@test "a hung builder with builder_timeout_seconds = 3 fails (timeout) within seconds, its group gone, the others unaffected" {
+  config '.ci.agent = "claude"'
+  limits '{"builder_timeout_seconds": 3}'
+  echo 'FAKE_AGENT_HANG=part-2' > "$WORK/fake.env"
+  export FAKE_AGENT_ENV="$WORK/fake.env"
+  start_and_approve
+  local t0=$SECONDS
+  wait_state '.execution.builders[1].status == "failed"' 30
+  (( SECONDS - t0 <= 15 ))
+  [ "$(jq -r '.execution.builders[1].failure' .argo-project/state.json)" = timeout ]
+  pgid=$(jq -r '.execution.builders[1].pid' .argo-project/state.json)
+  group_gone "$pgid"
+  wait_state '.action_needed == "review_merge"' 30
+  [ "$(jq -r '[.execution.builders[] | .status] | join(",")' .argo-project/state.json)" = completed,failed,completed ]
+  [ -f part-1.txt ]
+  [ -f part-3.txt ]
+  [ ! -f part-2.txt ]
+  grep -q 'failed - timeout' .argo-project/logs/builder-part-2.log
+}
+
+@test "a builder that stops making progress is failed (stalled) after builder_stall_seconds" {
+  config '.ci.agent = "codex"'
+  limits '{"builder_stall_seconds": 2}'
+  echo 'FAKE_AGENT_HANG=part-1' > "$WORK/fake.env"
+  export FAKE_AGENT_ENV="$WORK/fake.env"
+  start_and_approve
+  wait_state '.execution.builders[0].status == "failed"' 30
+  [ "$(jq -r '.execution.builders[0].failure' .argo-project/state.json)" = stalled ]
+  group_gone "$(jq -r '.execution.builders[0].pid' .argo-project/state.json)"
+}
+
+@test "an error reported with exit 0 fails the builder (agent_error); a builder that changed nothing fails (no_changes)" {
+  config '.ci.agent = "gemini"'
+  echo 'FAKE_AGENT_ERROR=part-1 FAKE_AGENT_NOCHANGE=part-2' > "$WORK/fake.env"
+  export FAKE_AGENT_ENV="$WORK/fake.env"
+  start_and_approve
+  wait_state '.action_needed == "review_merge"' 60
+  [ "$(jq -r '[.execution.builders[] | "\(.status):\(.failure)"] | join(",")' .argo-project/state.json)" = "failed:agent_error,failed:no_changes,completed:null" ]
+  grep -q 'quota exceeded' .argo-project/logs/builder-part-1.log
+}
+
+@test "budget: once the cost passes max_cost_usd no builder starts, running ones stop, the user decides" {
+  config '.ci.agent = "claude"'
+  # design 0.0123 + part-1 0.0123 passes 0.02; part-2 hangs and is stopped; part-3 never starts
+  limits '{"max_cost_usd": 0.02, "max_parallel_builders": 2}'
+  echo 'FAKE_AGENT_HANG=part-2' > "$WORK/fake.env"
+  export FAKE_AGENT_ENV="$WORK/fake.env"
+  start_and_approve
+  wait_state '.action_needed == "review_budget"' 30
+  [ "$(jq -r '.action_owner' .argo-project/state.json)" = user ]
+  [ "$(jq -r '[.execution.builders[] | "\(.status):\(.failure)"] | join(",")' .argo-project/state.json)" = "completed:null,failed:budget,failed:budget" ]
+  jq -r '.execution.halt_reason' .argo-project/state.json | grep -q 'max_cost_usd (0.02 USD)'
+  group_gone "$(jq -r '.execution.builders[1].pid' .argo-project/state.json)"
+  # part-3 was never started
+  [ "$(grep -l "part-3" "$FAKE_AGENT_LOG"/*.argv | wc -l)" -eq 0 ]
+}
+
+# ------------------------------------------------------------------ verify
+
+@test "verify: a failing check is fed back to the same session (resume) and then passes" {
+  config '.ci.agent = "claude" | .verify = {"command": "grep -q fixed *.txt", "retries": 1}'
+  echo 'FAKE_AGENT_DRAFT=part-2' > "$WORK/fake.env"
+  export FAKE_AGENT_ENV="$WORK/fake.env"
+  start_and_approve
+  wait_state '.phase == "storage"' 60
+  grep -q 'fixed part-2' part-2.txt
+  # the second call for part-2 resumed its session with the verify output
+  resumed=$(grep -l '^resume=sess-claude-part-2$' "$FAKE_AGENT_LOG"/*.meta | wc -l)
+  [ "$resumed" -eq 1 ]
+  grep -q 'verify_failed' .argo-project/logs/builder-part-2.log
+  # usage adds up both attempts
+  [ "$(jq -r '.execution.builders[1].usage.cost_usd' .argo-project/state.json)" = 0.0246 ]
+}
+
+@test "verify: without retries the builder fails (verify) with the output in its log" {
+  config '.ci.agent = "claude" | .verify = {"command": "echo checking; grep -q fixed *.txt"}'
+  echo 'FAKE_AGENT_DRAFT=part-3' > "$WORK/fake.env"
+  export FAKE_AGENT_ENV="$WORK/fake.env"
+  start_and_approve
+  wait_state '.action_needed == "review_merge"' 60
+  [ "$(jq -r '.execution.builders[2] | "\(.status):\(.failure)"' .argo-project/state.json)" = failed:verify ]
+  grep -q checking .argo-project/logs/builder-part-3.log
+}
+
+@test "verify on the merged tree: a failure hands to the user with review_merge, not storage" {
+  # passes in every worktree (one file each), fails once the three are merged
+  config '.ci.agent = "claude" | .verify = {"command": "[ $(ls part-*.txt | wc -l) -lt 3 ]"}'
+  start_and_approve
+  wait_state '.action_needed == "review_merge"' 60
+  [ "$(jq -r '.phase + "/" + .action_owner' .argo-project/state.json)" = merge_build/user ]
+  [ "$(jq -r '.merge.merged | length' .argo-project/state.json)" = 3 ]
+  [ -f .argo-project/logs/verify-merged.log ]
+}
+
+# ------------------------------------------------------------------ commands
+
+@test "argo retry part-2: only that failed builder runs again, resuming its session, and the workflow reaches storage" {
+  config '.ci.agent = "claude"'
+  echo 'FAKE_AGENT_ERROR=part-2,part-3' > "$WORK/fake.env"
+  export FAKE_AGENT_ENV="$WORK/fake.env"
+  start_and_approve
+  wait_state '.action_needed == "review_merge"' 60
+  : > "$WORK/fake.env"  # the agent works now
+  run -0 "$ROOT/compat/argo" retry "$PROJ" part-2
+  assert_output --partial 'Retrying 1 builder(s): part-2'
+  wait_state '.execution.builders[1].status == "completed"' 60
+  wait_state '.action_needed == "review_merge" and .phase == "merge_build"' 60
+  [ "$(jq -r '.execution.builders[2].status' .argo-project/state.json)" = failed ]
+  [ "$(grep -l '^resume=sess-claude-part-2$' "$FAKE_AGENT_LOG"/*.meta | wc -l)" -eq 1 ]
+  [ -f part-2.txt ]
+  # the rest: every failed one
+  run -0 "$ROOT/compat/argo" retry "$PROJ"
+  wait_state '.phase == "storage"' 60
+  [ -f part-3.txt ]
+  run -1 "$ROOT/compat/argo" retry "$PROJ" part-1
+  assert_output --partial "ERROR: builder 'part-1' has not failed"
+}
+
+@test "argo doctor: versions, the agent and its version, the credential without its value, project sanity" {
+  config '.ci.agent = "codex"'
+  CODEX_API_KEY=sk-secret-value run -0 "$ROOT/compat/argo" doctor "$PROJ"
+  assert_line --regexp '^ok   node: v[0-9]+'
+  assert_line --regexp '^ok   bash: '
+  assert_line --regexp '^ok   git: git version'
+  assert_line --partial "found: $ROOT/tests/fixtures/agents/codex"
+  assert_line 'note agent version: codex 9.9.9 (fake)'
+  assert_line 'ok   credential: CODEX_API_KEY set'
+  refute_output --partial sk-secret-value
+  assert_line --partial 'state: '
+  # broken config and unknown agent: FAIL lines, exit 1
+  echo '{"ci": {"agent": "nope"}}' > .argo-project/config.json
+  run -1 "$ROOT/compat/argo" doctor "$PROJ"
+  assert_line --partial "FAIL agent: unknown agent 'nope' in ci.agent"
+  echo '{' > .argo-project/config.json
+  run -1 "$ROOT/compat/argo" doctor "$PROJ"
+  assert_line --partial 'FAIL config: config file'
+}
+
+@test "CI_COMMAND with arguments: split like shell words, {prompt_file} holds the prompt, never evaluated" {
+  cat > "$WORK/my-agent" <<'SH'
+#!/usr/bin/env bash
+printf '%s\n' "$@" > "$PWD/.args.$$"
+if [[ $(cat "$3") == *Requirement:* ]]; then printf 'Design\n[{"id": "only", "description": "x"}]\n'; exit 0; fi
+echo "$1 $2" > built.txt && git add built.txt && git -c user.name=a -c user.email=a@a commit -qm built
+SH
+  chmod +x "$WORK/my-agent"
+  export CI_COMMAND="$WORK/my-agent --fast 'two words' {prompt_file} \$HOME"
+  start_and_approve
+  wait_state '.phase == "storage"' 60
+  [ "$(cat built.txt)" = "--fast two words" ]
+  # the builder's argv (recorded in its worktree, now merged away): check the design's
+  args=$(cat .args.*)
+  [ "$(sed -n 4p <<< "$args")" = '$HOME' ]
+  [[ $(sed -n 3p <<< "$args") == "$PROJ/.argo-project/prompts/design.txt" ]]
 }
