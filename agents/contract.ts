@@ -143,6 +143,23 @@ export function docLine(s: DocState, line: string): DocState {
 }
 export function docValue(s: DocState): Record<string, unknown> | undefined {
   const t = s.text.trim();
+  const whole = parseObject(t);
+  if (whole) return whole;
+  // A pretty-printed document with lines around it (warnings before, a wrapper's note
+  // after): from the first line opening an object to the last line closing one.
+  const lines = t.split('\n');
+  const first = lines.findIndex((l) => l.startsWith('{'));
+  let last = -1;
+  for (let i = lines.length - 1; i > first && first >= 0; i--) {
+    if (lines[i]!.trimEnd() === '}') {
+      last = i;
+      break;
+    }
+  }
+  if (first >= 0 && last > first) {
+    const inner = parseObject(lines.slice(first, last + 1).join('\n'));
+    if (inner) return inner;
+  }
   if (t.startsWith('{')) {
     try {
       const v = JSON.parse(t) as unknown;
@@ -163,6 +180,16 @@ export function docValue(s: DocState): Record<string, unknown> | undefined {
     }
   }
   return s.lastObject;
+}
+
+function parseObject(t: string): Record<string, unknown> | undefined {
+  if (!t.startsWith('{')) return undefined;
+  try {
+    const v = JSON.parse(t) as unknown;
+    return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The end of a text, for error messages (one line, bounded). */

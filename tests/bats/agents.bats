@@ -87,7 +87,8 @@ workflow_with() {
   [ "$(jq -r '.design.usage.cost_usd' .argo-project/state.json)" = "$want" ]
   [ "$(jq -r '.design.usage.agent' .argo-project/state.json)" = "$agent" ]
   [ "$(jq -r '[.execution.builders[].usage.cost_usd] | unique | join(",")' .argo-project/state.json)" = "$want" ]
-  [ "$(jq -r '[.execution.builders[].usage | .agent, .model] | unique | join(",")' .argo-project/state.json)" = "$agent,fake-model" ]
+  [ "$(jq -r '[.execution.builders[].usage.agent] | unique | join(",")' .argo-project/state.json)" = "$agent" ]
+  [ "$(jq -r '[.execution.builders[].usage.model] | unique | join(",")' .argo-project/state.json)" = fake-model ]
   [ "$(jq -r '.execution.usage.cost_usd' .argo-project/state.json)" = "$(jq -n "$want * 3 * 100000000 | round / 100000000")" ]
   [ "$(jq -r '.execution.usage.output_tokens' .argo-project/state.json)" = 1500 ]
 }

@@ -11,6 +11,10 @@ describe('gemini parser', () => {
     expect(o).toMatchObject({ ok: true, text: 'built core', session_id: 'sess-gemini-core', model: 'gemini-2.5-pro' });
     expect(o.usage).toEqual({ input_tokens: 1000, output_tokens: 500, cache_read_tokens: 200, cost_usd: null });
   });
+  it('finds the pretty-printed document between other lines (warnings before, notes after)', () => {
+    const o = parse('Loaded cached credentials.\n' + fixture('gemini.success.out') + 'argo: committed the uncommitted work\n');
+    expect(o).toMatchObject({ ok: true, text: 'built core' });
+  });
   it('an error object with exit 0 fails', () => {
     const o = parse(fixture('gemini.error-exit0.out'));
     expect(o.ok).toBe(false);
