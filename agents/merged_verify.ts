@@ -15,7 +15,10 @@ export interface MergedVerify {
   message: string;
 }
 
-export async function verifyMergedTree(project: { dir: string; configFile: string; state: { stateFile: string }; logs: { logDir: string } }): Promise<MergedVerify> {
+export async function verifyMergedTree(
+  project: { dir: string; configFile: string; state: { stateFile: string }; logs: { logDir: string } },
+  dir = project.dir,
+): Promise<MergedVerify> {
   let config: Record<string, unknown>;
   try {
     config = readConfigObject(project.configFile);
@@ -32,7 +35,7 @@ export async function verifyMergedTree(project: { dir: string; configFile: strin
   }
   const logFile = join(project.logs.logDir, 'verify-merged.log');
   appendFileSync(logFile, `=== ${new Date().toISOString()} ${command}\n`);
-  const v = await runVerify(command, project.dir, process.env, { timeoutMs: agentLimits(stateLimits, config).builderTimeoutMs, logFile });
+  const v = await runVerify(command, dir, process.env, { timeoutMs: agentLimits(stateLimits, config).builderTimeoutMs, logFile });
   if (v.ok) return { ran: true, ok: true, message: 'verify.command passed on the merged tree' };
   return { ran: true, ok: false, message: `verify.command ${v.timedOut ? 'ran out of time' : `failed with exit status ${v.code}`} on the merged tree (output in ${logFile})` };
 }
