@@ -307,3 +307,14 @@ SH
   [ "$(sed -n 4p <<< "$args")" = '$HOME' ]
   [[ $(sed -n 3p <<< "$args") == "$PROJ/.argo-project/prompts/design.txt" ]]
 }
+
+@test "huge agent output: the builder completes, the output stays in its file, the state stays small" {
+  config '.ci.agent = "opencode"'
+  echo 'FAKE_AGENT_HUGE=part-1' > "$WORK/fake.env"
+  export FAKE_AGENT_ENV="$WORK/fake.env"
+  start_and_approve
+  wait_state '.phase == "storage"' 60
+  [ "$(stat -c %s .argo-project/logs/builder-part-1.agent.out)" -gt 5000000 ]
+  [ "$(stat -c %s .argo-project/state.json)" -lt 100000 ]
+  [ "$(jq -r '.execution.builders[0].usage.cost_usd' .argo-project/state.json)" = 0.01 ]
+}
