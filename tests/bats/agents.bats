@@ -318,3 +318,17 @@ SH
   [ "$(stat -c %s .argo-project/state.json)" -lt 100000 ]
   [ "$(jq -r '.execution.builders[0].usage.cost_usd' .argo-project/state.json)" = 0.01 ]
 }
+
+@test "max_workflow_hours: a workflow past its time starts no builder and hands to the user" {
+  config '.ci.agent = "claude"'
+  limits '{"max_workflow_hours": 1}'
+  "$ROOT/start_workflow.sh" "Build a calculator" "$PROJ" >/dev/null
+  ORCH=$(cat .argo-project/orchestrator.pid)
+  wait_state '.action_needed == "approve_design"' 30
+  # the design was made long ago
+  jq '.design.created = "2000-01-01T00:00:00Z"' .argo-project/state.json > s.json && mv s.json .argo-project/state.json
+  "$ROOT/compat/argo" approve "$PROJ" >/dev/null
+  wait_state '.action_needed == "review_time_limit"' 30
+  [ "$(jq -r '[.execution.builders[] | "\(.status):\(.failure)"] | unique | join(",")' .argo-project/state.json)" = failed:time_limit ]
+  [ "$(grep -l 'Implement' "$FAKE_AGENT_LOG"/*.argv | wc -l)" -eq 0 ]
+}
