@@ -258,21 +258,28 @@ class Execution {
     const usages: AgentUsage[] = [];
     let session = b.sessionId;
     let model: string | null = this.preset?.model ?? null;
-    // A failed builder with a session resumes it (argo retry); a fresh one starts one.
-    let kind: 'builder' | 'resume' = b.status === 'failed' && session ? 'resume' : 'builder';
+    // A failed builder with a session resumes it (argo retry) when its agent can; else it starts afresh.
+    const resumable = this.preset?.preset.resume != null;
+    let kind: 'builder' | 'resume' = b.status === 'failed' && session && resumable ? 'resume' : 'builder';
     let prompt = kind === 'resume' ? retryPrompt(b, `the last attempt failed (${b.failure ?? 'error'})`, '') : builderPrompt(b);
     const record = () =>
       this.preset
         ? { usage: { ...sumUsage(usages), session_id: session, agent: this.preset.preset.name, model } }
         : {};
     for (let attempt = 0; ; attempt++) {
-      const inv = invocationFor(choice, kind, {
-        prompt,
-        worktree,
-        sessionId: session,
-        gitCommonDir: this.preset ? gitCommonDir(worktree) : null,
-        writePrompt: (text) => this.promptFile(b.id, text),
-      }, builderEnv(this.project));
+      let inv: ReturnType<typeof invocationFor>;
+      try {
+        inv = invocationFor(choice, kind, {
+          prompt,
+          worktree,
+          sessionId: session,
+          gitCommonDir: this.preset ? gitCommonDir(worktree) : null,
+          writePrompt: (text) => this.promptFile(b.id, text),
+        }, builderEnv(this.project));
+      } catch (e) {
+        // An argv override needing a value we do not have, an unwritable prompt file …
+        return this.finish(b, 1, { failure: 'agent_error', message: `cannot build the command: ${errorMessage(e)}` }, record());
+      }
       if (inv.resumed) logBuilder(this.project.logs, b.id, 'resuming', `Resuming agent session ${session}`);
       // A result left by an earlier attempt must not be taken for this one's.
       rmSync(join(worktree, '.build_result'), { force: true });
