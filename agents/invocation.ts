@@ -12,7 +12,8 @@ export interface InvocationInput {
   /** cwd of the run: the project (design) or the builder's worktree. */
   worktree: string;
   sessionId?: string | null;
-  gitCommonDir?: string | null;
+  /** A value, or a probe asked only when the template needs it (it costs a git call). */
+  gitCommonDir?: string | null | (() => string | null);
   /** Writes the prompt to a file outside the worktree and returns its path. */
   writePrompt: (prompt: string) => string;
 }
@@ -42,7 +43,7 @@ export function invocationFor(choice: CiChoice, kind: RunKind, input: Invocation
     model,
     worktree: input.worktree,
     session_id: input.sessionId ?? null,
-    git_common_dir: input.gitCommonDir ?? null,
+    git_common_dir: templateUses(template, 'git_common_dir') ? (typeof input.gitCommonDir === 'function' ? input.gitCommonDir() : (input.gitCommonDir ?? null)) : null,
   });
   return { argv: [preset.program, ...args], env: { ...env, ...preset.env }, preset, model, resumed };
 }

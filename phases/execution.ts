@@ -273,7 +273,7 @@ class Execution {
           prompt,
           worktree,
           sessionId: session,
-          gitCommonDir: this.preset ? gitCommonDir(worktree) : null,
+          gitCommonDir: () => gitCommonDir(worktree),
           writePrompt: (text) => this.promptFile(b.id, text),
         }, builderEnv(this.project));
       } catch (e) {
