@@ -1,19 +1,19 @@
 // design_program: asks the CI tool for a design and hands it to `ci` for approval.
+import { closeSync, fstatSync, mkdirSync, openSync, readSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { runIfEntry } from '../lib/cli.js';
 import { readConfigObject } from '../lib/config.js';
-import { ciToolAvailable, designWrapperArgv, runCiCaptured } from '../lib/ci_tool.js';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { emptyUsage, tail, type AgentOutcome } from '../agents/contract.js';
+import { ciToolAvailable, designWrapperArgv, runCiCaptured, type CapturedAnswer } from '../lib/ci_tool.js';
+import { extractComponentsLenient, type Component, type RejectedComponent } from '../lib/components.js';
+import { errorMessage } from '../lib/errors.js';
+import { fromPlain, toPlain } from '../lib/json_doc.js';
+import { logStateTransition, writeLog } from '../lib/logging_enhanced.js';
+import { mutateState, readState, readStateDoc, updateState } from '../lib/state_file.js';
+import { tail, type AgentOutcome } from '../agents/contract.js';
 import { invocationFor } from '../agents/invocation.js';
 import { runAgent } from '../agents/runner.js';
 import { chooseCi, choiceLabel, choiceProgram, type CiChoice } from '../agents/select.js';
 import { agentLimits, withCost } from '../agents/settings.js';
-import { extractComponents, type Component } from '../lib/components.js';
-import { errorMessage } from '../lib/errors.js';
-import { fromPlain, toPlain } from '../lib/json_doc.js';
-import { logStateTransition } from '../lib/logging_enhanced.js';
-import { mutateState, readState, readStateDoc, updateState } from '../lib/state_file.js';
 import { utcTimestamp } from '../lib/time.js';
 import { complain, enterProject, recordError, say } from './handler.js';
 
@@ -32,8 +32,30 @@ export function designPrompt(query: string): string {
   ].join('\n');
 }
 
+/** How much of the answer the state keeps in design.summary. */
+export const SUMMARY_BYTES = 64 * 1024;
+/** How much of a large answer file is searched for the component list (its head, then its tail). */
+export const COMPONENT_SEARCH_BYTES = 2 * 1024 * 1024;
+
+/** The head and the tail of a large answer file, each at most COMPONENT_SEARCH_BYTES (bounded reads). */
+export function answerExcerpts(file: string): string[] {
+  const fd = openSync(file, 'r');
+  try {
+    const size = fstatSync(fd).size;
+    const read = (at: number, length: number) => {
+      const buf = Buffer.alloc(length);
+      const n = readSync(fd, buf, 0, length, at);
+      return buf.subarray(0, n).toString('utf8');
+    };
+    if (size <= 2 * COMPONENT_SEARCH_BYTES) return [read(0, size)];
+    return [read(0, COMPONENT_SEARCH_BYTES), read(size - COMPONENT_SEARCH_BYTES, COMPONENT_SEARCH_BYTES)];
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** The state's `limits` (a missing or unreadable state leaves the defaults). */
-async function readStateDocSafe(project: { state: { stateFile: string } }): Promise<unknown> {
+async function stateLimits(project: { state: { stateFile: string } }): Promise<unknown> {
   try {
     return toPlain((await readStateDoc(project.state.stateFile)).get('limits'));
   } catch {
@@ -42,68 +64,84 @@ async function readStateDocSafe(project: { state: { stateFile: string } }): Prom
 }
 
 /**
- * A command line or a preset asked for the design through the agent runner: stdin
- * /dev/null, its own group, limits.design_timeout_seconds, ended with the handler.
+ * A preset's answer (the text its parser read) as a captured answer: the state keeps
+ * `keep` bytes, a longer text goes whole to `file` — the same bounds as a CI tool's.
  */
-async function askAgent(choice: CiChoice, prompt: string, dir: string, timeoutMs: number): Promise<{ code: number; outcome: AgentOutcome; usage: boolean }> {
+export function answerFromText(text: string, code: number, file: string, keep: number): CapturedAnswer {
+  const all = Buffer.from(text, 'utf8');
+  if (all.length <= keep) return { code, output: text, bytes: all.length, truncated: false };
+  let fileError: string | undefined;
+  try {
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, all, { mode: 0o600 });
+  } catch (e) {
+    fileError = `cannot write ${file}: ${errorMessage(e)}`;
+  }
+  // a character split at the cut is dropped
+  const output = new TextDecoder('utf-8', { fatal: false }).decode(all.subarray(0, keep)).replace(/\uFFFD$/, '');
+  return { code, output, bytes: all.length, truncated: true, ...(fileError ? { fileError } : {}) };
+}
+
+/**
+ * A preset asked for the design through the agent runner: stdin /dev/null, its own
+ * group, limits.design_timeout_seconds, ended with the handler. Its stdout is read
+ * line by line through the preset's parser (never held whole).
+ */
+async function askAgent(choice: CiChoice & { kind: 'preset' }, prompt: string, dir: string, timeoutMs: number): Promise<{ code: number; outcome: AgentOutcome }> {
   const inv = invocationFor(choice, 'design', {
     prompt,
     worktree: dir,
-    writePrompt: (text) => {
-      const folder = join(dir, '.argo-project', 'prompts');
-      mkdirSync(folder, { recursive: true });
-      writeFileSync(join(folder, 'design.txt'), text);
-      return join(folder, 'design.txt');
-    },
+    writePrompt: (text) => writePromptFile(dir, text),
   }, process.env);
-  const preset = inv.preset;
-  let state = preset?.parser.init();
+  const parser = choice.preset.parser;
+  let state = parser.init();
   let pending = '';
-  let raw = '';
   let errTail = '';
   const feed = (chunk: string) => {
-    if (!preset) {
-      raw += chunk; // a command line's answer is its whole output, as the single word's
-      return;
-    }
     pending += chunk;
     let nl: number;
     while ((nl = pending.indexOf('\n')) >= 0) {
-      state = preset.parser.line(state, pending.slice(0, nl));
+      state = parser.line(state, pending.slice(0, nl));
       pending = pending.slice(nl + 1);
     }
   };
   const abort = new AbortController();
-  const onSignal = (signal: NodeJS.Signals) => {
-    abort.abort();
-    stopping = signal;
-  };
   let stopping: NodeJS.Signals | null = null;
+  const onSignal = (signal: NodeJS.Signals) => {
+    stopping = signal;
+    abort.abort();
+  };
   process.once('SIGTERM', onSignal);
   process.once('SIGINT', onSignal);
   try {
     const r = await runAgent({
-      argv: designWrapperArgv(inv.argv, !preset),
+      argv: designWrapperArgv(inv.argv, false),
       cwd: dir,
       env: inv.env,
       signal: abort.signal,
       timeoutMs,
       onStdout: feed,
-      onStderr: (d) => (preset ? (errTail = (errTail + d).slice(-4096)) : feed(d)),
+      onStderr: (d) => void (errTail = (errTail + d).slice(-4096)),
     });
+    // The group is gone now: end as a signalled handler does.
     if (stopping) process.exit(stopping === 'SIGINT' ? 130 : 143);
-    if (preset && pending) state = preset.parser.line(state, pending);
-    let outcome: AgentOutcome = preset
-      ? preset.parser.end(state, r.code)
-      : { ok: r.code === 0, text: raw, usage: emptyUsage(), session_id: null, error: r.code === 0 ? null : `exit status ${r.code}` };
+    if (pending) state = parser.line(state, pending);
+    let outcome = parser.end(state, r.code);
     if (r.timedOut) outcome = { ...outcome, ok: false, error: `no answer within limits.design_timeout_seconds (${timeoutMs / 1000} s)` };
     else if (r.startError) outcome = { ...outcome, ok: false, error: `could not start ${inv.argv[0]}: ${r.startError}` };
-    else if (!outcome.ok && errTail.trim() && preset) outcome = { ...outcome, error: `${outcome.error} (stderr: ${tail(errTail)})` };
-    return { code: r.code, outcome, usage: !!preset };
+    else if (!outcome.ok && errTail.trim()) outcome = { ...outcome, error: `${outcome.error} (stderr: ${tail(errTail)})` };
+    return { code: r.code, outcome };
   } finally {
     process.removeListener('SIGTERM', onSignal);
     process.removeListener('SIGINT', onSignal);
   }
+}
+
+function writePromptFile(dir: string, text: string): string {
+  const folder = join(dir, '.argo-project', 'prompts');
+  mkdirSync(folder, { recursive: true });
+  writeFileSync(join(folder, 'design.txt'), text);
+  return join(folder, 'design.txt');
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -136,39 +174,66 @@ export async function main(argv: string[]): Promise<number> {
     await recordError(project, 'CI tool not available');
     return 1;
   }
-  let output: string;
+  // The answer streams to a file; memory and state keep a bounded excerpt (issue 6 point 8).
+  const answerFile = join(project.dir, '.argo-project', 'design', `answer-${utcTimestamp().replace(/[-:]/g, '')}-${process.pid}.txt`);
+  let answer: CapturedAnswer;
   let usage: Record<string, unknown> | null = null;
-  if (choice.kind === 'word') {
-    const r = await runCiCaptured(choice.tool, designPrompt(query), project.dir, process.env);
-    if (r.code !== 0) {
-      complain(`ERROR: CI query failed with exit code ${r.code}`);
-      await recordError(project, 'CI query failed');
-      return 1;
-    }
-    output = r.output;
-  } else {
-    const limits = agentLimits(await readStateDocSafe(project), config, (m) => say(`WARNING: ${m}`));
+  let failure = '';
+  if (choice.kind === 'preset') {
+    // A preset: the answer is what its parser read (Claude's `result` …), usage recorded.
+    const limits = agentLimits(await stateLimits(project), config, (m) => say(`WARNING: ${m}`));
     const r = await askAgent(choice, designPrompt(query), project.dir, limits.designTimeoutMs);
-    if (r.usage && choice.kind === 'preset') {
-      const model = choice.model ?? r.outcome.model ?? null;
-      usage = { ...withCost(r.outcome.usage, model, config.pricing, choice.preset.inputIncludesCache), session_id: r.outcome.session_id, agent: choice.preset.name, model };
-    }
-    if (!r.outcome.ok) {
-      complain(`ERROR: CI query failed with exit code ${r.code}: ${r.outcome.error ?? 'no answer'}`);
-      await recordError(project, 'CI query failed');
-      return 1;
-    }
-    output = r.outcome.text;
+    const model = choice.model ?? r.outcome.model ?? null;
+    usage = { ...withCost(r.outcome.usage, model, config.pricing, choice.preset.inputIncludesCache), session_id: r.outcome.session_id, agent: choice.preset.name, model };
+    answer = answerFromText(r.outcome.text, r.outcome.ok ? 0 : r.code || 1, answerFile, SUMMARY_BYTES);
+    if (!r.outcome.ok) failure = `: ${r.outcome.error ?? 'no answer'}`;
+  } else {
+    // A single word (as the original) or a command line with arguments (D16).
+    const argv = choice.kind === 'command' ? invocationFor(choice, 'design', { prompt: designPrompt(query), worktree: project.dir, writePrompt: (text) => writePromptFile(project.dir, text) }, process.env).argv : undefined;
+    answer = await runCiCaptured(choiceProgram(choice), designPrompt(query), project.dir, process.env, { file: answerFile, keepBytes: SUMMARY_BYTES, argv });
+  }
+  const { code, output } = answer;
+  if (code !== 0 || !answer.truncated) rmSync(answerFile, { force: true }); // all of it is in the summary (or failed)
+  if (code !== 0) {
+    complain(`ERROR: CI query failed with exit code ${code}${failure}`);
+    await recordError(project, 'CI query failed');
+    return 1;
   }
   say('CI tool answered');
+  if (answer.fileError) {
+    if (answer.truncated) say(`WARNING: ${answer.fileError}: the design keeps only the first ${SUMMARY_BYTES} of ${answer.bytes} bytes`);
+    rmSync(answerFile, { force: true }); // a partial copy would pass for the answer
+  } else if (answer.truncated) {
+    say(`The answer is ${answer.bytes} bytes: the design keeps its first ${SUMMARY_BYTES} bytes, the whole text is in ${answerFile}`);
+  }
 
   let components: Component[] = [];
+  let rejected: RejectedComponent[] = [];
   try {
-    components = extractComponents(output) ?? [];
+    const texts = answer.truncated && !answer.fileError ? answerExcerpts(answerFile) : [output];
+    for (const text of texts) {
+      const found = extractComponentsLenient(text);
+      if (found) {
+        ({ components, rejected } = found);
+        break;
+      }
+    }
   } catch (e) {
     say(`WARNING: ignoring the component list in the answer: ${errorMessage(e)}`);
   }
-  const design = fromPlain({ summary: output.replace(/\n+$/, ''), components, created: utcTimestamp(), approved: false, ...(usage ? { usage } : {}) });
+  // One bad id costs only itself: the others are kept, each rejection is said, logged and kept in state.
+  for (const r of rejected) {
+    say(`WARNING: component rejected: ${r.reason}`);
+    writeLog(project.logs, 'WARN', `Design component rejected: ${r.reason}`);
+  }
+  const plain: Record<string, unknown> = { summary: output.replace(/\n+$/, ''), components, created: utcTimestamp(), approved: false };
+  if (rejected.length > 0) plain.rejected_components = rejected;
+  if (answer.truncated && !answer.fileError) {
+    plain.answer_file = answerFile;
+    plain.answer_bytes = answer.bytes;
+  }
+  if (usage) plain.usage = usage;
+  const design = fromPlain(plain);
   try {
     await mutateState(project.state, (d) => void d.set('design', design));
   } catch (e) {
