@@ -332,3 +332,27 @@ SH
   [ "$(jq -r '[.execution.builders[] | "\(.status):\(.failure)"] | unique | join(",")' .argo-project/state.json)" = failed:time_limit ]
   [ "$(grep -l 'Implement' "$FAKE_AGENT_LOG"/*.argv | wc -l)" -eq 0 ]
 }
+
+@test "huge design answer from a preset: design.summary stays bounded, the whole text in design.answer_file, usage recorded" {
+  config '.ci.agent = "claude"'
+  echo 'FAKE_AGENT_HUGE=design' > "$WORK/fake.env"
+  export FAKE_AGENT_ENV="$WORK/fake.env"
+  "$ROOT/compat/argo" state update user_query "Build a calculator" >/dev/null
+  run -0 "$ROOT/phases/design_program.sh" "$PROJ"
+  [ "$(jq -r '.design.summary | length' .argo-project/state.json)" -le 65536 ]
+  file=$(jq -r '.design.answer_file' .argo-project/state.json)
+  [ "$(stat -c %s "$file")" -gt 5000000 ]
+  [ "$(jq -r '.design.components | length' .argo-project/state.json)" = 3 ]
+  [ "$(jq -r '.design.usage.cost_usd' .argo-project/state.json)" = 0.0123 ]
+}
+
+@test "a preset's design error reported with exit 0: ERROR with the agent's message, last_error, no design" {
+  config '.ci.agent = "cursor"'
+  echo 'FAKE_AGENT_ERROR=design' > "$WORK/fake.env"
+  export FAKE_AGENT_ENV="$WORK/fake.env"
+  "$ROOT/compat/argo" state update user_query "Build a calculator" >/dev/null
+  run -1 "$ROOT/phases/design_program.sh" "$PROJ"
+  assert_output --partial 'ERROR: CI query failed with exit code 1: cursor-agent reported an error (error_during_execution)'
+  [ "$(jq -r '.error_recovery.last_error' .argo-project/state.json)" = 'CI query failed' ]
+  [ "$(jq -r '.design' .argo-project/state.json)" = null ]
+}
