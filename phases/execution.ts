@@ -8,6 +8,7 @@ import type { Env } from '../lib/context.js';
 import { readConfigObject } from '../lib/config.js';
 import { builderWrapperArgv, ciToolAvailable } from '../lib/ci_tool.js';
 import { errorMessage } from '../lib/errors.js';
+import { builderBranch } from '../lib/worktrees.js';
 import { JsonObject, fromPlain, toPlain } from '../lib/json_doc.js';
 import { builderLogFile, logBuilder, logStateTransition } from '../lib/logging_enhanced.js';
 import { pidAlive, sleep } from '../lib/process.js';
@@ -286,7 +287,7 @@ class Execution {
       const outFile = this.preset ? this.outputFile(b.id) : null;
       if (outFile) writeFileSync(outFile, '');
       const r = await runAgent({
-        argv: builderWrapperArgv(inv.argv, { id: b.id, branch: b.branch }),
+        argv: builderWrapperArgv(inv.argv, { id: b.id, branch: builderBranch(b.id) }),
         cwd: worktree,
         env: inv.env,
         signal: this.abort.signal,
