@@ -32,3 +32,21 @@ describe('chooseCi: CI_COMMAND > ARGO_AGENT > ci.agent > ci.tool > ci', () => {
     expect(() => chooseCi({ CI_COMMAND: 'a "b' }, {})).toThrow(/unterminated/);
   });
 });
+
+describe('getCiTool (get_ci_tool): the same precedence, printing the program', () => {
+  it('CI_COMMAND > ARGO_AGENT > ci.agent > ci.tool > ci', async () => {
+    const { getCiTool } = await import('../../../lib/config.js');
+    const { writeFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tempDir } = await import('../helpers.js');
+    const file = join(tempDir(), 'config.json');
+    writeFileSync(file, JSON.stringify({ ci: { tool: 'my-tool --x', agent: 'cursor' } }));
+    expect(await getCiTool({ CI_COMMAND: 'c' }, file)).toBe('c');
+    expect(await getCiTool({ ARGO_AGENT: 'codex' }, file)).toBe('codex');
+    expect(await getCiTool({}, file)).toBe('cursor-agent');
+    writeFileSync(file, JSON.stringify({ ci: { tool: 'my-tool --x', agent: null } }));
+    expect(await getCiTool({}, file)).toBe('my-tool --x');
+    writeFileSync(file, JSON.stringify({ ci: { tool: null } }));
+    expect(await getCiTool({}, file)).toBe('ci');
+  });
+});
