@@ -13,7 +13,6 @@ const PROGRAMS: Record<string, [Entry, string]> = {
   logs: [() => import('../view/logs.js'), '[builder-id|--orchestrator] [project_path] [-f]  a log, followed live with -f'],
   resume: [() => import('../steer/resume.js'), '[project_path]                start the orchestrator again, resetting nothing'],
   merge: [() => import('../steer/merge.js'), '[project_path]                conflicts resolved: merge again (merge_branches)'],
-  retry: [() => import('../steer/retry.js'), '[project_path] [builder-id …]  run failed builders again'],
   dashboard: [() => import('../dashboard/main.js'), '[--port N] [--host H] [--allow-remote]  every project in a browser (token in the URL)'],
   stop: [() => import('../stop_workflow.js'), '[project_path]                stop the orchestrator and builders (stop_workflow.sh)'],
   approve: [() => import('../approve.js'), '[--components FILE] [project_path]  approve the design'],
@@ -24,6 +23,8 @@ const PROGRAMS: Record<string, [Entry, string]> = {
   design_build: [() => import('../phases/design_build.js'), '<project_path>'],
   execution: [() => import('../phases/execution.js'), '<project_path>'],
   merge_build: [() => import('../phases/merge_build.js'), '<project_path>'],
+  retry: [() => import('../agents/retry.js'), '[project_path] [builder-id …]  run failed builders again (resuming agent sessions)'],
+  doctor: [() => import('../agents/doctor.js'), '[project_path]                check node, bash, git, the agent, its credential, the project'],
   server: [() => import('./shim_server.js'), '                              run the bash shims\' helper in the foreground'],
 };
 

@@ -1,8 +1,8 @@
-// What a person does to a workflow besides approving it, as state changes through the
-// one doorway (mutateState/updateState): merge again after resolving conflicts, and
-// retry a failed builder. The CLI (compat/argo.ts) and the dashboard call these.
+// "The conflicts are resolved - merge again", as one state change through the one
+// doorway (mutateState). `argo merge` and, through it, the dashboard use it. (Retrying
+// builders is agents/retry.ts: `argo retry`.)
 import { ArgoError } from '../lib/errors.js';
-import { JsonObject, toPlain } from '../lib/json_doc.js';
+import { JsonObject } from '../lib/json_doc.js';
 import { projectLogPaths, writeLog } from '../lib/logging_enhanced.js';
 import { mutateState, projectStatePaths, type StatePaths } from '../lib/state_file.js';
 import { utcTimestamp } from '../lib/time.js';
@@ -36,41 +36,4 @@ export async function mergeAgain(project: string): Promise<void> {
     handTo(doc, 'merge_build', 'merge_branches', 'code');
   });
   writeLog(projectLogPaths(project), 'MERGE', 'merge again - Requested by the user');
-}
-
-/**
- * Sets the failed builders `ids` (every failed one when empty) back to pending, their
- * result, pid and failure forgotten, and hands spawn_builders to code; execution runs
- * what is not completed and keeps the rest. Returns the ids chosen.
- */
-export async function retryBuilders(project: string, ids: string[]): Promise<string[]> {
-  const state = projectStatePaths(project);
-  let chosen: string[] = [];
-  await change(state, (doc) => {
-    const exec = doc.get('execution');
-    const list = exec instanceof JsonObject ? exec.get('builders') : undefined;
-    if (!Array.isArray(list)) throw new ArgoError(`no builders in ${state.stateFile} (nothing has run yet)`);
-    const builders = list.filter((b): b is JsonObject => b instanceof JsonObject);
-    const idOf = (b: JsonObject) => String(toPlain(b.get('id')));
-    const statusOf = (b: JsonObject) => String(toPlain(b.get('status')));
-    if (ids.length === 0) {
-      chosen = [...new Set(builders.filter((b) => statusOf(b) === 'failed').map(idOf))];
-      if (chosen.length === 0) throw new ArgoError('no failed builders to retry');
-    } else {
-      for (const id of ids) {
-        const hit = builders.find((b) => idOf(b) === id);
-        if (!hit) throw new ArgoError(`no builder '${id}' (builders: ${builders.map(idOf).join(', ') || 'none'})`);
-        if (statusOf(hit) !== 'failed') throw new ArgoError(`builder '${id}' has not failed (status: ${statusOf(hit)})`);
-      }
-      chosen = [...new Set(ids)];
-    }
-    for (const b of builders) {
-      if (!chosen.includes(idOf(b))) continue;
-      b.set('status', 'pending');
-      for (const k of ['pid', 'completed', 'exit_code', 'failure']) if (b.has(k)) b.set(k, null);
-    }
-    handTo(doc, 'execution', 'spawn_builders', 'code');
-  });
-  writeLog(projectLogPaths(project), 'RETRY', `Retrying builders: ${chosen.join(' ')}`);
-  return chosen;
 }

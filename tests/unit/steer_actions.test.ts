@@ -1,8 +1,8 @@
-// retry and "merge again" change the relay in one write, and refuse what makes no sense.
+// "merge again" changes the relay in one write, and refuses when nothing was built.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { mergeAgain, retryBuilders } from '../../steer/actions.js';
+import { mergeAgain } from '../../steer/actions.js';
 import { tempDir } from './helpers.js';
 
 function project(state: Record<string, unknown>): string {
@@ -18,37 +18,6 @@ const builders = [
   { id: 'b', status: 'failed', exit_code: 3, failure: 'timeout', pid: '12', completed: 'T' },
   { id: 'c', status: 'failed', exit_code: 1 },
 ];
-
-describe('retryBuilders', () => {
-  it('named failed builders go back to pending, the rest is kept, spawn_builders to code', async () => {
-    const dir = project({ execution: { builders } });
-    expect(await retryBuilders(dir, ['b'])).toEqual(['b']);
-    const s = read(dir);
-    expect(s.execution.builders).toEqual([builders[0], { id: 'b', status: 'pending', exit_code: null, failure: null, pid: null, completed: null }, builders[2]]);
-    expect([s.phase, s.action_needed, s.action_owner]).toEqual(['execution', 'spawn_builders', 'code']);
-    expect(s.last_update).not.toBe('T0');
-    expect(readFileSync(join(dir, '.argo-project', 'logs', 'workflow.log'), 'utf8')).toMatch(/\[RETRY\] Retrying builders: b\n$/);
-  });
-
-  it('no ids: every failed builder', async () => {
-    const dir = project({ execution: { builders } });
-    expect(await retryBuilders(dir, [])).toEqual(['b', 'c']);
-  });
-
-  it.each([
-    [['a'], /builder 'a' has not failed \(status: completed\)/],
-    [['zz'], /no builder 'zz' \(builders: a, b, c\)/],
-  ])('refuses %o and changes nothing', async (ids, why) => {
-    const dir = project({ execution: { builders } });
-    const before = readFileSync(join(dir, '.argo-project', 'state.json'), 'utf8');
-    await expect(retryBuilders(dir, ids)).rejects.toThrow(why);
-    expect(readFileSync(join(dir, '.argo-project', 'state.json'), 'utf8')).toBe(before);
-  });
-
-  it('nothing has run yet', async () => {
-    await expect(retryBuilders(project({ execution: null }), [])).rejects.toThrow(/no builders in .*state.json/);
-  });
-});
 
 describe('mergeAgain', () => {
   it('merge_branches to code in one write', async () => {
