@@ -206,3 +206,22 @@ rich_state() {
   [ "$n" -eq 6 ]
   "$ROOT/stop_workflow.sh" "$PROJ" >/dev/null
 }
+
+@test "status after a workflow with an agent preset (fake claude): tokens and cost per builder and in total" {
+  rm -rf "$PROJ/.argo-project"
+  git init -q "$PROJ" && git -C "$PROJ" -c user.name=t -c user.email=t@t commit -q --allow-empty -m init
+  "$ROOT/templates/project_setup.sh" demo "$PROJ" >/dev/null
+  jq '.ci.agent = "claude" | .ci.model = "fake-model"' .argo-project/config.json > c && mv c .argo-project/config.json
+  export PATH="$ROOT/tests/fixtures/agents:$PATH" FAKE_AGENT_LOG="$PROJ/calls"
+  unset CI_COMMAND ARGO_AGENT
+  "$ROOT/start_workflow.sh" "Build it" "$PROJ" >/dev/null
+  wait_for 60 state_is .action_needed approve_design
+  "$ROOT/compat/argo" approve "$PROJ" >/dev/null
+  wait_for 60 state_is .phase storage
+  run "$ROOT/status.sh" "$PROJ"
+  assert_line --regexp '^  part-1 +completed +[0-9]+s +0 +- +1000/500 +\$0\.0123 +merged '
+  assert_line --regexp '^Merge into (main|master): merged: part-1, part-2, part-3$'
+  assert_line 'Totals: 3 builders (3 completed), tokens 4000 in / 2000 out, cost $0.0492'
+  run "$ROOT/compat/argo" status --json "$PROJ"
+  echo "$output" | jq -e '.builders[0].agent == "claude" and .builders[0].model == "fake-model" and .design.usage.cost_usd == 0.0123 and .totals.cost_usd == 0.0492'
+}
