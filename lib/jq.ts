@@ -4,12 +4,14 @@
 // never need it.
 //
 // jq-wasm's raw() trims its output, drops stderr once anything was printed and
-// reads its input one byte at a time (quadratic). So the filter is wrapped: the
-// document comes in as a --argjson value, every output is followed by a marker line
-// (so no whitespace of ours is at either end of what raw() trims), and numbers are
-// printed through arithmetic so 1.7's literal-preserving output matches 1.6's.
+// reads its input one byte at a time (quadratic). So the document comes in as a
+// --argjson value, with its numbers written the way jq 1.6 prints them (1.7 prints
+// number literals as they were written), and every output of the filter is
+// followed by a marker line, so nothing of the caller's is at either end of what
+// raw() trims.
 import { randomBytes } from 'node:crypto';
 import { ArgoError } from './errors.js';
+import { JsonObject, formatNumber, parseJson, stringifyCompact, type Json } from './json_doc.js';
 
 /** Runs jq-wasm's raw(); the shim helper swaps in a worker pool with a time limit. */
 export type JqExecutor = (input: string, program: string, flags: string[], timeoutMs: number) => Promise<string>;
@@ -46,11 +48,11 @@ export interface JqResult {
 export const DEFAULT_JQ_TIMEOUT_MS = 10_000;
 
 /** The wrapped program: marker lines around and after every output of `filter`. */
-export function wrapFilter(filter: string, mark: string, fromArg: boolean): string {
+export function wrapFilter(filter: string, mark: string, fromArg: boolean, recompute = false): string {
   const m = (s: string) => JSON.stringify(mark + s);
-  const canon = 'if type == "number" then . * 1 elif type == "object" or type == "array" then walk(if type == "number" then . * 1 else . end) else . end';
-  const input = fromArg ? '$__argo_in | ' : '';
-  return `${m('S')}, (${input}(\n${filter}\n) | (${canon}), ${m('M')}), ${m('E')}`;
+  // 1.7 prints an exponent literal in its own way (1E-7); computed numbers print as 1.6 does.
+  const input = !fromArg ? '' : recompute ? '$__argo_in | walk(if type == "number" then . * 1 else . end) | ' : '$__argo_in | ';
+  return `${m('S')}, (${input}(\n${filter}\n) | ., ${m('M')}), ${m('E')}`;
 }
 
 /** jq's real stdout from raw()'s trimmed text of the wrapped program. */
@@ -66,13 +68,13 @@ export async function runJq(inputText: string, filter: string, opts: { raw?: boo
   const mark = `\u0001argo-${randomBytes(8).toString('hex')}-`;
   const flags = opts.raw ? ['-r'] : [];
   const timeoutMs = opts.timeoutMs ?? DEFAULT_JQ_TIMEOUT_MS;
-  const run = async (fromArg: boolean): Promise<JqResult | 'bad-input'> => {
-    const program = wrapFilter(filter, mark, fromArg);
+  const run = async (fromArg: boolean, input: string, recompute = false): Promise<JqResult | 'bad-input'> => {
+    const program = wrapFilter(filter, mark, fromArg, recompute);
     try {
-      const text = fromArg
-        ? await executor('', program, ['-n', ...flags, '--argjson', '__argo_in', inputText], timeoutMs)
-        : await executor(inputText, program, flags, timeoutMs);
-      return unwrapOutput(text, mark);
+      const out = fromArg
+        ? await executor('', program, ['-n', ...flags, '--argjson', '__argo_in', input], timeoutMs)
+        : await executor(input, program, flags, timeoutMs);
+      return unwrapOutput(out, mark);
     } catch (e) {
       if (e instanceof JqTimeoutError) throw new JqTimeoutError(filter, e.seconds);
       // Not one JSON value (empty, invalid, several documents): let jq read it as a file.
@@ -80,9 +82,27 @@ export async function runJq(inputText: string, filter: string, opts: { raw?: boo
       return { ok: false, stdout: '' }; // compile error: nothing on stdout
     }
   };
-  const first = await run(true);
-  if (first !== 'bad-input') return first;
-  return (await run(false)) as JqResult;
+  let canonical: string | undefined;
+  let recompute = false;
+  try {
+    const doc = parseJson(inputText, 'jq input');
+    canonical = stringifyCompact(doc);
+    recompute = hasExponentNumber(doc);
+  } catch {
+    /* not one JSON document (several, or invalid): jq reads the text itself */
+  }
+  if (canonical !== undefined) {
+    const first = await run(true, canonical, recompute);
+    if (first !== 'bad-input') return first;
+  }
+  return (await run(false, inputText)) as JqResult;
+}
+
+function hasExponentNumber(v: Json): boolean {
+  if (typeof v === 'number') return /e/.test(formatNumber(v));
+  if (Array.isArray(v)) return v.some(hasExponentNumber);
+  if (v instanceof JsonObject) return [...v.values()].some(hasExponentNumber);
+  return false;
 }
 
 /** What `value=$(…)` keeps of a command's stdout: NUL bytes dropped, trailing newlines stripped. */
