@@ -45,32 +45,30 @@ __argo_shim_define() {
   # With an unsafe folder the helper is never used: the guard is written in as false.
   local guard='[[ ${ARGO_SHIM_SERVER:-1} != 0 ]]'
   (( use_helper )) || guard=false
-  local q_root q_node q_dir q_port q_cli q_server
+  local q_root q_node q_dir q_port q_lock q_cli q_server
   printf -v q_root '%q' "$root"
   printf -v q_node '%q' "$node"
   printf -v q_dir '%q' "$dir"
   printf -v q_port '%q' "$dir/$(__argo_shim_key "$root").port"
+  printf -v q_lock '%q' "$dir/$(__argo_shim_key "$root").lock"
   printf -v q_cli '%q' "$root/dist/compat/argo.js"
   printf -v q_server '%q' "$root/dist/compat/shim_server.js"
 
   # The helper is trusted only when the port file is ours (in our private folder) and,
-  # once connected, the process that wrote it is still the one alive (same pid and
-  # start time, not a zombie): a live helper keeps its port, so nobody else can be
-  # listening there. Nothing is sent before that.
+  # once connected, the process that wrote it is still alive holding the install's
+  # lock file open (checked with -ef on /proc/PID/fd/N: two stats, no read): a live
+  # helper keeps its port, so nobody else can be listening there. Nothing is sent
+  # before that.
   eval "
 __argo_call() {
-  local __argo_fd= __argo_port __argo_token __argo_pid __argo_start __argo_rc __argo_out __argo_err __argo_v
-  local -a __argo_req=() __argo_stat=()
+  local __argo_fd= __argo_port __argo_token __argo_pid __argo_lfd __argo_rc __argo_out __argo_err __argo_v
+  local -a __argo_req=()
   if $guard && [[ -O $q_port ]] \\
-     && read -r __argo_port __argo_token __argo_pid __argo_start 2>/dev/null < $q_port \\
-     && { exec {__argo_fd}<>/dev/tcp/127.0.0.1/\$__argo_port; } 2>/dev/null; then
-    __argo_v=
-    { IFS= read -r __argo_v < /proc/\$__argo_pid/stat; } 2>/dev/null
-    IFS=' ' read -r -a __argo_stat <<< \"\${__argo_v##*) }\"
-    if [[ \${__argo_stat[19]-} != \"\$__argo_start\" || \${__argo_stat[0]-Z} == [ZX] ]]; then
-      exec {__argo_fd}>&-
-      __argo_fd=
-    fi
+     && read -r __argo_port __argo_token __argo_pid __argo_v __argo_lfd __argo_v 2>/dev/null < $q_port \\
+     && { exec {__argo_fd}<>/dev/tcp/127.0.0.1/\$__argo_port; } 2>/dev/null \\
+     && ! [[ /proc/\$__argo_pid/fd/\$__argo_lfd -ef $q_lock ]]; then
+    exec {__argo_fd}>&-
+    __argo_fd=
   fi
   if [[ -n \$__argo_fd ]]; then
     for __argo_v in STATE_FILE STATE_LOCK LOG_DIR WORKFLOW_LOG CONFIG_FILE CHECKPOINT_DIR ARGO_PROJECTS_REGISTRY CI_COMMAND HOME ARGO_STATE_LOCK_HELD ARGO_SHIM_TIMEOUT; do

@@ -358,7 +358,9 @@ export async function serve(opts: ServerOptions): Promise<void> {
   await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
   const port = (server.address() as { port: number }).port;
   const tmp = `${paths.portFile}.${process.pid}.tmp`;
-  writeFileSync(tmp, `${port} ${token} ${process.pid} ${processStartTime()}\n`, { mode: 0o600 });
+  // pid and start time name the process for tools that signal it; the lock descriptor
+  // lets the shim check cheaply that this very process is alive (see compat/shim.bash).
+  writeFileSync(tmp, `${port} ${token} ${process.pid} ${processStartTime()} ${lockFd}\n`, { mode: 0o600 });
   renameSync(tmp, paths.portFile);
   opts.stopSignal?.addEventListener('abort', stop, { once: true });
   afterRequest();
