@@ -12,17 +12,14 @@ import { closeSync, lstatSync, mkdirSync, openSync, readFileSync, renameSync, st
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import { bufferCtx, WriteGate, type Env } from '../lib/context.js';
 import { errorMessage } from '../lib/errors.js';
+import { tryFlockSync } from '../lib/lock.js';
 import { runIfEntry } from '../lib/cli.js';
 import { setJqExecutor } from '../lib/jq.js';
 import { loadFunction } from './functions.js';
 import { JqPool } from './jq_pool.js';
-
-const require = createRequire(import.meta.url);
-const fsExt = require('fs-ext') as { flockSync(fd: number, how: 'exnb'): void };
 
 export const PROTOCOL = 'argo1';
 const SELF = fileURLToPath(import.meta.url);
@@ -255,9 +252,7 @@ export async function serve(opts: ServerOptions): Promise<void> {
     return;
   }
   const lockFd = openSync(paths.lockFile, 'a', 0o600);
-  try {
-    fsExt.flockSync(lockFd, 'exnb');
-  } catch {
+  if (!tryFlockSync(lockFd)) {
     closeSync(lockFd);
     return; // another server of this install is running
   }
