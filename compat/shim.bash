@@ -71,7 +71,7 @@ __argo_call() {
     __argo_fd=
   fi
   if [[ -n \$__argo_fd ]]; then
-    for __argo_v in STATE_FILE STATE_LOCK LOG_DIR WORKFLOW_LOG CONFIG_FILE CHECKPOINT_DIR ARGO_PROJECTS_REGISTRY CI_COMMAND HOME ARGO_STATE_LOCK_HELD ARGO_SHIM_TIMEOUT; do
+    for __argo_v in STATE_FILE STATE_LOCK LOG_DIR WORKFLOW_LOG CONFIG_FILE CHECKPOINT_DIR ARGO_PROJECTS_REGISTRY CI_COMMAND ARGO_AGENT HOME ARGO_STATE_LOCK_HELD ARGO_SHIM_TIMEOUT; do
       [[ -v \$__argo_v ]] && __argo_req+=(\"\$__argo_v=\${!__argo_v}\")
     done
     printf '%s\\0' argo1 \"\$__argo_token\" \"\$PWD\" \${#__argo_req[@]} \"\${__argo_req[@]}\" \"\$1\" \$((\$# - 1)) \"\${@:2}\" >&\$__argo_fd 2>/dev/null
