@@ -60,7 +60,15 @@ export async function main(argv: string[]): Promise<number> {
     (cmd === '' ? process.stderr : process.stdout).write(usage());
     return cmd === '' ? 2 : 0;
   }
-  if (cmd === 'call') return callFunction(rest[0] ?? '', rest.slice(1));
+  if (cmd === 'call') {
+    // The shims pass CONFIG_FILE under this name (it is readonly in their shell).
+    const config = process.env.ARGO_SHIM_CONFIG_FILE;
+    if (config !== undefined) {
+      process.env.CONFIG_FILE = config;
+      delete process.env.ARGO_SHIM_CONFIG_FILE;
+    }
+    return callFunction(rest[0] ?? '', rest.slice(1));
+  }
   if (cmd === 'state') {
     const fn = STATE_VERBS[rest[0] ?? ''];
     if (!fn) {
