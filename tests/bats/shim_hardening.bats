@@ -76,12 +76,15 @@ as_nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
 # prints the port. The pid goes into LISTENERS.
 nobody_listener() {
   local port=$1 log=$2 out=$3
-  as_nobody node -e '
+  # setpriv itself in the background (not the as_nobody function, which would fork a
+  # subshell whose pid teardown would kill instead of the listener); fd 3 closed so a
+  # listener can never hold bats' output open.
+  setpriv --reuid=65534 --regid=65534 --clear-groups node -e '
     const [port, log, out] = process.argv.slice(1);
     const fs = require("fs");
     require("net").createServer((s) => s.on("data", (d) => fs.appendFileSync(log, d)).on("error", () => {}))
       .listen(Number(port), "127.0.0.1", function () { fs.writeFileSync(out, String(this.address().port)); });
-  ' "$port" "$log" "$out" &
+  ' "$port" "$log" "$out" 3>&- &
   LISTENERS+=($!)
   local i
   for ((i = 0; i < 200; i++)); do [[ -s $out ]] && return 0; sleep 0.05; done
