@@ -18,6 +18,7 @@ const PROGRAMS: Record<string, [Entry, string]> = {
   design_build: [() => import('../phases/design_build.js'), '<project_path>'],
   execution: [() => import('../phases/execution.js'), '<project_path>'],
   merge_build: [() => import('../phases/merge_build.js'), '<project_path>'],
+  worker: [() => import('../distributed/worker_cli.js'), '--database URL [--concurrency N] [--workdir DIR]  run builders for other hosts\' workflows'],
   server: [() => import('./shim_server.js'), '                              run the bash shims\' helper in the foreground'],
 };
 

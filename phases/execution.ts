@@ -14,6 +14,7 @@ import { killGroup, pidAlive, sleep } from '../lib/process.js';
 import { mutateState, updateState } from '../lib/state_file.js';
 import { utcTimestamp } from '../lib/time.js';
 import { complain, enterProject, readExecution, say, type Project } from './handler.js';
+import { readBackend } from '../distributed/config.js';
 
 export interface BuilderView {
   id: string;
@@ -243,6 +244,17 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const limit = parallelLimit(toPlain(doc.get('limits')));
+
+  // execution.backend = "postgres": the builders run on `argo worker`s (distributed/).
+  const backend = readBackend(project.configFile, process.env);
+  if (backend.kind === 'error') {
+    complain(`ERROR: ${backend.message}`);
+    return 1;
+  }
+  if (backend.kind === 'postgres') {
+    const { runRemote } = await import('../distributed/remote_execution.js');
+    return runRemote({ project, builders: execution.builders, limit, tool, backend, prompt: builderPrompt, handOn });
+  }
 
   const run = new Execution(project, tool, ciToolAvailable(tool, project.dir, process.env));
   const onSignal = (signal: NodeJS.Signals) => {
