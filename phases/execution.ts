@@ -26,7 +26,7 @@ export interface BuilderView {
 
 export type Plan = { kind: 'done' } | { kind: 'adopt'; pid: number } | { kind: 'result'; code: number } | { kind: 'start' };
 
-export function builderPrompt(b: BuilderView): string {
+export function builderPrompt(b: Pick<BuilderView, 'id' | 'description' | 'worktree'>): string {
   return [
     `You are building the '${b.id}' component.`,
     '',
