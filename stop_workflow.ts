@@ -6,6 +6,7 @@ import { runIfEntry } from './lib/cli.js';
 import { parseJson, toPlain } from './lib/json_doc.js';
 import { killGroup, pidAlive, terminate } from './lib/process.js';
 import { isDir, resolveProjectDir } from './lib/project_dir.js';
+import { liveJobIds } from './distributed/live_jobs.js';
 
 export function runningBuilderPids(state: unknown): { id: string; pid: number }[] {
   const builders = ((state as { execution?: { builders?: unknown } })?.execution?.builders ?? []) as Record<string, unknown>[];
@@ -37,15 +38,22 @@ export async function main(argv: string[]): Promise<number> {
   } else {
     process.stdout.write('Orchestrator not running\n');
   }
+  let state: unknown;
   try {
     const file = join(project, '.argo-project', 'state.json');
-    for (const b of runningBuilderPids(toPlain(parseJson(readFileSync(file, 'utf8'), file)))) {
-      if (pidAlive(b.pid) && killGroup(b.pid)) process.stdout.write(`Stopped builder ${b.id} (process group ${b.pid})\n`);
-    }
+    state = toPlain(parseJson(readFileSync(file, 'utf8'), file));
   } catch {
-    /* no state: nothing else to stop */
+    return 0; // no state: nothing else to stop
   }
-  return 0;
+  for (const b of runningBuilderPids(state)) {
+    if (pidAlive(b.pid) && killGroup(b.pid)) process.stdout.write(`Stopped builder ${b.id} (process group ${b.pid})\n`);
+  }
+  // Builders on other machines (execution.backend = "postgres"): cancel their jobs.
+  const ids = liveJobIds(state);
+  if (ids.length === 0) return 0;
+  const remote = await import('./distributed/stop.js');
+  const say = (l: string) => void process.stdout.write(l + '\n');
+  return remote.cancelLiveJobs(join(project, '.argo-project', 'config.json'), ids, say, (l) => void process.stderr.write(l + '\n'));
 }
 
 runIfEntry(import.meta.url, main);

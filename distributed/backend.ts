@@ -66,7 +66,8 @@ export interface BuilderQueue {
   /** false: the result was ignored because the attempt had been superseded. */
   complete(claim: Claim, result: BuilderResult): Promise<boolean>;
   fail(claim: Claim, reason: string): Promise<boolean>;
-  cancel(ids: string[]): Promise<void>;
+  /** How many of them were still live and are now cancelled. */
+  cancel(ids: string[]): Promise<number>;
   /** Every job of one workflow run, newest attempt's view. */
   jobs(workflow: string): Promise<JobSnapshot[]>;
   close(): Promise<void>;

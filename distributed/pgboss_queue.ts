@@ -57,7 +57,7 @@ export class PgBossQueue implements BuilderQueue {
   private async ensureQueues(): Promise<void> {
     const t = this.timings;
     for (const [name, options] of [
-      [BUILDER_QUEUE, { policy: 'exclusive', heartbeatSeconds: t.heartbeatSeconds, retryLimit: t.retryLimit, expireInSeconds: 7 * 24 * 3600 }],
+      [BUILDER_QUEUE, { policy: 'exclusive', heartbeatSeconds: t.heartbeatSeconds, retryLimit: t.retryLimit, expireInSeconds: 24 * 3600 /* pg-boss maximum; heartbeats catch dead workers far sooner */ }],
       [CLAIM_QUEUE, { policy: 'standard', retryLimit: 0 }],
     ] as const) {
       if (await this.boss.getQueue(name)) continue;
@@ -98,8 +98,8 @@ export class PgBossQueue implements BuilderQueue {
     return affected(await this.boss.fail(BUILDER_QUEUE, { id: claim.id, retryCount: claim.attempt }, { reason })) > 0;
   }
 
-  async cancel(ids: string[]): Promise<void> {
-    if (ids.length > 0) await this.boss.cancel(BUILDER_QUEUE, ids);
+  async cancel(ids: string[]): Promise<number> {
+    return ids.length > 0 ? affected(await this.boss.cancel(BUILDER_QUEUE, ids)) : 0;
   }
 
   async jobs(workflow: string): Promise<JobSnapshot[]> {

@@ -7,7 +7,7 @@ import { redactUrl } from './config.js';
 import { PgBossQueue } from './pgboss_queue.js';
 import { Worker } from './worker.js';
 
-export const USAGE = 'Usage: argo worker [--database URL | --database-file FILE] [--concurrency N] [--workdir DIR]\n' +
+export const USAGE = 'Usage: argo worker [--database URL | --database-file FILE] [--concurrency N] [--workdir DIR] [--name NAME]\n' +
   '  The database URL is read from --database, else --database-file, else ARGO_DATABASE_URL.\n';
 
 export interface WorkerArgs {
@@ -15,6 +15,7 @@ export interface WorkerArgs {
   concurrency: number;
   workdir: string;
   heartbeatSeconds: number;
+  name: string | undefined;
 }
 
 /** Parses the command line; a string is the one ERROR line to print. */
@@ -23,6 +24,7 @@ export function parseWorkerArgs(argv: string[], env: NodeJS.ProcessEnv): WorkerA
   let databaseFile = '';
   let concurrency = 1;
   let workdir = join(env.HOME || homedir(), '.argo-worker');
+  let name: string | undefined;
   let heartbeatSeconds = Number(env.ARGO_WORKER_HEARTBEAT_SECONDS) || 10;
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i]!;
@@ -35,6 +37,7 @@ export function parseWorkerArgs(argv: string[], env: NodeJS.ProcessEnv): WorkerA
     try {
       if (flag === '--database') databaseUrl = need();
       else if (flag === '--database-file') databaseFile = need();
+      else if (flag === '--name') name = need();
       else if (flag === '--workdir') workdir = resolve(need());
       else if (flag === '--concurrency' || flag === '--heartbeat-seconds') {
         const raw = need();
@@ -56,7 +59,7 @@ export function parseWorkerArgs(argv: string[], env: NodeJS.ProcessEnv): WorkerA
   }
   databaseUrl ||= env.ARGO_DATABASE_URL ?? '';
   if (!databaseUrl) return `ERROR: no database: pass --database URL, --database-file FILE or set ARGO_DATABASE_URL\n${USAGE}`;
-  return { databaseUrl, concurrency, workdir, heartbeatSeconds };
+  return { databaseUrl, concurrency, workdir, heartbeatSeconds, name };
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -81,7 +84,7 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`ERROR: cannot open the job queue at ${redactUrl(args.databaseUrl)}: ${(e as Error).message}\n`);
     return 1;
   }
-  const worker = new Worker({ queue, workdir: args.workdir, concurrency: args.concurrency, heartbeatSeconds: args.heartbeatSeconds });
+  const worker = new Worker({ queue, workdir: args.workdir, concurrency: args.concurrency, heartbeatSeconds: args.heartbeatSeconds, host: args.name });
   const onSignal = (signal: NodeJS.Signals) => {
     process.stdout.write(`Received ${signal} - stopping\n`);
     void worker.stop(`received ${signal}`);

@@ -1,0 +1,161 @@
+// Builders across machines: a real PostgreSQL (one server for this file, a database per
+// test), a bare git repository as the remote, two `argo worker`s in separate folders with
+// separate HOMEs, and the real execution and merge_build handlers.
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { pidAlive } from '../../../lib/process.js';
+import { cleanup, git, makeCluster, until, type Cluster } from './cluster.js';
+import { startPostgres, type PgServer } from './pg_harness.js';
+
+let server: PgServer;
+const clusters: Cluster[] = [];
+
+beforeAll(async () => {
+  server = await startPostgres();
+}, 60_000);
+afterEach(async () => {
+  for (const c of clusters.splice(0)) await c.close();
+  await cleanup();
+});
+afterAll(async () => {
+  await server?.stop();
+});
+
+async function cluster(components: string[]): Promise<Cluster> {
+  const c = await makeCluster(await server.createDatabase(), components);
+  clusters.push(c);
+  const build = c.handler('design_build');
+  expect(await build.exited, build.output()).toBe(0);
+  return c;
+}
+
+const builders = (c: Cluster) => c.state().execution.builders as Record<string, any>[];
+const running = (c: Cluster) => builders(c).filter((b) => b.status === 'running');
+
+/** merge_build to storage; every component merged exactly once, with its worker's content. */
+async function mergeToStorage(c: Cluster, components: string[]): Promise<void> {
+  const merge = c.handler('merge_build');
+  expect(await merge.exited, merge.output()).toBe(0);
+  const s = c.state();
+  expect(s.phase).toBe('storage');
+  expect(s.merge.merged.sort()).toEqual([...components].sort());
+  const merges = git(c.dir, 'log', '--merges', '--format=%s').split('\n');
+  for (const id of components) {
+    expect(merges.filter((m) => m === `Merge builder: ${id}`)).toHaveLength(1);
+    expect(git(c.dir, 'show', `HEAD:${id}.txt`)).toMatch(/^built on w\d$/);
+  }
+}
+
+describe('execution.backend = postgres', () => {
+  it('runs a workflow to storage with builders on two workers', async () => {
+    const ids = ['a', 'b', 'c', 'd'];
+    const c = await cluster(ids);
+    c.startWorker('w1', 2);
+    c.startWorker('w2', 2);
+    const exec = c.handler('execution');
+    // Four builders, two per worker at most: both workers must hold two at once.
+    await until('four builders running', () => running(c).length === 4);
+    expect(new Set(running(c).map((b) => b.worker))).toEqual(new Set(['w1', 'w2']));
+    c.open();
+    expect(await exec.exited, exec.output()).toBe(0);
+    for (const b of builders(c)) {
+      expect(b).toMatchObject({ status: 'completed', exit_code: 0, progress: 100, job_state: 'completed', attempt: 0 });
+      expect(b.usage.wall_seconds).toBeGreaterThan(0);
+      expect(git(c.dir, 'show', `${b.branch}:${b.id}.txt`)).toBe(`built on ${b.worker}`);
+    }
+    expect(c.state().action_needed).toBe('merge_branches');
+    expect(JSON.stringify(c.state())).not.toContain(c.databaseUrl.split('@')[0]!.split(':')[2]!); // no password in the state
+    await mergeToStorage(c, ids);
+  });
+
+  it('kill -9 of a worker mid-builder: the other worker finishes it, each merged once', async () => {
+    const ids = ['a', 'b', 'c'];
+    const c = await cluster(ids);
+    const w1 = c.startWorker('w1', 3);
+    const exec = c.handler('execution');
+    await until('three builders running on w1', () => running(c).length === 3 && running(c).every((b) => b.worker === 'w1'));
+    c.startWorker('w2', 3);
+    // The host dies: the worker and its builders.
+    process.kill(w1.pid, 'SIGKILL');
+    for (const id of ids) {
+      const pid = await until(`builder ${id} pid`, () => c.builderPid(id, 'w1'));
+      process.kill(-pid, 'SIGKILL');
+    }
+    await until('every builder re-running on w2', () => ids.every((id) => c.builderPid(id, 'w2')), 60_000);
+    c.open();
+    expect(await exec.exited, exec.output()).toBe(0);
+    for (const b of builders(c)) expect(b).toMatchObject({ status: 'completed', worker: 'w2', attempt: 1 });
+    await mergeToStorage(c, ids);
+    expect((await c.jobs()).map((j) => j.state)).toEqual(['completed', 'completed', 'completed']);
+  });
+
+  it('SIGTERM to the execution handler cancels running jobs on both workers; the workers stay up', async () => {
+    const ids = ['a', 'b', 'c', 'd'];
+    const c = await cluster(ids);
+    const w1 = c.startWorker('w1', 2);
+    const w2 = c.startWorker('w2', 2);
+    const exec = c.handler('execution');
+    await until('four builders running', () => running(c).length === 4);
+    const pids = ids.map((id) => c.builderPid(id, 'w1') ?? c.builderPid(id, 'w2'));
+    expect(pids.every((p) => p && pidAlive(p))).toBe(true);
+    process.kill(exec.pid, 'SIGTERM');
+    expect(await exec.exited).toBe(143);
+    expect((await c.jobs()).map((j) => j.state)).toEqual(['cancelled', 'cancelled', 'cancelled', 'cancelled']);
+    await until('every builder ended', () => pids.every((p) => !pidAlive(p!)), 30_000);
+    expect(pidAlive(w1.pid) && pidAlive(w2.pid)).toBe(true);
+    expect(c.state().phase).not.toBe('merge_build');
+  });
+
+  it('argo stop cancels the jobs when the coordinator is gone', async () => {
+    const c = await cluster(['a', 'b']);
+    c.startWorker('w1', 1);
+    c.startWorker('w2', 1);
+    const exec = c.handler('execution');
+    await until('two builders running', () => running(c).length === 2);
+    process.kill(exec.pid, 'SIGKILL');
+    const stop = c.argo('stop', c.dir);
+    expect(await stop.exited, stop.output()).toBe(0);
+    expect(stop.output()).toContain('Cancelled 2 builder jobs');
+    expect((await c.jobs()).map((j) => j.state)).toEqual(['cancelled', 'cancelled']);
+    const pids = ['a', 'b'].map((id) => c.builderPid(id, 'w1') ?? c.builderPid(id, 'w2'));
+    await until('every builder ended', () => pids.every((p) => !pidAlive(p!)), 30_000);
+  });
+
+  it("a paused (SIGSTOP) worker's late result is ignored", async () => {
+    const c = await cluster(['a']);
+    const w1 = c.startWorker('w1', 1);
+    const exec = c.handler('execution');
+    await until('builder running on w1', () => running(c)[0]?.worker === 'w1');
+    process.kill(w1.pid, 'SIGSTOP'); // the worker only: its builder goes on and finishes meanwhile
+    c.startWorker('w2', 1);
+    await until('attempt 1 running on w2', () => c.builderPid('a', 'w2'), 60_000);
+    c.open();
+    expect(await exec.exited, exec.output()).toBe(0);
+    expect(builders(c)[0]).toMatchObject({ status: 'completed', worker: 'w2', attempt: 1 });
+    process.kill(w1.pid, 'SIGCONT');
+    await until('w1 gave its stale attempt up', () => /superseded - result ignored|no longer ours/.test(w1.output()), 30_000);
+    const [job] = await c.jobs();
+    expect(job).toMatchObject({ state: 'completed', attempt: 1, host: 'w2' });
+    expect(job!.output!.host).toBe('w2');
+    await mergeToStorage(c, ['a']);
+    expect(git(c.dir, 'show', 'HEAD:a.txt')).toBe('built on w2');
+  });
+
+  it('a coordinator restart in the middle adopts the jobs instead of enqueuing again', async () => {
+    const ids = ['a', 'b', 'c'];
+    const c = await cluster(ids);
+    c.startWorker('w1', 2);
+    c.startWorker('w2', 2);
+    const first = c.handler('execution');
+    await until('three builders running', () => running(c).length === 3);
+    const jobIds = builders(c).map((b) => b.job_id).sort();
+    process.kill(first.pid, 'SIGKILL');
+    await first.exited;
+    const second = c.handler('execution');
+    await until('the restart follows the three jobs', () => (second.output().match(/already on the queue/g) ?? []).length === 3);
+    c.open();
+    expect(await second.exited, second.output()).toBe(0);
+    expect((await c.jobs()).map((j) => j.id).sort()).toEqual(jobIds);
+    expect(builders(c).map((b) => b.job_id).sort()).toEqual(jobIds);
+    await mergeToStorage(c, ids);
+  });
+});
