@@ -80,6 +80,8 @@ export interface Cluster {
   jobs(): Promise<JobSnapshot[]>;
   /** pid of the builder `id` started on worker `name`, once it has started. */
   builderPid(id: string, worker: string): number | undefined;
+  /** Its process group (the builder wrapper's). */
+  builderGroup(id: string, worker: string): number | undefined;
   open(id?: string): void;
   close(): Promise<void>;
 }
@@ -123,6 +125,10 @@ export async function makeCluster(databaseUrl: string, components: string[]): Pr
   const workers = new Map<string, Proc>();
   // The coordinator's key for this run: project key + base commit (HEAD until merge_build).
   const workflow = `${projectKey(dir)}:${git(dir, 'rev-parse', 'HEAD')}`;
+  const pidFile = (id: string, worker: string) => {
+    const f = join(pids, `${id}.${worker}.pid`);
+    return existsSync(f) ? readFileSync(f, 'utf8').trim().split(' ').map(Number) : undefined;
+  };
   const readState = () => JSON.parse(readFileSync(stateFile, 'utf8'));
   return {
     dir,
@@ -148,10 +154,8 @@ export async function makeCluster(databaseUrl: string, components: string[]): Pr
     },
     state: readState,
     jobs: () => queue.jobs(workflow),
-    builderPid(id, worker) {
-      const f = join(pids, `${id}.${worker}.pid`);
-      return existsSync(f) ? Number(readFileSync(f, 'utf8').trim()) : undefined;
-    },
+    builderPid: (id, worker) => pidFile(id, worker)?.[0],
+    builderGroup: (id, worker) => pidFile(id, worker)?.[1],
     open(id = 'all') {
       writeFileSync(join(gate, id), '');
     },

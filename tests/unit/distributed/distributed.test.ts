@@ -73,13 +73,14 @@ describe('execution.backend = postgres', () => {
     const w1 = c.startWorker('w1', 3);
     const exec = c.handler('execution');
     await until('three builders running on w1', () => running(c).length === 3 && running(c).every((b) => b.worker === 'w1'));
+    const groups = await until('three builder processes on w1', () => {
+      const found = ids.map((id) => c.builderGroup(id, 'w1'));
+      return found.every((p) => p !== undefined) ? (found as number[]) : undefined;
+    });
     c.startWorker('w2', 3);
     // The host dies: the worker and its builders.
     process.kill(w1.pid, 'SIGKILL');
-    for (const id of ids) {
-      const pid = await until(`builder ${id} pid`, () => c.builderPid(id, 'w1'));
-      process.kill(-pid, 'SIGKILL');
-    }
+    for (const g of groups) process.kill(-g, 'SIGKILL');
     await until('every builder re-running on w2', () => ids.every((id) => c.builderPid(id, 'w2')), 60_000);
     c.open();
     expect(await exec.exited, exec.output()).toBe(0);
@@ -95,12 +96,15 @@ describe('execution.backend = postgres', () => {
     const w2 = c.startWorker('w2', 2);
     const exec = c.handler('execution');
     await until('four builders running', () => running(c).length === 4);
-    const pids = ids.map((id) => c.builderPid(id, 'w1') ?? c.builderPid(id, 'w2'));
-    expect(pids.every((p) => p && pidAlive(p))).toBe(true);
+    const pids = await until('four builder processes', () => {
+      const found = ids.map((id) => c.builderPid(id, 'w1') ?? c.builderPid(id, 'w2'));
+      return found.every((p) => p !== undefined) ? (found as number[]) : undefined;
+    });
+    expect(pids.every((p) => pidAlive(p))).toBe(true);
     process.kill(exec.pid, 'SIGTERM');
     expect(await exec.exited).toBe(143);
     expect((await c.jobs()).map((j) => j.state)).toEqual(['cancelled', 'cancelled', 'cancelled', 'cancelled']);
-    await until('every builder ended', () => pids.every((p) => !pidAlive(p!)), 30_000);
+    await until('every builder ended', () => pids.every((p) => !pidAlive(p)), 30_000);
     expect(pidAlive(w1.pid) && pidAlive(w2.pid)).toBe(true);
     expect(c.state().phase).not.toBe('merge_build');
   });
@@ -111,13 +115,16 @@ describe('execution.backend = postgres', () => {
     c.startWorker('w2', 1);
     const exec = c.handler('execution');
     await until('two builders running', () => running(c).length === 2);
+    const pids = await until('two builder processes', () => {
+      const found = ['a', 'b'].map((id) => c.builderPid(id, 'w1') ?? c.builderPid(id, 'w2'));
+      return found.every((p) => p !== undefined) ? (found as number[]) : undefined;
+    });
     process.kill(exec.pid, 'SIGKILL');
     const stop = c.argo('stop', c.dir);
     expect(await stop.exited, stop.output()).toBe(0);
     expect(stop.output()).toContain('Cancelled 2 builder jobs');
     expect((await c.jobs()).map((j) => j.state)).toEqual(['cancelled', 'cancelled']);
-    const pids = ['a', 'b'].map((id) => c.builderPid(id, 'w1') ?? c.builderPid(id, 'w2'));
-    await until('every builder ended', () => pids.every((p) => !pidAlive(p!)), 30_000);
+    await until('every builder ended', () => pids.every((p) => !pidAlive(p)), 30_000);
   });
 
   it("a paused (SIGSTOP) worker's late result is ignored", async () => {
