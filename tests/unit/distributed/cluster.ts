@@ -25,6 +25,7 @@ export interface Proc {
 
 const groups = new Set<number>();
 const temps: string[] = [];
+const pidDirs: string[] = []; // builders record their process groups here (tests/fixtures/gated_ci)
 
 export function tempDir(prefix = 'argo-dist-'): string {
   const d = mkdtempSync(join(tmpdir(), prefix));
@@ -34,6 +35,13 @@ export function tempDir(prefix = 'argo-dist-'): string {
 
 /** Ends every process group this file started (SIGCONT first: a stopped one cannot die of SIGTERM). */
 export async function cleanup(): Promise<void> {
+  // Builders run in process groups of their own: a killed worker leaves them behind.
+  for (const dir of pidDirs.splice(0)) {
+    for (const f of existsSync(dir) ? readdirSync(dir).filter((n) => n.endsWith('.pid')) : []) {
+      const group = Number(readFileSync(join(dir, f), 'utf8').trim().split(' ')[1]);
+      if (Number.isInteger(group) && group > 1) groups.add(group);
+    }
+  }
   for (const pid of groups) {
     for (const sig of ['SIGCONT', 'SIGKILL'] as const) {
       try {
@@ -93,6 +101,7 @@ export async function makeCluster(databaseUrl: string, components: string[]): Pr
   const gate = join(top, 'gate');
   const pids = join(top, 'pids');
   for (const d of [dir, gate, pids]) mkdirSync(d, { recursive: true });
+  pidDirs.push(pids);
   git(top, 'init', '-q', '--bare', remote);
   git(dir, 'init', '-q', '-b', 'master');
   git(dir, 'config', 'user.name', 'Test');
