@@ -39,7 +39,14 @@ export async function cleanup(): Promise<void> {
   for (const dir of pidDirs.splice(0)) {
     for (const f of existsSync(dir) ? readdirSync(dir).filter((n) => n.endsWith('.pid')) : []) {
       const group = Number(readFileSync(join(dir, f), 'utf8').trim().split(' ')[1]);
-      if (Number.isInteger(group) && group > 1) groups.add(group);
+      let cmdline = '';
+      try {
+        cmdline = readFileSync(`/proc/${group}/cmdline`, 'utf8');
+      } catch {
+        continue; // gone
+      }
+      // Only a builder wrapper running our fixture: the pid may have been reused meanwhile.
+      if (group > 1 && cmdline.includes('argo-builder') && cmdline.includes(GATED_CI)) groups.add(group);
     }
   }
   for (const pid of groups) {
