@@ -42,6 +42,7 @@ export class PgBossQueue implements BuilderQueue {
     const boss = new PgBoss({
       connectionString: o.databaseUrl,
       max: o.max ?? 4,
+      connectionTimeoutMillis: 5000,
       schedule: false,
       superviseIntervalSeconds: timings.monitorSeconds,
       monitorIntervalSeconds: timings.monitorSeconds,

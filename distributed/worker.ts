@@ -98,6 +98,18 @@ export class Worker {
 
   private async claimLoop(): Promise<void> {
     const pollMs = this.o.pollMs ?? 1000;
+    // A call that hangs (a network partition) reports nothing: the watchdog notices the silence.
+    const watchdog = setInterval(() => {
+      if (Date.now() - this.lastContact > this.o.heartbeatSeconds * 1000) this.contactLost(new Error('no answer'));
+    }, (this.o.heartbeatSeconds * 1000) / 4);
+    try {
+      await this.claimUntilStopped(pollMs);
+    } finally {
+      clearInterval(watchdog);
+    }
+  }
+
+  private async claimUntilStopped(pollMs: number): Promise<void> {
     while (!this.stopReason) {
       if (this.running.size < this.o.concurrency) {
         let claim: Claim | undefined;

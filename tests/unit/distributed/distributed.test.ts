@@ -45,7 +45,7 @@ async function mergeToStorage(c: Cluster, components: string[]): Promise<void> {
   }
 }
 
-describe('execution.backend = postgres', () => {
+describe('execution.backend = postgres', { timeout: 120_000 }, () => {
   it('runs a workflow to storage with builders on two workers', async () => {
     const ids = ['a', 'b', 'c', 'd'];
     const c = await cluster(ids);
