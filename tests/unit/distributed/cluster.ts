@@ -101,7 +101,7 @@ export interface Cluster {
   close(): Promise<void>;
 }
 
-export async function makeCluster(databaseUrl: string, components: string[]): Promise<Cluster> {
+export async function makeCluster(databaseUrl: string, components: string[], opts: { tool?: string; backend?: 'local' | 'postgres' } = {}): Promise<Cluster> {
   const top = tempDir();
   const dir = join(top, 'proj');
   const remote = join(top, 'remote.git');
@@ -120,7 +120,7 @@ export async function makeCluster(databaseUrl: string, components: string[]): Pr
   mkdirSync(join(dir, '.argo-project', 'logs'), { recursive: true });
   writeFileSync(
     join(dir, '.argo-project', 'config.json'),
-    JSON.stringify({ ci: { tool: GATED_CI }, execution: { backend: 'postgres' }, git: { remote } }, null, 2) + '\n',
+    JSON.stringify({ ci: { tool: opts.tool ?? GATED_CI }, execution: { backend: opts.backend ?? 'postgres' }, git: { remote } }, null, 2) + '\n',
   );
   const state = {
     project_name: 'dist',
