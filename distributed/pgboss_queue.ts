@@ -39,17 +39,31 @@ export class PgBossQueue implements BuilderQueue {
 
   static async open(o: PgBossQueueOptions): Promise<PgBossQueue> {
     const timings = { ...DEFAULT_TIMINGS, ...o.timings };
-    const boss = new PgBoss({
-      connectionString: o.databaseUrl,
-      max: o.max ?? 4,
-      connectionTimeoutMillis: 5000,
-      schedule: false,
-      superviseIntervalSeconds: timings.monitorSeconds,
-      monitorIntervalSeconds: timings.monitorSeconds,
-      application_name: 'argo',
-    });
-    boss.on('error', (e: Error) => o.onError?.(e));
-    await boss.start();
+    const make = (createSchema: boolean) => {
+      const boss = new PgBoss({
+        connectionString: o.databaseUrl,
+        max: o.max ?? 4,
+        connectionTimeoutMillis: 5000,
+        schedule: false,
+        createSchema,
+        superviseIntervalSeconds: timings.monitorSeconds,
+        monitorIntervalSeconds: timings.monitorSeconds,
+        application_name: 'argo',
+      });
+      boss.on('error', (e: Error) => o.onError?.(e));
+      return boss;
+    };
+    let boss = make(true);
+    try {
+      await boss.start();
+    } catch (e) {
+      // PostgreSQL checks CREATE on the database even for CREATE SCHEMA IF NOT EXISTS: a role
+      // without it (docs/DISTRIBUTED.md) works in a schema someone else created.
+      if (!/permission denied for database/.test((e as Error).message)) throw e;
+      await boss.stop({ graceful: false, close: true }).catch(() => undefined);
+      boss = make(false);
+      await boss.start();
+    }
     const q = new PgBossQueue(boss, timings);
     await q.ensureQueues();
     return q;

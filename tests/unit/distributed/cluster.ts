@@ -101,7 +101,7 @@ export interface Cluster {
   close(): Promise<void>;
 }
 
-export async function makeCluster(databaseUrl: string, components: string[], opts: { tool?: string; backend?: 'local' | 'postgres' } = {}): Promise<Cluster> {
+export async function makeCluster(databaseUrl: string, components: string[], opts: { tool?: string; backend?: 'local' | 'postgres'; workerUrl?: string } = {}): Promise<Cluster> {
   const top = tempDir();
   const dir = join(top, 'proj');
   const remote = join(top, 'remote.git');
@@ -157,7 +157,7 @@ export async function makeCluster(databaseUrl: string, components: string[], opt
     startWorker(name, concurrency = 2) {
       const home = join(top, `home-${name}`);
       mkdirSync(home, { recursive: true });
-      const env = { ...baseEnv(), HOME: home, ARGO_DATABASE_URL: databaseUrl, GATED_CI_GATE: gate, GATED_CI_PIDS: pids, GATED_CI_WORKER: name };
+      const env = { ...baseEnv(), HOME: home, ARGO_DATABASE_URL: opts.workerUrl ?? databaseUrl, GATED_CI_GATE: gate, GATED_CI_PIDS: pids, GATED_CI_WORKER: name };
       const p = startNode(join(ROOT, 'compat', 'argo.ts'), ['worker', '--concurrency', String(concurrency), '--workdir', join(home, 'work'), '--name', name], env, home);
       workers.set(name, p);
       return p;

@@ -1,9 +1,12 @@
 // Builders across machines: a real PostgreSQL (one server for this file, a database per
 // test), a bare git repository as the remote, two `argo worker`s in separate folders with
 // separate HOMEs, and the real execution and merge_build handlers.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { pidAlive } from '../../../lib/process.js';
-import { cleanup, git, makeCluster, until, type Cluster } from './cluster.js';
+import { ROOT, cleanup, git, makeCluster, until, type Cluster } from './cluster.js';
 import { startPostgres, type PgServer } from './pg_harness.js';
 
 let server: PgServer;
@@ -168,5 +171,28 @@ describe('execution.backend = postgres', { timeout: 120_000 }, () => {
     expect((await c.jobs()).map((j) => j.id).sort()).toEqual(jobIds);
     expect(builders(c).map((b) => b.job_id).sort()).toEqual(jobIds);
     await mergeToStorage(c, ids);
+  });
+
+  it('a worker with the low-privilege role of docs/DISTRIBUTED.md runs builders', async () => {
+    const url = new URL(await server.createDatabase());
+    const db = url.pathname.slice(1);
+    const doc = readFileSync(join(ROOT, 'docs', 'DISTRIBUTED.md'), 'utf8');
+    const sql = /```sql\n([\s\S]*?)```/.exec(doc)![1]!;
+    const pw = { coordinator: randomBytes(8).toString('hex'), worker: randomBytes(8).toString('hex') };
+    await server.query(
+      sql.replace('ON DATABASE argo', `ON DATABASE "${db}"`).replace("'coordinator-password'", `'${pw.coordinator}'`).replace("'worker-password'", `'${pw.worker}'`),
+      db,
+    );
+    const as = (role: string, password: string) => `postgres://${role}:${password}@127.0.0.1:${server.port}/${db}`;
+    const c = await makeCluster(as('argo_coordinator', pw.coordinator), ['a', 'b'], { workerUrl: as('argo_worker', pw.worker) });
+    clusters.push(c);
+    expect(await c.handler('design_build').exited).toBe(0);
+    const w1 = c.startWorker('w1', 2);
+    c.open();
+    const exec = c.handler('execution');
+    expect(await exec.exited, exec.output() + w1.output()).toBe(0);
+    expect(builders(c).map((b) => [b.status, b.worker])).toEqual([['completed', 'w1'], ['completed', 'w1']]);
+    expect(w1.output()).not.toContain('permission denied');
+    await mergeToStorage(c, ['a', 'b']);
   });
 });

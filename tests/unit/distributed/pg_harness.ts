@@ -15,6 +15,8 @@ export interface PgServer {
   /** A fresh database and the URL to reach it as the admin role. */
   createDatabase(name?: string): Promise<string>;
   adminUrl(db?: string): string;
+  /** Runs SQL as the admin role in database `db`. */
+  query(sql: string, db: string): Promise<unknown>;
   stop(): Promise<void>;
 }
 
@@ -112,10 +114,12 @@ export async function startPostgres(): Promise<PgServer> {
   return {
     port,
     adminUrl,
+    query,
     async createDatabase(name = `t${process.pid}_${++n}`) {
       await query(`CREATE DATABASE "${name}"`);
       return adminUrl(name);
     },
+
     async stop() {
       if (child.exitCode === null && child.pid) {
         child.kill('SIGINT'); // fast shutdown
