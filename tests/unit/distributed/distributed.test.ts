@@ -190,7 +190,8 @@ describe('execution.backend = postgres', { timeout: 120_000 }, () => {
     const w1 = c.startWorker('w1', 2);
     c.open();
     const exec = c.handler('execution');
-    expect(await exec.exited, exec.output() + w1.output()).toBe(0);
+    const ended = await Promise.race([exec.exited.then((code) => ({ who: 'execution', code })), w1.exited.then((code) => ({ who: 'worker', code }))]);
+    expect(ended, exec.output() + w1.output()).toEqual({ who: 'execution', code: 0 });
     expect(builders(c).map((b) => [b.status, b.worker])).toEqual([['completed', 'w1'], ['completed', 'w1']]);
     expect(w1.output()).not.toContain('permission denied');
     await mergeToStorage(c, ['a', 'b']);
