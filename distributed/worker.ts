@@ -99,9 +99,16 @@ export class Worker {
   private async claimLoop(): Promise<void> {
     const pollMs = this.o.pollMs ?? 1000;
     // A call that hangs (a network partition) reports nothing: the watchdog notices the silence.
+    const tickMs = (this.o.heartbeatSeconds * 1000) / 4;
+    let lastTick = Date.now();
     const watchdog = setInterval(() => {
-      if (Date.now() - this.lastContact > this.o.heartbeatSeconds * 1000) this.contactLost(new Error('no answer'));
-    }, (this.o.heartbeatSeconds * 1000) / 4);
+      const now = Date.now();
+      // We were frozen ourselves (SIGSTOP, a suspended VM): the silence is ours, not the
+      // database's. The next heartbeat tells whether our claims survived it.
+      if (now - lastTick > 2 * tickMs) this.lastContact = now;
+      lastTick = now;
+      if (now - this.lastContact > this.o.heartbeatSeconds * 1000) this.contactLost(new Error('no answer'));
+    }, tickMs);
     try {
       await this.claimUntilStopped(pollMs);
     } finally {
