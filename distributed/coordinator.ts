@@ -12,6 +12,7 @@ import { mutateState, type StatePaths } from '../lib/state_file.js';
 import { utcTimestamp } from '../lib/time.js';
 import type { BuilderJob, BuilderQueue, JobSnapshot } from './backend.js';
 import { baseRef, gitOrThrow } from './git_async.js';
+import { redactUrl } from './config.js';
 import { endingOf, liveFields, planRemote, sameFields } from './plan.js';
 
 export interface CoordinatorBuilder {
@@ -71,7 +72,7 @@ export async function coordinate(o: CoordinatorOptions, builders: CoordinatorBui
   const base = await gitOrThrow(['rev-parse', 'HEAD'], o.dir);
   const workflow = `${projectKey(o.dir)}:${base}`;
   await gitOrThrow(['push', '-q', o.remote, `${base}:${baseRef(base)}`], o.dir);
-  o.say(`Base commit ${base.slice(0, 12)} pushed to ${o.remote}`);
+  o.say(`Base commit ${base.slice(0, 12)} pushed to ${redactUrl(o.remote)}`);
 
   const snapshot = await o.queue.jobs(workflow);
   const byBuilder = (id: string, all: JobSnapshot[]) => all.filter((j) => j.builder === id);

@@ -73,7 +73,8 @@ export class PgBossQueue implements BuilderQueue {
     const t = this.timings;
     for (const [name, options] of [
       [BUILDER_QUEUE, { policy: 'exclusive', heartbeatSeconds: t.heartbeatSeconds, retryLimit: t.retryLimit, expireInSeconds: 24 * 3600 /* pg-boss maximum; heartbeats catch dead workers far sooner */ }],
-      [CLAIM_QUEUE, { policy: 'standard', retryLimit: 0 }],
+      // Notes are only read, never worked: pg-boss deletes them after a week.
+      [CLAIM_QUEUE, { policy: 'standard', retryLimit: 0, retentionSeconds: 7 * 24 * 3600 }],
     ] as const) {
       if (await this.boss.getQueue(name)) continue;
       try {
