@@ -4,15 +4,13 @@
 // `nuclear` also takes the project out of the registry.
 import { existsSync, readdirSync, rmSync, statSync, openSync, closeSync } from 'node:fs';
 import { join } from 'node:path';
-import { createRequire } from 'node:module';
 import { runIfEntry } from '../lib/cli.js';
+import { tryFlockSync } from '../lib/lock.js';
 import { processCtx } from '../lib/context.js';
 import { git, insideGitRepo } from '../lib/git.js';
 import { deregisterProject, findProjectByPath, registryPath } from '../lib/project_registry.js';
 import { resolveProjectDir } from '../lib/project_dir.js';
 
-const require = createRequire(import.meta.url);
-const fsExt = require('fs-ext') as { flockSync(fd: number, how: 'exnb' | 'un'): void };
 const out = (line = '') => void process.stdout.write(line + '\n');
 
 /** True when someone holds a flock on `file` (then it must not be deleted). */
@@ -24,10 +22,9 @@ function lockHeld(file: string): boolean {
     return false;
   }
   try {
-    fsExt.flockSync(fd, 'exnb');
-    return false;
+    return !tryFlockSync(fd);
   } catch {
-    return true;
+    return true; // cannot tell: keep the file
   } finally {
     closeSync(fd);
   }
