@@ -144,7 +144,12 @@ describe('execution.backend = postgres', { timeout: 120_000 }, () => {
     await until('the paused worker\'s builder finished', () => !pidAlive(stale));
     process.kill(w1.pid, 'SIGCONT');
     await until('w1 gave its stale attempt up', () => /superseded - result ignored|no longer ours/.test(w1.output()), 30_000);
-    expect(builders(c)[0]).toMatchObject({ status: 'running', worker: 'w2', attempt: 1 });
+    // The state mirrors the queue within a poll: attempt 1 on w2 is what it shows, not w1's result.
+    await until('state shows attempt 1 running on w2', () => {
+      const b = builders(c)[0]!;
+      return b.status === 'running' && b.worker === 'w2' && b.attempt === 1;
+    });
+    expect(builders(c)[0]!.exit_code).toBeUndefined();
     c.open('a.w2');
     expect(await exec.exited, exec.output()).toBe(0);
     expect(builders(c)[0]).toMatchObject({ status: 'completed', worker: 'w2', attempt: 1 });
