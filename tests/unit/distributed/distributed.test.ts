@@ -56,7 +56,7 @@ describe('execution.backend = postgres', { timeout: 120_000 }, () => {
     c.startWorker('w2', 2);
     const exec = c.handler('execution');
     // Four builders, two per worker at most: both workers must hold two at once.
-    await until('four builders running', () => running(c).length === 4);
+    await until('four builders running, each with its worker', () => running(c).length === 4 && running(c).every((b) => b.worker));
     expect(new Set(running(c).map((b) => b.worker))).toEqual(new Set(['w1', 'w2']));
     c.open();
     expect(await exec.exited, exec.output()).toBe(0);
