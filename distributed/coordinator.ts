@@ -68,7 +68,7 @@ async function takeAttempt(o: CoordinatorOptions, b: CoordinatorBuilder, ref: st
 
 /** Runs every builder that is not done on the workers; resolves when all have ended (or on abort). */
 export async function coordinate(o: CoordinatorOptions, builders: CoordinatorBuilder[]): Promise<'finished' | 'aborted'> {
-  const pollMs = o.pollMs ?? 500;
+  const pollMs = o.pollMs ?? 250;
   const base = await gitOrThrow(['rev-parse', 'HEAD'], o.dir);
   const workflow = `${projectKey(o.dir)}:${base}`;
   await gitOrThrow(['push', '-q', o.remote, `${base}:${baseRef(base)}`], o.dir);

@@ -97,7 +97,7 @@ export class Worker {
   }
 
   private async claimLoop(): Promise<void> {
-    const pollMs = this.o.pollMs ?? 1000;
+    const pollMs = this.o.pollMs ?? 500;
     // A call that hangs (a network partition) reports nothing: the watchdog notices the silence.
     const tickMs = (this.o.heartbeatSeconds * 1000) / 4;
     let lastTick = Date.now();

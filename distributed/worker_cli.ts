@@ -100,7 +100,8 @@ export async function main(argv: string[]): Promise<number> {
     process.off('SIGINT', onSignal);
     await queue.close();
   }
-  const reason = worker.snapshot().stopReason ?? 'stopped';
-  process.stdout.write(`argo worker stopped: ${reason}\n`);
+  const snap = worker.snapshot();
+  const reason = snap.stopReason ?? 'stopped';
+  process.stdout.write(`argo worker stopped: ${reason} (${snap.completed} builders reported, ${snap.lostClaims} handed over or cancelled)\n`);
   return reason.startsWith('received') || reason === 'stopped' ? 0 : 1;
 }
