@@ -53,6 +53,8 @@ export interface JobSnapshot {
   output: BuilderResult | null;
   /** The host that announced the current attempt, when one did. */
   host: string | null;
+  /** Why the engine gave the job up (a failed job: the last attempt's reason). */
+  error?: string;
 }
 
 export interface BuilderQueue {

@@ -27,6 +27,12 @@ const STATES: Record<string, JobState> = {
   cancelled: 'cancelled',
 };
 
+/** pg-boss keeps what fail() was given, or the error it failed the job with (expiry…). */
+function failureReason(output: unknown): string {
+  const o = (output ?? {}) as { reason?: unknown; message?: unknown };
+  return String(o.reason ?? o.message ?? 'no reason recorded');
+}
+
 function affected(r: unknown): number {
   return Number((r as { affected?: number } | null)?.affected ?? 0);
 }
@@ -139,6 +145,7 @@ export class PgBossQueue implements BuilderQueue {
         attempt: j.retryCount,
         output,
         host: output?.host ?? (note && note.attempt === j.retryCount ? note.host : null),
+        ...(j.state === 'failed' ? { error: failureReason(j.output) } : {}),
       };
     });
   }

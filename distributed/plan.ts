@@ -48,7 +48,7 @@ export function endingOf(j: JobSnapshot): { code: number; fields: Record<string,
       why: out.exit_code === 0 ? 'Builder finished successfully' : `Builder exited with status ${out.exit_code}${out.timed_out ? ' (time limit)' : ''}`,
     };
   }
-  return { code: 1, fields: base, why: `Job ${j.id} ended ${j.state} on the queue` };
+  return { code: 1, fields: { ...base, ...(j.error ? { job_error: j.error } : {}) }, why: `Job ${j.id} ended ${j.state} on the queue${j.error ? `: ${j.error}` : ''}` };
 }
 
 export function sameFields(a: Record<string, unknown> | undefined, b: Record<string, unknown>): boolean {

@@ -31,7 +31,7 @@ describe('mirrored fields', () => {
   });
   it('ending: exit code and usage from the output; a job ended on the queue is a failure', () => {
     expect(endingOf(job({ state: 'completed', output: result, host: 'w1' }))).toMatchObject({ code: 0, fields: { usage: { wall_seconds: 1 }, commit: 'c0ffee', worker: 'w1' } });
-    expect(endingOf(job({ state: 'failed' })).code).toBe(1);
+    expect(endingOf(job({ state: 'failed', error: 'could not push' }))).toMatchObject({ code: 1, fields: { job_error: 'could not push' }, why: 'Job j1 ended failed on the queue: could not push' });
   });
 });
 

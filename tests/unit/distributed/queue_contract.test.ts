@@ -87,6 +87,18 @@ function contract(name: string, open: () => Promise<BuilderQueue>) {
       expect(await q.jobs('wf1')).toMatchObject([{ state: 'completed', attempt: 1, output: { host: 'w2' } }]);
     });
 
+    it('a job that fails its last attempt is failed, with the reason', async () => {
+      const q = await queue();
+      await q.enqueue('p/a', job('a'));
+      for (let attempt = 0; attempt <= 3; attempt++) {
+        const claim = (await q.claim())!;
+        expect(claim.attempt).toBe(attempt);
+        await q.fail(claim, `clone failed (${attempt})`);
+      }
+      expect(await q.claim()).toBeUndefined();
+      expect(await q.jobs('wf1')).toMatchObject([{ state: 'failed', error: 'clone failed (3)' }]);
+    });
+
     it('jobs() sees only its workflow', async () => {
       const q = await queue();
       await q.enqueue('p/a', job('a', 'wf1'));
