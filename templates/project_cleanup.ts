@@ -10,6 +10,8 @@ import { processCtx } from '../lib/context.js';
 import { git, insideGitRepo } from '../lib/git.js';
 import { deregisterProject, findProjectByPath, registryPath } from '../lib/project_registry.js';
 import { resolveProjectDir } from '../lib/project_dir.js';
+import { runningWorkflow } from '../lib/process.js';
+import { ROOT } from '../orchestrator.js';
 
 const out = (line = '') => void process.stdout.write(line + '\n');
 
@@ -74,6 +76,11 @@ export async function main(argv: string[]): Promise<number> {
   if (!existsSync(data) || !statSync(data).isDirectory()) {
     out(`No .argo-project directory found in ${project}`);
     return 0;
+  }
+  const running = runningWorkflow(project);
+  if (running) {
+    process.stderr.write(`ERROR: the workflow of ${project} is still running (${running}); nothing removed. Stop it first: ${join(ROOT, 'stop_workflow.sh')} ${project}\n`);
+    return 1;
   }
   out(`Cleaning up Argo project: ${project}`);
   out(`Cleanup type: ${type || 'partial'}`);
