@@ -8,6 +8,7 @@ import { runIfEntry } from '../lib/cli.js';
 import type { Env } from '../lib/context.js';
 import { getCiTool } from '../lib/config.js';
 import { ciToolAvailable, spawnCi } from '../lib/ci_tool.js';
+import { builderBranch } from '../lib/worktrees.js';
 import { JsonObject, fromPlain, toPlain } from '../lib/json_doc.js';
 import { builderLogFile, logBuilder, logStateTransition } from '../lib/logging_enhanced.js';
 import { killGroup, pidAlive, sleep } from '../lib/process.js';
@@ -166,7 +167,7 @@ class Execution {
     const logFd = openSync(builderLogFile(this.project.logs, b.id), 'a');
     let child: ChildProcess;
     try {
-      child = spawnCi(this.tool, builderPrompt(b), b.worktree, builderEnv(this.project), logFd);
+      child = spawnCi(this.tool, builderPrompt(b), b.worktree, builderEnv(this.project), logFd, { id: b.id, branch: builderBranch(b.id) });
     } finally {
       closeSync(logFd);
     }
