@@ -1,5 +1,6 @@
 // The one place a worker runs a builder. Today it is the wrapper the local execution
-// phase uses (lib/ci_tool.ts spawnCi: own process group, `.build_result`); switch it
+// phase uses (lib/ci_tool.ts spawnCi: own process group, leftover work committed to the
+// builder's branch, `.build_result`); switch it
 // here, and only here, to another runner. Every way it can end is a race against the
 // exit: the AbortSignal (cancel, lost claim, worker stop) and the time limit end the
 // builder's whole process group, SIGKILL after a grace period.
@@ -17,6 +18,8 @@ export interface RunBuilderOptions {
   signal: AbortSignal;
   timeoutMs: number | null;
   graceMs?: number;
+  /** The builder's id and branch: what the tool leaves uncommitted there is committed (lib/ci_tool.ts). */
+  builder: { id: string; branch: string };
 }
 
 export interface RunBuilderOutcome {
@@ -31,7 +34,7 @@ export async function runBuilder(o: RunBuilderOptions): Promise<RunBuilderOutcom
   const fd = openSync(o.logFile, 'a');
   let child;
   try {
-    child = spawnCi(o.tool, o.prompt, o.cwd, o.env, fd);
+    child = spawnCi(o.tool, o.prompt, o.cwd, o.env, fd, o.builder);
   } finally {
     closeSync(fd);
   }

@@ -202,7 +202,16 @@ export class Worker {
       WORKFLOW_LOG: join(scratch, 'workflow.log'),
       ARGO_BUILDER_ID: d.builder,
     };
-    const outcome = await runBuilder({ tool: d.tool, prompt: d.prompt, cwd: worktree, env, logFile, signal, timeoutMs: d.timeoutSeconds ? d.timeoutSeconds * 1000 : null });
+    const outcome = await runBuilder({
+      tool: d.tool,
+      prompt: d.prompt,
+      cwd: worktree,
+      env,
+      logFile,
+      signal,
+      timeoutMs: d.timeoutSeconds ? d.timeoutSeconds * 1000 : null,
+      builder: { id: d.builder, branch: d.branch },
+    });
     try {
       if (signal.aborted) {
         this.log(`Builder ${d.builder} (job ${claim.id}) ended: ${(signal.reason as Error)?.message ?? 'aborted'}`);

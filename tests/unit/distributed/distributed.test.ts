@@ -201,4 +201,18 @@ describe('execution.backend = postgres', { timeout: 120_000 }, () => {
     expect(w1.output()).not.toContain('permission denied');
     await mergeToStorage(c, ['a', 'b']);
   });
+
+  it('work a builder leaves uncommitted on a worker is committed there and merged', async () => {
+    const c = await cluster(['a', 'b']);
+    c.open('nocommit');
+    c.open();
+    c.startWorker('w1', 2);
+    const exec = c.handler('execution');
+    expect(await exec.exited, exec.output()).toBe(0);
+    for (const b of builders(c)) {
+      expect(b.status).toBe('completed');
+      expect(git(c.dir, 'log', '-1', '--format=%s', b.branch)).toBe(`argo: uncommitted work left by builder ${b.id}`);
+    }
+    await mergeToStorage(c, ['a', 'b']);
+  });
 });

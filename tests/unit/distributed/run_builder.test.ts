@@ -26,7 +26,7 @@ function hangingTool(): { dir: string; tool: string; grandchild: () => number | 
 
 it('a time limit ends the builder and what it started', async () => {
   const t = hangingTool();
-  const run = runBuilder({ tool: t.tool, prompt: 'p', cwd: t.dir, env: process.env, logFile: join(t.dir, 'log'), signal: new AbortController().signal, timeoutMs: 500 });
+  const run = runBuilder({ tool: t.tool, prompt: 'p', cwd: t.dir, env: process.env, logFile: join(t.dir, 'log'), signal: new AbortController().signal, timeoutMs: 500, builder: { id: 'x', branch: 'argo-builder-x' } });
   const child = await until('the grandchild', () => t.grandchild());
   const out = await run;
   expect(out).toMatchObject({ timedOut: true, canceled: false });
@@ -37,7 +37,7 @@ it('a time limit ends the builder and what it started', async () => {
 it('an abort (cancelled job, lost claim) ends the builder and what it started', async () => {
   const t = hangingTool();
   const abort = new AbortController();
-  const run = runBuilder({ tool: t.tool, prompt: 'p', cwd: t.dir, env: process.env, logFile: join(t.dir, 'log'), signal: abort.signal, timeoutMs: null });
+  const run = runBuilder({ tool: t.tool, prompt: 'p', cwd: t.dir, env: process.env, logFile: join(t.dir, 'log'), signal: abort.signal, timeoutMs: null, builder: { id: 'x', branch: 'argo-builder-x' } });
   const child = await until('the grandchild', () => t.grandchild());
   abort.abort(new Error('claim lost'));
   expect(await run).toMatchObject({ timedOut: false, canceled: true });
@@ -47,7 +47,7 @@ it('an abort (cancelled job, lost claim) ends the builder and what it started', 
 it('a builder that ends by itself: its exit status, the wrapper writes .build_result', async () => {
   const t = hangingTool();
   writeFileSync(t.tool, '#!/bin/bash\necho working\nexit 3\n');
-  const out = await runBuilder({ tool: t.tool, prompt: 'p', cwd: t.dir, env: process.env, logFile: join(t.dir, 'log'), signal: new AbortController().signal, timeoutMs: 60_000 });
+  const out = await runBuilder({ tool: t.tool, prompt: 'p', cwd: t.dir, env: process.env, logFile: join(t.dir, 'log'), signal: new AbortController().signal, timeoutMs: 60_000, builder: { id: 'x', branch: 'argo-builder-x' } });
   expect(out).toMatchObject({ exitCode: 3, timedOut: false, canceled: false });
   expect(readFileSync(join(t.dir, 'log'), 'utf8')).toContain('working');
   expect(readFileSync(join(t.dir, '.build_result'), 'utf8').trim()).toBe('3');
