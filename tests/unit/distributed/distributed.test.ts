@@ -1,7 +1,7 @@
 // Builders across machines: a real PostgreSQL (one server for this file, a database per
 // test), a bare git repository as the remote, two `argo worker`s in separate folders with
 // separate HOMEs, and the real execution and merge_build handlers.
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -214,5 +214,22 @@ describe('execution.backend = postgres', { timeout: 120_000 }, () => {
       expect(git(c.dir, 'log', '-1', '--format=%s', b.branch)).toBe(`argo: uncommitted work left by builder ${b.id}`);
     }
     await mergeToStorage(c, ['a', 'b']);
+  });
+
+  it('limits.max_parallel_builders caps the workflow across workers', async () => {
+    const c = await cluster(['a', 'b', 'c']);
+    const stateFile = join(c.dir, '.argo-project', 'state.json');
+    const doc = JSON.parse(readFileSync(stateFile, 'utf8'));
+    doc.limits.max_parallel_builders = 1;
+    writeFileSync(stateFile, JSON.stringify(doc, null, 2) + '\n');
+    c.startWorker('w1', 2);
+    c.startWorker('w2', 2);
+    const exec = c.handler('execution');
+    await until('one builder running', () => running(c).length === 1 && c.builderPid(running(c)[0]!.id, running(c)[0]!.worker));
+    // Four free slots on the workers, yet only one job is on the queue.
+    expect(await c.jobs()).toHaveLength(1);
+    c.open();
+    expect(await exec.exited, exec.output()).toBe(0);
+    expect((await c.jobs()).map((j) => j.state)).toEqual(['completed', 'completed', 'completed']);
   });
 });
