@@ -6,7 +6,7 @@ import { parseJson, toPlain } from '../lib/json_doc.js';
 
 export type Backend =
   | { kind: 'local' }
-  | { kind: 'postgres'; databaseUrl: string; remote: string; timeoutSeconds: number | null }
+  | { kind: 'postgres'; databaseUrl: string; remote: string }
   | { kind: 'error'; message: string };
 
 function section(config: unknown, name: string): Record<string, unknown> {
@@ -26,8 +26,7 @@ export function backendOf(config: unknown, env: Env, configFile = 'config.json')
   if (typeof remote !== 'string' || remote === '') {
     return { kind: 'error', message: `execution.backend is "postgres" in ${configFile} but git.remote (a git URL or path the workers can reach) is not set` };
   }
-  const t = Number(execution.builder_timeout_seconds);
-  return { kind: 'postgres', databaseUrl, remote, timeoutSeconds: Number.isFinite(t) && t > 0 ? t : null };
+  return { kind: 'postgres', databaseUrl, remote };
 }
 
 export function readBackend(configFile: string, env: Env): Backend {

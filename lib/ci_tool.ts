@@ -66,7 +66,7 @@ export function runCiCaptured(
   prompt: string,
   cwd: string,
   env: Env,
-  opts: { file?: string; keepBytes?: number } = {},
+  opts: { file?: string; keepBytes?: number; argv?: string[] } = {},
 ): Promise<CapturedAnswer> {
   const keep = opts.keepBytes ?? CAPTURE_KEEP_BYTES;
   return new Promise((done) => {
@@ -80,7 +80,8 @@ export function runCiCaptured(
         fileError = `cannot write ${opts.file}: ${(e as Error).message}`;
       }
     }
-    const child = spawn('bash', ['-c', PRELUDE + '"$2" "$3" 2>&1', 'argo-ci', LIB_DIR, tool, prompt], {
+    // opts.argv: a command line with arguments (D16); else the original `tool prompt`.
+    const child = spawn('bash', ['-c', PRELUDE + '"${@:2}" 2>&1', 'argo-ci', LIB_DIR, ...(opts.argv ?? [tool, prompt])], {
       cwd,
       env,
       detached: true,
@@ -166,4 +167,21 @@ export function spawnCi(
     detached: true,
     stdio: ['ignore', logFd, logFd],
   });
+}
+
+/**
+ * The builder wrapper around an argv of any length (a single word with its prompt, a
+ * command line, an agent preset): [program, args…] for the agent runner. Same script
+ * as spawnCi — libraries sourced, leftovers committed, exit code to `.build_result` — with the agent's argv
+ * from $6 on; $4/$5 are the builder's branch and id. `argo-builder` is $0, which is
+ * how a later run recognises a builder pid as ours.
+ */
+export function builderWrapperArgv(argv: string[], builder?: { id: string; branch: string }): string[] {
+  const script = PRELUDE + '"${@:6}"; rc=$?; ' + SAVE_LEFTOVERS + 'printf \'%s\\n\' "$rc" > .build_result; exit "$rc"';
+  return ['bash', '-c', script, 'argo-builder', LIB_DIR, argv[0] ?? '', '', builder?.branch ?? '', builder?.id ?? '', ...argv];
+}
+
+/** The design wrapper: libraries sourced (a bash CI script may call read_state), the argv run. */
+export function designWrapperArgv(argv: string[], mergeStderr: boolean): string[] {
+  return ['bash', '-c', PRELUDE + '"${@:2}"' + (mergeStderr ? ' 2>&1' : ''), 'argo-ci', LIB_DIR, ...argv];
 }

@@ -28,6 +28,7 @@ import {
   type WorktreeEntry,
 } from '../lib/worktrees.js';
 import { complain, enterProject, readExecution, recordError, say, type Project } from './handler.js';
+import { verifyMergedTree } from '../agents/merged_verify.js';
 
 export interface MergeOutcome {
   merged: string[];
@@ -319,6 +320,11 @@ async function mergeAll(project: Project, target: string, builders: Builder[], s
     say(`Stopped after merging ${out.merged.length} builders (recorded in merge.merged); run merge_build again to go on`);
     return stopped.reason === 'SIGINT' ? 130 : 143;
   }
+  // ---- the verification gate (agents/merged_verify.ts): config verify.command on the
+  // merged tree, where the merge happened (before a temporary worktree goes)
+  const allMerged = out.conflicts.length + out.skipped.length + out.missing.length + out.failed.length === 0;
+  const verified = allMerged ? await verifyMergedTree(project, mergeDir) : null;
+  // ---- end of the verification gate
   if (mergeDir !== project.dir) {
     const problem = removeOurWorktree(project.dir, mergeDir, { root: MERGING_ROOT });
     if (problem) {
@@ -356,6 +362,15 @@ async function mergeAll(project: Project, target: string, builders: Builder[], s
     return 0;
   }
   say('All builders merged successfully');
+  // ---- the verification gate (see above)
+  if (verified && !verified.ok) {
+    say(`Verification failed: ${verified.message}`);
+    await updateState(project.state, 'action_needed', 'review_merge');
+    await updateState(project.state, 'action_owner', 'user');
+    return 0;
+  }
+  if (verified?.ran) say(verified.message);
+  // ---- end of the verification gate
   logStateTransition(project.logs, 'merge_build', 'storage');
   await updateState(project.state, 'phase', 'storage');
   await updateState(project.state, 'action_owner', 'user');
