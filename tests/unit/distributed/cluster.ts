@@ -64,7 +64,7 @@ export async function cleanup(): Promise<void> {
 
 export function baseEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, ARGO_SHIM_SERVER: '0' };
-  for (const k of ['CI_COMMAND', 'STATE_FILE', 'STATE_LOCK', 'LOG_DIR', 'WORKFLOW_LOG', 'CONFIG_FILE', 'ARGO_STATE_LOCK_HELD', 'ARGO_DATABASE_URL']) delete env[k];
+  for (const k of ['CI_COMMAND', 'STATE_FILE', 'STATE_LOCK', 'LOG_DIR', 'WORKFLOW_LOG', 'CONFIG_FILE', 'ARGO_STATE_LOCK_HELD', 'ARGO_DATABASE_URL', 'ARGO_AGENT']) delete env[k];
   return env;
 }
 
@@ -89,7 +89,7 @@ export interface Cluster {
   queue: PgBossQueue;
   workers: Map<string, Proc>;
   startWorker(name: string, concurrency?: number): Proc;
-  handler(name: 'design_build' | 'execution' | 'merge_build'): Proc;
+  handler(name: 'design_build' | 'execution' | 'merge_build', env?: NodeJS.ProcessEnv): Proc;
   argo(...args: string[]): Proc;
   state(): any;
   jobs(): Promise<JobSnapshot[]>;
@@ -162,8 +162,8 @@ export async function makeCluster(databaseUrl: string, components: string[], opt
       workers.set(name, p);
       return p;
     },
-    handler(name) {
-      return startNode(join(ROOT, 'phases', `${name}.ts`), [dir], { ...baseEnv(), HOME: top, ARGO_DATABASE_URL: databaseUrl }, dir);
+    handler(name, env = {}) {
+      return startNode(join(ROOT, 'phases', `${name}.ts`), [dir], { ...baseEnv(), HOME: top, ARGO_DATABASE_URL: databaseUrl, ...env }, dir);
     },
     argo(...args) {
       return startNode(join(ROOT, 'compat', 'argo.ts'), args, { ...baseEnv(), HOME: top, ARGO_DATABASE_URL: databaseUrl }, top);

@@ -232,4 +232,23 @@ describe('execution.backend = postgres', { timeout: 120_000 }, () => {
     expect(await exec.exited, exec.output()).toBe(0);
     expect((await c.jobs()).map((j) => j.state)).toEqual(['completed', 'completed', 'completed']);
   });
+
+  it('refusals: one ERROR line, exit 1, the builders untouched', async () => {
+    const c = await cluster(['a']);
+    const configFile = join(c.dir, '.argo-project', 'config.json');
+    const config = JSON.parse(readFileSync(configFile, 'utf8'));
+    const before = JSON.stringify(builders(c));
+    const refused = async (cfg: unknown, env: Record<string, string | undefined>, message: string) => {
+      writeFileSync(configFile, JSON.stringify(cfg));
+      const p = c.handler('execution', env);
+      expect(await p.exited).toBe(1);
+      expect(p.output()).toContain(message);
+      expect(p.output().split('\n').filter((l) => l.startsWith('ERROR:'))).toHaveLength(1);
+      expect(JSON.stringify(builders(c))).toBe(before);
+    };
+    await refused({ ...config, ci: { agent: 'claude' } }, {}, 'ERROR: execution.backend "postgres" runs a CI tool given as one word');
+    await refused(config, { ARGO_DATABASE_URL: '' }, 'neither ARGO_DATABASE_URL nor execution.database_url is set');
+    await refused({ ...config, git: {} }, {}, 'git.remote (a git URL or path the workers can reach) is not set');
+    await refused({ ...config, execution: { backend: 'redis' } }, {}, 'is "redis": expected "local" or "postgres"');
+  });
 });
