@@ -10,6 +10,7 @@ import { builderGroupProof, killGroup, orchestratorProof, projectProcesses, term
 import { isDir, resolveProjectDir } from './lib/project_dir.js';
 import { LockOpenError } from './lib/lock.js';
 import { START_LOCK_WAIT_MS, startLockPath, withStartLock } from './lib/start_lock.js';
+import { liveJobIds } from './distributed/live_jobs.js';
 
 /** The `running` builders of a state document, with their pid as recorded (unvalidated). */
 export function runningBuilderPids(state: unknown): { id: string; pid: unknown }[] {
@@ -90,7 +91,11 @@ async function stopLocked(project: string): Promise<number> {
   for (const b of found.builders) {
     if (!stopped.has(b.pid) && builderGroupProof(String(b.pid), project).ours && killGroup(b.pid)) out(`Stopped builder ${b.id} (process group ${b.pid})`);
   }
-  return 0;
+  // Builders on other machines (execution.backend = "postgres"): cancel their jobs.
+  const ids = liveJobIds(state);
+  if (ids.length === 0) return 0;
+  const remote = await import('./distributed/stop.js');
+  return remote.cancelLiveJobs(join(project, '.argo-project', 'config.json'), ids, out, (l) => void process.stderr.write(l + '\n'));
 }
 
 runIfEntry(import.meta.url, main);

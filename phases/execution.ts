@@ -23,6 +23,7 @@ import { runVerify, verifyCommand } from '../agents/verify.js';
 import { gitCommonDir, headOf, worktreeChanged } from '../agents/worktree.js';
 import { utcTimestamp } from '../lib/time.js';
 import { complain, enterProject, readExecution, say, type Project } from './handler.js';
+import { readBackend } from '../distributed/config.js';
 
 export interface BuilderView {
   id: string;
@@ -41,7 +42,7 @@ export type Plan = { kind: 'done' } | { kind: 'adopt'; pid: number } | { kind: '
 /** Why a builder failed (new field `failure`); absent for the original's plain exit codes. */
 export type Failure = 'timeout' | 'stalled' | 'no_changes' | 'verify' | 'agent_error' | 'budget' | 'time_limit';
 
-export function builderPrompt(b: BuilderView): string {
+export function builderPrompt(b: Pick<BuilderView, 'id' | 'description' | 'worktree'>): string {
   return [
     `You are building the '${b.id}' component.`,
     '',
@@ -486,6 +487,18 @@ export async function main(argv: string[]): Promise<number> {
   }
   const limit = parallelLimit(toPlain(doc.get('limits')));
   const limits = agentLimits(toPlain(doc.get('limits')), config, (m) => say(`WARNING: ${m}`));
+
+  // execution.backend = "postgres": the builders run on `argo worker`s (distributed/).
+  const backend = readBackend(project.configFile, process.env);
+  if (backend.kind === 'error' || (backend.kind === 'postgres' && choice.kind !== 'word')) {
+    complain(`ERROR: ${backend.kind === 'error' ? backend.message : `execution.backend "postgres" runs a CI tool given as one word (ci.tool or CI_COMMAND) on the workers; ${choiceLabel(choice)} is not supported there yet`}`);
+    return 1;
+  }
+  if (backend.kind === 'postgres' && choice.kind === 'word') {
+    const { runRemote } = await import('../distributed/remote_execution.js');
+    const timeoutSeconds = limits.builderTimeoutMs > 0 ? limits.builderTimeoutMs / 1000 : null;
+    return runRemote({ project, builders: execution.builders, limit, tool: choice.tool, backend: { ...backend, timeoutSeconds }, prompt: builderPrompt, handOn });
+  }
   const setup: RunSetup = {
     choice,
     toolOk: ciToolAvailable(choiceProgram(choice), project.dir, process.env),

@@ -1,0 +1,87 @@
+// The builder queue contract: what the coordinator and `argo worker` need from a
+// distributed engine, and nothing more. pgboss_queue.ts is the PostgreSQL adapter.
+// An attempt is one claim of a job; every call that settles or extends a job names
+// the attempt, so a superseded attempt (a paused worker that wakes up) cannot touch it.
+
+/** What a worker needs to run one builder somewhere else (the job's data). */
+export interface BuilderJob {
+  /** Which workflow run of which project this builder belongs to. */
+  workflow: string;
+  project: string;
+  builder: string;
+  prompt: string;
+  tool: string;
+  /** Git remote (URL or path) holding the base commit; attempts are pushed back here. */
+  remote: string;
+  base: string;
+  branch: string;
+  timeoutSeconds: number | null;
+}
+
+export interface Claim {
+  id: string;
+  attempt: number;
+  data: BuilderJob;
+}
+
+export interface BuilderUsage {
+  wall_seconds: number;
+  [key: string]: unknown;
+}
+
+/** A finished attempt, as the worker reports it in the job's output. */
+export interface BuilderResult {
+  exit_code: number;
+  /** The attempt-specific ref the worker pushed (null when nothing could be pushed). */
+  ref: string | null;
+  commit: string | null;
+  host: string;
+  attempt: number;
+  usage: BuilderUsage;
+  timed_out: boolean;
+  log_tail: string;
+}
+
+export type JobState = 'queued' | 'active' | 'completed' | 'failed' | 'cancelled';
+
+export interface JobSnapshot {
+  id: string;
+  key: string;
+  builder: string;
+  state: JobState;
+  attempt: number;
+  output: BuilderResult | null;
+  /** The host that announced the current attempt, when one did. */
+  host: string | null;
+  /** Why the engine gave the job up (a failed job: the last attempt's reason). */
+  error?: string;
+}
+
+export interface BuilderQueue {
+  /** One live job per key: returns the live job's id when there already is one. */
+  enqueue(key: string, data: BuilderJob): Promise<string>;
+  claim(): Promise<Claim | undefined>;
+  /** Tells the engine the worker holding `claim` is host `host` (for the coordinator's view). */
+  announce(claim: Claim, host: string): Promise<void>;
+  /** false: the attempt is no longer ours (cancelled, expired, handed to another worker). */
+  heartbeat(claim: Claim): Promise<boolean>;
+  /** false: the result was ignored because the attempt had been superseded. */
+  complete(claim: Claim, result: BuilderResult): Promise<boolean>;
+  fail(claim: Claim, reason: string): Promise<boolean>;
+  /** How many of them were still live and are now cancelled. */
+  cancel(ids: string[]): Promise<number>;
+  /** Every job of one workflow run, newest attempt's view. */
+  jobs(workflow: string): Promise<JobSnapshot[]>;
+  close(): Promise<void>;
+}
+
+/** Timings shared by both sides; tests shorten them. */
+export interface QueueTimings {
+  /** A claim not heartbeated for this long is handed to another worker (pg-boss: >= 10). */
+  heartbeatSeconds: number;
+  /** pg-boss supervise/monitor interval: how soon an expired claim is noticed. */
+  monitorSeconds: number;
+  retryLimit: number;
+}
+
+export const DEFAULT_TIMINGS: QueueTimings = { heartbeatSeconds: 10, monitorSeconds: 1, retryLimit: 5 };

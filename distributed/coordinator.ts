@@ -1,0 +1,161 @@
+// The execution phase when execution.backend = "postgres": the builders run on
+// `argo worker`s. Pushes the base commit to git.remote, enqueues one job per builder that
+// is not done (at most limits.max_parallel_builders live at once), mirrors the jobs into
+// state.json, and on completion fetches each attempt's ref into argo-builder-<id> so that
+// merge_build merges it as today. A restart adopts what the queue already holds.
+import { createHash } from 'node:crypto';
+import { appendFileSync, existsSync, realpathSync, statSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { JsonObject, fromPlain } from '../lib/json_doc.js';
+import { builderLogFile, logBuilder } from '../lib/logging_enhanced.js';
+import { mutateState, type StatePaths } from '../lib/state_file.js';
+import { utcTimestamp } from '../lib/time.js';
+import type { BuilderJob, BuilderQueue, JobSnapshot } from './backend.js';
+import { baseRef, gitOrThrow } from './git_async.js';
+import { redactUrl } from './config.js';
+import { endingOf, liveFields, planRemote, sameFields } from './plan.js';
+
+export interface CoordinatorBuilder {
+  id: string;
+  description: string;
+  status: string;
+  worktree: string | null;
+  branch: string;
+  jobId: string | null;
+  prompt: string;
+}
+
+export interface CoordinatorOptions {
+  dir: string;
+  state: StatePaths;
+  logs: { logDir: string; workflowLog: string };
+  queue: BuilderQueue;
+  remote: string;
+  tool: string;
+  limit: number;
+  timeoutSeconds: number | null;
+  signal: AbortSignal;
+  pollMs?: number;
+  say: (line: string) => void;
+}
+
+export function projectKey(dir: string): string {
+  return createHash('sha256').update(`${hostname()}:${realpathSync(dir)}`).digest('hex').slice(0, 16);
+}
+
+export async function setBuilderFields(paths: StatePaths, id: string, fields: Record<string, unknown>): Promise<void> {
+  await mutateState(paths, (doc) => {
+    const exec = doc.get('execution');
+    const list = exec instanceof JsonObject ? exec.get('builders') : undefined;
+    if (!Array.isArray(list)) return;
+    for (const b of list) {
+      if (b instanceof JsonObject && String(b.get('id') ?? 'null') === id) {
+        for (const [k, v] of Object.entries(fields)) b.set(k, fromPlain(v));
+      }
+    }
+  });
+}
+
+/** Brings the completed attempt's commit into argo-builder-<id>, fast-forward only. */
+async function takeAttempt(o: CoordinatorOptions, b: CoordinatorBuilder, ref: string, commit: string): Promise<void> {
+  await gitOrThrow(['fetch', '-q', o.remote, `+${ref}:${ref}`], o.dir);
+  if (b.worktree && existsSync(b.worktree) && statSync(b.worktree).isDirectory()) {
+    await gitOrThrow(['merge', '-q', '--ff-only', commit], b.worktree);
+  } else {
+    await gitOrThrow(['branch', '-f', b.branch, commit], o.dir).catch(async () => gitOrThrow(['fetch', '-q', '.', `${commit}:refs/heads/${b.branch}`], o.dir));
+  }
+}
+
+/** Runs every builder that is not done on the workers; resolves when all have ended (or on abort). */
+export async function coordinate(o: CoordinatorOptions, builders: CoordinatorBuilder[]): Promise<'finished' | 'aborted'> {
+  const pollMs = o.pollMs ?? 250;
+  const base = await gitOrThrow(['rev-parse', 'HEAD'], o.dir);
+  const workflow = `${projectKey(o.dir)}:${base}`;
+  await gitOrThrow(['push', '-q', o.remote, `${base}:${baseRef(base)}`], o.dir);
+  o.say(`Base commit ${base.slice(0, 12)} pushed to ${redactUrl(o.remote)}`);
+
+  const snapshot = await o.queue.jobs(workflow);
+  const byBuilder = (id: string, all: JobSnapshot[]) => all.filter((j) => j.builder === id);
+  const waiting: CoordinatorBuilder[] = [];
+  const jobOf = new Map<string, string>(); // builder id -> job id we follow
+  const mirrored = new Map<string, Record<string, unknown>>();
+  for (const b of builders) {
+    const plan = planRemote(b, byBuilder(b.id, snapshot));
+    if (plan.kind === 'done') o.say(`Builder ${b.id} already completed`);
+    else if (plan.kind === 'enqueue') waiting.push(b);
+    else {
+      o.say(plan.kind === 'adopt' ? `Builder ${b.id} is already on the queue (job ${plan.jobId}) - following it` : `Builder ${b.id} finished while nobody watched - taking its result`);
+      jobOf.set(b.id, plan.jobId);
+    }
+  }
+  const ours = new Map(builders.map((b) => [b.id, b]));
+
+  const enqueue = async (b: CoordinatorBuilder) => {
+    const data: BuilderJob = { workflow, project: projectKey(o.dir), builder: b.id, prompt: b.prompt, tool: o.tool, remote: o.remote, base, branch: b.branch, timeoutSeconds: o.timeoutSeconds };
+    const id = await o.queue.enqueue(`${projectKey(o.dir)}/${b.id}`, data);
+    jobOf.set(b.id, id);
+    o.say(`Queued builder: ${b.id} (job ${id})`);
+    const fields = { status: 'pending', job_id: id, job_state: 'queued', attempt: 0, worker: null, started: utcTimestamp(), pid: null };
+    mirrored.set(b.id, fields);
+    await setBuilderFields(o.state, b.id, fields);
+    logBuilder(o.logs, b.id, 'queued', `Job ${id} queued for a worker`);
+  };
+
+  const finish = async (b: CoordinatorBuilder, j: JobSnapshot) => {
+    const end = endingOf(j);
+    let code = end.code;
+    let why = end.why;
+    if (j.output?.ref && j.output.commit) {
+      try {
+        await takeAttempt(o, b, j.output.ref, j.output.commit);
+      } catch (e) {
+        code = code === 0 ? 1 : code;
+        why = `Could not bring ${j.output.ref} into ${b.branch}: ${(e as Error).message}`;
+      }
+    }
+    if (j.output?.log_tail) appendFileSync(builderLogFile(o.logs, b.id), `--- worker ${j.output.host}, job ${j.id}, attempt ${j.attempt} (last lines) ---\n${j.output.log_tail}\n`);
+    const ok = code === 0;
+    await setBuilderFields(o.state, b.id, { ...end.fields, status: ok ? 'completed' : 'failed', exit_code: code, completed: utcTimestamp(), ...(ok ? { progress: 100 } : {}) });
+    logBuilder(o.logs, b.id, ok ? 'completed' : 'failed', why);
+    o.say(ok ? `Builder ${b.id} completed on ${j.host ?? 'a worker'}` : `Builder ${b.id} failed (${why})`);
+    jobOf.delete(b.id);
+  };
+
+  while (!o.signal.aborted) {
+    while (waiting.length > 0 && jobOf.size < o.limit && !o.signal.aborted) await enqueue(waiting.shift()!);
+    if (jobOf.size === 0 && waiting.length === 0) return 'finished';
+    await new Promise<void>((r) => {
+      const t = setTimeout(r, pollMs);
+      o.signal.addEventListener('abort', () => (clearTimeout(t), r()), { once: true });
+    });
+    if (o.signal.aborted) break;
+    let jobs: JobSnapshot[];
+    try {
+      jobs = await o.queue.jobs(workflow);
+    } catch (e) {
+      o.say(`WARNING: cannot read the job queue: ${(e as Error).message}`);
+      continue;
+    }
+    const byId = new Map(jobs.map((j) => [j.id, j]));
+    for (const [builderId, jobId] of [...jobOf]) {
+      const j = byId.get(jobId);
+      const b = ours.get(builderId)!;
+      if (!j) continue;
+      if (j.state === 'completed' || j.state === 'failed' || j.state === 'cancelled') {
+        await finish(b, j);
+        continue;
+      }
+      const fields = liveFields(j);
+      if (!sameFields(mirrored.get(builderId), fields)) {
+        if (j.state === 'active' && mirrored.get(builderId)?.job_state !== 'active') {
+          logBuilder(o.logs, builderId, 'spawned', `Running on ${j.host ?? 'a worker'} (job ${j.id}, attempt ${j.attempt})`);
+        }
+        mirrored.set(builderId, fields);
+        await setBuilderFields(o.state, builderId, fields);
+      }
+    }
+  }
+  // Stopped: the jobs still on the queue are cancelled; their workers end the builders.
+  await o.queue.cancel([...jobOf.values()]);
+  return 'aborted';
+}

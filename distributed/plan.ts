@@ -1,0 +1,56 @@
+// Pure decisions of the coordinator: what to do with one builder given what the state
+// file says and what the queue holds, and which state fields mirror a job.
+import type { BuilderResult, JobSnapshot } from './backend.js';
+
+export interface RemoteBuilderView {
+  id: string;
+  status: string;
+  jobId: string | null;
+}
+
+export type RemotePlan = { kind: 'done' } | { kind: 'adopt'; jobId: string } | { kind: 'result'; jobId: string } | { kind: 'enqueue' };
+
+const live = (j: JobSnapshot) => j.state === 'queued' || j.state === 'active';
+
+/**
+ * `jobs` are this builder's jobs in this workflow run. A live job is adopted (a restart
+ * never enqueues twice); a completed job the state has not recorded yet (the coordinator
+ * died in between) is taken; anything else runs again.
+ */
+export function planRemote(b: RemoteBuilderView, jobs: JobSnapshot[]): RemotePlan {
+  if (b.status === 'completed') return { kind: 'done' };
+  const running = jobs.find(live);
+  if (running) return { kind: 'adopt', jobId: running.id };
+  const recorded = b.jobId ? jobs.find((j) => j.id === b.jobId) : undefined;
+  if (recorded?.state === 'completed' && recorded.output && b.status !== 'failed') return { kind: 'result', jobId: recorded.id };
+  return { kind: 'enqueue' };
+}
+
+/** Fields mirrored into the builder's entry while its job is queued or running. */
+export function liveFields(j: JobSnapshot): Record<string, unknown> {
+  return {
+    status: j.state === 'active' ? 'running' : 'pending',
+    job_id: j.id,
+    job_state: j.state,
+    attempt: j.attempt,
+    worker: j.host,
+  };
+}
+
+/** The builder's ending, from its job's ending. */
+export function endingOf(j: JobSnapshot): { code: number; fields: Record<string, unknown>; why: string } {
+  const out: BuilderResult | null = j.output;
+  const base = { job_id: j.id, job_state: j.state, attempt: j.attempt, worker: j.host };
+  if (j.state === 'completed' && out) {
+    return {
+      code: out.exit_code,
+      fields: { ...base, usage: out.usage, commit: out.commit, attempt_ref: out.ref, ...(out.timed_out ? { timed_out: true } : {}) },
+      why: out.exit_code === 0 ? 'Builder finished successfully' : `Builder exited with status ${out.exit_code}${out.timed_out ? ' (time limit)' : ''}`,
+    };
+  }
+  return { code: 1, fields: { ...base, ...(j.error ? { job_error: j.error } : {}) }, why: `Job ${j.id} ended ${j.state} on the queue${j.error ? `: ${j.error}` : ''}` };
+}
+
+export function sameFields(a: Record<string, unknown> | undefined, b: Record<string, unknown>): boolean {
+  return a !== undefined && JSON.stringify(a) === JSON.stringify(b);
+}

@@ -1,0 +1,80 @@
+// The seam between phases/execution.ts and the coordinator: execution hands its builders
+// here when execution.backend = "postgres". Opens the queue, turns SIGTERM/SIGINT into an
+// abort (the handler's edge), and hands on to merge_build as the local runner does.
+import { logStateTransition } from '../lib/logging_enhanced.js';
+import type { Project } from '../phases/handler.js';
+import { complain, say } from '../phases/handler.js';
+import { redactUrl } from './config.js';
+import { coordinate, type CoordinatorBuilder } from './coordinator.js';
+import { PgBossQueue } from './pgboss_queue.js';
+
+export interface RemoteRun {
+  project: Project;
+  builders: unknown[];
+  limit: number;
+  tool: string;
+  backend: { databaseUrl: string; remote: string; timeoutSeconds: number | null };
+  prompt: (b: { id: string; description: string; worktree: string | null }) => string;
+  handOn: (project: Project) => Promise<void>;
+}
+
+function view(v: unknown, prompt: RemoteRun['prompt']): CoordinatorBuilder {
+  const o = (v ?? {}) as Record<string, unknown>;
+  const text = (x: unknown) => (x === undefined || x === null ? 'null' : String(x));
+  const id = text(o.id);
+  const description = text(o.description);
+  return {
+    id,
+    description,
+    status: text(o.status),
+    worktree: typeof o.worktree === 'string' && o.worktree !== 'null' ? o.worktree : null,
+    branch: typeof o.branch === 'string' && o.branch !== 'null' ? o.branch : `argo-builder-${id}`,
+    jobId: typeof o.job_id === 'string' ? o.job_id : null,
+    prompt: prompt({ id, description, worktree: '. (the current directory)' }),
+  };
+}
+
+export async function runRemote(r: RemoteRun): Promise<number> {
+  const seen = new Set<string>();
+  const builders = r.builders.map((b) => view(b, r.prompt)).filter((b) => !seen.has(b.id) && seen.add(b.id));
+  let queue: PgBossQueue;
+  try {
+    queue = await PgBossQueue.open({
+      databaseUrl: r.backend.databaseUrl,
+      timings: { heartbeatSeconds: Number(process.env.ARGO_WORKER_HEARTBEAT_SECONDS) || undefined },
+      onError: (e) => complain(`WARNING: database: ${e.message}`),
+    });
+  } catch (e) {
+    complain(`ERROR: cannot open the job queue at ${redactUrl(r.backend.databaseUrl)}: ${(e as Error).message}`);
+    return 1;
+  }
+  const abort = new AbortController();
+  const onSignal = (signal: NodeJS.Signals) => abort.abort(signal);
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  say(`Running ${builders.length} builders on workers (queue at ${redactUrl(r.backend.databaseUrl)}, at most ${r.limit} at once)`);
+  let outcome: 'finished' | 'aborted';
+  try {
+    outcome = await coordinate(
+      { dir: r.project.dir, state: r.project.state, logs: r.project.logs, queue, remote: r.backend.remote, tool: r.tool, limit: r.limit, timeoutSeconds: r.backend.timeoutSeconds, signal: abort.signal, say },
+      builders,
+    );
+  } catch (e) {
+    complain(`ERROR: ${(e as Error).message}`);
+    return 1;
+  } finally {
+    await queue.close();
+    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal);
+  }
+  if (outcome === 'aborted') {
+    say('Stopped: the builders\' jobs were cancelled');
+    return abort.signal.reason === 'SIGINT' ? 130 : 143;
+  }
+  say('All builders finished');
+  logStateTransition(r.project.logs, 'execution', 'merge_build');
+  await r.handOn(r.project);
+  say('Execution phase complete');
+  say();
+  return 0;
+}

@@ -1,0 +1,254 @@
+// Builders across machines: a real PostgreSQL (one server for this file, a database per
+// test), a bare git repository as the remote, two `argo worker`s in separate folders with
+// separate HOMEs, and the real execution and merge_build handlers.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { pidAlive } from '../../../lib/process.js';
+import { ROOT, cleanup, git, makeCluster, until, type Cluster } from './cluster.js';
+import { startPostgres, type PgServer } from './pg_harness.js';
+
+let server: PgServer;
+const clusters: Cluster[] = [];
+
+beforeAll(async () => {
+  server = await startPostgres();
+}, 60_000);
+afterEach(async () => {
+  for (const c of clusters.splice(0)) await c.close();
+  await cleanup();
+});
+afterAll(async () => {
+  await server?.stop();
+});
+
+async function cluster(components: string[]): Promise<Cluster> {
+  const c = await makeCluster(await server.createDatabase(), components);
+  clusters.push(c);
+  const build = c.handler('design_build');
+  expect(await build.exited, build.output()).toBe(0);
+  return c;
+}
+
+const builders = (c: Cluster) => c.state().execution.builders as Record<string, any>[];
+const running = (c: Cluster) => builders(c).filter((b) => b.status === 'running');
+
+/** merge_build to storage; every component merged exactly once, with its worker's content. */
+async function mergeToStorage(c: Cluster, components: string[]): Promise<void> {
+  const merge = c.handler('merge_build');
+  expect(await merge.exited, merge.output()).toBe(0);
+  const s = c.state();
+  expect(s.phase).toBe('storage');
+  expect(s.merge.merged.sort()).toEqual([...components].sort());
+  const merges = git(c.dir, 'log', '--merges', '--format=%s').split('\n');
+  for (const id of components) {
+    expect(merges.filter((m) => m === `Merge builder: ${id}`)).toHaveLength(1);
+    expect(git(c.dir, 'show', `HEAD:${id}.txt`)).toMatch(/^built on w\d$/);
+  }
+}
+
+describe('execution.backend = postgres', { timeout: 120_000 }, () => {
+  it('runs a workflow to storage with builders on two workers', async () => {
+    const ids = ['a', 'b', 'c', 'd'];
+    const c = await cluster(ids);
+    c.startWorker('w1', 2);
+    c.startWorker('w2', 2);
+    const exec = c.handler('execution');
+    // Four builders, two per worker at most: both workers must hold two at once.
+    await until('four builders running, each with its worker', () => running(c).length === 4 && running(c).every((b) => b.worker));
+    expect(new Set(running(c).map((b) => b.worker))).toEqual(new Set(['w1', 'w2']));
+    c.open();
+    expect(await exec.exited, exec.output()).toBe(0);
+    for (const b of builders(c)) {
+      expect(b).toMatchObject({ status: 'completed', exit_code: 0, progress: 100, job_state: 'completed', attempt: 0 });
+      expect(b.usage.wall_seconds).toBeGreaterThan(0);
+      expect(git(c.dir, 'show', `${b.branch}:${b.id}.txt`)).toBe(`built on ${b.worker}`);
+    }
+    expect(c.state().action_needed).toBe('merge_branches');
+    expect(JSON.stringify(c.state())).not.toContain(c.databaseUrl.split('@')[0]!.split(':')[2]!); // no password in the state
+    await mergeToStorage(c, ids);
+  });
+
+  it('kill -9 of a worker mid-builder: the other worker finishes it, each merged once', async () => {
+    const ids = ['a', 'b', 'c'];
+    const c = await cluster(ids);
+    const w1 = c.startWorker('w1', 3);
+    const exec = c.handler('execution');
+    await until('three builders running on w1', () => running(c).length === 3 && running(c).every((b) => b.worker === 'w1'));
+    const groups = await until('three builder processes on w1', () => {
+      const found = ids.map((id) => c.builderGroup(id, 'w1'));
+      return found.every((p) => p !== undefined) ? (found as number[]) : undefined;
+    });
+    c.startWorker('w2', 3);
+    // The host dies: the worker and its builders.
+    process.kill(w1.pid, 'SIGKILL');
+    for (const g of groups) process.kill(-g, 'SIGKILL');
+    await until('every builder re-running on w2', () => ids.every((id) => c.builderPid(id, 'w2')), 60_000);
+    c.open();
+    expect(await exec.exited, exec.output()).toBe(0);
+    for (const b of builders(c)) expect(b).toMatchObject({ status: 'completed', worker: 'w2', attempt: 1 });
+    await mergeToStorage(c, ids);
+    expect((await c.jobs()).map((j) => j.state)).toEqual(['completed', 'completed', 'completed']);
+  });
+
+  it('SIGTERM to the execution handler cancels running jobs on both workers; the workers stay up', async () => {
+    const ids = ['a', 'b', 'c', 'd'];
+    const c = await cluster(ids);
+    const w1 = c.startWorker('w1', 2);
+    const w2 = c.startWorker('w2', 2);
+    const exec = c.handler('execution');
+    await until('four builders running', () => running(c).length === 4);
+    const pids = await until('four builder processes', () => {
+      const found = ids.map((id) => c.builderPid(id, 'w1') ?? c.builderPid(id, 'w2'));
+      return found.every((p) => p !== undefined) ? (found as number[]) : undefined;
+    });
+    expect(pids.every((p) => pidAlive(p))).toBe(true);
+    process.kill(exec.pid, 'SIGTERM');
+    expect(await exec.exited).toBe(143);
+    expect((await c.jobs()).map((j) => j.state)).toEqual(['cancelled', 'cancelled', 'cancelled', 'cancelled']);
+    await until('every builder ended', () => pids.every((p) => !pidAlive(p)), 30_000);
+    expect(pidAlive(w1.pid) && pidAlive(w2.pid)).toBe(true);
+    expect(c.state().phase).not.toBe('merge_build');
+  });
+
+  it('argo stop cancels the jobs when the coordinator is gone', async () => {
+    const c = await cluster(['a', 'b']);
+    c.startWorker('w1', 1);
+    c.startWorker('w2', 1);
+    const exec = c.handler('execution');
+    await until('two builders running', () => running(c).length === 2);
+    const pids = await until('two builder processes', () => {
+      const found = ['a', 'b'].map((id) => c.builderPid(id, 'w1') ?? c.builderPid(id, 'w2'));
+      return found.every((p) => p !== undefined) ? (found as number[]) : undefined;
+    });
+    process.kill(exec.pid, 'SIGKILL');
+    const stop = c.argo('stop', c.dir);
+    expect(await stop.exited, stop.output()).toBe(0);
+    expect(stop.output()).toContain('Cancelled 2 builder jobs');
+    expect((await c.jobs()).map((j) => j.state)).toEqual(['cancelled', 'cancelled']);
+    await until('every builder ended', () => pids.every((p) => !pidAlive(p)), 30_000);
+  });
+
+  it("a paused (SIGSTOP) worker's late result is ignored", async () => {
+    const c = await cluster(['a']);
+    const w1 = c.startWorker('w1', 1);
+    const exec = c.handler('execution');
+    await until('builder running on w1', () => running(c)[0]?.worker === 'w1' && c.builderPid('a', 'w1'));
+    process.kill(w1.pid, 'SIGSTOP'); // the worker only: its builder goes on
+    c.startWorker('w2', 1);
+    await until('attempt 1 running on w2', () => c.builderPid('a', 'w2'), 60_000);
+    // The paused worker's builder finishes first; the worker wakes up and tries to report it.
+    const stale = c.builderPid('a', 'w1')!;
+    c.open('a.w1');
+    await until('the paused worker\'s builder finished', () => !pidAlive(stale));
+    process.kill(w1.pid, 'SIGCONT');
+    await until('w1 gave its stale attempt up', () => /superseded - result ignored|no longer ours/.test(w1.output()), 30_000);
+    // The state mirrors the queue within a poll: attempt 1 on w2 is what it shows, not w1's result.
+    await until('state shows attempt 1 running on w2', () => {
+      const b = builders(c)[0]!;
+      return b.status === 'running' && b.worker === 'w2' && b.attempt === 1;
+    });
+    expect(builders(c)[0]!.exit_code).toBeUndefined();
+    c.open('a.w2');
+    expect(await exec.exited, exec.output()).toBe(0);
+    expect(builders(c)[0]).toMatchObject({ status: 'completed', worker: 'w2', attempt: 1 });
+    const [job] = await c.jobs();
+    expect(job).toMatchObject({ state: 'completed', attempt: 1, host: 'w2' });
+    await mergeToStorage(c, ['a']);
+    expect(git(c.dir, 'show', 'HEAD:a.txt')).toBe('built on w2');
+  });
+
+  it('a coordinator restart in the middle adopts the jobs instead of enqueuing again', async () => {
+    const ids = ['a', 'b', 'c'];
+    const c = await cluster(ids);
+    c.startWorker('w1', 2);
+    c.startWorker('w2', 2);
+    const first = c.handler('execution');
+    await until('three builders running', () => running(c).length === 3);
+    const jobIds = builders(c).map((b) => b.job_id).sort();
+    process.kill(first.pid, 'SIGKILL');
+    await first.exited;
+    const second = c.handler('execution');
+    await until('the restart follows the three jobs', () => (second.output().match(/already on the queue/g) ?? []).length === 3);
+    c.open();
+    expect(await second.exited, second.output()).toBe(0);
+    expect((await c.jobs()).map((j) => j.id).sort()).toEqual(jobIds);
+    expect(builders(c).map((b) => b.job_id).sort()).toEqual(jobIds);
+    await mergeToStorage(c, ids);
+  });
+
+  it('a worker with the low-privilege role of docs/DISTRIBUTED.md runs builders', async () => {
+    const url = new URL(await server.createDatabase());
+    const db = url.pathname.slice(1);
+    const doc = readFileSync(join(ROOT, 'docs', 'DISTRIBUTED.md'), 'utf8');
+    const sql = /```sql\n([\s\S]*?)```/.exec(doc)![1]!;
+    const pw = { coordinator: randomBytes(8).toString('hex'), worker: randomBytes(8).toString('hex') };
+    await server.query(
+      sql.replace('ON DATABASE argo', `ON DATABASE "${db}"`).replace("'coordinator-password'", `'${pw.coordinator}'`).replace("'worker-password'", `'${pw.worker}'`),
+      db,
+    );
+    const as = (role: string, password: string) => `postgres://${role}:${password}@127.0.0.1:${server.port}/${db}`;
+    const c = await makeCluster(as('argo_coordinator', pw.coordinator), ['a', 'b'], { workerUrl: as('argo_worker', pw.worker) });
+    clusters.push(c);
+    expect(await c.handler('design_build').exited).toBe(0);
+    const w1 = c.startWorker('w1', 2);
+    c.open();
+    const exec = c.handler('execution');
+    const ended = await Promise.race([exec.exited.then((code) => ({ who: 'execution', code })), w1.exited.then((code) => ({ who: 'worker', code }))]);
+    expect(ended, exec.output() + w1.output()).toEqual({ who: 'execution', code: 0 });
+    expect(builders(c).map((b) => [b.status, b.worker])).toEqual([['completed', 'w1'], ['completed', 'w1']]);
+    expect(w1.output()).not.toContain('permission denied');
+    await mergeToStorage(c, ['a', 'b']);
+  });
+
+  it('work a builder leaves uncommitted on a worker is committed there and merged', async () => {
+    const c = await cluster(['a', 'b']);
+    c.open('nocommit');
+    c.open();
+    c.startWorker('w1', 2);
+    const exec = c.handler('execution');
+    expect(await exec.exited, exec.output()).toBe(0);
+    for (const b of builders(c)) {
+      expect(b.status).toBe('completed');
+      expect(git(c.dir, 'log', '-1', '--format=%s', b.branch)).toBe(`argo: uncommitted work left by builder ${b.id}`);
+    }
+    await mergeToStorage(c, ['a', 'b']);
+  });
+
+  it('limits.max_parallel_builders caps the workflow across workers', async () => {
+    const c = await cluster(['a', 'b', 'c']);
+    const stateFile = join(c.dir, '.argo-project', 'state.json');
+    const doc = JSON.parse(readFileSync(stateFile, 'utf8'));
+    doc.limits.max_parallel_builders = 1;
+    writeFileSync(stateFile, JSON.stringify(doc, null, 2) + '\n');
+    c.startWorker('w1', 2);
+    c.startWorker('w2', 2);
+    const exec = c.handler('execution');
+    await until('one builder running', () => running(c).length === 1 && c.builderPid(running(c)[0]!.id, running(c)[0]!.worker));
+    // Four free slots on the workers, yet only one job is on the queue.
+    expect(await c.jobs()).toHaveLength(1);
+    c.open();
+    expect(await exec.exited, exec.output()).toBe(0);
+    expect((await c.jobs()).map((j) => j.state)).toEqual(['completed', 'completed', 'completed']);
+  });
+
+  it('refusals: one ERROR line, exit 1, the builders untouched', async () => {
+    const c = await cluster(['a']);
+    const configFile = join(c.dir, '.argo-project', 'config.json');
+    const config = JSON.parse(readFileSync(configFile, 'utf8'));
+    const before = JSON.stringify(builders(c));
+    const refused = async (cfg: unknown, env: Record<string, string | undefined>, message: string) => {
+      writeFileSync(configFile, JSON.stringify(cfg));
+      const p = c.handler('execution', env);
+      expect(await p.exited).toBe(1);
+      expect(p.output()).toContain(message);
+      expect(p.output().split('\n').filter((l) => l.startsWith('ERROR:'))).toHaveLength(1);
+      expect(JSON.stringify(builders(c))).toBe(before);
+    };
+    await refused({ ...config, ci: { agent: 'claude' } }, {}, 'ERROR: execution.backend "postgres" runs a CI tool given as one word');
+    await refused(config, { ARGO_DATABASE_URL: '' }, 'neither ARGO_DATABASE_URL nor execution.database_url is set');
+    await refused({ ...config, git: {} }, {}, 'git.remote (a git URL or path the workers can reach) is not set');
+    await refused({ ...config, execution: { backend: 'redis' } }, {}, 'is "redis": expected "local" or "postgres"');
+  });
+});

@@ -1,0 +1,81 @@
+// The coordinator's pure decisions, the backend choice and the worker's command line.
+import { describe, expect, it } from 'vitest';
+import type { JobSnapshot } from '../../../distributed/backend.js';
+import { backendOf, redactUrl } from '../../../distributed/config.js';
+import { liveJobIds } from '../../../distributed/live_jobs.js';
+import { endingOf, liveFields, planRemote } from '../../../distributed/plan.js';
+import { parseWorkerArgs } from '../../../distributed/worker_cli.js';
+
+const job = (over: Partial<JobSnapshot>): JobSnapshot => ({ id: 'j1', key: 'p/a', builder: 'a', state: 'queued', attempt: 0, output: null, host: null, ...over });
+const result = { exit_code: 0, ref: 'refs/argo/attempts/j1/0', commit: 'c0ffee', host: 'w1', attempt: 0, usage: { wall_seconds: 1 }, timed_out: false, log_tail: '' };
+
+describe('planRemote', () => {
+  it.each([
+    ['completed builder', { status: 'completed', jobId: 'j1' }, [job({ state: 'active' })], { kind: 'done' }],
+    ['live job adopted, even one the state never recorded', { status: 'pending', jobId: null }, [job({ state: 'active' })], { kind: 'adopt', jobId: 'j1' }],
+    ['queued job adopted', { status: 'running', jobId: 'j1' }, [job({ state: 'queued' })], { kind: 'adopt', jobId: 'j1' }],
+    ['completed job not yet recorded: taken', { status: 'running', jobId: 'j1' }, [job({ state: 'completed', output: result })], { kind: 'result', jobId: 'j1' }],
+    ['failed builder runs again', { status: 'failed', jobId: 'j1' }, [job({ state: 'completed', output: { ...result, exit_code: 3 } })], { kind: 'enqueue' }],
+    ['cancelled job runs again', { status: 'running', jobId: 'j1' }, [job({ state: 'cancelled' })], { kind: 'enqueue' }],
+    ['no job at all', { status: 'pending', jobId: null }, [], { kind: 'enqueue' }],
+    ["someone else's completed job is not taken", { status: 'running', jobId: 'j9' }, [job({ state: 'completed', output: result })], { kind: 'enqueue' }],
+  ])('%s', (_name, b, jobs, plan) => {
+    expect(planRemote({ id: 'a', ...b }, jobs)).toEqual(plan);
+  });
+});
+
+describe('mirrored fields', () => {
+  it('queued is pending, active is running, with worker and attempt', () => {
+    expect(liveFields(job({ state: 'queued' }))).toMatchObject({ status: 'pending', job_state: 'queued', worker: null });
+    expect(liveFields(job({ state: 'active', attempt: 2, host: 'w2' }))).toMatchObject({ status: 'running', attempt: 2, worker: 'w2' });
+  });
+  it('ending: exit code and usage from the output; a job ended on the queue is a failure', () => {
+    expect(endingOf(job({ state: 'completed', output: result, host: 'w1' }))).toMatchObject({ code: 0, fields: { usage: { wall_seconds: 1 }, commit: 'c0ffee', worker: 'w1' } });
+    expect(endingOf(job({ state: 'failed', error: 'could not push' }))).toMatchObject({ code: 1, fields: { job_error: 'could not push' }, why: 'Job j1 ended failed on the queue: could not push' });
+  });
+});
+
+describe('backendOf', () => {
+  const pg = { execution: { backend: 'postgres' }, git: { remote: '/srv/remote.git' } };
+  it('local unless the config says postgres', () => {
+    expect(backendOf({}, {})).toEqual({ kind: 'local' });
+    expect(backendOf({ execution: { backend: 'local' } }, { ARGO_DATABASE_URL: 'postgres://x' })).toEqual({ kind: 'local' });
+  });
+  it('postgres: URL from the environment first, then the config', () => {
+    expect(backendOf(pg, { ARGO_DATABASE_URL: 'postgres://env' })).toMatchObject({ kind: 'postgres', databaseUrl: 'postgres://env', remote: '/srv/remote.git' });
+    expect(backendOf({ ...pg, execution: { backend: 'postgres', database_url: 'postgres://cfg' } }, {})).toMatchObject({ databaseUrl: 'postgres://cfg' });
+  });
+  it('one clear error naming the file and the value', () => {
+    expect(backendOf({ execution: { backend: 'redis' } }, {}, '/p/config.json')).toEqual({ kind: 'error', message: 'execution.backend in /p/config.json is "redis": expected "local" or "postgres"' });
+    expect(backendOf(pg, {})).toMatchObject({ kind: 'error', message: expect.stringContaining('ARGO_DATABASE_URL') });
+    expect(backendOf({ execution: { backend: 'postgres' } }, { ARGO_DATABASE_URL: 'postgres://x' })).toMatchObject({ kind: 'error', message: expect.stringContaining('git.remote') });
+  });
+  it('passwords never reach a printed line', () => {
+    expect(redactUrl('postgres://argo:s3cret@db:5432/argo')).toBe('postgres://argo:***@db:5432/argo');
+    expect(redactUrl('postgres://db/argo')).toBe('postgres://db/argo');
+  });
+});
+
+describe('argo worker arguments', () => {
+  it('defaults, flags, and the URL from the environment', () => {
+    expect(parseWorkerArgs([], { HOME: '/h', ARGO_DATABASE_URL: 'postgres://e' })).toMatchObject({ databaseUrl: 'postgres://e', concurrency: 1, workdir: '/h/.argo-worker' });
+    expect(parseWorkerArgs(['--database', 'postgres://a', '--concurrency', '3', '--workdir', '/w', '--name', 'n1'], {})).toMatchObject({ databaseUrl: 'postgres://a', concurrency: 3, workdir: '/w', name: 'n1' });
+  });
+  it.each([
+    [['--concurrency', '0'], "ERROR: --concurrency must be a positive whole number, got '0'"],
+    [['--concurrency'], 'ERROR: --concurrency needs a value'],
+    [['--bogus'], "ERROR: unknown option '--bogus'"],
+    [[], 'ERROR: no database'],
+    [['--database-file', '/nonexistent/url'], 'ERROR: cannot read the database URL from /nonexistent/url: ENOENT'],
+  ])('%j → %s', (argv, message) => {
+    expect(parseWorkerArgs(argv, { HOME: '/h' })).toEqual(expect.stringContaining(message));
+  });
+});
+
+describe('liveJobIds (argo stop)', () => {
+  it('only pending or running builders with a job id', () => {
+    const state = { execution: { builders: [{ status: 'running', job_id: 'j1' }, { status: 'completed', job_id: 'j2' }, { status: 'pending', job_id: 'j3' }, { status: 'running', pid: '12' }] } };
+    expect(liveJobIds(state)).toEqual(['j1', 'j3']);
+    expect(liveJobIds({ execution: null })).toEqual([]);
+  });
+});
