@@ -24,3 +24,24 @@ new_project() {
 }
 
 state() { jq -r "$1" "$PROJ/.argo-project/state.json"; }
+
+# Waits are conditions with deadlines, never fixed sleeps (docs/TESTING.md).
+
+# alive PID: running, and not a zombie (an orphan init has not reaped yet has ended).
+alive() { kill -0 "$1" 2>/dev/null && [[ $(ps -o stat= -p "$1" 2>/dev/null) != Z* ]]; }
+
+# wait_for SECONDS COMMAND...: polls COMMAND until it succeeds; fails when time is up
+# (whole seconds).
+wait_for() {
+  local limit=$1
+  shift
+  local end=$(($(date +%s%N) + limit * 1000000000))
+  until "$@"; do
+    (($(date +%s%N) < end)) || { echo "timed out after ${limit}s waiting for: $*" >&2; return 1; }
+    sleep 0.05
+  done
+}
+
+# wait_gone PID SECONDS: until PID has ended.
+ended() { ! alive "$1"; }
+wait_gone() { wait_for "$2" ended "$1"; }

@@ -55,26 +55,4 @@ set_state() {
   jq "$1" .argo-project/state.json > .argo-project/state.json.tmp && mv .argo-project/state.json.tmp .argo-project/state.json
 }
 
-# (an orphan that init has not reaped yet is a zombie: it has ended)
-alive() { kill -0 "$1" 2>/dev/null && [[ $(ps -o stat= -p "$1" 2>/dev/null) != Z* ]]; }
-
-wait_gone() {
-  local pid=$1 deadline=$((SECONDS + $2))
-  while alive "$pid"; do
-    ((SECONDS <= deadline)) || return 1
-    sleep 0.05
-  done
-}
-
-# wait_for SECONDS COMMAND...: polls COMMAND until it succeeds or time is up.
-wait_for() {
-  local limit=$1
-  shift
-  local end=$(($(date +%s%N) + limit * 1000000000))
-  until "$@"; do
-    (($(date +%s%N) < end)) || return 1
-    sleep 0.05
-  done
-}
-
 orchestrator_pid() { cat "$PROJ/.argo-project/orchestrator.pid" 2>/dev/null; }

@@ -14,13 +14,16 @@ ready() { setup_project; update_state user_query "Build a calculator"; update_st
 
 @test "test_design_program_requires_path" {
   run "$ROOT/phases/design_program.sh"
-  assert_failure
+  assert_failure 1
+  assert_line --index 0 "ERROR: Project path required"
+  assert_line --index 1 "Usage: design_program.sh <project_path>"
 }
 
 @test "test_design_program_reads_query" {
   ready
   mock_ci 'echo "CI called with: $*" > /tmp/ci_was_called; echo "{\"design\": \"ok\"}"'
-  "$ROOT/phases/design_program.sh" "$PROJ" >/dev/null 2>&1 || true
+  run "$ROOT/phases/design_program.sh" "$PROJ"
+  assert_success
   [ -f /tmp/ci_was_called ]
   grep -q calculator /tmp/ci_was_called
 }

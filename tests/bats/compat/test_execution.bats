@@ -16,7 +16,9 @@ start_handler() { "$@" >/dev/null 2>&1 & HANDLER=$!; STARTED+=("$HANDLER"); }
 
 @test "test_execution_requires_path" {
   run "$ROOT/phases/execution.sh"
-  assert_failure
+  assert_failure 1
+  assert_line --index 0 "ERROR: Project path required"
+  assert_line --index 1 "Usage: execution.sh <project_path>"
 }
 
 @test "test_execution_reads_builders" {
@@ -24,7 +26,7 @@ start_handler() { "$@" >/dev/null 2>&1 & HANDLER=$!; STARTED+=("$HANDLER"); }
   builders '{"id": "backend", "status": "pending", "branch": "argo-builder-backend"}'
   mock_ci 'sleep 0.1; exit 0'
   start_handler "$ROOT/phases/execution.sh" "$PROJ"
-  sleep 0.5
+  wait_for 10 bash -c '[ "$(jq -r ".execution.builders[0].status" .argo-project/state.json)" = failed ]'
   kill -TERM "$HANDLER" 2>/dev/null || true
   wait "$HANDLER" || true
   # no worktree: the builder cannot run and is failed, never "completed" (D11)
@@ -56,9 +58,17 @@ start_handler() { "$@" >/dev/null 2>&1 & HANDLER=$!; STARTED+=("$HANDLER"); }
   git_repo; "$ROOT/templates/project_setup.sh" test_project "$PROJ" >/dev/null
   git worktree add -q .argo-project/builders/fast -b argo-builder-fast
   builders "{\"id\": \"fast\", \"status\": \"pending\", \"branch\": \"argo-builder-fast\", \"worktree\": \"$PROJ/.argo-project/builders/fast\"}"
-  mock_ci 'sleep 0.2'
-  start_handler timeout 5 "$ROOT/phases/execution.sh" "$PROJ"
+  mock_ci 'sleep 0.2; echo finished > "$PWD/ci_done"'
+  start_handler timeout 20 "$ROOT/phases/execution.sh" "$PROJ"
   wait "$HANDLER"
+  # the handler returned only after the builder had finished
+  [ "$(cat .argo-project/builders/fast/ci_done)" = finished ]
+  [ "$(jq -r '.execution.builders[0].status' .argo-project/state.json)" = completed ]
+  [ "$(cat .argo-project/builders/fast/.build_result)" = 0 ]
+  # and it handed on only after that: completion logged before the phase transition
+  run grep -e '\[BUILDER\] \[fast\] completed' -e 'Phase transition: execution -> merge_build' .argo-project/logs/workflow.log
+  assert_line --index 0 --partial '[BUILDER] [fast] completed'
+  assert_line --index 1 --partial 'Phase transition: execution -> merge_build'
   [ "$(jq -r .phase .argo-project/state.json)" = merge_build ]
   [ "$(jq -r .action_needed .argo-project/state.json)" = merge_branches ]
   [ "$(jq -r .execution.status .argo-project/state.json)" = completed ]
