@@ -1,7 +1,11 @@
 # The original phase-2 suite's scenarios (COMPAT.md §6.4), one bats test each.
 # Differences on purpose: where the original passes vacuously we assert for real,
 # waits poll up to the original's sleep instead of always sleeping it, and every
-# process a test starts is ended by its PID (the original pkills by name).
+# process a test starts is ended by its PID (the original pkills by name). The
+# original's fixed /tmp files (mock_ci.sh, ci_was_called, argo_phase_was_called,
+# builder_was_spawned) live in each test's own $TEST_TMP_DIR, so two runs on one
+# machine cannot collide; only the handlers these tests drop into phases/ are
+# shared, by the runs of one checkout.
 load ../helpers
 
 ORIG_PHASES="$ROOT/phases"
@@ -26,7 +30,6 @@ compat_teardown() {
     [[ $pid =~ ^[0-9]+$ ]] && wait_gone "$pid" 3
   done
   rm -f "$ORIG_PHASES/test_phase.sh" "$ORIG_PHASES/design.sh" "$ORIG_PHASES/test_poll.sh"
-  rm -f /tmp/argo_phase_was_called /tmp/argo_phase_should_not_be_called /tmp/mock_ci.sh /tmp/ci_was_called /tmp/builder_was_spawned
   cd /
   rm -rf "$TEST_TMP_DIR"
 }

@@ -1,8 +1,9 @@
 #!/usr/bin/env bats
-setup() { load compat_helpers; compat_setup; source "$ROOT/lib/state_file.sh"; export CI_COMMAND=/tmp/mock_ci.sh; }
+setup() { load compat_helpers; compat_setup; source "$ROOT/lib/state_file.sh"; export CI_COMMAND=$TEST_TMP_DIR/mock_ci.sh; }
 teardown() { compat_teardown; }
 
-mock_ci() { printf '#!/bin/bash\n%s\n' "$1" > /tmp/mock_ci.sh; chmod +x /tmp/mock_ci.sh; }
+# the original's /tmp/mock_ci.sh, in this test's own folder
+mock_ci() { printf '#!/bin/bash\n%s\n' "$1" > "$TEST_TMP_DIR/mock_ci.sh"; chmod +x "$TEST_TMP_DIR/mock_ci.sh"; }
 builders() { set_state ".execution = {\"builders\": [$1], \"status\": \"pending\"} | .phase = \"execution\""; }
 
 # A real worktree so the CI really runs (the original's builders had none: its CI never ran).
@@ -35,9 +36,9 @@ start_handler() { "$@" >/dev/null 2>&1 & HANDLER=$!; STARTED+=("$HANDLER"); }
 
 @test "test_execution_spawns_builders" {
   with_worktree
-  mock_ci 'touch /tmp/builder_was_spawned; sleep 0.2'
+  mock_ci "touch '$TEST_TMP_DIR/builder_was_spawned'; sleep 0.2"
   start_handler "$ROOT/phases/execution.sh" "$PROJ"
-  wait_for 5 test -f /tmp/builder_was_spawned
+  wait_for 5 test -f "$TEST_TMP_DIR/builder_was_spawned"
   kill -TERM "$HANDLER" 2>/dev/null || true
   wait "$HANDLER" || true
 }

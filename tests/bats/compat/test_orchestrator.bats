@@ -19,27 +19,26 @@ start_orchestrator() {  # output in $OUT
 @test "test_orchestrator_dispatches_phase" {
   setup_project
   update_state phase test_phase; update_state action_owner code; update_state action_needed test_phase
-  printf '#!/bin/bash\ntouch /tmp/argo_phase_was_called\n' > "$ORIG_PHASES/test_phase.sh"
+  printf '#!/bin/bash\ntouch %q\n' "$TEST_TMP_DIR/argo_phase_was_called" > "$ORIG_PHASES/test_phase.sh"
   chmod +x "$ORIG_PHASES/test_phase.sh"
-  rm -f /tmp/argo_phase_was_called
   start_orchestrator "$PROJ"
-  wait_for 7 test -f /tmp/argo_phase_was_called
+  wait_for 7 test -f "$TEST_TMP_DIR/argo_phase_was_called"
 }
 
 @test "test_orchestrator_waits_for_ci" {
   setup_project
   # action_needed names the handler, so only the owner keeps it from running
   update_state phase design; update_state action_owner ci; update_state action_needed design
-  printf '#!/bin/bash\ntouch /tmp/argo_phase_should_not_be_called\n' > "$ORIG_PHASES/design.sh"
+  printf '#!/bin/bash\ntouch %q\n' "$TEST_TMP_DIR/argo_phase_should_not_be_called" > "$ORIG_PHASES/design.sh"
   chmod +x "$ORIG_PHASES/design.sh"
   start_orchestrator "$PROJ"
   wait_for 5 test -s .argo-project/orchestrator.pid
   sleep 1   # a window in which a wrong dispatch would happen (a negative check needs one)
   alive "$ORCH"
-  [ ! -f /tmp/argo_phase_should_not_be_called ]
+  [ ! -f "$TEST_TMP_DIR/argo_phase_should_not_be_called" ]
   # the same orchestrator runs it once the owner is code: the handler was selectable
   update_state action_owner code
-  wait_for 10 test -f /tmp/argo_phase_should_not_be_called
+  wait_for 10 test -f "$TEST_TMP_DIR/argo_phase_should_not_be_called"
 }
 
 @test "test_orchestrator_exits_on_storage" {
