@@ -1,12 +1,14 @@
 // argo approve [--components FILE] [project_path]: approves the design (optionally
 // replacing its components) and hands control to code for design_build — what the
-// original's users did by editing state.json by hand.
+// original's users did by editing state.json by hand. Only at phase design with
+// action_needed approve_design, and only a design with at least one usable component.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runIfEntry } from './lib/cli.js';
-import { validateComponents, type Component } from './lib/components.js';
+import { validateComponents, type Component, type RejectedComponent } from './lib/components.js';
+import { fieldText } from './lib/dispatch.js';
 import { ArgoError, errorMessage } from './lib/errors.js';
-import { JsonObject, fromPlain } from './lib/json_doc.js';
+import { JsonObject, fromPlain, toPlain } from './lib/json_doc.js';
 import { projectLogPaths, writeLog } from './lib/logging_enhanced.js';
 import { isDir, resolveProjectDir } from './lib/project_dir.js';
 import { mutateState, projectStatePaths, updateState } from './lib/state_file.js';
@@ -43,14 +45,33 @@ export async function main(argv: string[]): Promise<number> {
       components = validateComponents(parsed, componentsFile);
     }
     const state = projectStatePaths(project);
-    const count = await mutateState(state, (doc) => {
+    const { count, rejected } = await mutateState(state, (doc) => {
       const design = doc.get('design');
       if (!(design instanceof JsonObject)) throw new ArgoError(`no design to approve in ${state.stateFile} (run the design phase first)`);
-      if (components) design.set('components', fromPlain(components));
-      design.set('approved', true);
+      // Only the design awaiting approval may be approved (elsewhere it would rewind the workflow).
+      const phase = fieldText(doc.get('phase'));
+      const needed = fieldText(doc.get('action_needed'));
+      if (phase !== 'design' || needed !== 'approve_design') {
+        throw new ArgoError(`nothing awaits approval in ${state.stateFile}: phase is '${phase}', action_needed '${needed}' (argo approve works at phase 'design', action_needed 'approve_design'); nothing changed`);
+      }
+      if (components) {
+        design.set('components', fromPlain(components));
+        design.delete('rejected_components');
+      }
       const list = design.get('components');
-      return Array.isArray(list) ? list.length : 0;
+      const rejected = toPlain(design.get('rejected_components') ?? null);
+      const count = Array.isArray(list) ? list.length : 0;
+      if (count === 0) {
+        const why = Array.isArray(rejected) && rejected.length > 0 ? ` (${rejected.length} rejected: ${rejected.map((r) => fieldText((r as RejectedComponent).id)).join(', ')})` : '';
+        throw new ArgoError(`the design in ${state.stateFile} has no usable components${why}; give a list: argo approve --components FILE ${project}`);
+      }
+      design.set('approved', true);
+      return { count, rejected: Array.isArray(rejected) ? (rejected as RejectedComponent[]) : [] };
     });
+    if (rejected.length > 0) {
+      process.stdout.write(`Rejected components (not built): ${rejected.length}\n`);
+      for (const r of rejected) process.stdout.write(`  ${r.id ?? '(no id)'}: ${r.reason}\n`);
+    }
     await updateState(state, 'action_owner', 'code');
     await updateState(state, 'action_needed', 'design_build');
     writeLog(projectLogPaths(project), 'APPROVE', `Design approved with ${count} components`);

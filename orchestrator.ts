@@ -5,7 +5,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { accessSync, closeSync, constants, existsSync, ftruncateSync, openSync, readFileSync, statSync, unlinkSync, watch, writeSync, type FSWatcher } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createRequire } from 'node:module';
 import { runIfEntry } from './lib/cli.js';
 import type { Env } from './lib/context.js';
@@ -13,11 +13,9 @@ import { enterProjectDir, isDir } from './lib/project_dir.js';
 import { decide, fieldText, handlerCandidates, maxRetries, relayOf, retryDelayMs } from './lib/dispatch.js';
 import { JsonObject, fromPlain, parseJson, toPlain } from './lib/json_doc.js';
 import { projectLogPaths, writeLog } from './lib/logging_enhanced.js';
+import { tryFlockSync } from './lib/lock.js';
 import { killGroup } from './lib/process.js';
 import { mutateState, projectStatePaths, updateState, type StatePaths } from './lib/state_file.js';
-
-const require = createRequire(import.meta.url);
-const fsExt = require('fs-ext') as { flockSync(fd: number, how: 'exnb'): void };
 
 /** The install folder: the shim's (ARGO_ROOT, symlinks not resolved), else this file's. */
 export const ROOT = process.env.ARGO_ROOT || resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -25,18 +23,45 @@ const FALLBACK_POLL_MS = 1000;
 /** A handler that succeeded but left the state as it was is re-run after this long (the original's poll). */
 const UNCHANGED_RERUN_MS = 5000;
 
-/** The command that serves `name`: phases/<name>.sh when executable, else our built-in. */
+function executableFile(path: string): boolean {
+  try {
+    if (!statSync(path).isFile()) return false;
+    accessSync(path, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Our own phases/<name>.sh: the shim that execs the built-in (it yields to a user's .ts/.mjs). */
+function builtinShim(sh: string, candidate: string): boolean {
+  try {
+    return readFileSync(sh, 'utf8').includes(`/dist/phases/${candidate}.js"`);
+  } catch {
+    return false;
+  }
+}
+
+/** tsx's loader, from this install (a handler's own folder need not have node_modules). */
+function tsxLoader(): string {
+  return pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+}
+
+/**
+ * The command that serves `name`, first found of: a user's executable
+ * phases/<name>.sh (it wins, as the original only knows .sh), their executable
+ * phases/<name>.ts (run by tsx) or .mjs, then our built-in.
+ */
 export function resolveHandler(root: string, name: string): { cmd: string; args: string[] } | undefined {
   for (const candidate of handlerCandidates(name)) {
     const sh = join(root, 'phases', `${candidate}.sh`);
-    try {
-      if (statSync(sh).isFile()) {
-        accessSync(sh, constants.X_OK);
-        return { cmd: sh, args: [] };
-      }
-    } catch {
-      /* not there or not executable: next candidate */
-    }
+    const shFound = executableFile(sh);
+    if (shFound && !builtinShim(sh, candidate)) return { cmd: sh, args: [] };
+    const ts = join(root, 'phases', `${candidate}.ts`);
+    if (executableFile(ts)) return { cmd: process.execPath, args: ['--import', tsxLoader(), ts] };
+    const mjs = join(root, 'phases', `${candidate}.mjs`);
+    if (executableFile(mjs)) return { cmd: process.execPath, args: [mjs] };
+    if (shFound) return { cmd: sh, args: [] };
     const js = join(root, 'dist', 'phases', `${candidate}.js`);
     if (existsSync(js)) return { cmd: process.execPath, args: [js] };
   }
@@ -68,9 +93,7 @@ class PidFile {
 
   static claim(path: string): PidFile | string {
     const fd = openSync(path, 'a+');
-    try {
-      fsExt.flockSync(fd, 'exnb');
-    } catch {
+    if (!tryFlockSync(fd)) {
       closeSync(fd);
       let holder = '';
       try {

@@ -1,15 +1,22 @@
 // start_workflow: stores the user's query, hands control to `code` and starts one
 // orchestrator for the project (D1/D20: an old one is stopped first and waited for;
 // the new one writes its own pid file, and we wait to print the pid it wrote).
+// Starts of one project are serialised by a flock on .argo-project/start.lock, so
+// two racing starts cannot cross their queries: the later one stops the earlier's
+// orchestrator (saying so) and what each prints is what was running when it printed.
+// Only a process proven to be this project's orchestrator is ever signalled.
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { programName, runIfEntry } from './lib/cli.js';
 import { errorMessage } from './lib/errors.js';
+import { LockOpenError } from './lib/lock.js';
 import { logStateTransition, projectLogPaths } from './lib/logging_enhanced.js';
-import { pidAlive, sleep, terminate } from './lib/process.js';
+import { orchestratorProof, parsePid, pidAlive, projectProcesses, sleep, terminate } from './lib/process.js';
 import { isDir, resolveProjectDir } from './lib/project_dir.js';
-import { projectStatePaths, updateState } from './lib/state_file.js';
+import { repoProblem } from './lib/repo_check.js';
+import { START_LOCK_WAIT_MS, startLockPath, withStartLock } from './lib/start_lock.js';
+import { projectStatePaths, readState, updateState } from './lib/state_file.js';
 import { ROOT } from './orchestrator.js';
 
 const out = (line = '') => void process.stdout.write(line + '\n');
@@ -17,8 +24,15 @@ const err = (line: string) => void process.stderr.write(line + '\n');
 
 function readPid(file: string): number | undefined {
   try {
-    const n = Number(readFileSync(file, 'utf8').trim());
-    return Number.isInteger(n) && n > 0 ? n : undefined;
+    return parsePid(readFileSync(file, 'utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+function readText(file: string): string | undefined {
+  try {
+    return readFileSync(file, 'utf8');
   } catch {
     return undefined;
   }
@@ -63,19 +77,63 @@ export async function main(argv: string[]): Promise<number> {
     err('Re-run templates/project_setup.sh to recreate it');
     return 1;
   }
+  const problem = repoProblem(project);
+  if (problem?.kind === 'not-a-repository') {
+    // COMPAT: the original suite starts workflows in plain folders and checks the state;
+    // design_build refuses such a folder (the first step that needs git), so warn now.
+    err(`WARNING: ${problem.message}; design_build will refuse it`);
+  } else if (problem) {
+    err(`ERROR: ${problem.message}`);
+    return 1;
+  }
   out('=== Starting Argo Workflow ===');
   out(`Project: ${project}`);
   out(`Query: ${query}`);
   out();
 
+  let done: { value: number } | undefined;
+  try {
+    done = await withStartLock(
+      project,
+      (lockFile) => out(`Another start_workflow or stop_workflow of this project is running; waiting for it (${lockFile})...`),
+      () => startLocked(project, query, state),
+    );
+  } catch (e) {
+    if (!(e instanceof LockOpenError)) throw e;
+    err(`ERROR: ${e.message}`);
+    return 1;
+  }
+  if (!done) {
+    err(`ERROR: another start_workflow or stop_workflow of ${project} still holds ${startLockPath(project)} after ${START_LOCK_WAIT_MS / 1000} s; nothing changed`);
+    return 1;
+  }
+  return done.value;
+}
+
+/** Stops this project's orchestrator, if one runs, and says whose query it was running. */
+async function stopRunning(project: string, pidFile: string, state: ReturnType<typeof projectStatePaths>): Promise<void> {
+  const text = readText(pidFile);
+  const pids = new Set<number>();
+  if (text !== undefined) {
+    const proof = orchestratorProof(text, project);
+    if (proof.ours) pids.add(proof.info.pid);
+    else if (!proof.reason.endsWith('is not running')) err(`WARNING: stale PID file ${pidFile} (${proof.reason}); not signalled`);
+  }
+  // one whose pid file was lost or overwritten still runs for this project
+  for (const pid of projectProcesses(project).orchestrators) pids.add(pid);
+  if (pids.size === 0) return;
+  const running = (await readState(state, 'user_query').catch(() => '')).replace(/\n$/, '');
+  for (const pid of pids) {
+    err(`WARNING: Orchestrator already running (PID ${pid})`);
+    out(`Stopping the existing orchestrator (PID ${pid}, query: ${running})...`);
+    await terminate(pid, 5000, () => orchestratorProof(String(pid), project).ours);
+  }
+}
+
+async function startLocked(project: string, query: string, state: ReturnType<typeof projectStatePaths>): Promise<number> {
   // D20: an orchestrator still running is stopped, and really gone, before the state changes.
   const pidFile = join(project, '.argo-project', 'orchestrator.pid');
-  const old = readPid(pidFile);
-  if (old !== undefined && pidAlive(old)) {
-    err(`WARNING: Orchestrator already running (PID ${old})`);
-    out('Stopping the existing orchestrator...');
-    await terminate(old);
-  }
+  await stopRunning(project, pidFile, state);
   rmSync(pidFile, { force: true });
 
   try {
@@ -96,6 +154,9 @@ export async function main(argv: string[]): Promise<number> {
   if (!(await waitForOrchestrator(pidFile, pid))) {
     err(`WARNING: the orchestrator (PID ${pid}) did not come up; run ${join(ROOT, 'orchestrator.sh')} ${project} to see why`);
   }
+  // What runs is what the state says now (someone may have written it meanwhile).
+  const running = (await readState(state, 'user_query').catch(() => query)).replace(/\n$/, '');
+  if (running !== query) err(`WARNING: the state's user_query is now "${running}" (changed while starting); that is what the orchestrator runs`);
   out('Workflow started');
   out(`Orchestrator PID: ${pid}`);
   out();

@@ -4,15 +4,23 @@ import { join } from 'node:path';
 import { runIfEntry } from './lib/cli.js';
 import { fieldText } from './lib/dispatch.js';
 import { parseJson, toPlain } from './lib/json_doc.js';
-import { pidAlive } from './lib/process.js';
+import { orchestratorProof } from './lib/process.js';
 import { isDir, resolveProjectDir } from './lib/project_dir.js';
 
 const RULE = '='.repeat(42);
 
-export function orchestratorState(pidFile: string): string {
+export function orchestratorState(pidFile: string, project: string): string {
   if (!existsSync(pidFile)) return 'Not running';
-  const pid = Number(readFileSync(pidFile, 'utf8').trim());
-  return Number.isInteger(pid) && pid > 0 && pidAlive(pid) ? `Running (PID ${pid})` : 'Not running (stale PID file)';
+  let text = '';
+  try {
+    text = readFileSync(pidFile, 'utf8');
+  } catch {
+    return 'Not running';
+  }
+  // Running only when the pid is proven to be this project's orchestrator (a reused pid is not).
+  const proof = orchestratorProof(text, project);
+  if (proof.ours) return `Running (PID ${proof.info.pid})`;
+  return proof.reason.endsWith('is not running') ? 'Not running (stale PID file)' : `Not running (stale PID file; ${proof.reason})`;
 }
 
 export function statusText(project: string, state: Record<string, unknown>, orchestrator: string): string {
@@ -46,7 +54,7 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`ERROR: ${missing ? `state file not found: ${file}` : (e as Error).message}\n`);
     return 1;
   }
-  process.stdout.write(statusText(project, state, orchestratorState(join(project, '.argo-project', 'orchestrator.pid'))));
+  process.stdout.write(statusText(project, state, orchestratorState(join(project, '.argo-project', 'orchestrator.pid'), project)));
   return 0;
 }
 

@@ -1,20 +1,24 @@
 // stop_workflow: ends a project's orchestrator and the builder process groups it
-// recorded — by PID, never by name. (The original advertised it but never shipped it.)
-import { readFileSync } from 'node:fs';
+// recorded — by PID, never by name, and only a pid proven to be ours
+// (lib/process.ts): a stale or forged pid is reported and left alone. It waits for
+// a start of the same project in progress (lib/start_lock.ts).
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runIfEntry } from './lib/cli.js';
 import { parseJson, toPlain } from './lib/json_doc.js';
-import { killGroup, pidAlive, terminate } from './lib/process.js';
+import { builderGroupProof, killGroup, orchestratorProof, projectProcesses, terminate } from './lib/process.js';
 import { isDir, resolveProjectDir } from './lib/project_dir.js';
+import { LockOpenError } from './lib/lock.js';
+import { START_LOCK_WAIT_MS, startLockPath, withStartLock } from './lib/start_lock.js';
 
-export function runningBuilderPids(state: unknown): { id: string; pid: number }[] {
+/** The `running` builders of a state document, with their pid as recorded (unvalidated). */
+export function runningBuilderPids(state: unknown): { id: string; pid: unknown }[] {
   const builders = ((state as { execution?: { builders?: unknown } })?.execution?.builders ?? []) as Record<string, unknown>[];
   if (!Array.isArray(builders)) return [];
-  return builders
-    .filter((b) => b?.status === 'running')
-    .map((b) => ({ id: String(b.id), pid: Number(b.pid) }))
-    .filter((b) => Number.isInteger(b.pid) && b.pid > 0);
+  return builders.filter((b) => b?.status === 'running' && b.pid != null).map((b) => ({ id: String(b.id), pid: b.pid }));
 }
+
+const out = (line: string) => void process.stdout.write(line + '\n');
 
 export async function main(argv: string[]): Promise<number> {
   const arg = argv[0] ?? '.';
@@ -23,27 +27,68 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`ERROR: not an Argo project (no .argo-project/): ${arg}\n`);
     return 1;
   }
+  // A start in progress finishes first: what we then stop is what it started.
+  let done: { value: number } | undefined;
+  try {
+    done = await withStartLock(
+      project,
+      (lockFile) => out(`A start_workflow of this project is running; waiting for it (${lockFile})...`),
+      () => stopLocked(project),
+    );
+  } catch (e) {
+    if (!(e instanceof LockOpenError)) throw e;
+    process.stderr.write(`ERROR: ${e.message}\n`);
+    return 1;
+  }
+  if (!done) {
+    process.stderr.write(`ERROR: another start_workflow or stop_workflow of ${project} still holds ${startLockPath(project)} after ${START_LOCK_WAIT_MS / 1000} s; nothing signalled\n`);
+    return 1;
+  }
+  return done.value;
+}
+
+async function stopLocked(project: string): Promise<number> {
   const pidFile = join(project, '.argo-project', 'orchestrator.pid');
-  let pid = 0;
-  try {
-    pid = Number(readFileSync(pidFile, 'utf8').trim());
-  } catch {
-    /* no pid file */
-  }
-  if (Number.isInteger(pid) && pid > 0 && pidAlive(pid)) {
-    process.stdout.write(`Stopping orchestrator (PID ${pid})...\n`);
-    await terminate(pid);
-    process.stdout.write('Orchestrator stopped\n');
-  } else {
-    process.stdout.write('Orchestrator not running\n');
-  }
-  try {
-    const file = join(project, '.argo-project', 'state.json');
-    for (const b of runningBuilderPids(toPlain(parseJson(readFileSync(file, 'utf8'), file)))) {
-      if (pidAlive(b.pid) && killGroup(b.pid)) process.stdout.write(`Stopped builder ${b.id} (process group ${b.pid})\n`);
+  const pids = new Set<number>();
+  if (existsSync(pidFile)) {
+    let text = '';
+    try {
+      text = readFileSync(pidFile, 'utf8');
+    } catch {
+      /* removed meanwhile */
     }
+    const proof = orchestratorProof(text, project);
+    if (proof.ours) pids.add(proof.info.pid);
+    else out(`Stale PID file ${pidFile} (${proof.reason}); nothing signalled`);
+  }
+  // an orchestrator of this project whose pid file was lost or overwritten
+  const found = projectProcesses(project);
+  for (const pid of found.orchestrators) pids.add(pid);
+  if (pids.size === 0) out('Orchestrator not running');
+  for (const pid of pids) {
+    out(`Stopping orchestrator (PID ${pid})...`);
+    await terminate(pid, 5000, () => orchestratorProof(String(pid), project).ours);
+    out('Orchestrator stopped');
+  }
+  const file = join(project, '.argo-project', 'state.json');
+  let state: unknown;
+  try {
+    state = toPlain(parseJson(readFileSync(file, 'utf8'), file));
   } catch {
-    /* no state: nothing else to stop */
+    state = undefined; // no state: only what the scan found
+  }
+  const stopped = new Set<number>();
+  for (const b of runningBuilderPids(state)) {
+    const proof = builderGroupProof(b.pid, project);
+    if (proof.ours) {
+      stopped.add(proof.info.pid);
+      if (killGroup(proof.info.pid)) out(`Stopped builder ${b.id} (process group ${proof.info.pid})`);
+    } else {
+      out(`Builder ${b.id}: PID ${JSON.stringify(b.pid)} left alone (${proof.reason})`);
+    }
+  }
+  for (const b of found.builders) {
+    if (!stopped.has(b.pid) && builderGroupProof(String(b.pid), project).ours && killGroup(b.pid)) out(`Stopped builder ${b.id} (process group ${b.pid})`);
   }
   return 0;
 }

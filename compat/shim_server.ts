@@ -11,15 +11,12 @@ import { closeSync, mkdirSync, openSync, renameSync, statSync, writeFileSync, ch
 import { randomBytes } from 'node:crypto';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import { bufferCtx, type Env } from '../lib/context.js';
 import { errorMessage } from '../lib/errors.js';
+import { tryFlockSync } from '../lib/lock.js';
 import { runIfEntry } from '../lib/cli.js';
 import { loadFunction } from './functions.js';
-
-const require = createRequire(import.meta.url);
-const fsExt = require('fs-ext') as { flockSync(fd: number, how: 'exnb'): void };
 
 export const PROTOCOL = 'argo1';
 const SELF = fileURLToPath(import.meta.url);
@@ -121,9 +118,7 @@ export async function serve(opts: ServerOptions): Promise<void> {
   mkdirSync(paths.dir, { recursive: true, mode: 0o700 });
   chmodSync(paths.dir, 0o700);
   const lockFd = openSync(paths.lockFile, 'a', 0o600);
-  try {
-    fsExt.flockSync(lockFd, 'exnb');
-  } catch {
+  if (!tryFlockSync(lockFd)) {
     closeSync(lockFd);
     return; // another server of this install is running
   }

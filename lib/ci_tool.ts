@@ -4,7 +4,8 @@
 // & co. — the original's handlers had `export -f`ed them, so we source the bash
 // libraries into the wrapper when the environment does not already carry them.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { StringDecoder } from 'node:string_decoder';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Env } from './context.js';
@@ -37,31 +38,91 @@ export function ciToolAvailable(tool: string, cwd: string, env: Env): boolean {
   return r.status === 0;
 }
 
+/** What runCiCaptured read: the exit code and at most `keepBytes` of the output. */
+export interface CapturedAnswer {
+  code: number;
+  /** The first `keepBytes` bytes of the output, decoded (a split character at the cut is dropped). */
+  output: string;
+  /** How many bytes the tool wrote in all. */
+  bytes: number;
+  /** More than `keepBytes` came: the whole text is only in the file. */
+  truncated: boolean;
+  /** Writing the file failed (it then holds a prefix only); undefined when all went well. */
+  fileError?: string;
+}
+
+/** The default memory cap of runCiCaptured (64 KiB). */
+export const CAPTURE_KEEP_BYTES = 64 * 1024;
+
 /**
  * Runs `tool prompt` with stdout and stderr merged in order (design_program).
  * The tool gets its own process group so that SIGTERM/SIGINT to us ends it too
- * (and whatever it started) instead of orphaning it.
+ * (and whatever it started) instead of orphaning it. The output streams to `file`
+ * (when given) as it comes; memory holds at most `keepBytes` of it, however much
+ * the tool writes (a 600 MB answer must not become a 600 MB string).
  */
-export function runCiCaptured(tool: string, prompt: string, cwd: string, env: Env): Promise<{ code: number; output: string }> {
+export function runCiCaptured(
+  tool: string,
+  prompt: string,
+  cwd: string,
+  env: Env,
+  opts: { file?: string; keepBytes?: number } = {},
+): Promise<CapturedAnswer> {
+  const keep = opts.keepBytes ?? CAPTURE_KEEP_BYTES;
   return new Promise((done) => {
+    let fd: number | undefined;
+    let fileError: string | undefined;
+    if (opts.file) {
+      try {
+        mkdirSync(dirname(opts.file), { recursive: true });
+        fd = openSync(opts.file, 'w', 0o600);
+      } catch (e) {
+        fileError = `cannot write ${opts.file}: ${(e as Error).message}`;
+      }
+    }
     const child = spawn('bash', ['-c', PRELUDE + '"$2" "$3" 2>&1', 'argo-ci', LIB_DIR, tool, prompt], {
       cwd,
       env,
       detached: true,
       stdio: ['inherit', 'pipe', 'inherit'],
     });
-    let output = '';
-    child.stdout!.setEncoding('utf8').on('data', (d: string) => (output += d));
+    const kept: Buffer[] = [];
+    let keptBytes = 0;
+    let bytes = 0;
+    child.stdout!.on('data', (chunk: Buffer) => {
+      bytes += chunk.length;
+      if (keptBytes < keep) {
+        const part = chunk.subarray(0, keep - keptBytes);
+        kept.push(Buffer.from(part)); // a copy: the chunk itself is not retained
+        keptBytes += part.length;
+      }
+      if (fd === undefined) return;
+      try {
+        // synchronous: the pipe is not read while we write, so memory stays bounded
+        for (let off = 0; off < chunk.length; ) off += writeSync(fd, chunk, off);
+      } catch (e) {
+        fileError = `cannot write ${opts.file}: ${(e as Error).message}`;
+        closeSync(fd);
+        fd = undefined;
+      }
+    });
     const stop = (signal: NodeJS.Signals) => {
       killGroup(child.pid);
       process.exit(signal === 'SIGINT' ? 130 : 143);
     };
     process.once('SIGTERM', stop);
     process.once('SIGINT', stop);
+    let finished = false;
     const finish = (code: number) => {
+      if (finished) return;
+      finished = true;
       process.removeListener('SIGTERM', stop);
       process.removeListener('SIGINT', stop);
-      done({ code, output });
+      if (fd !== undefined) closeSync(fd);
+      const all = Buffer.concat(kept);
+      // cut short: a character split at the cut is dropped (StringDecoder keeps it back)
+      const output = bytes > keep ? new StringDecoder('utf8').write(all) : all.toString('utf8');
+      done({ code, output, bytes, truncated: bytes > keep, ...(fileError ? { fileError } : {}) });
     };
     child.on('error', () => finish(127));
     child.on('close', (code, signal) => finish(code ?? (signal === 'SIGKILL' ? 137 : 143)));

@@ -8,7 +8,7 @@ import type { Command, Ctx, Env } from './context.js';
 import { ArgoError, errorMessage } from './errors.js';
 import { JsonObject, fromPlain, parseJson, setIn, stringifyJq, type Json, type JsonPath } from './json_doc.js';
 import { queryKey } from './query.js';
-import { LOCK_TOKEN_VAR, LockOpenError, flockExclusive, heldByAncestor, openLockFile, lockToken, withFileLock } from './lock.js';
+import { LOCK_TOKEN_VAR, LockOpenError, acquireLock, heldByAncestor, withFileLock, type HeldLock } from './lock.js';
 import { removeQuietly, writeFileAtomic, writeTemp } from './atomic_file.js';
 import { utcTimestamp } from './time.js';
 
@@ -234,9 +234,9 @@ export async function withStateLock(paths: StatePaths, argv: string[], ctx: Ctx)
       child.on('exit', (code, signal) => done(code ?? 128 + (signal ? osConstants.signals[signal] : 0)));
     });
   if (heldByAncestor(paths.lockFile, ctx.env)) return run(ctx.env[LOCK_TOKEN_VAR]!);
-  let fd: number;
+  let held: HeldLock;
   try {
-    fd = openLockFile(paths.lockFile);
+    held = await acquireLock(paths.lockFile, { token: true });
   } catch (e) {
     if (e instanceof LockOpenError) {
       ctx.err(`ERROR: ${e.message}\n`);
@@ -245,10 +245,9 @@ export async function withStateLock(paths: StatePaths, argv: string[], ctx: Ctx)
     throw e;
   }
   try {
-    await flockExclusive(fd);
-    return await run(lockToken(paths.lockFile));
+    return await run(held.token);
   } finally {
-    closeSync(fd);
+    held.release();
   }
 }
 

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { runIfEntry } from '../lib/cli.js';
 import { validateComponents } from '../lib/components.js';
 import { errorMessage } from '../lib/errors.js';
-import { git, isRepoRoot } from '../lib/git.js';
+import { git } from '../lib/git.js';
+import { repoProblem } from '../lib/repo_check.js';
 import { JsonObject, fromPlain, toPlain } from '../lib/json_doc.js';
 import { logStateTransition } from '../lib/logging_enhanced.js';
 import { mutateState, readStateDoc, updateState } from '../lib/state_file.js';
@@ -50,14 +51,21 @@ export async function main(argv: string[]): Promise<number> {
     return 1;
   }
 
+  // Worktrees branch from HEAD and merge back into main/master: refuse what cannot
+  // be served now, with the fix, instead of builders that fail later.
+  const problem = repoProblem(project.dir);
+  if (problem) {
+    complain(`ERROR: ${problem.message}`);
+    await recordError(project, `Refused: ${problem.message}`);
+    await updateState(project.state, 'action_owner', 'user').catch(() => undefined);
+    return 1;
+  }
+
   say(`Components to build: ${components.length}`);
-  const inRepo = isRepoRoot(project.dir);
   const created = utcTimestamp();
   const builders = components.map(({ id, description }) => {
     say(`Setting up builder: ${id}`);
-    let worktree: string | null = null;
-    if (inRepo) worktree = createWorktree(project.dir, id);
-    else say(`WARNING: ${project.dir} is not the top of a git repository - no worktree for ${id}`);
+    const worktree = createWorktree(project.dir, id);
     return {
       id,
       description,

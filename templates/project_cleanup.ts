@@ -4,15 +4,15 @@
 // `nuclear` also takes the project out of the registry.
 import { existsSync, readdirSync, rmSync, statSync, openSync, closeSync } from 'node:fs';
 import { join } from 'node:path';
-import { createRequire } from 'node:module';
 import { runIfEntry } from '../lib/cli.js';
+import { tryFlockSync } from '../lib/lock.js';
 import { processCtx } from '../lib/context.js';
 import { git, insideGitRepo } from '../lib/git.js';
 import { deregisterProject, findProjectByPath, registryPath } from '../lib/project_registry.js';
 import { resolveProjectDir } from '../lib/project_dir.js';
+import { runningWorkflow } from '../lib/process.js';
+import { ROOT } from '../orchestrator.js';
 
-const require = createRequire(import.meta.url);
-const fsExt = require('fs-ext') as { flockSync(fd: number, how: 'exnb' | 'un'): void };
 const out = (line = '') => void process.stdout.write(line + '\n');
 
 /** True when someone holds a flock on `file` (then it must not be deleted). */
@@ -24,10 +24,9 @@ function lockHeld(file: string): boolean {
     return false;
   }
   try {
-    fsExt.flockSync(fd, 'exnb');
-    return false;
+    return !tryFlockSync(fd);
   } catch {
-    return true;
+    return true; // cannot tell: keep the file
   } finally {
     closeSync(fd);
   }
@@ -77,6 +76,11 @@ export async function main(argv: string[]): Promise<number> {
   if (!existsSync(data) || !statSync(data).isDirectory()) {
     out(`No .argo-project directory found in ${project}`);
     return 0;
+  }
+  const running = runningWorkflow(project);
+  if (running) {
+    process.stderr.write(`ERROR: the workflow of ${project} is still running (${running}); nothing removed. Stop it first: ${join(ROOT, 'stop_workflow.sh')} ${project}\n`);
+    return 1;
   }
   out(`Cleaning up Argo project: ${project}`);
   out(`Cleanup type: ${type || 'partial'}`);

@@ -134,7 +134,7 @@ wait_state() { # JQ_CONDITION SECONDS
   run "$ROOT/compat/argo" approve "$PROJ"
   assert_failure
   assert_output --partial "ERROR: no design to approve"
-  jq '.design = {"summary": "s", "components": [], "created": "t", "approved": false} | .action_owner = "ci"' .argo-project/state.json > t && mv t .argo-project/state.json
+  jq '.design = {"summary": "s", "components": [], "created": "t", "approved": false} | .action_owner = "ci" | .phase = "design" | .action_needed = "approve_design"' .argo-project/state.json > t && mv t .argo-project/state.json
   echo '[{"id": "../evil", "description": "x"}]' > bad.json
   before=$(cat .argo-project/state.json)
   run "$ROOT/compat/argo" approve --components bad.json "$PROJ"

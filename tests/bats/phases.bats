@@ -137,13 +137,15 @@ start_bg() { "$@" >/dev/null 2>&1 & HANDLER=$!; STARTED+=("$HANDLER"); }
 
 # ---------------------------------------------------------------- design_build
 
-@test "design_build: without git → builders with null worktrees, one WARNING each, phase execution" {
+@test "design_build: without git → refused (issue 6): ERROR with the fix, last_error, owner user, no execution" {
   setup_project
   design '{"id": "backend", "description": "API server"}, {"id": "frontend", "description": "UI"}'
-  run -0 "$ROOT/phases/design_build.sh" "$PROJ"
-  [ "$(grep -c '^WARNING: ' <<< "$output")" = 2 ]
-  [ "$(state '[.execution.builders[] | .id + ":" + .description + ":" + (.worktree | tostring)] | join(" ")')" = 'backend:API server:null frontend:UI:null' ]
-  [ "$(state .phase)" = execution ]
+  run -1 "$ROOT/phases/design_build.sh" "$PROJ"
+  assert_line "ERROR: $PROJ is not a git repository (fix: cd $PROJ && git init && git add -A && git commit -m \"initial commit\")"
+  [ "$(state .execution)" = null ]
+  [ "$(state .phase)" = design ]
+  [ "$(state .action_owner)" = user ]
+  [[ $(state .error_recovery.last_error) == "Refused: $PROJ is not a git repository"* ]]
 }
 
 @test "design_build: in a git repo → worktree + branch per builder, phase execution, action spawn_builders, owner code kept" {
@@ -179,14 +181,14 @@ start_bg() { "$@" >/dev/null 2>&1 & HANDLER=$!; STARTED+=("$HANDLER"); }
   [ -z "$(git branch --list 'argo-builder-*')" ]
 }
 
-@test "design_build D24: a parent repository does not count" {
+@test "design_build D24: a parent repository does not count (refused, issue 6)" {
   git_repo
   PROJ=$PROJ/sub
   setup_project
   design '{"id": "x"}'
-  run -0 "$ROOT/phases/design_build.sh" "$PROJ"
-  assert_output --partial 'WARNING: '
-  [ "$(state .execution.builders[0].worktree)" = null ]
+  run -1 "$ROOT/phases/design_build.sh" "$PROJ"
+  assert_output --partial "ERROR: $PROJ is not the top folder of a git repository"
+  [ "$(state .execution)" = null ]
 }
 
 # ---------------------------------------------------------------- execution

@@ -294,19 +294,20 @@ describe('design_build', () => {
     expect(state(dir).execution.builders[0].worktree).toBe(join(dir, '.argo-project/builders/x'));
   });
 
-  it('not a repository top (D24: a parent repo does not count): WARNING per component, worktree null', async () => {
+  it('not a repository top (D24: a parent repo does not count; issue 6: refused, handed to user)', async () => {
     const parent = tempDir();
     gitRepo(parent);
     const dir = project(design([{ id: 'a' }, { id: 'b' }]), { dir: join(parent, 'sub') });
     const r = await handler('design_build', [dir]);
-    expect(r.code).toBe(0);
-    expect(r.stdout.match(/^WARNING: /gm)).toHaveLength(2);
-    expect(state(dir).execution.builders.map((b: { worktree: unknown }) => b.worktree)).toEqual([null, null]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^ERROR: .*not the top folder of a git repository/);
+    expect(state(dir).execution).toBeNull();
+    expect(state(dir).action_owner).toBe('user');
     expect(git(parent, 'branch', '--list', 'argo-builder-*')).toBe('');
   });
 
   it('zero components: empty builders, same transition', async () => {
-    const dir = project(design([]));
+    const dir = project(design([]), { git: true });
     expect((await handler('design_build', [dir])).code).toBe(0);
     expect(state(dir).execution.builders).toEqual([]);
     expect(state(dir).phase).toBe('execution');

@@ -15,9 +15,10 @@ design() { set_state '.design = {"components": [{"id": "backend", "description":
   setup_project
   design ', {"id": "frontend", "description": "UI"}'
   run "$ROOT/phases/design_build.sh" "$PROJ"
-  assert_success
-  [ "$(jq -r '[.execution.builders[].id] | join(",")' .argo-project/state.json)" = backend,frontend ]
-  [ "$(jq -r '.execution.builders[0].worktree' .argo-project/state.json)" = null ]   # not a git repository
+  # vacuous in the original (V); issue 6: a folder that is not a git repository is refused
+  assert_failure
+  assert_line --partial "ERROR: $PROJ is not a git repository"
+  [ "$(jq -r '.execution' .argo-project/state.json)" = null ]
 }
 
 @test "test_design_build_creates_builders" {

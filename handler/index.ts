@@ -1,0 +1,110 @@
+// The typed API for phase handlers that users write in TypeScript (docs/HANDLERS.md):
+//
+//   import { project, state, log, $ } from 'argo-ts/handler';
+//
+// State goes through the same store as the bash libraries and our built-ins
+// (lib/state_file.ts: the state lock, atomic renames, the same key syntax), log
+// lines through lib/logging_enhanced.ts (the workflow log's format), and `$` is
+// zx's, for shell steps. The orchestrator runs `phases/<name>.ts` with the project
+// folder as its argument and as its working directory.
+import { join, resolve } from 'node:path';
+import { $ } from 'zx';
+import { fromPlain, setIn, toPlain } from '../lib/json_doc.js';
+import { logStateTransition, projectLogPaths, writeLog } from '../lib/logging_enhanced.js';
+import { mutateState, projectStatePaths, readState, readStateDoc, updateKeyPath, updateState } from '../lib/state_file.js';
+import { utcTimestamp } from '../lib/time.js';
+
+export { $ };
+
+export interface ProjectPaths {
+  /** The project folder: the handler's first argument, else its working directory. */
+  readonly dir: string;
+  /** `<dir>/.argo-project` */
+  readonly argoDir: string;
+  readonly stateFile: string;
+  readonly lockFile: string;
+  readonly configFile: string;
+  readonly logDir: string;
+  readonly workflowLog: string;
+}
+
+/** The paths of the project `dir` (the one this handler serves by default). */
+export function projectPaths(dir = process.argv[2] || process.cwd()): ProjectPaths {
+  const abs = resolve(dir);
+  const st = projectStatePaths(abs);
+  const logs = projectLogPaths(abs);
+  return {
+    dir: abs,
+    argoDir: join(abs, '.argo-project'),
+    stateFile: st.stateFile,
+    lockFile: st.lockFile,
+    configFile: join(abs, '.argo-project', 'config.json'),
+    logDir: logs.logDir,
+    workflowLog: logs.workflowLog,
+  };
+}
+
+export const project: ProjectPaths = projectPaths();
+
+const statePaths = () => projectStatePaths(project.dir);
+
+/** A plain JSON value as state holds it. */
+export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+
+/** The hand-off every handler ends with: who acts next, and on what. */
+export interface HandOff {
+  /** `phase` after this step (left as it is when omitted). */
+  phase?: string;
+  /** `action_owner`: `ci` (the orchestrator runs the next handler) or `user`. */
+  owner: string;
+  /** `action_needed`: the next handler's name (`phases/<name>.*`), or what the user must do. */
+  action: string;
+}
+
+export const state = {
+  /** What `read_state KEY` prints (KEY is a jq filter; null reads as ''), without the final newline. */
+  async read(key: string): Promise<string> {
+    return (await readState(statePaths(), key)).replace(/\n$/, '');
+  },
+
+  /** The whole state as plain JSON. */
+  async get(): Promise<{ [key: string]: JsonValue }> {
+    return toPlain(await readStateDoc(project.stateFile)) as { [key: string]: JsonValue };
+  },
+
+  /** `update_state KEY VALUE`: a string at a dotted key (`a.b`, `list[2].x`); bumps last_update. */
+  async update(key: string, value: string): Promise<void> {
+    await updateState(statePaths(), key, value);
+  },
+
+  /** Sets JSON values (objects, arrays, numbers…) at dotted keys, all in one locked write; bumps last_update. */
+  async set(values: Record<string, JsonValue>): Promise<void> {
+    await mutateState(statePaths(), (doc) => {
+      for (const [key, value] of Object.entries(values)) setIn(doc, updateKeyPath(key), fromPlain(value));
+      doc.set('last_update', utcTimestamp());
+    });
+  },
+
+  /** Ends the step: phase (logged as a transition when it changes), action_owner, action_needed, in one write. */
+  async handOff(next: HandOff): Promise<void> {
+    const before = next.phase === undefined ? '' : await state.read('phase');
+    const values: Record<string, JsonValue> = { action_owner: next.owner, action_needed: next.action };
+    if (next.phase !== undefined) values.phase = next.phase;
+    await state.set(values);
+    if (next.phase !== undefined && next.phase !== before) log.transition(before, next.phase);
+  },
+};
+
+const logs = () => projectLogPaths(project.dir);
+
+export const log = {
+  /** One `[<UTC time>] [<TAG>] <message>` line in the workflow log, as `write_log TAG MESSAGE`. */
+  write(tag: string, message: string): void {
+    writeLog(logs(), tag, message);
+  },
+  info: (message: string) => log.write('INFO', message),
+  warn: (message: string) => log.write('WARN', message),
+  error: (message: string) => log.write('ERROR', message),
+  /** `log_state_transition FROM TO` */
+  transition: (from: string, to: string) => logStateTransition(logs(), from, to),
+};

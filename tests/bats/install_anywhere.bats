@@ -1,0 +1,56 @@
+#!/usr/bin/env bats
+# A fresh clone installs with no C/C++ toolchain and no python on PATH (a node:*-slim
+# image), and the shim tests pass on it — with the prebuilt lock addon and without it.
+bats_require_minimum_version 1.5.0
+
+setup() {
+  load helpers
+}
+
+setup_file() {
+  load helpers
+  export CLONE="$BATS_FILE_TMPDIR/clone" NOCC="$BATS_FILE_TMPDIR/nocc-bin"
+  git clone -q "$ROOT" "$CLONE"
+  # Every tool on PATH except compilers, python and make, as symlinks.
+  mkdir -p "$NOCC"
+  local d f n
+  local -a dirs
+  IFS=: read -ra dirs <<< "$PATH"
+  for d in "${dirs[@]}"; do
+    [[ -d $d ]] || continue
+    for f in "$d"/*; do
+      n=${f##*/}
+      [[ -x $f && ! -d $f && ! -e $NOCC/$n ]] || continue
+      case $n in python* | make | gmake | cc | c++ | gcc* | g++* | clang* | cpp* | *-gcc* | *-g++* | *-cc | *-c++ | ld | ld.* | as | node-gyp) continue ;; esac
+      ln -s "$f" "$NOCC/$n"
+    done
+  done
+}
+
+no_compiler() { env -u PYTHON -u CC -u CXX -u npm_config_python PATH="$NOCC" "$@"; }
+
+@test "the PATH used has no compiler, python or make" {
+  run no_compiler bash -c 'command -v python3 python make gcc g++ cc c++ clang'
+  assert_failure
+  assert_output ""
+  run no_compiler bash -c 'command -v node npm git flock jq'
+  assert_success
+}
+
+@test "npm ci in a fresh clone succeeds without a compiler; the shim tests pass on it (prebuilt and flock(1) back-ends)" {
+  cd "$CLONE"
+  run no_compiler npm ci --no-audit --no-fund
+  assert_success
+  [ -f dist/lib/lock.js ]
+  # The addon is used wherever it ships a binary for this Node; elsewhere the fallback.
+  local expected=flock backends=flock
+  if [[ -f node_modules/fs-ext-extra-prebuilt/binaries/fs-ext-linux-$(node -p process.arch)-node-$(node -p 'process.versions.node.split(".")[0]').0.0.node ]]; then
+    expected=native backends="native flock"
+  fi
+  run no_compiler node --input-type=module -e "console.log((await import('$CLONE/dist/lib/lock.js')).lockBackend())"
+  assert_output "$([ $expected = native ] && echo native || echo 'flock(1)')"
+  for backend in $backends; do
+    run no_compiler env ARGO_LOCK_BACKEND=$backend node_modules/bats/bin/bats tests/bats/lib_shims.bats
+    [ "$status" -eq 0 ] || { echo "backend $backend:"; echo "$output"; false; }
+  done
+}

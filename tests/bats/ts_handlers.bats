@@ -1,0 +1,76 @@
+#!/usr/bin/env bats
+# TypeScript phase handlers written by users (phases/<name>.ts through
+# 'argo-ts/handler'), beside legacy bash handlers and our built-ins.
+bats_require_minimum_version 1.5.0
+
+setup() {
+  load helpers
+  WORK=$(mktemp -d "$BATS_TEST_TMPDIR/ts.XXXXXX")
+  export ARGO_PROJECTS_REGISTRY="$WORK/projects.json" CI_COMMAND="$ROOT/compat/standin_ci"
+  PROJ="$WORK/repo"
+  mkdir -p "$PROJ" && cd "$PROJ"
+  git init -q
+  git -c user.name=t -c user.email=t@t commit -q --allow-empty -m init
+  ORCH=
+  # A user's install: our files, with their own phases/ folder.
+  INSTALL="$WORK/install"
+  mkdir -p "$INSTALL/phases" "$INSTALL/templates"
+  for f in dist lib compat node_modules package.json tsconfig.json start_workflow.sh orchestrator.sh status.sh stop_workflow.sh; do ln -s "$ROOT/$f" "$INSTALL/$f"; done
+  for f in "$ROOT"/templates/*.sh; do ln -s "$f" "$INSTALL/templates/"; done
+}
+
+teardown() {
+  [[ -n $ORCH ]] && kill "$ORCH" 2>/dev/null
+  true
+}
+
+teardown_file() {
+  load helpers
+  stop_shim_helper
+}
+
+wait_state() { # JQ_CONDITION SECONDS
+  local end=$((SECONDS + $2))
+  until jq -e "$1" "$PROJ/.argo-project/state.json" >/dev/null 2>&1; do
+    ((SECONDS < end)) || { echo "timed out waiting for $1; state: $(jq -c '{phase,action_owner,action_needed,error_recovery}' "$PROJ/.argo-project/state.json")" >&2; return 1; }
+    sleep 0.05
+  done
+}
+
+@test "a user's TypeScript design_program, a legacy bash design_build and the built-ins serve one workflow to storage" {
+  # Our built-in shim for design_program stays beside the user's .ts: the .ts must win over it.
+  for p in design_program execution merge_build; do ln -s "$ROOT/phases/$p.sh" "$INSTALL/phases/$p.sh"; done
+  install -m 755 "$ROOT/tests/fixtures/ts_design_program.ts" "$INSTALL/phases/design_program.ts"
+  cp "$ROOT/tests/fixtures/legacy_design_build.sh" "$INSTALL/phases/design_build.sh"
+  "$INSTALL/templates/project_setup.sh" demo "$PROJ" >/dev/null
+  "$INSTALL/start_workflow.sh" "Build a calculator" "$PROJ" >/dev/null
+  ORCH=$(cat .argo-project/orchestrator.pid)
+  wait_state '.action_needed == "approve_design"' 60
+  [[ $(jq -r .design.summary .argo-project/state.json) == "TS design for: Build a calculator (at "* ]]
+  [ "$(jq -r '.design.components | map(.id) | join(",")' .argo-project/state.json)" = core,cli,docs ]
+  "$INSTALL/compat/argo" approve "$PROJ" >/dev/null
+  wait_state '.phase == "storage"' 90
+  grep -q '\[TS\] ts design_program made 3 components' .argo-project/logs/workflow.log
+  grep -q '\[STATE\] Phase transition: init -> design' .argo-project/logs/workflow.log
+  grep -q '\[LEGACY\] legacy design_build made 3 builders' .argo-project/logs/workflow.log
+  for f in core cli docs; do [ -f "$f.txt" ]; done
+  [ "$(git log --merges --format=%s | sort | tr '\n' ,)" = "Merge builder: cli,Merge builder: core,Merge builder: docs," ]
+}
+
+@test "the handler template type-checks against 'argo-ts/handler' and runs as a step" {
+  install -m 755 "$ROOT/templates/handler.ts" "$INSTALL/phases/my_step.ts"
+  install -m 755 "$ROOT/tests/fixtures/ts_design_program.ts" "$INSTALL/phases/design_program.ts"
+  cat > "$INSTALL/tsconfig.handlers.json" <<'JSON'
+{ "compilerOptions": { "target": "ES2022", "module": "NodeNext", "moduleResolution": "NodeNext", "strict": true,
+    "noEmit": true, "skipLibCheck": true, "types": ["node"] }, "include": ["phases/*.ts"] }
+JSON
+  run "$ROOT/node_modules/.bin/tsc" -p "$INSTALL/tsconfig.handlers.json"
+  assert_success
+  "$INSTALL/templates/project_setup.sh" demo "$PROJ" >/dev/null
+  echo hello > a.txt && git add a.txt
+  ARGO_SHIM_SERVER=0 "$INSTALL/compat/argo" call update_state user_query "Say hi"
+  run node --import "$ROOT/node_modules/tsx/dist/loader.mjs" "$INSTALL/phases/my_step.ts" "$PROJ"
+  assert_success
+  [ "$(jq -c '[.my_step.files, .my_step.done, .action_owner, .action_needed]' .argo-project/state.json)" = '[1,true,"user","review_my_step"]' ]
+  grep -q "\[INFO\] my_step: working on \"Say hi\" in $PROJ" .argo-project/logs/workflow.log
+}

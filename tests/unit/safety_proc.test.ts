@@ -1,0 +1,206 @@
+// Issue 6 (processes side): the pure decisions behind pid ownership, component ids
+// under git's ref rules, lenient component lists and repository refusals.
+import { spawnSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { branchNameProblem, componentIdProblem, extractComponentsLenient, partitionComponents } from '../../lib/components.js';
+import { builderIdOf, isOrchestratorOf, orchestratorProof, parsePid } from '../../lib/process.js';
+import { repoProblemOf } from '../../lib/repo_check.js';
+import { tempDir } from './helpers.js';
+
+describe('parsePid', () => {
+  it.each([
+    ['2', 2],
+    [' 4242\n', 4242],
+    ['2147483647', 2147483647],
+    [31337, 31337],
+  ])('accepts %j', (text, pid) => expect(parsePid(text)).toBe(pid));
+  it.each(['', '0', '1', '-1', '-42', 'abc', '12abc', '1.5', '+5', '0x10', '2147483648', '99999999999', ' ', '1 2', null, undefined, {}])(
+    'rejects %j',
+    (text) => expect(parsePid(text)).toBeUndefined(),
+  );
+});
+
+describe('isOrchestratorOf', () => {
+  const P = '/work/proj';
+  const same = (p: string) => p.replace(/\/+$/, '');
+  it.each([
+    [['/opt/argo/orchestrator.sh', '/opt/argo/dist/orchestrator.js', P], undefined],
+    [['./orchestrator.sh', '/opt/argo/dist/orchestrator.js', 'proj'], '/work'],
+    [['./orchestrator.sh', '/opt/argo/dist/orchestrator.js', 'proj'], '/work/proj'], // it entered its project
+    [['/bin/bash', '/opt/argo/orchestrator.sh', P], undefined],
+    [['node', '/opt/argo/dist/compat/argo.js', 'orchestrator', P], undefined],
+    [['/usr/bin/node', '/opt/argo/dist/orchestrator.js', '/work/proj/'], undefined],
+  ])('ours: %j (cwd %s)', (args, cwd) => expect(isOrchestratorOf(args, cwd, P, same)).toBe(true));
+  it.each([
+    [['sleep', '300'], undefined],
+    [['/opt/argo/orchestrator.sh', '/opt/argo/dist/orchestrator.js', '/work/other'], undefined],
+    [['/opt/argo/orchestrator.sh', '/opt/argo/dist/orchestrator.js', 'proj'], undefined], // relative, cwd unknown
+    [['/opt/argo/orchestrator.sh', '/opt/argo/dist/orchestrator.js', 'proj'], '/elsewhere'],
+    [['vim', '/opt/argo/orchestrator.ts', P], undefined],
+    [['node', '/opt/argo/dist/compat/argo.js', 'status', P], undefined],
+    [['/opt/argo/orchestrator.sh'], undefined],
+  ])('not ours: %j (cwd %s)', (args, cwd) => expect(isOrchestratorOf(args, cwd, P, same)).toBe(false));
+});
+
+describe('builderIdOf', () => {
+  const P = '/work/proj';
+  const wrapper = ['bash', '-c', 'script', 'argo-builder', '/opt/argo/lib', 'ci', 'prompt'];
+  it('names the worktree folder of our wrapper', () => {
+    expect(builderIdOf(wrapper, '/work/proj/.argo-project/builders/api', P)).toBe('api');
+    expect(builderIdOf(wrapper, '/work/proj/.argo-project/builders/api/src', P)).toBe('api');
+  });
+  it.each([
+    [wrapper, '/work/proj'],
+    [wrapper, '/work/proj/.argo-project/builders'],
+    [wrapper, '/work/proj/.argo-project/builders-x/api'],
+    [wrapper, '/work/other/.argo-project/builders/api'],
+    [wrapper, undefined],
+    [['bash', '-c', 'script', 'argo-ci'], '/work/proj/.argo-project/builders/api'],
+  ])('not ours: %j in %s', (args, cwd) => expect(builderIdOf(args, cwd, P)).toBeUndefined());
+});
+
+describe('orchestratorProof on real processes', () => {
+  it('this test process is not an orchestrator; pid 1 and garbage are refused before /proc is read', () => {
+    const dir = tempDir();
+    expect(orchestratorProof(String(process.pid), dir)).toEqual({ ours: false, reason: expect.stringMatching(new RegExp(`^not ours: PID ${process.pid} runs `)) });
+    expect(orchestratorProof('1', dir)).toEqual({ ours: false, reason: 'invalid PID "1"' });
+    expect(orchestratorProof('abc\n', dir)).toEqual({ ours: false, reason: 'invalid PID "abc"' });
+  });
+});
+
+// ------------------------------------------------------------------ point 7
+
+describe('branchNameProblem (git check-ref-format --branch)', () => {
+  it.each(['main', 'argo-builder-api', 'a/b', 'x.y', 'with@sign', 'UPPER_9', 'ünïcode', 'a.loc', 'a-', 'lock.a'])('accepts %j', (name) => {
+    expect(branchNameProblem(name)).toBeUndefined();
+  });
+  it.each([
+    ['', /empty/],
+    ['-x', /"-"/],
+    ['a.', /end with "\."/],
+    ['a..b', /"\.\."/],
+    ['.hidden', /start with "\."/],
+    ['a/.b', /start with "\."/],
+    ['x.lock', /\.lock/],
+    ['x.lock/y', /\.lock/],
+    ['a//b', /empty/],
+    ['a/', /empty/],
+    ['/a', /empty/],
+    ['a b', /" "/],
+    ['a~1', /"~"/],
+    ['a^', /"\^"/],
+    ['a:b', /":"/],
+    ['a?', /"\?"/],
+    ['a*', /"\*"/],
+    ['a[b', /"\["/],
+    ['a\\b', /"\\\\"/],
+    ['a\tb', /control/],
+    ['a\x7fb', /control/],
+    ['a@{b', /"@\{"/],
+  ])('rejects %j', (name, why) => expect(branchNameProblem(name)).toMatch(why));
+
+  it('agrees with `git check-ref-format --branch` on a corpus', () => {
+    const corpus = [
+      'main', 'a.', 'a..b', '.a', 'a/.b', 'x.lock', 'x.lock/y', 'a.lock.b', 'a//b', 'a/', '/a', 'a b', 'a~b', 'a^b', 'a:b', 'a?b', 'a*b',
+      'a[b', 'a]b', 'a\\b', 'a\tb', 'a@{b', 'a@b', '-a', 'a-', 'a_b', 'ü', 'a{b', 'a}b', '!a', 'a#b', "a'b", 'a"b', 'a,b', 'a;b', 'a=b',
+      'a$b', 'a%b', 'a&b', 'a(b', 'a+b', 'a|b', 'a<b', 'a>b', '.', '..', 'a/b/c', 'a/b.', 'lock', '.lock', 'a.lock', 'argo-builder-x.',
+      'argo-builder-' + 'x'.repeat(300), 'HEAD', 'a\x7fb', 'a\x01b', '0', '9lives',
+    ];
+    const repo = tempDir();
+    spawnSync('git', ['init', '-q', repo]);
+    const disagreements = corpus.filter((name) => {
+      const gitOk = spawnSync('git', ['check-ref-format', '--branch', name], { cwd: repo, stdio: 'ignore' }).status === 0;
+      return gitOk !== (branchNameProblem(name) === undefined);
+    });
+    expect(disagreements).toEqual([]);
+  });
+});
+
+describe('componentIdProblem (issue 6 point 7)', () => {
+  it('refuses what git or the file system would refuse later', () => {
+    expect(componentIdProblem('a.')).toMatch(/git refuses the branch argo-builder-a\.: .*end with "\."/);
+    expect(componentIdProblem('x'.repeat(300))).toMatch(/longer than 64 characters \(300\)/);
+    expect(componentIdProblem('x'.repeat(64))).toBeUndefined();
+    expect(componentIdProblem('x'.repeat(65))).toMatch(/longer than 64/);
+  });
+});
+
+describe('partitionComponents / extractComponentsLenient', () => {
+  it('keeps the valid ones in order and reports each rejected one with its reason', () => {
+    const { components, rejected } = partitionComponents(
+      [{ id: 'api', description: 'A' }, { id: 'a.' }, 'text', { id: 'x'.repeat(300) }, { description: 'no id' }, { id: 'api' }, { id: 'ui', description: 'U' }],
+      'CI answer',
+    );
+    expect(components).toEqual([{ id: 'api', description: 'A' }, { id: 'ui', description: 'U' }]);
+    expect(rejected.map((r) => r.id)).toEqual(['a.', null, 'x'.repeat(300), null, 'api']);
+    expect(rejected[0]!.reason).toMatch(/^CI answer: invalid component id 'a\.': git refuses/);
+    expect(rejected[1]!.reason).toBe('CI answer: component 2 is not an object');
+    expect(rejected[3]!.reason).toMatch(/component 4 has no usable "id"/);
+    expect(rejected[4]!.reason).toMatch(/'api' appears twice/);
+  });
+  it('reads the list from an answer; undefined when there is none', () => {
+    expect(extractComponentsLenient('```json\n[{"id":"ok","description":"d"},{"id":"../bad"}]\n```')).toEqual({
+      components: [{ id: 'ok', description: 'd' }],
+      rejected: [{ id: '../bad', reason: expect.stringContaining("'../bad'") }],
+    });
+    expect(extractComponentsLenient('no list')).toBeUndefined();
+  });
+});
+
+// ------------------------------------------------------------------ point 6
+
+describe('repoProblemOf', () => {
+  const ok = { top: '/r', dir: '/r', hasCommit: true, branches: ['main'] };
+  it('serves a repository top with a commit and main or master', () => {
+    expect(repoProblemOf(ok, '/r')).toBeUndefined();
+    expect(repoProblemOf({ ...ok, branches: ['master'] }, '/r')).toBeUndefined();
+  });
+  it.each([
+    [{ ...ok, top: undefined }, 'not-a-repository', /^\/r is not a git repository \(fix: cd \/r && git init/],
+    [{ ...ok, top: '/', dir: '/r' }, 'not-a-repository', /not the top folder of a git repository \(it lies inside \/;/],
+    [{ ...ok, hasCommit: false }, 'no-commit', /has no commit yet \(fix: .*git commit/],
+    [{ ...ok, branches: [] }, 'no-main-or-master', /neither a main nor a master branch.*fix: cd \/r && git branch main/],
+  ])('%j → %s', (facts, kind, message) => {
+    const p = repoProblemOf(facts, '/r');
+    expect(p?.kind).toBe(kind);
+    expect(p?.message).toMatch(message);
+  });
+});
+
+// ------------------------------------------------------------------ point 8
+
+describe('runCiCaptured (bounded memory)', () => {
+  it('keeps at most keepBytes in memory, cuts before a split character, and streams everything to the file', async () => {
+    const { runCiCaptured } = await import('../../lib/ci_tool.js');
+    const { readFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const dir = tempDir();
+    const file = join(dir, 'sub', 'answer.txt');
+    const r = await runCiCaptured('printf', 'ééé-and-more', dir, { PATH: process.env.PATH }, { file, keepBytes: 5 });
+    expect(r).toEqual({ code: 0, output: 'éé', bytes: Buffer.byteLength('ééé-and-more'), truncated: true });
+    expect(readFileSync(file, 'utf8')).toBe('ééé-and-more');
+    const small = await runCiCaptured('printf', 'ok', dir, { PATH: process.env.PATH }, { file, keepBytes: 5 });
+    expect([small.output, small.truncated]).toEqual(['ok', false]);
+  });
+});
+
+// ------------------------------------------------------------------ point 10
+
+describe('withStartLock', () => {
+  it('waits for a holder, says so once, and gives up after the deadline without running fn', async () => {
+    const { acquireLock } = await import('../../lib/lock.js');
+    const { startLockPath, withStartLock } = await import('../../lib/start_lock.js');
+    const { mkdirSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const project = tempDir();
+    mkdirSync(join(project, '.argo-project'));
+    const held = await acquireLock(startLockPath(project));
+    const waited: string[] = [];
+    let ran = false;
+    const r = await withStartLock(project, (f) => waited.push(f), async () => (ran = true), 150);
+    expect([r, ran, waited]).toEqual([undefined, false, [startLockPath(project)]]);
+    held.release();
+    expect(await withStartLock(project, (f) => waited.push(f), async () => 7, 150)).toEqual({ value: 7 });
+    expect(waited).toHaveLength(1);
+  });
+});
