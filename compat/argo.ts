@@ -18,6 +18,8 @@ const PROGRAMS: Record<string, [Entry, string]> = {
   design_build: [() => import('../phases/design_build.js'), '<project_path>'],
   execution: [() => import('../phases/execution.js'), '<project_path>'],
   merge_build: [() => import('../phases/merge_build.js'), '<project_path>'],
+  retry: [() => import('../agents/retry.js'), '[project_path] [builder-id …]  run failed builders again (resuming agent sessions)'],
+  doctor: [() => import('../agents/doctor.js'), '[project_path]                check node, bash, git, the agent, its credential, the project'],
   server: [() => import('./shim_server.js'), '                              run the bash shims\' helper in the foreground'],
 };
 

@@ -66,7 +66,7 @@ export function runCiCaptured(
   prompt: string,
   cwd: string,
   env: Env,
-  opts: { file?: string; keepBytes?: number } = {},
+  opts: { file?: string; keepBytes?: number; argv?: string[] } = {},
 ): Promise<CapturedAnswer> {
   const keep = opts.keepBytes ?? CAPTURE_KEEP_BYTES;
   return new Promise((done) => {
@@ -80,7 +80,8 @@ export function runCiCaptured(
         fileError = `cannot write ${opts.file}: ${(e as Error).message}`;
       }
     }
-    const child = spawn('bash', ['-c', PRELUDE + '"$2" "$3" 2>&1', 'argo-ci', LIB_DIR, tool, prompt], {
+    // opts.argv: a command line with arguments (D16); else the original `tool prompt`.
+    const child = spawn('bash', ['-c', PRELUDE + '"${@:2}" 2>&1', 'argo-ci', LIB_DIR, ...(opts.argv ?? [tool, prompt])], {
       cwd,
       env,
       detached: true,
@@ -129,18 +130,58 @@ export function runCiCaptured(
   });
 }
 
+// $4 = the builder's branch, $5 = its id. When the tool has exited, whatever it left
+// uncommitted in its worktree is committed to its branch so the merge carries it —
+// only when the folder really is that branch's worktree (an agent may have pointed
+// its worktree field at the user's checkout). Same rules as commitLeftovers in
+// lib/worktrees.ts, in bash because the wrapper outlives the handler.
+const SAVE_LEFTOVERS =
+  'if [[ -n $4 && $(git symbolic-ref -q --short HEAD 2>/dev/null) == "$4" && -z $(git rev-parse --show-prefix 2>/dev/null) ]] && ' +
+  '[[ -n $(git status --porcelain -- . ":(exclude).build_result" 2>/dev/null) ]]; then ' +
+  'ident=(); { git var GIT_AUTHOR_IDENT && git var GIT_COMMITTER_IDENT; } >/dev/null 2>&1 || ident=(-c user.name=argo-ts -c user.email=argo-ts@localhost); ' +
+  'if git add -A -- . ":(exclude).build_result" >/dev/null 2>&1 && ' +
+  'git "${ident[@]}" commit --no-verify -q -m "argo: uncommitted work left by builder $5" >/dev/null 2>&1; ' +
+  'then echo "argo: committed the uncommitted work builder $5 left in $PWD"; ' +
+  'else echo "argo: could not commit the uncommitted work builder $5 left in $PWD" >&2; fi; fi; ';
+
 /**
  * Starts `tool prompt` as a builder in `cwd` (its worktree): its own process group,
  * stdin /dev/null, output appended to `logFd`. The wrapper itself writes the exit
  * code to `.build_result` (as the original's subshell), so the result survives a
- * handler that died meanwhile; a re-run reads it back (D12).
+ * handler that died meanwhile; a re-run reads it back (D12). With `builder`, work
+ * the tool left uncommitted on that branch is committed first (SAVE_LEFTOVERS).
  */
-export function spawnCi(tool: string, prompt: string, cwd: string, env: Env, logFd: number): ChildProcess {
-  const script = PRELUDE + '"$2" "$3"; rc=$?; printf \'%s\\n\' "$rc" > .build_result; exit "$rc"';
-  return spawn('bash', ['-c', script, 'argo-builder', LIB_DIR, tool, prompt], {
+export function spawnCi(
+  tool: string,
+  prompt: string,
+  cwd: string,
+  env: Env,
+  logFd: number,
+  builder?: { id: string; branch: string },
+): ChildProcess {
+  const script = PRELUDE + '"$2" "$3"; rc=$?; ' + SAVE_LEFTOVERS + 'printf \'%s\\n\' "$rc" > .build_result; exit "$rc"';
+  const args = [LIB_DIR, tool, prompt, builder?.branch ?? '', builder?.id ?? ''];
+  return spawn('bash', ['-c', script, 'argo-builder', ...args], {
     cwd,
     env,
     detached: true,
     stdio: ['ignore', logFd, logFd],
   });
+}
+
+/**
+ * The builder wrapper around an argv of any length (a single word with its prompt, a
+ * command line, an agent preset): [program, args…] for the agent runner. Same script
+ * as spawnCi — libraries sourced, leftovers committed, exit code to `.build_result` — with the agent's argv
+ * from $6 on; $4/$5 are the builder's branch and id. `argo-builder` is $0, which is
+ * how a later run recognises a builder pid as ours.
+ */
+export function builderWrapperArgv(argv: string[], builder?: { id: string; branch: string }): string[] {
+  const script = PRELUDE + '"${@:6}"; rc=$?; ' + SAVE_LEFTOVERS + 'printf \'%s\\n\' "$rc" > .build_result; exit "$rc"';
+  return ['bash', '-c', script, 'argo-builder', LIB_DIR, argv[0] ?? '', '', builder?.branch ?? '', builder?.id ?? '', ...argv];
+}
+
+/** The design wrapper: libraries sourced (a bash CI script may call read_state), the argv run. */
+export function designWrapperArgv(argv: string[], mergeStderr: boolean): string[] {
+  return ['bash', '-c', PRELUDE + '"${@:2}"' + (mergeStderr ? ' 2>&1' : ''), 'argo-ci', LIB_DIR, ...argv];
 }

@@ -6,6 +6,7 @@ import { ArgoError, errorMessage } from './errors.js';
 import { JsonObject, fromPlain, parseJson, setIn, stringifyJq, type Json } from './json_doc.js';
 import { queryKey } from './query.js';
 import { writeFileAtomic } from './atomic_file.js';
+import { presetNamed } from '../agents/presets.js';
 
 export const DEFAULT_CONFIG_FILE = '.argo-project/config.json';
 
@@ -45,11 +46,33 @@ export async function updateConfig(file: string, key: string, value: string): Pr
   writeFileAtomic(file, stringifyJq(doc));
 }
 
-/** CI_COMMAND, else config ci.tool, else `ci`. */
+/**
+ * CI_COMMAND, else the program of the agent named by ARGO_AGENT or config ci.agent,
+ * else config ci.tool, else `ci` (what get_ci_tool prints; agents/select.ts decides
+ * how it is run).
+ */
 export async function getCiTool(env: Env, configFile: string): Promise<string> {
   if (env.CI_COMMAND) return env.CI_COMMAND;
+  const agent = env.ARGO_AGENT || (await readConfig(configFile, 'ci.agent'));
+  if (agent && agent !== 'null') return presetNamed(agent)?.program ?? agent;
   const tool = await readConfig(configFile, 'ci.tool');
   return tool && tool !== 'null' ? tool : 'ci';
+}
+
+/**
+ * The whole config as plain JSON ({} when there is none). A file that is there but is
+ * not a JSON object is an error naming it: settings must not silently fall back.
+ */
+export function readConfigObject(file: string): Record<string, unknown> {
+  if (!existsSync(file)) return {};
+  let v: unknown;
+  try {
+    v = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new ArgoError(`config file ${file} is not valid JSON: ${errorMessage(e)}`);
+  }
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new ArgoError(`config file ${file} does not hold a JSON object`);
+  return v as Record<string, unknown>;
 }
 
 export const bashFunctions: Record<string, Command> = {

@@ -1,5 +1,5 @@
 // git, run synchronously from handlers (short commands; their order matters).
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { realpathSync } from 'node:fs';
 
 export interface GitResult {
@@ -13,6 +13,28 @@ export function git(args: string[], cwd: string): GitResult {
   const r = spawnSync('git', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   const code = r.status ?? 1;
   return { ok: code === 0, code, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
+}
+
+/**
+ * git in a process group of its own, for commands that rewrite a work tree (merge,
+ * merge --abort, checkout): a SIGTERM to the handler's group must not stop git
+ * half way through updating files and the index. The handler stops after it.
+ */
+export function gitShielded(args: string[], cwd: string): Promise<GitResult> {
+  return new Promise((done) => {
+    const child = spawn('git', args, { cwd, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.on('error', (e) => done({ ok: false, code: 127, stdout, stderr: stderr + e.message }));
+    child.on('close', (code) => done({ ok: code === 0, code: code ?? 1, stdout, stderr }));
+  });
+}
+
+/** `ancestor` is reachable from `descendant` (both revisions). */
+export function isAncestor(ancestor: string, descendant: string, cwd: string): boolean {
+  return git(['merge-base', '--is-ancestor', ancestor, descendant], cwd).ok;
 }
 
 /** Any git work tree contains `dir` (the original's check, used by merge_build). */

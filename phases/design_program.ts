@@ -1,14 +1,19 @@
 // design_program: asks the CI tool for a design and hands it to `ci` for approval.
-import { closeSync, fstatSync, openSync, readSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { closeSync, fstatSync, mkdirSync, openSync, readSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { runIfEntry } from '../lib/cli.js';
-import { getCiTool } from '../lib/config.js';
-import { ciToolAvailable, runCiCaptured } from '../lib/ci_tool.js';
+import { readConfigObject } from '../lib/config.js';
+import { ciToolAvailable, designWrapperArgv, runCiCaptured, type CapturedAnswer } from '../lib/ci_tool.js';
 import { extractComponentsLenient, type Component, type RejectedComponent } from '../lib/components.js';
 import { errorMessage } from '../lib/errors.js';
-import { fromPlain } from '../lib/json_doc.js';
+import { fromPlain, toPlain } from '../lib/json_doc.js';
 import { logStateTransition, writeLog } from '../lib/logging_enhanced.js';
-import { mutateState, readState, updateState } from '../lib/state_file.js';
+import { mutateState, readState, readStateDoc, updateState } from '../lib/state_file.js';
+import { tail, type AgentOutcome } from '../agents/contract.js';
+import { invocationFor } from '../agents/invocation.js';
+import { runAgent } from '../agents/runner.js';
+import { chooseCi, choiceLabel, choiceProgram, type CiChoice } from '../agents/select.js';
+import { agentLimits, withCost } from '../agents/settings.js';
 import { utcTimestamp } from '../lib/time.js';
 import { complain, enterProject, recordError, say } from './handler.js';
 
@@ -49,11 +54,111 @@ export function answerExcerpts(file: string): string[] {
   }
 }
 
+/** The state's `limits` (a missing or unreadable state leaves the defaults). */
+async function stateLimits(project: { state: { stateFile: string } }): Promise<unknown> {
+  try {
+    return toPlain((await readStateDoc(project.state.stateFile)).get('limits'));
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * A preset's answer (the text its parser read) as a captured answer: the state keeps
+ * `keep` bytes, a longer text goes whole to `file` — the same bounds as a CI tool's.
+ */
+export function answerFromText(text: string, code: number, file: string, keep: number): CapturedAnswer {
+  const all = Buffer.from(text, 'utf8');
+  if (all.length <= keep) return { code, output: text, bytes: all.length, truncated: false };
+  let fileError: string | undefined;
+  try {
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, all, { mode: 0o600 });
+  } catch (e) {
+    fileError = `cannot write ${file}: ${errorMessage(e)}`;
+  }
+  // a character split at the cut is dropped
+  const output = new TextDecoder('utf-8', { fatal: false }).decode(all.subarray(0, keep)).replace(/\uFFFD$/, '');
+  return { code, output, bytes: all.length, truncated: true, ...(fileError ? { fileError } : {}) };
+}
+
+/**
+ * A preset asked for the design through the agent runner: stdin /dev/null, its own
+ * group, limits.design_timeout_seconds, ended with the handler. Its stdout is read
+ * line by line through the preset's parser (never held whole).
+ */
+async function askAgent(choice: CiChoice & { kind: 'preset' }, prompt: string, dir: string, timeoutMs: number): Promise<{ code: number; outcome: AgentOutcome }> {
+  const inv = invocationFor(choice, 'design', {
+    prompt,
+    worktree: dir,
+    writePrompt: (text) => writePromptFile(dir, text),
+  }, process.env);
+  const parser = choice.preset.parser;
+  let state = parser.init();
+  let pending = '';
+  let errTail = '';
+  const feed = (chunk: string) => {
+    pending += chunk;
+    let nl: number;
+    while ((nl = pending.indexOf('\n')) >= 0) {
+      state = parser.line(state, pending.slice(0, nl));
+      pending = pending.slice(nl + 1);
+    }
+  };
+  const abort = new AbortController();
+  let stopping: NodeJS.Signals | null = null;
+  const onSignal = (signal: NodeJS.Signals) => {
+    stopping = signal;
+    abort.abort();
+  };
+  process.once('SIGTERM', onSignal);
+  process.once('SIGINT', onSignal);
+  try {
+    const r = await runAgent({
+      argv: designWrapperArgv(inv.argv, false),
+      cwd: dir,
+      env: inv.env,
+      signal: abort.signal,
+      timeoutMs,
+      onStdout: feed,
+      onStderr: (d) => void (errTail = (errTail + d).slice(-4096)),
+    });
+    // The group is gone now: end as a signalled handler does.
+    if (stopping) process.exit(stopping === 'SIGINT' ? 130 : 143);
+    if (pending) state = parser.line(state, pending);
+    let outcome = parser.end(state, r.code);
+    if (r.timedOut) outcome = { ...outcome, ok: false, error: `no answer within limits.design_timeout_seconds (${timeoutMs / 1000} s)` };
+    else if (r.startError) outcome = { ...outcome, ok: false, error: `could not start ${inv.argv[0]}: ${r.startError}` };
+    else if (!outcome.ok && errTail.trim()) outcome = { ...outcome, error: `${outcome.error} (stderr: ${tail(errTail)})` };
+    return { code: r.code, outcome };
+  } finally {
+    process.removeListener('SIGTERM', onSignal);
+    process.removeListener('SIGINT', onSignal);
+  }
+}
+
+function writePromptFile(dir: string, text: string): string {
+  const folder = join(dir, '.argo-project', 'prompts');
+  mkdirSync(folder, { recursive: true });
+  writeFileSync(join(folder, 'design.txt'), text);
+  return join(folder, 'design.txt');
+}
+
 export async function main(argv: string[]): Promise<number> {
   const project = enterProject(argv, 'design_program');
   if (typeof project === 'number') return project;
   // D14: the CI tool comes from this project's config, read after entering it.
-  const tool = await getCiTool(process.env, project.configFile);
+  let config: Record<string, unknown>;
+  let choice: CiChoice;
+  try {
+    config = readConfigObject(project.configFile);
+    choice = chooseCi(process.env, config, (w) => ciToolAvailable(w, project.dir, process.env));
+  } catch (e) {
+    complain(`ERROR: ${errorMessage(e)}`);
+    await recordError(project, 'CI tool not available');
+    return 1;
+  }
+  const tool = choice.kind === 'word' ? choice.tool : choiceLabel(choice);
 
   // As the original: `read_state user_query` (so a multi-line or numeric query reads the same).
   const query = (await readState(project.state, 'user_query')).replace(/\n$/, '');
@@ -64,18 +169,33 @@ export async function main(argv: string[]): Promise<number> {
   }
   say(`User query: ${query}`);
   say(`Asking CI tool (${tool}) for a design...`);
-  if (!ciToolAvailable(tool, project.dir, process.env)) {
-    complain(`ERROR: CI tool not found: ${tool}`);
+  if (!ciToolAvailable(choiceProgram(choice), project.dir, process.env)) {
+    complain(`ERROR: CI tool not found: ${choiceProgram(choice)}`);
     await recordError(project, 'CI tool not available');
     return 1;
   }
   // The answer streams to a file; memory and state keep a bounded excerpt (issue 6 point 8).
   const answerFile = join(project.dir, '.argo-project', 'design', `answer-${utcTimestamp().replace(/[-:]/g, '')}-${process.pid}.txt`);
-  const answer = await runCiCaptured(tool, designPrompt(query), project.dir, process.env, { file: answerFile, keepBytes: SUMMARY_BYTES });
+  let answer: CapturedAnswer;
+  let usage: Record<string, unknown> | null = null;
+  let failure = '';
+  if (choice.kind === 'preset') {
+    // A preset: the answer is what its parser read (Claude's `result` …), usage recorded.
+    const limits = agentLimits(await stateLimits(project), config, (m) => say(`WARNING: ${m}`));
+    const r = await askAgent(choice, designPrompt(query), project.dir, limits.designTimeoutMs);
+    const model = choice.model ?? r.outcome.model ?? null;
+    usage = { ...withCost(r.outcome.usage, model, config.pricing, choice.preset.inputIncludesCache), session_id: r.outcome.session_id, agent: choice.preset.name, model };
+    answer = answerFromText(r.outcome.text, r.outcome.ok ? 0 : r.code || 1, answerFile, SUMMARY_BYTES);
+    if (!r.outcome.ok) failure = `: ${r.outcome.error ?? 'no answer'}`;
+  } else {
+    // A single word (as the original) or a command line with arguments (D16).
+    const argv = choice.kind === 'command' ? invocationFor(choice, 'design', { prompt: designPrompt(query), worktree: project.dir, writePrompt: (text) => writePromptFile(project.dir, text) }, process.env).argv : undefined;
+    answer = await runCiCaptured(choiceProgram(choice), designPrompt(query), project.dir, process.env, { file: answerFile, keepBytes: SUMMARY_BYTES, argv });
+  }
   const { code, output } = answer;
   if (code !== 0 || !answer.truncated) rmSync(answerFile, { force: true }); // all of it is in the summary (or failed)
   if (code !== 0) {
-    complain(`ERROR: CI query failed with exit code ${code}`);
+    complain(`ERROR: CI query failed with exit code ${code}${failure}`);
     await recordError(project, 'CI query failed');
     return 1;
   }
@@ -112,6 +232,7 @@ export async function main(argv: string[]): Promise<number> {
     plain.answer_file = answerFile;
     plain.answer_bytes = answer.bytes;
   }
+  if (usage) plain.usage = usage;
   const design = fromPlain(plain);
   try {
     await mutateState(project.state, (d) => void d.set('design', design));

@@ -1,17 +1,26 @@
 // execution: one CI process per builder, in its worktree, in parallel (at most
 // limits.max_parallel_builders at once). Each exit is learnt from the child itself.
 // A re-run leaves finished builders alone and adopts ones still running (D12).
-import { closeSync, existsSync, openSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ChildProcess } from 'node:child_process';
 import { runIfEntry } from '../lib/cli.js';
 import type { Env } from '../lib/context.js';
-import { getCiTool } from '../lib/config.js';
-import { ciToolAvailable, spawnCi } from '../lib/ci_tool.js';
+import { readConfigObject } from '../lib/config.js';
+import { builderWrapperArgv, ciToolAvailable } from '../lib/ci_tool.js';
+import { errorMessage } from '../lib/errors.js';
+import { builderBranch } from '../lib/worktrees.js';
 import { JsonObject, fromPlain, toPlain } from '../lib/json_doc.js';
 import { builderLogFile, logBuilder, logStateTransition } from '../lib/logging_enhanced.js';
-import { killGroup, pidAlive, sleep } from '../lib/process.js';
+import { pidAlive, sleep } from '../lib/process.js';
 import { mutateState, updateState } from '../lib/state_file.js';
+import { emptyUsage, type AgentOutcome, type AgentUsage } from '../agents/contract.js';
+import { invocationFor } from '../agents/invocation.js';
+import { parseOutputFile } from '../agents/output_file.js';
+import { runAgent, type RunResult } from '../agents/runner.js';
+import { chooseCi, choiceLabel, choiceProgram, type CiChoice } from '../agents/select.js';
+import { agentLimits, sumUsage, withCost, type AgentLimits } from '../agents/settings.js';
+import { runVerify, verifyCommand } from '../agents/verify.js';
+import { gitCommonDir, headOf, worktreeChanged } from '../agents/worktree.js';
 import { utcTimestamp } from '../lib/time.js';
 import { complain, enterProject, readExecution, say, type Project } from './handler.js';
 
@@ -21,9 +30,16 @@ export interface BuilderView {
   status: string;
   worktree: string | null;
   pid: number | null;
+  branch: string;
+  /** The agent session of the last attempt (a retry resumes it). */
+  sessionId: string | null;
+  failure: string | null;
 }
 
-export type Plan = { kind: 'done' } | { kind: 'adopt'; pid: number } | { kind: 'result'; code: number } | { kind: 'start' };
+export type Plan = { kind: 'done' } | { kind: 'adopt'; pid: number } | { kind: 'result'; code: number } | { kind: 'start' } | { kind: 'skip' };
+
+/** Why a builder failed (new field `failure`); absent for the original's plain exit codes. */
+export type Failure = 'timeout' | 'stalled' | 'no_changes' | 'verify' | 'agent_error' | 'budget' | 'time_limit';
 
 export function builderPrompt(b: BuilderView): string {
   return [
@@ -66,8 +82,15 @@ export function builderAlive(pid: number): boolean {
 }
 
 /** What to do with one builder on this run (pure but for the pid/result probes passed in). */
-export function planBuilder(b: BuilderView, alive: (pid: number) => boolean, result: (wt: string | null) => number | undefined): Plan {
+export function planBuilder(
+  b: BuilderView,
+  alive: (pid: number) => boolean,
+  result: (wt: string | null) => number | undefined,
+  only: Set<string> | null = null,
+): Plan {
   if (b.status === 'completed') return { kind: 'done' };
+  // `argo retry <ids>`: the other failed builders stay as they are.
+  if (only !== null && b.status === 'failed' && !only.has(b.id)) return { kind: 'skip' };
   if (b.status === 'running') {
     if (b.pid !== null && alive(b.pid)) return { kind: 'adopt', pid: b.pid };
     const code = result(b.worktree);
@@ -80,12 +103,16 @@ function view(v: unknown): BuilderView {
   const o = (v ?? {}) as Record<string, unknown>;
   const text = (x: unknown) => (x === undefined || x === null ? 'null' : String(x));
   const pid = Number(o.pid);
+  const usage = (o.usage ?? {}) as Record<string, unknown>;
   return {
     id: text(o.id),
     description: text(o.description),
     status: text(o.status),
     worktree: typeof o.worktree === 'string' && o.worktree !== 'null' ? o.worktree : null,
     pid: Number.isInteger(pid) && pid > 0 ? pid : null,
+    branch: typeof o.branch === 'string' && o.branch !== 'null' ? o.branch : `argo-builder-${text(o.id)}`,
+    sessionId: typeof usage.session_id === 'string' && usage.session_id !== '' ? usage.session_id : null,
+    failure: typeof o.failure === 'string' ? o.failure : null,
   };
 }
 
@@ -104,19 +131,64 @@ export function builderEnv(project: Pick<Project, 'state' | 'logs'>, env: Env = 
   };
 }
 
+/** What this run works with, decided once when the handler starts. */
+export interface RunSetup {
+  choice: CiChoice;
+  toolOk: boolean;
+  limits: AgentLimits;
+  verify: string | null;
+  pricing: unknown;
+  /** The workflow's end (limits.max_workflow_hours from its start), ms since the epoch. */
+  deadline: number | null;
+  /** `argo retry <ids>`: only these failed builders run again. */
+  only: Set<string> | null;
+}
+
+/** How a finished attempt ends the builder (pure: result, parsed output, worktree probe). */
+export function judgeAttempt(
+  run: Pick<RunResult, 'code' | 'timedOut' | 'stalled'>,
+  outcome: Pick<AgentOutcome, 'ok' | 'error'>,
+  preset: boolean,
+  changed: () => boolean,
+): { ok: true } | { ok: false; failure: Failure; message: string } {
+  if (run.timedOut) return { ok: false, failure: 'timeout', message: 'the time limit (limits.builder_timeout_seconds) ended it' };
+  if (run.stalled) return { ok: false, failure: 'stalled', message: 'no output and no file change for limits.builder_stall_seconds' };
+  if (run.code !== 0) return { ok: false, failure: 'agent_error', message: outcome.error ?? `exit status ${run.code}` };
+  if (!outcome.ok) return { ok: false, failure: 'agent_error', message: outcome.error ?? 'the agent reported an error' };
+  if (preset && !changed()) return { ok: false, failure: 'no_changes', message: 'the agent changed nothing in its worktree' };
+  return { ok: true };
+}
+
+export function retryPrompt(b: BuilderView, why: string, tail: string): string {
+  return [
+    `Your work on the '${b.id}' component is not finished: ${why}.`,
+    '',
+    ...(tail ? ['The end of the output:', '```', tail.trim(), '```', ''] : []),
+    'Fix it, make every test pass, and commit your changes.',
+  ].join('\n');
+}
+
 class Execution {
-  private children = new Map<string, ChildProcess>();
+  private running = new Map<string, Promise<void>>();
   private stopping = false;
   private writes = 0;
+  /** Ends every agent run: stop() (signals) and halt() (budget, time limit). */
+  private abort = new AbortController();
+  /** Why no further builder starts (budget, workflow time limit), once decided. */
+  halted: { reason: string; failure: Failure } | null = null;
+  private stopped: Promise<void> | null = null;
 
   constructor(
     private project: Project,
-    private tool: string,
-    private toolOk: boolean,
+    private setup: RunSetup,
   ) {}
 
+  private get preset() {
+    return this.setup.choice.kind === 'preset' ? this.setup.choice : null;
+  }
+
   /** Direct write of builder fields for every builder with that id (no last_update bump). */
-  async setBuilder(id: string, fields: Record<string, unknown>): Promise<void> {
+  async setBuilder(id: string, fields: Record<string, unknown>, totals = false): Promise<void> {
     if (this.stopping) return; // a stopping handler leaves the state as the signal found it
     this.writes++;
     try {
@@ -129,76 +201,224 @@ class Execution {
             for (const [k, v] of Object.entries(fields)) b.set(k, fromPlain(v));
           }
         }
+        // execution.usage: the sum over the builders' recorded usage, in the same write.
+        if (totals && exec instanceof JsonObject) {
+          const usages = list.map((b) => (b instanceof JsonObject ? (toPlain(b.get('usage')) as Partial<AgentUsage> | null) : null)).filter((u): u is Partial<AgentUsage> => !!u);
+          exec.set('usage', fromPlain(sumUsage(usages)));
+        }
       });
     } finally {
       this.writes--;
     }
   }
 
-  async finish(b: BuilderView, code: number): Promise<void> {
+  async finish(b: BuilderView, code: number, failed?: { failure: Failure; message: string }, extra: Record<string, unknown> = {}): Promise<void> {
     if (this.stopping) return;
-    const ok = code === 0;
-    const fields: Record<string, unknown> = { status: ok ? 'completed' : 'failed', exit_code: code, completed: utcTimestamp() };
+    const ok = code === 0 && !failed;
+    const fields: Record<string, unknown> = { status: ok ? 'completed' : 'failed', exit_code: code, completed: utcTimestamp(), ...extra };
     if (ok) fields.progress = 100;
-    await this.setBuilder(b.id, fields);
-    logBuilder(this.project.logs, b.id, ok ? 'completed' : 'failed', ok ? 'Builder finished successfully' : `Builder exited with status ${code}`);
-    say(ok ? `Builder ${b.id} completed` : `Builder ${b.id} failed (exit status ${code})`);
+    if (failed) fields.failure = failed.failure;
+    else if (b.failure !== null) fields.failure = null;
+    await this.setBuilder(b.id, fields, 'usage' in extra);
+    if (extra.usage) {
+      this.costs.set(b.id, extra.usage as AgentUsage);
+      this.checkBudget();
+    }
+    const why = failed ? `${failed.failure}: ${failed.message}` : `Builder exited with status ${code}`;
+    logBuilder(this.project.logs, b.id, ok ? 'completed' : 'failed', ok ? 'Builder finished successfully' : why);
+    say(ok ? `Builder ${b.id} completed` : failed ? `Builder ${b.id} failed (${failed.failure})` : `Builder ${b.id} failed (exit status ${code})`);
   }
 
   /** Runs one builder to its end; resolves when it has finished. */
-  async start(b: BuilderView): Promise<void> {
+  start(b: BuilderView): Promise<void> {
+    const p = this.run(b).finally(() => this.running.delete(b.id));
+    this.running.set(b.id, p);
+    return p;
+  }
+
+  private async run(b: BuilderView): Promise<void> {
     if (this.stopping) return;
+    if (this.halted) return this.finish(b, 1, { failure: this.halted.failure, message: this.halted.reason });
     say(`Spawning builder: ${b.id}`);
     await this.setBuilder(b.id, { status: 'running', started: utcTimestamp(), pid: null });
+    const { choice, toolOk } = this.setup;
     logBuilder(this.project.logs, b.id, 'starting', `Launching CI tool for builder ${b.id}`);
-    if (!this.toolOk) {
-      complain(`ERROR: CI tool not found: ${this.tool}`);
-      logBuilder(this.project.logs, b.id, 'failed', `CI tool not found: ${this.tool}`);
+    if (!toolOk) {
+      const tool = choiceProgram(choice);
+      complain(`ERROR: CI tool not found: ${tool}`);
+      logBuilder(this.project.logs, b.id, 'failed', `CI tool not found: ${tool}`);
       return this.finish(b, 127);
     }
     if (!b.worktree || !existsSync(b.worktree) || !statSync(b.worktree).isDirectory()) {
       logBuilder(this.project.logs, b.id, 'failed', `No worktree to work in (${b.worktree ?? 'null'})`);
       return this.finish(b, 1);
     }
-    // A result left by an earlier attempt must not be taken for this one's.
-    rmSync(join(b.worktree, '.build_result'), { force: true });
-    const logFd = openSync(builderLogFile(this.project.logs, b.id), 'a');
-    let child: ChildProcess;
-    try {
-      child = spawnCi(this.tool, builderPrompt(b), b.worktree, builderEnv(this.project), logFd);
-    } finally {
-      closeSync(logFd);
+    const worktree = b.worktree;
+    const base = headOf(worktree);
+    const logFile = builderLogFile(this.project.logs, b.id);
+    const usages: AgentUsage[] = [];
+    let session = b.sessionId;
+    let model: string | null = this.preset?.model ?? null;
+    // A failed builder with a session resumes it (argo retry) when its agent can; else it starts afresh.
+    const resumable = this.preset?.preset.resume != null;
+    let kind: 'builder' | 'resume' = b.status === 'failed' && session && resumable ? 'resume' : 'builder';
+    let prompt = kind === 'resume' ? retryPrompt(b, `the last attempt failed (${b.failure ?? 'error'})`, '') : builderPrompt(b);
+    const record = () =>
+      this.preset
+        ? { usage: { ...sumUsage(usages), session_id: session, agent: this.preset.preset.name, model } }
+        : {};
+    for (let attempt = 0; ; attempt++) {
+      let inv: ReturnType<typeof invocationFor>;
+      try {
+        inv = invocationFor(choice, kind, {
+          prompt,
+          worktree,
+          sessionId: session,
+          gitCommonDir: () => gitCommonDir(worktree),
+          writePrompt: (text) => this.promptFile(b.id, text),
+        }, builderEnv(this.project));
+      } catch (e) {
+        // An argv override needing a value we do not have, an unwritable prompt file …
+        return this.finish(b, 1, { failure: 'agent_error', message: `cannot build the command: ${errorMessage(e)}` }, record());
+      }
+      if (inv.resumed) logBuilder(this.project.logs, b.id, 'resuming', `Resuming agent session ${session}`);
+      // A result left by an earlier attempt must not be taken for this one's.
+      rmSync(join(worktree, '.build_result'), { force: true });
+      const outFile = this.preset ? this.outputFile(b.id) : null;
+      if (outFile) writeFileSync(outFile, '');
+      const r = await runAgent({
+        argv: builderWrapperArgv(inv.argv, { id: b.id, branch: builderBranch(b.id) }),
+        cwd: worktree,
+        env: inv.env,
+        signal: this.abort.signal,
+        timeoutMs: this.timeLeft(this.setup.limits.builderTimeoutMs),
+        stallMs: this.setup.limits.stallMs,
+        watchDir: worktree,
+        stdoutFile: outFile ?? logFile,
+        stderrFile: logFile,
+        onSpawn: (pid) => {
+          void this.setBuilder(b.id, { pid: String(pid) });
+          logBuilder(this.project.logs, b.id, 'spawned', `PID: ${pid}`);
+        },
+      });
+      if (r.canceled && this.stopping) return;
+      const outcome: AgentOutcome = outFile
+        ? await parseOutputFile(inv.preset!.parser, outFile, r.code)
+        : { ok: r.code === 0, text: '', usage: emptyUsage(), session_id: null, error: null };
+      if (this.preset) {
+        session = outcome.session_id ?? session;
+        model = model ?? outcome.model ?? null;
+        usages.push(withCost(outcome.usage, model, this.setup.pricing, inv.preset!.inputIncludesCache));
+        for (const w of outcome.warnings ?? []) logBuilder(this.project.logs, b.id, 'warning', w);
+      }
+      const halted = this.haltedBy();
+      if (r.canceled && halted) return this.finish(b, r.code, { failure: halted.failure, message: halted.reason }, record());
+      if (r.startError) logBuilder(this.project.logs, b.id, 'error', `Could not start ${inv.argv[0]}: ${r.startError}`);
+      if (r.timedOut && this.pastDeadline()) {
+        this.halt({ reason: 'the workflow time limit (limits.max_workflow_hours) passed', failure: 'time_limit' });
+        return this.finish(b, r.code, { failure: 'time_limit', message: this.halted!.reason }, record());
+      }
+      const verdict = judgeAttempt(r, outcome, !!this.preset, () => worktreeChanged(worktree, base));
+      if (!verdict.ok) {
+        if (!this.preset && verdict.failure === 'agent_error') return this.finish(b, r.code, undefined, record());
+        return this.finish(b, r.code || 1, verdict, record());
+      }
+      if (!this.setup.verify) return this.finish(b, 0, undefined, record());
+      logBuilder(this.project.logs, b.id, 'verifying', `Running verify.command: ${this.setup.verify}`);
+      const v = await runVerify(this.setup.verify, worktree, builderEnv(this.project), {
+        timeoutMs: this.timeLeft(this.setup.limits.builderTimeoutMs),
+        signal: this.abort.signal,
+        logFile,
+      });
+      if (v.canceled && this.stopping) return;
+      if (v.ok) {
+        logBuilder(this.project.logs, b.id, 'verified', 'verify.command passed');
+        return this.finish(b, 0, undefined, record());
+      }
+      const why = v.timedOut ? 'verify.command ran out of time' : `verify.command failed with exit status ${v.code}`;
+      logBuilder(this.project.logs, b.id, 'verify_failed', why);
+      const canResume = inv.preset?.resume != null && session !== null;
+      if (attempt >= this.setup.limits.verifyRetries || !canResume || this.halted) {
+        return this.finish(b, v.code || 1, { failure: 'verify', message: why }, record());
+      }
+      kind = 'resume';
+      prompt = retryPrompt(b, why, v.tail);
+      logBuilder(this.project.logs, b.id, 'retrying', `Feeding the verify failure back to the agent (attempt ${attempt + 2} of ${this.setup.limits.verifyRetries + 1})`);
+      this.checkBudget(usages);
     }
-    const exited = new Promise<number>((done) => {
-      child.on('error', () => done(127));
-      child.on('exit', (code, signal) => done(code ?? 128 + (signal === 'SIGKILL' ? 9 : 15)));
-    });
-    if (child.pid !== undefined) {
-      this.children.set(b.id, child);
-      if (this.stopping) killGroup(child.pid); // the signal came while we were spawning
-      await this.setBuilder(b.id, { pid: String(child.pid) });
-      logBuilder(this.project.logs, b.id, 'spawned', `PID: ${child.pid}`);
-    }
-    const code = await exited;
-    this.children.delete(b.id);
-    await this.finish(b, code);
   }
+
+  /** Where a preset's stdout goes (outside the worktree, so it is never committed). */
+  private outputFile(id: string): string {
+    return builderLogFile(this.project.logs, id).replace(/\.log$/, '.agent.out');
+  }
+
+  private promptFile(id: string, text: string): string {
+    const dir = join(this.project.dir, '.argo-project', 'prompts');
+    mkdirSync(dir, { recursive: true });
+    const file = join(dir, `builder-${id}.txt`);
+    writeFileSync(file, text);
+    return file;
+  }
+
+  private pastDeadline(): boolean {
+    return this.setup.deadline !== null && Date.now() >= this.setup.deadline;
+  }
+
+  /** A builder's time limit, cut short by the workflow's end. */
+  private timeLeft(limitMs: number): number {
+    if (this.setup.deadline === null) return limitMs;
+    return Math.max(1, Math.min(limitMs, this.setup.deadline - Date.now()));
+  }
+
+  /** (a method, so that TypeScript does not narrow the field across awaits) */
+  haltedBy(): { reason: string; failure: Failure } | null {
+    return this.halted;
+  }
+
+  /** No further starts, and every running agent ends (budget, workflow time limit). */
+  halt(h: { reason: string; failure: Failure }): void {
+    if (this.halted) return;
+    this.halted = h;
+    say(`Stopping the builders: ${h.reason}`);
+    this.abort.abort();
+  }
+
+  /** limits.max_cost_usd: the total so far (recorded builders + this one's attempts). */
+  checkBudget(extra: AgentUsage[] = []): void {
+    const max = this.setup.limits.maxCostUsd;
+    if (max === null || this.halted) return;
+    const total = sumUsage([...this.costs.values(), ...extra]).cost_usd ?? 0;
+    if (total >= max) this.halt({ reason: `the cost so far (${total} USD) reached limits.max_cost_usd (${max} USD)`, failure: 'budget' });
+  }
+
+  /** Costs of finished builders, by id (fed by the handler after each one). */
+  costs = new Map<string, AgentUsage>();
 
   /** Watches a builder started by an earlier run (not our child: its pid is polled). */
   async adopt(b: BuilderView, pid: number): Promise<void> {
     say(`Builder ${b.id} is still running (PID ${pid}) - waiting for it`);
-    while (builderAlive(pid) && !this.stopping) await sleep(200);
+    while (builderAlive(pid) && !this.stopping && !this.halted) await sleep(200);
     if (this.stopping) return;
     const code = readResult(b.worktree);
     if (code === undefined) return this.start(b); // died without a result: run it again
-    await this.finish(b, code);
+    if (!this.preset) return this.finish(b, code);
+    const outcome = await parseOutputFile(this.preset.preset.parser, this.outputFile(b.id), code);
+    const usage = withCost(outcome.usage, this.preset.model ?? outcome.model ?? null, this.setup.pricing, this.preset.preset.inputIncludesCache);
+    const verdict = judgeAttempt({ code, timedOut: false, stalled: false }, outcome, true, () => true);
+    const extra = { usage: { ...usage, session_id: outcome.session_id, agent: this.preset.preset.name, model: this.preset.model ?? outcome.model ?? null } };
+    await this.finish(b, verdict.ok ? 0 : code || 1, verdict.ok ? undefined : verdict, extra);
   }
 
-  /** Ends every builder process group we started; resolves once no state write is in flight. */
-  async stop(): Promise<void> {
-    this.stopping = true;
-    for (const child of this.children.values()) killGroup(child.pid);
-    for (let i = 0; i < 100 && this.writes > 0; i++) await sleep(10);
+  /** Ends every agent run we started and resolves once they and every state write are done. */
+  stop(): Promise<void> {
+    this.stopped ??= (async () => {
+      this.stopping = true;
+      this.abort.abort();
+      await Promise.allSettled([...this.running.values()]);
+      for (let i = 0; i < 100 && this.writes > 0; i++) await sleep(10);
+    })();
+    return this.stopped;
   }
 }
 
@@ -229,10 +449,32 @@ async function handOn(project: Project): Promise<void> {
   await updateState(project.state, 'action_needed', 'merge_branches');
 }
 
+/** The workflow's end: its start (the design's `created`) + limits.max_workflow_hours. */
+export function workflowDeadline(doc: JsonObject, hours: number | null): number | null {
+  if (hours === null) return null;
+  const design = toPlain(doc.get('design')) as { created?: unknown } | null;
+  const start = typeof design?.created === 'string' ? Date.parse(design.created) : NaN;
+  return (Number.isFinite(start) ? start : Date.now()) + hours * 3600_000;
+}
+
+/** `execution.retry_only` (argo retry <ids>): the ids, else null (every failed builder). */
+export function retryOnly(exec: unknown): Set<string> | null {
+  const list = (exec as { retry_only?: unknown } | null)?.retry_only;
+  return Array.isArray(list) ? new Set(list.filter((x): x is string => typeof x === 'string')) : null;
+}
+
 export async function main(argv: string[]): Promise<number> {
   const project = enterProject(argv, 'execution');
   if (typeof project === 'number') return project;
-  const tool = await getCiTool(process.env, project.configFile);
+  let config: Record<string, unknown>;
+  let choice: CiChoice;
+  try {
+    config = readConfigObject(project.configFile);
+    choice = chooseCi(process.env, config, (w) => ciToolAvailable(w, project.dir, process.env));
+  } catch (e) {
+    complain(`ERROR: ${errorMessage(e)}`);
+    return 1;
+  }
   const execution = await readExecution(project);
   if (typeof execution === 'number') return execution;
   const { doc } = execution;
@@ -243,16 +485,35 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const limit = parallelLimit(toPlain(doc.get('limits')));
+  const limits = agentLimits(toPlain(doc.get('limits')), config, (m) => say(`WARNING: ${m}`));
+  const setup: RunSetup = {
+    choice,
+    toolOk: ciToolAvailable(choiceProgram(choice), project.dir, process.env),
+    limits,
+    verify: verifyCommand(config),
+    pricing: config.pricing,
+    deadline: workflowDeadline(doc, limits.maxWorkflowHours),
+    only: retryOnly(toPlain(doc.get('execution'))),
+  };
 
-  const run = new Execution(project, tool, ciToolAvailable(tool, project.dir, process.env));
+  const run = new Execution(project, setup);
+  for (const b of execution.builders as Record<string, unknown>[]) {
+    if (b && typeof b === 'object' && b.usage && typeof b.usage === 'object') run.costs.set(String(b.id), b.usage as AgentUsage);
+  }
+  // The design's cost counts towards limits.max_cost_usd too (a key no builder id can be).
+  const designUsage = (toPlain(doc.get('design')) as { usage?: unknown } | null)?.usage;
+  if (designUsage && typeof designUsage === 'object') run.costs.set('/design', designUsage as AgentUsage);
   const onSignal = (signal: NodeJS.Signals) => {
     void run.stop().then(() => process.exit(signal === 'SIGINT' ? 130 : 143));
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
 
+  if (choice.kind !== 'word') say(`CI tool: ${choiceLabel(choice)}`);
   say(`Spawning ${builders.length} builders...`);
   say(`At most ${limit} builders run at once`);
+  if (setup.deadline !== null && Date.now() >= setup.deadline) run.halt({ reason: 'the workflow time limit (limits.max_workflow_hours) passed', failure: 'time_limit' });
+  run.checkBudget();
   const jobs: (() => Promise<void>)[] = [];
   const watchers: Promise<void>[] = [];
   const seen = new Set<string>();
@@ -260,8 +521,9 @@ export async function main(argv: string[]): Promise<number> {
     // Fields are written per id, so a repeated id is one builder, run once.
     if (seen.has(b.id)) continue;
     seen.add(b.id);
-    const plan = planBuilder(b, builderAlive, readResult);
+    const plan = planBuilder(b, builderAlive, readResult, setup.only);
     if (plan.kind === 'done') say(`Builder ${b.id} already completed`);
+    else if (plan.kind === 'skip') say(`Builder ${b.id} stays failed (not in the retry list)`);
     else if (plan.kind === 'adopt') watchers.push(run.adopt(b, plan.pid));
     else if (plan.kind === 'result') watchers.push(run.finish(b, plan.code));
     else jobs.push(() => run.start(b));
@@ -271,6 +533,16 @@ export async function main(argv: string[]): Promise<number> {
   await all;
 
   say('All builders finished');
+  if (setup.only !== null) await mutateState(project.state, (d) => void (d.get('execution') as JsonObject | undefined)?.delete('retry_only'));
+  if (run.halted) {
+    // Budget or time limit: nothing is merged behind the user's back; they decide.
+    await mutateState(project.state, (d) => void (d.get('execution') as JsonObject | undefined)?.set('halt_reason', fromPlain(run.halted!.reason)));
+    await updateState(project.state, 'action_owner', 'user');
+    await updateState(project.state, 'action_needed', run.halted.failure === 'budget' ? 'review_budget' : 'review_time_limit');
+    say(`Execution stopped: ${run.halted.reason} - control goes to the user`);
+    say();
+    return 0;
+  }
   logStateTransition(project.logs, 'execution', 'merge_build');
   await handOn(project);
   say('Execution phase complete');

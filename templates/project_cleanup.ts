@@ -1,19 +1,40 @@
-// project_cleanup [path] [partial|full|nuclear]: removes workflow data. D18 fixes:
-// worktrees are removed through git before builders/ goes, argo-builder-* branches
-// really go, a held state.lock is kept, no git noise outside a repository, and
-// `nuclear` also takes the project out of the registry.
-import { existsSync, readdirSync, rmSync, statSync, openSync, closeSync } from 'node:fs';
-import { join } from 'node:path';
+// project_cleanup [path] [partial|full|nuclear] [--discard-unmerged]: removes workflow
+// data. D18 fixes: worktrees are removed through git before builders/ goes, merged
+// argo-builder-* branches really go, a held state.lock is kept, no git noise outside a
+// repository, and `nuclear` also takes the project out of the registry.
+// Safety (docs/SAFETY.md): no commit reachable before a cleanup becomes unreachable
+// after it — uncommitted work in a worktree is committed to its branch first, unmerged
+// branches move to refs/argo/kept/<id> (deleted only with --discard-unmerged), and
+// only worktrees proven ours are removed.
+import { existsSync, readdirSync, realpathSync, rmSync, statSync, openSync, closeSync } from 'node:fs';
+import { basename, join, sep } from 'node:path';
 import { runIfEntry } from '../lib/cli.js';
 import { tryFlockSync } from '../lib/lock.js';
 import { processCtx } from '../lib/context.js';
-import { git, insideGitRepo } from '../lib/git.js';
+import { branchExists, git, insideGitRepo, isAncestor } from '../lib/git.js';
+import {
+  BUILDERS_ROOT,
+  BUILDER_BRANCH_PREFIX,
+  MERGING_ROOT,
+  commitLeftovers,
+  listWorktrees,
+  proveOurWorktree,
+  removeOurWorktree,
+} from '../lib/worktrees.js';
 import { deregisterProject, findProjectByPath, registryPath } from '../lib/project_registry.js';
 import { resolveProjectDir } from '../lib/project_dir.js';
 import { runningWorkflow } from '../lib/process.js';
 import { ROOT } from '../orchestrator.js';
 
 const out = (line = '') => void process.stdout.write(line + '\n');
+
+function real(p: string): string {
+  try {
+    return realpathSync(p);
+  } catch {
+    return p;
+  }
+}
 
 /** True when someone holds a flock on `file` (then it must not be deleted). */
 function lockHeld(file: string): boolean {
@@ -32,40 +53,173 @@ function lockHeld(file: string): boolean {
   }
 }
 
-function removeTempAndLockFiles(dir: string): void {
+function removeTempAndLockFiles(dir: string, spare: Set<string>): void {
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const p = join(dir, entry.name);
-    if (entry.isDirectory()) removeTempAndLockFiles(p);
+    if (entry.isDirectory()) {
+      if (!spare.has(real(p))) removeTempAndLockFiles(p, spare); // a kept worktree's yarn.lock is the user's
+    }
     else if (entry.name.endsWith('.tmp') || (entry.name.endsWith('.lock') && !lockHeld(p))) rmSync(p, { force: true });
   }
 }
 
-function removeWorktreesAndBranches(project: string): void {
-  if (!insideGitRepo(project)) return;
-  const builders = join(project, '.argo-project', 'builders');
-  if (existsSync(builders)) {
-    for (const name of readdirSync(builders)) git(['worktree', 'remove', '--force', join(builders, name)], project);
-  }
-  const listed = join(project, '.argo-project', 'worktrees.txt');
-  if (existsSync(listed)) rmSync(listed, { force: true });
-  git(['worktree', 'prune'], project);
-  const branches = git(['for-each-ref', '--format=%(refname:short)', 'refs/heads/argo-builder-*'], project).stdout;
-  for (const b of branches.split('\n').filter(Boolean)) git(['branch', '-D', b], project);
+interface Kept {
+  ref: string;
+  commit: string;
+  from: string;
 }
 
-function partial(project: string): void {
+/** What a cleanup kept or could not remove: printed at the end, and spared by the deletions. */
+interface Keeping {
+  kept: Kept[];
+  /** Worktree folders (real paths) that stay because git would not remove them safely. */
+  worktrees: Set<string>;
+}
+
+function shortSha(c: string): string {
+  return c.slice(0, 12);
+}
+
+/** A free name under refs/argo/kept/ for `name` (an existing ref on the same commit is reused). */
+function keptRef(project: string, name: string, commit: string): string {
+  for (let i = 1; ; i++) {
+    const ref = `refs/argo/kept/${name}${i === 1 ? '' : `-${i}`}`;
+    const r = git(['rev-parse', '-q', '--verify', ref], project);
+    if (!r.ok || r.stdout.trim() === commit) return ref;
+  }
+}
+
+function keepCommit(project: string, name: string, commit: string, from: string, keeping: Keeping): boolean {
+  const ref = keptRef(project, name, commit);
+  if (!git(['update-ref', ref, commit], project).ok) return false;
+  keeping.kept.push({ ref, commit, from });
+  return true;
+}
+
+/** Branches we compare against: a commit on one of them is merged work. */
+function mainlines(project: string): string[] {
+  return ['main', 'master'].filter((b) => branchExists(`refs/heads/${b}`, project)).map((b) => `refs/heads/${b}`);
+}
+
+const onMainline = (project: string, commit: string, lines: string[]) => lines.some((l) => isAncestor(commit, l, project));
+
+/**
+ * Every worktree git lists under our folders: uncommitted work is committed to its
+ * branch first (a detached HEAD is kept under refs/argo/kept/), then git removes it.
+ * A worktree git will not remove safely stays, and is reported.
+ */
+function saveAndRemoveWorktrees(project: string, lines: string[], keeping: Keeping): void {
+  for (const w of listWorktrees(project).slice(1)) {
+    for (const root of [BUILDERS_ROOT, MERGING_ROOT]) {
+      const proof = proveOurWorktree(project, w.path, root);
+      if (proof.kind !== 'ours') continue;
+      const name = basename(proof.path);
+      let force = false;
+      if (root === BUILDERS_ROOT && w.branch) {
+        const id = w.branch.startsWith(BUILDER_BRANCH_PREFIX) ? w.branch.slice(BUILDER_BRANCH_PREFIX.length) : name;
+        const saved = commitLeftovers(proof.path, id, w.branch);
+        if (saved.kind === 'committed') out(`  - Committed uncommitted work in ${proof.path} to ${w.branch} (${shortSha(saved.commit)})`);
+        force = saved.kind !== 'failed';
+      } else if (!w.branch && w.head && !onMainline(project, w.head, lines)) {
+        // A detached HEAD is reachable only through its worktree: keep it before the worktree goes.
+        keepCommit(project, name, w.head, `detached HEAD of ${proof.path}`, keeping);
+      }
+      const problem = removeOurWorktree(project, proof.path, { root, force });
+      if (problem) {
+        keeping.worktrees.add(proof.path);
+        out(`  - Kept worktree ${proof.path}: ${problem}`);
+      }
+    }
+  }
+  git(['worktree', 'prune'], project);
+}
+
+/**
+ * argo-builder-* branches: merged ones (on main/master) are deleted; unmerged ones
+ * move to refs/argo/kept/<id> (their commits stay reachable), or with
+ * --discard-unmerged are deleted, together with what earlier cleanups kept.
+ */
+function settleBranches(project: string, lines: string[], discard: boolean, keeping: Keeping): void {
+  const refs = git(['for-each-ref', '--format=%(objectname) %(refname:short)', 'refs/heads/argo-builder-*'], project).stdout;
+  for (const line of refs.split('\n').filter(Boolean)) {
+    const [commit = '', branch = ''] = line.split(' ');
+    if (onMainline(project, commit, lines)) {
+      git(['branch', '-D', branch], project);
+      continue;
+    }
+    if (discard) {
+      if (git(['branch', '-D', branch], project).ok) out(`  - Deleted unmerged branch ${branch} (${shortSha(commit)}): --discard-unmerged`);
+      continue;
+    }
+    const id = branch.slice(BUILDER_BRANCH_PREFIX.length);
+    // The branch goes only once its commits are held by the kept ref.
+    if (keepCommit(project, id, commit, branch, keeping)) git(['branch', '-D', branch], project);
+  }
+  if (!discard) return;
+  const kept = git(['for-each-ref', '--format=%(objectname) %(refname)', 'refs/argo/kept/'], project).stdout;
+  for (const line of kept.split('\n').filter(Boolean)) {
+    const [commit = '', ref = ''] = line.split(' ');
+    if (git(['update-ref', '-d', ref], project).ok) out(`  - Deleted ${ref} (${shortSha(commit)}): --discard-unmerged`);
+  }
+}
+
+function removeWorktreesAndBranches(project: string, discard: boolean): Keeping {
+  const keeping: Keeping = { kept: [], worktrees: new Set() };
+  if (!insideGitRepo(project)) return keeping;
+  const lines = mainlines(project);
+  saveAndRemoveWorktrees(project, lines, keeping);
+  const listed = join(project, '.argo-project', 'worktrees.txt');
+  if (existsSync(listed)) rmSync(listed, { force: true });
+  settleBranches(project, lines, discard, keeping);
+  return keeping;
+}
+
+function reportKept(project: string, keeping: Keeping): void {
+  if (keeping.kept.length === 0) return;
+  out('Kept unmerged work (its commits stay reachable):');
+  for (const k of keeping.kept) out(`  ${k.ref}  ${shortSha(k.commit)}  (was ${k.from})`);
+  out('  To look at it:  git log <ref>');
+  out('  To restore it:  git branch <name> <ref>');
+  out('  To drop one:    git update-ref -d <ref>');
+  out(`  To drop all:    templates/project_cleanup.sh ${project} <type> --discard-unmerged`);
+}
+
+/**
+ * Deletes `dir` except the worktrees in `keep` (and the folders leading to them):
+ * a worktree git would not remove is never deleted by hand.
+ */
+function removeExcept(dir: string, keep: Set<string>): void {
+  const kept = [...keep];
+  if (kept.length === 0 || !existsSync(dir)) return void rmSync(dir, { recursive: true, force: true });
+  const here = real(dir);
+  if (keep.has(here)) return;
+  if (!kept.some((k) => k.startsWith(here + sep))) return void rmSync(dir, { recursive: true, force: true });
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, entry.name);
+    if (entry.isDirectory() && !entry.isSymbolicLink()) removeExcept(p, keep);
+    else rmSync(p, { force: true });
+  }
+}
+
+function partial(project: string, discard: boolean): Keeping {
   out('Partial cleanup:');
   out('  - Removing builder worktrees (builders/)');
   out('  - Removing temporary files');
   out('  - Keeping logs/ and checkpoints/');
-  removeWorktreesAndBranches(project);
-  rmSync(join(project, '.argo-project', 'builders'), { recursive: true, force: true });
-  removeTempAndLockFiles(join(project, '.argo-project'));
+  const keeping = removeWorktreesAndBranches(project, discard);
+  removeExcept(join(project, '.argo-project', 'builders'), keeping.worktrees);
+  removeExcept(join(project, '.argo-project', 'merging'), keeping.worktrees);
+  removeTempAndLockFiles(join(project, '.argo-project'), keeping.worktrees);
+  reportKept(project, keeping);
   out('Partial cleanup complete');
+  return keeping;
 }
 
+export const DISCARD_UNMERGED = '--discard-unmerged';
+
 export async function main(argv: string[]): Promise<number> {
-  const [pathArg = '', type = 'partial'] = argv;
+  const discard = argv.includes(DISCARD_UNMERGED);
+  const [pathArg = '', type = 'partial'] = argv.filter((a) => a !== DISCARD_UNMERGED);
   const project = resolveProjectDir(pathArg || '.');
   if (!project) {
     process.stderr.write(`ERROR: Invalid project path: ${pathArg}\n`);
@@ -86,14 +240,14 @@ export async function main(argv: string[]): Promise<number> {
   out(`Cleanup type: ${type || 'partial'}`);
   switch (type || 'partial') {
     case 'partial':
-      partial(project);
+      partial(project, discard);
       return 0;
     case 'full':
       out('Full cleanup:');
       out('  - Removing builders/ and temporary files');
       out('  - Removing logs/');
       out('  - Keeping checkpoints/');
-      partial(project);
+      partial(project, discard);
       out('  - Removing logs...');
       rmSync(join(data, 'logs'), { recursive: true, force: true });
       out('Full cleanup complete');
@@ -106,8 +260,9 @@ export async function main(argv: string[]): Promise<number> {
       out('  - all logs');
       out('  - all checkpoints');
       out('  - all build artifacts');
-      removeWorktreesAndBranches(project);
-      rmSync(data, { recursive: true, force: true });
+      const keeping = removeWorktreesAndBranches(project, discard);
+      removeExcept(data, keeping.worktrees);
+      reportKept(project, keeping);
       const registry = registryPath(processCtx(project));
       try {
         await deregisterProject(registry, findProjectByPath(registry, project));

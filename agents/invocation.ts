@@ -1,0 +1,49 @@
+// From a choice (word, command line, preset) and a run (design, builder, resume) to
+// the argv and environment to run. Writing the prompt file is the caller's (the
+// `writePrompt` callback), so this stays a function of its inputs.
+import type { Env } from '../lib/context.js';
+import { commandArgv, usesPromptFile } from './command_line.js';
+import type { Preset, RunKind } from './contract.js';
+import { expandTemplate, templateUses } from './presets.js';
+import type { CiChoice } from './select.js';
+
+export interface InvocationInput {
+  prompt: string;
+  /** cwd of the run: the project (design) or the builder's worktree. */
+  worktree: string;
+  sessionId?: string | null;
+  /** A value, or a probe asked only when the template needs it (it costs a git call). */
+  gitCommonDir?: string | null | (() => string | null);
+  /** Writes the prompt to a file outside the worktree and returns its path. */
+  writePrompt: (prompt: string) => string;
+}
+
+export interface Invocation {
+  argv: string[];
+  env: Env;
+  preset: Preset | null;
+  model: string | null;
+  /** The run resumes an earlier session (a preset that can). */
+  resumed: boolean;
+}
+
+export function invocationFor(choice: CiChoice, kind: RunKind, input: InvocationInput, env: Env): Invocation {
+  if (choice.kind === 'word') return { argv: [choice.tool, input.prompt], env, preset: null, model: null, resumed: false };
+  if (choice.kind === 'command') {
+    const file = usesPromptFile(choice.words) ? input.writePrompt(input.prompt) : null;
+    return { argv: commandArgv(choice.words, input.prompt, file), env, preset: null, model: null, resumed: false };
+  }
+  const { preset, model } = choice;
+  const resumed = kind === 'resume' && preset.resume !== null && !!input.sessionId;
+  const template = resumed ? preset.resume! : kind === 'design' ? preset.design : preset.builder;
+  const promptFile = templateUses(template, 'prompt_file') ? input.writePrompt(input.prompt) : null;
+  const args = expandTemplate(template, {
+    prompt: input.prompt,
+    prompt_file: promptFile,
+    model,
+    worktree: input.worktree,
+    session_id: input.sessionId ?? null,
+    git_common_dir: templateUses(template, 'git_common_dir') ? (typeof input.gitCommonDir === 'function' ? input.gitCommonDir() : (input.gitCommonDir ?? null)) : null,
+  });
+  return { argv: [preset.program, ...args], env: { ...env, ...preset.env }, preset, model, resumed };
+}

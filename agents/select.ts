@@ -1,0 +1,60 @@
+// Which CI tool runs: CI_COMMAND > ARGO_AGENT > ci.agent > ci.tool > `ci`.
+// A single word keeps the original lookup (PATH program, path, exported bash
+// function); a value with arguments is a command line; an agent name is a preset.
+import type { Env } from '../lib/context.js';
+import { splitCommandLine, isSingleWord } from './command_line.js';
+import type { Preset } from './contract.js';
+import { PRESET_NAMES, presetNamed, withOverride } from './presets.js';
+
+export type CiChoice =
+  | { kind: 'word'; tool: string; source: string }
+  | { kind: 'command'; words: string[]; source: string }
+  | { kind: 'preset'; preset: Preset; model: string | null; source: string };
+
+function obj(v: unknown): Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+}
+
+/** The plain value of `raw` (from CI_COMMAND or ci.tool) as a word or a command line. */
+export function toolChoice(raw: string, source: string, existsAsIs: (w: string) => boolean): CiChoice {
+  // A value that worked before (a path with blanks that exists as it is) keeps working.
+  if (isSingleWord(raw) || existsAsIs(raw)) return { kind: 'word', tool: raw, source };
+  const words = splitCommandLine(raw);
+  if (words.length === 0) throw new Error(`${source} holds no command: ${JSON.stringify(raw)}`);
+  return { kind: 'command', words, source };
+}
+
+/**
+ * The choice for this environment and config (a plain object). Errors name the
+ * variable or key and the value (unknown agent, bad override, unbalanced quotes).
+ */
+export function chooseCi(env: Env, config: unknown, existsAsIs: (w: string) => boolean = () => false): CiChoice {
+  const ci = obj(obj(config).ci);
+  if (env.CI_COMMAND) return toolChoice(env.CI_COMMAND, 'CI_COMMAND', existsAsIs);
+  const fromEnv = env.ARGO_AGENT ? { name: env.ARGO_AGENT, source: 'ARGO_AGENT' } : null;
+  const fromConfig = typeof ci.agent === 'string' && ci.agent !== '' ? { name: ci.agent, source: 'ci.agent' } : null;
+  if (ci.agent !== undefined && ci.agent !== null && typeof ci.agent !== 'string') {
+    throw new Error(`ci.agent must be an agent name (${PRESET_NAMES.join(', ')}), got ${JSON.stringify(ci.agent)}`);
+  }
+  const agent = fromEnv ?? fromConfig;
+  if (agent) {
+    const preset = presetNamed(agent.name);
+    if (!preset) throw new Error(`unknown agent '${agent.name}' in ${agent.source} (known: ${PRESET_NAMES.join(', ')})`);
+    const where = `ci.agents.${preset.name}`;
+    const model = typeof ci.model === 'string' && ci.model !== '' ? ci.model : null;
+    return { kind: 'preset', preset: withOverride(preset, obj(ci.agents)[preset.name], where), model, source: agent.source };
+  }
+  if (typeof ci.tool === 'string' && ci.tool !== '' && ci.tool !== 'null') return toolChoice(ci.tool, 'ci.tool', existsAsIs);
+  return { kind: 'word', tool: 'ci', source: 'default' };
+}
+
+/** The program a choice runs (what get_ci_tool prints and `command -v` checks). */
+export function choiceProgram(c: CiChoice): string {
+  return c.kind === 'word' ? c.tool : c.kind === 'command' ? c.words[0]! : c.preset.program;
+}
+
+/** A short human label: `claude (preset)`, `my-agent --fast`, `ci`. */
+export function choiceLabel(c: CiChoice): string {
+  if (c.kind === 'preset') return `${c.preset.program} (agent preset ${c.preset.name}${c.model ? `, model ${c.model}` : ''})`;
+  return c.kind === 'word' ? c.tool : c.words.join(' ');
+}

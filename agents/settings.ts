@@ -1,0 +1,100 @@
+// The numbers that bound agent runs (state or config `limits.*`), the price table
+// (config `pricing.<model>`), and usage sums. Pure: documents in, values out.
+import { add, type AgentUsage } from './contract.js';
+
+export interface AgentLimits {
+  builderTimeoutMs: number;
+  designTimeoutMs: number;
+  stallMs: number;
+  maxWorkflowHours: number | null;
+  maxCostUsd: number | null;
+  verifyRetries: number;
+}
+
+export const LIMIT_DEFAULTS = {
+  builder_timeout_seconds: 3600,
+  design_timeout_seconds: 900,
+  builder_stall_seconds: 600,
+};
+
+function obj(v: unknown): Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+}
+
+/**
+ * A positive number from the first place that has the key (state limits, then config
+ * limits), else the default; a value that is not a positive number is reported
+ * through `warn` and the default is used (a typo must not disable a time limit).
+ */
+function positive(key: string, places: Record<string, unknown>[], dflt: number | null, warn: (m: string) => void): number | null {
+  for (const p of places) {
+    if (!(key in p) || p[key] === null) continue;
+    const n = typeof p[key] === 'string' && p[key] !== '' ? Number(p[key]) : p[key];
+    if (typeof n === 'number' && Number.isFinite(n) && n > 0) return n;
+    warn(`limits.${key} is ${JSON.stringify(p[key])}, not a positive number - using ${dflt === null ? 'no limit' : dflt}`);
+    return dflt;
+  }
+  return dflt;
+}
+
+export function agentLimits(stateLimits: unknown, config: unknown, warn: (m: string) => void = () => {}): AgentLimits {
+  const places = [obj(stateLimits), obj(obj(config).limits)];
+  const verify = obj(obj(config).verify);
+  const retries = Number(verify.retries ?? 0);
+  return {
+    builderTimeoutMs: positive('builder_timeout_seconds', places, LIMIT_DEFAULTS.builder_timeout_seconds, warn)! * 1000,
+    designTimeoutMs: positive('design_timeout_seconds', places, LIMIT_DEFAULTS.design_timeout_seconds, warn)! * 1000,
+    stallMs: positive('builder_stall_seconds', places, LIMIT_DEFAULTS.builder_stall_seconds, warn)! * 1000,
+    maxWorkflowHours: positive('max_workflow_hours', places, null, warn),
+    maxCostUsd: positive('max_cost_usd', places, null, warn),
+    verifyRetries: Number.isInteger(retries) && retries > 0 ? retries : 0,
+  };
+}
+
+/**
+ * USD for tokens from `pricing.<model>` ({input_per_mtok, output_per_mtok,
+ * cache_read_per_mtok?}); null when the model or a needed figure is unknown — never
+ * a guess. `inputIncludesCache`: the agent's input count already holds the cached
+ * tokens (Codex, Gemini), so they are priced once.
+ */
+export function priceUsage(usage: AgentUsage, model: string | null, pricing: unknown, inputIncludesCache: boolean): number | null {
+  if (!model) return null;
+  const p = obj(obj(pricing)[model]);
+  const inRate = p.input_per_mtok;
+  const outRate = p.output_per_mtok;
+  if (typeof inRate !== 'number' || typeof outRate !== 'number') return null;
+  if (usage.input_tokens === null || usage.output_tokens === null) return null;
+  const cacheRate = typeof p.cache_read_per_mtok === 'number' ? p.cache_read_per_mtok : null;
+  const cached = usage.cache_read_tokens ?? 0;
+  let input = usage.input_tokens;
+  let cacheCost = 0;
+  if (cacheRate !== null) {
+    if (inputIncludesCache) input = Math.max(0, input - cached);
+    cacheCost = cached * cacheRate;
+  } else if (!inputIncludesCache) {
+    input += cached; // no cache price given: cached tokens cost what input costs
+  }
+  return round((input * inRate + usage.output_tokens * outRate + cacheCost) / 1e6);
+}
+
+/** Cents-and-below precision without float noise (0.1 + 0.2). */
+export const round = (n: number) => Math.round(n * 1e8) / 1e8;
+
+/** The usage as reported, with cost_usd from the price table when the agent gave none. */
+export function withCost(usage: AgentUsage, model: string | null, pricing: unknown, inputIncludesCache: boolean): AgentUsage {
+  if (usage.cost_usd !== null) return usage;
+  return { ...usage, cost_usd: priceUsage(usage, model, pricing, inputIncludesCache) };
+}
+
+/** Totals over runs: a field stays null only when every run left it unknown. */
+export function sumUsage(list: Partial<AgentUsage>[]): AgentUsage {
+  const total: AgentUsage = { input_tokens: null, output_tokens: null, cache_read_tokens: null, cost_usd: null };
+  for (const u of list) {
+    total.input_tokens = add(total.input_tokens, u.input_tokens ?? null);
+    total.output_tokens = add(total.output_tokens, u.output_tokens ?? null);
+    total.cache_read_tokens = add(total.cache_read_tokens, u.cache_read_tokens ?? null);
+    total.cost_usd = add(total.cost_usd, u.cost_usd ?? null);
+  }
+  if (total.cost_usd !== null) total.cost_usd = round(total.cost_usd);
+  return total;
+}

@@ -1,0 +1,25 @@
+// Did an agent build anything? Its worktree has new commits since the run began, or
+// changes not committed yet (the builder wrapper commits those afterwards).
+import { spawnSync } from 'node:child_process';
+
+function gitOut(args: string[], cwd: string): string | null {
+  const r = spawnSync('git', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+  return r.status === 0 ? r.stdout.trim() : null;
+}
+
+export function headOf(dir: string): string | null {
+  return gitOut(['rev-parse', '--verify', '-q', 'HEAD'], dir);
+}
+
+/** The repository's common git folder (a linked worktree's gitdir lives there). */
+export function gitCommonDir(dir: string): string | null {
+  return gitOut(['rev-parse', '--path-format=absolute', '--git-common-dir'], dir);
+}
+
+/** New commits since `base`, or uncommitted changes (the wrapper's .build_result aside). */
+export function worktreeChanged(dir: string, base: string | null): boolean {
+  const head = headOf(dir);
+  if (head !== null && head !== base) return true;
+  const status = gitOut(['status', '--porcelain', '--', '.', ':(exclude).build_result'], dir);
+  return status !== null && status !== '';
+}

@@ -1,0 +1,358 @@
+#!/usr/bin/env bats
+# Real AI coding assistants as builders, with fake executables under the real names
+# (tests/fixtures/agents, first on PATH): whole workflows per preset, time limits,
+# stall, budget, the verify gate, argo retry, argo doctor. No network anywhere.
+bats_require_minimum_version 1.5.0
+
+setup() {
+  load helpers
+  WORK=$(mktemp -d "$BATS_TEST_TMPDIR/agents.XXXXXX")
+  export ARGO_PROJECTS_REGISTRY="$WORK/projects.json"
+  unset CI_COMMAND ARGO_AGENT
+  export PATH="$ROOT/tests/fixtures/agents:$PATH"
+  export FAKE_AGENT_LOG="$WORK/calls"
+  PROJ="$WORK/repo"
+  mkdir -p "$PROJ" && cd "$PROJ"
+  git init -q
+  git -c user.name=t -c user.email=t@t commit -q --allow-empty -m init
+  "$ROOT/templates/project_setup.sh" demo "$PROJ" >/dev/null
+  ORCH=
+}
+
+teardown() {
+  [[ -n $ORCH ]] && kill "$ORCH" 2>/dev/null
+  true
+}
+
+teardown_file() {
+  load helpers
+  stop_shim_helper
+}
+
+# config KEY_JQ: edits .argo-project/config.json with a jq assignment
+config() {
+  jq "$1" .argo-project/config.json > .argo-project/config.json.new && mv .argo-project/config.json.new .argo-project/config.json
+}
+limits() {
+  jq ".limits += $1" .argo-project/state.json > .argo-project/state.json.new && mv .argo-project/state.json.new .argo-project/state.json
+}
+
+wait_state() { # JQ_CONDITION SECONDS
+  local end=$((SECONDS + $2))
+  until jq -e "$1" "$PROJ/.argo-project/state.json" >/dev/null 2>&1; do
+    ((SECONDS < end)) || { echo "timed out waiting for $1; state: $(jq -c '{phase,action_owner,action_needed,error_recovery,b:[.execution.builders[]?|{id,status,failure}]}' "$PROJ/.argo-project/state.json")" >&2; return 1; }
+    sleep 0.05
+  done
+}
+
+start_and_approve() {
+  "$ROOT/start_workflow.sh" "Build a calculator" "$PROJ" >/dev/null
+  ORCH=$(cat .argo-project/orchestrator.pid)
+  wait_state '.action_needed == "approve_design"' 30
+  "$ROOT/compat/argo" approve "$PROJ" >/dev/null
+}
+
+# calls_of AGENT: the argv files of every call the fake AGENT recorded
+calls_of() { grep -l "^agent=$1\$" "$FAKE_AGENT_LOG"/*.meta | sed 's/\.meta$//'; }
+argv_has() { tr '\0' '\n' < "$1.argv" | grep -qxF -- "$2"; }
+meta() { sed -n "s/^$2=//p" "$1.meta"; }
+
+# One whole workflow with preset $1 (program $2): flags, stdin, worktrees, usage, merge.
+workflow_with() {
+  local agent=$1 program=$2 c n=0 wt
+  config ".ci.agent = \"$agent\" | .ci.model = \"fake-model\" | .pricing[\"fake-model\"] = {\"input_per_mtok\": 2, \"output_per_mtok\": 10}"
+  start_and_approve
+  wait_state '.phase == "storage"' 60
+  [ "$(jq -r '.action_owner + "/" + .action_needed' .argo-project/state.json)" = user/none ]
+  # the merged result is on main
+  for k in 1 2 3; do grep -q "fixed part-$k by $program" "part-$k.txt"; done
+  [ -z "$(git branch --list 'argo-builder-*')" ]
+  # every call: its flags, stdin /dev/null; builders in their worktrees
+  for c in $(calls_of "$program"); do
+    n=$((n + 1))
+    [ "$(meta "$c" stdin)" = /dev/null ]
+    "expect_$agent" "$c"
+    # builders work in their worktrees (the design in the project)
+    wt=$(meta "$c" workdir)
+    if [[ $(meta "$c" cwd) == "$PROJ" ]]; then
+      [[ $wt == "$PROJ" ]]
+    else
+      [[ $wt == "$PROJ/.argo-project/builders/part-"* ]]
+      [[ $(meta "$c" cwd) == "$wt" ]]
+    fi
+  done
+  [ "$n" -eq 4 ]  # one design, three builders
+  # usage and cost: design, each builder, totals
+  local want=$3
+  [ "$(jq -r '.design.usage.cost_usd' .argo-project/state.json)" = "$want" ]
+  [ "$(jq -r '.design.usage.agent' .argo-project/state.json)" = "$agent" ]
+  [ "$(jq -r '[.execution.builders[].usage.cost_usd] | unique | join(",")' .argo-project/state.json)" = "$want" ]
+  [ "$(jq -r '[.execution.builders[].usage.agent] | unique | join(",")' .argo-project/state.json)" = "$agent" ]
+  [ "$(jq -r '[.execution.builders[].usage.model] | unique | join(",")' .argo-project/state.json)" = fake-model ]
+  [ "$(jq -r '.execution.usage.cost_usd' .argo-project/state.json)" = "$(jq -n "$want * 3 * 100000000 | round / 100000000")" ]
+  [ "$(jq -r '.execution.usage.output_tokens' .argo-project/state.json)" = 1500 ]
+}
+
+# has_flags CALL FLAG…: every FLAG is one argv element of the call
+has_flags() {
+  local c=$1 f
+  shift
+  for f in "$@"; do argv_has "$c" "$f" || { echo "call $c lacks $f: $(tr '\0' ' ' < "$c.argv" | cut -c1-300)" >&2; return 1; }; done
+}
+expect_claude() { has_flags "$1" -p --output-format json --model fake-model; }
+expect_codex() { has_flags "$1" exec --json -C -m fake-model; }
+expect_gemini() { has_flags "$1" -p -o json --skip-trust -m fake-model; }
+expect_aider() { has_flags "$1" --message-file --yes-always --no-stream -m fake-model; }
+expect_opencode() { has_flags "$1" run --format json --dir -m fake-model; }
+expect_cursor() { has_flags "$1" -p --trust --output-format json --workspace; }
+
+@test "claude: a whole workflow to storage (-p, --output-format json, cost as reported)" {
+  workflow_with claude claude 0.0123
+  for c in $(calls_of claude); do
+    if tr '\0' '\n' < "$c.argv" | grep -q Implement; then argv_has "$c" bypassPermissions; else argv_has "$c" plan; fi
+  done
+}
+@test "codex: a whole workflow to storage (exec --json, cost from the price table)" {
+  # 1000 in (200 cached), 500 out at 2 / 10 USD per Mtok: 0.002 + 0.005
+  workflow_with codex codex 0.007
+  for c in $(calls_of codex); do
+    if tr '\0' '\n' < "$c.argv" | grep -q Implement; then
+      has_flags "$c" workspace-write
+      tr '\0' '\n' < "$c.argv" | grep -q 'writable_roots=\["/'
+    fi
+  done
+}
+@test "gemini: a whole workflow to storage (-p, -o json, yolo for builders)" {
+  workflow_with gemini gemini 0.007
+}
+@test "aider: a whole workflow to storage (--message-file, its own commits, cost from its text)" {
+  workflow_with aider aider 0.004
+}
+@test "opencode: a whole workflow to storage (run --format json, cost summed over steps)" {
+  workflow_with opencode opencode 0.01
+}
+@test "cursor: a whole workflow to storage (cursor-agent -p --force, cost from the price table)" {
+  # cursor reports no tokens: no cost either (never a guess)
+  config '.ci.agent = "cursor"'
+  start_and_approve
+  wait_state '.phase == "storage"' 60
+  for k in 1 2 3; do grep -q "fixed part-$k by cursor-agent" "part-$k.txt"; done
+  for c in $(calls_of cursor-agent); do expect_cursor "$c"; [ "$(meta "$c" stdin)" = /dev/null ]; done
+  [ "$(jq -r '.design.usage.cost_usd, .execution.usage.cost_usd' .argo-project/state.json | sort -u)" = null ]
+  [ "$(jq -r '[.execution.builders[].usage.session_id] | join(",")' .argo-project/state.json)" = "sess-cursor-agent-part-1,sess-cursor-agent-part-2,sess-cursor-agent-part-3" ]
+}
+
+# ------------------------------------------------------------------ limits
+
+# group_gone PGID: no live (non-zombie) process left in the group
+group_gone() {
+  local p
+  for p in $(pgrep -g "$1" 2>/dev/null); do
+    [[ $(ps -o stat= -p "$p" 2>/dev/null) == Z* ]] || return 1
+  done
+}
+
+@test "a hung builder with builder_timeout_seconds = 3 fails (timeout) within seconds, its group gone, the others unaffected" {
+  config '.ci.agent = "claude"'
+  limits '{"builder_timeout_seconds": 3}'
+  echo 'FAKE_AGENT_HANG=part-2' > "$WORK/fake.env"
+  export FAKE_AGENT_ENV="$WORK/fake.env"
+  start_and_approve
+  local t0=$SECONDS
+  wait_state '.execution.builders[1].status == "failed"' 30
+  (( SECONDS - t0 <= 15 ))
+  [ "$(jq -r '.execution.builders[1].failure' .argo-project/state.json)" = timeout ]
+  pgid=$(jq -r '.execution.builders[1].pid' .argo-project/state.json)
+  group_gone "$pgid"
+  wait_state '.action_needed == "review_merge"' 30
+  [ "$(jq -r '[.execution.builders[] | .status] | join(",")' .argo-project/state.json)" = completed,failed,completed ]
+  [ -f part-1.txt ]
+  [ -f part-3.txt ]
+  [ ! -f part-2.txt ]
+  grep -q 'failed - timeout' .argo-project/logs/builder-part-2.log
+}
+
+@test "a builder that stops making progress is failed (stalled) after builder_stall_seconds" {
+  config '.ci.agent = "codex"'
+  limits '{"builder_stall_seconds": 2}'
+  echo 'FAKE_AGENT_HANG=part-1' > "$WORK/fake.env"
+  export FAKE_AGENT_ENV="$WORK/fake.env"
+  start_and_approve
+  wait_state '.execution.builders[0].status == "failed"' 30
+  [ "$(jq -r '.execution.builders[0].failure' .argo-project/state.json)" = stalled ]
+  group_gone "$(jq -r '.execution.builders[0].pid' .argo-project/state.json)"
+}
+
+@test "an error reported with exit 0 fails the builder (agent_error); a builder that changed nothing fails (no_changes)" {
+  config '.ci.agent = "gemini"'
+  echo 'FAKE_AGENT_ERROR=part-1 FAKE_AGENT_NOCHANGE=part-2' > "$WORK/fake.env"
+  export FAKE_AGENT_ENV="$WORK/fake.env"
+  start_and_approve
+  wait_state '.action_needed == "review_merge"' 60
+  [ "$(jq -r '[.execution.builders[] | "\(.status):\(.failure)"] | join(",")' .argo-project/state.json)" = "failed:agent_error,failed:no_changes,completed:null" ]
+  grep -q 'quota exceeded' .argo-project/logs/builder-part-1.log
+}
+
+@test "budget: once the cost passes max_cost_usd no builder starts, running ones stop, the user decides" {
+  config '.ci.agent = "claude"'
+  # design 0.0123 + part-1 0.0123 passes 0.02; part-2 hangs and is stopped; part-3 never starts
+  limits '{"max_cost_usd": 0.02, "max_parallel_builders": 2}'
+  echo 'FAKE_AGENT_HANG=part-2' > "$WORK/fake.env"
+  export FAKE_AGENT_ENV="$WORK/fake.env"
+  start_and_approve
+  wait_state '.action_needed == "review_budget"' 30
+  [ "$(jq -r '.action_owner' .argo-project/state.json)" = user ]
+  [ "$(jq -r '[.execution.builders[] | "\(.status):\(.failure)"] | join(",")' .argo-project/state.json)" = "completed:null,failed:budget,failed:budget" ]
+  jq -r '.execution.halt_reason' .argo-project/state.json | grep -q 'max_cost_usd (0.02 USD)'
+  group_gone "$(jq -r '.execution.builders[1].pid' .argo-project/state.json)"
+  # part-3 was never started
+  [ "$(grep -l "part-3" "$FAKE_AGENT_LOG"/*.argv | wc -l)" -eq 0 ]
+}
+
+# ------------------------------------------------------------------ verify
+
+@test "verify: a failing check is fed back to the same session (resume) and then passes" {
+  config '.ci.agent = "claude" | .verify = {"command": "grep -q fixed *.txt", "retries": 1}'
+  echo 'FAKE_AGENT_DRAFT=part-2' > "$WORK/fake.env"
+  export FAKE_AGENT_ENV="$WORK/fake.env"
+  start_and_approve
+  wait_state '.phase == "storage"' 60
+  grep -q 'fixed part-2' part-2.txt
+  # the second call for part-2 resumed its session with the verify output
+  resumed=$(grep -l '^resume=sess-claude-part-2$' "$FAKE_AGENT_LOG"/*.meta | wc -l)
+  [ "$resumed" -eq 1 ]
+  grep -q 'verify_failed' .argo-project/logs/builder-part-2.log
+  # usage adds up both attempts
+  [ "$(jq -r '.execution.builders[1].usage.cost_usd' .argo-project/state.json)" = 0.0246 ]
+}
+
+@test "verify: without retries the builder fails (verify) with the output in its log" {
+  config '.ci.agent = "claude" | .verify = {"command": "echo checking; grep -q fixed *.txt"}'
+  echo 'FAKE_AGENT_DRAFT=part-3' > "$WORK/fake.env"
+  export FAKE_AGENT_ENV="$WORK/fake.env"
+  start_and_approve
+  wait_state '.action_needed == "review_merge"' 60
+  [ "$(jq -r '.execution.builders[2] | "\(.status):\(.failure)"' .argo-project/state.json)" = failed:verify ]
+  grep -q checking .argo-project/logs/builder-part-3.log
+}
+
+@test "verify on the merged tree: a failure hands to the user with review_merge, not storage" {
+  # passes in every worktree (one file each), fails once the three are merged
+  config '.ci.agent = "claude" | .verify = {"command": "[ $(ls part-*.txt | wc -l) -lt 3 ]"}'
+  start_and_approve
+  wait_state '.action_needed == "review_merge"' 60
+  [ "$(jq -r '.phase + "/" + .action_owner' .argo-project/state.json)" = merge_build/user ]
+  [ "$(jq -r '.merge.merged | length' .argo-project/state.json)" = 3 ]
+  [ -f .argo-project/logs/verify-merged.log ]
+}
+
+# ------------------------------------------------------------------ commands
+
+@test "argo retry part-2: only that failed builder runs again, resuming its session, and the workflow reaches storage" {
+  config '.ci.agent = "claude"'
+  echo 'FAKE_AGENT_ERROR=part-2,part-3' > "$WORK/fake.env"
+  export FAKE_AGENT_ENV="$WORK/fake.env"
+  start_and_approve
+  wait_state '.action_needed == "review_merge"' 60
+  : > "$WORK/fake.env"  # the agent works now
+  run -0 "$ROOT/compat/argo" retry "$PROJ" part-2
+  assert_output --partial 'Retrying 1 builder(s): part-2'
+  wait_state '.execution.builders[1].status == "completed"' 60
+  wait_state '.action_needed == "review_merge" and .phase == "merge_build"' 60
+  [ "$(jq -r '.execution.builders[2].status' .argo-project/state.json)" = failed ]
+  [ "$(grep -l '^resume=sess-claude-part-2$' "$FAKE_AGENT_LOG"/*.meta | wc -l)" -eq 1 ]
+  [ -f part-2.txt ]
+  # the rest: every failed one
+  run -0 "$ROOT/compat/argo" retry "$PROJ"
+  wait_state '.phase == "storage"' 60
+  [ -f part-3.txt ]
+  run -1 "$ROOT/compat/argo" retry "$PROJ" part-1
+  assert_output --partial "ERROR: builder 'part-1' has not failed"
+}
+
+@test "argo doctor: versions, the agent and its version, the credential without its value, project sanity" {
+  config '.ci.agent = "codex"'
+  CODEX_API_KEY=sk-secret-value run -0 "$ROOT/compat/argo" doctor "$PROJ"
+  assert_line --regexp '^ok   node: v[0-9]+'
+  assert_line --regexp '^ok   bash: '
+  assert_line --regexp '^ok   git: git version'
+  assert_line --partial "found: $ROOT/tests/fixtures/agents/codex"
+  assert_line 'note agent version: codex 9.9.9 (fake)'
+  assert_line 'ok   credential: CODEX_API_KEY set'
+  refute_output --partial sk-secret-value
+  assert_line --partial 'state: '
+  # broken config and unknown agent: FAIL lines, exit 1
+  echo '{"ci": {"agent": "nope"}}' > .argo-project/config.json
+  run -1 "$ROOT/compat/argo" doctor "$PROJ"
+  assert_line --partial "FAIL agent: unknown agent 'nope' in ci.agent"
+  echo '{' > .argo-project/config.json
+  run -1 "$ROOT/compat/argo" doctor "$PROJ"
+  assert_line --partial 'FAIL config: config file'
+}
+
+@test "CI_COMMAND with arguments: split like shell words, {prompt_file} holds the prompt, never evaluated" {
+  cat > "$WORK/my-agent" <<'SH'
+#!/usr/bin/env bash
+printf '%s\n' "$@" > "$PWD/.args.$$"
+if [[ $(cat "$3") == *Requirement:* ]]; then printf 'Design\n[{"id": "only", "description": "x"}]\n'; exit 0; fi
+echo "$1 $2" > built.txt && git add built.txt && git -c user.name=a -c user.email=a@a commit -qm built
+SH
+  chmod +x "$WORK/my-agent"
+  export CI_COMMAND="$WORK/my-agent --fast 'two words' {prompt_file} \$HOME"
+  start_and_approve
+  wait_state '.phase == "storage"' 60
+  [ "$(cat built.txt)" = "--fast two words" ]
+  # the builder's argv (recorded in its worktree, now merged away): check the design's
+  args=$(cat .args.*)
+  [ "$(sed -n 4p <<< "$args")" = '$HOME' ]
+  [[ $(sed -n 3p <<< "$args") == "$PROJ/.argo-project/prompts/design.txt" ]]
+}
+
+@test "huge agent output: the builder completes, the output stays in its file, the state stays small" {
+  config '.ci.agent = "opencode"'
+  echo 'FAKE_AGENT_HUGE=part-1' > "$WORK/fake.env"
+  export FAKE_AGENT_ENV="$WORK/fake.env"
+  start_and_approve
+  wait_state '.phase == "storage"' 60
+  [ "$(stat -c %s .argo-project/logs/builder-part-1.agent.out)" -gt 5000000 ]
+  [ "$(stat -c %s .argo-project/state.json)" -lt 100000 ]
+  [ "$(jq -r '.execution.builders[0].usage.cost_usd' .argo-project/state.json)" = 0.01 ]
+}
+
+@test "max_workflow_hours: a workflow past its time starts no builder and hands to the user" {
+  config '.ci.agent = "claude"'
+  limits '{"max_workflow_hours": 1}'
+  "$ROOT/start_workflow.sh" "Build a calculator" "$PROJ" >/dev/null
+  ORCH=$(cat .argo-project/orchestrator.pid)
+  wait_state '.action_needed == "approve_design"' 30
+  # the design was made long ago
+  jq '.design.created = "2000-01-01T00:00:00Z"' .argo-project/state.json > s.json && mv s.json .argo-project/state.json
+  "$ROOT/compat/argo" approve "$PROJ" >/dev/null
+  wait_state '.action_needed == "review_time_limit"' 30
+  [ "$(jq -r '[.execution.builders[] | "\(.status):\(.failure)"] | unique | join(",")' .argo-project/state.json)" = failed:time_limit ]
+  [ "$(grep -l 'Implement' "$FAKE_AGENT_LOG"/*.argv | wc -l)" -eq 0 ]
+}
+
+@test "huge design answer from a preset: design.summary stays bounded, the whole text in design.answer_file, usage recorded" {
+  config '.ci.agent = "claude"'
+  echo 'FAKE_AGENT_HUGE=design' > "$WORK/fake.env"
+  export FAKE_AGENT_ENV="$WORK/fake.env"
+  "$ROOT/compat/argo" state update user_query "Build a calculator" >/dev/null
+  run -0 "$ROOT/phases/design_program.sh" "$PROJ"
+  [ "$(jq -r '.design.summary | length' .argo-project/state.json)" -le 65536 ]
+  file=$(jq -r '.design.answer_file' .argo-project/state.json)
+  [ "$(stat -c %s "$file")" -gt 5000000 ]
+  [ "$(jq -r '.design.components | length' .argo-project/state.json)" = 3 ]
+  [ "$(jq -r '.design.usage.cost_usd' .argo-project/state.json)" = 0.0123 ]
+}
+
+@test "a preset's design error reported with exit 0: ERROR with the agent's message, last_error, no design" {
+  config '.ci.agent = "cursor"'
+  echo 'FAKE_AGENT_ERROR=design' > "$WORK/fake.env"
+  export FAKE_AGENT_ENV="$WORK/fake.env"
+  "$ROOT/compat/argo" state update user_query "Build a calculator" >/dev/null
+  run -1 "$ROOT/phases/design_program.sh" "$PROJ"
+  assert_output --partial 'ERROR: CI query failed with exit code 1: cursor-agent reported an error (error_during_execution)'
+  [ "$(jq -r '.error_recovery.last_error' .argo-project/state.json)" = 'CI query failed' ]
+  [ "$(jq -r '.design' .argo-project/state.json)" = null ]
+}

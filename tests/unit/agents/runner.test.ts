@@ -1,0 +1,74 @@
+// The runner with tiny real programs: every test ends only the process groups it
+// started, and waits on conditions, never on fixed sleeps.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { groupMembers, runAgent } from '../../../agents/runner.js';
+import { tempDir } from '../helpers.js';
+
+const env = { PATH: process.env.PATH, HOME: process.env.HOME };
+const bash = (script: string) => ['bash', '-c', script];
+
+describe('runAgent', () => {
+  it('stdin is /dev/null, stdout is read, the exit status is returned', async () => {
+    let out = '';
+    const r = await runAgent({ argv: bash('readlink /proc/$$/fd/0; echo "$PWD"; exit 3'), cwd: '/tmp', env, onStdout: (d) => (out += d) });
+    expect(r).toMatchObject({ code: 3, cause: 'exit', timedOut: false, stalled: false, canceled: false, startError: null });
+    expect(out).toBe('/dev/null\n/tmp\n');
+  });
+  it('runs in its own process group', async () => {
+    let out = '';
+    const r = await runAgent({ argv: bash('ps -o pgid= -p $$'), cwd: '/tmp', env, onStdout: (d) => (out += d) });
+    expect(Number(out.trim())).toBe(r.pid);
+  });
+  it('a program that is not there: 127 and why', async () => {
+    const r = await runAgent({ argv: ['/no/such/agent'], cwd: '/tmp', env });
+    expect(r).toMatchObject({ code: 127, startError: 'ENOENT' });
+  });
+  it('timeout ends the whole group (a background child too)', async () => {
+    const dir = tempDir();
+    const r = await runAgent({ argv: bash(`sleep 1000 & echo $! > ${dir}/child; wait`), cwd: dir, env, timeoutMs: 300, graceMs: 2000 });
+    expect(r).toMatchObject({ cause: 'timeout', timedOut: true, code: 143, forced: false });
+    expect(groupMembers(r.pid!)).toEqual([]);
+    const child = Number(readFileSync(join(dir, 'child'), 'utf8'));
+    expect(() => process.kill(child, 0)).toThrow();
+  });
+  it('a group ignoring TERM gets KILL after the grace period', async () => {
+    const r = await runAgent({ argv: bash('trap "" TERM; sleep 1000 & wait; wait'), cwd: '/tmp', env, timeoutMs: 200, graceMs: 200 });
+    expect(r).toMatchObject({ timedOut: true, forced: true, code: 137 });
+    expect(groupMembers(r.pid!)).toEqual([]);
+  });
+  it('stall: no output and no file change', async () => {
+    const r = await runAgent({ argv: bash('sleep 1000'), cwd: '/tmp', env, stallMs: 300, graceMs: 1000 });
+    expect(r).toMatchObject({ cause: 'stall', stalled: true });
+  });
+  it('output keeps it from stalling, and so do file changes in the watched folder', async () => {
+    const dir = tempDir();
+    const out = join(dir, 'out.log');
+    const talk = await runAgent({ argv: bash('for i in $(seq 8); do echo $i; sleep 0.1; done'), cwd: dir, env, stallMs: 400, stdoutFile: out, stderrFile: out });
+    expect(talk).toMatchObject({ cause: 'exit', code: 0 });
+    expect(readFileSync(out, 'utf8')).toBe('1\n2\n3\n4\n5\n6\n7\n8\n');
+    const work = await runAgent({ argv: bash('for i in $(seq 8); do echo $i > f$i; sleep 0.1; done'), cwd: dir, env, stallMs: 400, watchDir: dir });
+    expect(work).toMatchObject({ cause: 'exit', code: 0 });
+  });
+  it('the AbortSignal cancels; an already aborted signal starts nothing', async () => {
+    const ac = new AbortController();
+    const p = runAgent({ argv: bash('sleep 1000'), cwd: '/tmp', env, signal: ac.signal, onSpawn: () => ac.abort() });
+    expect(await p).toMatchObject({ cause: 'cancel', canceled: true });
+    const dir = tempDir();
+    const r = await runAgent({ argv: bash(`touch ${dir}/ran`), cwd: dir, env, signal: ac.signal });
+    expect(r).toMatchObject({ canceled: true, pid: null });
+    expect(() => readFileSync(join(dir, 'ran'))).toThrow();
+  });
+  it('the first cause wins: an exit before the timeout is an exit', async () => {
+    const r = await runAgent({ argv: bash('exit 0'), cwd: '/tmp', env, timeoutMs: 10_000, stallMs: 10_000 });
+    expect(r).toMatchObject({ cause: 'exit', code: 0, timedOut: false });
+  });
+  it('leftover background processes end with the agent', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'x'), '');
+    const r = await runAgent({ argv: bash(`sleep 1000 >/dev/null 2>&1 & echo $! > ${dir}/child`), cwd: dir, env, graceMs: 2000 });
+    expect(r.code).toBe(0);
+    expect(groupMembers(r.pid!)).toEqual([]);
+  });
+});
