@@ -15,6 +15,9 @@ import { JsonObject, fromPlain, parseJson, toPlain } from './lib/json_doc.js';
 import { projectLogPaths, writeLog } from './lib/logging_enhanced.js';
 import { tryFlockSync } from './lib/lock.js';
 import { killGroup } from './lib/process.js';
+import { RotatingLog } from './lib/rotating_log.js';
+import { Notifier } from './notify/notifier.js';
+import { watchProject } from './view/watch.js';
 import { mutateState, projectStatePaths, updateState, type StatePaths } from './lib/state_file.js';
 
 /** The install folder: the shim's (ARGO_ROOT, symlinks not resolved), else this file's. */
@@ -22,6 +25,26 @@ export const ROOT = process.env.ARGO_ROOT || resolve(dirname(fileURLToPath(impor
 const FALLBACK_POLL_MS = 1000;
 /** A handler that succeeded but left the state as it was is re-run after this long (the original's poll). */
 const UNCHANGED_RERUN_MS = 5000;
+/** After a handler exits, how long its output pipes may stay open (a background child holding them). */
+const OUTPUT_DRAIN_MS = 1000;
+
+export function orchestratorLogFile(project: string): string {
+  return join(project, '.argo-project', 'logs', 'orchestrator.log');
+}
+
+/** The generic cause the orchestrator writes when a handler said nothing specific. */
+const genericFailure = (name: string, status: number) => `Handler ${name} failed with exit status ${status}`;
+
+/**
+ * The cause to keep in last_error after a handler's final failure: what the handler
+ * recorded itself, else its last ERROR line, else its last stderr line, else the generic one.
+ */
+export function specificCause(recorded: string, stderrLines: string[], name: string, status: number): string {
+  if (recorded && !/^Handler \S+ failed with exit status \d+$/.test(recorded)) return recorded;
+  const errorLine = [...stderrLines].reverse().find((l) => /^ERROR:/.test(l));
+  const said = errorLine ?? [...stderrLines].reverse().find((l) => l.trim() !== '');
+  return said ? `${name}: ${said.replace(/^ERROR:\s*/, '')}` : genericFailure(name, status);
+}
 
 function executableFile(path: string): boolean {
   try {
@@ -132,7 +155,12 @@ export class Orchestrator {
   private watcher: FSWatcher | undefined;
   private poller: NodeJS.Timeout | undefined;
   private finished!: () => void;
+  /** The last stderr lines of the running (or last) handler. */
+  private stderrTail: string[] = [];
   readonly state: StatePaths;
+  readonly log: RotatingLog;
+  readonly notifier: Notifier;
+  private unwatchNotify: (() => void) | undefined;
 
   constructor(
     readonly project: string,
@@ -140,6 +168,14 @@ export class Orchestrator {
     private handlerEnv: Env,
   ) {
     this.state = projectStatePaths(project);
+    this.log = new RotatingLog(orchestratorLogFile(project));
+    this.notifier = new Notifier(project, { report: (line) => this.log.line('notify', line) });
+  }
+
+  /** The orchestrator's own diagnostics: to stderr (as before) and to orchestrator.log. */
+  say(message: string): void {
+    process.stderr.write(message + '\n');
+    this.log.line('orchestrator', message);
   }
 
   run(): Promise<void> {
@@ -151,6 +187,9 @@ export class Orchestrator {
       /* the poll below still notices changes */
     }
     this.poller = setInterval(() => this.check(), FALLBACK_POLL_MS);
+    // Builder failures are announced while a handler runs; hand-offs only between
+    // handlers, once the handler finished writing them.
+    this.unwatchNotify = watchProject(this.project, () => this.notifier.observe(!this.child));
     this.check();
     return done;
   }
@@ -161,6 +200,7 @@ export class Orchestrator {
     if (this.child?.pid) killGroup(this.child.pid);
     this.child?.unref();
     this.watcher?.close();
+    this.unwatchNotify?.();
     clearInterval(this.poller);
     clearTimeout(this.wakeTimer);
     this.finished();
@@ -181,7 +221,7 @@ export class Orchestrator {
     this.checking = true;
     this.again = false;
     this.look()
-      .catch((e: unknown) => process.stderr.write(`ERROR: orchestrator: ${(e as Error).message}\n`))
+      .catch((e: unknown) => this.say(`ERROR: orchestrator: ${(e as Error).message}`))
       .finally(() => {
         this.checking = false;
         if (this.again && !this.child) this.check();
@@ -198,6 +238,7 @@ export class Orchestrator {
     } catch {
       return; // missing or being written by hand: wait for the next change
     }
+    this.notifier.observe(true);
     const relay = relayOf(doc);
     if (relay.action_owner === 'code' && this.previousOwner !== 'code') this.failures = 0; // control handed (back) to us
     this.previousOwner = relay.action_owner;
@@ -218,26 +259,54 @@ export class Orchestrator {
   private start(name: string, doc: Record<string, unknown>): void {
     const handler = resolveHandler(this.root, name);
     if (!handler) return; // as the original: no handler for this name, nothing to do
-    const errorBefore = fieldText((doc.error_recovery as Record<string, unknown> | undefined)?.last_error);
+    this.log.line('orchestrator', `Running handler ${name} (${handler.cmd}${handler.args.length ? ' ' + handler.args.join(' ') : ''})`);
     const child = spawn(handler.cmd, [...handler.args, this.project], {
       cwd: this.project,
       env: { ...process.env, ...this.handlerEnv },
-      stdio: ['ignore', 'inherit', 'inherit'],
+      // Piped, not inherited: what a handler says goes to orchestrator.log as well as to our own stdout/stderr.
+      stdio: ['ignore', 'pipe', 'pipe'],
       detached: true, // its own process group, ended with us
     });
     this.child = child;
+    this.stderrTail = [];
+    const outSink = this.log.sink(name);
+    const errSink = this.log.sink(name);
+    let errPending = '';
+    child.stdout?.on('data', (chunk: Buffer) => {
+      process.stdout.write(chunk);
+      outSink.write(chunk);
+    });
+    child.stderr?.on('data', (chunk: Buffer) => {
+      process.stderr.write(chunk);
+      errSink.write(chunk);
+      errPending += chunk.toString();
+      const lines = errPending.split('\n');
+      errPending = lines.pop() ?? '';
+      this.stderrTail = [...this.stderrTail, ...lines].slice(-20);
+    });
     child.on('error', () => undefined);
-    child.on('close', (code, signal) => {
+    let settled = false;
+    const settle = (code: number | null, signal: NodeJS.Signals | null) => {
+      if (settled) return;
+      settled = true;
+      outSink.end();
+      errSink.end();
+      if (errPending) this.stderrTail = [...this.stderrTail, errPending].slice(-20);
       this.child = undefined;
       if (this.stopping) return;
       const status = code ?? 128 + (signal === 'SIGKILL' ? 9 : 15);
-      this.finish(name, status, errorBefore, maxRetries(doc))
-        .catch((e: unknown) => process.stderr.write(`ERROR: orchestrator: ${(e as Error).message}\n`))
+      if (status !== 0) this.log.line('orchestrator', `Handler ${name} exited with status ${status}`);
+      this.finish(name, status, maxRetries(doc))
+        .catch((e: unknown) => this.say(`ERROR: orchestrator: ${(e as Error).message}`))
         .finally(() => this.check());
-    });
+    };
+    // 'close' waits for the output pipes; a background child of the handler may hold
+    // them open, so the exit counts once the pipes drained or a moment has passed.
+    child.on('close', settle);
+    child.on('exit', (code, signal) => setTimeout(() => settle(code, signal), OUTPUT_DRAIN_MS).unref());
   }
 
-  private async finish(name: string, status: number, errorBefore: string, retries: number): Promise<void> {
+  private async finish(name: string, status: number, retries: number): Promise<void> {
     if (status === 0) {
       this.failures = 0;
       // D24: a success clears the error bookkeeping of earlier failures.
@@ -265,10 +334,12 @@ export class Orchestrator {
       return;
     }
     const logs = projectLogPaths(this.project);
+    const tail = this.stderrTail;
+    // The specific cause stays in last_error; the generic hand-off goes to recovery_action.
     await this.setRecovery({
       retry_count: this.failures - 1,
-      last_error: (current: string) => (current && current !== errorBefore ? current : `Handler ${name} failed with exit status ${status}`),
-      recovery_action: `Handed to user after ${this.failures} failed runs of ${name}: fix the cause, then set action_owner to code`,
+      last_error: (current: string) => specificCause(current, tail, name, status),
+      recovery_action: `${genericFailure(name, status)}; handed to user after ${this.failures} failed runs: fix the cause (see .argo-project/logs/orchestrator.log), then set action_owner to code`,
     });
     await updateState(this.state, 'action_owner', 'user');
     writeLog(logs, 'ERROR', `Handler ${name} failed ${this.failures} times (last exit status ${status}); control handed to user`);
@@ -276,6 +347,7 @@ export class Orchestrator {
   }
 
   private async refuse(name: string): Promise<void> {
+    this.log.line('orchestrator', `Refused action name '${name}': not a handler name; control handed to user`);
     writeLog(projectLogPaths(this.project), 'ERROR', `Refused action name '${name}': not a handler name; control handed to user`);
     await this.setRecovery({ last_error: () => `Refused action name: '${name}' (handler names are letters, digits, _ and -)` });
     await updateState(this.state, 'action_owner', 'user');
@@ -304,12 +376,30 @@ export async function main(argv: string[]): Promise<number> {
     return 1;
   }
   const orchestrator = new Orchestrator(project, ROOT, libraryFunctionEnv(ROOT));
-  const stop = () => orchestrator.stop();
+  let signalled = false;
+  const stop = () => {
+    signalled = true;
+    orchestrator.stop();
+  };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
   process.on('SIGHUP', stop);
-  await orchestrator.run();
-  pid.release();
+  // A crash must not end in /dev/null either (start_workflow detaches our output).
+  process.on('uncaughtException', (e) => {
+    orchestrator.log.line('orchestrator', `FATAL: ${e.stack ?? e.message}`);
+    process.stderr.write(`ERROR: orchestrator: ${e.message}\n`);
+    process.exit(1);
+  });
+  orchestrator.log.line('orchestrator', `Started (PID ${process.pid}) for ${project}`);
+  try {
+    await orchestrator.run();
+    // At the end of a workflow the last notification gets a moment; a stop must stay quick
+    // (what is left is delivered by the next orchestrator).
+    await orchestrator.notifier.close(signalled ? 200 : 5000);
+  } finally {
+    orchestrator.log.line('orchestrator', `Stopped (PID ${process.pid})`);
+    pid.release();
+  }
   return 0;
 }
 

@@ -22,6 +22,11 @@ import { ROOT } from './orchestrator.js';
 const out = (line = '') => void process.stdout.write(line + '\n');
 const err = (line: string) => void process.stderr.write(line + '\n');
 
+/** A path as one shell word, quoted only when it needs it. */
+function shellWord(s: string): string {
+  return /^[A-Za-z0-9_./:=@%+-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
 function readPid(file: string): number | undefined {
   try {
     return parsePid(readFileSync(file, 'utf8'));
@@ -166,6 +171,22 @@ async function startLocked(project: string, query: string, state: ReturnType<typ
   out();
   out('Stop workflow:');
   out('  ./workflows/stop_workflow.sh');
+  // The lines above are the original's (COMPAT §5.1) and name files that never existed;
+  // these name the commands of this install.
+  const p = shellWord(project);
+  const argo = join(ROOT, 'compat', 'argo');
+  out();
+  out('Commands of this install:');
+  const hints: [string, string][] = [
+    [`${join(ROOT, 'status.sh')} ${p}`, 'where it is'],
+    [`${argo} status --watch ${p}`, 'the same, following every change'],
+    [`${argo} logs -f ${p}`, 'the workflow log, live'],
+    [`${join(ROOT, 'stop_workflow.sh')} ${p}`, 'stop it'],
+    [`${argo} resume ${p}`, 'start the orchestrator again after a stop'],
+    [`${argo} dashboard`, 'every project in a browser'],
+  ];
+  const width = Math.max(...hints.map(([c]) => c.length));
+  for (const [cmd, what] of hints) out(`  ${cmd.padEnd(width)}   ${what}`);
   return 0;
 }
 

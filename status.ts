@@ -1,13 +1,17 @@
-// status: where a workflow is, in the original's layout.
+// status: where a workflow is. The original block first (COMPAT §5.3, unchanged), then
+// what the view model adds: builders, merge, errors, the next step, totals.
+// `--json` prints the view model; `--watch` follows every change.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runIfEntry } from './lib/cli.js';
-import { fieldText } from './lib/dispatch.js';
-import { parseJson, toPlain } from './lib/json_doc.js';
+import { errorMessage } from './lib/errors.js';
 import { orchestratorProof } from './lib/process.js';
 import { isDir, resolveProjectDir } from './lib/project_dir.js';
-
-const RULE = '='.repeat(42);
+import { argoCommand } from './view/argo_command.js';
+import type { View } from './view/model.js';
+import { readView } from './view/read.js';
+import { paintFor, statusText, summaryLine } from './view/text.js';
+import { watchProject } from './view/watch.js';
 
 export function orchestratorState(pidFile: string, project: string): string {
   if (!existsSync(pidFile)) return 'Not running';
@@ -23,38 +27,101 @@ export function orchestratorState(pidFile: string, project: string): string {
   return proof.reason.endsWith('is not running') ? 'Not running (stale PID file)' : `Not running (stale PID file; ${proof.reason})`;
 }
 
-export function statusText(project: string, state: Record<string, unknown>, orchestrator: string): string {
-  const f = (k: string) => fieldText(state[k]);
-  const lines = [RULE, 'Argo Workflow Status', RULE, '', `Project: ${f('project_name')}`, `Path: ${project}`, ''];
-  lines.push(`Current Phase: ${f('phase')}`, `Action Owner: ${f('action_owner')}`, `Action Needed: ${f('action_needed')}`);
-  lines.push(`Last Update: ${f('last_update')}`, '');
-  if (f('user_query')) lines.push(`User Query: ${f('user_query')}`, '');
-  lines.push(`Orchestrator: ${orchestrator}`, '', RULE);
-  return lines.join('\n') + '\n';
+/** The view of `project`, with the orchestrator's liveness as status has always judged it. */
+export function projectView(project: string): View {
+  const text = orchestratorState(join(project, '.argo-project', 'orchestrator.pid'), project);
+  return readView(project, { argo: argoCommand(), alive: () => text.startsWith('Running'), orchestratorText: text });
+}
+
+interface Options {
+  json: boolean;
+  watch: boolean;
+  path: string;
+}
+
+function parseArgs(argv: string[]): Options | string {
+  const o: Options = { json: false, watch: false, path: '.' };
+  const rest: string[] = [];
+  for (const a of argv) {
+    if (a === '--json') o.json = true;
+    else if (a === '--watch' || a === '-w') o.watch = true;
+    else if (a.startsWith('--')) return `unknown option: ${a} (expected --json, --watch)`;
+    else rest.push(a);
+  }
+  if (rest.length > 1) return `one project path expected, got: ${rest.join(' ')}`;
+  o.path = rest[0] ?? '.';
+  return o;
+}
+
+function render(v: View, json: boolean, tty: boolean): string {
+  if (json) return JSON.stringify(v, null, tty ? 2 : undefined) + '\n';
+  return statusText(v, paintFor(tty, process.env));
+}
+
+/** Until SIGINT/SIGTERM: redraw on a terminal, one line (or JSON document) per change otherwise. */
+function follow(project: string, o: Options): Promise<number> {
+  const tty = Boolean(process.stdout.isTTY);
+  let last = '';
+  const show = () => {
+    let v: View;
+    try {
+      v = projectView(project);
+    } catch {
+      return; // being rewritten or gone for a moment: the next change shows it
+    }
+    if (tty && !o.json) {
+      const text = render(v, false, true);
+      if (text === last) return;
+      last = text;
+      process.stdout.write('\x1b[H\x1b[2J' + text);
+      return;
+    }
+    const key = o.json ? JSON.stringify({ ...v, builders: v.builders.map((b) => ({ ...b, elapsed_seconds: null })) }) : summaryLine(v, '');
+    if (key === last) return;
+    last = key;
+    process.stdout.write(o.json ? JSON.stringify(v) + '\n' : summaryLine(v, new Date().toISOString()) + '\n');
+  };
+  return new Promise((done) => {
+    const close = watchProject(project, show);
+    const stop = () => {
+      close();
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      done(0);
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+    show();
+  });
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const arg = argv[0] ?? '.';
-  const project = resolveProjectDir(arg);
+  const o = parseArgs(argv);
+  if (typeof o === 'string') {
+    process.stderr.write(`ERROR: ${o}\n`);
+    return 2;
+  }
+  const project = resolveProjectDir(o.path);
   if (!project) {
-    process.stderr.write(`ERROR: Invalid project path: ${arg}\n`);
+    process.stderr.write(`ERROR: Invalid project path: ${o.path}\n`);
     return 1;
   }
   if (!isDir(join(project, '.argo-project'))) {
     process.stderr.write(`ERROR: .argo-project directory not found in ${project}\nRun templates/project_setup.sh first\n`);
     return 1;
   }
-  const file = join(project, '.argo-project', 'state.json');
-  let state: Record<string, unknown>;
+  if (o.watch) return follow(project, o);
+  let v: View;
   try {
-    state = toPlain(parseJson(readFileSync(file, 'utf8'), file)) as Record<string, unknown>;
+    v = projectView(project);
   } catch (e) {
     // D24: one clear error and a failing exit instead of six errors and 0.
+    const file = join(project, '.argo-project', 'state.json');
     const missing = (e as NodeJS.ErrnoException).code === 'ENOENT';
-    process.stderr.write(`ERROR: ${missing ? `state file not found: ${file}` : (e as Error).message}\n`);
+    process.stderr.write(`ERROR: ${missing ? `state file not found: ${file}` : errorMessage(e)}\n`);
     return 1;
   }
-  process.stdout.write(statusText(project, state, orchestratorState(join(project, '.argo-project', 'orchestrator.pid'), project)));
+  process.stdout.write(render(v, o.json, Boolean(process.stdout.isTTY)));
   return 0;
 }
 

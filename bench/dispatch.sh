@@ -11,7 +11,7 @@ orch=
 cleanup() {
   [[ -n $orch ]] && kill "$orch" 2>/dev/null
   local f _p _t pid
-  for f in "$work"/run/argo-*/*.port; do [[ -f $f ]] && read -r _p _t pid < "$f" && kill "$pid" 2>/dev/null; done
+  for f in "$work"/run/argo-*/*.port; do [[ -f $f ]] && read -r _p _t pid _ < "$f" && kill "$pid" 2>/dev/null; done
   rm -f "$handler"; rm -rf "$work"
 }
 trap cleanup EXIT

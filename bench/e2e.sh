@@ -45,7 +45,7 @@ run_one() { # builders
   printf '%3d builders: %6.2f s to storage, %3d merges, orchestrator peak RSS %5.1f MB\n' \
     "$n" "$(awk -v a="$t0" -v b="$t1" 'BEGIN { print (b - a) / 1e9 }')" "$merged" "$(awk -v k="$peak" 'BEGIN { print k / 1024 }')"
   local _p _t pid
-  for f in "$XDG_RUNTIME_DIR"/argo-*/*.port; do read -r _p _t pid < "$f" && kill "$pid" 2>/dev/null; done
+  for f in "$XDG_RUNTIME_DIR"/argo-*/*.port; do read -r _p _t pid _ < "$f" && kill "$pid" 2>/dev/null; done
   cd / && rm -rf "$work"
 }
 

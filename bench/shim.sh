@@ -25,8 +25,9 @@ orig_read() { local v; v=$(jq -r ".$1" "$STATE_FILE" 2>/dev/null); [[ $v == null
 # Cold: the first call with no helper running (starts one, answers one-shot).
 t0=$(now); init_state_file bench >/dev/null; t1=$(now)
 cold=$(ms_per_call "$t0" "$t1" 1)
-for _ in $(seq 50); do [[ -s $XDG_RUNTIME_DIR/argo-$UID/$(echo "$root" | sed 's/[^A-Za-z0-9]/_/g').port ]] && break; sleep 0.1; done
-read -r _ _ server_pid < "$XDG_RUNTIME_DIR/argo-$UID/$(echo "$root" | sed 's/[^A-Za-z0-9]/_/g').port"
+port_file=$(echo "$XDG_RUNTIME_DIR/argo-$UID"/*.port)   # the only install using this folder
+for _ in $(seq 50); do [[ -s $port_file ]] && break; sleep 0.1; port_file=$(echo "$XDG_RUNTIME_DIR/argo-$UID"/*.port); done
+read -r _ _ server_pid _ < "$port_file"
 echo "$server_pid" > "$work/server.pid"
 update_state bench.warmup 1
 

@@ -8,7 +8,12 @@ type Entry = () => Promise<{ main: Main }>;
 /** Programs, under the names users know (the .sh shims run the same main). */
 const PROGRAMS: Record<string, [Entry, string]> = {
   start: [() => import('../start_workflow.js'), '<user_query> [project_path]   start a workflow (start_workflow.sh)'],
-  status: [() => import('../status.js'), '[project_path]                show where a workflow is (status.sh)'],
+  status: [() => import('../status.js'), '[--json] [--watch] [project_path]  show where a workflow is (status.sh)'],
+  list: [() => import('../view/list.js'), '[--json]                      every registered project: phase, owner, who acts'],
+  logs: [() => import('../view/logs.js'), '[builder-id|--orchestrator] [project_path] [-f]  a log, followed live with -f'],
+  resume: [() => import('../steer/resume.js'), '[project_path]                start the orchestrator again, resetting nothing'],
+  merge: [() => import('../steer/merge.js'), '[project_path]                conflicts resolved: merge again (merge_branches)'],
+  dashboard: [() => import('../dashboard/main.js'), '[--port N] [--host H] [--allow-remote]  every project in a browser (token in the URL)'],
   stop: [() => import('../stop_workflow.js'), '[project_path]                stop the orchestrator and builders (stop_workflow.sh)'],
   approve: [() => import('../approve.js'), '[--components FILE] [project_path]  approve the design'],
   orchestrator: [() => import('../orchestrator.js'), '<project_path>                run the orchestrator in the foreground'],
@@ -55,7 +60,15 @@ export async function main(argv: string[]): Promise<number> {
     (cmd === '' ? process.stderr : process.stdout).write(usage());
     return cmd === '' ? 2 : 0;
   }
-  if (cmd === 'call') return callFunction(rest[0] ?? '', rest.slice(1));
+  if (cmd === 'call') {
+    // The shims pass CONFIG_FILE under this name (it is readonly in their shell).
+    const config = process.env.ARGO_SHIM_CONFIG_FILE;
+    if (config !== undefined) {
+      process.env.CONFIG_FILE = config;
+      delete process.env.ARGO_SHIM_CONFIG_FILE;
+    }
+    return callFunction(rest[0] ?? '', rest.slice(1));
+  }
   if (cmd === 'state') {
     const fn = STATE_VERBS[rest[0] ?? ''];
     if (!fn) {

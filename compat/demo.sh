@@ -16,7 +16,7 @@ orchestrator=
 finish() {
   [[ -n $orchestrator ]] && kill "$orchestrator" 2>/dev/null || true
   local f _p _t pid
-  for f in "$work"/run/argo-*/*.port; do [[ -f $f ]] && read -r _p _t pid < "$f" && kill "$pid" 2>/dev/null; done
+  for f in "$work"/run/argo-*/*.port; do [[ -f $f ]] && read -r _p _t pid _ < "$f" && kill "$pid" 2>/dev/null; done
   if $clean; then rm -rf "$work"; fi
 }
 trap finish EXIT

@@ -12,6 +12,30 @@ export interface Ctx {
   env: Env;
   out(text: string): void;
   err(text: string): void;
+  /** Set by the shim helper: a caller that stopped waiting must not be written for. */
+  gate?: WriteGate;
+}
+
+/**
+ * Decides, once, between "the write goes ahead" and "the caller gave up": a call
+ * either reports its real outcome or fails without having written. The worker
+ * calls beginWrite() right before its first write (after any lock wait); the
+ * waiting side calls abandon() at its deadline.
+ */
+export class WriteGate {
+  private state: 'open' | 'writing' | 'abandoned' = 'open';
+  /** False when the caller has given up: do not write. */
+  beginWrite(): boolean {
+    if (this.state === 'abandoned') return false;
+    this.state = 'writing';
+    return true;
+  }
+  /** False when a write is under way: wait for its real outcome instead. */
+  abandon(): boolean {
+    if (this.state === 'writing') return false;
+    this.state = 'abandoned';
+    return true;
+  }
 }
 
 /** A bash-callable function: original arguments in, original exit status out. */

@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, renameSync, statSync, type BigIntStats } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { Command, Ctx, Env } from './context.js';
+import type { Command, Ctx, Env, WriteGate } from './context.js';
 import { ArgoError, errorMessage } from './errors.js';
 import { JsonObject, fromPlain, parseJson, setIn, stringifyJq, type Json, type JsonPath } from './json_doc.js';
 import { queryKey } from './query.js';
@@ -19,6 +19,8 @@ export interface StatePaths {
   stateFile: string;
   lockFile: string;
   env: Env;
+  /** The shim caller's gate (see WriteGate): checked once the lock is held. */
+  gate?: WriteGate;
 }
 
 /** STATE_FILE / STATE_LOCK as the caller sees them (empty counts as unset). */
@@ -27,6 +29,7 @@ export function statePaths(ctx: Ctx): StatePaths {
     stateFile: resolve(ctx.cwd, ctx.env.STATE_FILE || DEFAULT_STATE_FILE),
     lockFile: resolve(ctx.cwd, ctx.env.STATE_LOCK || DEFAULT_STATE_LOCK),
     env: ctx.env,
+    gate: ctx.gate,
   };
 }
 
@@ -100,6 +103,7 @@ const MAX_ATTEMPTS = 20;
 export async function mutateState<T>(paths: StatePaths, fn: (doc: JsonObject) => T | Promise<T>): Promise<T> {
   const file = paths.stateFile;
   return withFileLock(paths.lockFile, paths.env, async () => {
+    if (paths.gate && !paths.gate.beginWrite()) throw new ArgoError(`gave up waiting for the state lock ${paths.lockFile}; ${file} not changed`);
     for (let attempt = 1; ; attempt++) {
       const snap = snapshot(file);
       const doc = asObject(parseJson(snap.text, file), file);

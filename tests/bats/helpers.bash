@@ -8,10 +8,15 @@ load "$ROOT/node_modules/bats-assert/load"
 # stops) the helper process it started itself.
 export XDG_RUNTIME_DIR="${BATS_FILE_TMPDIR}/run"
 
+# Port file: "port token pid start-time lock-fd"; the pid is signalled only while /proc
+# shows the same process (same start time), never a recycled pid.
 stop_shim_helper() {
-  local port_file _port _token pid
+  local port_file _port _token pid start stat
   for port_file in "$XDG_RUNTIME_DIR"/argo-*/*.port; do
-    [[ -f $port_file ]] && read -r _port _token pid < "$port_file" && [[ -n $pid ]] && kill "$pid" 2>/dev/null
+    [[ -f $port_file ]] && read -r _port _token pid start _ < "$port_file" && [[ -n $pid ]] || continue
+    { IFS= read -r stat < "/proc/$pid/stat"; } 2>/dev/null || continue
+    IFS=' ' read -r -a stat <<< "${stat##*) }"
+    [[ ${stat[19]} == "$start" ]] && kill "$pid" 2>/dev/null
   done
   return 0
 }

@@ -1,0 +1,118 @@
+// The dashboard's HTTP handlers as pure functions (request, deps) → response, tested
+// without a socket. Streaming (SSE) lives in server.ts; whether a stream may open is
+// decided here like any other request.
+import { ACTIONS, type ActionName, type ActionRequest, type ActionResult, type ProjectSummary } from './messages.js';
+import { canChange, canRead, sessionCookie, type Headers } from './auth.js';
+
+export interface Req {
+  method: string;
+  url: string;
+  headers: Headers;
+  body: string;
+}
+
+export interface Res {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+export interface Deps {
+  token: string;
+  projects(): ProjectSummary[];
+  /** A static file of the page by name (index.html, app.js, style.css), or undefined. */
+  asset(name: string): { type: string; body: string } | undefined;
+  act(project: ProjectSummary, request: ActionRequest): Promise<ActionResult>;
+}
+
+const json = (status: number, value: unknown, headers: Record<string, string> = {}): Res => ({
+  status,
+  headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...headers },
+  body: JSON.stringify(value),
+});
+const error = (status: number, message: string) => json(status, { error: message });
+
+const SECURITY_HEADERS = {
+  'x-content-type-options': 'nosniff',
+  'x-frame-options': 'DENY',
+  'referrer-policy': 'no-referrer',
+  'content-security-policy': "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'",
+};
+
+/** Checks a POST body into an ActionRequest, or says what is wrong with it. */
+export function parseAction(action: string, body: string): ActionRequest | string {
+  if (!ACTIONS.includes(action as ActionName)) return `unknown action: ${action}`;
+  let o: Record<string, unknown> = {};
+  if (body.trim()) {
+    try {
+      const parsed: unknown = JSON.parse(body);
+      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return 'the body must be a JSON object';
+      o = parsed as Record<string, unknown>;
+    } catch {
+      return 'the body is not valid JSON';
+    }
+  }
+  if (action === 'retry') {
+    if (typeof o.builder !== 'string' || !o.builder) return 'retry needs {"builder": "<id>"}';
+    return { action, builder: o.builder };
+  }
+  if (action === 'approve') {
+    if (o.components === undefined) return { action };
+    if (!Array.isArray(o.components)) return 'components must be a JSON array';
+    return { action, components: o.components as { id: string; description: string }[] };
+  }
+  return { action: action as 'stop' | 'resume' | 'merge' };
+}
+
+/** Where an asset lives in the URL space. */
+const ASSET = /^\/static\/([a-z_]+\.(?:js|css))$/;
+const PROJECT = /^\/api\/projects\/([^/]+)$/;
+const ACTION = /^\/api\/projects\/([^/]+)\/([a-z]+)$/;
+
+export async function handle(req: Req, deps: Deps): Promise<Res> {
+  const url = new URL(req.url, 'http://dashboard.invalid');
+  const path = url.pathname;
+  if (!canRead(url.searchParams, req.headers, deps.token)) {
+    return { status: 401, headers: { 'content-type': 'text/plain; charset=utf-8', ...SECURITY_HEADERS }, body: 'Unauthorized: open the URL with the token that argo dashboard printed\n' };
+  }
+  // The first visit brings the token in the URL: keep it in a cookie and drop it from the address bar.
+  if (url.searchParams.has('token') && req.method === 'GET') {
+    url.searchParams.delete('token');
+    return { status: 303, headers: { location: url.pathname + (url.search || ''), 'set-cookie': sessionCookie(deps.token), ...SECURITY_HEADERS }, body: '' };
+  }
+  if (req.method === 'GET') {
+    if (path === '/') {
+      const page = deps.asset('index.html');
+      if (!page) return error(500, 'the page is missing from the package');
+      // The page needs the token for the header of its POSTs; the cookie is httpOnly.
+      return { status: 200, headers: { 'content-type': page.type, 'cache-control': 'no-store', ...SECURITY_HEADERS }, body: page.body.replace('__ARGO_TOKEN__', deps.token) };
+    }
+    const asset = ASSET.exec(path);
+    if (asset) {
+      const file = deps.asset(asset[1]!);
+      return file ? { status: 200, headers: { 'content-type': file.type, ...SECURITY_HEADERS }, body: file.body } : error(404, `no such file: ${path}`);
+    }
+    if (path === '/api/projects') return json(200, { projects: deps.projects() });
+    const one = PROJECT.exec(path);
+    if (one) {
+      const id = decodeURIComponent(one[1]!);
+      const p = deps.projects().find((x) => x.id === id);
+      return p ? json(200, { project: p }) : error(404, `no registered project '${id}'`);
+    }
+    return error(404, `not found: ${path}`);
+  }
+  if (req.method === 'POST') {
+    const allowed = canChange(req.headers, deps.token);
+    if (!allowed.ok) return error(403, `refused: ${allowed.why}`);
+    const m = ACTION.exec(path);
+    if (!m) return error(404, `not found: ${path}`);
+    const id = decodeURIComponent(m[1]!);
+    const p = deps.projects().find((x) => x.id === id);
+    if (!p) return error(404, `no registered project '${id}'`);
+    const request = parseAction(m[2]!, req.body);
+    if (typeof request === 'string') return error(400, request);
+    const result = await deps.act(p, request);
+    return json(result.ok ? 200 : 409, result);
+  }
+  return error(405, `method not allowed: ${req.method}`);
+}

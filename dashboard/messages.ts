@@ -1,0 +1,31 @@
+// The messages between the page and the server, both directions.
+import type { View } from '../view/model.js';
+
+/** One registered project as the page lists it. */
+export interface ProjectSummary {
+  id: string;
+  name: string;
+  path: string;
+  problem: string | null;
+  view: View | null;
+}
+
+/** Server → page, over Server-Sent Events (`event: <kind>`). */
+export type ServerEvent = { kind: 'projects'; projects: ProjectSummary[] } | { kind: 'project'; project: ProjectSummary };
+
+/** Page → server: POST /api/projects/<id>/<action> with this JSON body. */
+export type ActionRequest =
+  | { action: 'approve'; components?: { id: string; description: string }[] }
+  | { action: 'retry'; builder: string }
+  | { action: 'stop' }
+  | { action: 'resume' }
+  | { action: 'merge' };
+
+export type ActionName = ActionRequest['action'];
+export const ACTIONS: readonly ActionName[] = ['approve', 'retry', 'stop', 'resume', 'merge'];
+
+/** What an action answers. */
+export interface ActionResult {
+  ok: boolean;
+  output: string;
+}

@@ -1,0 +1,122 @@
+// The dashboard page: a list of projects and one project in detail, kept current by
+// Server-Sent Events; buttons POST actions with the token in a header.
+import { buildersTable, el, nextStep, projectItem, summary } from './render.js';
+
+const token = document.querySelector('meta[name="argo-token"]').content;
+const projects = new Map();
+let selected = null;
+/** The components text a person is editing, kept across live updates until the design changes. */
+const drafts = new Map();
+let message = null;
+
+async function act(id, action, body = {}) {
+  message = { text: `${action}…`, ok: true };
+  render();
+  try {
+    const res = await fetch(`/api/projects/${encodeURIComponent(id)}/${action}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-argo-token': token },
+      body: JSON.stringify(body),
+    });
+    const out = await res.json();
+    message = { text: out.output ?? out.error ?? `HTTP ${res.status}`, ok: res.ok };
+  } catch (e) {
+    message = { text: String(e), ok: false };
+  }
+  render();
+}
+
+function designSection(p) {
+  const v = p.view;
+  if (!v.design) return null;
+  const key = JSON.stringify(v.design.components);
+  const draft = drafts.get(p.id);
+  if (!draft || draft.key !== key) drafts.set(p.id, { key, text: JSON.stringify(v.design.components, null, 2) });
+  const waiting = v.action_needed === 'approve_design';
+  const area = el('textarea#components', { rows: 8, spellcheck: 'false', disabled: !waiting, oninput: (e) => (drafts.get(p.id).text = e.target.value) });
+  area.value = drafts.get(p.id).text;
+  const approve = () => {
+    let components;
+    try {
+      components = JSON.parse(area.value);
+    } catch (e) {
+      message = { text: `The components are not valid JSON: ${e.message}`, ok: false };
+      return render();
+    }
+    act(p.id, 'approve', { components });
+  };
+  return el(
+    'section.design',
+    {},
+    el('h3', {}, `Design ${v.design.approved ? '(approved)' : ''}`),
+    el('pre#design-summary', {}, v.design.summary),
+    v.design.rejected.length ? el('div#rejected.error', {}, el('strong', {}, 'Rejected components: '), v.design.rejected.map((r) => `${r.id ?? '(no id)'}: ${r.reason}`).join('; ')) : null,
+    el('h4', {}, 'Components (JSON, editable before approval)'),
+    area,
+    waiting ? el('button.primary', { type: 'button', 'data-action': 'approve', onclick: approve }, 'Approve design') : null,
+  );
+}
+
+function detail(p) {
+  if (!p) return el('p.muted', {}, 'No project selected.');
+  if (!p.view) return el('div', {}, el('h2', {}, p.name), el('p.error', {}, p.problem));
+  const v = p.view;
+  const conflicts = v.conflicts.length ? v.conflicts : v.merge?.conflicts ?? [];
+  const canMerge = ['resolve_conflicts', 'review_merge'].includes(v.action_needed);
+  return el(
+    'div',
+    {},
+    el('h2', {}, v.project.name, el('span.path', {}, v.project.path)),
+    summary(v),
+    nextStep(v),
+    el(
+      'div.actions',
+      {},
+      v.orchestrator.running
+        ? el('button', { type: 'button', 'data-action': 'stop', onclick: () => act(p.id, 'stop') }, 'Stop')
+        : v.ended
+          ? null
+          : el('button', { type: 'button', 'data-action': 'resume', onclick: () => act(p.id, 'resume') }, 'Resume'),
+      canMerge ? el('button', { type: 'button', 'data-action': 'merge', onclick: () => act(p.id, 'merge') }, 'Conflicts resolved — merge again') : null,
+    ),
+    message ? el(`pre#message.${message.ok ? 'ok' : 'error'}`, {}, message.text) : null,
+    v.error ? el('div#error.error', {}, el('strong', {}, 'Last error: '), v.error.last_error, v.error.recovery_action ? el('div.small', {}, v.error.recovery_action) : null) : null,
+    conflicts.length ? el('div#conflicts.error', {}, `Merge conflicts: ${conflicts.join(', ')}`) : null,
+    v.halt_reason ? el('div#halt.error', {}, `Execution halted: ${v.halt_reason}`) : null,
+    el('h3', {}, 'Builders'),
+    buildersTable(v, (b) => act(p.id, 'retry', { builder: b })),
+    designSection(p),
+    el('h3', {}, 'Workflow log'),
+    el('pre#log', {}, v.log_tail.join('\n')),
+  );
+}
+
+function render() {
+  const list = document.getElementById('projects');
+  if (selected === null && projects.size) selected = projects.keys().next().value;
+  list.replaceChildren(...[...projects.values()].map((p) => projectItem(p, selected, (id) => ((selected = id), (message = null), render()))));
+  const focused = document.activeElement?.id;
+  document.getElementById('detail').replaceChildren(detail(projects.get(selected)));
+  if (focused === 'components') document.getElementById('components')?.focus();
+  const log = document.getElementById('log');
+  if (log) log.scrollTop = log.scrollHeight; // the tail is what matters
+}
+
+function connect() {
+  const status = document.getElementById('connection');
+  const source = new EventSource('/api/events');
+  source.addEventListener('open', () => (status.textContent = 'live'));
+  source.addEventListener('error', () => (status.textContent = 'reconnecting…'));
+  source.addEventListener('projects', (e) => {
+    projects.clear();
+    for (const p of JSON.parse(e.data).projects) projects.set(p.id, p);
+    render();
+  });
+  source.addEventListener('project', (e) => {
+    const { project } = JSON.parse(e.data);
+    projects.set(project.id, project);
+    render();
+  });
+}
+
+connect();

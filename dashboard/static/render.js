@@ -1,0 +1,82 @@
+// Pure DOM builders for the dashboard: a view (see docs/OBSERVE.md, the same JSON as
+// `argo status --json`) in, elements out. Text goes in through textContent only.
+
+/** el('tag.class#id', {attr: v}, ...children) */
+export function el(spec, attrs = {}, ...children) {
+  const [, tag = 'div', rest = ''] = /^([a-z0-9]+)?(.*)$/.exec(spec) ?? [];
+  const node = document.createElement(tag);
+  for (const part of rest.match(/[.#][^.#]+/g) ?? []) {
+    if (part[0] === '.') node.classList.add(part.slice(1));
+    else node.id = part.slice(1);
+  }
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v === false || v === null || v === undefined) continue;
+    if (k.startsWith('on')) node.addEventListener(k.slice(2), v);
+    else node.setAttribute(k, v === true ? '' : String(v));
+  }
+  for (const c of children.flat()) if (c !== null && c !== undefined && c !== false) node.append(c instanceof Node ? c : String(c));
+  return node;
+}
+
+export function duration(s) {
+  if (s === null || s === undefined) return '-';
+  if (s < 60) return `${s}s`;
+  const m = Math.floor(s / 60);
+  return m < 60 ? `${m}m${String(s % 60).padStart(2, '0')}s` : `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
+}
+
+export const money = (usd) => (usd === null || usd === undefined ? '-' : `$${usd.toFixed(usd < 1 ? 4 : 2)}`);
+
+export function projectItem(p, selected, onSelect) {
+  const v = p.view;
+  return el(
+    `li${p.id === selected ? '.selected' : ''}`,
+    { 'data-id': p.id },
+    el('button.link', { type: 'button', onclick: () => onSelect(p.id) }, p.name || p.id),
+    el('div.small', {}, v ? `${v.phase} · ${v.action_owner}` : p.problem ?? ''),
+    v && v.next.who !== 'code' && v.next.who !== 'nobody' ? el('span.badge', {}, `${v.next.who} must act`) : null,
+  );
+}
+
+function field(label, id, value) {
+  return el('div.field', {}, el('span.label', {}, label), el(`span#${id}`, {}, value || '-'));
+}
+
+export function summary(v) {
+  return el(
+    'div.summary',
+    {},
+    field('Phase', 'phase', v.phase),
+    field('Owner', 'owner', v.action_owner),
+    field('Action', 'action', v.action_needed),
+    field('Orchestrator', 'orchestrator', v.orchestrator.text),
+    field('Cost', 'cost', money(v.totals.cost_usd)),
+    field('Tokens', 'tokens', v.totals.input_tokens || v.totals.output_tokens ? `${v.totals.input_tokens} in / ${v.totals.output_tokens} out` : '-'),
+  );
+}
+
+export function nextStep(v) {
+  return el('div#next', { class: `next who-${v.next.who}` }, el('strong', {}, `${v.next.who}: `), v.next.what, v.next.commands.length ? el('pre.commands', {}, v.next.commands.join('\n')) : null);
+}
+
+export function buildersTable(v, onRetry) {
+  if (!v.builders.length) return el('p.muted', {}, 'No builders yet.');
+  const head = el('tr', {}, ...['Builder', 'Status', 'Elapsed', 'Exit', 'Failure', 'Tokens', 'Cost', 'Merge', 'Last log line', ''].map((h) => el('th', {}, h)));
+  const rows = v.builders.map((b) =>
+    el(
+      'tr',
+      { 'data-builder': b.id, 'data-status': b.status },
+      el('td', {}, b.id),
+      el(`td.status.s-${b.status}`, {}, b.status),
+      el('td', {}, duration(b.elapsed_seconds)),
+      el('td', {}, b.exit_code ?? '-'),
+      el('td', {}, b.failure ?? '-'),
+      el('td', {}, b.usage ? `${b.usage.input_tokens}/${b.usage.output_tokens}` : '-'),
+      el('td', {}, money(b.usage?.cost_usd)),
+      el(`td.s-${b.merge ?? 'none'}`, {}, b.merge ?? '-'),
+      el('td.log', {}, b.last_log_line ?? ''),
+      el('td', {}, b.status === 'failed' ? el('button', { type: 'button', 'data-action': 'retry', 'data-builder': b.id, onclick: () => onRetry(b.id) }, 'Retry') : null),
+    ),
+  );
+  return el('table#builders', {}, el('thead', {}, head), el('tbody', {}, ...rows));
+}

@@ -1,0 +1,130 @@
+// Where a notification goes: a command (with ARGO_* variables), a webhook (JSON with a
+// Slack-compatible `text`, time-limited, retried with back-off) and the desktop
+// (notify-send). Each returns when it is done or gave up; none throws.
+import { spawn, spawnSync } from 'node:child_process';
+import type { Env } from '../lib/context.js';
+import { killGroup, sleep } from '../lib/process.js';
+
+export interface NotifyConfig {
+  command?: string;
+  webhook?: string;
+  desktop?: boolean;
+}
+
+export interface Delivery {
+  event: string;
+  project: string;
+  phase: string;
+  action_owner: string;
+  action_needed: string;
+  title: string;
+  message: string;
+}
+
+export interface ChannelOptions {
+  commandTimeoutMs?: number;
+  webhookTimeoutMs?: number;
+  webhookAttempts?: number;
+  backoffMs?: number;
+  /** Where delivery problems are reported (the orchestrator log). */
+  report?: (line: string) => void;
+}
+
+export function notifyConfigOf(config: unknown): NotifyConfig {
+  const n = (config as { notify?: unknown } | null)?.notify;
+  if (typeof n !== 'object' || n === null) return {};
+  const o = n as Record<string, unknown>;
+  return {
+    command: typeof o.command === 'string' && o.command ? o.command : undefined,
+    webhook: typeof o.webhook === 'string' && o.webhook ? o.webhook : undefined,
+    desktop: o.desktop === true || o.desktop === 'true',
+  };
+}
+
+export function deliveryEnv(d: Delivery, base: Env = process.env): Env {
+  return {
+    ...base,
+    ARGO_EVENT: d.event,
+    ARGO_PROJECT: d.project,
+    ARGO_PHASE: d.phase,
+    ARGO_ACTION_OWNER: d.action_owner,
+    ARGO_ACTION_NEEDED: d.action_needed,
+    ARGO_MESSAGE: d.message,
+  };
+}
+
+/** Runs the hook in its own process group, ended when it outlives the time limit. */
+export function runCommand(command: string, d: Delivery, cwd: string, opts: ChannelOptions = {}): Promise<void> {
+  return new Promise((done) => {
+    const child = spawn('bash', ['-c', command], { cwd, env: deliveryEnv(d), stdio: 'ignore', detached: true });
+    const timer = setTimeout(() => {
+      opts.report?.(`notify.command timed out after ${opts.commandTimeoutMs ?? 30_000} ms: ${command}`);
+      killGroup(child.pid, 'SIGKILL');
+    }, opts.commandTimeoutMs ?? 30_000);
+    child.on('error', (e) => {
+      clearTimeout(timer);
+      opts.report?.(`notify.command could not start: ${e.message}`);
+      done();
+    });
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      if (code !== 0 && code !== null) opts.report?.(`notify.command exited with status ${code}: ${command}`);
+      done();
+    });
+  });
+}
+
+export function webhookBody(d: Delivery): string {
+  return JSON.stringify({ text: d.message, event: d.event, project: d.project, phase: d.phase, action_owner: d.action_owner, action_needed: d.action_needed, title: d.title });
+}
+
+/** POSTs the JSON body; retries network errors and 5xx/429 with doubling back-off. */
+export async function postWebhook(url: string, d: Delivery, opts: ChannelOptions = {}): Promise<boolean> {
+  const attempts = opts.webhookAttempts ?? 4;
+  let delay = opts.backoffMs ?? 1000;
+  for (let i = 1; i <= attempts; i++) {
+    let problem: string;
+    try {
+      const res = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: webhookBody(d),
+        signal: AbortSignal.timeout(opts.webhookTimeoutMs ?? 5000),
+      });
+      await res.arrayBuffer().catch(() => undefined);
+      if (res.ok) return true;
+      problem = `HTTP ${res.status}`;
+      if (res.status < 500 && res.status !== 429) {
+        opts.report?.(`notify.webhook refused (${problem}) for ${url}; not retried`);
+        return false;
+      }
+    } catch (e) {
+      problem = (e as Error).message;
+    }
+    opts.report?.(`notify.webhook attempt ${i}/${attempts} failed (${problem}) for ${url}`);
+    if (i < attempts) {
+      await sleep(delay);
+      delay *= 2;
+    }
+  }
+  return false;
+}
+
+export function desktopAvailable(): boolean {
+  return spawnSync('bash', ['-c', 'command -v notify-send'], { stdio: 'ignore' }).status === 0;
+}
+
+export function notifyDesktop(d: Delivery, opts: ChannelOptions = {}): Promise<void> {
+  return new Promise((done) => {
+    const child = spawn('notify-send', ['--app-name=argo', d.title, d.message], { stdio: 'ignore' });
+    const timer = setTimeout(() => child.kill('SIGKILL'), opts.commandTimeoutMs ?? 10_000);
+    child.on('error', () => {
+      clearTimeout(timer);
+      done();
+    });
+    child.on('exit', () => {
+      clearTimeout(timer);
+      done();
+    });
+  });
+}

@@ -1,0 +1,129 @@
+// Runs inside the orchestrator: on every change of the project it diffs the view
+// against the last snapshot, queues the events, and delivers them one after another
+// in the background (never awaited by the orchestrator's loop). The snapshot and the
+// undelivered events live in .argo-project/notify.json, so after a restart nothing is
+// announced twice and nothing detected is dropped.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { writeFileAtomic } from '../lib/atomic_file.js';
+import type { View } from '../view/model.js';
+import { readView } from '../view/read.js';
+import { desktopAvailable, notifyConfigOf, notifyDesktop, postWebhook, runCommand, type ChannelOptions, type Delivery, type NotifyConfig } from './channels.js';
+import { diffViews, EMPTY_SNAPSHOT, type NotifyEvent, type Snapshot } from './events.js';
+import { formatEvent } from './format.js';
+
+type Queued = Delivery & { id: string };
+
+interface Saved {
+  snapshot: Snapshot;
+  pending: Queued[];
+  /** Ids of the last events delivered (a pending event seen again is not queued twice). */
+  delivered: string[];
+}
+
+export function notifyStateFile(project: string): string {
+  return join(project, '.argo-project', 'notify.json');
+}
+
+export function deliveryOf(e: NotifyEvent, v: View): Queued {
+  const m = formatEvent(e, v);
+  return { id: e.id, event: e.kind, project: v.project.name || v.project.path, phase: v.phase, action_owner: v.action_owner, action_needed: v.action_needed, title: m.title, message: m.text };
+}
+
+export interface NotifierOptions extends ChannelOptions {
+  view?: () => View;
+  config?: () => NotifyConfig;
+}
+
+export class Notifier {
+  private saved: Saved;
+  private chain: Promise<void> = Promise.resolve();
+  private closed = false;
+  private readonly file: string;
+
+  constructor(
+    readonly project: string,
+    private opts: NotifierOptions = {},
+  ) {
+    this.file = notifyStateFile(project);
+    this.saved = this.load();
+    // Detected before a restart, not delivered yet: deliver now.
+    for (const d of this.saved.pending) this.enqueue(d);
+  }
+
+  private load(): Saved {
+    try {
+      const s = JSON.parse(readFileSync(this.file, 'utf8')) as Partial<Saved>;
+      return { snapshot: { ...EMPTY_SNAPSHOT, ...s.snapshot }, pending: Array.isArray(s.pending) ? s.pending : [], delivered: Array.isArray(s.delivered) ? s.delivered : [] };
+    } catch {
+      return { snapshot: EMPTY_SNAPSHOT, pending: [], delivered: [] };
+    }
+  }
+
+  private save(): void {
+    try {
+      writeFileAtomic(this.file, JSON.stringify(this.saved, null, 2) + '\n');
+    } catch (e) {
+      this.opts.report?.(`notify: cannot save ${this.file}: ${(e as Error).message}`);
+    }
+  }
+
+  private config(): NotifyConfig {
+    if (this.opts.config) return this.opts.config();
+    try {
+      return notifyConfigOf(JSON.parse(readFileSync(join(this.project, '.argo-project', 'config.json'), 'utf8')));
+    } catch {
+      return {};
+    }
+  }
+
+  /** Looks at the project now; `relay` false while a handler is mid-hand-off. */
+  observe(relay = true): void {
+    if (this.closed) return;
+    let view: View;
+    try {
+      view = this.opts.view ? this.opts.view() : readView(this.project, { logLines: 0 });
+    } catch {
+      return; // state being replaced or gone: the next change is looked at
+    }
+    const { events, snapshot } = diffViews(this.saved.snapshot, view, relay);
+    const fresh = events
+      .map((e) => deliveryOf(e, view))
+      .filter((d) => !this.saved.delivered.includes(d.id) && !this.saved.pending.some((p) => p.id === d.id));
+    const changed = JSON.stringify(snapshot) !== JSON.stringify(this.saved.snapshot);
+    if (!changed && fresh.length === 0) return;
+    this.saved.snapshot = snapshot;
+    this.saved.pending.push(...fresh);
+    this.save();
+    for (const d of fresh) this.enqueue(d);
+  }
+
+  private enqueue(d: Queued): void {
+    this.chain = this.chain.then(() => this.deliver(d)).catch((e: unknown) => this.opts.report?.(`notify: ${(e as Error).message}`));
+  }
+
+  private async deliver(d: Queued): Promise<void> {
+    const cfg = this.config();
+    const jobs: Promise<unknown>[] = [];
+    if (cfg.command) jobs.push(runCommand(cfg.command, d, this.project, this.opts));
+    if (cfg.webhook) jobs.push(postWebhook(cfg.webhook, d, this.opts));
+    if (cfg.desktop && desktopAvailable()) jobs.push(notifyDesktop(d, this.opts));
+    await Promise.all(jobs);
+    this.saved.pending = this.saved.pending.filter((p) => p.id !== d.id);
+    this.saved.delivered = [...this.saved.delivered, d.id].slice(-200);
+    this.save();
+  }
+
+  /** Stops looking; waits for deliveries in flight at most `graceMs` (what is left is delivered after a restart). */
+  async close(graceMs = 5000): Promise<void> {
+    this.closed = true;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.chain, new Promise<void>((r) => (timer = setTimeout(r, graceMs)))]);
+    clearTimeout(timer);
+  }
+
+  /** Resolves when everything queued so far was delivered (tests). */
+  idle(): Promise<void> {
+    return this.chain;
+  }
+}

@@ -1,0 +1,39 @@
+// "The conflicts are resolved - merge again", as one state change through the one
+// doorway (mutateState). `argo merge` and, through it, the dashboard use it. (Retrying
+// builders is agents/retry.ts: `argo retry`.)
+import { ArgoError } from '../lib/errors.js';
+import { JsonObject } from '../lib/json_doc.js';
+import { projectLogPaths, writeLog } from '../lib/logging_enhanced.js';
+import { mutateState, projectStatePaths, type StatePaths } from '../lib/state_file.js';
+import { utcTimestamp } from '../lib/time.js';
+
+/**
+ * Phase, action and owner in one write (values as update_state stores them, strings,
+ * and last_update bumped): nobody watching ever sees half a hand-off.
+ */
+function handTo(doc: JsonObject, phase: string, needed: string, owner: string): void {
+  doc.set('phase', phase);
+  doc.set('action_needed', needed);
+  doc.set('action_owner', owner);
+  doc.set('last_update', utcTimestamp());
+}
+
+async function change(state: StatePaths, fn: (doc: JsonObject) => void): Promise<void> {
+  await mutateState(state, (doc) => {
+    if (!(doc instanceof JsonObject)) throw new ArgoError(`${state.stateFile} is not a JSON object`);
+    fn(doc);
+  });
+}
+
+/** Hands merge_branches to code: "the conflicts are resolved, merge again". */
+export async function mergeAgain(project: string): Promise<void> {
+  const state = projectStatePaths(project);
+  await change(state, (doc) => {
+    const exec = doc.get('execution');
+    if (!(exec instanceof JsonObject) || !Array.isArray(exec.get('builders'))) {
+      throw new ArgoError(`nothing to merge in ${state.stateFile}: no execution.builders`);
+    }
+    handTo(doc, 'merge_build', 'merge_branches', 'code');
+  });
+  writeLog(projectLogPaths(project), 'MERGE', 'merge again - Requested by the user');
+}

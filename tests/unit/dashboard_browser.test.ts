@@ -1,0 +1,221 @@
+// The dashboard in a real browser (Debian's chromium driven by playwright-core, no
+// browser download): open the page with the token, watch a stand-in workflow move
+// live, edit the components and approve, see the state change; no token → 401; a
+// cross-origin POST is refused; and a whole workflow steered from the page alone
+// (stop, resume, approve, retry, merge again). Without chromium the tests are
+// skipped with one line saying how to enable them.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { startDashboard, type Dashboard } from '../../dashboard/server.js';
+import { tempDir, ROOT } from './helpers.js';
+
+const CHROMIUM = process.env.ARGO_CHROMIUM || '/usr/bin/chromium';
+const built = existsSync(join(ROOT, 'dist', 'compat', 'argo.js'));
+const haveChromium = existsSync(CHROMIUM) && built;
+if (!existsSync(CHROMIUM)) {
+  console.log(`browser test skipped: no chromium at ${CHROMIUM}; to run it: apt-get install -y chromium (or set ARGO_CHROMIUM=/path/to/chromium)`);
+} else if (!built) {
+  console.log('browser test skipped: no build in dist/; to run it: npm run build');
+}
+
+const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'];
+
+const savedEnv = { ARGO_PROJECTS_REGISTRY: process.env.ARGO_PROJECTS_REGISTRY, CI_COMMAND: process.env.CI_COMMAND };
+const started: number[] = [];
+const cleanups: (() => Promise<void> | void)[] = [];
+afterAll(async () => {
+  for (const c of cleanups.reverse()) await c();
+  for (const [k, v] of Object.entries(savedEnv)) {
+    if (v === undefined) delete process.env[k];
+    else process.env[k] = v;
+  }
+  for (const pid of started) {
+    try {
+      process.kill(pid);
+    } catch {
+      /* already gone */
+    }
+  }
+});
+
+function state(project: string): Record<string, any> {
+  return JSON.parse(readFileSync(join(project, '.argo-project', 'state.json'), 'utf8'));
+}
+
+async function until<T>(what: string, probe: () => T | undefined | false, ms = 60_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = probe();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe.skipIf(!haveChromium)('dashboard in chromium', () => {
+  it('live workflow, approve with edited components, 401 without token, cross-origin POST refused', async () => {
+    const { chromium } = await import('playwright-core');
+    const work = tempDir();
+    const project = join(work, 'calc');
+    mkdirSync(project);
+    const env = {
+      ...process.env,
+      ARGO_PROJECTS_REGISTRY: join(work, 'projects.json'),
+      CI_COMMAND: join(ROOT, 'compat', 'standin_ci'),
+      STANDIN_CI_DELAY: '1',
+      XDG_RUNTIME_DIR: join(work, 'run'),
+    };
+    process.env.ARGO_PROJECTS_REGISTRY = env.ARGO_PROJECTS_REGISTRY;
+    execFileSync('git', ['init', '-q', '-b', 'main'], { cwd: project });
+    execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', 'commit', '-q', '--allow-empty', '-m', 'init'], { cwd: project });
+    execFileSync(join(ROOT, 'templates', 'project_setup.sh'), ['calc', project], { env, stdio: 'ignore' });
+
+    const dash: Dashboard = await startDashboard({ host: '127.0.0.1', port: 0, token: 'browser-test-token-0123456789', root: ROOT, registry: env.ARGO_PROJECTS_REGISTRY });
+    cleanups.push(() => dash.close());
+    const base = `http://127.0.0.1:${dash.port}`;
+
+    // No token, no answer.
+    expect((await fetch(`${base}/`)).status).toBe(401);
+    expect((await fetch(`${base}/api/projects`)).status).toBe(401);
+    expect((await fetch(`${base}/api/events`)).status).toBe(401);
+
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS, chromiumSandbox: false, headless: true });
+    cleanups.push(() => browser.close());
+    const page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
+    await page.goto(dash.url);
+    expect(new URL(page.url()).search).toBe(''); // the token left the address bar for a cookie
+    await page.locator('#projects li[data-id]').first().waitFor();
+    await page.locator('#phase', { hasText: 'init' }).waitFor();
+
+    // Start from the CLI; the page follows by itself.
+    const start = spawnSync(join(ROOT, 'start_workflow.sh'), ['Build a calculator', project], { env, encoding: 'utf8' });
+    expect(start.status).toBe(0);
+    started.push(Number(readFileSync(join(project, '.argo-project', 'orchestrator.pid'), 'utf8')));
+    await page.locator('#phase', { hasText: 'design' }).waitFor({ timeout: 60_000 });
+    await page.locator('button[data-action="approve"]').waitFor({ timeout: 60_000 });
+    await expect(page.locator('#design-summary').textContent()).resolves.toContain('Design for: Build a calculator');
+
+    // Edit the components: two instead of the three proposed.
+    await page.locator('#components').fill(JSON.stringify([{ id: 'engine', description: 'The engine' }, { id: 'ui', description: 'The UI' }]));
+    await page.locator('button[data-action="approve"]').click();
+    await page.locator('#phase', { hasText: /execution|merge_build|storage/ }).waitFor({ timeout: 60_000 });
+    await until('the approval in state.json', () => state(project).design?.approved === true);
+    expect(state(project).design.components.map((c: { id: string }) => c.id)).toEqual(['engine', 'ui']);
+
+    // Builders appear live and end merged.
+    await page.locator('#builders tr[data-builder="engine"]').waitFor({ timeout: 60_000 });
+    await page.locator('#phase', { hasText: 'storage' }).waitFor({ timeout: 90_000 });
+    await page.locator('#builders tr[data-builder="ui"] td.s-merged').waitFor({ timeout: 30_000 });
+    expect(state(project).phase).toBe('storage');
+    // ARGO_DASHBOARD_SCREENSHOT=docs/dashboard.png refreshes the picture in the README.
+    await page.screenshot({ path: process.env.ARGO_DASHBOARD_SCREENSHOT ? join(ROOT, process.env.ARGO_DASHBOARD_SCREENSHOT) : join(work, 'dashboard.png'), fullPage: true });
+
+    // A page of another origin cannot steer: its POST (with a guessed token header) never gets through.
+    let other: Server | undefined;
+    await new Promise<void>((ok) => {
+      other = createServer((_q, r) => r.writeHead(200, { 'content-type': 'text/html' }).end('<p>elsewhere</p>')).listen(0, '127.0.0.1', ok);
+    });
+    cleanups.push(() => new Promise<void>((r) => other!.close(() => r())));
+    const evil = await browser.newPage();
+    await evil.goto(`http://localhost:${(other!.address() as { port: number }).port}/`);
+    const id = (await page.locator('#projects li[data-id]').first().getAttribute('data-id'))!;
+    const before = readFileSync(join(project, '.argo-project', 'state.json'), 'utf8');
+    const attempt = await evil.evaluate(async ([url, token]) => {
+      const results: string[] = [];
+      for (const init of [
+        { method: 'POST', credentials: 'include' as const, headers: { 'x-argo-token': token!, 'content-type': 'application/json' }, body: '{}' },
+        { method: 'POST', credentials: 'include' as const, mode: 'no-cors' as const, body: '{}' },
+      ]) {
+        try {
+          const r = await fetch(url!, init);
+          results.push(r.type === 'opaque' ? 'opaque' : String(r.status));
+        } catch {
+          results.push('blocked');
+        }
+      }
+      return results;
+    }, [`${base}/api/projects/${encodeURIComponent(id)}/merge`, 'guessed-token']);
+    expect(attempt[0]).toBe('blocked'); // the preflight for the token header is never granted
+    expect(readFileSync(join(project, '.argo-project', 'state.json'), 'utf8')).toBe(before);
+    // And from outside a browser: the right token but another Origin is refused.
+    const forged = await fetch(`${base}/api/projects/${encodeURIComponent(id)}/merge`, {
+      method: 'POST',
+      headers: { 'x-argo-token': 'browser-test-token-0123456789', origin: 'http://evil.example', cookie: 'argo_dashboard=browser-test-token-0123456789' },
+      body: '{}',
+    });
+    expect(forged.status).toBe(403);
+    expect(readFileSync(join(project, '.argo-project', 'state.json'), 'utf8')).toBe(before);
+  }, 180_000);
+
+  it('steer a whole workflow from the page: stop, resume, approve, retry a failed builder, merge again after a conflict', async () => {
+    const { chromium } = await import('playwright-core');
+    const work = tempDir();
+    const project = join(work, 'shop');
+    mkdirSync(project);
+    // A CI tool that designs a, b, c; b fails on its first run; a and c write the same file (a conflict).
+    const ci = join(work, 'ci.sh');
+    writeFileSync(
+      ci,
+      `#!/bin/bash
+prompt=$1
+if [[ $prompt == *"Requirement:"* ]]; then
+  echo 'Three parts:'; echo '[{"id": "a", "description": "A"}, {"id": "b", "description": "B"}, {"id": "c", "description": "C"}]'; exit 0
+fi
+[[ $prompt =~ \\'([^\\']+)\\' ]] && id=\${BASH_REMATCH[1]}
+if [[ $id == b && ! -e ${work}/b-failed-once ]]; then touch ${work}/b-failed-once; echo "b: the tests failed" >&2; exit 3; fi
+file=$id.txt; [[ $id == a || $id == c ]] && file=shared.txt
+echo "made by $id" > "$file"
+git add "$file" && git -c user.name=ci -c user.email=ci@ci commit -q -m "build $id"
+`,
+    );
+    chmodSync(ci, 0o755);
+    const env = { ...process.env, ARGO_PROJECTS_REGISTRY: join(work, 'projects.json'), CI_COMMAND: ci, XDG_RUNTIME_DIR: join(work, 'run') };
+    process.env.ARGO_PROJECTS_REGISTRY = env.ARGO_PROJECTS_REGISTRY;
+    process.env.CI_COMMAND = ci; // what the dashboard's Resume hands to the orchestrator it starts
+    execFileSync('git', ['init', '-q', '-b', 'main'], { cwd: project });
+    execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', 'commit', '-q', '--allow-empty', '-m', 'init'], { cwd: project });
+    execFileSync(join(ROOT, 'templates', 'project_setup.sh'), ['shop', project], { env, stdio: 'ignore' });
+    const dash = await startDashboard({ host: '127.0.0.1', port: 0, token: 'steer-test-token', root: ROOT, registry: env.ARGO_PROJECTS_REGISTRY });
+    cleanups.push(() => dash.close());
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS, chromiumSandbox: false, headless: true });
+    cleanups.push(() => browser.close());
+    const page = await browser.newPage();
+    await page.goto(dash.url);
+    const pidNow = () => {
+      try {
+        return Number(readFileSync(join(project, '.argo-project', 'orchestrator.pid'), 'utf8'));
+      } catch {
+        return 0;
+      }
+    };
+
+    expect(spawnSync(join(ROOT, 'start_workflow.sh'), ['Build a shop', project], { env }).status).toBe(0);
+    started.push(pidNow());
+    await page.locator('button[data-action="approve"]').waitFor({ timeout: 60_000 });
+
+    await page.locator('button[data-action="stop"]').click();
+    await page.locator('#orchestrator', { hasText: /^Not running/ }).waitFor({ timeout: 30_000 });
+    await page.locator('button[data-action="resume"]').click();
+    await page.locator('#orchestrator', { hasText: /^Running/ }).waitFor({ timeout: 30_000 });
+    started.push(pidNow());
+
+    await page.locator('button[data-action="approve"]').click();
+    // b failed, c conflicts with a: control to ci with the conflict shown.
+    await page.locator('#builders tr[data-builder="b"][data-status="failed"]').waitFor({ timeout: 60_000 });
+    await page.locator('#conflicts', { hasText: 'c' }).waitFor({ timeout: 60_000 });
+    await page.locator('button[data-action="retry"][data-builder="b"]').click();
+    await page.locator('#builders tr[data-builder="b"] td.s-merged').waitFor({ timeout: 60_000 });
+    await page.locator('#action', { hasText: 'resolve_conflicts' }).waitFor({ timeout: 60_000 });
+
+    // The person resolves c's conflict on its branch, then says so in the page.
+    execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', 'merge', '-q', '-X', 'theirs', '-m', 'resolve', 'main'], { cwd: join(project, '.argo-project', 'builders', 'c') });
+    await page.locator('button[data-action="merge"]').click();
+    await page.locator('#phase', { hasText: 'storage' }).waitFor({ timeout: 60_000 });
+    const s = state(project);
+    expect(s.merge.merged.sort()).toEqual(['a', 'b', 'c']);
+    expect(s.execution.builders.map((b: { status: string }) => b.status)).toEqual(['completed', 'completed', 'completed']);
+  }, 240_000);
+});

@@ -1,0 +1,161 @@
+// Delivery: a webhook received by a local HTTP server (retried with back-off, time-
+// limited), a command hook with the ARGO_* variables, and each event once, also
+// across a restart of the notifier (a new orchestrator process).
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { postWebhook, type Delivery } from '../../notify/channels.js';
+import { Notifier } from '../../notify/notifier.js';
+import { buildView, type View } from '../../view/model.js';
+import { tempDir } from './helpers.js';
+
+const servers: Server[] = [];
+afterEach(async () => {
+  for (const s of servers.splice(0)) {
+    s.closeAllConnections(); // a hanging request must not hold the test up
+    await new Promise((r) => s.close(r));
+  }
+});
+
+/** A webhook receiver on 127.0.0.1; `answer` decides the status of each request. */
+async function receiver(answer: (n: number) => number | 'hang' = () => 200) {
+  const bodies: unknown[] = [];
+  let n = 0;
+  const server = createServer((req: IncomingMessage, res) => {
+    let body = '';
+    req.on('data', (c) => (body += c));
+    req.on('end', () => {
+      const a = answer(++n);
+      if (a === 'hang') return; // never answers: the client's time limit must end it
+      if (a === 200) bodies.push(JSON.parse(body));
+      res.writeHead(a).end();
+    });
+  });
+  servers.push(server);
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as { port: number }).port;
+  return { url: `http://127.0.0.1:${port}/hook`, bodies, count: () => n };
+}
+
+async function until(cond: () => boolean, ms = 10_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+const D: Delivery = { event: 'control', project: 'demo', phase: 'design', action_owner: 'ci', action_needed: 'approve_design', title: 't', message: 'ci must act' };
+
+describe('postWebhook', () => {
+  it('POSTs JSON with a Slack-compatible text field', async () => {
+    const r = await receiver();
+    expect(await postWebhook(r.url, D, { backoffMs: 1 })).toBe(true);
+    expect(r.bodies).toEqual([{ text: 'ci must act', event: 'control', project: 'demo', phase: 'design', action_owner: 'ci', action_needed: 'approve_design', title: 't' }]);
+  });
+
+  it('retries 5xx with back-off, then succeeds', async () => {
+    const r = await receiver((n) => (n < 3 ? 503 : 200));
+    const reports: string[] = [];
+    expect(await postWebhook(r.url, D, { backoffMs: 5, report: (l) => reports.push(l) })).toBe(true);
+    expect(r.count()).toBe(3);
+    expect(reports).toHaveLength(2);
+    expect(reports[0]).toMatch(/attempt 1\/4 failed \(HTTP 503\)/);
+  });
+
+  it('a hanging server is cut off by the time limit and the attempts are bounded', async () => {
+    const r = await receiver(() => 'hang');
+    expect(await postWebhook(r.url, D, { backoffMs: 1, webhookTimeoutMs: 100, webhookAttempts: 2 })).toBe(false);
+    expect(r.count()).toBe(2);
+  });
+
+  it('a 4xx is not retried', async () => {
+    const r = await receiver(() => 404);
+    expect(await postWebhook(r.url, D, { backoffMs: 1 })).toBe(false);
+    expect(r.count()).toBe(1);
+  });
+});
+
+function projectDir(): string {
+  const dir = tempDir();
+  mkdirSync(join(dir, '.argo-project'), { recursive: true });
+  return dir;
+}
+
+function viewOf(state: Record<string, unknown>): View {
+  return buildView({ path: '/p', state: { project_name: 'demo', last_update: 'T', ...state }, orchestrator: { pidFile: false, pid: null, alive: false }, workflowLog: [], builderLogs: {}, now: 0, argo: 'argo' });
+}
+
+describe('Notifier', () => {
+  it('runs notify.command with the ARGO_* variables', async () => {
+    const dir = projectDir();
+    const out = join(dir, 'hook.out');
+    const kinds = join(dir, 'kinds.out');
+    let state: Record<string, unknown> = { phase: 'design', action_owner: 'ci', action_needed: 'approve_design' };
+    const n = new Notifier(dir, {
+      view: () => viewOf(state),
+      config: () => ({ command: `printf '%s|%s|%s|%s|%s|%s\\n' "$ARGO_EVENT" "$ARGO_PROJECT" "$ARGO_PHASE" "$ARGO_ACTION_OWNER" "$ARGO_ACTION_NEEDED" "$ARGO_MESSAGE" >> ${out}; echo "$ARGO_EVENT" >> ${kinds}` }),
+    });
+    n.observe();
+    await n.idle();
+    expect(readFileSync(out, 'utf8')).toMatch(/^control\|demo\|design\|ci\|approve_design\|\[demo\] ci must act: approve_design/);
+    state = { phase: 'storage', action_owner: 'user', action_needed: 'none' };
+    n.observe();
+    await n.idle();
+    expect(readFileSync(kinds, 'utf8')).toBe('control\nworkflow_ended\n');
+  });
+
+  it('desktop: notify-send with the title and the message, when it is installed', async () => {
+    const dir = projectDir();
+    const bin = join(dir, 'bin');
+    mkdirSync(bin);
+    const out = join(dir, 'desktop.out');
+    writeFileSync(join(bin, 'notify-send'), `#!/bin/bash\nprintf '%s\\n' "$@" > ${out}\n`);
+    chmodSync(join(bin, 'notify-send'), 0o755);
+    const path = process.env.PATH;
+    process.env.PATH = `${bin}:${path}`;
+    try {
+      const n = new Notifier(dir, { view: () => viewOf({ phase: 'storage', action_owner: 'user', action_needed: 'none' }), config: () => ({ desktop: true }) });
+      n.observe();
+      await n.idle();
+    } finally {
+      process.env.PATH = path;
+    }
+    expect(readFileSync(out, 'utf8')).toBe('--app-name=argo\nArgo: demo finished\n[demo] workflow finished\n');
+  });
+
+  it('each event once, also across a restart; undelivered ones are delivered by the next notifier', async () => {
+    const dir = projectDir();
+    const r = await receiver();
+    const state = { phase: 'design', action_owner: 'ci', action_needed: 'approve_design' };
+    const opts = { view: () => viewOf(state), config: () => ({ webhook: r.url }), backoffMs: 1 };
+    const first = new Notifier(dir, opts);
+    first.observe();
+    first.observe();
+    await first.idle();
+    await first.close();
+    expect(r.bodies).toHaveLength(1);
+    const second = new Notifier(dir, opts); // the orchestrator started again
+    second.observe();
+    await second.idle();
+    expect(r.bodies).toHaveLength(1);
+    expect(existsSync(join(dir, '.argo-project', 'notify.json'))).toBe(true);
+
+    // A webhook that hangs: the event stays pending when the notifier is closed...
+    const slow = await receiver((k) => (k === 1 ? 'hang' : 200));
+    const state2 = { phase: 'merge_build', action_owner: 'ci', action_needed: 'resolve_conflicts' };
+    const third = new Notifier(dir, { view: () => viewOf(state2), config: () => ({ webhook: slow.url }), webhookTimeoutMs: 60_000, backoffMs: 1 });
+    third.observe();
+    await until(() => slow.count() === 1);
+    await third.close(0);
+    expect(JSON.parse(readFileSync(join(dir, '.argo-project', 'notify.json'), 'utf8')).pending).toHaveLength(1);
+    // ...and the next one delivers it, once.
+    const fourth = new Notifier(dir, { view: () => viewOf(state2), config: () => ({ webhook: slow.url }), backoffMs: 1 });
+    fourth.observe();
+    await fourth.idle();
+    expect(slow.bodies).toHaveLength(1);
+    expect((slow.bodies[0] as { action_needed: string }).action_needed).toBe('resolve_conflicts');
+    expect(JSON.parse(readFileSync(join(dir, '.argo-project', 'notify.json'), 'utf8')).pending).toHaveLength(0);
+  });
+});

@@ -1,0 +1,138 @@
+// The view model is a pure function: state documents in, what a person sees out.
+import { describe, expect, it } from 'vitest';
+import { buildView, VIEW_VERSION, type ViewInput } from '../../view/model.js';
+
+const NOW = Date.parse('2026-11-25T12:00:00Z');
+
+function input(state: Record<string, unknown>, over: Partial<ViewInput> = {}): ViewInput {
+  return {
+    path: '/p',
+    state: { project_name: 'demo', phase: 'init', action_owner: 'ci', action_needed: 'gather_requirements', ...state },
+    orchestrator: { pidFile: true, pid: 42, alive: true },
+    workflowLog: [],
+    builderLogs: {},
+    now: NOW,
+    argo: 'argo',
+    ...over,
+  };
+}
+
+const usage = (i: number, o: number, cost: number) => ({ input_tokens: i, output_tokens: o, cache_read_tokens: 1, cost_usd: cost, session_id: 's', agent: 'claude', model: 'm' });
+
+describe('buildView: who acts next', () => {
+  const cases: [string, Record<string, unknown>, Partial<ViewInput>, { who: string; what: RegExp; command?: RegExp }][] = [
+    ['fresh project', {}, {}, { who: 'ci', what: /Start a workflow/, command: /^argo start / }],
+    ['design waits for approval', { phase: 'design', action_needed: 'approve_design', design: { summary: 'S', components: [{ id: 'a', description: 'A' }], approved: false } }, {}, { who: 'ci', what: /approve it/, command: /^argo approve \/p$/ }],
+    ['approval without an orchestrator also offers resume', { phase: 'design', action_needed: 'approve_design' }, { orchestrator: { pidFile: false, pid: null, alive: false } }, { who: 'ci', what: /approve/, command: /argo resume \/p/ }],
+    ['code owns it and runs', { phase: 'execution', action_owner: 'code', action_needed: 'spawn_builders' }, {}, { who: 'code', what: /running spawn_builders/ }],
+    ['code owns it, nothing runs', { phase: 'execution', action_owner: 'code', action_needed: 'spawn_builders' }, { orchestrator: { pidFile: true, pid: 9, alive: false } }, { who: 'user', what: /not running/, command: /^argo resume \/p$/ }],
+    ['conflicts', { phase: 'merge_build', action_needed: 'resolve_conflicts', merge_conflicts: ['b1'] }, {}, { who: 'ci', what: /conflicts of b1/, command: /^argo merge \/p$/ }],
+    ['review after a failed builder', { phase: 'merge_build', action_owner: 'user', action_needed: 'review_merge', execution: { builders: [{ id: 'x', status: 'failed', exit_code: 3 }] } }, {}, { who: 'user', what: /failed: x/, command: /^argo retry \/p x$/ }],
+    ['budget reached', { phase: 'execution', action_owner: 'user', action_needed: 'review_budget', execution: { halt_reason: 'cost $5.10 reached limits.max_cost_usd $5', builders: [] } }, {}, { who: 'user', what: /^cost \$5.10 reached .*raise limits.max_cost_usd/, command: /^argo retry \/p$/ }],
+    ['time limit reached', { phase: 'execution', action_owner: 'user', action_needed: 'review_time_limit', execution: { builders: [] } }, {}, { who: 'user', what: /^A limit was reached: raise limits.max_workflow_hours/, command: /^argo retry \/p$/ }],
+    ['handler errors hand to user', { phase: 'design', action_owner: 'user', action_needed: 'design_program', error_recovery: { last_error: 'CI tool not available', retry_count: 5, recovery_action: 'fix it' } }, {}, { who: 'user', what: /Fix the cause/, command: /state update action_owner code/ }],
+    ['finished', { phase: 'storage', action_owner: 'user', action_needed: 'none' }, {}, { who: 'nobody', what: /finished/ }],
+  ];
+  it.each(cases)('%s', (_name, state, over, want) => {
+    const v = buildView(input(state, over));
+    expect(v.version).toBe(VIEW_VERSION);
+    expect(v.next.who).toBe(want.who);
+    expect(v.next.what).toMatch(want.what);
+    if (want.command) expect(v.next.commands.some((c) => want.command!.test(c))).toBe(true);
+  });
+});
+
+describe('buildView: builders', () => {
+  it('elapsed time, exit, failure, usage and the last log line', () => {
+    const v = buildView(
+      input(
+        {
+          phase: 'execution',
+          execution: {
+            builders: [
+              { id: 'a', status: 'completed', started: '2026-11-25T11:00:00Z', completed: '2026-11-25T11:01:30Z', exit_code: 0, usage: usage(100, 20, 0.5) },
+              { id: 'b', status: 'running', started: '2026-11-25T11:59:00Z', pid: '7' },
+              { id: 'c', status: 'failed', exit_code: 124, failure: 'timeout', usage: usage(10, 2, 0.25) },
+              { id: 'd', status: 'failed', exit_code: 3 },
+              { id: 'e', status: 'pending' },
+            ],
+          },
+        },
+        { builderLogs: { a: 'done', c: 'killed' } },
+      ),
+    );
+    const [a, b, c, d, e] = v.builders;
+    expect(a).toMatchObject({ id: 'a', status: 'completed', elapsed_seconds: 90, exit_code: 0, failure: null, agent: 'claude', model: 'm', session_id: 's', last_log_line: 'done' });
+    expect(a!.usage).toEqual({ input_tokens: 100, output_tokens: 20, cache_read_tokens: 1, cost_usd: 0.5 });
+    expect(b).toMatchObject({ status: 'running', elapsed_seconds: 60, exit_code: null, usage: null, last_log_line: null });
+    expect(c).toMatchObject({ failure: 'timeout', exit_code: 124, last_log_line: 'killed' });
+    expect(d).toMatchObject({ failure: 'exit', failure_message: 'exit status 3' });
+    expect(e).toMatchObject({ status: 'pending', elapsed_seconds: null, failure: null });
+    expect(v.totals).toEqual({ builders: 5, by_status: { completed: 1, running: 1, failed: 2, pending: 1 }, input_tokens: 110, output_tokens: 22, cache_read_tokens: 2, cost_usd: 0.75 });
+  });
+
+  it('failure as an object keeps its message', () => {
+    const v = buildView(input({ execution: { builders: [{ id: 'a', status: 'failed', failure: { kind: 'verify', message: 'npm test failed' } }] } }));
+    expect(v.builders[0]).toMatchObject({ failure: 'verify', failure_message: 'npm test failed' });
+  });
+
+  it('totals: design usage plus execution.usage (the builders total) when recorded', () => {
+    const v = buildView(input({ design: { summary: '', components: [], approved: true, usage: usage(5, 5, 0.1) }, execution: { usage: usage(50, 50, 1), builders: [{ id: 'a', usage: usage(50, 50, 1) }] } }));
+    expect(v.totals).toMatchObject({ input_tokens: 55, output_tokens: 55, cost_usd: 1.1 });
+    expect(v.design?.usage?.cost_usd).toBe(0.1);
+  });
+
+  it('no usage anywhere: zero tokens and no cost (not $0)', () => {
+    const v = buildView(input({ execution: { builders: [{ id: 'a', status: 'completed' }] } }));
+    expect(v.totals).toMatchObject({ input_tokens: 0, output_tokens: 0, cost_usd: null });
+  });
+
+  it('tolerates what tests and old scripts write: missing fields, strings, null execution', () => {
+    expect(buildView(input({ execution: null })).builders).toEqual([]);
+    const v = buildView(input({ execution: { builders: [{}, 'junk', { id: 3, progress: '100', exit_code: 'x' }] } }));
+    expect(v.builders.map((b) => [b.id, b.status, b.exit_code])).toEqual([['null', 'pending', null], ['null', 'pending', null], ['3', 'pending', null]]);
+  });
+});
+
+describe('buildView: merge, conflicts, errors, orchestrator', () => {
+  it('merge lists, target and per-builder merge outcome', () => {
+    const v = buildView(
+      input({
+        merge: { target: 'main', merged: ['a'], conflicts: ['b'], skipped: [], missing: [], failed: [], completed: 'T' },
+        merge_conflicts: ['b'],
+        execution: { builders: [{ id: 'a', status: 'completed' }, { id: 'b', status: 'completed' }, { id: 'c', status: 'completed', merge: { status: 'merged' } }] },
+      }),
+    );
+    expect(v.merge).toMatchObject({ target: 'main', merged: ['a'], conflicts: ['b'] });
+    expect(v.builders.map((b) => b.merge)).toEqual(['merged', 'conflict', 'merged']);
+    expect(v.conflicts).toEqual(['b']);
+  });
+
+  it('the specific error and the recovery hint', () => {
+    const v = buildView(input({ error_recovery: { last_error: 'Not a git repository', retry_count: 5, recovery_action: 'Handler merge_build failed…' } }));
+    expect(v.error).toEqual({ last_error: 'Not a git repository', recovery_action: 'Handler merge_build failed…', retry_count: 5, hint: 'Handler merge_build failed…' });
+    expect(buildView(input({ error_recovery: { last_error: null, retry_count: 0, recovery_action: null } })).error).toBeNull();
+  });
+
+  it.each([
+    [{ pidFile: true, pid: 5, alive: true }, true, 'Running (PID 5)'],
+    [{ pidFile: true, pid: 5, alive: false }, false, 'Not running (stale PID file)'],
+    [{ pidFile: true, pid: null, alive: false }, false, 'Not running (stale PID file)'],
+    [{ pidFile: false, pid: null, alive: false }, false, 'Not running'],
+  ])('orchestrator %o', (orch, running, textOut) => {
+    const v = buildView(input({}, { orchestrator: orch }));
+    expect(v.orchestrator.running).toBe(running);
+    expect(v.orchestrator.text).toBe(textOut);
+  });
+
+  it('rejected components of the design are shown with their reasons', () => {
+    const v = buildView(input({ phase: 'design', action_needed: 'approve_design', design: { summary: 's', components: [{ id: 'ok', description: 'd' }], approved: false, rejected_components: [{ id: 'a b', reason: 'answer: invalid id' }, { id: null, reason: 'answer: no id' }] } }));
+    expect(v.design?.rejected).toEqual([{ id: 'a b', reason: 'answer: invalid id' }, { id: null, reason: 'answer: no id' }]);
+    expect(buildView(input({ design: { summary: '', components: [] } })).design?.rejected).toEqual([]);
+  });
+
+  it('paths with spaces are quoted in commands', () => {
+    const v = buildView(input({ phase: 'design', action_needed: 'approve_design' }, { path: "/my proj's" }));
+    expect(v.next.commands[0]).toBe(`argo approve '/my proj'\\''s'`);
+  });
+});

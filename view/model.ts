@@ -1,0 +1,346 @@
+// The one view model: what a person should see of a workflow, as a pure function of
+// the state document, the orchestrator's liveness and the log tails. status (text,
+// --json, --watch), notifications and the dashboard all render this, so they can
+// never disagree. Fields other helpers add (usage, failure, merge.target) are shown
+// when present and ignored when absent.
+
+/** Bumped when a field changes meaning or goes away (additions keep the version). */
+export const VIEW_VERSION = 1;
+
+export type Who = 'code' | 'ci' | 'user' | 'nobody';
+
+export interface Usage {
+  input_tokens: number;
+  output_tokens: number;
+  cache_read_tokens: number;
+  cost_usd: number | null;
+}
+
+export interface BuilderRow {
+  id: string;
+  description: string;
+  status: string;
+  started: string | null;
+  completed: string | null;
+  /** Seconds from start to completion (or to now while running); null before it starts. */
+  elapsed_seconds: number | null;
+  exit_code: number | null;
+  /** Why it failed, when known: timeout | stalled | no_changes | verify | agent_error | exit. */
+  failure: string | null;
+  failure_message: string | null;
+  usage: Usage | null;
+  agent: string | null;
+  model: string | null;
+  session_id: string | null;
+  /** merged | conflict | skipped | missing | failed, once merge_build has seen it. */
+  merge: string | null;
+  last_log_line: string | null;
+}
+
+export interface NextStep {
+  who: Who;
+  /** One sentence: what has to happen next. */
+  what: string;
+  /** Commands that do it, ready to paste. */
+  commands: string[];
+}
+
+export interface View {
+  version: typeof VIEW_VERSION;
+  project: { name: string; path: string };
+  phase: string;
+  action_owner: string;
+  action_needed: string;
+  last_update: string;
+  user_query: string;
+  orchestrator: { running: boolean; pid: number | null; text: string };
+  /** The workflow reached storage. */
+  ended: boolean;
+  next: NextStep;
+  /** `rejected`: entries of the CI answer's list that could not be components, and why. */
+  design: { summary: string; components: { id: string; description: string }[]; rejected: { id: string | null; reason: string }[]; approved: boolean; usage: Usage | null } | null;
+  builders: BuilderRow[];
+  merge: { target: string | null; merged: string[]; conflicts: string[]; skipped: string[]; missing: string[]; failed: string[]; completed: string | null } | null;
+  /** The root merge_conflicts list (builder ids whose branches need resolving). */
+  conflicts: string[];
+  /** Why execution stopped early (execution.halt_reason: budget or time limit reached). */
+  halt_reason: string | null;
+  error: { last_error: string; recovery_action: string; retry_count: number; hint: string } | null;
+  totals: {
+    builders: number;
+    by_status: Record<string, number>;
+    input_tokens: number;
+    output_tokens: number;
+    cache_read_tokens: number;
+    /** null when no cost was recorded anywhere. */
+    cost_usd: number | null;
+  };
+  log_tail: string[];
+}
+
+export interface ViewInput {
+  /** Absolute project folder. */
+  path: string;
+  state: Record<string, unknown>;
+  /**
+   * The pid file: absent, or present with the pid it holds (null when unreadable);
+   * `alive` when that pid is proven to be this project's orchestrator; `text` overrides
+   * the status line's wording when the caller knows more (why a pid is not ours).
+   */
+  orchestrator: { pidFile: boolean; pid: number | null; alive: boolean; text?: string };
+  /** Last lines of the workflow log, oldest first. */
+  workflowLog: string[];
+  /** Last non-empty line of each builder's log, by id. */
+  builderLogs: Record<string, string>;
+  /** Milliseconds since the epoch (elapsed time of running builders). */
+  now: number;
+  /** How to call the CLI in hints (this install's compat/argo, or `argo`). */
+  argo: string;
+}
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** A field as read_state prints it: null, missing and "null" are empty. */
+function text(v: unknown): string {
+  if (v === undefined || v === null || v === 'null') return '';
+  return typeof v === 'string' ? v : JSON.stringify(v);
+}
+const textOrNull = (v: unknown) => text(v) || null;
+
+function num(v: unknown): number | null {
+  if (v === null || v === undefined || v === '') return null;
+  const n = Number(v);
+  return Number.isFinite(n) ? n : null;
+}
+
+function strings(v: unknown): string[] {
+  return Array.isArray(v) ? v.map((x) => text(x)).filter((x) => x !== '') : [];
+}
+
+function parseTs(ts: string | null): number | null {
+  if (!ts) return null;
+  const t = Date.parse(ts);
+  return Number.isFinite(t) ? t : null;
+}
+
+export function usageOf(v: unknown): Usage | null {
+  if (!isObj(v)) return null;
+  return {
+    input_tokens: num(v.input_tokens) ?? 0,
+    output_tokens: num(v.output_tokens) ?? 0,
+    cache_read_tokens: num(v.cache_read_tokens) ?? 0,
+    cost_usd: num(v.cost_usd),
+  };
+}
+
+function failureOf(v: unknown, status: string, exit: number | null): { kind: string | null; message: string | null } {
+  if (isObj(v)) return { kind: textOrNull(v.kind ?? v.reason ?? v.type), message: textOrNull(v.message ?? v.detail) };
+  if (text(v)) return { kind: text(v), message: null };
+  if (status === 'failed') return { kind: 'exit', message: exit !== null ? `exit status ${exit}` : null };
+  return { kind: null, message: null };
+}
+
+function builderRow(v: unknown, input: ViewInput, mergeOf: (id: string) => string | null): BuilderRow {
+  const b = isObj(v) ? v : {};
+  const id = text(b.id) || 'null';
+  const status = text(b.status) || 'pending';
+  const started = textOrNull(b.started);
+  const completed = textOrNull(b.completed);
+  const t0 = parseTs(started);
+  const t1 = parseTs(completed) ?? (status === 'running' ? input.now : null);
+  const exit = num(b.exit_code);
+  const failure = failureOf(b.failure, status, exit);
+  const usage = isObj(b.usage) ? b.usage : {};
+  const perBuilderMerge = isObj(b.merge) ? textOrNull(b.merge.status ?? b.merge.result) : textOrNull(b.merge);
+  return {
+    id,
+    description: text(b.description),
+    status,
+    started,
+    completed,
+    elapsed_seconds: t0 !== null && t1 !== null ? Math.max(0, Math.round((t1 - t0) / 1000)) : null,
+    exit_code: exit,
+    failure: failure.kind,
+    failure_message: failure.message,
+    usage: usageOf(b.usage),
+    agent: textOrNull(usage.agent ?? b.agent),
+    model: textOrNull(usage.model ?? b.model),
+    session_id: textOrNull(usage.session_id ?? b.session_id),
+    merge: perBuilderMerge ?? mergeOf(id),
+    last_log_line: input.builderLogs[id] ?? null,
+  };
+}
+
+const MERGE_KEYS = ['merged', 'conflicts', 'skipped', 'missing', 'failed'] as const;
+const MERGE_WORD: Record<(typeof MERGE_KEYS)[number], string> = {
+  merged: 'merged',
+  conflicts: 'conflict',
+  skipped: 'skipped',
+  missing: 'missing',
+  failed: 'failed',
+};
+
+function mergeOf(v: unknown): View['merge'] {
+  if (!isObj(v)) return null;
+  const target = isObj(v.target) ? textOrNull(v.target.branch ?? v.target.name) : textOrNull(v.target);
+  return {
+    target,
+    merged: strings(v.merged),
+    conflicts: strings(v.conflicts),
+    skipped: strings(v.skipped),
+    missing: strings(v.missing),
+    failed: strings(v.failed),
+    completed: textOrNull(v.completed),
+  };
+}
+
+function sumUsage(list: (Usage | null)[]): Usage | null {
+  const present = list.filter((u): u is Usage => u !== null);
+  if (present.length === 0) return null;
+  const costs = present.map((u) => u.cost_usd).filter((c): c is number => c !== null);
+  return {
+    input_tokens: present.reduce((a, u) => a + u.input_tokens, 0),
+    output_tokens: present.reduce((a, u) => a + u.output_tokens, 0),
+    cache_read_tokens: present.reduce((a, u) => a + u.cache_read_tokens, 0),
+    cost_usd: costs.length ? Math.round(costs.reduce((a, c) => a + c, 0) * 1e6) / 1e6 : null,
+  };
+}
+
+const q = (s: string) => (/^[A-Za-z0-9_./:=@%+-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
+
+/** Who acts next and how, from the relay fields (pure). */
+export function nextStep(v: Omit<View, 'next'>, argo: string): NextStep {
+  const p = q(v.project.path);
+  const resume = `${argo} resume ${p}`;
+  const running = v.orchestrator.running;
+  const withResume = (cmds: string[]) => (running ? cmds : [...cmds, resume]);
+  if (v.ended) {
+    return { who: 'nobody', what: 'The workflow is finished (phase storage).', commands: [] };
+  }
+  const owner = v.action_owner;
+  const needed = v.action_needed;
+  if (owner === 'code') {
+    if (running) return { who: 'code', what: `The orchestrator is running ${needed || v.phase}.`, commands: [`${argo} status --watch ${p}`] };
+    return { who: 'user', what: `Nothing runs the workflow (the orchestrator is not running): resume it to run ${needed || v.phase}.`, commands: [resume] };
+  }
+  if (owner !== 'ci' && owner !== 'user') {
+    return { who: 'user', what: `The action owner is '${owner}', not code, ci or user: start a workflow.`, commands: [`${argo} start "<what to build>" ${p}`] };
+  }
+  const who: Who = owner;
+  const failedIds = v.builders.filter((b) => b.status === 'failed').map((b) => b.id);
+  switch (needed) {
+    case 'gather_requirements':
+      return { who, what: 'Start a workflow with what to build.', commands: [`${argo} start "<what to build>" ${p}`] };
+    case 'approve_design':
+      return {
+        who,
+        what: `Review the design (${v.design?.components.length ?? 0} components) and approve it.`,
+        commands: withResume([`${argo} approve ${p}`, `${argo} approve --components components.json ${p}`]),
+      };
+    case 'resolve_conflicts': {
+      const ids = v.conflicts.length ? v.conflicts : (v.merge?.conflicts ?? []);
+      return {
+        who,
+        what: `Resolve the merge conflicts of ${ids.join(', ') || 'the builders'} on their branches, then merge again.`,
+        commands: withResume([`${argo} merge ${p}`]),
+      };
+    }
+    case 'review_budget':
+    case 'review_time_limit': {
+      const limit = needed === 'review_budget' ? 'limits.max_cost_usd' : 'limits.max_workflow_hours';
+      return {
+        who,
+        what: `${v.halt_reason ?? 'A limit was reached'}: raise ${limit} in .argo-project/state.json if you want more, then retry the builders.`,
+        commands: withResume([`${argo} status ${p}`, `${argo} retry ${p}`]),
+      };
+    }
+    case 'review_merge':
+      return {
+        who,
+        what: `Some builders were not merged${failedIds.length ? ` (failed: ${failedIds.join(', ')})` : ''}: retry them or merge again.`,
+        commands: withResume([...(failedIds.length ? [`${argo} retry ${p} ${failedIds.map(q).join(' ')}`] : []), `${argo} merge ${p}`]),
+      };
+  }
+  if (v.error) {
+    return {
+      who,
+      what: `Fix the cause of the error, then hand control back to code to run ${needed || v.phase} again.`,
+      commands: withResume([`${argo} logs ${p}`, `(cd ${p} && ${argo} state update action_owner code)`]),
+    };
+  }
+  return { who, what: `Waiting for ${who} to do: ${needed || '(nothing named)'}.`, commands: running ? [] : [resume] };
+}
+
+export function buildView(input: ViewInput): View {
+  const s = input.state;
+  const merge = mergeOf(s.merge);
+  const mergeStatus = (id: string): string | null => {
+    if (!merge) return null;
+    for (const k of MERGE_KEYS) if (merge[k].includes(id)) return MERGE_WORD[k];
+    return null;
+  };
+  const execution = isObj(s.execution) ? s.execution : null;
+  const builders = (Array.isArray(execution?.builders) ? execution.builders : []).map((b) => builderRow(b, input, mergeStatus));
+  const designObj = isObj(s.design) ? s.design : null;
+  const design = designObj
+    ? {
+        summary: text(designObj.summary),
+        components: (Array.isArray(designObj.components) ? designObj.components : []).map((c) => ({
+          id: text(isObj(c) ? c.id : c),
+          description: text(isObj(c) ? c.description : ''),
+        })),
+        rejected: (Array.isArray(designObj.rejected_components) ? designObj.rejected_components : []).map((r) => ({
+          id: isObj(r) ? textOrNull(r.id) : null,
+          reason: isObj(r) ? text(r.reason) : text(r),
+        })),
+        approved: designObj.approved === true || designObj.approved === 'true',
+        usage: usageOf(designObj.usage),
+      }
+    : null;
+  const er = isObj(s.error_recovery) ? s.error_recovery : {};
+  const lastError = text(er.last_error);
+  const recovery = text(er.recovery_action);
+  const error = lastError || recovery
+    ? { last_error: lastError, recovery_action: recovery, retry_count: num(er.retry_count) ?? 0, hint: recovery || 'See the orchestrator log for details.' }
+    : null;
+  const byStatus: Record<string, number> = {};
+  for (const b of builders) byStatus[b.status] = (byStatus[b.status] ?? 0) + 1;
+  // execution.usage, when recorded, is the builders' total; else add them up.
+  const execUsage = usageOf(execution?.usage) ?? sumUsage(builders.map((b) => b.usage));
+  const all = sumUsage([design?.usage ?? null, execUsage]);
+  const pid = input.orchestrator.pid;
+  const running = input.orchestrator.alive && pid !== null;
+  const phase = text(s.phase);
+  const partial: Omit<View, 'next'> = {
+    version: VIEW_VERSION,
+    project: { name: text(s.project_name), path: input.path },
+    phase,
+    action_owner: text(s.action_owner),
+    action_needed: text(s.action_needed),
+    last_update: text(s.last_update),
+    user_query: text(s.user_query),
+    orchestrator: {
+      running,
+      pid,
+      text: input.orchestrator.text ?? (running ? `Running (PID ${pid})` : input.orchestrator.pidFile ? 'Not running (stale PID file)' : 'Not running'),
+    },
+    ended: phase === 'storage',
+    design,
+    builders,
+    merge,
+    conflicts: strings(s.merge_conflicts),
+    halt_reason: textOrNull(execution?.halt_reason),
+    error,
+    totals: {
+      builders: builders.length,
+      by_status: byStatus,
+      input_tokens: all?.input_tokens ?? 0,
+      output_tokens: all?.output_tokens ?? 0,
+      cache_read_tokens: all?.cache_read_tokens ?? 0,
+      cost_usd: all?.cost_usd ?? null,
+    },
+    log_tail: input.workflowLog,
+  };
+  return { ...partial, next: nextStep(partial, input.argo) };
+}

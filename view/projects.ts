@@ -1,0 +1,36 @@
+// Every registered project with its view (or why it has none): `argo list` and the dashboard.
+import { join } from 'node:path';
+import { processCtx } from '../lib/context.js';
+import { errorMessage } from '../lib/errors.js';
+import { isDir } from '../lib/project_dir.js';
+import { listProjects, registryPath, type ProjectEntry } from '../lib/project_registry.js';
+import type { View } from './model.js';
+import { readView, type ReadOptions } from './read.js';
+
+export interface ProjectItem {
+  id: string;
+  name: string;
+  path: string;
+  view: View | null;
+  /** Why there is no view (folder gone, state unreadable). */
+  problem: string | null;
+}
+
+function item(id: string, e: ProjectEntry, opts: ReadOptions): ProjectItem {
+  if (!isDir(join(e.path, '.argo-project'))) return { id, name: e.name, path: e.path, view: null, problem: `no .argo-project/ in ${e.path}` };
+  try {
+    return { id, name: e.name, path: e.path, view: readView(e.path, opts), problem: null };
+  } catch (err) {
+    return { id, name: e.name, path: e.path, view: null, problem: errorMessage(err) };
+  }
+}
+
+export function registeredProjects(registry = registryPath(processCtx()), opts: ReadOptions = {}): ProjectItem[] {
+  return listProjects(registry).map(([id, e]) => item(id, e, opts));
+}
+
+/** One registered project (undefined when it is not registered). */
+export function registeredProject(id: string, registry = registryPath(processCtx()), opts: ReadOptions = {}): ProjectItem | undefined {
+  const hit = listProjects(registry).find(([i]) => i === id);
+  return hit ? item(hit[0], hit[1], opts) : undefined;
+}

@@ -1,0 +1,91 @@
+// The I/O half of the view: reads one project's state, pid file and log tails into a
+// ViewInput and hands it to the pure buildView. Nothing here decides what is shown.
+import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseJson, toPlain } from '../lib/json_doc.js';
+import { builderLogFile, projectLogPaths } from '../lib/logging_enhanced.js';
+import { orchestratorProof } from '../lib/process.js';
+import { buildView, type View, type ViewInput } from './model.js';
+
+/** The last `lines` lines of a file (reads at most its last `maxBytes`); [] when missing. */
+export function tailLines(file: string, lines: number, maxBytes = 64 * 1024): string[] {
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch {
+    return [];
+  }
+  try {
+    const size = fstatSync(fd).size;
+    const start = Math.max(0, size - maxBytes);
+    const buf = Buffer.alloc(size - start);
+    readSync(fd, buf, 0, buf.length, start);
+    let all = buf.toString('utf8').split('\n');
+    if (start > 0) all = all.slice(1); // the first line was cut
+    while (all.length && all[all.length - 1] === '') all.pop();
+    return all.slice(-lines);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+export function readPidFile(file: string): { pidFile: boolean; pid: number | null } {
+  try {
+    const n = Number(readFileSync(file, 'utf8').trim());
+    return { pidFile: true, pid: Number.isInteger(n) && n > 0 ? n : null };
+  } catch {
+    return { pidFile: false, pid: null };
+  }
+}
+
+/** Is `pid` this project's orchestrator (proven, not just alive)? The one place that judges it for every view. */
+export function orchestratorAlive(pid: number, project: string): boolean {
+  return orchestratorProof(String(pid), project).ours;
+}
+
+export interface ReadOptions {
+  logLines?: number;
+  argo?: string;
+  now?: number;
+  alive?: (pid: number, project: string) => boolean;
+  /** The orchestrator line as status prints it, when the caller has it. */
+  orchestratorText?: string;
+}
+
+/** The state document of a project, parsed (throws an error naming the file). */
+export function readStatePlain(project: string): Record<string, unknown> {
+  const file = join(project, '.argo-project', 'state.json');
+  const doc = toPlain(parseJson(readFileSync(file, 'utf8'), file));
+  return typeof doc === 'object' && doc !== null && !Array.isArray(doc) ? (doc as Record<string, unknown>) : {};
+}
+
+export function gatherInput(project: string, state: Record<string, unknown>, opts: ReadOptions = {}): ViewInput {
+  const logs = projectLogPaths(project);
+  const pid = readPidFile(join(project, '.argo-project', 'orchestrator.pid'));
+  const alive = opts.alive ?? orchestratorAlive;
+  const builderLogs: Record<string, string> = {};
+  const list = (state.execution as { builders?: unknown } | null)?.builders;
+  for (const b of Array.isArray(list) ? list : []) {
+    const id = String((b as { id?: unknown })?.id ?? 'null');
+    try {
+      const last = tailLines(builderLogFile(logs, id), 1, 8 * 1024)[0];
+      if (last !== undefined) builderLogs[id] = last;
+    } catch {
+      /* an id that cannot be a file name has no log */
+    }
+  }
+  return {
+    path: project,
+    state,
+    orchestrator: { ...pid, alive: pid.pid !== null && alive(pid.pid, project), ...(opts.orchestratorText !== undefined ? { text: opts.orchestratorText } : {}) },
+    workflowLog: tailLines(logs.workflowLog, opts.logLines ?? 20),
+    builderLogs,
+    now: opts.now ?? Date.now(),
+    argo: opts.argo ?? 'argo',
+  };
+}
+
+/** The view of a project on disk (throws when its state file is missing or invalid). */
+export function readView(project: string, opts: ReadOptions = {}): View {
+  return buildView(gatherInput(project, readStatePlain(project), opts));
+}

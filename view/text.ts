@@ -1,0 +1,126 @@
+// Text renderers of the view: the original status block (COMPAT §5.3, line for line),
+// then builders, merge, errors, the next step and totals; and a one-line summary for
+// non-TTY --watch output. Colour is passed in, never guessed here.
+import type { BuilderRow, View } from './model.js';
+
+const RULE = '='.repeat(42);
+
+export interface Paint {
+  bold(s: string): string;
+  dim(s: string): string;
+  red(s: string): string;
+  green(s: string): string;
+  yellow(s: string): string;
+  cyan(s: string): string;
+}
+
+const id = (s: string) => s;
+export const NO_PAINT: Paint = { bold: id, dim: id, red: id, green: id, yellow: id, cyan: id };
+const sgr = (code: string) => (s: string) => `\x1b[${code}m${s}\x1b[0m`;
+export const ANSI_PAINT: Paint = { bold: sgr('1'), dim: sgr('2'), red: sgr('31'), green: sgr('32'), yellow: sgr('33'), cyan: sgr('36') };
+
+/** Colour only on a terminal, and never when NO_COLOR is set to anything non-empty. */
+export function paintFor(isTTY: boolean | undefined, env: Record<string, string | undefined>): Paint {
+  return isTTY && !env.NO_COLOR ? ANSI_PAINT : NO_PAINT;
+}
+
+/** The original's lines, unchanged and in order (COMPAT §5.3). */
+export function originalLines(v: View): string[] {
+  const lines = [RULE, 'Argo Workflow Status', RULE, '', `Project: ${v.project.name}`, `Path: ${v.project.path}`, ''];
+  lines.push(`Current Phase: ${v.phase}`, `Action Owner: ${v.action_owner}`, `Action Needed: ${v.action_needed}`);
+  lines.push(`Last Update: ${v.last_update}`, '');
+  if (v.user_query) lines.push(`User Query: ${v.user_query}`, '');
+  lines.push(`Orchestrator: ${v.orchestrator.text}`, '', RULE);
+  return lines;
+}
+
+export function duration(seconds: number | null): string {
+  if (seconds === null) return '-';
+  if (seconds < 60) return `${seconds}s`;
+  const m = Math.floor(seconds / 60);
+  if (m < 60) return `${m}m${String(seconds % 60).padStart(2, '0')}s`;
+  return `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
+}
+
+export const money = (usd: number | null) => (usd === null ? '-' : `$${usd.toFixed(usd < 1 ? 4 : 2)}`);
+const tokens = (b: BuilderRow) => (b.usage ? `${b.usage.input_tokens}/${b.usage.output_tokens}` : '-');
+
+function statusColour(p: Paint, status: string): (s: string) => string {
+  if (status === 'completed' || status === 'merged') return p.green;
+  if (status === 'failed' || status === 'conflict') return p.red;
+  if (status === 'running') return p.cyan;
+  return id;
+}
+
+function table(rows: string[][], p: Paint, colour: (row: number, col: number) => (s: string) => string): string[] {
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
+  return rows.map((r, i) =>
+    '  ' +
+    r
+      .map((cell, c) => {
+        const padded = c === r.length - 1 ? cell : cell.padEnd(widths[c]!);
+        return i === 0 ? p.bold(padded) : colour(i, c)(padded);
+      })
+      .join('  ')
+      .trimEnd(),
+  );
+}
+
+const clip = (s: string, n: number) => (s.length > n ? s.slice(0, n - 1) + '…' : s);
+
+/** What status.sh adds after the original block. */
+export function extraLines(v: View, p: Paint): string[] {
+  const out: string[] = [];
+  if (v.builders.length) {
+    out.push('', p.bold('Builders:'));
+    const rows = [['ID', 'STATUS', 'ELAPSED', 'EXIT', 'FAILURE', 'TOKENS in/out', 'COST', 'MERGE', 'LAST LOG LINE']];
+    for (const b of v.builders) {
+      rows.push([
+        b.id,
+        b.status,
+        duration(b.elapsed_seconds),
+        b.exit_code === null ? '-' : String(b.exit_code),
+        b.failure ?? '-',
+        tokens(b),
+        money(b.usage?.cost_usd ?? null),
+        b.merge ?? '-',
+        clip((b.last_log_line ?? '').replace(/^\[[^\]]*\] /, ''), 60),
+      ]);
+    }
+    out.push(...table(rows, p, (r, c) => (c === 1 ? statusColour(p, v.builders[r - 1]!.status) : c === 7 ? statusColour(p, v.builders[r - 1]!.merge ?? '') : id)));
+  }
+  if (v.design?.rejected.length && v.action_needed === 'approve_design') {
+    out.push('', p.yellow(`Rejected components (${v.design.rejected.length}):`));
+    for (const r of v.design.rejected) out.push(`  ${r.id ?? '(no id)'}: ${r.reason}`);
+  }
+  if (v.merge) {
+    const parts = (['merged', 'conflicts', 'skipped', 'missing', 'failed'] as const)
+      .filter((k) => v.merge![k].length)
+      .map((k) => `${k}: ${v.merge![k].join(', ')}`);
+    out.push('', `${p.bold('Merge')}${v.merge.target ? ` into ${v.merge.target}` : ''}: ${parts.join('; ') || 'nothing merged'}`);
+  }
+  if (v.conflicts.length) out.push(p.red(`Conflicts to resolve: ${v.conflicts.join(', ')}`));
+  if (v.halt_reason) out.push(p.red(`Execution halted: ${v.halt_reason}`));
+  if (v.error) {
+    out.push('');
+    if (v.error.last_error) out.push(p.red(`Last error: ${v.error.last_error}`));
+    if (v.error.recovery_action) out.push(`Recovery: ${v.error.recovery_action}`);
+  }
+  out.push('', `${p.bold('Next:')} ${p.yellow(v.next.who)} - ${v.next.what}`);
+  for (const c of v.next.commands) out.push(`  ${c}`);
+  const t = v.totals;
+  const counts = Object.entries(t.by_status).map(([s, n]) => `${n} ${s}`).join(', ');
+  const usage = t.input_tokens || t.output_tokens ? `, tokens ${t.input_tokens} in / ${t.output_tokens} out` : '';
+  out.push('', `${p.bold('Totals:')} ${t.builders} builders${counts ? ` (${counts})` : ''}${usage}, cost ${money(t.cost_usd)}`);
+  return out;
+}
+
+export function statusText(v: View, p: Paint = NO_PAINT): string {
+  return [...originalLines(v), ...extraLines(v, p)].join('\n') + '\n';
+}
+
+/** One line per change for --watch on a pipe. */
+export function summaryLine(v: View, at: string): string {
+  const counts = Object.entries(v.totals.by_status).map(([s, n]) => `${s}=${n}`).join(' ');
+  return `${at} phase=${v.phase} owner=${v.action_owner} needed=${v.action_needed}${counts ? ` builders: ${counts}` : ''} next=${v.next.who}`;
+}
