@@ -84,7 +84,7 @@ teardown_file() {
   update_state warm 1    # no helper yet: answered one-shot, starts the helper
   wait_for 20 compgen -G "$XDG_RUNTIME_DIR/argo-*/*.port" >/dev/null
   port_file=$(compgen -G "$XDG_RUNTIME_DIR/argo-*/*.port")
-  read -r _ _ helper < "$port_file"
+  read -r _ _ helper _ < "$port_file"
   grep -q shim_server "/proc/$helper/cmdline"
   [ "$(grep -c shim_server "$starts")" = 1 ]
   before=$(grep -vc shim_server "$starts")

@@ -37,7 +37,7 @@ port_file() { compgen -G "$XDG_RUNTIME_DIR/argo-*/*.port"; }
 start_helper() {
   update_state warm 1
   wait_for 20 port_file >/dev/null
-  read -r PORT TOKEN HELPER < "$(port_file)"
+  read -r PORT TOKEN HELPER _ < "$(port_file)"
   grep -q shim_server "/proc/$HELPER/cmdline"
 }
 
