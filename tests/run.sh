@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# `npm test`: unit tests (vitest) then shell-level tests (bats, sequential: the compat
-# suites share fixed paths such as /tmp/mock_ci.sh, as the original suite does).
+# `npm test`: unit tests (vitest) then shell-level tests (bats). Every test works in
+# its own temp folders; bats runs its files one after the other because the compat
+# suites drop handler scripts into this checkout's phases/ (as the original suite does).
+# Parts: docs/TESTING.md.
 # Ends with one plain summary line "N passed, N failed" over both runners.
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+bats_require_minimum_version 1.5.0
 # The orchestrator beyond the original suite: refusals, retries with back-off,
 # relative paths, and the status / stop / approve commands.
 
@@ -83,7 +84,7 @@ wait_state() { # JQ_CONDITION SECONDS
 @test "one orchestrator per project: a second one warns and exits 1" {
   update_state action_owner ci
   start_orchestrator
-  for _ in $(seq 40); do [ -s .argo-project/orchestrator.pid ] && break; sleep 0.05; done
+  wait_for 5 test -s .argo-project/orchestrator.pid
   run "$ROOT/orchestrator.sh" "$PROJ"
   assert_failure 1
   assert_output "WARNING: Orchestrator already running (PID $ORCH)"
@@ -93,11 +94,9 @@ wait_state() { # JQ_CONDITION SECONDS
 @test "the orchestrator exits when its project folder disappears (D21)" {
   update_state action_owner ci
   start_orchestrator
-  sleep 0.3
+  wait_for 5 test -s .argo-project/orchestrator.pid
   rm -rf "$PROJ/.argo-project"
-  ended() { ! kill -0 "$ORCH" 2>/dev/null || [[ $(ps -o stat= -p "$ORCH") == Z* ]]; }
-  for _ in $(seq 60); do ended && break; sleep 0.05; done
-  ended
+  wait_gone "$ORCH" 10
 }
 
 @test "status.sh prints the original layout; a missing state file is one error and exit 1 (D24)" {
@@ -123,11 +122,11 @@ wait_state() { # JQ_CONDITION SECONDS
 @test "stop_workflow.sh ends the orchestrator by its pid" {
   update_state action_owner ci
   start_orchestrator
-  for _ in $(seq 40); do [ -s .argo-project/orchestrator.pid ] && break; sleep 0.05; done
+  wait_for 5 test -s .argo-project/orchestrator.pid
   run "$ROOT/stop_workflow.sh" "$PROJ"
   assert_success
   assert_line "Stopping orchestrator (PID $ORCH)..."
-  ! kill -0 "$ORCH" 2>/dev/null
+  run ! alive "$ORCH"   # gone (or a zombie we have not reaped) when stop returns
   [ ! -f .argo-project/orchestrator.pid ]
 }
 

@@ -29,3 +29,28 @@ new_project() {
 }
 
 state() { jq -r "$1" "$PROJ/.argo-project/state.json"; }
+
+# Waits are conditions with deadlines, never fixed sleeps (docs/TESTING.md). A test
+# file that defines its own alive / wait_for / wait_gone before loading this keeps it.
+
+# __poll_until SECONDS COMMAND...: polls COMMAND until it succeeds; fails when time is up.
+__poll_until() {
+  local limit=$1
+  shift
+  local end=$(($(date +%s%N) + limit * 1000000000))
+  until "$@"; do
+    (($(date +%s%N) < end)) || { echo "timed out after ${limit}s waiting for: $*" >&2; return 1; }
+    sleep 0.05
+  done
+}
+
+# alive PID: running, and not a zombie (an orphan init has not reaped yet has ended).
+__alive() { kill -0 "$1" 2>/dev/null && [[ $(ps -o stat= -p "$1" 2>/dev/null) != Z* ]]; }
+ended() { ! __alive "$1"; }
+declare -F alive >/dev/null || alive() { __alive "$@"; }
+
+# wait_for SECONDS COMMAND... (whole seconds)
+declare -F wait_for >/dev/null || wait_for() { __poll_until "$@"; }
+
+# wait_gone PID SECONDS: until PID has ended.
+declare -F wait_gone >/dev/null || wait_gone() { __poll_until "$2" ended "$1"; }

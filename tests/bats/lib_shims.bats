@@ -10,6 +10,10 @@ setup() {
   source "$ROOT/lib/logging_enhanced.sh"
 }
 
+teardown() {
+  XDG_RUNTIME_DIR=$BATS_TEST_TMPDIR/run stop_shim_helper   # a helper a test started for itself
+}
+
 teardown_file() {
   load helpers
   stop_shim_helper
@@ -68,7 +72,22 @@ teardown_file() {
 }
 
 @test "the helper path and the one-shot path answer the same" {
-  update_state warm 1
+  # A node that counts its starts, and a private helper folder: each one-shot call is
+  # one start; calls answered by the helper start nothing.
+  local real_node starts=$BATS_TEST_TMPDIR/node_starts port_file helper
+  real_node=$(type -P node)
+  printf '#!/bin/bash\necho "$*" >> %q\nexec %q "$@"\n' "$starts" "$real_node" > "$BATS_TEST_TMPDIR/node"
+  chmod +x "$BATS_TEST_TMPDIR/node"
+  export ARGO_NODE=$BATS_TEST_TMPDIR/node XDG_RUNTIME_DIR=$BATS_TEST_TMPDIR/run
+  unset -f __argo_call   # so sourcing defines it again, for this node and folder
+  source "$ROOT/lib/state_file.sh"
+  update_state warm 1    # no helper yet: answered one-shot, starts the helper
+  wait_for 20 compgen -G "$XDG_RUNTIME_DIR/argo-*/*.port" >/dev/null
+  port_file=$(compgen -G "$XDG_RUNTIME_DIR/argo-*/*.port")
+  read -r _ _ helper _ < "$port_file"
+  grep -q shim_server "/proc/$helper/cmdline"
+  [ "$(grep -c shim_server "$starts")" = 1 ]
+  before=$(grep -vc shim_server "$starts")
   for key in phase limits 'limits|keys' nothing; do
     a=$(read_state "$key"; echo "rc=$?")
     b=$(ARGO_SHIM_SERVER=0 read_state "$key"; echo "rc=$?")
@@ -79,6 +98,9 @@ teardown_file() {
   a=$(update_state 2>&1; echo "rc=$?")
   b=$(ARGO_SHIM_SERVER=0 update_state 2>&1; echo "rc=$?")
   [ "$a" = "$b" ]
+  # 6 one-shot calls started node 6 times; the 6 helper calls started none
+  [ "$(grep -vc shim_server "$starts")" = $((before + 6)) ]
+  kill "$helper"
 }
 
 @test "8 concurrent bash writers x 25 update_state calls keep all 200 keys" {
@@ -171,6 +193,24 @@ v=$(read_state counter); sleep 0.2; update_state counter $((v + 1))' 2>/dev/null
   update_state phase execution
   run list_checkpoints
   assert_output --regexp '^cp1	[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]+Z	before build$'
+  # two older saves of the same name (moved back in time by their file names;
+  # 999 sorts after the others as text)
+  cd .argo-project/checkpoints
+  for f in *_cp1.*; do mv "$f" "1000000000_${f#*_}"; done
+  cd "$PROJ"
+  update_state phase earlier
+  save_checkpoint cp1 "earlier save"
+  cd .argo-project/checkpoints
+  for f in *_cp1.*; do [[ $f == 1000000000_* ]] || mv "$f" "999_${f#*_}"; done
+  cd "$PROJ"
+  update_state phase newest
+  save_checkpoint cp1 "newest one"
+  update_state phase changed
+  run list_checkpoints
+  [ "${#lines[@]}" = 3 ]
+  restore_checkpoint cp1
+  run read_state phase; assert_output newest
+  delete_checkpoint cp1
   restore_checkpoint cp1
   run read_state phase; assert_output design
   grep -q 'Restored: cp1' .argo-project/logs/workflow.log
@@ -179,5 +219,6 @@ v=$(read_state counter); sleep 0.2; update_state counter $((v + 1))' 2>/dev/null
   run cleanup_old_checkpoints 30; assert_output 1
   run list_checkpoints; refute_output --partial old
   delete_checkpoint cp1
+  delete_checkpoint cp1   # the two remaining copies, newest first
   run restore_checkpoint cp1; assert_failure; assert_output "ERROR: Checkpoint not found: cp1"
 }

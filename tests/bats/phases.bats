@@ -6,9 +6,7 @@
 bats_require_minimum_version 1.5.0
 
 setup() {
-  load "$BATS_TEST_DIRNAME/../../node_modules/bats-support/load"
-  load "$BATS_TEST_DIRNAME/../../node_modules/bats-assert/load"
-  ROOT=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
+  load helpers   # ROOT, bats-support/assert, alive, wait_for, wait_gone
   [[ -f $ROOT/dist/phases/execution.js ]] || fail "dist/ is missing: run npx tsc -p . first"
   TMP=$(mktemp -d)
   PROJ=$TMP/test_project
@@ -55,6 +53,9 @@ worktree_builders() {
   set_state ".execution = {\"builders\": [$list], \"status\": \"pending\", \"started\": null, \"completed\": null} | .phase = \"execution\" | .action_owner = \"code\" | .action_needed = \"execution\""
 }
 
+# group_ended PGID: no live (non-zombie) process left in the process group
+group_ended() { local p; for p in $(pgrep -g "$1"); do alive "$p" && return 1; done; return 0; }
+
 start_bg() { "$@" >/dev/null 2>&1 & HANDLER=$!; STARTED+=("$HANDLER"); }
 
 # ---------------------------------------------------------------- prologue
@@ -99,9 +100,9 @@ start_bg() { "$@" >/dev/null 2>&1 & HANDLER=$!; STARTED+=("$HANDLER"); }
 @test "design_program: CI failure → exit 1, ERROR with the code, last_error" {
   setup_project
   set_state '.user_query = "x"'
-  ci_stub 'echo "Error: CI failed"; exit 1'
+  ci_stub 'echo "Error: CI failed"; exit 7'
   run -1 "$ROOT/phases/design_program.sh" "$PROJ"
-  assert_output --regexp 'ERROR: .*1'
+  assert_line 'ERROR: CI query failed with exit code 7'
   [ "$(state .error_recovery.last_error)" = 'CI query failed' ]
   [ "$(state .phase)" = init ]
 }
@@ -192,24 +193,23 @@ start_bg() { "$@" >/dev/null 2>&1 & HANDLER=$!; STARTED+=("$HANDLER"); }
 
 # ---------------------------------------------------------------- execution
 
-@test "execution: killed after 0.5 s (as the original suite) → handler gone, builder gone, folder deletable" {
+@test "execution: killed while its builder works (as the original suite) → handler gone, builder's group gone, folder deletable" {
   git_repo
   setup_project
   worktree_builders backend
   ci_stub "touch $TMP/builder_was_spawned; while :; do date >> beat; sleep 0.05; done"
   start_bg "$ROOT/phases/execution.sh" "$PROJ"
-  sleep 0.5
+  # the original slept 0.5 s here; we wait until the builder is recorded and beating
+  wait_for 20 test -s "$PROJ/.argo-project/builders/backend/beat"
+  wait_for 10 bash -c "[[ \$(jq -r '.execution.builders[0].pid' '$PROJ/.argo-project/state.json') =~ ^[0-9]+\$ ]]"
+  pid=$(state .execution.builders[0].pid)
+  STARTED+=("$pid")
   kill -TERM "$HANDLER"
   rc=0; wait "$HANDLER" || rc=$?
   [ "$rc" = 143 ]
   [ -f "$TMP/builder_was_spawned" ]
-  pid=$(state .execution.builders[0].pid)
-  STARTED+=("$pid")
-  sleep 0.3
-  # (a zombie left for init to reap has ended too)
-  if kill -0 "$pid" 2>/dev/null && [[ $(ps -o stat= -p "$pid") != Z* ]]; then fail "builder $pid still alive"; fi
+  wait_for 10 group_ended "$pid"
   rm -rf "$PROJ"
-  sleep 0.3
   [ ! -e "$PROJ" ]
 }
 
@@ -242,8 +242,12 @@ start_bg() { "$@" >/dev/null 2>&1 & HANDLER=$!; STARTED+=("$HANDLER"); }
   git_repo
   setup_project
   worktree_builders one two
-  ci_stub "id=\$(basename \"\$PWD\"); echo \"start \$id\" >> $TMP/order; sleep 1; echo \"end \$id\" >> $TMP/order"
-  run -0 timeout 20 "$ROOT/phases/execution.sh" "$PROJ"
+  # each builder waits (up to 15 s) until both have started: run one after the
+  # other, the first gives up and ends before the second starts
+  ci_stub "id=\$(basename \"\$PWD\"); echo \"start \$id\" >> $TMP/order
+for _ in \$(seq 300); do [ \"\$(grep -c start $TMP/order)\" = 2 ] && break; sleep 0.05; done
+echo \"end \$id\" >> $TMP/order"
+  run -0 timeout 60 "$ROOT/phases/execution.sh" "$PROJ"
   [ "$(head -2 "$TMP/order" | cut -d' ' -f1 | sort -u)" = start ]
   [ "$(tail -2 "$TMP/order" | cut -d' ' -f1 | sort -u)" = end ]
   [ "$(state '[.execution.builders[].status] | join(" ")')" = 'completed completed' ]

@@ -210,7 +210,8 @@ SCRIPT
   wait_file .argo-project/orchestrator.pid 5
   run -1 "$ROOT/templates/project_cleanup.sh" "$PROJ" full
   assert_output "ERROR: the workflow of $PROJ is still running (orchestrator PID $O); nothing removed. Stop it first: $ROOT/stop_workflow.sh $PROJ"
-  [ -f .argo-project/builders/api/keep ] && [ -d .argo-project/logs ]
+  [ -f .argo-project/builders/api/keep ]
+  [ -d .argo-project/logs ]
   run -0 "$ROOT/stop_workflow.sh" "$PROJ"
   wait_gone "$O" 5
   sentinel "$PROJ/.argo-project/builders/api" bash -c 'sleep 300; :' argo-builder
@@ -315,7 +316,9 @@ ci_stub() { printf '#!/bin/bash\n%s\n' "$1" > "$TMP/ci.sh" && chmod +x "$TMP/ci.
   set_state '.design = {"summary": "s", "components": [{"id": "api", "description": "d"}], "created": "t", "approved": true} | .phase = "design" | .action_owner = "code" | .action_needed = "design_build"'
   run -1 "$ROOT/phases/design_build.sh" "$PROJ"
   assert_line --partial "ERROR: the git repository $PROJ has no commit yet"
-  [ "$(state .execution)" = null ] && [ "$(state .action_owner)" = user ] && [ "$(state .phase)" = design ]
+  [ "$(state .execution)" = null ]
+  [ "$(state .action_owner)" = user ]
+  [ "$(state .phase)" = design ]
   [[ $(state .error_recovery.last_error) == "Refused: the git repository $PROJ has no commit yet"* ]]
   git -c user.name=T -c user.email=t@e commit -q --allow-empty -m first && git branch -m main trunk
   before=$(cat .argo-project/state.json)

@@ -1,13 +1,13 @@
 import { execFile } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { bashFunctions as logFns } from '../../lib/logging_enhanced.js';
 import { defaultConfig, getCiTool, readConfig, updateConfig } from '../../lib/config.js';
 import { stringifyJq } from '../../lib/json_doc.js';
 import { findProjectByPath, listProjects, registerProject } from '../../lib/project_registry.js';
-import { cleanupOldCheckpoints, checkpointListing, restoreCheckpoint, saveCheckpoint } from '../../lib/checkpoint.js';
+import { cleanupOldCheckpoints, checkpointListing, deleteCheckpoint, restoreCheckpoint, saveCheckpoint } from '../../lib/checkpoint.js';
 import { initStateFile, projectStatePaths, updateState } from '../../lib/state_file.js';
 import { ctxIn, ROOT, tempDir } from './helpers.js';
 
@@ -80,5 +80,29 @@ describe('checkpoints', () => {
     utimesSync(first, new Date(0), new Date(0));
     expect(await cleanupOldCheckpoints(ctx, 30)).toBe(1);
     expect(checkpointListing(ctx)).toEqual([]);
+  });
+
+  it('restore and delete take the newest of several same-named checkpoints (D19)', async () => {
+    const dir = tempDir();
+    await initStateFile('cp', dir);
+    const ctx = ctxIn(dir);
+    const paths = projectStatePaths(dir, {});
+    const phase = () => JSON.parse(readFileSync(paths.stateFile, 'utf8')).phase;
+    // two older saves, moved back in time by their file names (epoch 999 sorts last as text)
+    for (const [p, epoch] of [['oldest', 999], ['middle', 1_000_000_000]] as const) {
+      await updateState(paths, 'phase', p);
+      const file = await saveCheckpoint(ctx, 'snap', p);
+      renameSync(file, join(dirname(file), `${epoch}_snap.json`));
+      renameSync(file.replace(/\.json$/, '.desc'), join(dirname(file), `${epoch}_snap.desc`));
+    }
+    await updateState(paths, 'phase', 'newest');
+    await saveCheckpoint(ctx, 'snap', 'newest');
+    await updateState(paths, 'phase', 'changed');
+    expect(checkpointListing(ctx).map((l) => l.split('\t')[2])).toEqual(['oldest', 'middle', 'newest']);
+    await restoreCheckpoint(ctx, 'snap');
+    expect(phase()).toBe('newest');
+    await deleteCheckpoint(ctx, 'snap');
+    await restoreCheckpoint(ctx, 'snap');
+    expect(phase()).toBe('middle');
   });
 });

@@ -48,11 +48,20 @@ describe('initStateFile', () => {
 describe('updateState', () => {
   it('stores strings at dotted paths, creates objects, bumps last_update last', async () => {
     const { dir, paths } = await project();
+    await mutateState(paths, (doc) => void doc.set('last_update', '2000-01-01T00:00:00Z'));
+    const before = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
     await updateState(paths, 'design.deep.n', '5');
     await updateState(paths, 'phase', 'design');
     const s = stateOf(dir);
     expect(s.design).toEqual({ deep: { n: '5' } });
     expect(s.phase).toBe('design');
+    // bumped: a fresh timestamp, in its place (not moved to the end)
+    expect(s.last_update).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+    expect(s.last_update >= before).toBe(true);
+    expect(Object.keys(s).indexOf('last_update')).toBe(5);
+    // last: set after the key, so updating last_update itself keeps the timestamp (D8, kept on purpose)
+    await updateState(paths, 'last_update', 'X');
+    expect(stateOf(dir).last_update).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
   });
 
   it('appends last_update at the end when it was missing', async () => {
@@ -186,12 +195,20 @@ describe('withStateLock', () => {
   it('excludes other holders, and lets its own command update the state (no deadlock)', async () => {
     const { dir, paths } = await project();
     const ctx = ctxIn(dir, { PATH: process.env.PATH });
-    let insideDone = false;
-    const held = withStateLock(paths, ['sleep 0.4'], ctx).then(() => (insideDone = true));
-    await new Promise((r) => setTimeout(r, 150));
-    await updateState(paths, 'after', 'lock');
-    expect(insideDone).toBe(true); // the update waited for the lock holder
-    await held;
+    const inside = join(dir, 'inside');
+    const release = join(dir, 'release');
+    const order: string[] = [];
+    // the holder says when it holds the lock, and keeps it until the test releases it (bounded)
+    const holder = `touch ${inside}; for ((i = 0; i < 1200; i++)); do [[ -e ${release} ]] && break; sleep 0.05; done`;
+    const held = withStateLock(paths, [holder], ctx).then(() => order.push('holder'));
+    for (let i = 0; i < 600 && !existsSync(inside); i++) await new Promise((r) => setTimeout(r, 50));
+    expect(existsSync(inside)).toBe(true);
+    const update = updateState(paths, 'after', 'lock').then(() => order.push('update'));
+    await new Promise((r) => setTimeout(r, 200)); // a window in which an unlocked update would finish
+    expect(order).toEqual([]);
+    writeFileSync(release, '');
+    await Promise.all([held, update]);
+    expect(order).toEqual(['holder', 'update']); // the update waited for the lock holder
     const cli = join(ROOT, 'dist/compat/argo.js');
     const nested = `node ${cli} call update_state nested yes`;
     expect(await withStateLock(paths, [nested], ctxIn(dir, { PATH: process.env.PATH }))).toBe(0);

@@ -1,7 +1,11 @@
 # The original phase-2 suite's scenarios (COMPAT.md §6.4), one bats test each.
 # Differences on purpose: where the original passes vacuously we assert for real,
 # waits poll up to the original's sleep instead of always sleeping it, and every
-# process a test starts is ended by its PID (the original pkills by name).
+# process a test starts is ended by its PID (the original pkills by name). The
+# original's fixed /tmp files (mock_ci.sh, ci_was_called, argo_phase_was_called,
+# builder_was_spawned) live in each test's own $TEST_TMP_DIR, so two runs on one
+# machine cannot collide; only the handlers these tests drop into phases/ are
+# shared, by the runs of one checkout.
 load ../helpers
 
 ORIG_PHASES="$ROOT/phases"
@@ -26,7 +30,6 @@ compat_teardown() {
     [[ $pid =~ ^[0-9]+$ ]] && wait_gone "$pid" 3
   done
   rm -f "$ORIG_PHASES/test_phase.sh" "$ORIG_PHASES/design.sh" "$ORIG_PHASES/test_poll.sh"
-  rm -f /tmp/argo_phase_was_called /tmp/argo_phase_should_not_be_called /tmp/mock_ci.sh /tmp/ci_was_called /tmp/builder_was_spawned
   cd /
   rm -rf "$TEST_TMP_DIR"
 }
@@ -53,28 +56,6 @@ git_repo() {
 # Rewrites state.json the way the original tests do (jq into state.json.tmp, then mv).
 set_state() {
   jq "$1" .argo-project/state.json > .argo-project/state.json.tmp && mv .argo-project/state.json.tmp .argo-project/state.json
-}
-
-# (an orphan that init has not reaped yet is a zombie: it has ended)
-alive() { kill -0 "$1" 2>/dev/null && [[ $(ps -o stat= -p "$1" 2>/dev/null) != Z* ]]; }
-
-wait_gone() {
-  local pid=$1 deadline=$((SECONDS + $2))
-  while alive "$pid"; do
-    ((SECONDS <= deadline)) || return 1
-    sleep 0.05
-  done
-}
-
-# wait_for SECONDS COMMAND...: polls COMMAND until it succeeds or time is up.
-wait_for() {
-  local limit=$1
-  shift
-  local end=$(($(date +%s%N) + limit * 1000000000))
-  until "$@"; do
-    (($(date +%s%N) < end)) || return 1
-    sleep 0.05
-  done
 }
 
 orchestrator_pid() { cat "$PROJ/.argo-project/orchestrator.pid" 2>/dev/null; }

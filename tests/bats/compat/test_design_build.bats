@@ -6,7 +6,9 @@ design() { set_state '.design = {"components": [{"id": "backend", "description":
 
 @test "test_design_build_requires_path" {
   run "$ROOT/phases/design_build.sh"
-  assert_failure
+  assert_failure 1
+  assert_line --index 0 "ERROR: Project path required"
+  assert_line --index 1 "Usage: design_build.sh <project_path>"
 }
 
 @test "test_design_build_reads_design" {

@@ -2,27 +2,30 @@
 setup() {
   load compat_helpers; compat_setup
   source "$ROOT/lib/state_file.sh"; source "$ROOT/lib/logging_enhanced.sh"
-  export PATH="/tmp:$PATH" CI_COMMAND=/tmp/mock_ci.sh
+  export PATH="$TEST_TMP_DIR:$PATH" CI_COMMAND=$TEST_TMP_DIR/mock_ci.sh
 }
 teardown() { compat_teardown; }
 
-mock_ci() { # mock_ci BODY: the original's /tmp/mock_ci.sh
-  printf '#!/bin/bash\n%s\n' "$1" > /tmp/mock_ci.sh
-  chmod +x /tmp/mock_ci.sh
+mock_ci() { # mock_ci BODY: the original's /tmp/mock_ci.sh, in this test's own folder
+  printf '#!/bin/bash\n%s\n' "$1" > "$TEST_TMP_DIR/mock_ci.sh"
+  chmod +x "$TEST_TMP_DIR/mock_ci.sh"
 }
 ready() { setup_project; update_state user_query "Build a calculator"; update_state phase init; update_state action_owner code; }
 
 @test "test_design_program_requires_path" {
   run "$ROOT/phases/design_program.sh"
-  assert_failure
+  assert_failure 1
+  assert_line --index 0 "ERROR: Project path required"
+  assert_line --index 1 "Usage: design_program.sh <project_path>"
 }
 
 @test "test_design_program_reads_query" {
   ready
-  mock_ci 'echo "CI called with: $*" > /tmp/ci_was_called; echo "{\"design\": \"ok\"}"'
-  "$ROOT/phases/design_program.sh" "$PROJ" >/dev/null 2>&1 || true
-  [ -f /tmp/ci_was_called ]
-  grep -q calculator /tmp/ci_was_called
+  mock_ci "echo \"CI called with: \$*\" > '$TEST_TMP_DIR/ci_was_called'; echo '{\"design\": \"ok\"}'"
+  run "$ROOT/phases/design_program.sh" "$PROJ"
+  assert_success
+  [ -f "$TEST_TMP_DIR/ci_was_called" ]
+  grep -q calculator "$TEST_TMP_DIR/ci_was_called"
 }
 
 @test "test_design_program_transitions_phase" {

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+bats_require_minimum_version 1.5.0
 setup() { load compat_helpers; compat_setup; source "$ROOT/lib/state_file.sh"; }
 teardown() { compat_teardown; }
 
@@ -16,7 +17,9 @@ clean_branch() {
 
 @test "test_merge_build_requires_path" {
   run "$ROOT/phases/merge_build.sh"
-  assert_failure
+  assert_failure 1
+  assert_line --index 0 "ERROR: Project path required"
+  assert_line --index 1 "Usage: merge_build.sh <project_path>"
 }
 
 @test "test_merge_build_reads_builders" {
@@ -36,7 +39,7 @@ clean_branch() {
   git checkout -q main 2>/dev/null || git checkout -q master
   [ -f backend.txt ]
   git log -1 --format=%s | grep -qx "Merge builder: backend"
-  ! git rev-parse --verify -q argo-builder-backend >/dev/null
+  run ! git rev-parse --verify -q argo-builder-backend
 }
 
 @test "test_merge_build_handles_conflicts" {

@@ -2,8 +2,9 @@
 setup() { load compat_helpers; compat_setup; source "$ROOT/lib/state_file.sh"; }
 teardown() { compat_teardown; }
 
-start_orchestrator() {
-  "$ROOT/orchestrator.sh" "$@" >/dev/null 2>&1 &
+start_orchestrator() {  # output in $OUT
+  OUT=$TEST_TMP_DIR/orchestrator.out
+  "$ROOT/orchestrator.sh" "$@" >"$OUT" 2>&1 &
   ORCH=$!
   STARTED+=("$ORCH")
 }
@@ -11,42 +12,51 @@ start_orchestrator() {
 @test "test_orchestrator_requires_path" {
   run timeout 5 "$ROOT/orchestrator.sh"
   assert_failure 1
+  assert_line --index 0 "ERROR: Project path required"
+  assert_line --index 1 "Usage: orchestrator.sh <project_path>"
 }
 
 @test "test_orchestrator_dispatches_phase" {
   setup_project
   update_state phase test_phase; update_state action_owner code; update_state action_needed test_phase
-  printf '#!/bin/bash\ntouch /tmp/argo_phase_was_called\n' > "$ORIG_PHASES/test_phase.sh"
+  printf '#!/bin/bash\ntouch %q\n' "$TEST_TMP_DIR/argo_phase_was_called" > "$ORIG_PHASES/test_phase.sh"
   chmod +x "$ORIG_PHASES/test_phase.sh"
-  rm -f /tmp/argo_phase_was_called
   start_orchestrator "$PROJ"
-  wait_for 7 test -f /tmp/argo_phase_was_called
+  wait_for 7 test -f "$TEST_TMP_DIR/argo_phase_was_called"
 }
 
 @test "test_orchestrator_waits_for_ci" {
   setup_project
-  update_state phase design; update_state action_owner ci
-  printf '#!/bin/bash\ntouch /tmp/argo_phase_should_not_be_called\n' > "$ORIG_PHASES/design.sh"
+  # action_needed names the handler, so only the owner keeps it from running
+  update_state phase design; update_state action_owner ci; update_state action_needed design
+  printf '#!/bin/bash\ntouch %q\n' "$TEST_TMP_DIR/argo_phase_should_not_be_called" > "$ORIG_PHASES/design.sh"
   chmod +x "$ORIG_PHASES/design.sh"
   start_orchestrator "$PROJ"
-  sleep 1
+  wait_for 5 test -s .argo-project/orchestrator.pid
+  sleep 1   # a window in which a wrong dispatch would happen (a negative check needs one)
   alive "$ORCH"
-  [ ! -f /tmp/argo_phase_should_not_be_called ]
+  [ ! -f "$TEST_TMP_DIR/argo_phase_should_not_be_called" ]
+  # the same orchestrator runs it once the owner is code: the handler was selectable
+  update_state action_owner code
+  wait_for 10 test -f "$TEST_TMP_DIR/argo_phase_should_not_be_called"
 }
 
 @test "test_orchestrator_exits_on_storage" {
   setup_project
   update_state phase storage; update_state action_owner code
   start_orchestrator "$PROJ"
-  wait_gone "$ORCH" 1
+  wait_gone "$ORCH" 10
+  rc=0; wait "$ORCH" || rc=$?
+  [ "$rc" = 0 ]   # a normal end, not a refusal or a crash
   [ ! -f .argo-project/orchestrator.pid ]
+  [ -z "$(cat "$OUT")" ]
 }
 
 @test "test_orchestrator_handles_sigterm" {
   setup_project
   update_state phase init; update_state action_owner ci
   start_orchestrator "$PROJ"
-  sleep 0.5
+  wait_for 5 test -s .argo-project/orchestrator.pid
   alive "$ORCH"
   kill -TERM "$ORCH"
   wait_gone "$ORCH" 2
@@ -72,7 +82,7 @@ update_state phase storage
 SH
   chmod +x "$ORIG_PHASES/test_poll.sh"
   start_orchestrator "$PROJ"
-  sleep 1
+  wait_for 5 test -s .argo-project/orchestrator.pid
   update_state action_owner code
   wait_for 8 bash -c '[ "$(jq -r .phase .argo-project/state.json)" = storage ]'
   wait_gone "$ORCH" 2
@@ -82,8 +92,12 @@ SH
   gone=$(mktemp -d "$TEST_TMP_DIR/gone.XXXX"); cd "$gone"; rmdir "$gone"
   mkdir -p "$TEST_TMP_DIR/invalid_project"
   start_orchestrator "$TEST_TMP_DIR/invalid_project"
-  sleep 0.3
-  ! alive "$ORCH"
+  wait_gone "$ORCH" 10
+  rc=0; wait "$ORCH" || rc=$?
+  [ "$rc" = 1 ]
+  # it is the project check that refused it, naming the path (bash adds getcwd noise for the deleted cwd)
+  [ "$(grep '^ERROR' "$OUT")" = "ERROR: .argo-project not found in $TEST_TMP_DIR/invalid_project" ]
+  [ ! -e "$TEST_TMP_DIR/invalid_project/.argo-project" ]
 }
 
 teardown_file() { load compat_helpers; stop_shim_helper; }

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+bats_require_minimum_version 1.5.0
 setup() { load compat_helpers; compat_setup; }
 teardown() { compat_teardown; }
 
@@ -31,7 +32,7 @@ teardown() { compat_teardown; }
 @test "test_start_launches_orchestrator" {
   setup_project
   "$ROOT/start_workflow.sh" test >/dev/null 2>&1
-  sleep 0.5
+  wait_for 5 test -s .argo-project/orchestrator.pid
   pid=$(orchestrator_pid)
   [[ $pid =~ ^[0-9]+$ ]]
   alive "$pid"
@@ -49,14 +50,16 @@ teardown() { compat_teardown; }
 @test "test_start_idempotent" {
   setup_project
   "$ROOT/start_workflow.sh" test >/dev/null 2>&1
-  sleep 0.3
+  wait_for 5 test -s .argo-project/orchestrator.pid
   pid1=$(orchestrator_pid)
   STARTED+=("$pid1")
+  alive "$pid1"
   output=$("$ROOT/start_workflow.sh" test2 2>&1)
-  sleep 0.3
+  wait_for 5 test -s .argo-project/orchestrator.pid
   pid2=$(orchestrator_pid)
   [ "$pid1" != "$pid2" ]
-  ! alive "$pid1"
+  # D20: the old one was stopped and waited for before start_workflow returned
+  run ! alive "$pid1"
   alive "$pid2"
   [ "$(jq -r .user_query .argo-project/state.json)" = test2 ]
 }
@@ -74,8 +77,7 @@ teardown() { compat_teardown; }
 @test "test_start_logs_event" {
   setup_project
   "$ROOT/start_workflow.sh" test >/dev/null 2>&1
-  sleep 0.3
-  grep -Eq '\[STATE\] Phase transition: idle -> init$' .argo-project/logs/workflow.log
+  wait_for 5 grep -Eq '\[STATE\] Phase transition: idle -> init$' .argo-project/logs/workflow.log
 }
 
 teardown_file() { load compat_helpers; stop_shim_helper; }
