@@ -108,6 +108,10 @@ function cleanup(run: Run, b: Builder): void {
     const problem = removeOurWorktree(dir, proof.path, { force: saved.kind !== 'failed' });
     if (problem) logBuilder(logs, b.id, 'warning', `Worktree kept: ${problem}`);
   }
+  // A worktree whose removal was interrupted (a stop mid-way) can leave git's record of it
+  // behind with no folder; that record would keep the branch "checked out". prune drops
+  // only records whose folder is gone.
+  git(['worktree', 'prune'], dir);
   if (!branchExists(headRef(b.branch), dir)) return;
   if (!b.branch.startsWith(BUILDER_BRANCH_PREFIX)) {
     logBuilder(logs, b.id, 'kept', `Branch ${b.branch} kept: not an ${BUILDER_BRANCH_PREFIX}* branch`);
