@@ -6,6 +6,7 @@
 import { closeSync, fstatSync, openSync, readFileSync, readdirSync, watch, type FSWatcher } from 'node:fs';
 import type { Options } from 'execa';
 import type { Env } from '../lib/context.js';
+import { killGroup } from '../lib/process.js';
 
 export interface RunOptions {
   argv: string[];
@@ -76,27 +77,20 @@ export function groupMembers(pgid: number): number[] {
   return found;
 }
 
-function signalGroup(pgid: number, sig: NodeJS.Signals): void {
-  try {
-    process.kill(-pgid, sig);
-  } catch {
-    /* the group is gone already */
-  }
-}
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** TERM to the group, KILL after `graceMs` if any member is left; true when KILL was needed. */
 export async function endGroup(pgid: number, graceMs: number): Promise<boolean> {
   if (groupMembers(pgid).length === 0) return false;
-  signalGroup(pgid, 'SIGTERM');
+  killGroup(pgid, 'SIGTERM');
   const deadline = Date.now() + graceMs;
   while (Date.now() < deadline) {
     if (groupMembers(pgid).length === 0) return false;
     await sleep(Math.min(50, Math.max(1, deadline - Date.now())));
   }
   if (groupMembers(pgid).length === 0) return false;
-  signalGroup(pgid, 'SIGKILL');
+  killGroup(pgid, 'SIGKILL');
   const killDeadline = Date.now() + 2000;
   while (groupMembers(pgid).length > 0 && Date.now() < killDeadline) await sleep(20);
   return true;
