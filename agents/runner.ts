@@ -4,6 +4,7 @@
 // when the caller's AbortSignal fires. Every way the run can end is a cause racing
 // the exit; the first cause wins and the one result object says which.
 import { closeSync, fstatSync, openSync, readFileSync, readdirSync, watch, type FSWatcher } from 'node:fs';
+import { constants as osConstants } from 'node:os';
 import type { Options } from 'execa';
 import type { Env } from '../lib/context.js';
 import { killGroup } from '../lib/process.js';
@@ -48,7 +49,6 @@ export interface RunResult {
   durationMs: number;
 }
 
-const SIGNALS: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGKILL: 9, SIGTERM: 15, SIGPIPE: 13, SIGABRT: 6 };
 
 /** Members of process group `pgid` that have not ended (zombies count as ended). */
 export function groupMembers(pgid: number): number[] {
@@ -214,7 +214,7 @@ export async function runAgent(opts: RunOptions): Promise<RunResult> {
       startError = e.code ?? e.originalMessage ?? e.shortMessage ?? 'could not start';
       status = e.code === 'EACCES' ? 126 : 127;
     } else {
-      status = code ?? 128 + (SIGNALS[signal ?? 'SIGTERM'] ?? 15);
+      status = code ?? 128 + (osConstants.signals[(signal ?? 'SIGTERM') as NodeJS.Signals] ?? 15);
     }
     return {
       code: status,
