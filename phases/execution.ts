@@ -1,26 +1,24 @@
 // execution: one CI process per builder, in its worktree, in parallel (at most
 // limits.max_parallel_builders at once). Each exit is learnt from the child itself.
 // A re-run leaves finished builders alone and adopts ones still running (D12).
-import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runIfEntry } from '../lib/cli.js';
 import type { Env } from '../lib/context.js';
 import { readConfigObject } from '../lib/config.js';
-import { builderWrapperArgv, ciToolAvailable } from '../lib/ci_tool.js';
+import { ciToolAvailable } from '../lib/ci_tool.js';
 import { errorMessage } from '../lib/errors.js';
 import { builderBranch } from '../lib/worktrees.js';
 import { JsonObject, fromPlain, toPlain } from '../lib/json_doc.js';
 import { builderLogFile, logBuilder, logStateTransition } from '../lib/logging_enhanced.js';
 import { pidAlive, sleep } from '../lib/process.js';
 import { mutateState, updateState } from '../lib/state_file.js';
-import { emptyUsage, type AgentOutcome, type AgentUsage } from '../agents/contract.js';
-import { invocationFor } from '../agents/invocation.js';
+import type { AgentUsage } from '../agents/contract.js';
+import { buildComponent, judgeAttempt, type BuildSetup, type Failure } from '../agents/build.js';
 import { parseOutputFile } from '../agents/output_file.js';
-import { runAgent, type RunResult } from '../agents/runner.js';
 import { chooseCi, choiceLabel, choiceProgram, type CiChoice } from '../agents/select.js';
 import { agentLimits, sumUsage, withCost, type AgentLimits } from '../agents/settings.js';
-import { runVerify, verifyCommand } from '../agents/verify.js';
-import { gitCommonDir, headOf, worktreeChanged } from '../agents/worktree.js';
+import { verifyCommand } from '../agents/verify.js';
 import { utcTimestamp } from '../lib/time.js';
 import { complain, enterProject, readExecution, say, type Project } from './handler.js';
 import { readBackend } from '../distributed/config.js';
@@ -38,9 +36,6 @@ export interface BuilderView {
 }
 
 export type Plan = { kind: 'done' } | { kind: 'adopt'; pid: number } | { kind: 'result'; code: number } | { kind: 'start' } | { kind: 'skip' };
-
-/** Why a builder failed (new field `failure`); absent for the original's plain exit codes. */
-export type Failure = 'timeout' | 'stalled' | 'no_changes' | 'verify' | 'agent_error' | 'budget' | 'time_limit';
 
 export function builderPrompt(b: Pick<BuilderView, 'id' | 'description' | 'worktree'>): string {
   return [
@@ -133,40 +128,13 @@ export function builderEnv(project: Pick<Project, 'state' | 'logs'>, env: Env = 
 }
 
 /** What this run works with, decided once when the handler starts. */
-export interface RunSetup {
-  choice: CiChoice;
+export interface RunSetup extends BuildSetup {
   toolOk: boolean;
   limits: AgentLimits;
-  verify: string | null;
-  pricing: unknown;
   /** The workflow's end (limits.max_workflow_hours from its start), ms since the epoch. */
   deadline: number | null;
   /** `argo retry <ids>`: only these failed builders run again. */
   only: Set<string> | null;
-}
-
-/** How a finished attempt ends the builder (pure: result, parsed output, worktree probe). */
-export function judgeAttempt(
-  run: Pick<RunResult, 'code' | 'timedOut' | 'stalled'>,
-  outcome: Pick<AgentOutcome, 'ok' | 'error'>,
-  preset: boolean,
-  changed: () => boolean,
-): { ok: true } | { ok: false; failure: Failure; message: string } {
-  if (run.timedOut) return { ok: false, failure: 'timeout', message: 'the time limit (limits.builder_timeout_seconds) ended it' };
-  if (run.stalled) return { ok: false, failure: 'stalled', message: 'no output and no file change for limits.builder_stall_seconds' };
-  if (run.code !== 0) return { ok: false, failure: 'agent_error', message: outcome.error ?? `exit status ${run.code}` };
-  if (!outcome.ok) return { ok: false, failure: 'agent_error', message: outcome.error ?? 'the agent reported an error' };
-  if (preset && !changed()) return { ok: false, failure: 'no_changes', message: 'the agent changed nothing in its worktree' };
-  return { ok: true };
-}
-
-export function retryPrompt(b: BuilderView, why: string, tail: string): string {
-  return [
-    `Your work on the '${b.id}' component is not finished: ${why}.`,
-    '',
-    ...(tail ? ['The end of the output:', '```', tail.trim(), '```', ''] : []),
-    'Fix it, make every test pass, and commit your changes.',
-  ].join('\n');
 }
 
 class Execution {
@@ -254,99 +222,42 @@ class Execution {
       logBuilder(this.project.logs, b.id, 'failed', `No worktree to work in (${b.worktree ?? 'null'})`);
       return this.finish(b, 1);
     }
-    const worktree = b.worktree;
-    const base = headOf(worktree);
-    const logFile = builderLogFile(this.project.logs, b.id);
-    const usages: AgentUsage[] = [];
-    let session = b.sessionId;
-    let model: string | null = this.preset?.model ?? null;
-    // A failed builder with a session resumes it (argo retry) when its agent can; else it starts afresh.
-    const resumable = this.preset?.preset.resume != null;
-    let kind: 'builder' | 'resume' = b.status === 'failed' && session && resumable ? 'resume' : 'builder';
-    let prompt = kind === 'resume' ? retryPrompt(b, `the last attempt failed (${b.failure ?? 'error'})`, '') : builderPrompt(b);
-    const record = () =>
-      this.preset
-        ? { usage: { ...sumUsage(usages), session_id: session, agent: this.preset.preset.name, model } }
-        : {};
-    for (let attempt = 0; ; attempt++) {
-      let inv: ReturnType<typeof invocationFor>;
-      try {
-        inv = invocationFor(choice, kind, {
-          prompt,
-          worktree,
-          sessionId: session,
-          gitCommonDir: () => gitCommonDir(worktree),
-          writePrompt: (text) => this.promptFile(b.id, text),
-        }, builderEnv(this.project));
-      } catch (e) {
-        // An argv override needing a value we do not have, an unwritable prompt file …
-        return this.finish(b, 1, { failure: 'agent_error', message: `cannot build the command: ${errorMessage(e)}` }, record());
-      }
-      if (inv.resumed) logBuilder(this.project.logs, b.id, 'resuming', `Resuming agent session ${session}`);
-      // A result left by an earlier attempt must not be taken for this one's.
-      rmSync(join(worktree, '.build_result'), { force: true });
-      const outFile = this.preset ? this.outputFile(b.id) : null;
-      if (outFile) writeFileSync(outFile, '');
-      const r = await runAgent({
-        argv: builderWrapperArgv(inv.argv, { id: b.id, branch: builderBranch(b.id) }),
-        cwd: worktree,
-        env: inv.env,
+    const ending = await buildComponent(
+      this.setup,
+      {
+        id: b.id,
+        branch: builderBranch(b.id),
+        worktree: b.worktree,
+        prompt: builderPrompt(b),
+        resume: b.status === 'failed' && b.sessionId ? { sessionId: b.sessionId, failure: b.failure } : null,
+      },
+      {
+        env: builderEnv(this.project),
+        logFile: builderLogFile(this.project.logs, b.id),
+        outputFile: this.outputFile(b.id),
+        writePrompt: (text) => this.promptFile(b.id, text),
+        log: (event, message) => logBuilder(this.project.logs, b.id, event, message),
         signal: this.abort.signal,
-        timeoutMs: this.timeLeft(this.setup.limits.builderTimeoutMs),
-        stallMs: this.setup.limits.stallMs,
-        watchDir: worktree,
-        stdoutFile: outFile ?? logFile,
-        stderrFile: logFile,
+        timeLimit: (ms) => this.timeLeft(ms),
         onSpawn: (pid) => {
           void this.setBuilder(b.id, { pid: String(pid) });
           logBuilder(this.project.logs, b.id, 'spawned', `PID: ${pid}`);
         },
-      });
-      if (r.canceled && this.stopping) return;
-      const outcome: AgentOutcome = outFile
-        ? await parseOutputFile(inv.preset!.parser, outFile, r.code)
-        : { ok: r.code === 0, text: '', usage: emptyUsage(), session_id: null, error: null };
-      if (this.preset) {
-        session = outcome.session_id ?? session;
-        model = model ?? outcome.model ?? null;
-        usages.push(withCost(outcome.usage, model, this.setup.pricing, inv.preset!.inputIncludesCache));
-        for (const w of outcome.warnings ?? []) logBuilder(this.project.logs, b.id, 'warning', w);
-      }
+        timeoutFailure: () => {
+          if (!this.pastDeadline()) return null;
+          this.halt({ reason: 'the workflow time limit (limits.max_workflow_hours) passed', failure: 'time_limit' });
+          return { failure: 'time_limit', message: this.halted!.reason };
+        },
+        noMoreAttempts: () => this.halted !== null,
+        onUsage: (usages) => this.checkBudget(usages),
+      },
+    );
+    if (ending.kind === 'canceled') {
       const halted = this.haltedBy();
-      if (r.canceled && halted) return this.finish(b, r.code, { failure: halted.failure, message: halted.reason }, record());
-      if (r.startError) logBuilder(this.project.logs, b.id, 'error', `Could not start ${inv.argv[0]}: ${r.startError}`);
-      if (r.timedOut && this.pastDeadline()) {
-        this.halt({ reason: 'the workflow time limit (limits.max_workflow_hours) passed', failure: 'time_limit' });
-        return this.finish(b, r.code, { failure: 'time_limit', message: this.halted!.reason }, record());
-      }
-      const verdict = judgeAttempt(r, outcome, !!this.preset, () => worktreeChanged(worktree, base));
-      if (!verdict.ok) {
-        if (!this.preset && verdict.failure === 'agent_error') return this.finish(b, r.code, undefined, record());
-        return this.finish(b, r.code || 1, verdict, record());
-      }
-      if (!this.setup.verify) return this.finish(b, 0, undefined, record());
-      logBuilder(this.project.logs, b.id, 'verifying', `Running verify.command: ${this.setup.verify}`);
-      const v = await runVerify(this.setup.verify, worktree, builderEnv(this.project), {
-        timeoutMs: this.timeLeft(this.setup.limits.builderTimeoutMs),
-        signal: this.abort.signal,
-        logFile,
-      });
-      if (v.canceled && this.stopping) return;
-      if (v.ok) {
-        logBuilder(this.project.logs, b.id, 'verified', 'verify.command passed');
-        return this.finish(b, 0, undefined, record());
-      }
-      const why = v.timedOut ? 'verify.command ran out of time' : `verify.command failed with exit status ${v.code}`;
-      logBuilder(this.project.logs, b.id, 'verify_failed', why);
-      const canResume = inv.preset?.resume != null && session !== null;
-      if (attempt >= this.setup.limits.verifyRetries || !canResume || this.halted) {
-        return this.finish(b, v.code || 1, { failure: 'verify', message: why }, record());
-      }
-      kind = 'resume';
-      prompt = retryPrompt(b, why, v.tail);
-      logBuilder(this.project.logs, b.id, 'retrying', `Feeding the verify failure back to the agent (attempt ${attempt + 2} of ${this.setup.limits.verifyRetries + 1})`);
-      this.checkBudget(usages);
+      if (this.stopping || !halted) return;
+      return this.finish(b, ending.code, { failure: halted.failure, message: halted.reason }, ending.record);
     }
+    return this.finish(b, ending.code, ending.failed ?? undefined, ending.record);
   }
 
   /** Where a preset's stdout goes (outside the worktree, so it is never committed). */

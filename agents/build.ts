@@ -1,0 +1,177 @@
+// One builder from its first attempt to its ending: the command for the CI choice, the
+// wrapper that commits what the agent left uncommitted, the runner (time limit, stall,
+// cancel), the preset's parser (usage, cost, session), and the verify gate whose
+// failures go back to the agent by resuming its session. The local execution phase and
+// `argo worker` both run builders through here, so a builder on another machine runs
+// exactly as one on this machine. What depends on the whole workflow (a stop, the
+// budget, the workflow's deadline) comes in through the hooks of BuildIO.
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Env } from '../lib/context.js';
+import { builderWrapperArgv } from '../lib/ci_tool.js';
+import { errorMessage } from '../lib/errors.js';
+import { emptyUsage, type AgentOutcome, type AgentUsage } from './contract.js';
+import { invocationFor } from './invocation.js';
+import { parseOutputFile } from './output_file.js';
+import { runAgent, type RunResult } from './runner.js';
+import type { CiChoice } from './select.js';
+import { sumUsage, withCost, type AgentLimits } from './settings.js';
+import { runVerify } from './verify.js';
+import { gitCommonDir, headOf, worktreeChanged } from './worktree.js';
+
+/** Why a builder failed (state field `failure`); absent for the original's plain exit codes. */
+export type Failure = 'timeout' | 'stalled' | 'no_changes' | 'verify' | 'agent_error' | 'budget' | 'time_limit';
+
+export interface Failed {
+  failure: Failure;
+  message: string;
+}
+
+/** What a run works with, the same for every builder of a workflow. */
+export interface BuildSetup {
+  choice: CiChoice;
+  limits: Pick<AgentLimits, 'builderTimeoutMs' | 'stallMs' | 'verifyRetries'>;
+  verify: string | null;
+  pricing: unknown;
+}
+
+export interface BuildTask {
+  id: string;
+  branch: string;
+  worktree: string;
+  /** The first attempt's prompt. */
+  prompt: string;
+  /** `argo retry` of a failed builder: its agent session and why it failed (resumed when the agent can). */
+  resume: { sessionId: string; failure: string | null } | null;
+}
+
+export interface BuildIO {
+  /** The builder's environment (the state and log paths its CI tool writes to). */
+  env: Env;
+  /** Where the wrapper's output goes (and a plain tool's stdout). */
+  logFile: string;
+  /** Where a preset's stdout goes, outside the worktree so it is never committed. */
+  outputFile: string;
+  writePrompt: (text: string) => string;
+  log: (event: string, message: string) => void;
+  /** Ends the agent (and a verify run) at once: a stop, a lost claim, the budget. */
+  signal: AbortSignal;
+  /** The time an attempt may take (a workflow deadline may cut the builder's limit short). */
+  timeLimit?: (limitMs: number) => number;
+  onSpawn?: (pid: number) => void;
+  /** A run that hit its time limit: the workflow's own end, when that is what ended it. */
+  timeoutFailure?: () => Failed | null;
+  /** No further verify retry (the budget is spent …). */
+  noMoreAttempts?: () => boolean;
+  /** The usage of the attempts so far, before a verify retry (to check a budget). */
+  onUsage?: (usages: AgentUsage[]) => void;
+}
+
+/** The builder's usage record (state field `usage`): presets only. */
+export type BuildRecord = { usage?: AgentUsage & { session_id: string | null; agent: string; model: string | null } };
+
+export type BuildEnding =
+  /** The signal ended it: the caller knows why (a stop, a halt, a lost claim). */
+  | { kind: 'canceled'; code: number; record: BuildRecord }
+  | { kind: 'ended'; code: number; failed: Failed | null; record: BuildRecord };
+
+/** How a finished attempt ends the builder (pure: result, parsed output, worktree probe). */
+export function judgeAttempt(
+  run: Pick<RunResult, 'code' | 'timedOut' | 'stalled'>,
+  outcome: Pick<AgentOutcome, 'ok' | 'error'>,
+  preset: boolean,
+  changed: () => boolean,
+): { ok: true } | ({ ok: false } & Failed) {
+  if (run.timedOut) return { ok: false, failure: 'timeout', message: 'the time limit (limits.builder_timeout_seconds) ended it' };
+  if (run.stalled) return { ok: false, failure: 'stalled', message: 'no output and no file change for limits.builder_stall_seconds' };
+  if (run.code !== 0) return { ok: false, failure: 'agent_error', message: outcome.error ?? `exit status ${run.code}` };
+  if (!outcome.ok) return { ok: false, failure: 'agent_error', message: outcome.error ?? 'the agent reported an error' };
+  if (preset && !changed()) return { ok: false, failure: 'no_changes', message: 'the agent changed nothing in its worktree' };
+  return { ok: true };
+}
+
+export function retryPrompt(id: string, why: string, tail: string): string {
+  return [
+    `Your work on the '${id}' component is not finished: ${why}.`,
+    '',
+    ...(tail ? ['The end of the output:', '```', tail.trim(), '```', ''] : []),
+    'Fix it, make every test pass, and commit your changes.',
+  ].join('\n');
+}
+
+export async function buildComponent(setup: BuildSetup, task: BuildTask, io: BuildIO): Promise<BuildEnding> {
+  const { choice } = setup;
+  const preset = choice.kind === 'preset' ? choice : null;
+  const { worktree } = task;
+  const timeLimit = io.timeLimit ?? ((ms: number) => ms);
+  const base = headOf(worktree);
+  const usages: AgentUsage[] = [];
+  let session = task.resume?.sessionId ?? null;
+  let model: string | null = preset?.model ?? null;
+  // A failed builder with a session resumes it when its agent can; else it starts afresh.
+  let kind: 'builder' | 'resume' = task.resume && preset?.preset.resume != null ? 'resume' : 'builder';
+  let prompt = kind === 'resume' ? retryPrompt(task.id, `the last attempt failed (${task.resume!.failure ?? 'error'})`, '') : task.prompt;
+  const record = (): BuildRecord => (preset ? { usage: { ...sumUsage(usages), session_id: session, agent: preset.preset.name, model } } : {});
+  const ended = (code: number, failed: Failed | null = null): BuildEnding => ({ kind: 'ended', code, failed, record: record() });
+
+  for (let attempt = 0; ; attempt++) {
+    let inv: ReturnType<typeof invocationFor>;
+    try {
+      inv = invocationFor(choice, kind, { prompt, worktree, sessionId: session, gitCommonDir: () => gitCommonDir(worktree), writePrompt: io.writePrompt }, io.env);
+    } catch (e) {
+      // An argv override needing a value we do not have, an unwritable prompt file …
+      return ended(1, { failure: 'agent_error', message: `cannot build the command: ${errorMessage(e)}` });
+    }
+    if (inv.resumed) io.log('resuming', `Resuming agent session ${session}`);
+    // A result left by an earlier attempt must not be taken for this one's.
+    rmSync(join(worktree, '.build_result'), { force: true });
+    if (preset) writeFileSync(io.outputFile, '');
+    const r = await runAgent({
+      argv: builderWrapperArgv(inv.argv, { id: task.id, branch: task.branch }),
+      cwd: worktree,
+      env: inv.env,
+      signal: io.signal,
+      timeoutMs: timeLimit(setup.limits.builderTimeoutMs),
+      stallMs: setup.limits.stallMs,
+      watchDir: worktree,
+      stdoutFile: preset ? io.outputFile : io.logFile,
+      stderrFile: io.logFile,
+      onSpawn: io.onSpawn,
+    });
+    const outcome: AgentOutcome = preset
+      ? await parseOutputFile(inv.preset!.parser, io.outputFile, r.code)
+      : { ok: r.code === 0, text: '', usage: emptyUsage(), session_id: null, error: null };
+    if (preset) {
+      session = outcome.session_id ?? session;
+      model = model ?? outcome.model ?? null;
+      usages.push(withCost(outcome.usage, model, setup.pricing, inv.preset!.inputIncludesCache));
+      for (const w of outcome.warnings ?? []) io.log('warning', w);
+    }
+    if (r.canceled) return { kind: 'canceled', code: r.code, record: record() };
+    if (r.startError) io.log('error', `Could not start ${inv.argv[0]}: ${r.startError}`);
+    const theirs = r.timedOut ? (io.timeoutFailure?.() ?? null) : null;
+    if (theirs) return ended(r.code, theirs);
+    const verdict = judgeAttempt(r, outcome, !!preset, () => worktreeChanged(worktree, base));
+    if (!verdict.ok) {
+      // A plain CI tool's exit status is its verdict, as in the original.
+      if (!preset && verdict.failure === 'agent_error') return ended(r.code);
+      return ended(r.code || 1, { failure: verdict.failure, message: verdict.message });
+    }
+    if (!setup.verify) return ended(0);
+    io.log('verifying', `Running verify.command: ${setup.verify}`);
+    const v = await runVerify(setup.verify, worktree, io.env, { timeoutMs: timeLimit(setup.limits.builderTimeoutMs), signal: io.signal, logFile: io.logFile });
+    if (v.canceled) return { kind: 'canceled', code: v.code, record: record() };
+    if (v.ok) {
+      io.log('verified', 'verify.command passed');
+      return ended(0);
+    }
+    const why = v.timedOut ? 'verify.command ran out of time' : `verify.command failed with exit status ${v.code}`;
+    io.log('verify_failed', why);
+    const canResume = inv.preset?.resume != null && session !== null;
+    if (attempt >= setup.limits.verifyRetries || !canResume || io.noMoreAttempts?.()) return ended(v.code || 1, { failure: 'verify', message: why });
+    kind = 'resume';
+    prompt = retryPrompt(task.id, why, v.tail);
+    io.log('retrying', `Feeding the verify failure back to the agent (attempt ${attempt + 2} of ${setup.limits.verifyRetries + 1})`);
+    io.onUsage?.(usages);
+  }
+}
