@@ -58,3 +58,29 @@ export function choiceLabel(c: CiChoice): string {
   if (c.kind === 'preset') return `${c.preset.program} (agent preset ${c.preset.name}${c.model ? `, model ${c.model}` : ''})`;
   return c.kind === 'word' ? c.tool : c.words.join(' ');
 }
+
+/**
+ * A choice as plain data, for a job that another machine runs (`argo worker`): the
+ * preset as the coordinator resolved it (overrides applied), less its parser, which
+ * the worker takes from its own copy of the preset.
+ */
+export type CiSpec =
+  | { kind: 'word'; tool: string }
+  | { kind: 'command'; words: string[] }
+  | { kind: 'preset'; model: string | null; preset: Omit<Preset, 'parser'> };
+
+export function choiceSpec(c: CiChoice): CiSpec {
+  if (c.kind === 'word') return { kind: 'word', tool: c.tool };
+  if (c.kind === 'command') return { kind: 'command', words: [...c.words] };
+  const { parser: _parser, ...preset } = c.preset;
+  return { kind: 'preset', model: c.model, preset };
+}
+
+/** The choice a spec names; an agent this copy of argo does not know is an error naming it. */
+export function choiceFromSpec(spec: CiSpec, source = 'the job'): CiChoice {
+  if (spec.kind === 'word') return { kind: 'word', tool: spec.tool, source };
+  if (spec.kind === 'command') return { kind: 'command', words: spec.words, source };
+  const known = presetNamed(spec.preset?.name ?? '');
+  if (!known) throw new Error(`unknown agent '${spec.preset?.name}' in ${source} (known here: ${PRESET_NAMES.join(', ')})`);
+  return { kind: 'preset', preset: { ...known, ...spec.preset, parser: known.parser }, model: spec.model, source };
+}

@@ -2,6 +2,7 @@
 // distributed engine, and nothing more. pgboss_queue.ts is the PostgreSQL adapter.
 // An attempt is one claim of a job; every call that settles or extends a job names
 // the attempt, so a superseded attempt (a paused worker that wakes up) cannot touch it.
+import type { CiSpec } from '../agents/select.js';
 
 /** What a worker needs to run one builder somewhere else (the job's data). */
 export interface BuilderJob {
@@ -16,6 +17,17 @@ export interface BuilderJob {
   base: string;
   branch: string;
   timeoutSeconds: number | null;
+  /**
+   * How the builder runs, as a local builder of this workflow would: the CI choice
+   * (a word, a command line or an agent preset), its limits, verify.command and the
+   * price table. Absent in jobs of an older coordinator: `tool` alone, no stall limit.
+   */
+  ci?: CiSpec;
+  limits?: { builder_timeout_seconds: number | null; builder_stall_seconds: number | null; verify_retries: number };
+  verify?: string | null;
+  pricing?: unknown;
+  /** The workflow's end (limits.max_workflow_hours), ms since the epoch. */
+  deadline?: number | null;
 }
 
 export interface Claim {
@@ -24,6 +36,7 @@ export interface Claim {
   data: BuilderJob;
 }
 
+/** Wall time, and for an agent preset what a local builder records (tokens, cost, session …). */
 export interface BuilderUsage {
   wall_seconds: number;
   [key: string]: unknown;
@@ -40,6 +53,9 @@ export interface BuilderResult {
   usage: BuilderUsage;
   timed_out: boolean;
   log_tail: string;
+  /** Why it failed, as a local builder's `failure` (timeout, stalled, no_changes, verify …); absent: its exit status says. */
+  failure?: string;
+  failure_message?: string;
 }
 
 export type JobState = 'queued' | 'active' | 'completed' | 'failed' | 'cancelled';

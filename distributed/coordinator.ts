@@ -6,10 +6,12 @@
 import { createHash } from 'node:crypto';
 import { appendFileSync, existsSync, realpathSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { JsonObject, fromPlain } from '../lib/json_doc.js';
 import { builderLogFile, logBuilder } from '../lib/logging_enhanced.js';
-import { mutateState, type StatePaths } from '../lib/state_file.js';
+import type { StatePaths } from '../lib/state_file.js';
+import { setBuilderFields } from '../phases/builder_fields.js';
 import { utcTimestamp } from '../lib/time.js';
+import type { AgentUsage } from '../agents/contract.js';
+import { sumUsage } from '../agents/settings.js';
 import type { BuilderJob, BuilderQueue, JobSnapshot } from './backend.js';
 import { baseRef, gitOrThrow } from './git_async.js';
 import { redactUrl } from './config.js';
@@ -23,7 +25,30 @@ export interface CoordinatorBuilder {
   branch: string;
   jobId: string | null;
   prompt: string;
+  /** The failure recorded by an earlier run (cleared when this one succeeds). */
+  failure: string | null;
 }
+
+export interface Halting {
+  maxCostUsd: number | null;
+  /** The workflow's end, ms since the epoch. */
+  deadline: number | null;
+  /** Usage recorded so far (the design, builders of an earlier run), by a key per run. */
+  spent: Map<string, Partial<AgentUsage>>;
+}
+
+export type Halt = { reason: string; failure: 'budget' | 'time_limit' };
+
+/** Whether the workflow must stop starting builders (pure: the figures in, the reason out). */
+export function haltFor(h: Halting | undefined, now: number): Halt | null {
+  if (!h) return null;
+  if (h.deadline !== null && now >= h.deadline) return { reason: 'the workflow time limit (limits.max_workflow_hours) passed', failure: 'time_limit' };
+  if (h.maxCostUsd === null) return null;
+  const total = sumUsage([...h.spent.values()]).cost_usd ?? 0;
+  return total >= h.maxCostUsd ? { reason: `the cost so far (${total} USD) reached limits.max_cost_usd (${h.maxCostUsd} USD)`, failure: 'budget' } : null;
+}
+
+export type RunSpec = Pick<BuilderJob, 'tool' | 'timeoutSeconds' | 'ci' | 'limits' | 'verify' | 'pricing' | 'deadline'>;
 
 export interface CoordinatorOptions {
   dir: string;
@@ -31,9 +56,11 @@ export interface CoordinatorOptions {
   logs: { logDir: string; workflowLog: string };
   queue: BuilderQueue;
   remote: string;
-  tool: string;
+  /** How every builder runs (CI choice, limits, verify, pricing): copied into each job. */
+  run: RunSpec;
   limit: number;
-  timeoutSeconds: number | null;
+  /** limits.max_cost_usd and limits.max_workflow_hours, enforced here as the local runner does. */
+  halting?: Halting;
   signal: AbortSignal;
   pollMs?: number;
   say: (line: string) => void;
@@ -41,19 +68,6 @@ export interface CoordinatorOptions {
 
 export function projectKey(dir: string): string {
   return createHash('sha256').update(`${hostname()}:${realpathSync(dir)}`).digest('hex').slice(0, 16);
-}
-
-export async function setBuilderFields(paths: StatePaths, id: string, fields: Record<string, unknown>): Promise<void> {
-  await mutateState(paths, (doc) => {
-    const exec = doc.get('execution');
-    const list = exec instanceof JsonObject ? exec.get('builders') : undefined;
-    if (!Array.isArray(list)) return;
-    for (const b of list) {
-      if (b instanceof JsonObject && String(b.get('id') ?? 'null') === id) {
-        for (const [k, v] of Object.entries(fields)) b.set(k, fromPlain(v));
-      }
-    }
-  });
 }
 
 /** Brings the completed attempt's commit into argo-builder-<id>, fast-forward only. */
@@ -66,8 +80,11 @@ async function takeAttempt(o: CoordinatorOptions, b: CoordinatorBuilder, ref: st
   }
 }
 
-/** Runs every builder that is not done on the workers; resolves when all have ended (or on abort). */
-export async function coordinate(o: CoordinatorOptions, builders: CoordinatorBuilder[]): Promise<'finished' | 'aborted'> {
+/**
+ * Runs every builder that is not done on the workers; resolves when all have ended, on
+ * abort, or when the budget or the workflow's time is spent (the rest then fail with why).
+ */
+export async function coordinate(o: CoordinatorOptions, builders: CoordinatorBuilder[]): Promise<'finished' | 'aborted' | { halted: Halt }> {
   const pollMs = o.pollMs ?? 250;
   const base = await gitOrThrow(['rev-parse', 'HEAD'], o.dir);
   const workflow = `${projectKey(o.dir)}:${base}`;
@@ -91,7 +108,7 @@ export async function coordinate(o: CoordinatorOptions, builders: CoordinatorBui
   const ours = new Map(builders.map((b) => [b.id, b]));
 
   const enqueue = async (b: CoordinatorBuilder) => {
-    const data: BuilderJob = { workflow, project: projectKey(o.dir), builder: b.id, prompt: b.prompt, tool: o.tool, remote: o.remote, base, branch: b.branch, timeoutSeconds: o.timeoutSeconds };
+    const data: BuilderJob = { ...o.run, workflow, project: projectKey(o.dir), builder: b.id, prompt: b.prompt, remote: o.remote, base, branch: b.branch };
     const id = await o.queue.enqueue(`${projectKey(o.dir)}/${b.id}`, data);
     jobOf.set(b.id, id);
     o.say(`Queued builder: ${b.id} (job ${id})`);
@@ -114,14 +131,31 @@ export async function coordinate(o: CoordinatorOptions, builders: CoordinatorBui
       }
     }
     if (j.output?.log_tail) appendFileSync(builderLogFile(o.logs, b.id), `--- worker ${j.output.host}, job ${j.id}, attempt ${j.attempt} (last lines) ---\n${j.output.log_tail}\n`);
-    const ok = code === 0;
-    await setBuilderFields(o.state, b.id, { ...end.fields, status: ok ? 'completed' : 'failed', exit_code: code, completed: utcTimestamp(), ...(ok ? { progress: 100 } : {}) });
+    const ok = code === 0 && end.failure === null;
+    // An agent preset's usage counts into execution.usage, as a local builder's does.
+    const agentRun = typeof j.output?.usage?.agent === 'string';
+    if (agentRun) o.halting?.spent.set(b.id, j.output!.usage as Partial<AgentUsage>);
+    await setBuilderFields(o.state, b.id, { ...end.fields, status: ok ? 'completed' : 'failed', exit_code: code, completed: utcTimestamp(), ...(ok ? { progress: 100 } : {}), ...(ok && b.failure !== null ? { failure: null } : {}) }, agentRun);
     logBuilder(o.logs, b.id, ok ? 'completed' : 'failed', why);
-    o.say(ok ? `Builder ${b.id} completed on ${j.host ?? 'a worker'}` : `Builder ${b.id} failed (${why})`);
+    o.say(ok ? `Builder ${b.id} completed on ${j.host ?? 'a worker'}` : end.failure ? `Builder ${b.id} failed (${end.failure}) on ${j.host ?? 'a worker'}` : `Builder ${b.id} failed (${why})`);
     jobOf.delete(b.id);
   };
 
+  /** Budget or time spent: live jobs cancelled, every builder not done fails with the reason. */
+  const halt = async (h: Halt) => {
+    o.say(`Stopping the builders: ${h.reason}`);
+    await o.queue.cancel([...jobOf.values()]);
+    for (const b of [...[...jobOf.keys()].map((id) => ours.get(id)!), ...waiting]) {
+      await setBuilderFields(o.state, b.id, { status: 'failed', exit_code: 1, failure: h.failure, completed: utcTimestamp() });
+      logBuilder(o.logs, b.id, 'failed', `${h.failure}: ${h.reason}`);
+      o.say(`Builder ${b.id} failed (${h.failure})`);
+    }
+    return { halted: h };
+  };
+
   while (!o.signal.aborted) {
+    const h = haltFor(o.halting, Date.now());
+    if (h) return halt(h);
     while (waiting.length > 0 && jobOf.size < o.limit && !o.signal.aborted) await enqueue(waiting.shift()!);
     if (jobOf.size === 0 && waiting.length === 0) return 'finished';
     await new Promise<void>((r) => {

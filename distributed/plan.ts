@@ -38,17 +38,23 @@ export function liveFields(j: JobSnapshot): Record<string, unknown> {
 }
 
 /** The builder's ending, from its job's ending. */
-export function endingOf(j: JobSnapshot): { code: number; fields: Record<string, unknown>; why: string } {
+export function endingOf(j: JobSnapshot): { code: number; fields: Record<string, unknown>; failure: string | null; why: string } {
   const out: BuilderResult | null = j.output;
   const base = { job_id: j.id, job_state: j.state, attempt: j.attempt, worker: j.host };
   if (j.state === 'completed' && out) {
+    const failed = out.failure ? { failure: out.failure, failure_message: out.failure_message ?? null } : {};
     return {
       code: out.exit_code,
-      fields: { ...base, usage: out.usage, commit: out.commit, attempt_ref: out.ref, ...(out.timed_out ? { timed_out: true } : {}) },
-      why: out.exit_code === 0 ? 'Builder finished successfully' : `Builder exited with status ${out.exit_code}${out.timed_out ? ' (time limit)' : ''}`,
+      fields: { ...base, usage: out.usage, commit: out.commit, attempt_ref: out.ref, ...(out.timed_out ? { timed_out: true } : {}), ...failed },
+      failure: out.failure ?? null,
+      why: out.failure
+        ? `${out.failure}: ${out.failure_message ?? `exit status ${out.exit_code}`}`
+        : out.exit_code === 0
+          ? 'Builder finished successfully'
+          : `Builder exited with status ${out.exit_code}${out.timed_out ? ' (time limit)' : ''}`,
     };
   }
-  return { code: 1, fields: { ...base, ...(j.error ? { job_error: j.error } : {}) }, why: `Job ${j.id} ended ${j.state} on the queue${j.error ? `: ${j.error}` : ''}` };
+  return { code: 1, fields: { ...base, ...(j.error ? { job_error: j.error } : {}) }, failure: null, why: `Job ${j.id} ended ${j.state} on the queue${j.error ? `: ${j.error}` : ''}` };
 }
 
 export function sameFields(a: Record<string, unknown> | undefined, b: Record<string, unknown>): boolean {

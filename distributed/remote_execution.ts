@@ -5,17 +5,20 @@ import { logStateTransition } from '../lib/logging_enhanced.js';
 import type { Project } from '../phases/handler.js';
 import { complain, say } from '../phases/handler.js';
 import { redactUrl } from './config.js';
-import { coordinate, type CoordinatorBuilder } from './coordinator.js';
+import { coordinate, type CoordinatorBuilder, type Halt, type Halting, type RunSpec } from './coordinator.js';
 import { PgBossQueue } from './pgboss_queue.js';
 
 export interface RemoteRun {
   project: Project;
   builders: unknown[];
   limit: number;
-  tool: string;
-  backend: { databaseUrl: string; remote: string; timeoutSeconds: number | null };
+  /** How each builder runs on the workers: what a local builder of this workflow would get. */
+  run: RunSpec;
+  halting: Halting;
+  backend: { databaseUrl: string; remote: string };
   prompt: (b: { id: string; description: string; worktree: string | null }) => string;
   handOn: (project: Project) => Promise<void>;
+  handToUser: (project: Project, halted: Halt) => Promise<number>;
 }
 
 function view(v: unknown, prompt: RemoteRun['prompt']): CoordinatorBuilder {
@@ -30,6 +33,7 @@ function view(v: unknown, prompt: RemoteRun['prompt']): CoordinatorBuilder {
     worktree: typeof o.worktree === 'string' && o.worktree !== 'null' ? o.worktree : null,
     branch: typeof o.branch === 'string' && o.branch !== 'null' ? o.branch : `argo-builder-${id}`,
     jobId: typeof o.job_id === 'string' ? o.job_id : null,
+    failure: typeof o.failure === 'string' ? o.failure : null,
     prompt: prompt({ id, description, worktree: '. (the current directory)' }),
   };
 }
@@ -53,10 +57,10 @@ export async function runRemote(r: RemoteRun): Promise<number> {
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
   say(`Running ${builders.length} builders on workers (queue at ${redactUrl(r.backend.databaseUrl)}, at most ${r.limit} at once)`);
-  let outcome: 'finished' | 'aborted';
+  let outcome: Awaited<ReturnType<typeof coordinate>>;
   try {
     outcome = await coordinate(
-      { dir: r.project.dir, state: r.project.state, logs: r.project.logs, queue, remote: r.backend.remote, tool: r.tool, limit: r.limit, timeoutSeconds: r.backend.timeoutSeconds, signal: abort.signal, say },
+      { dir: r.project.dir, state: r.project.state, logs: r.project.logs, queue, remote: r.backend.remote, run: r.run, limit: r.limit, halting: r.halting, signal: abort.signal, say },
       builders,
     );
   } catch (e) {
@@ -72,6 +76,7 @@ export async function runRemote(r: RemoteRun): Promise<number> {
     return abort.signal.reason === 'SIGINT' ? 130 : 143;
   }
   say('All builders finished');
+  if (typeof outcome === 'object') return r.handToUser(r.project, outcome.halted);
   logStateTransition(r.project.logs, 'execution', 'merge_build');
   await r.handOn(r.project);
   say('Execution phase complete');

@@ -1,73 +1,79 @@
-// The one place a worker runs a builder. Today it is the wrapper the local execution
-// phase uses (lib/ci_tool.ts spawnCi: own process group, leftover work committed to the
-// builder's branch, `.build_result`); switch it
-// here, and only here, to another runner. Every way it can end is a race against the
-// exit: the AbortSignal (cancel, lost claim, worker stop) and the time limit end the
-// builder's whole process group, SIGKILL after a grace period.
-import { closeSync, openSync } from 'node:fs';
+// The one place a worker runs a builder: agents/build.ts, the function the local
+// execution phase runs its builders with, so the CI choice (a word, a command line or
+// an agent preset), the time limit, stall detection, usage and cost, the verify gate and
+// the commit of leftover work are the same on every machine. Here the job's data becomes
+// that function's setup, and the worker's folders its I/O.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Env } from '../lib/context.js';
-import { spawnCi } from '../lib/ci_tool.js';
-import { killGroup } from '../lib/process.js';
+import { utcTimestamp } from '../lib/time.js';
+import { buildComponent, type BuildEnding, type BuildSetup } from '../agents/build.js';
+import { choiceFromSpec } from '../agents/select.js';
+import type { BuilderJob } from './backend.js';
 
-export interface RunBuilderOptions {
-  tool: string;
-  prompt: string;
-  cwd: string;
-  env: Env;
+/** The job's setup as agents/build.ts takes it (pure; throws on an agent unknown here). */
+export function jobSetup(d: BuilderJob): BuildSetup {
+  const seconds = (n: number | null | undefined) => (typeof n === 'number' && n > 0 ? n * 1000 : 0);
+  return {
+    choice: d.ci ? choiceFromSpec(d.ci, `the job of builder ${d.builder}`) : { kind: 'word', tool: d.tool, source: 'the job' },
+    limits: {
+      builderTimeoutMs: seconds(d.limits ? d.limits.builder_timeout_seconds : d.timeoutSeconds),
+      stallMs: seconds(d.limits?.builder_stall_seconds),
+      verifyRetries: d.limits?.verify_retries ?? 0,
+    },
+    verify: d.verify ?? null,
+    pricing: d.pricing,
+  };
+}
+
+/** A builder's time limit (0: none), cut short by the workflow's end. */
+export function timeLeft(limitMs: number, deadline: number | null | undefined, now = Date.now()): number {
+  if (typeof deadline !== 'number') return limitMs;
+  const left = Math.max(1, deadline - now);
+  return limitMs > 0 ? Math.min(limitMs, left) : left;
+}
+
+export interface WorkerBuild {
+  worktree: string;
+  /** The attempt's own folder: agent output, prompt files (never in the worktree). */
+  scratch: string;
   logFile: string;
+  env: Env;
+  /** Cancel, lost claim, the worker's stop: the builder's whole process group ends. */
   signal: AbortSignal;
-  timeoutMs: number | null;
-  graceMs?: number;
-  /** The builder's id and branch: what the tool leaves uncommitted there is committed (lib/ci_tool.ts). */
-  builder: { id: string; branch: string };
 }
 
-export interface RunBuilderOutcome {
-  exitCode: number;
-  timedOut: boolean;
-  canceled: boolean;
-  wallSeconds: number;
-}
-
-export async function runBuilder(o: RunBuilderOptions): Promise<RunBuilderOutcome> {
+export async function runJobBuilder(d: BuilderJob, w: WorkerBuild): Promise<{ ending: BuildEnding; wallSeconds: number }> {
   const started = Date.now();
-  const fd = openSync(o.logFile, 'a');
-  let child;
+  mkdirSync(w.scratch, { recursive: true });
+  let setup: BuildSetup;
   try {
-    child = spawnCi(o.tool, o.prompt, o.cwd, o.env, fd, o.builder);
-  } finally {
-    closeSync(fd);
+    setup = jobSetup(d);
+  } catch (e) {
+    const message = (e as Error).message;
+    writeFileSync(w.logFile, `ERROR: ${message}\n`, { flag: 'a' });
+    return { ending: { kind: 'ended', code: 1, failed: { failure: 'agent_error', message }, record: {} }, wallSeconds: 0 };
   }
-  let timedOut = false;
-  let canceled = false;
-  let forceTimer: NodeJS.Timeout | undefined;
-  const end = () => {
-    killGroup(child.pid);
-    forceTimer ??= setTimeout(() => killGroup(child.pid, 'SIGKILL'), o.graceMs ?? 5000);
-  };
-  const onAbort = () => {
-    canceled = true;
-    end();
-  };
-  const limit = o.timeoutMs
-    ? setTimeout(() => {
-        timedOut = true;
-        end();
-      }, o.timeoutMs)
-    : undefined;
-  if (o.signal.aborted) onAbort();
-  else o.signal.addEventListener('abort', onAbort, { once: true });
-  try {
-    const exitCode = await new Promise<number>((done) => {
-      child.on('error', () => done(127));
-      child.on('exit', (code, sig) => done(code ?? 128 + (sig === 'SIGKILL' ? 9 : 15)));
-    });
-    return { exitCode, timedOut, canceled, wallSeconds: (Date.now() - started) / 1000 };
-  } finally {
-    // The wrapper has exited; anything it left in its group goes with it.
-    killGroup(child.pid, 'SIGKILL');
-    clearTimeout(limit);
-    clearTimeout(forceTimer);
-    o.signal.removeEventListener('abort', onAbort);
-  }
+  // The lines a local builder's log gets (lib/logging_enhanced.ts), in the attempt's log.
+  const log = (event: string, message: string) => writeFileSync(w.logFile, `[${utcTimestamp()}] ${event} - ${message}\n`, { flag: 'a' });
+  const ending = await buildComponent(
+    setup,
+    { id: d.builder, branch: d.branch, worktree: w.worktree, prompt: d.prompt, resume: null },
+    {
+      env: w.env,
+      logFile: w.logFile,
+      outputFile: join(w.scratch, 'agent.out'),
+      writePrompt: (text) => {
+        const file = join(w.scratch, 'prompt.txt');
+        writeFileSync(file, text);
+        return file;
+      },
+      log,
+      signal: w.signal,
+      timeLimit: (ms) => timeLeft(ms, d.deadline),
+      timeoutFailure: () =>
+        typeof d.deadline === 'number' && Date.now() >= d.deadline ? { failure: 'time_limit', message: 'the workflow time limit (limits.max_workflow_hours) passed' } : null,
+    },
+  );
+  return { ending, wallSeconds: (Date.now() - started) / 1000 };
 }

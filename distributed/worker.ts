@@ -10,7 +10,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { BuilderQueue, BuilderResult, Claim } from './backend.js';
 import { RepoMutex, attemptRef, baseRef, gitAsync, gitOrThrow } from './git_async.js';
-import { runBuilder } from './run_builder.js';
+import { runJobBuilder } from './run_builder.js';
 
 export interface WorkerOptions {
   queue: BuilderQueue;
@@ -202,18 +202,9 @@ export class Worker {
       WORKFLOW_LOG: join(scratch, 'workflow.log'),
       ARGO_BUILDER_ID: d.builder,
     };
-    const outcome = await runBuilder({
-      tool: d.tool,
-      prompt: d.prompt,
-      cwd: worktree,
-      env,
-      logFile,
-      signal,
-      timeoutMs: d.timeoutSeconds ? d.timeoutSeconds * 1000 : null,
-      builder: { id: d.builder, branch: d.branch },
-    });
+    const { ending, wallSeconds } = await runJobBuilder(d, { worktree, scratch: join(scratch, 'agent'), logFile, env, signal });
     try {
-      if (signal.aborted) {
+      if (signal.aborted || ending.kind === 'canceled') {
         this.log(`Builder ${d.builder} (job ${claim.id}) ended: ${(signal.reason as Error)?.message ?? 'aborted'}`);
         return; // the attempt is not ours any more (or we are stopping): report nothing
       }
@@ -222,14 +213,15 @@ export class Worker {
       // Attempt-specific ref: a superseded attempt pushing late cannot overwrite the completed one.
       const pushed = commit ? (await gitAsync(['push', '-q', d.remote, `${commit}:${ref}`], worktree)).ok : false;
       const result: BuilderResult = {
-        exit_code: outcome.exitCode,
+        exit_code: ending.code,
         ref: pushed ? ref : null,
         commit: pushed ? commit : null,
         host: this.host,
         attempt: claim.attempt,
-        usage: { wall_seconds: Math.round(outcome.wallSeconds * 1000) / 1000 },
-        timed_out: outcome.timedOut,
+        usage: { wall_seconds: Math.round(wallSeconds * 1000) / 1000, ...ending.record.usage },
+        timed_out: ending.failed?.failure === 'timeout',
         log_tail: tail(logFile),
+        ...(ending.failed ? { failure: ending.failed.failure, failure_message: ending.failed.message } : {}),
       };
       if (!pushed) {
         await this.o.queue.fail(claim, `could not push ${ref} to ${d.remote}`);
@@ -241,7 +233,7 @@ export class Worker {
       if (taken) this.completed++;
       this.log(
         taken
-          ? `Builder ${d.builder} finished (exit status ${outcome.exitCode}) - pushed ${ref}`
+          ? `Builder ${d.builder} finished (${ending.failed ? ending.failed.failure : `exit status ${ending.code}`}) - pushed ${ref}`
           : `Builder ${d.builder} finished, but attempt ${claim.attempt} of job ${claim.id} was superseded - result ignored`,
       );
     } finally {

@@ -3,7 +3,7 @@
 // exported bash functions, and a bash CI script can call update_state, log_builder
 // & co. — the original's handlers had `export -f`ed them, so we source the bash
 // libraries into the wrapper when the environment does not already carry them.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
 import { dirname, join } from 'node:path';
@@ -145,36 +145,13 @@ const SAVE_LEFTOVERS =
   'else echo "argo: could not commit the uncommitted work builder $5 left in $PWD" >&2; fi; fi; ';
 
 /**
- * Starts `tool prompt` as a builder in `cwd` (its worktree): its own process group,
- * stdin /dev/null, output appended to `logFd`. The wrapper itself writes the exit
- * code to `.build_result` (as the original's subshell), so the result survives a
- * handler that died meanwhile; a re-run reads it back (D12). With `builder`, work
- * the tool left uncommitted on that branch is committed first (SAVE_LEFTOVERS).
- */
-export function spawnCi(
-  tool: string,
-  prompt: string,
-  cwd: string,
-  env: Env,
-  logFd: number,
-  builder?: { id: string; branch: string },
-): ChildProcess {
-  const script = PRELUDE + '"$2" "$3"; rc=$?; ' + SAVE_LEFTOVERS + 'printf \'%s\\n\' "$rc" > .build_result; exit "$rc"';
-  const args = [LIB_DIR, tool, prompt, builder?.branch ?? '', builder?.id ?? ''];
-  return spawn('bash', ['-c', script, 'argo-builder', ...args], {
-    cwd,
-    env,
-    detached: true,
-    stdio: ['ignore', logFd, logFd],
-  });
-}
-
-/**
  * The builder wrapper around an argv of any length (a single word with its prompt, a
- * command line, an agent preset): [program, args…] for the agent runner. Same script
- * as spawnCi — libraries sourced, leftovers committed, exit code to `.build_result` — with the agent's argv
- * from $6 on; $4/$5 are the builder's branch and id. `argo-builder` is $0, which is
- * how a later run recognises a builder pid as ours.
+ * command line, an agent preset): [program, args…] for the agent runner. Libraries
+ * sourced, leftovers committed (SAVE_LEFTOVERS), the exit code written to
+ * `.build_result` by the wrapper itself (as the original's subshell), so the result
+ * survives a handler that died meanwhile and a re-run reads it back (D12). The agent's
+ * argv is from $6 on; $4/$5 are the builder's branch and id. `argo-builder` is $0,
+ * which is how a later run recognises a builder pid as ours.
  */
 export function builderWrapperArgv(argv: string[], builder?: { id: string; branch: string }): string[] {
   const script = PRELUDE + '"${@:6}"; rc=$?; ' + SAVE_LEFTOVERS + 'printf \'%s\\n\' "$rc" > .build_result; exit "$rc"';

@@ -13,10 +13,11 @@ import { JsonObject, fromPlain, toPlain } from '../lib/json_doc.js';
 import { builderLogFile, logBuilder, logStateTransition } from '../lib/logging_enhanced.js';
 import { pidAlive, sleep } from '../lib/process.js';
 import { mutateState, updateState } from '../lib/state_file.js';
+import { setBuilderFields } from './builder_fields.js';
 import type { AgentUsage } from '../agents/contract.js';
 import { buildComponent, judgeAttempt, type BuildSetup, type Failure } from '../agents/build.js';
 import { parseOutputFile } from '../agents/output_file.js';
-import { chooseCi, choiceLabel, choiceProgram, type CiChoice } from '../agents/select.js';
+import { chooseCi, choiceLabel, choiceProgram, choiceSpec, type CiChoice } from '../agents/select.js';
 import { agentLimits, sumUsage, withCost, type AgentLimits } from '../agents/settings.js';
 import { verifyCommand } from '../agents/verify.js';
 import { utcTimestamp } from '../lib/time.js';
@@ -161,21 +162,7 @@ class Execution {
     if (this.stopping) return; // a stopping handler leaves the state as the signal found it
     this.writes++;
     try {
-      await mutateState(this.project.state, (doc) => {
-        const exec = doc.get('execution');
-        const list = exec instanceof JsonObject ? exec.get('builders') : undefined;
-        if (!Array.isArray(list)) return;
-        for (const b of list) {
-          if (b instanceof JsonObject && String(b.get('id') ?? 'null') === id) {
-            for (const [k, v] of Object.entries(fields)) b.set(k, fromPlain(v));
-          }
-        }
-        // execution.usage: the sum over the builders' recorded usage, in the same write.
-        if (totals && exec instanceof JsonObject) {
-          const usages = list.map((b) => (b instanceof JsonObject ? (toPlain(b.get('usage')) as Partial<AgentUsage> | null) : null)).filter((u): u is Partial<AgentUsage> => !!u);
-          exec.set('usage', fromPlain(sumUsage(usages)));
-        }
-      });
+      await setBuilderFields(this.project.state, id, fields, totals);
     } finally {
       this.writes--;
     }
@@ -361,12 +348,33 @@ async function handOn(project: Project): Promise<void> {
   await updateState(project.state, 'action_needed', 'merge_branches');
 }
 
+/** Budget or time limit: nothing is merged behind the user's back; they decide. */
+async function handToUser(project: Project, halted: { reason: string; failure: Failure }): Promise<number> {
+  await mutateState(project.state, (d) => void (d.get('execution') as JsonObject | undefined)?.set('halt_reason', fromPlain(halted.reason)));
+  await updateState(project.state, 'action_owner', 'user');
+  await updateState(project.state, 'action_needed', halted.failure === 'budget' ? 'review_budget' : 'review_time_limit');
+  say(`Execution stopped: ${halted.reason} - control goes to the user`);
+  say();
+  return 0;
+}
+
 /** The workflow's end: its start (the design's `created`) + limits.max_workflow_hours. */
 export function workflowDeadline(doc: JsonObject, hours: number | null): number | null {
   if (hours === null) return null;
   const design = toPlain(doc.get('design')) as { created?: unknown } | null;
   const start = typeof design?.created === 'string' ? Date.parse(design.created) : NaN;
   return (Number.isFinite(start) ? start : Date.now()) + hours * 3600_000;
+}
+
+/** Usage recorded so far, towards limits.max_cost_usd: each builder's, and the design's (a key no builder id can be). */
+export function recordedUsage(doc: JsonObject, builders: unknown[]): Map<string, AgentUsage> {
+  const costs = new Map<string, AgentUsage>();
+  for (const b of builders as Record<string, unknown>[]) {
+    if (b && typeof b === 'object' && b.usage && typeof b.usage === 'object') costs.set(String(b.id), b.usage as AgentUsage);
+  }
+  const designUsage = (toPlain(doc.get('design')) as { usage?: unknown } | null)?.usage;
+  if (designUsage && typeof designUsage === 'object') costs.set('/design', designUsage as AgentUsage);
+  return costs;
 }
 
 /** `execution.retry_only` (argo retry <ids>): the ids, else null (every failed builder). */
@@ -399,34 +407,43 @@ export async function main(argv: string[]): Promise<number> {
   const limit = parallelLimit(toPlain(doc.get('limits')));
   const limits = agentLimits(toPlain(doc.get('limits')), config, (m) => say(`WARNING: ${m}`));
 
-  // execution.backend = "postgres": the builders run on `argo worker`s (distributed/).
+  // execution.backend = "postgres": the builders run on `argo worker`s (distributed/),
+  // each exactly as it would run here: the same CI choice, limits, verify and prices.
   const backend = readBackend(project.configFile, process.env);
-  if (backend.kind === 'error' || (backend.kind === 'postgres' && choice.kind !== 'word')) {
-    complain(`ERROR: ${backend.kind === 'error' ? backend.message : `execution.backend "postgres" runs a CI tool given as one word (ci.tool or CI_COMMAND) on the workers; ${choiceLabel(choice)} is not supported there yet`}`);
+  if (backend.kind === 'error') {
+    complain(`ERROR: ${backend.message}`);
     return 1;
   }
-  if (backend.kind === 'postgres' && choice.kind === 'word') {
+  const verify = verifyCommand(config);
+  const deadline = workflowDeadline(doc, limits.maxWorkflowHours);
+  if (backend.kind === 'postgres') {
     const { runRemote } = await import('../distributed/remote_execution.js');
-    const timeoutSeconds = limits.builderTimeoutMs > 0 ? limits.builderTimeoutMs / 1000 : null;
-    return runRemote({ project, builders: execution.builders, limit, tool: choice.tool, backend: { ...backend, timeoutSeconds }, prompt: builderPrompt, handOn });
+    const seconds = (ms: number) => (ms > 0 ? ms / 1000 : null);
+    const run = {
+      tool: choiceProgram(choice),
+      timeoutSeconds: seconds(limits.builderTimeoutMs),
+      ci: choiceSpec(choice),
+      limits: { builder_timeout_seconds: seconds(limits.builderTimeoutMs), builder_stall_seconds: seconds(limits.stallMs), verify_retries: limits.verifyRetries },
+      verify,
+      pricing: config.pricing ?? null,
+      deadline,
+    };
+    if (choice.kind !== 'word') say(`CI tool: ${choiceLabel(choice)}`);
+    const halting = { maxCostUsd: limits.maxCostUsd, deadline, spent: recordedUsage(doc, execution.builders) };
+    return runRemote({ project, builders: execution.builders, limit, run, halting, backend, prompt: builderPrompt, handOn, handToUser });
   }
   const setup: RunSetup = {
     choice,
     toolOk: ciToolAvailable(choiceProgram(choice), project.dir, process.env),
     limits,
-    verify: verifyCommand(config),
+    verify,
     pricing: config.pricing,
-    deadline: workflowDeadline(doc, limits.maxWorkflowHours),
+    deadline,
     only: retryOnly(toPlain(doc.get('execution'))),
   };
 
   const run = new Execution(project, setup);
-  for (const b of execution.builders as Record<string, unknown>[]) {
-    if (b && typeof b === 'object' && b.usage && typeof b.usage === 'object') run.costs.set(String(b.id), b.usage as AgentUsage);
-  }
-  // The design's cost counts towards limits.max_cost_usd too (a key no builder id can be).
-  const designUsage = (toPlain(doc.get('design')) as { usage?: unknown } | null)?.usage;
-  if (designUsage && typeof designUsage === 'object') run.costs.set('/design', designUsage as AgentUsage);
+  run.costs = recordedUsage(doc, execution.builders);
   const onSignal = (signal: NodeJS.Signals) => {
     void run.stop().then(() => process.exit(signal === 'SIGINT' ? 130 : 143));
   };
@@ -458,15 +475,7 @@ export async function main(argv: string[]): Promise<number> {
 
   say('All builders finished');
   if (setup.only !== null) await mutateState(project.state, (d) => void (d.get('execution') as JsonObject | undefined)?.delete('retry_only'));
-  if (run.halted) {
-    // Budget or time limit: nothing is merged behind the user's back; they decide.
-    await mutateState(project.state, (d) => void (d.get('execution') as JsonObject | undefined)?.set('halt_reason', fromPlain(run.halted!.reason)));
-    await updateState(project.state, 'action_owner', 'user');
-    await updateState(project.state, 'action_needed', run.halted.failure === 'budget' ? 'review_budget' : 'review_time_limit');
-    say(`Execution stopped: ${run.halted.reason} - control goes to the user`);
-    say();
-    return 0;
-  }
+  if (run.halted) return handToUser(project, run.halted);
   logStateTransition(project.logs, 'execution', 'merge_build');
   await handOn(project);
   say('Execution phase complete');

@@ -88,7 +88,7 @@ export interface Cluster {
   databaseUrl: string;
   queue: PgBossQueue;
   workers: Map<string, Proc>;
-  startWorker(name: string, concurrency?: number): Proc;
+  startWorker(name: string, concurrency?: number, env?: NodeJS.ProcessEnv): Proc;
   handler(name: 'design_build' | 'execution' | 'merge_build', env?: NodeJS.ProcessEnv): Proc;
   argo(...args: string[]): Proc;
   state(): any;
@@ -154,10 +154,10 @@ export async function makeCluster(databaseUrl: string, components: string[], opt
     databaseUrl,
     queue,
     workers,
-    startWorker(name, concurrency = 2) {
+    startWorker(name, concurrency = 2, extraEnv = {}) {
       const home = join(top, `home-${name}`);
       mkdirSync(home, { recursive: true });
-      const env = { ...baseEnv(), HOME: home, ARGO_DATABASE_URL: opts.workerUrl ?? databaseUrl, GATED_CI_GATE: gate, GATED_CI_PIDS: pids, GATED_CI_WORKER: name };
+      const env = { ...baseEnv(), HOME: home, ARGO_DATABASE_URL: opts.workerUrl ?? databaseUrl, GATED_CI_GATE: gate, GATED_CI_PIDS: pids, GATED_CI_WORKER: name, ...extraEnv };
       const p = startNode(join(ROOT, 'compat', 'argo.ts'), ['worker', '--concurrency', String(concurrency), '--workdir', join(home, 'work'), '--name', name], env, home);
       workers.set(name, p);
       return p;

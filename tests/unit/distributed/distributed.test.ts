@@ -233,6 +233,52 @@ describe('execution.backend = postgres', { timeout: 120_000 }, () => {
     expect((await c.jobs()).map((j) => j.state)).toEqual(['completed', 'completed', 'completed']);
   });
 
+  it('an agent preset runs on the workers as a local builder: usage, cost, session, leftover commit, stall limit', async () => {
+    const c = await cluster(['a', 'b', 'c']);
+    const configFile = join(c.dir, '.argo-project', 'config.json');
+    writeFileSync(configFile, JSON.stringify({ ...JSON.parse(readFileSync(configFile, 'utf8')), ci: { agent: 'claude' }, limits: { builder_stall_seconds: 2 } }));
+    // The agent is on the workers' PATH only: nothing runs it on the coordinator.
+    const agentEnv = { PATH: `${join(ROOT, 'tests', 'fixtures', 'agents')}:${process.env.PATH}`, FAKE_AGENT_HANG: 'c' };
+    c.startWorker('w1', 2, agentEnv);
+    c.startWorker('w2', 2, agentEnv);
+    const exec = c.handler('execution');
+    expect(await exec.exited, exec.output()).toBe(0);
+    expect(exec.output()).toContain('CI tool: claude (agent preset claude)');
+    const [a, b, stalled] = builders(c);
+    for (const done of [a!, b!]) {
+      expect(done).toMatchObject({ status: 'completed', exit_code: 0 });
+      expect(['w1', 'w2']).toContain(done.worker);
+      expect(done.usage).toMatchObject({ cost_usd: 0.0123, input_tokens: 1000, output_tokens: 500, session_id: `sess-claude-${done.id}`, agent: 'claude' });
+      expect(done.usage.wall_seconds).toBeGreaterThan(0);
+      // claude does not commit: the wrapper committed its work on the worker, and it came back.
+      expect(git(c.dir, 'log', '-1', '--format=%s', done.branch)).toBe(`argo: uncommitted work left by builder ${done.id}`);
+      expect(git(c.dir, 'show', `${done.branch}:${done.id}.txt`)).toBe(`fixed ${done.id} by claude`);
+    }
+    expect(stalled).toMatchObject({ id: 'c', status: 'failed', failure: 'stalled' });
+    expect(stalled!.exit_code).not.toBe(0);
+    expect(c.state().execution.usage).toMatchObject({ cost_usd: 0.0246, input_tokens: 2000 });
+    expect(readFileSync(join(c.dir, '.argo-project', 'logs', 'builder-c.log'), 'utf8')).toContain('stalled: no output and no file change');
+  });
+
+  it('limits.max_cost_usd: once the workers\' reported cost reaches it, no further job is queued and the user decides', async () => {
+    const c = await cluster(['a', 'b', 'c']);
+    const stateFile = join(c.dir, '.argo-project', 'state.json');
+    const doc = JSON.parse(readFileSync(stateFile, 'utf8'));
+    doc.limits.max_parallel_builders = 1;
+    writeFileSync(stateFile, JSON.stringify(doc, null, 2) + '\n');
+    const configFile = join(c.dir, '.argo-project', 'config.json');
+    writeFileSync(configFile, JSON.stringify({ ...JSON.parse(readFileSync(configFile, 'utf8')), ci: { agent: 'claude' }, limits: { max_cost_usd: 0.01 } }));
+    c.startWorker('w1', 2, { PATH: `${join(ROOT, 'tests', 'fixtures', 'agents')}:${process.env.PATH}` });
+    const exec = c.handler('execution');
+    expect(await exec.exited, exec.output()).toBe(0);
+    const s = c.state();
+    // One builder ran and cost 0.0123 USD: the other two never reached the queue.
+    expect(builders(c).map((b) => [b.id, b.status, b.failure ?? null])).toEqual([['a', 'completed', null], ['b', 'failed', 'budget'], ['c', 'failed', 'budget']]);
+    expect(await c.jobs()).toHaveLength(1);
+    expect(s).toMatchObject({ action_owner: 'user', action_needed: 'review_budget' });
+    expect(s.execution.halt_reason).toContain('reached limits.max_cost_usd (0.01 USD)');
+  });
+
   it('refusals: one ERROR line, exit 1, the builders untouched', async () => {
     const c = await cluster(['a']);
     const configFile = join(c.dir, '.argo-project', 'config.json');
@@ -246,7 +292,7 @@ describe('execution.backend = postgres', { timeout: 120_000 }, () => {
       expect(p.output().split('\n').filter((l) => l.startsWith('ERROR:'))).toHaveLength(1);
       expect(JSON.stringify(builders(c))).toBe(before);
     };
-    await refused({ ...config, ci: { agent: 'claude' } }, {}, 'ERROR: execution.backend "postgres" runs a CI tool given as one word');
+    await refused({ ...config, ci: { agent: 'hal' } }, {}, "ERROR: unknown agent 'hal' in ci.agent");
     await refused(config, { ARGO_DATABASE_URL: '' }, 'neither ARGO_DATABASE_URL nor execution.database_url is set');
     await refused({ ...config, git: {} }, {}, 'git.remote (a git URL or path the workers can reach) is not set');
     await refused({ ...config, execution: { backend: 'redis' } }, {}, 'is "redis": expected "local" or "postgres"');

@@ -4,6 +4,7 @@ import type { JobSnapshot } from '../../../distributed/backend.js';
 import { backendOf, redactUrl } from '../../../distributed/config.js';
 import { liveJobIds } from '../../../distributed/live_jobs.js';
 import { endingOf, liveFields, planRemote } from '../../../distributed/plan.js';
+import { haltFor } from '../../../distributed/coordinator.js';
 import { parseWorkerArgs } from '../../../distributed/worker_cli.js';
 
 const job = (over: Partial<JobSnapshot>): JobSnapshot => ({ id: 'j1', key: 'p/a', builder: 'a', state: 'queued', attempt: 0, output: null, host: null, ...over });
@@ -29,8 +30,18 @@ describe('mirrored fields', () => {
     expect(liveFields(job({ state: 'queued' }))).toMatchObject({ status: 'pending', job_state: 'queued', worker: null });
     expect(liveFields(job({ state: 'active', attempt: 2, host: 'w2' }))).toMatchObject({ status: 'running', attempt: 2, worker: 'w2' });
   });
+  it("ending: a worker's failure (stalled, no_changes …) is the builder's, with its message", () => {
+    const stalled = { ...result, exit_code: 143, failure: 'stalled', failure_message: 'no output and no file change for limits.builder_stall_seconds' };
+    expect(endingOf(job({ state: 'completed', output: stalled }))).toMatchObject({
+      code: 143,
+      failure: 'stalled',
+      fields: { failure: 'stalled', failure_message: stalled.failure_message },
+      why: `stalled: ${stalled.failure_message}`,
+    });
+  });
   it('ending: exit code and usage from the output; a job ended on the queue is a failure', () => {
     expect(endingOf(job({ state: 'completed', output: result, host: 'w1' }))).toMatchObject({ code: 0, fields: { usage: { wall_seconds: 1 }, commit: 'c0ffee', worker: 'w1' } });
+    expect(endingOf(job({ state: 'completed', output: result })).failure).toBeNull();
     expect(endingOf(job({ state: 'failed', error: 'could not push' }))).toMatchObject({ code: 1, fields: { job_error: 'could not push' }, why: 'Job j1 ended failed on the queue: could not push' });
   });
 });
@@ -77,5 +88,18 @@ describe('liveJobIds (argo stop)', () => {
     const state = { execution: { builders: [{ status: 'running', job_id: 'j1' }, { status: 'completed', job_id: 'j2' }, { status: 'pending', job_id: 'j3' }, { status: 'running', pid: '12' }] } };
     expect(liveJobIds(state)).toEqual(['j1', 'j3']);
     expect(liveJobIds({ execution: null })).toEqual([]);
+  });
+});
+
+describe('haltFor (budget and workflow time, enforced by the coordinator)', () => {
+  const spent = (...costs: (number | null)[]) => new Map(costs.map((c, i) => [String(i), { cost_usd: c }]));
+  it('nothing to enforce, under budget, or before the deadline: go on', () => {
+    expect(haltFor(undefined, 0)).toBeNull();
+    expect(haltFor({ maxCostUsd: null, deadline: null, spent: spent(5) }, 0)).toBeNull();
+    expect(haltFor({ maxCostUsd: 1, deadline: 100, spent: spent(0.5, null, 0.4) }, 99)).toBeNull();
+  });
+  it('the budget reached (the design counts too) or the deadline passed: halt with the reason', () => {
+    expect(haltFor({ maxCostUsd: 1, deadline: null, spent: spent(0.5, 0.5) }, 0)).toEqual({ failure: 'budget', reason: 'the cost so far (1 USD) reached limits.max_cost_usd (1 USD)' });
+    expect(haltFor({ maxCostUsd: 1, deadline: 100, spent: spent() }, 100)).toMatchObject({ failure: 'time_limit' });
   });
 });
