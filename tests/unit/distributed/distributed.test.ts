@@ -178,10 +178,10 @@ describe('execution.backend = postgres', { timeout: 120_000 }, () => {
     await mergeToStorage(c, ids);
   });
 
-  it('a worker with the low-privilege role of docs/DISTRIBUTED.md runs builders', async () => {
+  it('a worker with the low-privilege role of the README runs builders', async () => {
     const url = new URL(await server.createDatabase());
     const db = url.pathname.slice(1);
-    const doc = readFileSync(join(ROOT, 'docs', 'DISTRIBUTED.md'), 'utf8');
+    const doc = readFileSync(join(ROOT, 'README.md'), 'utf8');
     const sql = /```sql\n([\s\S]*?)```/.exec(doc)![1]!;
     const pw = { coordinator: randomBytes(8).toString('hex'), worker: randomBytes(8).toString('hex') };
     await server.query(
