@@ -41,8 +41,10 @@ export interface BuildTask {
   worktree: string;
   /** The first attempt's prompt. */
   prompt: string;
-  /** `argo retry` of a failed builder: its agent session and why it failed (resumed when the agent can). */
-  resume: { sessionId: string; failure: string | null } | null;
+  /** The agent session of the builder's last attempt, if any. */
+  sessionId: string | null;
+  /** The builder failed before (`argo retry`): why; its session is resumed when the agent can. */
+  retryOf: { failure: string | null } | null;
 }
 
 export interface BuildIO {
@@ -106,11 +108,11 @@ export async function buildComponent(setup: BuildSetup, task: BuildTask, io: Bui
   const timeLimit = io.timeLimit ?? ((ms: number) => ms);
   const base = headOf(worktree);
   const usages: AgentUsage[] = [];
-  let session = task.resume?.sessionId ?? null;
+  let session = task.sessionId;
   let model: string | null = preset?.model ?? null;
   // A failed builder with a session resumes it when its agent can; else it starts afresh.
-  let kind: 'builder' | 'resume' = task.resume && preset?.preset.resume != null ? 'resume' : 'builder';
-  let prompt = kind === 'resume' ? retryPrompt(task.id, `the last attempt failed (${task.resume!.failure ?? 'error'})`, '') : task.prompt;
+  let kind: 'builder' | 'resume' = task.retryOf && session && preset?.preset.resume != null ? 'resume' : 'builder';
+  let prompt = kind === 'resume' ? retryPrompt(task.id, `the last attempt failed (${task.retryOf!.failure ?? 'error'})`, '') : task.prompt;
   const record = (): BuildRecord => (preset ? { usage: { ...sumUsage(usages), session_id: session, agent: preset.preset.name, model } } : {});
   const ended = (code: number, failed: Failed | null = null): BuildEnding => ({ kind: 'ended', code, failed, record: record() });
 

@@ -58,7 +58,7 @@ export async function runJobBuilder(d: BuilderJob, w: WorkerBuild): Promise<{ en
   const log = (event: string, message: string) => writeFileSync(w.logFile, `[${utcTimestamp()}] ${event} - ${message}\n`, { flag: 'a' });
   const ending = await buildComponent(
     setup,
-    { id: d.builder, branch: d.branch, worktree: w.worktree, prompt: d.prompt, resume: null },
+    { id: d.builder, branch: d.branch, worktree: w.worktree, prompt: d.prompt, sessionId: null, retryOf: null },
     {
       env: w.env,
       logFile: w.logFile,

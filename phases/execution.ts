@@ -216,7 +216,8 @@ class Execution {
         branch: builderBranch(b.id),
         worktree: b.worktree,
         prompt: builderPrompt(b),
-        resume: b.status === 'failed' && b.sessionId ? { sessionId: b.sessionId, failure: b.failure } : null,
+        sessionId: b.sessionId,
+        retryOf: b.status === 'failed' ? { failure: b.failure } : null,
       },
       {
         env: builderEnv(this.project),
@@ -430,7 +431,12 @@ export async function main(argv: string[]): Promise<number> {
     };
     if (choice.kind !== 'word') say(`CI tool: ${choiceLabel(choice)}`);
     const halting = { maxCostUsd: limits.maxCostUsd, deadline, spent: recordedUsage(doc, execution.builders) };
-    return runRemote({ project, builders: execution.builders, limit, run, halting, backend, prompt: builderPrompt, handOn, handToUser });
+    // `argo retry <ids>`: the other failed builders stay as they are, as locally.
+    const only = retryOnly(toPlain(doc.get('execution')));
+    const retried = (b: unknown) => only === null || view(b).status !== 'failed' || only.has(view(b).id);
+    const code = await runRemote({ project, builders: execution.builders.filter(retried), limit, run, halting, backend, prompt: builderPrompt, handOn, handToUser });
+    if (only !== null && code === 0) await mutateState(project.state, (d) => void (d.get('execution') as JsonObject | undefined)?.delete('retry_only'));
+    return code;
   }
   const setup: RunSetup = {
     choice,

@@ -148,8 +148,9 @@ expect_cursor() { has_flags "$1" -p --trust --output-format json --workspace; }
 group_gone() {
   local p
   for p in $(pgrep -g "$1" 2>/dev/null); do
-    [[ $(ps -o stat= -p "$p" 2>/dev/null) == Z* ]] || return 1
+    alive "$p" && return 1
   done
+  return 0
 }
 
 @test "a hung builder with builder_timeout_seconds = 3 fails (timeout) within seconds, its group gone, the others unaffected" {

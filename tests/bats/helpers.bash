@@ -45,7 +45,9 @@ __poll_until() {
 }
 
 # alive PID: running, and not a zombie (an orphan init has not reaped yet has ended).
-__alive() { kill -0 "$1" 2>/dev/null && [[ $(ps -o stat= -p "$1" 2>/dev/null) != Z* ]]; }
+# One read of /proc/PID/stat: kill -0 then ps was two looks, and a zombie reaped between
+# them looked alive.
+__alive() { local s; s=$(cat "/proc/$1/stat" 2>/dev/null) || return 1; s=${s##*) }; [[ -n $s && $s != [ZX]* ]]; }
 ended() { ! __alive "$1"; }
 declare -F alive >/dev/null || alive() { __alive "$@"; }
 

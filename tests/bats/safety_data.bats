@@ -74,7 +74,8 @@ wait_for() {
   done
 }
 
-gone() { ! kill -0 "$1" 2>/dev/null || [[ $(ps -o stat= -p "$1") == Z* ]]; }
+# one read of /proc/PID/stat: ended, or a zombie not reaped yet
+gone() { local s; s=$(cat "/proc/$1/stat" 2>/dev/null) || return 0; s=${s##*) }; [[ -z $s || $s == [ZX]* ]]; }
 
 # every file's content, tracked or not (but .git and .argo-project), as one checksum list
 tree_snapshot() { (cd "$1" && find . -path ./.git -prune -o -path ./.argo-project -prune -o -type f -print0 | sort -z | xargs -0 sha1sum); }

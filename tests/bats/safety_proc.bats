@@ -58,7 +58,8 @@ plain_project() {
 
 state() { jq -r "$1" "$PROJ/.argo-project/state.json"; }
 set_state() { jq "$1" "$PROJ/.argo-project/state.json" > "$PROJ/.argo-project/state.json.tmp" && mv "$PROJ/.argo-project/state.json.tmp" "$PROJ/.argo-project/state.json"; }
-alive() { kill -0 "$1" 2>/dev/null && [[ $(ps -o stat= -p "$1" 2>/dev/null) != Z* ]]; }
+# one read of /proc/PID/stat (kill -0 then ps: a zombie reaped between the two looked alive)
+alive() { local s; s=$(cat "/proc/$1/stat" 2>/dev/null) || return 1; s=${s##*) }; [[ -n $s && $s != [ZX]* ]]; }
 wait_gone() { local end=$((SECONDS + $2)); while alive "$1"; do ((SECONDS < end)) || return 1; sleep 0.05; done; }
 wait_file() { local end=$((SECONDS + $2)); until [[ -s $1 ]]; do ((SECONDS < end)) || return 1; sleep 0.05; done; }
 

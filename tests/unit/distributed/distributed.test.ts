@@ -277,6 +277,17 @@ describe('execution.backend = postgres', { timeout: 120_000 }, () => {
     expect(await c.jobs()).toHaveLength(1);
     expect(s).toMatchObject({ action_owner: 'user', action_needed: 'review_budget' });
     expect(s.execution.halt_reason).toContain('reached limits.max_cost_usd (0.01 USD)');
+
+    // `argo retry b` after raising the budget: b runs again on a worker, c stays failed.
+    writeFileSync(configFile, JSON.stringify({ ...JSON.parse(readFileSync(configFile, 'utf8')), limits: { max_cost_usd: 1 } }));
+    const retry = JSON.parse(readFileSync(stateFile, 'utf8'));
+    retry.execution.retry_only = ['b'];
+    writeFileSync(stateFile, JSON.stringify(retry, null, 2) + '\n');
+    const again = c.handler('execution');
+    expect(await again.exited, again.output()).toBe(0);
+    expect(builders(c).map((b) => [b.id, b.status, b.failure ?? null])).toEqual([['a', 'completed', null], ['b', 'completed', null], ['c', 'failed', 'budget']]);
+    expect(c.state().execution.retry_only).toBeUndefined();
+    expect(c.state().execution.usage.cost_usd).toBe(0.0246);
   });
 
   it('refusals: one ERROR line, exit 1, the builders untouched', async () => {
