@@ -2,7 +2,6 @@
 import { closeSync, fstatSync, mkdirSync, openSync, readSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { runIfEntry } from '../lib/cli.js';
-import { readConfigObject } from '../lib/config.js';
 import { ciToolAvailable, designWrapperArgv, runCiCaptured, type CapturedAnswer } from '../lib/ci_tool.js';
 import { extractComponentsLenient, type Component, type RejectedComponent } from '../lib/components.js';
 import { errorMessage } from '../lib/errors.js';
@@ -12,9 +11,10 @@ import { mutateState, readState, readStateDoc, updateState } from '../lib/state_
 import { tail, type AgentOutcome } from '../agents/contract.js';
 import { invocationFor } from '../agents/invocation.js';
 import { runAgent } from '../agents/runner.js';
-import { chooseCi, choiceLabel, choiceProgram, type CiChoice } from '../agents/select.js';
+import { choiceLabel, choiceProgram, type CiChoice } from '../agents/select.js';
 import { agentLimits, withCost } from '../agents/settings.js';
 import { utcTimestamp } from '../lib/time.js';
+import { readCiChoice } from './ci_choice.js';
 import { complain, enterProject, recordError, say } from './handler.js';
 
 export function designPrompt(query: string): string {
@@ -147,17 +147,13 @@ function writePromptFile(dir: string, text: string): string {
 export async function main(argv: string[]): Promise<number> {
   const project = enterProject(argv, 'design_program');
   if (typeof project === 'number') return project;
-  // D14: the CI tool comes from this project's config, read after entering it.
-  let config: Record<string, unknown>;
-  let choice: CiChoice;
-  try {
-    config = readConfigObject(project.configFile);
-    choice = chooseCi(process.env, config, (w) => ciToolAvailable(w, project.dir, process.env));
-  } catch (e) {
-    complain(`ERROR: ${errorMessage(e)}`);
+  const ci = readCiChoice(project);
+  if ('error' in ci) {
+    complain(`ERROR: ${ci.error}`);
     await recordError(project, 'CI tool not available');
     return 1;
   }
+  const { config, choice } = ci;
   const tool = choice.kind === 'word' ? choice.tool : choiceLabel(choice);
 
   // As the original: `read_state user_query` (so a multi-line or numeric query reads the same).

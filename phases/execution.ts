@@ -5,9 +5,7 @@ import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'no
 import { join } from 'node:path';
 import { runIfEntry } from '../lib/cli.js';
 import type { Env } from '../lib/context.js';
-import { readConfigObject } from '../lib/config.js';
 import { ciToolAvailable } from '../lib/ci_tool.js';
-import { errorMessage } from '../lib/errors.js';
 import { builderBranch } from '../lib/worktrees.js';
 import { JsonObject, fromPlain, toPlain } from '../lib/json_doc.js';
 import { builderLogFile, logBuilder, logStateTransition } from '../lib/logging_enhanced.js';
@@ -17,10 +15,11 @@ import { setBuilderFields } from './builder_fields.js';
 import type { AgentUsage } from '../agents/contract.js';
 import { buildComponent, judgeAttempt, type BuildSetup, type Failure } from '../agents/build.js';
 import { parseOutputFile } from '../agents/output_file.js';
-import { chooseCi, choiceLabel, choiceProgram, choiceSpec, type CiChoice } from '../agents/select.js';
+import { choiceLabel, choiceProgram, choiceSpec } from '../agents/select.js';
 import { agentLimits, sumUsage, withCost, type AgentLimits } from '../agents/settings.js';
 import { verifyCommand } from '../agents/verify.js';
 import { utcTimestamp } from '../lib/time.js';
+import { readCiChoice } from './ci_choice.js';
 import { complain, enterProject, readExecution, say, type Project } from './handler.js';
 import { readBackend } from '../distributed/config.js';
 
@@ -387,15 +386,12 @@ export function retryOnly(exec: unknown): Set<string> | null {
 export async function main(argv: string[]): Promise<number> {
   const project = enterProject(argv, 'execution');
   if (typeof project === 'number') return project;
-  let config: Record<string, unknown>;
-  let choice: CiChoice;
-  try {
-    config = readConfigObject(project.configFile);
-    choice = chooseCi(process.env, config, (w) => ciToolAvailable(w, project.dir, process.env));
-  } catch (e) {
-    complain(`ERROR: ${errorMessage(e)}`);
+  const ci = readCiChoice(project);
+  if ('error' in ci) {
+    complain(`ERROR: ${ci.error}`);
     return 1;
   }
+  const { config, choice } = ci;
   const execution = await readExecution(project);
   if (typeof execution === 'number') return execution;
   const { doc } = execution;
