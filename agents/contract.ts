@@ -79,7 +79,7 @@ export function parseOutput<S>(parser: OutputParser<S>, text: string, exitCode: 
 
 // ---- small helpers the parsers share -------------------------------------------
 
-/** A JSON object parsed from one line, or undefined (blank lines and prose are skipped). */
+/** A JSON object parsed from a line (or a whole document), or undefined (blank lines and prose are skipped). */
 export function jsonLine(line: string): Record<string, unknown> | undefined {
   const t = line.trim();
   if (!t.startsWith('{')) return undefined;
@@ -143,7 +143,7 @@ export function docLine(s: DocState, line: string): DocState {
 }
 export function docValue(s: DocState): Record<string, unknown> | undefined {
   const t = s.text.trim();
-  const whole = parseObject(t);
+  const whole = jsonLine(t);
   if (whole) return whole;
   // A pretty-printed document with lines around it (warnings before, a wrapper's note
   // after): from the first line opening an object to the last line closing one.
@@ -157,16 +157,8 @@ export function docValue(s: DocState): Record<string, unknown> | undefined {
     }
   }
   if (first >= 0 && last > first) {
-    const inner = parseObject(lines.slice(first, last + 1).join('\n'));
+    const inner = jsonLine(lines.slice(first, last + 1).join('\n'));
     if (inner) return inner;
-  }
-  if (t.startsWith('{')) {
-    try {
-      const v = JSON.parse(t) as unknown;
-      if (v !== null && typeof v === 'object' && !Array.isArray(v)) return v as Record<string, unknown>;
-    } catch {
-      /* prose around the document, or a line-per-object stream: use the last object line */
-    }
   }
   if (t.startsWith('[')) {
     // Some versions print the whole event list as one array; the result is its last object.
@@ -180,16 +172,6 @@ export function docValue(s: DocState): Record<string, unknown> | undefined {
     }
   }
   return s.lastObject;
-}
-
-function parseObject(t: string): Record<string, unknown> | undefined {
-  if (!t.startsWith('{')) return undefined;
-  try {
-    const v = JSON.parse(t) as unknown;
-    return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 /** The end of a text, for error messages (one line, bounded). */

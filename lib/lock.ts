@@ -167,16 +167,21 @@ export function heldByAncestor(lockPath: string, env: Env): boolean {
   const nonce = token.slice(at + 1);
   if (at < 0 || token.slice(0, at) !== resolve(lockPath) || !NONCE.test(nonce)) return false;
   const record = tokenRecordPath(lockPath, nonce);
+  const held = flockHeld(record);
+  if (held === false) removeQuietly(record); // its holder died without cleaning up
+  return held === true;
+}
+
+/** Whether some process holds a flock on `path`; undefined when it cannot be opened (gone). */
+export function flockHeld(path: string): boolean | undefined {
   let fd: number;
   try {
-    fd = openSync(record, 'r');
+    fd = openSync(path, 'r');
   } catch {
-    return false;
+    return undefined;
   }
   try {
-    if (!tryFlockSync(fd)) return true;
-    removeQuietly(record); // its holder died without cleaning up
-    return false;
+    return !tryFlockSync(fd);
   } finally {
     closeSync(fd);
   }

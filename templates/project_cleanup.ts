@@ -6,10 +6,10 @@
 // after it — uncommitted work in a worktree is committed to its branch first, unmerged
 // branches move to refs/argo/kept/<id> (deleted only with --discard-unmerged), and
 // only worktrees proven ours are removed.
-import { existsSync, readdirSync, realpathSync, rmSync, statSync, openSync, closeSync } from 'node:fs';
+import { existsSync, readdirSync, realpathSync, rmSync, statSync } from 'node:fs';
 import { basename, join, sep } from 'node:path';
 import { runIfEntry } from '../lib/cli.js';
-import { tryFlockSync } from '../lib/lock.js';
+import { flockHeld } from '../lib/lock.js';
 import { processCtx } from '../lib/context.js';
 import { branchExists, git, insideGitRepo, isAncestor } from '../lib/git.js';
 import {
@@ -38,18 +38,10 @@ function real(p: string): string {
 
 /** True when someone holds a flock on `file` (then it must not be deleted). */
 function lockHeld(file: string): boolean {
-  let fd: number;
   try {
-    fd = openSync(file, 'r');
-  } catch {
-    return false;
-  }
-  try {
-    return !tryFlockSync(fd);
+    return flockHeld(file) ?? false;
   } catch {
     return true; // cannot tell: keep the file
-  } finally {
-    closeSync(fd);
   }
 }
 

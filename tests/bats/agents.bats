@@ -6,17 +6,11 @@ bats_require_minimum_version 1.5.0
 
 setup() {
   load helpers
-  WORK=$(mktemp -d "$BATS_TEST_TMPDIR/agents.XXXXXX")
-  export ARGO_PROJECTS_REGISTRY="$WORK/projects.json"
   unset CI_COMMAND ARGO_AGENT
   export PATH="$ROOT/tests/fixtures/agents:$PATH"
+  git_work_project
   export FAKE_AGENT_LOG="$WORK/calls"
-  PROJ="$WORK/repo"
-  mkdir -p "$PROJ" && cd "$PROJ"
-  git init -q
-  git -c user.name=t -c user.email=t@t commit -q --allow-empty -m init
   "$ROOT/templates/project_setup.sh" demo "$PROJ" >/dev/null
-  ORCH=
 }
 
 teardown() {
@@ -35,14 +29,6 @@ config() {
 }
 limits() {
   jq ".limits += $1" .argo-project/state.json > .argo-project/state.json.new && mv .argo-project/state.json.new .argo-project/state.json
-}
-
-wait_state() { # JQ_CONDITION SECONDS
-  local end=$((SECONDS + $2))
-  until jq -e "$1" "$PROJ/.argo-project/state.json" >/dev/null 2>&1; do
-    ((SECONDS < end)) || { echo "timed out waiting for $1; state: $(jq -c '{phase,action_owner,action_needed,error_recovery,b:[.execution.builders[]?|{id,status,failure}]}' "$PROJ/.argo-project/state.json")" >&2; return 1; }
-    sleep 0.05
-  done
 }
 
 start_and_approve() {

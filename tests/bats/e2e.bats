@@ -4,13 +4,8 @@
 
 setup() {
   load helpers
-  WORK=$(mktemp -d "$BATS_TEST_TMPDIR/e2e.XXXXXX")
-  export ARGO_PROJECTS_REGISTRY="$WORK/projects.json" CI_COMMAND="$ROOT/compat/standin_ci"
-  PROJ="$WORK/repo"
-  mkdir -p "$PROJ" && cd "$PROJ"
-  git init -q
-  git -c user.name=t -c user.email=t@t commit -q --allow-empty -m init
-  ORCH=
+  export CI_COMMAND="$ROOT/compat/standin_ci"
+  git_work_project
 }
 
 teardown() {
@@ -21,15 +16,6 @@ teardown() {
 teardown_file() {
   load helpers
   stop_shim_helper
-}
-
-# wait_state JQ_CONDITION SECONDS
-wait_state() {
-  local end=$((SECONDS + $2))
-  until jq -e "$1" "$PROJ/.argo-project/state.json" >/dev/null 2>&1; do
-    ((SECONDS < end)) || { echo "timed out waiting for $1; state: $(jq -c '{phase,action_owner,action_needed,error_recovery}' "$PROJ/.argo-project/state.json")" >&2; return 1; }
-    sleep 0.05
-  done
 }
 
 run_workflow() { # ROOT_DIR

@@ -30,6 +30,39 @@ new_project() {
 
 state() { jq -r "$1" "$PROJ/.argo-project/state.json"; }
 
+# A git repository as the project, in a work folder of its own with a private projects
+# registry: sets WORK, PROJ (the cwd) and ORCH=; extra arguments go to `git init`.
+git_work_project() {
+  WORK=$(mktemp -d "$BATS_TEST_TMPDIR/work.XXXXXX")
+  export ARGO_PROJECTS_REGISTRY="$WORK/projects.json"
+  PROJ="$WORK/repo"
+  mkdir -p "$PROJ" && cd "$PROJ" || return 1
+  git init -q "$@"
+  git -c user.name=t -c user.email=t@t commit -q --allow-empty -m init
+  ORCH=
+}
+
+# Ends the orchestrator $PROJ's pid file names, only while /proc shows it is the
+# orchestrator of $PROJ (the file may name a pid recycled since).
+end_project_orchestrator() {
+  local pid cmd
+  pid=$(cat "$PROJ/.argo-project/orchestrator.pid" 2>/dev/null) || return 0
+  [[ $pid =~ ^[0-9]+$ ]] || return 0
+  cmd=$(tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null) || return 0
+  [[ $cmd == *orchestrator* && $cmd == *" $PROJ"* ]] && kill "$pid" 2>/dev/null
+  return 0
+}
+
+# wait_state JQ_CONDITION SECONDS: until $PROJ's state satisfies the condition; on time
+# out, says where the workflow stands. A test file may keep its own.
+declare -F wait_state >/dev/null || wait_state() {
+  local end=$((SECONDS + $2))
+  until jq -e "$1" "$PROJ/.argo-project/state.json" >/dev/null 2>&1; do
+    ((SECONDS < end)) || { echo "timed out waiting for $1; state: $(jq -c '{phase,action_owner,action_needed,error_recovery,b:[.execution.builders[]?|{id,status,failure}]}' "$PROJ/.argo-project/state.json")" >&2; return 1; }
+    sleep 0.05
+  done
+}
+
 # Waits are conditions with deadlines, never fixed sleeps (docs/TESTING.md). A test
 # file that defines its own alive / wait_for / wait_gone before loading this keeps it.
 

@@ -6,17 +6,12 @@ bats_require_minimum_version 1.5.0
 
 setup() {
   load helpers
-  WORK=$(mktemp -d "$BATS_TEST_TMPDIR/notify.XXXXXX")
-  export ARGO_PROJECTS_REGISTRY="$WORK/projects.json" CI_COMMAND="$ROOT/compat/standin_ci"
-  PROJ="$WORK/repo"
-  mkdir -p "$PROJ" && cd "$PROJ"
-  git init -q -b main
-  git -c user.name=t -c user.email=t@t commit -q --allow-empty -m init
+  export CI_COMMAND="$ROOT/compat/standin_ci"
+  git_work_project -b main
 }
 
 teardown() {
-  [[ -f $PROJ/.argo-project/orchestrator.pid ]] && kill "$(cat "$PROJ/.argo-project/orchestrator.pid")" 2>/dev/null
-  true
+  end_project_orchestrator
 }
 
 teardown_file() {

@@ -16,7 +16,7 @@ setup() {
 teardown() {
   local pid
   for pid in "${BG[@]}"; do kill "$pid" 2>/dev/null; done
-  [[ -f $PROJ/.argo-project/orchestrator.pid ]] && kill "$(cat "$PROJ/.argo-project/orchestrator.pid")" 2>/dev/null
+  end_project_orchestrator
   rm -f "$ROOT/phases/$HANDLER_NAME.sh"
   true
 }
