@@ -4,8 +4,8 @@
 // with a slow re-read as a safety net, so a hand-off is acted on within milliseconds.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { accessSync, closeSync, constants, existsSync, ftruncateSync, openSync, readFileSync, statSync, unlinkSync, watch, writeSync, type FSWatcher } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { createRequire } from 'node:module';
 import { runIfEntry } from './lib/cli.js';
 import type { Env } from './lib/context.js';
@@ -19,9 +19,10 @@ import { RotatingLog } from './lib/rotating_log.js';
 import { Notifier } from './notify/notifier.js';
 import { watchProject } from './view/watch.js';
 import { mutateState, projectStatePaths, updateState, type StatePaths } from './lib/state_file.js';
+import { installRoot } from './lib/install_root.js';
 
-/** The install folder: the shim's (ARGO_ROOT, symlinks not resolved), else this file's. */
-export const ROOT = process.env.ARGO_ROOT || resolve(dirname(fileURLToPath(import.meta.url)), '..');
+/** The install folder (lib/install_root.ts). */
+export const ROOT = installRoot();
 const FALLBACK_POLL_MS = 1000;
 /** A handler that succeeded but left the state as it was is re-run after this long (the original's poll). */
 const UNCHANGED_RERUN_MS = 5000;

@@ -17,7 +17,9 @@ import { isDir, resolveProjectDir } from './lib/project_dir.js';
 import { repoProblem } from './lib/repo_check.js';
 import { START_LOCK_WAIT_MS, startLockPath, withStartLock } from './lib/start_lock.js';
 import { projectStatePaths, readState, updateState } from './lib/state_file.js';
-import { ROOT } from './orchestrator.js';
+import { installRoot } from './lib/install_root.js';
+
+const ROOT = installRoot();
 
 const out = (line = '') => void process.stdout.write(line + '\n');
 const err = (line: string) => void process.stderr.write(line + '\n');

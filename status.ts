@@ -27,10 +27,13 @@ export function orchestratorState(pidFile: string, project: string): string {
   return proof.reason.endsWith('is not running') ? 'Not running (stale PID file)' : `Not running (stale PID file; ${proof.reason})`;
 }
 
-/** The view of `project`, with the orchestrator's liveness as status has always judged it. */
-export function projectView(project: string): View {
+/**
+ * The view of `project`, with the orchestrator's liveness as status has always judged it.
+ * The workflow log's tail is read only for `--json` (the text does not show it).
+ */
+export function projectView(project: string, json = true): View {
   const text = orchestratorState(join(project, '.argo-project', 'orchestrator.pid'), project);
-  return readView(project, { argo: argoCommand(), alive: () => text.startsWith('Running'), orchestratorText: text });
+  return readView(project, { argo: argoCommand(), alive: () => text.startsWith('Running'), orchestratorText: text, ...(json ? {} : { logLines: 0 }) });
 }
 
 interface Options {
@@ -65,7 +68,7 @@ function follow(project: string, o: Options): Promise<number> {
   const show = () => {
     let v: View;
     try {
-      v = projectView(project);
+      v = projectView(project, o.json);
     } catch {
       return; // being rewritten or gone for a moment: the next change shows it
     }
@@ -113,7 +116,7 @@ export async function main(argv: string[]): Promise<number> {
   if (o.watch) return follow(project, o);
   let v: View;
   try {
-    v = projectView(project);
+    v = projectView(project, o.json);
   } catch (e) {
     // D24: one clear error and a failing exit instead of six errors and 0.
     const file = join(project, '.argo-project', 'state.json');

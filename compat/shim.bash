@@ -10,13 +10,14 @@
 # and handlers inherit it), so the install's paths are written into its body as
 # literals here, at source time.
 
-# The port file's name: the install folder with every byte other than [A-Za-z0-9]
-# as '_' (bytes, not characters, whatever the locale: node computes the same).
+# __argo_shim_key ROOT VAR: the port file's name into VAR (no subshell): the install
+# folder with every byte other than [A-Za-z0-9] as '_' (bytes, not characters, whatever
+# the locale: node computes the same).
 __argo_shim_key() {
   local LC_ALL=C
-  local key=${1//[^A-Za-z0-9]/_}
-  (( ${#key} > 200 )) && key=${key: -200}
-  printf '%s' "$key"
+  local __argo_k=${1//[^A-Za-z0-9]/_}
+  (( ${#__argo_k} > 200 )) && __argo_k=${__argo_k: -200}
+  printf -v "$2" '%s' "$__argo_k"
 }
 
 # True when DIR (created 0700 when missing) is ours, a real folder nobody else may
@@ -45,12 +46,13 @@ __argo_shim_define() {
   # With an unsafe folder the helper is never used: the guard is written in as false.
   local guard='[[ ${ARGO_SHIM_SERVER:-1} != 0 ]]'
   (( use_helper )) || guard=false
-  local q_root q_node q_dir q_port q_lock q_cli q_server
+  local q_root q_node q_dir q_port q_lock q_cli q_server key
+  __argo_shim_key "$root" key
   printf -v q_root '%q' "$root"
   printf -v q_node '%q' "$node"
   printf -v q_dir '%q' "$dir"
-  printf -v q_port '%q' "$dir/$(__argo_shim_key "$root").port"
-  printf -v q_lock '%q' "$dir/$(__argo_shim_key "$root").lock"
+  printf -v q_port '%q' "$dir/$key.port"
+  printf -v q_lock '%q' "$dir/$key.lock"
   printf -v q_cli '%q' "$root/dist/compat/argo.js"
   printf -v q_server '%q' "$root/dist/compat/shim_server.js"
 

@@ -58,8 +58,9 @@ class EventHub {
     for (const c of this.clients) c.write(data);
   }
 
-  private refresh(id?: string): void {
-    const list = id === undefined ? this.projects() : [this.project(id)].filter((p): p is ProjectSummary => p !== undefined);
+  /** Sends what changed, of one project or of `list` (every project when not given). */
+  private refresh(id?: string, list?: ProjectSummary[]): void {
+    list ??= id === undefined ? this.projects() : [this.project(id)].filter((p): p is ProjectSummary => p !== undefined);
     for (const p of list) {
       const text = JSON.stringify({ ...p, view: p.view ? { ...p.view, builders: p.view.builders.map((b) => ({ ...b, elapsed_seconds: null })) } : null });
       if (this.lastSent.get(p.id) === text) continue;
@@ -86,7 +87,7 @@ class EventHub {
         const now = this.projects();
         this.syncWatchers(now);
         for (const p of now) if (p.view?.builders.some((b) => b.status === 'running')) this.lastSent.delete(p.id);
-        this.refresh();
+        this.refresh(undefined, now);
       }, 2000);
     }
     res.on('close', () => {

@@ -24,7 +24,9 @@ import {
 import { deregisterProject, findProjectByPath, registryPath } from '../lib/project_registry.js';
 import { resolveProjectDir } from '../lib/project_dir.js';
 import { runningWorkflow } from '../lib/process.js';
-import { ROOT } from '../orchestrator.js';
+import { installRoot } from '../lib/install_root.js';
+
+const ROOT = installRoot();
 
 const out = (line = '') => void process.stdout.write(line + '\n');
 

@@ -4,7 +4,7 @@ import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs'
 import { join } from 'node:path';
 import { parseJson, toPlain } from '../lib/json_doc.js';
 import { builderLogFile, projectLogPaths } from '../lib/logging_enhanced.js';
-import { orchestratorProof } from '../lib/process.js';
+import { orchestratorProof, parsePid } from '../lib/process.js';
 import { buildView, type View, type ViewInput } from './model.js';
 
 /** The last `lines` lines of a file (reads at most its last `maxBytes`); [] when missing. */
@@ -31,8 +31,7 @@ export function tailLines(file: string, lines: number, maxBytes = 64 * 1024): st
 
 export function readPidFile(file: string): { pidFile: boolean; pid: number | null } {
   try {
-    const n = Number(readFileSync(file, 'utf8').trim());
-    return { pidFile: true, pid: Number.isInteger(n) && n > 0 ? n : null };
+    return { pidFile: true, pid: parsePid(readFileSync(file, 'utf8')) ?? null };
   } catch {
     return { pidFile: false, pid: null };
   }
@@ -78,7 +77,8 @@ export function gatherInput(project: string, state: Record<string, unknown>, opt
     path: project,
     state,
     orchestrator: { ...pid, alive: pid.pid !== null && alive(pid.pid, project), ...(opts.orchestratorText !== undefined ? { text: opts.orchestratorText } : {}) },
-    workflowLog: tailLines(logs.workflowLog, opts.logLines ?? 20),
+    // 0 lines: the file is not read (slice(-0) would keep every line).
+    workflowLog: (opts.logLines ?? 20) > 0 ? tailLines(logs.workflowLog, opts.logLines ?? 20) : [],
     builderLogs,
     now: opts.now ?? Date.now(),
     argo: opts.argo ?? 'argo',
