@@ -77,6 +77,12 @@ export type BuildEnding =
   | { kind: 'canceled'; code: number; record: BuildRecord }
   | { kind: 'ended'; code: number; failed: Failed | null; record: BuildRecord };
 
+/** One run's usage record of a preset (state field `usage`): its usage priced, the session, the agent, the model. */
+export function usageRecord(choice: CiChoice & { kind: 'preset' }, outcome: Pick<AgentOutcome, 'usage' | 'session_id' | 'model'>, pricing: unknown): NonNullable<BuildRecord['usage']> {
+  const model = choice.model ?? outcome.model ?? null;
+  return { ...withCost(outcome.usage, model, pricing, choice.preset.inputIncludesCache), session_id: outcome.session_id, agent: choice.preset.name, model };
+}
+
 /** How a finished attempt ends the builder (pure: result, parsed output, worktree probe). */
 export function judgeAttempt(
   run: Pick<RunResult, 'code' | 'timedOut' | 'stalled'>,

@@ -2,16 +2,17 @@
 // or every failed one — resuming their agent sessions where the agent can, and
 // control goes to code (the execution phase). Other builders are left as they are.
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runIfEntry } from '../lib/cli.js';
 import { ArgoError, errorMessage } from '../lib/errors.js';
 import { JsonObject, fromPlain, toPlain } from '../lib/json_doc.js';
 import { projectLogPaths, writeLog } from '../lib/logging_enhanced.js';
-import { pidAlive } from '../lib/process.js';
+import { runningOrchestrator } from '../lib/process.js';
 import { isDir, resolveProjectDir } from '../lib/project_dir.js';
 import { mutateState, projectStatePaths, updateState } from '../lib/state_file.js';
-import { ROOT } from '../orchestrator.js';
+import { installRoot } from '../lib/install_root.js';
+
+const ROOT = installRoot();
 
 /** Which builders to run again (pure): the named ones, each of which must have failed. */
 export function retryPlan(builders: unknown[], ids: string[]): { ids: string[] } | { error: string } {
@@ -29,14 +30,6 @@ export function retryPlan(builders: unknown[], ids: string[]): { ids: string[] }
   return { ids: [...new Set(ids)] };
 }
 
-function orchestratorRunning(project: string): boolean {
-  try {
-    const pid = Number(readFileSync(join(project, '.argo-project', 'orchestrator.pid'), 'utf8').trim());
-    return Number.isInteger(pid) && pid > 0 && pidAlive(pid);
-  } catch {
-    return false;
-  }
-}
 
 export async function main(argv: string[]): Promise<number> {
   // A first argument that is a project folder is the project; the rest are builder ids.
@@ -67,7 +60,7 @@ export async function main(argv: string[]): Promise<number> {
     await updateState(state, 'action_owner', 'code');
     writeLog(projectLogPaths(project), 'RETRY', `Retrying builders: ${chosen.join(' ')}`);
     process.stdout.write(`Retrying ${chosen.length} builder(s): ${chosen.join(' ')}; execution comes next\n`);
-    if (!orchestratorRunning(project)) {
+    if (runningOrchestrator(project) === undefined) {
       const child = spawn(join(ROOT, 'orchestrator.sh'), [project], { cwd: project, detached: true, stdio: 'ignore' });
       child.on('error', () => undefined);
       child.unref();

@@ -4,10 +4,9 @@
 // when the caller's AbortSignal fires. Every way the run can end is a cause racing
 // the exit; the first cause wins and the one result object says which.
 import { closeSync, fstatSync, openSync, readFileSync, readdirSync, watch, type FSWatcher } from 'node:fs';
-import { constants as osConstants } from 'node:os';
 import type { Options } from 'execa';
 import type { Env } from '../lib/context.js';
-import { killGroup } from '../lib/process.js';
+import { killGroup, signalStatus, sleep } from '../lib/process.js';
 
 export interface RunOptions {
   argv: string[];
@@ -78,7 +77,6 @@ export function groupMembers(pgid: number): number[] {
 }
 
 
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** TERM to the group, KILL after `graceMs` if any member is left; true when KILL was needed. */
 export async function endGroup(pgid: number, graceMs: number): Promise<boolean> {
@@ -214,7 +212,7 @@ export async function runAgent(opts: RunOptions): Promise<RunResult> {
       startError = e.code ?? e.originalMessage ?? e.shortMessage ?? 'could not start';
       status = e.code === 'EACCES' ? 126 : 127;
     } else {
-      status = code ?? 128 + (osConstants.signals[(signal ?? 'SIGTERM') as NodeJS.Signals] ?? 15);
+      status = code ?? signalStatus(signal);
     }
     return {
       code: status,

@@ -1,6 +1,7 @@
 // The seam between phases/execution.ts and the coordinator: execution hands its builders
 // here when execution.backend = "postgres". Opens the queue, turns SIGTERM/SIGINT into an
 // abort (the handler's edge), and hands on to merge_build as the local runner does.
+import { signalStatus } from '../lib/process.js';
 import { logStateTransition } from '../lib/logging_enhanced.js';
 import type { Project } from '../phases/handler.js';
 import { complain, say } from '../phases/handler.js';
@@ -73,7 +74,7 @@ export async function runRemote(r: RemoteRun): Promise<number> {
   }
   if (outcome === 'aborted') {
     say('Stopped: the builders\' jobs were cancelled');
-    return abort.signal.reason === 'SIGINT' ? 130 : 143;
+    return signalStatus(abort.signal.reason);
   }
   say('All builders finished');
   if (typeof outcome === 'object') return r.handToUser(r.project, outcome.halted);

@@ -8,6 +8,7 @@ import { closeSync, existsSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { signalStatus } from './process.js';
 import type { Env } from './context.js';
 import { killGroup } from './process.js';
 
@@ -109,7 +110,7 @@ export function runCiCaptured(
     });
     const stop = (signal: NodeJS.Signals) => {
       killGroup(child.pid);
-      process.exit(signal === 'SIGINT' ? 130 : 143);
+      process.exit(signalStatus(signal));
     };
     process.once('SIGTERM', stop);
     process.once('SIGINT', stop);

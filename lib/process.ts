@@ -3,6 +3,7 @@
 // signals it (a reused or forged pid must never be signalled: `kill(-1)` ends every
 // process of the user).
 import { readFileSync, readdirSync, readlinkSync, realpathSync } from 'node:fs';
+import { constants as osConstants } from 'node:os';
 import { isAbsolute, join, resolve, sep } from 'node:path';
 export { pidAlive } from './lock.js';
 import { pidAlive } from './lock.js';
@@ -166,18 +167,24 @@ export function projectProcesses(project: string): { orchestrators: number[]; bu
   return { orchestrators, builders };
 }
 
+/** The pid of this project's orchestrator, when its pid file names one proven to be it. */
+export function runningOrchestrator(project: string): number | undefined {
+  try {
+    const proof = orchestratorProof(readFileSync(join(project, '.argo-project', 'orchestrator.pid'), 'utf8'), project);
+    return proof.ours ? proof.info.pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * This project's orchestrator and builders that still run (each proven ours: the
  * pid file's pid and a /proc scan), as one phrase for a refusal; '' when none.
  */
 export function runningWorkflow(project: string): string {
   const orchestrators = new Set<number>();
-  try {
-    const proof = orchestratorProof(readFileSync(join(project, '.argo-project', 'orchestrator.pid'), 'utf8'), project);
-    if (proof.ours) orchestrators.add(proof.info.pid);
-  } catch {
-    /* no pid file */
-  }
+  const named = runningOrchestrator(project);
+  if (named !== undefined) orchestrators.add(named);
   const found = projectProcesses(project);
   for (const pid of found.orchestrators) orchestrators.add(pid);
   const parts = [...orchestrators].map((pid) => `orchestrator PID ${pid}`);
@@ -206,6 +213,12 @@ export function killPid(pid: number, signal: NodeJS.Signals = 'SIGTERM'): boolea
   } catch {
     return false;
   }
+}
+
+/** A shell's exit status for a process ended by `signal` (a name): 128 + its number, SIGTERM's when unknown. */
+export function signalStatus(signal: unknown): number {
+  const n = typeof signal === 'string' ? osConstants.signals[signal as NodeJS.Signals] : undefined;
+  return 128 + (n ?? 15);
 }
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));

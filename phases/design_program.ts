@@ -1,6 +1,7 @@
 // design_program: asks the CI tool for a design and hands it to `ci` for approval.
 import { closeSync, fstatSync, mkdirSync, openSync, readSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { signalStatus } from '../lib/process.js';
 import { runIfEntry } from '../lib/cli.js';
 import { ciToolAvailable, designWrapperArgv, runCiCaptured, type CapturedAnswer } from '../lib/ci_tool.js';
 import { extractComponentsLenient, type Component, type RejectedComponent } from '../lib/components.js';
@@ -12,7 +13,8 @@ import { tail, type AgentOutcome } from '../agents/contract.js';
 import { invocationFor } from '../agents/invocation.js';
 import { runAgent } from '../agents/runner.js';
 import { choiceLabel, choiceProgram, type CiChoice } from '../agents/select.js';
-import { agentLimits, withCost } from '../agents/settings.js';
+import { agentLimits } from '../agents/settings.js';
+import { usageRecord } from '../agents/build.js';
 import { utcTimestamp } from '../lib/time.js';
 import { readCiChoice } from './ci_choice.js';
 import { complain, enterProject, recordError, say } from './handler.js';
@@ -124,7 +126,7 @@ async function askAgent(choice: CiChoice & { kind: 'preset' }, prompt: string, d
       onStderr: (d) => void (errTail = (errTail + d).slice(-4096)),
     });
     // The group is gone now: end as a signalled handler does.
-    if (stopping) process.exit(stopping === 'SIGINT' ? 130 : 143);
+    if (stopping) process.exit(signalStatus(stopping));
     if (pending) state = parser.line(state, pending);
     let outcome = parser.end(state, r.code);
     if (r.timedOut) outcome = { ...outcome, ok: false, error: `no answer within limits.design_timeout_seconds (${timeoutMs / 1000} s)` };
@@ -173,14 +175,13 @@ export async function main(argv: string[]): Promise<number> {
   // The answer streams to a file; memory and state keep a bounded excerpt (issue 6 point 8).
   const answerFile = join(project.dir, '.argo-project', 'design', `answer-${utcTimestamp().replace(/[-:]/g, '')}-${process.pid}.txt`);
   let answer: CapturedAnswer;
-  let usage: Record<string, unknown> | null = null;
+  let usage: ReturnType<typeof usageRecord> | null = null;
   let failure = '';
   if (choice.kind === 'preset') {
     // A preset: the answer is what its parser read (Claude's `result` …), usage recorded.
     const limits = agentLimits(await stateLimits(project), config, (m) => say(`WARNING: ${m}`));
     const r = await askAgent(choice, designPrompt(query), project.dir, limits.designTimeoutMs);
-    const model = choice.model ?? r.outcome.model ?? null;
-    usage = { ...withCost(r.outcome.usage, model, config.pricing, choice.preset.inputIncludesCache), session_id: r.outcome.session_id, agent: choice.preset.name, model };
+    usage = usageRecord(choice, r.outcome, config.pricing);
     answer = answerFromText(r.outcome.text, r.outcome.ok ? 0 : r.code || 1, answerFile, SUMMARY_BYTES);
     if (!r.outcome.ok) failure = `: ${r.outcome.error ?? 'no answer'}`;
   } else {

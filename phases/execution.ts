@@ -9,19 +9,19 @@ import { ciToolAvailable } from '../lib/ci_tool.js';
 import { builderBranch } from '../lib/worktrees.js';
 import { JsonObject, fromPlain, toPlain } from '../lib/json_doc.js';
 import { builderLogFile, logBuilder, logStateTransition } from '../lib/logging_enhanced.js';
-import { pidAlive, sleep } from '../lib/process.js';
+import { pidAlive, signalStatus, sleep } from '../lib/process.js';
 import { mutateState, updateState } from '../lib/state_file.js';
 import { setBuilderFields } from './builder_fields.js';
 import type { AgentUsage } from '../agents/contract.js';
-import { buildComponent, judgeAttempt, type BuildSetup, type Failure } from '../agents/build.js';
+import { buildComponent, judgeAttempt, usageRecord, type BuildSetup, type Failure } from '../agents/build.js';
 import { parseOutputFile } from '../agents/output_file.js';
 import { choiceLabel, choiceProgram, choiceSpec } from '../agents/select.js';
-import { agentLimits, sumUsage, withCost, type AgentLimits } from '../agents/settings.js';
+import { agentLimits, sumUsage, type AgentLimits } from '../agents/settings.js';
 import { verifyCommand } from '../agents/verify.js';
 import { utcTimestamp } from '../lib/time.js';
 import { readCiChoice } from './ci_choice.js';
 import { complain, enterProject, readExecution, say, type Project } from './handler.js';
-import { readBackend } from '../distributed/config.js';
+import { backendOf } from '../distributed/config.js';
 
 export interface BuilderView {
   id: string;
@@ -303,9 +303,8 @@ class Execution {
     if (code === undefined) return this.start(b); // died without a result: run it again
     if (!this.preset) return this.finish(b, code);
     const outcome = await parseOutputFile(this.preset.preset.parser, this.outputFile(b.id), code);
-    const usage = withCost(outcome.usage, this.preset.model ?? outcome.model ?? null, this.setup.pricing, this.preset.preset.inputIncludesCache);
     const verdict = judgeAttempt({ code, timedOut: false, stalled: false }, outcome, true, () => true);
-    const extra = { usage: { ...usage, session_id: outcome.session_id, agent: this.preset.preset.name, model: this.preset.model ?? outcome.model ?? null } };
+    const extra = { usage: usageRecord(this.preset, outcome, this.setup.pricing) };
     await this.finish(b, verdict.ok ? 0 : code || 1, verdict.ok ? undefined : verdict, extra);
   }
 
@@ -406,7 +405,7 @@ export async function main(argv: string[]): Promise<number> {
 
   // execution.backend = "postgres": the builders run on `argo worker`s (distributed/),
   // each exactly as it would run here: the same CI choice, limits, verify and prices.
-  const backend = readBackend(project.configFile, process.env);
+  const backend = backendOf(config, process.env, project.configFile);
   if (backend.kind === 'error') {
     complain(`ERROR: ${backend.message}`);
     return 1;
@@ -447,7 +446,7 @@ export async function main(argv: string[]): Promise<number> {
   const run = new Execution(project, setup);
   run.costs = recordedUsage(doc, execution.builders);
   const onSignal = (signal: NodeJS.Signals) => {
-    void run.stop().then(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+    void run.stop().then(() => process.exit(signalStatus(signal)));
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);

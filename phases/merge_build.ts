@@ -9,6 +9,7 @@
 // without merging anything twice.
 import { closeSync, mkdirSync, rmdirSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
+import { signalStatus } from '../lib/process.js';
 import { runIfEntry } from '../lib/cli.js';
 import { branchExists, git, gitShielded, insideGitRepo, isAncestor, unmergedFiles } from '../lib/git.js';
 import { JsonObject, fromPlain, toPlain } from '../lib/json_doc.js';
@@ -295,7 +296,7 @@ export async function main(argv: string[]): Promise<number> {
         await flockExclusive(fd, stopped.signal);
       } catch (e) {
         if (!stopped.signal.aborted) throw e;
-        return stopped.signal.reason === 'SIGINT' ? 130 : 143; // stopped while waiting: nothing done
+        return signalStatus(stopped.signal.reason); // stopped while waiting: nothing done
       }
     }
     return await mergeAll(project, target, builders, stopped.signal);
@@ -322,7 +323,7 @@ async function mergeAll(project: Project, target: string, builders: Builder[], s
   }
   if (stopped.aborted) {
     say(`Stopped after merging ${out.merged.length} builders (recorded in merge.merged); run merge_build again to go on`);
-    return stopped.reason === 'SIGINT' ? 130 : 143;
+    return signalStatus(stopped.reason);
   }
   // ---- the verification gate (agents/merged_verify.ts): config verify.command on the
   // merged tree, where the merge happened (before a temporary worktree goes)

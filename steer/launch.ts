@@ -2,25 +2,12 @@
 // and waits until it wrote its pid. `argo resume` and the dashboard use it: they never
 // reset the state, they only give it an orchestrator again.
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ArgoError } from '../lib/errors.js';
-import { orchestratorProof, pidAlive, sleep } from '../lib/process.js';
+import { pidAlive, runningOrchestrator, sleep } from '../lib/process.js';
 import { installRoot } from '../view/argo_command.js';
 
-export function pidFileOf(project: string): string {
-  return join(project, '.argo-project', 'orchestrator.pid');
-}
-
-/** The pid of this project's orchestrator, when the pid file names one proven to be it. */
-export function runningOrchestrator(project: string): number | undefined {
-  try {
-    const proof = orchestratorProof(readFileSync(pidFileOf(project), 'utf8'), project);
-    return proof.ours ? proof.info.pid : undefined;
-  } catch {
-    return undefined;
-  }
-}
+export { runningOrchestrator };
 
 /** Launches the orchestrator; resolves with its pid once it claimed the project. */
 export async function launchOrchestrator(project: string, root = installRoot(), timeoutMs = 5000): Promise<number> {

@@ -3,6 +3,7 @@
 // --json, --watch), notifications and the dashboard all render this, so they can
 // never disagree. Fields other helpers add (usage, failure, merge.target) are shown
 // when present and ignored when absent.
+import { fieldText } from '../lib/dispatch.js';
 
 /** Bumped when a field changes meaning or goes away (additions keep the version). */
 export const VIEW_VERSION = 1;
@@ -102,10 +103,7 @@ type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** A field as read_state prints it: null, missing and "null" are empty. */
-function text(v: unknown): string {
-  if (v === undefined || v === null || v === 'null') return '';
-  return typeof v === 'string' ? v : JSON.stringify(v);
-}
+const text = fieldText;
 const textOrNull = (v: unknown) => text(v) || null;
 
 function num(v: unknown): number | null {
