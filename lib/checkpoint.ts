@@ -77,10 +77,7 @@ export async function restoreCheckpoint(ctx: Ctx, name: string): Promise<void> {
   const paths: StatePaths = { ...statePaths(ctx), stateFile: state };
   const text = readFileSync(cp.file, 'utf8');
   parseJson(text, cp.file); // a damaged checkpoint must not replace a good state
-  await withFileLock(paths.lockFile, paths.env, async () => {
-    if (paths.gate && !paths.gate.beginWrite()) throw new ArgoError(`gave up waiting for the state lock ${paths.lockFile}; ${state} not changed`);
-    writeFileAtomic(state, text);
-  });
+  await withFileLock(paths.lockFile, paths.env, async () => writeFileAtomic(state, text), { gate: paths.gate });
   writeLog(logPaths(ctx), 'CHECKPOINT', `Restored: ${name} - State restored from checkpoint`);
 }
 

@@ -25,7 +25,7 @@ import { closeSync, mkdirSync, openSync, readFileSync, unlinkSync } from 'node:f
 import { randomBytes } from 'node:crypto';
 import { dirname, resolve } from 'node:path';
 import { createRequire } from 'node:module';
-import type { Env } from './context.js';
+import type { Env, WriteGate } from './context.js';
 import { ArgoError } from './errors.js';
 
 export const LOCK_TOKEN_VAR = 'ARGO_STATE_LOCK_HELD';
@@ -224,6 +224,11 @@ export interface LockOptions {
   /** Mint a token for children (costs a record file; one more flock(1) run on that back-end). */
   token?: boolean;
   signal?: AbortSignal;
+  /**
+   * A shim caller's gate (withFileLock): checked once the lock is held, right before
+   * `fn` writes, so a caller that stopped waiting is never written for.
+   */
+  gate?: WriteGate;
 }
 
 /** Takes the lock, waiting as long as needed (or until `signal`). */
@@ -277,7 +282,13 @@ export async function withFileLock<T>(
   opts: LockOptions = {},
 ): Promise<T> {
   const abs = resolve(lockPath);
-  if (heldByAncestor(abs, env)) return fn(env[LOCK_TOKEN_VAR]!);
+  const open = () => {
+    if (opts.gate && !opts.gate.beginWrite()) throw new ArgoError(`gave up waiting for the lock ${abs}; nothing changed`);
+  };
+  if (heldByAncestor(abs, env)) {
+    open();
+    return fn(env[LOCK_TOKEN_VAR]!);
+  }
   const previous = queues.get(abs) ?? Promise.resolve();
   let release!: () => void;
   const mine = new Promise<void>((r) => (release = r));
@@ -287,6 +298,7 @@ export async function withFileLock<T>(
   try {
     const held = await acquireLock(abs, opts);
     try {
+      open();
       return await fn(held.token);
     } finally {
       held.release();

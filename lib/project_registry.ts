@@ -4,7 +4,7 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { homedir } from 'node:os';
-import type { Command, Ctx, Env } from './context.js';
+import type { Command, Ctx, Env, WriteGate } from './context.js';
 import { ArgoError, errorMessage } from './errors.js';
 import { JsonObject, fromPlain, parseJson, stringifyJq } from './json_doc.js';
 import { withFileLock } from './lock.js';
@@ -60,16 +60,21 @@ function plainEntry(v: unknown): ProjectEntry {
 }
 
 /** Locked read-modify-write of the registry document. */
-async function change<T>(file: string, env: Env, fn: (projects: JsonObject) => T): Promise<T> {
-  return withFileLock(`${file}.lock`, env, async () => {
-    const projects = load(file);
-    const result = fn(projects);
-    writeFileAtomic(file, stringifyJq(fromPlain({ projects })));
-    return result;
-  });
+async function change<T>(file: string, env: Env, fn: (projects: JsonObject) => T, gate?: WriteGate): Promise<T> {
+  return withFileLock(
+    `${file}.lock`,
+    env,
+    async () => {
+      const projects = load(file);
+      const result = fn(projects);
+      writeFileAtomic(file, stringifyJq(fromPlain({ projects })));
+      return result;
+    },
+    { gate },
+  );
 }
 
-export async function registerProject(file: string, name: string, path: string, env: Env = process.env): Promise<string> {
+export async function registerProject(file: string, name: string, path: string, env: Env = process.env, gate?: WriteGate): Promise<string> {
   if (!name) throw new ArgoError('project name required');
   if (!path) throw new ArgoError('project path required');
   initRegistry(file);
@@ -80,7 +85,7 @@ export async function registerProject(file: string, name: string, path: string, 
     const ts = utcTimestamp();
     projects.set(id, fromPlain({ name, path, status: 'idle', created: ts, last_active: ts }));
     return id;
-  });
+  }, gate);
 }
 
 function requireProject(projects: JsonObject, id: string): JsonObject {
@@ -89,12 +94,12 @@ function requireProject(projects: JsonObject, id: string): JsonObject {
   return entry;
 }
 
-export async function deregisterProject(file: string, id: string, env: Env = process.env): Promise<void> {
+export async function deregisterProject(file: string, id: string, env: Env = process.env, gate?: WriteGate): Promise<void> {
   if (!id) throw new ArgoError('project_id required');
   await change(file, env, (projects) => {
     requireProject(projects, id);
     projects.delete(id);
-  });
+  }, gate);
 }
 
 export function listProjects(file: string): [string, ProjectEntry][] {
@@ -110,14 +115,14 @@ export function getProjectInfo(file: string, id: string): string {
   return stringifyJq(requireProject(load(file), id));
 }
 
-export async function updateProjectStatus(file: string, id: string, status: string, env: Env = process.env): Promise<void> {
+export async function updateProjectStatus(file: string, id: string, status: string, env: Env = process.env, gate?: WriteGate): Promise<void> {
   if (!id) throw new ArgoError('project_id required');
   if (!status) throw new ArgoError('status required');
   await change(file, env, (projects) => {
     const entry = requireProject(projects, id);
     entry.set('status', status);
     entry.set('last_active', utcTimestamp());
-  });
+  }, gate);
 }
 
 export function findProjectByPath(file: string, path: string): string {
@@ -142,14 +147,14 @@ function guarded(ctx: Ctx, fn: () => void | Promise<void>): Promise<number> {
 export const bashFunctions: Record<string, Command> = {
   init_registry: (_a, ctx) => guarded(ctx, () => initRegistry(registryPath(ctx))),
   register_project: ([name = '', path = ''], ctx) =>
-    guarded(ctx, async () => ctx.out((await registerProject(registryPath(ctx), name, path, ctx.env)) + '\n')),
-  deregister_project: ([id = ''], ctx) => guarded(ctx, () => deregisterProject(registryPath(ctx), id, ctx.env)),
+    guarded(ctx, async () => ctx.out((await registerProject(registryPath(ctx), name, path, ctx.env, ctx.gate)) + '\n')),
+  deregister_project: ([id = ''], ctx) => guarded(ctx, () => deregisterProject(registryPath(ctx), id, ctx.env, ctx.gate)),
   list_projects: async (_a, ctx) => {
     for (const [id, e] of listProjects(registryPath(ctx))) ctx.out(`${id}\t${e.name}\t${e.status}\t${e.last_active}\n`);
     return 0;
   },
   get_project_info: ([id = ''], ctx) => guarded(ctx, () => ctx.out(getProjectInfo(registryPath(ctx), id))),
   update_project_status: ([id = '', status = ''], ctx) =>
-    guarded(ctx, () => updateProjectStatus(registryPath(ctx), id, status, ctx.env)),
+    guarded(ctx, () => updateProjectStatus(registryPath(ctx), id, status, ctx.env, ctx.gate)),
   find_project_by_path: ([path = ''], ctx) => guarded(ctx, () => ctx.out(findProjectByPath(registryPath(ctx), path) + '\n')),
 };

@@ -103,7 +103,6 @@ const MAX_ATTEMPTS = 20;
 export async function mutateState<T>(paths: StatePaths, fn: (doc: JsonObject) => T | Promise<T>): Promise<T> {
   const file = paths.stateFile;
   return withFileLock(paths.lockFile, paths.env, async () => {
-    if (paths.gate && !paths.gate.beginWrite()) throw new ArgoError(`gave up waiting for the state lock ${paths.lockFile}; ${file} not changed`);
     for (let attempt = 1; ; attempt++) {
       const snap = snapshot(file);
       const doc = asObject(parseJson(snap.text, file), file);
@@ -122,7 +121,7 @@ export async function mutateState<T>(paths: StatePaths, fn: (doc: JsonObject) =>
       }
       return result;
     }
-  });
+  }, { gate: paths.gate });
 }
 
 /**
@@ -189,12 +188,12 @@ export function initialState(name: string, ts = utcTimestamp()): JsonObject {
 }
 
 /** Writes a fresh state file into `<projectPath>/.argo-project/` (the name is JSON-escaped: D17). */
-export async function initStateFile(name: string, projectPath: string): Promise<string> {
+export async function initStateFile(name: string, projectPath: string, gate?: WriteGate): Promise<string> {
   if (!name) throw new ArgoError('project_name required');
   const dir = join(projectPath, '.argo-project');
   mkdirSync(dir, { recursive: true });
   const file = join(dir, 'state.json');
-  await withFileLock(join(dir, 'state.lock'), process.env, async () => writeFileAtomic(file, stringifyJq(initialState(name))));
+  await withFileLock(join(dir, 'state.lock'), process.env, async () => writeFileAtomic(file, stringifyJq(initialState(name))), { gate });
   if (!existsSync(file)) throw new ArgoError(`Failed to create state file: ${file}`);
   return file;
 }
@@ -265,7 +264,7 @@ function fail(ctx: Ctx, e: unknown): number {
 export const bashFunctions: Record<string, Command> = {
   async init_state_file([name = '', path = '.'], ctx) {
     try {
-      await initStateFile(name, resolve(ctx.cwd, path || '.'));
+      await initStateFile(name, resolve(ctx.cwd, path || '.'), ctx.gate);
       return 0;
     } catch (e) {
       return fail(ctx, e);

@@ -204,6 +204,24 @@ EOF
   [ "$(state .late)" = null ]
 }
 
+@test "4: with the registry lock held past ARGO_SHIM_TIMEOUT, register_project fails and never registers later" {
+  source "$ROOT/lib/project_registry.sh"
+  export ARGO_PROJECTS_REGISTRY="$BATS_TEST_TMPDIR/projects.json"
+  register_project first "$PROJ" >/dev/null
+  wait_helper "$RUNDIR" >/dev/null
+  bash -c 'exec 9>>"$1.lock"; flock 9; exec sleep 60' _ "$ARGO_PROJECTS_REGISTRY" &
+  holder=$!
+  for ((i = 0; i < 200; i++)); do flock -n "$ARGO_PROJECTS_REGISTRY.lock" true || break; sleep 0.05; done
+  run ! flock -n "$ARGO_PROJECTS_REGISTRY.lock" true
+  ARGO_SHIM_TIMEOUT=3 run register_project late "$PROJ"
+  assert_failure 1
+  assert_output --partial "ERROR: register_project: no result within"
+  assert_output --partial "nothing was written"
+  kill "$holder"
+  register_project after "$PROJ" >/dev/null   # queued behind the abandoned call in the helper
+  [ "$(jq -r '[.projects[].name] | join(",")' "$ARGO_PROJECTS_REGISTRY")" = "first,after" ]
+}
+
 # ---------------------------------------------------------------- 5. non-ASCII install
 
 @test "5: an install under é/日本/🎉 finds its helper from C and UTF-8 locales" {
