@@ -17,9 +17,11 @@ export class RotatingLog {
     readonly keep = ORCHESTRATOR_LOG_KEEP,
   ) {
     try {
-      mkdirSync(dirname(path), { recursive: true });
+      // Its own folder only, never the ones above: a project folder deleted while the
+      // orchestrator starts must stay deleted (D21), not come back for a log line.
+      mkdirSync(dirname(path));
     } catch {
-      /* the append below reports nothing either: a log must never take the orchestrator down */
+      /* there already, or its parent is gone; the append below reports nothing either: a log must never take the orchestrator down */
     }
     this.size = this.currentSize();
   }

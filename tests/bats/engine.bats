@@ -95,7 +95,9 @@ wait_state() { # JQ_CONDITION SECONDS
   update_state action_owner ci
   start_orchestrator
   wait_for 5 test -s .argo-project/orchestrator.pid
-  rm -rf "$PROJ/.argo-project"
+  # rm -rf fails ("Directory not empty") when the starting orchestrator writes a file
+  # into the folder meanwhile: delete until it is gone, as a user would
+  wait_for 5 rm -rf "$PROJ/.argo-project"
   wait_gone "$ORCH" 10
 }
 

@@ -1,6 +1,6 @@
 // orchestrator.log: rotated by size, every line stamped with who said it; and the
 // cause kept in last_error when a handler fails for the last time.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { RotatingLog } from '../../lib/rotating_log.js';
@@ -19,6 +19,17 @@ describe('RotatingLog', () => {
     expect(existsSync(`${file}.2`)).toBe(true);
     expect(existsSync(`${file}.3`)).toBe(false);
     expect(current).toContain('line 19 ');
+  });
+
+  it('creates its own folder, never a deleted project folder above it (D21)', () => {
+    const project = join(tempDir(), 'proj');
+    const log = new RotatingLog(join(project, '.argo-project', 'logs', 'orchestrator.log'));
+    log.line('orchestrator', 'Started');
+    expect(existsSync(project)).toBe(false);
+    const there = join(tempDir(), '.argo-project');
+    mkdirSync(there);
+    new RotatingLog(join(there, 'logs', 'orchestrator.log')).line('orchestrator', 'Started');
+    expect(readFileSync(join(there, 'logs', 'orchestrator.log'), 'utf8')).toContain('[orchestrator] Started');
   });
 
   it('a sink logs whole lines and the last partial one at its end', () => {
