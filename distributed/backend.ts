@@ -28,6 +28,10 @@ export interface BuilderJob {
   pricing?: unknown;
   /** The workflow's end (limits.max_workflow_hours), ms since the epoch. */
   deadline?: number | null;
+  /** The id the queue gives this job, chosen by the coordinator so that the signature covers it. */
+  job_id?: string;
+  /** HMAC-SHA256 of everything above with the job secret (distributed/job_auth.ts). */
+  signature?: string;
 }
 
 export interface Claim {
@@ -74,7 +78,7 @@ export interface JobSnapshot {
 }
 
 export interface BuilderQueue {
-  /** One live job per key: returns the live job's id when there already is one. */
+  /** One live job per key: returns the live job's id when there already is one. `data.job_id`, when set, is the new job's id. */
   enqueue(key: string, data: BuilderJob): Promise<string>;
   claim(): Promise<Claim | undefined>;
   /** Tells the engine the worker holding `claim` is host `host` (for the coordinator's view). */
@@ -84,6 +88,8 @@ export interface BuilderQueue {
   /** false: the result was ignored because the attempt had been superseded. */
   complete(claim: Claim, result: BuilderResult): Promise<boolean>;
   fail(claim: Claim, reason: string): Promise<boolean>;
+  /** Fails the attempt for good (no retry): a job this worker will not run. */
+  refuse(claim: Claim, reason: string): Promise<boolean>;
   /** How many of them were still live and are now cancelled. */
   cancel(ids: string[]): Promise<number>;
   /** Every job of one workflow run, newest attempt's view. */

@@ -3,6 +3,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import type { Env } from '../lib/context.js';
 import { parseJson, toPlain } from '../lib/json_doc.js';
+import { REMOTE_ACCEPTED, validateRemote } from '../lib/git_args.js';
 
 export type Backend =
   | { kind: 'local' }
@@ -26,6 +27,9 @@ export function backendOf(config: unknown, env: Env, configFile = 'config.json')
   if (typeof remote !== 'string' || remote === '') {
     return { kind: 'error', message: `execution.backend is "postgres" in ${configFile} but git.remote (a git URL or path the workers can reach) is not set` };
   }
+  // The remote reaches git's command line here and, through the jobs, on every worker.
+  const bad = validateRemote(remote);
+  if (bad) return { kind: 'error', message: `git.remote in ${configFile} is ${JSON.stringify(redactUrl(remote))}: ${bad}; accepted: ${REMOTE_ACCEPTED}` };
   return { kind: 'postgres', databaseUrl, remote };
 }
 

@@ -3,7 +3,7 @@
 // is not done (at most limits.max_parallel_builders live at once), mirrors the jobs into
 // state.json, and on completion fetches each attempt's ref into argo-builder-<id> so that
 // merge_build merges it as today. A restart adopts what the queue already holds.
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { appendFileSync, existsSync, realpathSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { builderLogFile, logBuilder } from '../lib/logging_enhanced.js';
@@ -13,7 +13,9 @@ import { utcTimestamp } from '../lib/time.js';
 import type { AgentUsage } from '../agents/contract.js';
 import { sumUsage } from '../agents/settings.js';
 import type { BuilderJob, BuilderQueue, JobSnapshot } from './backend.js';
+import { gitRemoteEnv, isObjectId, isPlainBranch } from '../lib/git_args.js';
 import { baseRef, gitOrThrow } from './git_async.js';
+import { signJob } from './job_auth.js';
 import { redactUrl } from './config.js';
 import { endingOf, liveFields, planRemote, sameFields } from './plan.js';
 
@@ -56,6 +58,8 @@ export interface CoordinatorOptions {
   logs: { logDir: string; workflowLog: string };
   queue: BuilderQueue;
   remote: string;
+  /** The job secret: every job is signed with it (distributed/job_auth.ts). */
+  secret: Buffer;
   /** How every builder runs (CI choice, limits, verify, pricing): copied into each job. */
   run: RunSpec;
   limit: number;
@@ -72,11 +76,15 @@ export function projectKey(dir: string): string {
 
 /** Brings the completed attempt's commit into argo-builder-<id>, fast-forward only. */
 async function takeAttempt(o: CoordinatorOptions, b: CoordinatorBuilder, ref: string, commit: string): Promise<void> {
-  await gitOrThrow(['fetch', '-q', o.remote, `+${ref}:${ref}`], o.dir);
+  // The ref and commit come from a worker's report: data, checked before git sees them.
+  if (!/^refs\/argo\/attempts\/[A-Za-z0-9-]+\/[0-9]+$/.test(ref)) throw new Error(`the worker reported ref ${JSON.stringify(ref)}, not an attempt ref`);
+  if (!isObjectId(commit)) throw new Error(`the worker reported commit ${JSON.stringify(commit)}, not a commit id`);
+  if (!isPlainBranch(b.branch)) throw new Error(`branch ${JSON.stringify(b.branch)} is not a plain branch name`);
+  await gitOrThrow(['fetch', '-q', '--', o.remote, `+${ref}:${ref}`], o.dir, gitRemoteEnv());
   if (b.worktree && existsSync(b.worktree) && statSync(b.worktree).isDirectory()) {
-    await gitOrThrow(['merge', '-q', '--ff-only', commit], b.worktree);
+    await gitOrThrow(['merge', '-q', '--ff-only', '--end-of-options', commit], b.worktree);
   } else {
-    await gitOrThrow(['branch', '-f', b.branch, commit], o.dir).catch(async () => gitOrThrow(['fetch', '-q', '.', `${commit}:refs/heads/${b.branch}`], o.dir));
+    await gitOrThrow(['branch', '-f', '--', b.branch, commit], o.dir).catch(async () => gitOrThrow(['fetch', '-q', '--', '.', `${commit}:refs/heads/${b.branch}`], o.dir));
   }
 }
 
@@ -88,7 +96,7 @@ export async function coordinate(o: CoordinatorOptions, builders: CoordinatorBui
   const pollMs = o.pollMs ?? 250;
   const base = await gitOrThrow(['rev-parse', 'HEAD'], o.dir);
   const workflow = `${projectKey(o.dir)}:${base}`;
-  await gitOrThrow(['push', '-q', o.remote, `${base}:${baseRef(base)}`], o.dir);
+  await gitOrThrow(['push', '-q', '--', o.remote, `${base}:${baseRef(base)}`], o.dir, gitRemoteEnv());
   o.say(`Base commit ${base.slice(0, 12)} pushed to ${redactUrl(o.remote)}`);
 
   const snapshot = await o.queue.jobs(workflow);
@@ -109,7 +117,8 @@ export async function coordinate(o: CoordinatorOptions, builders: CoordinatorBui
 
   const enqueue = async (b: CoordinatorBuilder) => {
     const data: BuilderJob = { ...o.run, workflow, project: projectKey(o.dir), builder: b.id, prompt: b.prompt, remote: o.remote, base, branch: b.branch };
-    const id = await o.queue.enqueue(`${projectKey(o.dir)}/${b.id}`, data);
+    // The id is chosen here so that the signature covers it: a copy in another row is refused.
+    const id = await o.queue.enqueue(`${projectKey(o.dir)}/${b.id}`, signJob(data, randomUUID(), o.secret));
     jobOf.set(b.id, id);
     o.say(`Queued builder: ${b.id} (job ${id})`);
     const fields = { status: 'pending', job_id: id, job_state: 'queued', attempt: 0, worker: null, started: utcTimestamp(), pid: null };

@@ -15,8 +15,8 @@ export function gitAsync(args: string[], cwd: string, env: NodeJS.ProcessEnv = p
 }
 
 /** Like gitAsync, but a failure throws with the command, folder and git's own words. */
-export async function gitOrThrow(args: string[], cwd: string): Promise<string> {
-  const r = await gitAsync(args, cwd);
+export async function gitOrThrow(args: string[], cwd: string, env?: NodeJS.ProcessEnv): Promise<string> {
+  const r = await gitAsync(args, cwd, env);
   if (!r.ok) throw new Error(`git ${args.join(' ')} failed in ${cwd}: ${r.stderr.trim().split('\n').slice(-2).join(' ')}`);
   return r.stdout.trim();
 }

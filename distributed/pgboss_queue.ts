@@ -8,6 +8,7 @@ import { DEFAULT_TIMINGS } from './backend.js';
 
 export const BUILDER_QUEUE = 'argo-builders';
 export const CLAIM_QUEUE = 'argo-claims';
+const SCHEMA = 'pgboss';
 
 export interface PgBossQueueOptions {
   databaseUrl: string;
@@ -92,7 +93,7 @@ export class PgBossQueue implements BuilderQueue {
   }
 
   async enqueue(key: string, data: BuilderJob): Promise<string> {
-    const id = await this.boss.send(BUILDER_QUEUE, { ...data }, { singletonKey: key });
+    const id = await this.boss.send(BUILDER_QUEUE, { ...data }, { singletonKey: key, ...(data.job_id ? { id: data.job_id } : {}) });
     if (id) return id;
     const live = (await this.boss.findJobs(BUILDER_QUEUE, { key })).filter((j) => ['created', 'retry', 'active'].includes(j.state));
     if (live.length === 0) throw new Error(`pg-boss refused job ${key} and holds no live job for it`);
@@ -101,7 +102,8 @@ export class PgBossQueue implements BuilderQueue {
 
   async claim(): Promise<Claim | undefined> {
     const [job] = await this.boss.fetch<BuilderJob>(BUILDER_QUEUE, { batchSize: 1 });
-    return job ? { id: job.id, attempt: job.retryCount, data: job.data } : undefined;
+    // A row anyone wrote: its data may be anything (the worker checks it before it uses it).
+    return job ? { id: job.id, attempt: job.retryCount, data: (job.data ?? {}) as BuilderJob } : undefined;
   }
 
   async announce(claim: Claim, host: string): Promise<void> {
@@ -118,6 +120,15 @@ export class PgBossQueue implements BuilderQueue {
 
   async fail(claim: Claim, reason: string): Promise<boolean> {
     return affected(await this.boss.fail(BUILDER_QUEUE, { id: claim.id, retryCount: claim.attempt }, { reason })) > 0;
+  }
+
+  async refuse(claim: Claim, reason: string): Promise<boolean> {
+    // pg-boss has no "fail without retry" for a fetched job: spend the retries of this attempt first.
+    await this.boss.getDb().executeSql(
+      `UPDATE ${SCHEMA}.job SET retry_limit = retry_count WHERE name = $1 AND id = $2 AND retry_count = $3 AND state = 'active'`,
+      [BUILDER_QUEUE, claim.id, claim.attempt],
+    );
+    return this.fail(claim, reason);
   }
 
   async cancel(ids: string[]): Promise<number> {

@@ -6,6 +6,7 @@ import { logStateTransition } from '../lib/logging_enhanced.js';
 import type { Project } from '../phases/handler.js';
 import { complain, say } from '../phases/handler.js';
 import { redactUrl } from './config.js';
+import { readJobSecret } from './job_auth.js';
 import { coordinate, type CoordinatorBuilder, type Halt, type Halting, type RunSpec } from './coordinator.js';
 import { PgBossQueue } from './pgboss_queue.js';
 
@@ -42,6 +43,12 @@ function view(v: unknown, prompt: RemoteRun['prompt']): CoordinatorBuilder {
 export async function runRemote(r: RemoteRun): Promise<number> {
   const seen = new Set<string>();
   const builders = r.builders.map((b) => view(b, r.prompt)).filter((b) => !seen.has(b.id) && seen.add(b.id));
+  // Workers run only jobs signed with the secret they share with us: no secret, no jobs.
+  const secret = readJobSecret(process.env);
+  if (!secret.ok) {
+    complain(`ERROR: execution.backend is "postgres" but ${secret.message}`);
+    return 1;
+  }
   let queue: PgBossQueue;
   try {
     queue = await PgBossQueue.open({
@@ -61,7 +68,7 @@ export async function runRemote(r: RemoteRun): Promise<number> {
   let outcome: Awaited<ReturnType<typeof coordinate>>;
   try {
     outcome = await coordinate(
-      { dir: r.project.dir, state: r.project.state, logs: r.project.logs, queue, remote: r.backend.remote, run: r.run, limit: r.limit, halting: r.halting, signal: abort.signal, say },
+      { dir: r.project.dir, state: r.project.state, logs: r.project.logs, queue, remote: r.backend.remote, secret: secret.key, run: r.run, limit: r.limit, halting: r.halting, signal: abort.signal, say },
       builders,
     );
   } catch (e) {

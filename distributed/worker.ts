@@ -9,8 +9,11 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { BuilderQueue, BuilderResult, Claim } from './backend.js';
+import { gitRemoteEnv } from '../lib/git_args.js';
 import { RepoMutex, attemptRef, baseRef, gitAsync, gitOrThrow } from './git_async.js';
+import { jobSignatureProblem } from './job_auth.js';
 import { runJobBuilder } from './run_builder.js';
+import { admitJob, type AllowList } from './worker_policy.js';
 
 export interface WorkerOptions {
   queue: BuilderQueue;
@@ -21,6 +24,10 @@ export interface WorkerOptions {
   host?: string;
   log?: (line: string) => void;
   env?: NodeJS.ProcessEnv;
+  /** The job secret: a job not signed with it is refused (distributed/job_auth.ts). */
+  secret: Buffer;
+  /** The command lines this worker's owner lets jobs run (presets need no listing). */
+  allow: AllowList;
 }
 
 export interface WorkerSnapshot {
@@ -168,8 +175,21 @@ export class Worker {
     void done.finally(() => clearInterval(beat));
   }
 
+  /** The job as this worker runs it, or why it will not: unsigned, altered, or not allowed here. */
+  private admit(claim: Claim): ReturnType<typeof admitJob> {
+    const forged = jobSignatureProblem(claim.data, claim.id, this.o.secret);
+    return forged ? { ok: false, reason: forged } : admitJob(claim.data, this.o.allow);
+  }
+
   private async work(claim: Claim, signal: AbortSignal): Promise<void> {
-    const d = claim.data;
+    const admitted = this.admit(claim);
+    if (!admitted.ok) {
+      // Nothing of the job runs, not even git: failed for good, with the reason, for the coordinator to show.
+      this.log(`ERROR: refused job ${claim.id} (builder ${JSON.stringify(claim.data?.builder ?? null)}): ${admitted.reason}`);
+      await this.o.queue.refuse(claim, `refused by worker ${this.host}: ${admitted.reason}`).catch((e) => this.log(`WARNING: could not fail job ${claim.id}: ${(e as Error).message}`));
+      return;
+    }
+    const d = admitted.job;
     this.log(`Claimed builder ${d.builder} (job ${claim.id}, attempt ${claim.attempt})`);
     await this.o.queue.announce(claim, this.host).catch(() => undefined); // only the status view needs it
     const repo = join(this.o.workdir, 'repos', createHash('sha256').update(d.remote).digest('hex').slice(0, 16));
@@ -182,9 +202,10 @@ export class Worker {
     try {
       await this.repos.run(repo, async () => {
         if (!existsSync(join(repo, '.git'))) await gitOrThrow(['init', '-q', repo], this.o.workdir);
-        await gitOrThrow(['fetch', '-q', d.remote, `+${baseRef(d.base)}:${baseRef(d.base)}`], repo);
+        // The remote, branch and base were checked (admitJob); `--` keeps them operands all the same.
+        await gitOrThrow(['fetch', '-q', '--', d.remote, `+${baseRef(d.base)}:${baseRef(d.base)}`], repo, gitRemoteEnv());
         await this.dropOldWorktrees(repo, d.branch);
-        await gitOrThrow(['worktree', 'add', '-q', '-f', '-B', d.branch, worktree, d.base], repo);
+        await gitOrThrow(['worktree', 'add', '-q', '-f', '-B', d.branch, '--', worktree, d.base], repo);
       });
     } catch (e) {
       // Not the builder's fault: let the engine hand the job to another attempt.
@@ -211,7 +232,7 @@ export class Worker {
       const ref = attemptRef(claim.id, claim.attempt);
       const commit = (await gitAsync(['rev-parse', 'HEAD'], worktree)).stdout.trim() || null;
       // Attempt-specific ref: a superseded attempt pushing late cannot overwrite the completed one.
-      const pushed = commit ? (await gitAsync(['push', '-q', d.remote, `${commit}:${ref}`], worktree)).ok : false;
+      const pushed = commit ? (await gitAsync(['push', '-q', '--', d.remote, `${commit}:${ref}`], worktree, gitRemoteEnv())).ok : false;
       const result: BuilderResult = {
         exit_code: ending.code,
         ref: pushed ? ref : null,
@@ -238,7 +259,7 @@ export class Worker {
       );
     } finally {
       await this.repos.run(repo, async () => {
-        await gitAsync(['worktree', 'remove', '--force', worktree], repo);
+        await gitAsync(['worktree', 'remove', '--force', '--', worktree], repo);
         await gitAsync(['worktree', 'prune'], repo);
       });
       rmSync(scratch, { recursive: true, force: true });
@@ -254,7 +275,7 @@ export class Worker {
       const path = /^worktree (.*)$/m.exec(entry)?.[1];
       const holds = new RegExp(`^branch refs/heads/${branch.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, 'm').test(entry);
       if (path && holds && path.startsWith(ours) && ![...this.running.values()].some((r) => path.endsWith(`${r.claim.id}-${r.claim.attempt}`))) {
-        await gitAsync(['worktree', 'remove', '--force', path], repo);
+        await gitAsync(['worktree', 'remove', '--force', '--', path], repo);
       }
     }
   }

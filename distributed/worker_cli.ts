@@ -4,11 +4,18 @@ import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { redactUrl } from './config.js';
+import { readJobSecret } from './job_auth.js';
 import { PgBossQueue } from './pgboss_queue.js';
 import { Worker } from './worker.js';
+import { allowListOf, type AllowList } from './worker_policy.js';
 
-export const USAGE = 'Usage: argo worker [--database URL | --database-file FILE] [--concurrency N] [--workdir DIR] [--name NAME]\n' +
-  '  The database URL is read from --database, else --database-file, else ARGO_DATABASE_URL.\n';
+export const USAGE =
+  'Usage: argo worker [--database URL | --database-file FILE] [--concurrency N] [--workdir DIR] [--name NAME]\n' +
+  '                   [--allow-command LINE]... [--allow-file FILE]\n' +
+  '  The database URL is read from --database, else --database-file, else ARGO_DATABASE_URL.\n' +
+  '  The job secret is read from ARGO_JOB_SECRET_FILE (mode 600) or ARGO_JOB_SECRET; jobs not signed with it are refused.\n' +
+  '  Jobs run an agent preset built into argo, or a command line (CI tool, verify.command) listed with\n' +
+  '  --allow-command or in --allow-file (one command line per line, # comments); anything else is refused.\n';
 
 export interface WorkerArgs {
   databaseUrl: string;
@@ -16,6 +23,8 @@ export interface WorkerArgs {
   workdir: string;
   heartbeatSeconds: number;
   name: string | undefined;
+  allow: AllowList;
+  secret: Buffer;
 }
 
 /** Parses the command line; a string is the one ERROR line to print. */
@@ -26,6 +35,7 @@ export function parseWorkerArgs(argv: string[], env: NodeJS.ProcessEnv): WorkerA
   let workdir = join(env.HOME || homedir(), '.argo-worker');
   let name: string | undefined;
   let heartbeatSeconds = Number(env.ARGO_WORKER_HEARTBEAT_SECONDS) || 10;
+  const allowLines: { text: string; from: string }[] = [];
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i]!;
     const value = argv[i + 1];
@@ -38,6 +48,17 @@ export function parseWorkerArgs(argv: string[], env: NodeJS.ProcessEnv): WorkerA
       if (flag === '--database') databaseUrl = need();
       else if (flag === '--database-file') databaseFile = need();
       else if (flag === '--name') name = need();
+      else if (flag === '--allow-command') allowLines.push({ text: need(), from: '--allow-command' });
+      else if (flag === '--allow-file') {
+        const file = need();
+        let text: string;
+        try {
+          text = readFileSync(file, 'utf8');
+        } catch (e) {
+          return `ERROR: --allow-file: cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? e}`;
+        }
+        text.split('\n').forEach((line, n) => allowLines.push({ text: line, from: `--allow-file ${file}, line ${n + 1}` }));
+      }
       else if (flag === '--workdir') workdir = resolve(need());
       else if (flag === '--concurrency' || flag === '--heartbeat-seconds') {
         const raw = need();
@@ -59,7 +80,11 @@ export function parseWorkerArgs(argv: string[], env: NodeJS.ProcessEnv): WorkerA
   }
   databaseUrl ||= env.ARGO_DATABASE_URL ?? '';
   if (!databaseUrl) return `ERROR: no database: pass --database URL, --database-file FILE or set ARGO_DATABASE_URL\n${USAGE}`;
-  return { databaseUrl, concurrency, workdir, heartbeatSeconds, name };
+  const allow = allowListOf(allowLines);
+  if (typeof allow === 'string') return allow;
+  const secret = readJobSecret(env);
+  if (!secret.ok) return `ERROR: ${secret.message}`;
+  return { databaseUrl, concurrency, workdir, heartbeatSeconds, name, allow, secret: secret.key };
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -84,7 +109,7 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`ERROR: cannot open the job queue at ${redactUrl(args.databaseUrl)}: ${(e as Error).message}\n`);
     return 1;
   }
-  const worker = new Worker({ queue, workdir: args.workdir, concurrency: args.concurrency, heartbeatSeconds: args.heartbeatSeconds, host: args.name });
+  const worker = new Worker({ queue, workdir: args.workdir, concurrency: args.concurrency, heartbeatSeconds: args.heartbeatSeconds, host: args.name, secret: args.secret, allow: args.allow });
   const onSignal = (signal: NodeJS.Signals) => {
     process.stdout.write(`Received ${signal} - stopping\n`);
     void worker.stop(`received ${signal}`);
@@ -92,6 +117,7 @@ export async function main(argv: string[]): Promise<number> {
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
   process.stdout.write(`argo worker on ${worker.host}: ${args.concurrency} at once, work in ${args.workdir}, queue at ${redactUrl(args.databaseUrl)}\n`);
+  process.stdout.write(`Runs signed jobs only: agent presets, and ${args.allow.commands.length} allowed command lines\n`);
   try {
     await worker.run();
     await worker.stop();

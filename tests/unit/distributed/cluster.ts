@@ -62,9 +62,12 @@ export async function cleanup(): Promise<void> {
   for (const d of temps.splice(0)) rmSync(d, { recursive: true, force: true });
 }
 
+/** The job secret the coordinator and the workers of these tests share. */
+export const TEST_JOB_SECRET = 'test-job-secret-0123456789abcdef';
+
 export function baseEnv(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, ARGO_SHIM_SERVER: '0' };
-  for (const k of ['CI_COMMAND', 'STATE_FILE', 'STATE_LOCK', 'LOG_DIR', 'WORKFLOW_LOG', 'CONFIG_FILE', 'ARGO_STATE_LOCK_HELD', 'ARGO_DATABASE_URL', 'ARGO_AGENT']) delete env[k];
+  const env: NodeJS.ProcessEnv = { ...process.env, ARGO_SHIM_SERVER: '0', ARGO_JOB_SECRET: TEST_JOB_SECRET };
+  for (const k of ['CI_COMMAND', 'STATE_FILE', 'STATE_LOCK', 'LOG_DIR', 'WORKFLOW_LOG', 'CONFIG_FILE', 'ARGO_STATE_LOCK_HELD', 'ARGO_DATABASE_URL', 'ARGO_AGENT', 'ARGO_JOB_SECRET_FILE']) delete env[k];
   return env;
 }
 
@@ -88,7 +91,8 @@ export interface Cluster {
   databaseUrl: string;
   queue: PgBossQueue;
   workers: Map<string, Proc>;
-  startWorker(name: string, concurrency?: number, env?: NodeJS.ProcessEnv): Proc;
+  /** A worker allowed to run the cluster's CI tool (and `allow`, more command lines). */
+  startWorker(name: string, concurrency?: number, env?: NodeJS.ProcessEnv, allow?: string[]): Proc;
   handler(name: 'design_build' | 'execution' | 'merge_build', env?: NodeJS.ProcessEnv): Proc;
   argo(...args: string[]): Proc;
   state(): any;
@@ -154,11 +158,11 @@ export async function makeCluster(databaseUrl: string, components: string[], opt
     databaseUrl,
     queue,
     workers,
-    startWorker(name, concurrency = 2, extraEnv = {}) {
+    startWorker(name, concurrency = 2, extraEnv = {}, allow = []) {
       const home = join(top, `home-${name}`);
       mkdirSync(home, { recursive: true });
       const env = { ...baseEnv(), HOME: home, ARGO_DATABASE_URL: opts.workerUrl ?? databaseUrl, GATED_CI_GATE: gate, GATED_CI_PIDS: pids, GATED_CI_WORKER: name, ...extraEnv };
-      const p = startNode(join(ROOT, 'compat', 'argo.ts'), ['worker', '--concurrency', String(concurrency), '--workdir', join(home, 'work'), '--name', name], env, home);
+      const p = startNode(join(ROOT, 'compat', 'argo.ts'), ['worker', '--concurrency', String(concurrency), '--workdir', join(home, 'work'), '--name', name, ...[opts.tool ?? GATED_CI, ...allow].flatMap((line) => ['--allow-command', line])], env, home);
       workers.set(name, p);
       return p;
     },

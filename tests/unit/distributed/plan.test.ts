@@ -6,6 +6,12 @@ import { liveJobIds } from '../../../distributed/live_jobs.js';
 import { endingOf, liveFields, planRemote } from '../../../distributed/plan.js';
 import { haltFor } from '../../../distributed/coordinator.js';
 import { parseWorkerArgs } from '../../../distributed/worker_cli.js';
+import { REMOTE_ACCEPTED } from '../../../lib/git_args.js';
+import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const SECRET = { ARGO_JOB_SECRET: 'a-secret-of-at-least-sixteen-bytes' };
 
 const job = (over: Partial<JobSnapshot>): JobSnapshot => ({ id: 'j1', key: 'p/a', builder: 'a', state: 'queued', attempt: 0, output: null, host: null, ...over });
 const result = { exit_code: 0, ref: 'refs/argo/attempts/j1/0', commit: 'c0ffee', host: 'w1', attempt: 0, usage: { wall_seconds: 1 }, timed_out: false, log_tail: '' };
@@ -61,6 +67,15 @@ describe('backendOf', () => {
     expect(backendOf(pg, {})).toMatchObject({ kind: 'error', message: expect.stringContaining('ARGO_DATABASE_URL') });
     expect(backendOf({ execution: { backend: 'postgres' } }, { ARGO_DATABASE_URL: 'postgres://x' })).toMatchObject({ kind: 'error', message: expect.stringContaining('git.remote') });
   });
+  it('a git.remote that would be an option or a command transport: refused, naming the key, the value and what is accepted', () => {
+    const bad = (remote: string) => backendOf({ ...pg, git: { remote } }, { ARGO_DATABASE_URL: 'postgres://x' }, '/p/config.json');
+    expect(bad('--upload-pack=touch /tmp/x;false')).toEqual({
+      kind: 'error',
+      message: 'git.remote in /p/config.json is "--upload-pack=touch /tmp/x;false": it starts with "-" (git would read it as an option); accepted: ' + REMOTE_ACCEPTED,
+    });
+    expect(bad('ext::sh -c touch% /tmp/x')).toMatchObject({ kind: 'error', message: expect.stringContaining('the "ext::" transport runs a helper program') });
+    expect(bad('https://bot:t0ken@git.example.com/p.git')).toMatchObject({ kind: 'postgres' });
+  });
   it('passwords never reach a printed line', () => {
     expect(redactUrl('postgres://argo:s3cret@db:5432/argo')).toBe('postgres://argo:***@db:5432/argo');
     expect(redactUrl('postgres://db/argo')).toBe('postgres://db/argo');
@@ -69,8 +84,24 @@ describe('backendOf', () => {
 
 describe('argo worker arguments', () => {
   it('defaults, flags, and the URL from the environment', () => {
-    expect(parseWorkerArgs([], { HOME: '/h', ARGO_DATABASE_URL: 'postgres://e' })).toMatchObject({ databaseUrl: 'postgres://e', concurrency: 1, workdir: '/h/.argo-worker' });
-    expect(parseWorkerArgs(['--database', 'postgres://a', '--concurrency', '3', '--workdir', '/w', '--name', 'n1'], {})).toMatchObject({ databaseUrl: 'postgres://a', concurrency: 3, workdir: '/w', name: 'n1' });
+    expect(parseWorkerArgs([], { HOME: '/h', ARGO_DATABASE_URL: 'postgres://e', ...SECRET })).toMatchObject({ databaseUrl: 'postgres://e', concurrency: 1, workdir: '/h/.argo-worker', allow: { commands: [] } });
+    expect(parseWorkerArgs(['--database', 'postgres://a', '--concurrency', '3', '--workdir', '/w', '--name', 'n1'], SECRET)).toMatchObject({ databaseUrl: 'postgres://a', concurrency: 3, workdir: '/w', name: 'n1' });
+  });
+  it('the allow list: --allow-command lines and an --allow-file (comments and blanks skipped)', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'argo-allow-')), 'allow');
+    writeFileSync(file, '# what jobs may run here\nnpm test\n\nmake -j4 check\n');
+    expect(parseWorkerArgs(['--database', 'postgres://a', '--allow-command', './ci.sh --fast', '--allow-file', file], SECRET)).toMatchObject({ allow: { commands: ['./ci.sh --fast', 'npm test', 'make -j4 check'] } });
+    writeFileSync(file, "ok\nbad 'quote\n");
+    expect(parseWorkerArgs(['--database', 'postgres://a', '--allow-file', file], SECRET)).toEqual(expect.stringMatching(/^ERROR: --allow-file .*allow, line 2: unterminated ' quote/));
+  });
+  it('no job secret, or a secret file others can read: one ERROR line naming the variable', () => {
+    expect(parseWorkerArgs(['--database', 'postgres://a'], {})).toEqual(expect.stringMatching(/^ERROR: no job secret: set ARGO_JOB_SECRET_FILE .*head -c32 \/dev\/urandom/));
+    const file = join(mkdtempSync(join(tmpdir(), 'argo-secret-')), 'secret');
+    writeFileSync(file, 'x'.repeat(32), { mode: 0o640 });
+    chmodSync(file, 0o640);
+    expect(parseWorkerArgs(['--database', 'postgres://a'], { ARGO_JOB_SECRET_FILE: file })).toBe(`ERROR: ARGO_JOB_SECRET_FILE is '${file}', which is readable by its group or others (mode 640); accepted: a file only its owner can read (chmod 600 '${file}')`);
+    chmodSync(file, 0o600);
+    expect(parseWorkerArgs(['--database', 'postgres://a'], { ARGO_JOB_SECRET_FILE: file })).toMatchObject({ secret: Buffer.from('x'.repeat(32)) });
   });
   it.each([
     [['--concurrency', '0'], "ERROR: --concurrency must be a positive whole number, got '0'"],
@@ -79,7 +110,7 @@ describe('argo worker arguments', () => {
     [[], 'ERROR: no database'],
     [['--database-file', '/nonexistent/url'], 'ERROR: cannot read the database URL from /nonexistent/url: ENOENT'],
   ])('%j → %s', (argv, message) => {
-    expect(parseWorkerArgs(argv, { HOME: '/h' })).toEqual(expect.stringContaining(message));
+    expect(parseWorkerArgs(argv, { HOME: '/h', ...SECRET })).toEqual(expect.stringContaining(message));
   });
 });
 

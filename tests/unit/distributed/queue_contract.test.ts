@@ -99,6 +99,22 @@ function contract(name: string, open: () => Promise<BuilderQueue>) {
       expect(await q.jobs('wf1')).toMatchObject([{ state: 'failed', error: 'clone failed (3)' }]);
     });
 
+    it('refuse: the job fails for good at once, with the reason; no other attempt follows', async () => {
+      const q = await queue();
+      await q.enqueue('p/a', job('a'));
+      const claim = (await q.claim())!;
+      expect(await q.refuse(claim, 'the job is not signed')).toBe(true);
+      expect(await q.claim()).toBeUndefined();
+      expect(await q.jobs('wf1')).toMatchObject([{ state: 'failed', attempt: 0, error: 'the job is not signed' }]);
+    });
+
+    it('a job id chosen by the enqueuer (data.job_id) is the job id', async () => {
+      const q = await queue();
+      const id = '6f1c2d3e-4b5a-4c7d-8e9f-0a1b2c3d4e5f';
+      expect(await q.enqueue('p/a', { ...job('a'), job_id: id })).toBe(id);
+      expect((await q.claim())!.id).toBe(id);
+    });
+
     it('jobs() sees only its workflow', async () => {
       const q = await queue();
       await q.enqueue('p/a', job('a', 'wf1'));
