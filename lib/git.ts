@@ -1,4 +1,6 @@
 // git, run synchronously from handlers (short commands; their order matters).
+// A value from state, config, a job or an agent is an operand: after `--`, or after
+// `--end-of-options` where `--` would mean paths (rev-parse, merge-base, merge).
 import { spawn, spawnSync } from 'node:child_process';
 import { realpathSync } from 'node:fs';
 
@@ -34,7 +36,7 @@ export function gitShielded(args: string[], cwd: string): Promise<GitResult> {
 
 /** `ancestor` is reachable from `descendant` (both revisions). */
 export function isAncestor(ancestor: string, descendant: string, cwd: string): boolean {
-  return git(['merge-base', '--is-ancestor', ancestor, descendant], cwd).ok;
+  return git(['merge-base', '--is-ancestor', '--end-of-options', ancestor, descendant], cwd).ok;
 }
 
 /** Any git work tree contains `dir` (the original's check, used by merge_build). */
@@ -54,7 +56,7 @@ export function isRepoRoot(dir: string): boolean {
 }
 
 export function branchExists(branch: string, cwd: string): boolean {
-  return git(['rev-parse', '--verify', '--quiet', branch], cwd).ok;
+  return git(['rev-parse', '--verify', '--quiet', '--end-of-options', branch], cwd).ok;
 }
 
 /** Files left unmerged by a failed merge: non-empty means a real conflict. */

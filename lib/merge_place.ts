@@ -104,6 +104,6 @@ export function halfDoneMerge(dir: string, builders: { id: string; branch: strin
   }
   const id = /^Merge builder: (.+)$/.exec(first)?.[1];
   const b = id === undefined ? undefined : builders.find((x) => x.id === id);
-  if (b && git(['rev-parse', '-q', '--verify', `refs/heads/${b.branch}`], dir).stdout.trim() === sha) return { kind: 'ours', id: b.id };
+  if (b && git(['rev-parse', '-q', '--verify', '--end-of-options', `refs/heads/${b.branch}`], dir).stdout.trim() === sha) return { kind: 'ours', id: b.id };
   return { kind: 'foreign', detail: `MERGE_HEAD ${sha}, message "${first}"` };
 }

@@ -80,7 +80,7 @@ export function proveOurWorktree(project: string, path: string, root: string = B
 export function removeOurWorktree(project: string, path: string, opts: { root?: string; force?: boolean } = {}): string | undefined {
   const proof = proveOurWorktree(project, path, opts.root);
   if (proof.kind === 'refused') return proof.reason;
-  const r = git(['worktree', 'remove', ...(opts.force ? ['--force'] : []), proof.path], project);
+  const r = git(['worktree', 'remove', ...(opts.force ? ['--force'] : []), '--', proof.path], project);
   git(['worktree', 'prune'], project);
   if (!r.ok) return `git worktree remove ${proof.path} failed: ${(r.stderr || r.stdout).trim().split('\n')[0] ?? ''}`;
   return undefined;

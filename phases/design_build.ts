@@ -19,8 +19,9 @@ function createWorktree(dir: string, id: string): string | null {
   const rel = `.argo-project/builders/${id}`;
   say(`Creating git worktree: ${rel}`);
   mkdirSync(join(dir, '.argo-project', 'builders'), { recursive: true });
-  let r = git(['worktree', 'add', rel, '-b', `${BRANCH_PREFIX}${id}`], dir);
-  if (!r.ok) r = git(['worktree', 'add', rel, `${BRANCH_PREFIX}${id}`], dir);
+  // The id comes from the design: operands after `--`, never options.
+  let r = git(['worktree', 'add', '-b', `${BRANCH_PREFIX}${id}`, '--', rel], dir);
+  if (!r.ok) r = git(['worktree', 'add', '--', rel, `${BRANCH_PREFIX}${id}`], dir);
   if (r.stdout) process.stdout.write(r.stdout);
   if (!r.ok) say(`WARNING: Could not create worktree for ${id}`);
   return existsSync(join(dir, rel)) ? join(dir, rel) : null;

@@ -118,7 +118,7 @@ function cleanup(run: Run, b: Builder): void {
     logBuilder(logs, b.id, 'kept', `Branch ${b.branch} kept: not an ${BUILDER_BRANCH_PREFIX}* branch`);
   } else if (!isAncestor(headRef(b.branch), headRef(target), dir)) {
     logBuilder(logs, b.id, 'kept', `Branch ${b.branch} kept: it has commits that are not on ${target}`);
-  } else if (!git(['branch', '-D', b.branch], dir).ok) {
+  } else if (!git(['branch', '-D', '--', b.branch], dir).ok) {
     logBuilder(logs, b.id, 'kept', `Branch ${b.branch} kept: git could not delete it (checked out somewhere?)`);
   }
 }
@@ -180,7 +180,7 @@ async function mergeOne(run: Run, b: Builder, mergedBefore: boolean): Promise<vo
     say(`Builder ${b.id} is already on ${target}`);
     return merged(run, b, `Branch ${b.branch} is already on ${target}`);
   }
-  const r = await gitShielded(['merge', '--no-ff', '-m', `Merge builder: ${b.id}`, headRef(b.branch)], mergeDir);
+  const r = await gitShielded(['merge', '--no-ff', '-m', `Merge builder: ${b.id}`, '--end-of-options', headRef(b.branch)], mergeDir);
   if (r.ok) return merged(run, b, `Branch ${b.branch} merged`);
   const conflicted = unmergedFiles(mergeDir).length > 0;
   if (conflicted) logBuilder(logs, b.id, 'conflict', 'Merge conflict detected');
@@ -243,7 +243,7 @@ async function prepareMergeDir(project: Project, target: string, builders: Build
       if (!place.reuse) {
         mkdirSync(dirname(temp), { recursive: true });
         git(['worktree', 'prune'], dir); // a registration whose folder is gone would block the add
-        const r = git(['worktree', 'add', '-q', temp, target], dir);
+        const r = git(['worktree', 'add', '-q', '--', temp, target], dir);
         if (!r.ok) return handToUser(project, `could not create a temporary worktree of ${target} at ${temp}: ${r.stderr.trim()}`);
       }
       const problem = await settleHalfDoneMerge(project, temp, builders);

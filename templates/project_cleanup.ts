@@ -78,14 +78,14 @@ function shortSha(c: string): string {
 function keptRef(project: string, name: string, commit: string): string {
   for (let i = 1; ; i++) {
     const ref = `refs/argo/kept/${name}${i === 1 ? '' : `-${i}`}`;
-    const r = git(['rev-parse', '-q', '--verify', ref], project);
+    const r = git(['rev-parse', '-q', '--verify', '--end-of-options', ref], project);
     if (!r.ok || r.stdout.trim() === commit) return ref;
   }
 }
 
 function keepCommit(project: string, name: string, commit: string, from: string, keeping: Keeping): boolean {
   const ref = keptRef(project, name, commit);
-  if (!git(['update-ref', ref, commit], project).ok) return false;
+  if (!git(['update-ref', '--', ref, commit], project).ok) return false;
   keeping.kept.push({ ref, commit, from });
   return true;
 }
@@ -138,22 +138,22 @@ function settleBranches(project: string, lines: string[], discard: boolean, keep
   for (const line of refs.split('\n').filter(Boolean)) {
     const [commit = '', branch = ''] = line.split(' ');
     if (onMainline(project, commit, lines)) {
-      git(['branch', '-D', branch], project);
+      git(['branch', '-D', '--', branch], project);
       continue;
     }
     if (discard) {
-      if (git(['branch', '-D', branch], project).ok) out(`  - Deleted unmerged branch ${branch} (${shortSha(commit)}): --discard-unmerged`);
+      if (git(['branch', '-D', '--', branch], project).ok) out(`  - Deleted unmerged branch ${branch} (${shortSha(commit)}): --discard-unmerged`);
       continue;
     }
     const id = branch.slice(BUILDER_BRANCH_PREFIX.length);
     // The branch goes only once its commits are held by the kept ref.
-    if (keepCommit(project, id, commit, branch, keeping)) git(['branch', '-D', branch], project);
+    if (keepCommit(project, id, commit, branch, keeping)) git(['branch', '-D', '--', branch], project);
   }
   if (!discard) return;
   const kept = git(['for-each-ref', '--format=%(objectname) %(refname)', 'refs/argo/kept/'], project).stdout;
   for (const line of kept.split('\n').filter(Boolean)) {
     const [commit = '', ref = ''] = line.split(' ');
-    if (git(['update-ref', '-d', ref], project).ok) out(`  - Deleted ${ref} (${shortSha(commit)}): --discard-unmerged`);
+    if (git(['update-ref', '-d', '--', ref], project).ok) out(`  - Deleted ${ref} (${shortSha(commit)}): --discard-unmerged`);
   }
 }
 

@@ -10,7 +10,8 @@ import { pathToFileURL } from 'node:url';
 import { PgBossQueue } from '../../../distributed/pgboss_queue.js';
 import type { JobSnapshot } from '../../../distributed/backend.js';
 import { projectKey } from '../../../distributed/coordinator.js';
-import { waitFor } from './pg_harness.js';
+import { randomBytes } from 'node:crypto';
+import { waitFor, type PgServer } from './pg_harness.js';
 
 export const ROOT = join(import.meta.dirname, '..', '..', '..');
 const TSX = pathToFileURL(join(ROOT, 'node_modules/tsx/dist/loader.mjs')).href;
@@ -181,6 +182,26 @@ export async function makeCluster(databaseUrl: string, components: string[], opt
     },
     close: () => queue.close(),
   };
+}
+
+/** A database set up with exactly the README's role SQL (roles renamed per database: roles are server-wide); the URLs of its two roles. */
+export async function readmeRoles(server: PgServer): Promise<{ coordinator: string; worker: string }> {
+  const url = new URL(await server.createDatabase());
+  const db = url.pathname.slice(1);
+  const doc = readFileSync(join(ROOT, 'README.md'), 'utf8');
+  const sql = /```sql\n([\s\S]*?)```/.exec(doc)![1]!;
+  const pw = { coordinator: randomBytes(8).toString('hex'), worker: randomBytes(8).toString('hex') };
+  await server.query(
+    sql
+      .replace('ON DATABASE argo', `ON DATABASE "${db}"`)
+      .replace("'coordinator-password'", `'${pw.coordinator}'`)
+      .replace("'worker-password'", `'${pw.worker}'`)
+      .replaceAll('argo_coordinator', `argo_coordinator_${db}`)
+      .replaceAll('argo_worker', `argo_worker_${db}`),
+    db,
+  );
+  const as = (role: string, password: string) => `postgres://${role}_${db}:${password}@127.0.0.1:${server.port}/${db}`;
+  return { coordinator: as('argo_coordinator', pw.coordinator), worker: as('argo_worker', pw.worker) };
 }
 
 export async function until<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {

@@ -3,10 +3,9 @@
 // separate HOMEs, and the real execution and merge_build handlers.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { pidAlive } from '../../../lib/process.js';
-import { ROOT, cleanup, git, makeCluster, until, type Cluster } from './cluster.js';
+import { ROOT, cleanup, git, makeCluster, readmeRoles, until, type Cluster } from './cluster.js';
 import { startPostgres, type PgServer } from './pg_harness.js';
 
 let server: PgServer;
@@ -179,17 +178,8 @@ describe('execution.backend = postgres', { timeout: 120_000 }, () => {
   });
 
   it('a worker with the low-privilege role of the README runs builders', async () => {
-    const url = new URL(await server.createDatabase());
-    const db = url.pathname.slice(1);
-    const doc = readFileSync(join(ROOT, 'README.md'), 'utf8');
-    const sql = /```sql\n([\s\S]*?)```/.exec(doc)![1]!;
-    const pw = { coordinator: randomBytes(8).toString('hex'), worker: randomBytes(8).toString('hex') };
-    await server.query(
-      sql.replace('ON DATABASE argo', `ON DATABASE "${db}"`).replace("'coordinator-password'", `'${pw.coordinator}'`).replace("'worker-password'", `'${pw.worker}'`),
-      db,
-    );
-    const as = (role: string, password: string) => `postgres://${role}:${password}@127.0.0.1:${server.port}/${db}`;
-    const c = await makeCluster(as('argo_coordinator', pw.coordinator), ['a', 'b'], { workerUrl: as('argo_worker', pw.worker) });
+    const roles = await readmeRoles(server);
+    const c = await makeCluster(roles.coordinator, ['a', 'b'], { workerUrl: roles.worker });
     clusters.push(c);
     expect(await c.handler('design_build').exited).toBe(0);
     const w1 = c.startWorker('w1', 2);
@@ -307,5 +297,9 @@ describe('execution.backend = postgres', { timeout: 120_000 }, () => {
     await refused(config, { ARGO_DATABASE_URL: '' }, 'neither ARGO_DATABASE_URL nor execution.database_url is set');
     await refused({ ...config, git: {} }, {}, 'git.remote (a git URL or path the workers can reach) is not set');
     await refused({ ...config, execution: { backend: 'redis' } }, {}, 'is "redis": expected "local" or "postgres"');
+    await refused({ ...config, git: { remote: '--upload-pack=touch /tmp/x;false' } }, {}, 'ERROR: git.remote in');
+    await refused({ ...config, git: { remote: 'ext::sh -c touch% /tmp/x' } }, {}, '"ext::sh -c touch% /tmp/x": the "ext::" transport runs a helper program; accepted: a path,');
+    // Workers run only signed jobs: without the secret the coordinator queues nothing.
+    await refused(config, { ARGO_JOB_SECRET: '' }, 'ERROR: execution.backend is "postgres" but no job secret: set ARGO_JOB_SECRET_FILE (or ARGO_JOB_SECRET)');
   });
 });
