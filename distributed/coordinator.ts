@@ -13,11 +13,11 @@ import { utcTimestamp } from '../lib/time.js';
 import type { AgentUsage } from '../agents/contract.js';
 import { sumUsage } from '../agents/settings.js';
 import type { BuilderJob, BuilderQueue, JobSnapshot } from './backend.js';
-import { gitRemoteEnv, isObjectId, isPlainBranch } from '../lib/git_args.js';
+import { gitRemoteEnv } from '../lib/git_args.js';
 import { baseRef, gitOrThrow } from './git_async.js';
 import { signJob } from './job_auth.js';
 import { redactUrl } from './config.js';
-import { endingOf, liveFields, planRemote, sameFields } from './plan.js';
+import { endingOf, liveFields, planRemote, reportedAttemptProblem, sameFields } from './plan.js';
 
 export interface CoordinatorBuilder {
   id: string;
@@ -76,10 +76,8 @@ export function projectKey(dir: string): string {
 
 /** Brings the completed attempt's commit into argo-builder-<id>, fast-forward only. */
 async function takeAttempt(o: CoordinatorOptions, b: CoordinatorBuilder, ref: string, commit: string): Promise<void> {
-  // The ref and commit come from a worker's report: data, checked before git sees them.
-  if (!/^refs\/argo\/attempts\/[A-Za-z0-9-]+\/[0-9]+$/.test(ref)) throw new Error(`the worker reported ref ${JSON.stringify(ref)}, not an attempt ref`);
-  if (!isObjectId(commit)) throw new Error(`the worker reported commit ${JSON.stringify(commit)}, not a commit id`);
-  if (!isPlainBranch(b.branch)) throw new Error(`branch ${JSON.stringify(b.branch)} is not a plain branch name`);
+  const bad = reportedAttemptProblem(ref, commit, b.branch);
+  if (bad) throw new Error(bad);
   await gitOrThrow(['fetch', '-q', '--', o.remote, `+${ref}:${ref}`], o.dir, gitRemoteEnv());
   if (b.worktree && existsSync(b.worktree) && statSync(b.worktree).isDirectory()) {
     await gitOrThrow(['merge', '-q', '--ff-only', '--end-of-options', commit], b.worktree);

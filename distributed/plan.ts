@@ -1,5 +1,6 @@
 // Pure decisions of the coordinator: what to do with one builder given what the state
 // file says and what the queue holds, and which state fields mirror a job.
+import { isObjectId, isPlainBranch } from '../lib/git_args.js';
 import type { BuilderResult, JobSnapshot } from './backend.js';
 
 export interface RemoteBuilderView {
@@ -55,6 +56,17 @@ export function endingOf(j: JobSnapshot): { code: number; fields: Record<string,
     };
   }
   return { code: 1, fields: { ...base, ...(j.error ? { job_error: j.error } : {}) }, failure: null, why: `Job ${j.id} ended ${j.state} on the queue${j.error ? `: ${j.error}` : ''}` };
+}
+
+/**
+ * Why the coordinator will not hand a worker's reported ref and commit to git (null: it will).
+ * A result is written by whoever holds the worker's database role: data, never an option.
+ */
+export function reportedAttemptProblem(ref: unknown, commit: unknown, branch: string): string | null {
+  if (typeof ref !== 'string' || !/^refs\/argo\/attempts\/[A-Za-z0-9-]+\/[0-9]+$/.test(ref)) return `the worker reported ref ${JSON.stringify(ref)}, not an attempt ref`;
+  if (!isObjectId(commit)) return `the worker reported commit ${JSON.stringify(commit)}, not a commit id`;
+  if (!isPlainBranch(branch)) return `branch ${JSON.stringify(branch)} is not a plain branch name`;
+  return null;
 }
 
 export function sameFields(a: Record<string, unknown> | undefined, b: Record<string, unknown>): boolean {

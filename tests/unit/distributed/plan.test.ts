@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { JobSnapshot } from '../../../distributed/backend.js';
 import { backendOf, redactUrl } from '../../../distributed/config.js';
 import { liveJobIds } from '../../../distributed/live_jobs.js';
-import { endingOf, liveFields, planRemote } from '../../../distributed/plan.js';
+import { endingOf, liveFields, planRemote, reportedAttemptProblem } from '../../../distributed/plan.js';
 import { haltFor } from '../../../distributed/coordinator.js';
 import { parseWorkerArgs } from '../../../distributed/worker_cli.js';
 import { REMOTE_ACCEPTED } from '../../../lib/git_args.js';
@@ -49,6 +49,22 @@ describe('mirrored fields', () => {
     expect(endingOf(job({ state: 'completed', output: result, host: 'w1' }))).toMatchObject({ code: 0, fields: { usage: { wall_seconds: 1 }, commit: 'c0ffee', worker: 'w1' } });
     expect(endingOf(job({ state: 'completed', output: result })).failure).toBeNull();
     expect(endingOf(job({ state: 'failed', error: 'could not push' }))).toMatchObject({ code: 1, fields: { job_error: 'could not push' }, why: 'Job j1 ended failed on the queue: could not push' });
+  });
+});
+
+describe('reportedAttemptProblem (a worker\'s result reaches git only as checked data)', () => {
+  const sha = 'c'.repeat(40);
+  it('an attempt ref, a commit id and a plain branch pass', () => {
+    expect(reportedAttemptProblem('refs/argo/attempts/6f1c2d3e-4b5a-4c7d-8e9f-0a1b2c3d4e5f/0', sha, 'argo-builder-a')).toBeNull();
+  });
+  it.each([
+    ['--upload-pack=touch x', sha, 'argo-builder-a', 'the worker reported ref "--upload-pack=touch x", not an attempt ref'],
+    ['refs/heads/main', sha, 'argo-builder-a', 'the worker reported ref "refs/heads/main", not an attempt ref'],
+    ['refs/argo/attempts/j/0', '--strategy=ours', 'argo-builder-a', 'the worker reported commit "--strategy=ours", not a commit id'],
+    ['refs/argo/attempts/j/0', null, 'argo-builder-a', 'the worker reported commit null, not a commit id'],
+    ['refs/argo/attempts/j/0', sha, '-f', 'branch "-f" is not a plain branch name'],
+  ])('%j %j %j → refused', (ref, commit, branch, why) => {
+    expect(reportedAttemptProblem(ref, commit, branch)).toBe(why);
   });
 });
 
