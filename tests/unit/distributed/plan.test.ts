@@ -1,5 +1,5 @@
 // The coordinator's pure decisions, the backend choice and the worker's command line.
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { JobSnapshot } from '../../../distributed/backend.js';
 import { backendOf, redactUrl } from '../../../distributed/config.js';
 import { liveJobIds } from '../../../distributed/live_jobs.js';
@@ -7,11 +7,20 @@ import { endingOf, liveFields, planRemote, reportedAttemptProblem } from '../../
 import { haltFor } from '../../../distributed/coordinator.js';
 import { parseWorkerArgs } from '../../../distributed/worker_cli.js';
 import { REMOTE_ACCEPTED } from '../../../lib/git_args.js';
-import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const SECRET = { ARGO_JOB_SECRET: 'a-secret-of-at-least-sixteen-bytes' };
+const temps: string[] = [];
+const temp = (prefix: string) => {
+  const d = mkdtempSync(join(tmpdir(), prefix));
+  temps.push(d);
+  return d;
+};
+afterAll(() => {
+  for (const d of temps) rmSync(d, { recursive: true, force: true });
+});
 
 const job = (over: Partial<JobSnapshot>): JobSnapshot => ({ id: 'j1', key: 'p/a', builder: 'a', state: 'queued', attempt: 0, output: null, host: null, ...over });
 const result = { exit_code: 0, ref: 'refs/argo/attempts/j1/0', commit: 'c0ffee', host: 'w1', attempt: 0, usage: { wall_seconds: 1 }, timed_out: false, log_tail: '' };
@@ -104,7 +113,7 @@ describe('argo worker arguments', () => {
     expect(parseWorkerArgs(['--database', 'postgres://a', '--concurrency', '3', '--workdir', '/w', '--name', 'n1'], SECRET)).toMatchObject({ databaseUrl: 'postgres://a', concurrency: 3, workdir: '/w', name: 'n1' });
   });
   it('the allow list: --allow-command lines and an --allow-file (comments and blanks skipped)', () => {
-    const file = join(mkdtempSync(join(tmpdir(), 'argo-allow-')), 'allow');
+    const file = join(temp('argo-allow-'), 'allow');
     writeFileSync(file, '# what jobs may run here\nnpm test\n\nmake -j4 check\n');
     expect(parseWorkerArgs(['--database', 'postgres://a', '--allow-command', './ci.sh --fast', '--allow-file', file], SECRET)).toMatchObject({ allow: { commands: ['./ci.sh --fast', 'npm test', 'make -j4 check'] } });
     writeFileSync(file, "ok\nbad 'quote\n");
@@ -112,7 +121,7 @@ describe('argo worker arguments', () => {
   });
   it('no job secret, or a secret file others can read: one ERROR line naming the variable', () => {
     expect(parseWorkerArgs(['--database', 'postgres://a'], {})).toEqual(expect.stringMatching(/^ERROR: no job secret: set ARGO_JOB_SECRET_FILE .*head -c32 \/dev\/urandom/));
-    const file = join(mkdtempSync(join(tmpdir(), 'argo-secret-')), 'secret');
+    const file = join(temp('argo-secret-'), 'secret');
     writeFileSync(file, 'x'.repeat(32), { mode: 0o640 });
     chmodSync(file, 0o640);
     expect(parseWorkerArgs(['--database', 'postgres://a'], { ARGO_JOB_SECRET_FILE: file })).toBe(`ERROR: ARGO_JOB_SECRET_FILE is '${file}', which is readable by its group or others (mode 640); accepted: a file only its owner can read (chmod 600 '${file}')`);
