@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startDashboard, type Dashboard } from '../../dashboard/server.js';
 import { parseJson } from '../../lib/json_doc.js';
+import { awaitingApproval, newProject } from './dashboard_fixtures.js';
 import { mutateState, projectStatePaths } from '../../lib/state_file.js';
 import { tempDir, ROOT } from './helpers.js';
 
@@ -22,16 +23,6 @@ if (!existsSync(CHROMIUM)) {
   console.log(`browser test skipped: no chromium at ${CHROMIUM}; to run it: apt-get install -y chromium (or set ARGO_CHROMIUM=/path/to/chromium)`);
 } else if (!built) {
   console.log('browser test skipped: no build in dist/; to run it: npm run build');
-}
-
-/** A git project set up for Argo, registered in `registry`. */
-function newProject(work: string, name: string, env: NodeJS.ProcessEnv): string {
-  const project = join(work, name);
-  mkdirSync(project);
-  execFileSync('git', ['init', '-q', '-b', 'main'], { cwd: project });
-  execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', 'commit', '-q', '--allow-empty', '-m', 'init'], { cwd: project });
-  execFileSync(join(ROOT, 'templates', 'project_setup.sh'), [name, project], { env, stdio: 'ignore' });
-  return project;
 }
 
 /** Records everything a server on another loopback port receives, and serves it a page. */
@@ -264,13 +255,7 @@ git add "$file" && git -c user.name=ci -c user.email=ci@ci commit -q -m "build $
     const env = { ...process.env, ARGO_PROJECTS_REGISTRY: join(work, 'projects.json'), XDG_RUNTIME_DIR: join(work, 'run') };
     process.env.ARGO_PROJECTS_REGISTRY = env.ARGO_PROJECTS_REGISTRY;
     const project = newProject(work, 'calc', env);
-    // A design awaiting approval (no orchestrator needed: argo approve just writes state).
-    await mutateState(projectStatePaths(project, {}), (doc) => {
-      doc.set('phase', 'design');
-      doc.set('action_owner', 'user');
-      doc.set('action_needed', 'approve_design');
-      doc.set('design', parseJson(JSON.stringify({ summary: 'Two parts', components: [{ id: 'engine', description: 'E' }], approved: false }), 'test'));
-    });
+    await awaitingApproval(project);
     const TOKEN = 'isolation-token-0123456789abcdef';
     const dash = await startDashboard({ host: '127.0.0.1', port: 0, token: TOKEN, root: ROOT, registry: env.ARGO_PROJECTS_REGISTRY });
     cleanups.push(() => dash.close());
