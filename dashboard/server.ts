@@ -33,6 +33,8 @@ export interface DashboardOptions {
   maxEventClients?: number;
   /** TCP connections at once (default MAX_CONNECTIONS). */
   maxConnections?: number;
+  /** A client must send its whole request head within this (default HEADERS_TIMEOUT_MS). */
+  headersTimeoutMs?: number;
 }
 
 export function assetReader(root: string): Deps['asset'] {
@@ -50,6 +52,9 @@ export function assetReader(root: string): Deps['asset'] {
 export const MAX_EVENT_CLIENTS = 32;
 /** The most TCP connections at once (event streams, API calls, page loads together). */
 export const MAX_CONNECTIONS = 128;
+/** The longest a client may take to send its request head, and its whole request. */
+export const HEADERS_TIMEOUT_MS = 10_000;
+export const REQUEST_TIMEOUT_MS = 30_000;
 
 const sseBytes = (ev: ServerEvent): Buffer => Buffer.from(`event: ${ev.kind}\ndata: ${JSON.stringify(ev)}\n\n`);
 /** What decides whether a project changed for the page (elapsed times tick on their own). */
@@ -210,7 +215,9 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
   const deps: Deps = { token: opts.token, projects, asset: assetReader(opts.root), act: actWithCli(opts.root) };
   const maxClients = opts.maxEventClients ?? MAX_EVENT_CLIENTS;
   const hub = new EventHub(projects, project, maxClients);
-  const server = createServer((req, res) => {
+  const headersTimeout = opts.headersTimeoutMs ?? HEADERS_TIMEOUT_MS;
+  // The timeouts are checked every connectionsCheckingInterval (30 s by default).
+  const server = createServer({ connectionsCheckingInterval: Math.min(1000, headersTimeout) }, (req, res) => {
     const headers = req.headers as Record<string, string | undefined>;
     const url = requestUrl(req.url ?? '/');
     if (req.method === 'GET' && url.pathname === EVENTS_PATH) {
@@ -239,8 +246,8 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
   // Bounded by construction: connections beyond the cap are closed at once, and a client
   // that never finishes its headers or its request is dropped.
   server.maxConnections = opts.maxConnections ?? MAX_CONNECTIONS;
-  server.headersTimeout = 10_000;
-  server.requestTimeout = 30_000;
+  server.headersTimeout = headersTimeout;
+  server.requestTimeout = Math.max(REQUEST_TIMEOUT_MS, headersTimeout);
   await new Promise<void>((ok, fail) => {
     server.once('error', fail);
     server.listen(opts.port, opts.host, () => ok());

@@ -8,7 +8,7 @@ import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, describe, expect, it } from 'vitest';
-import { MAX_EVENT_CLIENTS } from '../../dashboard/server.js';
+import { MAX_EVENT_CLIENTS, startDashboard } from '../../dashboard/server.js';
 import { awaitingApproval, newProject } from './dashboard_fixtures.js';
 import { ROOT, tempDir } from './helpers.js';
 
@@ -117,4 +117,42 @@ describe.skipIf(!built)('dashboard limits', () => {
     }
     expect(again.text()).toMatch(/^HTTP\/1\.1 200 /);
   }, 120_000);
+});
+
+describe('dashboard connection limits', () => {
+  it('connections beyond the cap are closed at once; a client that never finishes its request head is dropped', async () => {
+    const work = tempDir();
+    const dash = await startDashboard({ host: '127.0.0.1', port: 0, token: 't', root: ROOT, registry: join(work, 'projects.json'), maxConnections: 3, headersTimeoutMs: 300 });
+    try {
+      const closedAt = (s: Socket) => new Promise<number>((r) => s.on('close', () => r(Date.now())));
+      const open = (): Socket => {
+        const s = connect(dash.port, '127.0.0.1');
+        sockets.push(s);
+        s.on('error', () => {});
+        s.resume(); // read (and drop) whatever comes, so the close is seen
+        return s;
+      };
+      // Three slow clients: each sends half a request head and stops.
+      const slow = [open(), open(), open()];
+      const slowClosed = slow.map(closedAt);
+      for (const s of slow) s.write('GET /api/projects HTTP/1.1\r\nHost: 127.0.0.1\r\n');
+      await new Promise((r) => slow[2]!.once('connect', r));
+      const t0 = Date.now();
+      const fourth = open();
+      let fourthGot = '';
+      fourth.on('data', (d: Buffer) => (fourthGot += d.toString('latin1')));
+      const fourthClosed = closedAt(fourth);
+      // The fourth is closed by the server without an answer (a timeout would answer 408).
+      const fourthAt = await Promise.race([fourthClosed, new Promise<number>((r) => setTimeout(() => r(-1), 5000))]);
+      expect(fourthAt).toBeGreaterThan(0);
+      expect(fourthGot).toBe('');
+      // The slow ones are dropped once their head is overdue (checked every 300 ms here), after the fourth.
+      const all = await Promise.race([Promise.all(slowClosed), new Promise<number[]>((r) => setTimeout(() => r([]), 5000))]);
+      expect(all).toHaveLength(3);
+      expect(Math.max(...all) - t0).toBeLessThan(5000);
+      expect(Math.min(...all)).toBeGreaterThanOrEqual(fourthAt);
+    } finally {
+      await dash.close();
+    }
+  }, 30_000);
 });
