@@ -74,7 +74,7 @@ interface Client {
  * read is not written to (it costs the same however many events pass) and gets the whole
  * current list once its socket drains.
  */
-class EventHub {
+export class EventHub {
   private clients = new Set<Client>();
   private watchers = new Map<string, () => void>();
   /** What the pages have, by id in registry order, and its change key. */
@@ -86,6 +86,7 @@ class EventHub {
     private projects: () => ProjectSummary[],
     private project: (id: string) => ProjectSummary | undefined,
     private max: number,
+    private watch: typeof watchProject = watchProject,
   ) {}
 
   get full(): boolean {
@@ -136,7 +137,7 @@ class EventHub {
       if (!this.watchers.has(p.id))
         this.watchers.set(
           p.id,
-          watchProject(p.path, () => this.refresh([this.project(p.id)].filter((x): x is ProjectSummary => x !== undefined)), { pollMs: 5000 }),
+          this.watch(p.path, () => this.refresh([this.project(p.id)].filter((x): x is ProjectSummary => x !== undefined)), { pollMs: 5000 }),
         );
   }
 
