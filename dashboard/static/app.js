@@ -13,11 +13,19 @@ const TOKEN_KEY = 'argo-dashboard-token';
 function takeToken() {
   const given = new URLSearchParams(location.hash.slice(1)).get('token');
   if (given) {
-    sessionStorage.setItem(TOKEN_KEY, given);
     history.replaceState(null, '', location.pathname + location.search);
+    try {
+      sessionStorage.setItem(TOKEN_KEY, given);
+    } catch {
+      /* storage refused: the token lives in this page only (a reload needs the URL again) */
+    }
     return given;
   }
-  return sessionStorage.getItem(TOKEN_KEY);
+  try {
+    return sessionStorage.getItem(TOKEN_KEY);
+  } catch {
+    return null;
+  }
 }
 
 const token = takeToken();
