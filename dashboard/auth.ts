@@ -1,10 +1,13 @@
-// Who may talk to the dashboard: whoever holds the random token printed at start
-// (in the URL once, then in an httpOnly cookie), and for changes only same-origin
-// requests that also carry the token in a header. Pure functions over headers.
+// Who may talk to the dashboard: whoever holds the random token printed at start. The
+// printed URL carries it in the fragment (#token=…), which a browser never sends to any
+// server; the page keeps it in memory (and its own origin's sessionStorage) and sends it
+// as `Authorization: Bearer …`. There is no cookie: cookies ignore ports, so any other
+// server on 127.0.0.1 would receive one. EventSource cannot send headers, so the event
+// stream alone takes the token as a query parameter. Pure functions over headers.
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 
-export const COOKIE = 'argo_dashboard';
-export const TOKEN_HEADER = 'x-argo-token';
+/** The one path that accepts the token in its query (EventSource cannot set headers). */
+export const EVENTS_PATH = '/api/events';
 
 export function newToken(): string {
   return randomBytes(24).toString('base64url');
@@ -18,32 +21,27 @@ export function tokenMatches(given: string | undefined, token: string): boolean 
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-export function cookieValue(header: string | undefined, name = COOKIE): string | undefined {
-  for (const part of (header ?? '').split(';')) {
-    const eq = part.indexOf('=');
-    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
-  }
-  return undefined;
-}
-
-export function sessionCookie(token: string): string {
-  return `${COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/`;
-}
-
 export type Headers = Record<string, string | undefined>;
 
-/** Read access: the token in the query (first visit) or the cookie. */
-export function canRead(query: URLSearchParams, headers: Headers, token: string): boolean {
-  return tokenMatches(query.get('token') ?? undefined, token) || tokenMatches(cookieValue(headers.cookie), token);
+/** The token of an `Authorization: Bearer <token>` header, if any. */
+export function bearerToken(headers: Headers): string | undefined {
+  const m = /^Bearer +(\S+) *$/i.exec(headers.authorization ?? '');
+  return m ? m[1] : undefined;
+}
+
+/** Read access to the API: the bearer header, or on the event stream only, `?token=`. */
+export function canRead(path: string, query: URLSearchParams, headers: Headers, token: string): boolean {
+  if (tokenMatches(bearerToken(headers), token)) return true;
+  return path === EVENTS_PATH && tokenMatches(query.get('token') ?? undefined, token);
 }
 
 /**
- * A change: the token in the header (a cross-site page cannot set it without a CORS
- * preflight we never grant), and when the browser says where the request comes from,
- * it must be this very origin.
+ * A change: the token in the Authorization header (a page of another origin cannot set
+ * it without a CORS preflight we never grant, and cannot know it), and when the browser
+ * says where the request comes from, it must be this very origin.
  */
 export function canChange(headers: Headers, token: string): { ok: true } | { ok: false; why: string } {
-  if (!tokenMatches(headers[TOKEN_HEADER], token)) return { ok: false, why: 'missing or wrong token header' };
+  if (!tokenMatches(bearerToken(headers), token)) return { ok: false, why: 'missing or wrong Authorization: Bearer token' };
   const origin = headers.origin;
   if (origin !== undefined && origin !== `http://${headers.host ?? ''}`) return { ok: false, why: `cross-origin request from ${origin}` };
   const site = headers['sec-fetch-site'];

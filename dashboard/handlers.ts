@@ -1,8 +1,8 @@
 // The dashboard's HTTP handlers as pure functions (request, deps) → response, tested
 // without a socket. Streaming (SSE) lives in server.ts; whether a stream may open is
-// decided here like any other request.
+// decided by the same canRead (auth.ts).
 import { ACTIONS, type ActionName, type ActionRequest, type ActionResult, type ProjectSummary } from './messages.js';
-import { canChange, canRead, sessionCookie, type Headers } from './auth.js';
+import { canChange, canRead, tokenMatches, type Headers } from './auth.js';
 
 export interface Req {
   method: string;
@@ -69,35 +69,61 @@ const ASSET = /^\/static\/([a-z_]+\.(?:js|css))$/;
 const PROJECT = /^\/api\/projects\/([^/]+)$/;
 const ACTION = /^\/api\/projects\/([^/]+)\/([a-z]+)$/;
 
+/**
+ * The request target as a URL of this server. A target starting with `//` (or `/\`)
+ * stays a path here: it never names another host.
+ */
+export function requestUrl(target: string): URL {
+  const base = 'http://dashboard.invalid';
+  return new URL(target.startsWith('/') ? base + target : target, base);
+}
+
+/** A project id from the path; a malformed %-escape names no project (not a 500). */
+function decodedId(raw: string): string | undefined {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return undefined;
+  }
+}
+
+const unauthorized = (): Res => ({
+  status: 401,
+  headers: { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store', ...SECURITY_HEADERS },
+  body: 'Unauthorized: open the URL that argo dashboard printed (it ends in #token=…)\n',
+});
+
 export async function handle(req: Req, deps: Deps): Promise<Res> {
-  const url = new URL(req.url, 'http://dashboard.invalid');
+  const url = requestUrl(req.url);
   const path = url.pathname;
-  if (!canRead(url.searchParams, req.headers, deps.token)) {
-    return { status: 401, headers: { 'content-type': 'text/plain; charset=utf-8', ...SECURITY_HEADERS }, body: 'Unauthorized: open the URL with the token that argo dashboard printed\n' };
-  }
-  // The first visit brings the token in the URL: keep it in a cookie and drop it from the address bar.
-  if (url.searchParams.has('token') && req.method === 'GET') {
-    url.searchParams.delete('token');
-    return { status: 303, headers: { location: url.pathname + (url.search || ''), 'set-cookie': sessionCookie(deps.token), ...SECURITY_HEADERS }, body: '' };
-  }
-  if (req.method === 'GET') {
+  if (req.method === 'GET' && !path.startsWith('/api/')) {
+    // An old URL with ?token=: the same page with the token in the fragment, which no
+    // server ever receives. The target is a fixed path, never the request's; nothing is set.
+    if (url.searchParams.has('token')) {
+      if (!tokenMatches(url.searchParams.get('token') ?? undefined, deps.token)) return unauthorized();
+      return { status: 303, headers: { location: `/#token=${encodeURIComponent(deps.token)}`, 'cache-control': 'no-store', ...SECURITY_HEADERS }, body: '' };
+    }
+    // The page and its modules hold no data and no secret: they are served to anyone,
+    // and the page reads the token from its own address (#token=…).
     if (path === '/') {
       const page = deps.asset('index.html');
       if (!page) return error(500, 'the page is missing from the package');
-      // The page needs the token for the header of its POSTs; the cookie is httpOnly.
-      return { status: 200, headers: { 'content-type': page.type, 'cache-control': 'no-store', ...SECURITY_HEADERS }, body: page.body.replace('__ARGO_TOKEN__', deps.token) };
+      return { status: 200, headers: { 'content-type': page.type, 'cache-control': 'no-store', ...SECURITY_HEADERS }, body: page.body };
     }
     const asset = ASSET.exec(path);
     if (asset) {
       const file = deps.asset(asset[1]!);
       return file ? { status: 200, headers: { 'content-type': file.type, ...SECURITY_HEADERS }, body: file.body } : error(404, `no such file: ${path}`);
     }
+  }
+  if (!canRead(path, url.searchParams, req.headers, deps.token)) return unauthorized();
+  if (req.method === 'GET') {
     if (path === '/api/projects') return json(200, { projects: deps.projects() });
     const one = PROJECT.exec(path);
     if (one) {
-      const id = decodeURIComponent(one[1]!);
+      const id = decodedId(one[1]!);
       const p = deps.projects().find((x) => x.id === id);
-      return p ? json(200, { project: p }) : error(404, `no registered project '${id}'`);
+      return p ? json(200, { project: p }) : error(404, `no registered project '${id ?? one[1]}'`);
     }
     return error(404, `not found: ${path}`);
   }
@@ -106,9 +132,9 @@ export async function handle(req: Req, deps: Deps): Promise<Res> {
     if (!allowed.ok) return error(403, `refused: ${allowed.why}`);
     const m = ACTION.exec(path);
     if (!m) return error(404, `not found: ${path}`);
-    const id = decodeURIComponent(m[1]!);
+    const id = decodedId(m[1]!);
     const p = deps.projects().find((x) => x.id === id);
-    if (!p) return error(404, `no registered project '${id}'`);
+    if (!p) return error(404, `no registered project '${id ?? m[1]}'`);
     const request = parseAction(m[2]!, req.body);
     if (typeof request === 'string') return error(400, request);
     const result = await deps.act(p, request);

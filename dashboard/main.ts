@@ -48,7 +48,7 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`ERROR: cannot listen on ${a.host}:${a.port}: ${errorMessage(e)}\n`);
     return 1;
   }
-  process.stdout.write(`Argo dashboard: ${dash.url}\n(open it in a browser; every request needs that token. Ctrl-C stops it.)\n`);
+  process.stdout.write(`Argo dashboard: ${dash.url}\n(open it in a browser; the token after # stays in your browser and every request needs it. Ctrl-C stops it.)\n`);
   await new Promise<void>((done) => {
     const stop = () => {
       process.off('SIGINT', stop);

@@ -1,6 +1,7 @@
 // The dashboard over node:http: every request goes through the pure handlers, except
 // the event stream, which pushes a project's view whenever its files change. Projects
-// are watched only while a page is connected (nothing runs for nobody).
+// are watched only while a page is connected (nothing runs for nobody); event streams
+// and connections are capped, and an idle stream costs the same however much happens.
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { join } from 'node:path';
@@ -9,8 +10,8 @@ import { registeredProject, registeredProjects } from '../view/projects.js';
 import { argoCommand } from '../view/argo_command.js';
 import { watchProject } from '../view/watch.js';
 import { actWithCli } from './actions.js';
-import { canRead } from './auth.js';
-import { handle, type Deps, type Req } from './handlers.js';
+import { canRead, EVENTS_PATH } from './auth.js';
+import { handle, requestUrl, type Deps, type Req } from './handlers.js';
 import type { ProjectSummary, ServerEvent } from './messages.js';
 
 const TYPES: Record<string, string> = {
@@ -28,6 +29,12 @@ export interface DashboardOptions {
   root: string;
   registry?: string;
   logLines?: number;
+  /** Event streams open at once (default MAX_EVENT_CLIENTS). */
+  maxEventClients?: number;
+  /** TCP connections at once (default MAX_CONNECTIONS). */
+  maxConnections?: number;
+  /** A client must send its whole request head within this (default HEADERS_TIMEOUT_MS). */
+  headersTimeoutMs?: number;
 }
 
 export function assetReader(root: string): Deps['asset'] {
@@ -41,57 +48,126 @@ export function assetReader(root: string): Deps['asset'] {
   };
 }
 
-/** Pushes views to connected pages; watches only while one is connected. */
-class EventHub {
-  private clients = new Set<ServerResponse>();
+/** The most event streams open at once; one more is answered 503 (a page per tab is plenty). */
+export const MAX_EVENT_CLIENTS = 32;
+/** The most TCP connections at once (event streams, API calls, page loads together). */
+export const MAX_CONNECTIONS = 128;
+/** The longest a client may take to send its request head, and its whole request. */
+export const HEADERS_TIMEOUT_MS = 10_000;
+export const REQUEST_TIMEOUT_MS = 30_000;
+
+const sseBytes = (ev: ServerEvent): Buffer => Buffer.from(`event: ${ev.kind}\ndata: ${JSON.stringify(ev)}\n\n`);
+/** What decides whether a project changed for the page (elapsed times tick on their own). */
+const changeKey = (p: ProjectSummary): string =>
+  JSON.stringify({ ...p, view: p.view ? { ...p.view, builders: p.view.builders.map((b) => ({ ...b, elapsed_seconds: null })) } : null });
+
+/** One connected page: `behind` while its socket does not take more, `missed` when an event was skipped meanwhile. */
+interface Client {
+  res: ServerResponse;
+  behind: boolean;
+  missed: boolean;
+}
+
+/**
+ * Pushes views to connected pages; watches only while one is connected. Every change is
+ * read and serialised once, and the same bytes go to every page; a page that does not
+ * read is not written to (it costs the same however many events pass) and gets the whole
+ * current list once its socket drains.
+ */
+export class EventHub {
+  private clients = new Set<Client>();
   private watchers = new Map<string, () => void>();
-  private lastSent = new Map<string, string>();
+  /** What the pages have, by id in registry order, and its change key. */
+  private current = new Map<string, { project: ProjectSummary; key: string }>();
+  private snapshot: Buffer | undefined;
   private rescan: NodeJS.Timeout | undefined;
 
   constructor(
     private projects: () => ProjectSummary[],
     private project: (id: string) => ProjectSummary | undefined,
+    private max: number,
+    private watch: typeof watchProject = watchProject,
   ) {}
 
-  private send(ev: ServerEvent): void {
-    const data = `event: ${ev.kind}\ndata: ${JSON.stringify(ev)}\n\n`;
-    for (const c of this.clients) c.write(data);
+  get full(): boolean {
+    return this.clients.size >= this.max;
   }
 
-  /** Sends what changed, of one project or of `list` (every project when not given). */
-  private refresh(id?: string, list?: ProjectSummary[]): void {
-    list ??= id === undefined ? this.projects() : [this.project(id)].filter((p): p is ProjectSummary => p !== undefined);
+  /** The whole current list as one `projects` event, built once per change. */
+  private snapshotBytes(): Buffer {
+    this.snapshot ??= sseBytes({ kind: 'projects', projects: [...this.current.values()].map((c) => c.project) });
+    return this.snapshot;
+  }
+
+  private write(c: Client, bytes: Buffer): void {
+    if (c.behind) c.missed = true;
+    else if (!c.res.write(bytes)) c.behind = true;
+  }
+
+  private broadcast(bytes: Buffer): void {
+    for (const c of this.clients) this.write(c, bytes);
+  }
+
+  /** Takes a fresh list; when the set of projects changed every page gets the whole list. */
+  private takeList(list: ProjectSummary[]): boolean {
+    const same = list.length === this.current.size && list.every((p) => this.current.has(p.id));
+    if (!same) {
+      this.current = new Map(list.map((p) => [p.id, { project: p, key: changeKey(p) }]));
+      this.snapshot = undefined;
+    }
+    return !same;
+  }
+
+  /** Sends each project of `list` whose view changed. */
+  private refresh(list: ProjectSummary[]): void {
     for (const p of list) {
-      const text = JSON.stringify({ ...p, view: p.view ? { ...p.view, builders: p.view.builders.map((b) => ({ ...b, elapsed_seconds: null })) } : null });
-      if (this.lastSent.get(p.id) === text) continue;
-      this.lastSent.set(p.id, text);
-      this.send({ kind: 'project', project: p });
+      const key = changeKey(p);
+      const had = this.current.get(p.id);
+      if (had?.key === key) continue;
+      this.current.set(p.id, { project: p, key });
+      this.snapshot = undefined;
+      this.broadcast(sseBytes({ kind: 'project', project: p }));
     }
   }
 
   private syncWatchers(list: ProjectSummary[]): void {
     const ids = new Set(list.map((p) => p.id));
     for (const [id, close] of this.watchers) if (!ids.has(id)) (close(), this.watchers.delete(id));
-    for (const p of list) if (!this.watchers.has(p.id)) this.watchers.set(p.id, watchProject(p.path, () => this.refresh(p.id), { pollMs: 5000 }));
+    for (const p of list)
+      if (!this.watchers.has(p.id))
+        this.watchers.set(
+          p.id,
+          this.watch(p.path, () => this.refresh([this.project(p.id)].filter((x): x is ProjectSummary => x !== undefined)), { pollMs: 5000 }),
+        );
   }
 
   add(res: ServerResponse): void {
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' });
-    const list = this.projects();
-    res.write(`event: projects\ndata: ${JSON.stringify({ kind: 'projects', projects: list } satisfies ServerEvent)}\n\n`);
-    this.clients.add(res);
-    if (this.clients.size === 1) {
+    if (this.clients.size === 0) {
+      const list = this.projects();
+      this.takeList(list);
       this.syncWatchers(list);
-      // New registrations and elapsed times: a slow look at everything.
+      // New registrations and elapsed times: a slow look at everything, once for all pages.
       this.rescan = setInterval(() => {
         const now = this.projects();
         this.syncWatchers(now);
-        for (const p of now) if (p.view?.builders.some((b) => b.status === 'running')) this.lastSent.delete(p.id);
-        this.refresh(undefined, now);
+        if (this.takeList(now)) return this.broadcast(this.snapshotBytes());
+        for (const p of now) if (p.view?.builders.some((b) => b.status === 'running')) this.current.get(p.id)!.key = '';
+        this.refresh(now);
       }, 2000);
     }
+    const client: Client = { res, behind: false, missed: false };
+    this.clients.add(client);
+    this.write(client, this.snapshotBytes());
+    res.on('drain', () => {
+      client.behind = false;
+      if (client.missed) {
+        client.missed = false;
+        this.write(client, this.snapshotBytes());
+      }
+    });
     res.on('close', () => {
-      this.clients.delete(res);
+      this.clients.delete(client);
       if (this.clients.size === 0) this.quiet();
     });
   }
@@ -100,11 +176,12 @@ class EventHub {
     clearInterval(this.rescan);
     for (const close of this.watchers.values()) close();
     this.watchers.clear();
-    this.lastSent.clear();
+    this.current.clear();
+    this.snapshot = undefined;
   }
 
   close(): void {
-    for (const c of this.clients) c.end();
+    for (const c of this.clients) c.res.end();
     this.clients.clear();
     this.quiet();
   }
@@ -137,16 +214,20 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
   const projects = () => registeredProjects(opts.registry, readOpts);
   const project = (id: string) => registeredProject(id, opts.registry, readOpts);
   const deps: Deps = { token: opts.token, projects, asset: assetReader(opts.root), act: actWithCli(opts.root) };
-  const hub = new EventHub(projects, project);
-  const server = createServer((req, res) => {
+  const maxClients = opts.maxEventClients ?? MAX_EVENT_CLIENTS;
+  const hub = new EventHub(projects, project, maxClients);
+  const headersTimeout = opts.headersTimeoutMs ?? HEADERS_TIMEOUT_MS;
+  // The timeouts are checked every connectionsCheckingInterval (30 s by default).
+  const server = createServer({ connectionsCheckingInterval: Math.min(1000, headersTimeout) }, (req, res) => {
     const headers = req.headers as Record<string, string | undefined>;
-    const url = new URL(req.url ?? '/', 'http://dashboard.invalid');
-    if (req.method === 'GET' && url.pathname === '/api/events') {
-      if (!canRead(url.searchParams, headers, opts.token)) {
-        res.writeHead(401, { 'content-type': 'text/plain' }).end('Unauthorized\n');
-        return;
-      }
-      hub.add(res);
+    const url = requestUrl(req.url ?? '/');
+    if (req.method === 'GET' && url.pathname === EVENTS_PATH) {
+      if (!canRead(url.pathname, url.searchParams, headers, opts.token)) {
+        res.writeHead(401, { 'content-type': 'text/plain; charset=utf-8' }).end('Unauthorized: open the URL that argo dashboard printed (it ends in #token=…)\n');
+      } else if (hub.full) {
+        res.writeHead(503, { 'content-type': 'text/plain; charset=utf-8', connection: 'close' });
+        res.end(`Too many open event streams: at most ${maxClients} dashboard pages may be open at once; close one and reload.\n`);
+      } else hub.add(res);
       return;
     }
     void readBody(req).then(async (body) => {
@@ -163,6 +244,11 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
       }
     });
   });
+  // Bounded by construction: connections beyond the cap are closed at once, and a client
+  // that never finishes its headers or its request is dropped.
+  server.maxConnections = opts.maxConnections ?? MAX_CONNECTIONS;
+  server.headersTimeout = headersTimeout;
+  server.requestTimeout = Math.max(REQUEST_TIMEOUT_MS, headersTimeout);
   await new Promise<void>((ok, fail) => {
     server.once('error', fail);
     server.listen(opts.port, opts.host, () => ok());
@@ -170,7 +256,8 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
   const port = (server.address() as AddressInfo).port;
   const hostInUrl = opts.host.includes(':') ? `[${opts.host}]` : opts.host;
   return {
-    url: `http://${hostInUrl}:${port}/?token=${opts.token}`,
+    // The token rides in the fragment: a browser never sends it to a server (nor in a Referer).
+    url: `http://${hostInUrl}:${port}/#token=${opts.token}`,
     port,
     close: async () => {
       hub.close();

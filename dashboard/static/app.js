@@ -2,7 +2,33 @@
 // Server-Sent Events; buttons POST actions with the token in a header.
 import { buildersTable, el, nextStep, projectItem, summary } from './render.js';
 
-const token = document.querySelector('meta[name="argo-token"]').content;
+const TOKEN_KEY = 'argo-dashboard-token';
+
+/**
+ * The token comes in the address's fragment (#token=…), which the browser never sends
+ * to a server. It leaves the address bar at once and is kept in this origin's
+ * sessionStorage (the origin includes the port, so no other local server can read it),
+ * so a reload of this tab still works.
+ */
+function takeToken() {
+  const given = new URLSearchParams(location.hash.slice(1)).get('token');
+  if (given) {
+    history.replaceState(null, '', location.pathname + location.search);
+    try {
+      sessionStorage.setItem(TOKEN_KEY, given);
+    } catch {
+      /* storage refused: the token lives in this page only (a reload needs the URL again) */
+    }
+    return given;
+  }
+  try {
+    return sessionStorage.getItem(TOKEN_KEY);
+  } catch {
+    return null;
+  }
+}
+
+const token = takeToken();
 const projects = new Map();
 let selected = null;
 /** The components text a person is editing, kept across live updates until the design changes. */
@@ -15,7 +41,7 @@ async function act(id, action, body = {}) {
   try {
     const res = await fetch(`/api/projects/${encodeURIComponent(id)}/${action}`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-argo-token': token },
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
       body: JSON.stringify(body),
     });
     const out = await res.json();
@@ -104,9 +130,18 @@ function render() {
 
 function connect() {
   const status = document.getElementById('connection');
-  const source = new EventSource('/api/events');
+  if (!token) {
+    status.textContent = 'no token';
+    document.getElementById('detail').replaceChildren(el('p.error', {}, 'No token: open the URL that argo dashboard printed (it ends in #token=…).'));
+    return;
+  }
+  // EventSource cannot send headers: the event stream alone takes the token in its query.
+  const source = new EventSource(`/api/events?token=${encodeURIComponent(token)}`);
   source.addEventListener('open', () => (status.textContent = 'live'));
-  source.addEventListener('error', () => (status.textContent = 'reconnecting…'));
+  source.addEventListener('error', () => {
+    // A refusal (wrong token after a restart, too many pages) closes the stream for good.
+    status.textContent = source.readyState === EventSource.CLOSED ? 'refused: open the URL that argo dashboard printed again' : 'reconnecting…';
+  });
   source.addEventListener('projects', (e) => {
     projects.clear();
     for (const p of JSON.parse(e.data).projects) projects.set(p.id, p);

@@ -1,5 +1,17 @@
 // Pure DOM builders for the dashboard: a view (see docs/OBSERVE.md, the same JSON as
-// `argo status --json`) in, elements out. Text goes in through textContent only.
+// `argo status --json`) in, elements out. Text goes in through textContent only, and a
+// value from state never becomes a class name or an id: those come from fixed tables.
+
+/** A class for each known value; anything else (state is data) gets the neutral one. */
+const CLASSES = {
+  status: new Map([['pending', 's-pending'], ['running', 's-running'], ['completed', 's-completed'], ['failed', 's-failed']]),
+  merge: new Map([['merged', 's-merged'], ['conflict', 's-conflict'], ['skipped', 's-skipped'], ['missing', 's-missing'], ['failed', 's-failed']]),
+  who: new Map([['code', 'who-code'], ['ci', 'who-ci'], ['user', 'who-user'], ['nobody', 'who-nobody']]),
+};
+
+export function classFor(kind, value) {
+  return CLASSES[kind].get(value) ?? 's-other';
+}
 
 /** el('tag.class#id', {attr: v}, ...children) */
 export function el(spec, attrs = {}, ...children) {
@@ -56,7 +68,7 @@ export function summary(v) {
 }
 
 export function nextStep(v) {
-  return el('div#next', { class: `next who-${v.next.who}` }, el('strong', {}, `${v.next.who}: `), v.next.what, v.next.commands.length ? el('pre.commands', {}, v.next.commands.join('\n')) : null);
+  return el('div#next', { class: `next ${classFor('who', v.next.who)}` }, el('strong', {}, `${v.next.who}: `), v.next.what, v.next.commands.length ? el('pre.commands', {}, v.next.commands.join('\n')) : null);
 }
 
 export function buildersTable(v, onRetry) {
@@ -67,13 +79,13 @@ export function buildersTable(v, onRetry) {
       'tr',
       { 'data-builder': b.id, 'data-status': b.status },
       el('td', {}, b.id),
-      el(`td.status.s-${b.status}`, {}, b.status),
+      el('td', { class: `status ${classFor('status', b.status)}` }, b.status),
       el('td', {}, duration(b.elapsed_seconds)),
       el('td', {}, b.exit_code ?? '-'),
       el('td', {}, b.failure ?? '-'),
       el('td', {}, b.usage ? `${b.usage.input_tokens}/${b.usage.output_tokens}` : '-'),
       el('td', {}, money(b.usage?.cost_usd)),
-      el(`td.s-${b.merge ?? 'none'}`, {}, b.merge ?? '-'),
+      el('td', { class: b.merge === null || b.merge === undefined ? 's-none' : classFor('merge', b.merge) }, b.merge ?? '-'),
       el('td.log', {}, b.last_log_line ?? ''),
       el('td', {}, b.status === 'failed' ? el('button', { type: 'button', 'data-action': 'retry', 'data-builder': b.id, onclick: () => onRetry(b.id) }, 'Retry') : null),
     ),

