@@ -15,6 +15,7 @@ import { logStateTransition, projectLogPaths } from './lib/logging_enhanced.js';
 import { orchestratorProof, parsePid, pidAlive, projectProcesses, sleep, terminate } from './lib/process.js';
 import { isDir, resolveProjectDir } from './lib/project_dir.js';
 import { repoProblem } from './lib/repo_check.js';
+import { limitProblemLines, projectLimits } from './lib/project_limits.js';
 import { START_LOCK_WAIT_MS, startLockPath, withStartLock } from './lib/start_lock.js';
 import { projectStatePaths, readState, updateState } from './lib/state_file.js';
 import { installRoot } from './lib/install_root.js';
@@ -82,6 +83,13 @@ export async function main(argv: string[]): Promise<number> {
   if (!existsSync(state.stateFile)) {
     err(`ERROR: State file not found: ${state.stateFile}`);
     err('Re-run templates/project_setup.sh to recreate it');
+    return 1;
+  }
+  // A bad limit is refused before anything is written: a workflow never starts without
+  // a limit the user believes is set (lib/limits.ts).
+  const bad = limitProblemLines(projectLimits(project));
+  if (bad.length) {
+    for (const line of bad) err(`ERROR: ${line}; the workflow was not started (argo doctor lists every limit)`);
     return 1;
   }
   const problem = repoProblem(project);

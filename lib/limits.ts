@@ -185,8 +185,3 @@ export function effectiveText(e: EffectiveLimit): string {
   const from = e.source === 'default' ? 'built-in default' : e.source;
   return `${e.key} = ${value} (${from})${e.clamped ? ` - clamped: a timer holds at most ${MAX_SECONDS} s` : ''}`;
 }
-
-/** Where a key's value came from (to tell the user which file to edit). */
-export function sourceOf(reading: LimitsReading, key: string): Source | null {
-  return reading.effective.find((e) => e.key === key)?.source ?? reading.problems.find((p) => p.key === key)?.source ?? null;
-}

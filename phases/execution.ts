@@ -312,9 +312,14 @@ class Execution {
   stop(): Promise<void> {
     this.stopped ??= (async () => {
       this.stopping = true;
+      const at = utcTimestamp();
+      const ids = [...this.running.keys()];
       this.abort.abort();
       await Promise.allSettled([...this.running.values()]);
       for (let i = 0; i < 100 && this.writes > 0; i++) await sleep(10);
+      // Their status stays `running` (a resume adopts or restarts them); `stopped` lets
+      // every view show them interrupted, their time ending here.
+      for (const id of ids) await setBuilderFields(this.project.state, id, { stopped: at }).catch(() => undefined);
     })();
     return this.stopped;
   }

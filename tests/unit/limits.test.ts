@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { effectiveText, problemText, readLimits, sourceOf } from '../../lib/limits.js';
+import { effectiveText, problemText, readLimits, type LimitsReading } from '../../lib/limits.js';
+
+const sourceOf = (r: LimitsReading, key: string) => r.effective.find((e) => e.key === key)?.source;
 import { MAX_TIMER_MS, timerDelay } from '../../lib/timer.js';
 import { initialState } from '../../lib/state_file.js';
 import { toPlain } from '../../lib/json_doc.js';
