@@ -16,6 +16,7 @@ import { orchestratorProof, parsePid, pidAlive, projectProcesses, sleep, termina
 import { isDir, resolveProjectDir } from './lib/project_dir.js';
 import { repoProblem } from './lib/repo_check.js';
 import { limitProblemLines, projectLimits } from './lib/project_limits.js';
+import { archivePreviousWorkflow } from './lib/workflow_history.js';
 import { START_LOCK_WAIT_MS, startLockPath, withStartLock } from './lib/start_lock.js';
 import { projectStatePaths, readState, updateState } from './lib/state_file.js';
 import { installRoot } from './lib/install_root.js';
@@ -151,6 +152,14 @@ async function startLocked(project: string, query: string, state: ReturnType<typ
   await stopRunning(project, pidFile, state);
   rmSync(pidFile, { force: true });
 
+  // A new workflow shows nothing of the previous one: its records move to the history.
+  try {
+    const kept = await archivePreviousWorkflow(project, state);
+    if (kept) out(`The previous workflow's design, builders and merge were moved to ${kept}`);
+  } catch (e) {
+    err(`ERROR: could not keep the previous workflow's records in ${join(project, '.argo-project', 'history')}: ${errorMessage(e)}; the workflow was not started`);
+    return 1;
+  }
   try {
     await updateState(state, 'user_query', query);
   } catch (e) {
