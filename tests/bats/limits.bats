@@ -158,3 +158,16 @@ snapshot() { (cd .argo-project && find . -type f ! -name '*.lock' -printf '%p %s
   # the state keeps `running` (argo resume restarts or adopts it, as before)
   [ "$(jq -r '.execution.builders[0].status' .argo-project/state.json)" = running ]
 }
+
+@test "design_program with a bad limit does not ask the CI tool: ERROR lines, last_error, control to the user" {
+  config '.ci.agent = "claude"'
+  "$ROOT/compat/argo" state update user_query "Build a calculator"
+  "$ROOT/compat/argo" state update limits.max_workflow_hours -3
+  "$ROOT/compat/argo" state update action_owner code
+  run -1 "$ROOT/phases/design_program.sh" "$PROJ"
+  assert_line 'ERROR: limits.max_workflow_hours is "-3" in .argo-project/state.json; accepted: a positive number of hours, or null for no limit'
+  [ "$(jq -r .action_owner .argo-project/state.json)" = user ]
+  jq -r .error_recovery.last_error .argo-project/state.json | grep -qF 'Refused to run with a bad limit: limits.max_workflow_hours is "-3"'
+  [ "$(jq -r .design .argo-project/state.json)" = null ]
+  [ ! -e "$FAKE_AGENT_LOG" ] || [ -z "$(ls "$FAKE_AGENT_LOG")" ]
+}
