@@ -1,7 +1,7 @@
 // A project's limits as they are on disk now (config.json + state.json through
-// lib/limits.ts), for the commands that check them before anything runs: start_workflow
-// refuses, status shows. A config that is not a JSON object is a problem too (its
-// limits cannot be known); a state that cannot be read sets none.
+// lib/limits.ts), for start_workflow, which refuses to start with a bad one. A config
+// that is not a JSON object is a problem too (its limits cannot be known); a state that
+// cannot be read sets none.
 import { join } from 'node:path';
 import { errorMessage } from './errors.js';
 import { readConfigObject } from './config_object.js';
@@ -15,8 +15,8 @@ export interface ProjectLimits {
   configError: string | null;
 }
 
-/** The limits of a project from its files; `state` when the caller has parsed it already. */
-export function projectLimits(project: string, state?: Record<string, unknown>): ProjectLimits {
+/** The limits of a project from its files. */
+export function projectLimits(project: string): ProjectLimits {
   let config: Record<string, unknown> = {};
   let configError: string | null = null;
   try {
@@ -24,14 +24,12 @@ export function projectLimits(project: string, state?: Record<string, unknown>):
   } catch (e) {
     configError = errorMessage(e);
   }
-  let stateLimits: unknown = state?.limits;
-  if (state === undefined) {
-    const file = join(project, '.argo-project', 'state.json');
-    try {
-      stateLimits = (toPlain(parseJson(readStateText(file), file)) as Record<string, unknown> | null)?.limits;
-    } catch {
-      stateLimits = undefined;
-    }
+  let stateLimits: unknown;
+  const file = join(project, '.argo-project', 'state.json');
+  try {
+    stateLimits = (toPlain(parseJson(readStateText(file), file)) as Record<string, unknown> | null)?.limits;
+  } catch {
+    stateLimits = undefined; // start_workflow's own checks say what is wrong with the state
   }
   return { reading: readLimits(stateLimits, config), configError };
 }
