@@ -12,6 +12,7 @@ import type { Env } from './lib/context.js';
 import { enterProjectDir, isDir } from './lib/project_dir.js';
 import { decide, fieldText, handlerCandidates, maxRetries, relayOf, retryDelayMs } from './lib/dispatch.js';
 import { JsonObject, fromPlain, parseJson, toPlain } from './lib/json_doc.js';
+import { readConfigObject } from './lib/config_object.js';
 import { projectLogPaths, writeLog } from './lib/logging_enhanced.js';
 import { tryFlockSync } from './lib/lock.js';
 import { killGroup } from './lib/process.js';
@@ -297,7 +298,7 @@ export class Orchestrator {
       if (this.stopping) return;
       const status = code ?? 128 + (signal === 'SIGKILL' ? 9 : 15);
       if (status !== 0) this.log.line('orchestrator', `Handler ${name} exited with status ${status}`);
-      this.finish(name, status, maxRetries(doc))
+      this.finish(name, status, maxRetries(doc, this.config()))
         .catch((e: unknown) => this.say(`ERROR: orchestrator: ${(e as Error).message}`))
         .finally(() => this.check());
     };
@@ -345,6 +346,15 @@ export class Orchestrator {
     await updateState(this.state, 'action_owner', 'user');
     writeLog(logs, 'ERROR', `Handler ${name} failed ${this.failures} times (last exit status ${status}); control handed to user`);
     this.failures = 0;
+  }
+
+  /** The project's config for limits ({} when it is missing or unreadable: status and doctor say why). */
+  private config(): Record<string, unknown> {
+    try {
+      return readConfigObject(join(this.project, '.argo-project', 'config.json'));
+    } catch {
+      return {};
+    }
   }
 
   private async refuse(name: string): Promise<void> {

@@ -15,6 +15,8 @@ import { logStateTransition, projectLogPaths } from './lib/logging_enhanced.js';
 import { orchestratorProof, parsePid, pidAlive, projectProcesses, sleep, terminate } from './lib/process.js';
 import { isDir, resolveProjectDir } from './lib/project_dir.js';
 import { repoProblem } from './lib/repo_check.js';
+import { limitProblemLines, projectLimits } from './lib/project_limits.js';
+import { archivePreviousWorkflow } from './lib/workflow_history.js';
 import { START_LOCK_WAIT_MS, startLockPath, withStartLock } from './lib/start_lock.js';
 import { projectStatePaths, readState, updateState } from './lib/state_file.js';
 import { installRoot } from './lib/install_root.js';
@@ -84,6 +86,13 @@ export async function main(argv: string[]): Promise<number> {
     err('Re-run templates/project_setup.sh to recreate it');
     return 1;
   }
+  // A bad limit is refused before anything is written: a workflow never starts without
+  // a limit the user believes is set (lib/limits.ts).
+  const bad = limitProblemLines(projectLimits(project));
+  if (bad.length) {
+    for (const line of bad) err(`ERROR: ${line}; the workflow was not started (argo doctor lists every limit)`);
+    return 1;
+  }
   const problem = repoProblem(project);
   if (problem?.kind === 'not-a-repository') {
     // COMPAT: the original suite starts workflows in plain folders and checks the state;
@@ -143,6 +152,14 @@ async function startLocked(project: string, query: string, state: ReturnType<typ
   await stopRunning(project, pidFile, state);
   rmSync(pidFile, { force: true });
 
+  // A new workflow shows nothing of the previous one: its records move to the history.
+  try {
+    const kept = await archivePreviousWorkflow(project, state);
+    if (kept) out(`The previous workflow's design, builders and merge were moved to ${kept}`);
+  } catch (e) {
+    err(`ERROR: could not keep the previous workflow's records in ${join(project, '.argo-project', 'history')}: ${errorMessage(e)}; the workflow was not started`);
+    return 1;
+  }
   try {
     await updateState(state, 'user_query', query);
   } catch (e) {

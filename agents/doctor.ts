@@ -11,7 +11,7 @@ import { isDir, resolveProjectDir } from '../lib/project_dir.js';
 import { readStateDoc } from '../lib/state_file.js';
 import { toPlain } from '../lib/json_doc.js';
 import { chooseCi, choiceLabel, choiceProgram, type CiChoice } from './select.js';
-import { agentLimits } from './settings.js';
+import { effectiveText, problemText, readLimits, UNUSED_LIMITS } from '../lib/limits.js';
 
 type Check = { ok: boolean | null; line: string };
 
@@ -57,6 +57,16 @@ export function agentChecks(choice: CiChoice, env: NodeJS.ProcessEnv, cwd: strin
   return checks;
 }
 
+/** Every limit in force and where it comes from; each bad one a failure naming what is accepted. */
+export function limitChecks(stateLimits: unknown, config: unknown): Check[] {
+  const reading = readLimits(stateLimits, config);
+  const checks: Check[] = reading.effective.map((e) => ({ ok: e.clamped ? null : true, line: `limit: ${effectiveText(e)}` }));
+  for (const p of reading.problems) checks.push({ ok: false, line: `limit: ERROR: ${problemText(p)}` });
+  const unused = stateLimits !== null && typeof stateLimits === 'object' ? UNUSED_LIMITS.filter((k) => k in stateLimits) : [];
+  for (const k of unused) checks.push({ ok: null, line: `limit: limits.${k} is not enforced (kept from the original's initial state.json)` });
+  return checks;
+}
+
 export async function main(argv: string[]): Promise<number> {
   const arg = argv[0] ?? '.';
   const project = resolveProjectDir(arg) ?? arg;
@@ -80,9 +90,7 @@ export async function main(argv: string[]): Promise<number> {
       const doc = await readStateDoc(stateFile);
       const text = (k: string) => String(toPlain(doc.get(k)) ?? 'null');
       checks.push({ ok: true, line: `state: ${stateFile} is valid (phase ${text('phase')}, owner ${text('action_owner')}, action ${text('action_needed')})` });
-      const warnings: string[] = [];
-      agentLimits(toPlain(doc.get('limits')), config, (m) => warnings.push(m));
-      for (const w of warnings) checks.push({ ok: false, line: `limits: ${w}` });
+      checks.push(...limitChecks(toPlain(doc.get('limits')), config));
     } catch (e) {
       checks.push({ ok: false, line: `state: ${errorMessage(e)}` });
     }

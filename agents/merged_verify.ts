@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { readConfigObject } from '../lib/config.js';
 import { readStateDoc } from '../lib/state_file.js';
 import { toPlain } from '../lib/json_doc.js';
-import { agentLimits } from './settings.js';
+import { problemText, readLimits } from '../lib/limits.js';
 import { runVerify, verifyCommand } from './verify.js';
 
 export interface MergedVerify {
@@ -31,11 +31,13 @@ export async function verifyMergedTree(
   try {
     stateLimits = toPlain((await readStateDoc(project.state.stateFile)).get('limits'));
   } catch {
-    /* defaults */
+    /* none set there */
   }
+  const { limits, problems } = readLimits(stateLimits, config);
+  if (!limits) return { ran: true, ok: false, message: `refused to run verify.command with a bad limit: ${problems.map(problemText).join('; ')}` };
   const logFile = join(project.logs.logDir, 'verify-merged.log');
   appendFileSync(logFile, `=== ${new Date().toISOString()} ${command}\n`);
-  const v = await runVerify(command, dir, process.env, { timeoutMs: agentLimits(stateLimits, config).builderTimeoutMs, logFile });
+  const v = await runVerify(command, dir, process.env, { timeoutMs: limits.builderTimeoutMs, logFile });
   if (v.ok) return { ran: true, ok: true, message: 'verify.command passed on the merged tree' };
   return { ran: true, ok: false, message: `verify.command ${v.timedOut ? 'ran out of time' : `failed with exit status ${v.code}`} on the merged tree (output in ${logFile})` };
 }

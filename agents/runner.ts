@@ -7,6 +7,7 @@ import { closeSync, fstatSync, openSync, readFileSync, readdirSync, watch, type 
 import type { Options } from 'execa';
 import type { Env } from '../lib/context.js';
 import { killGroup, signalStatus, sleep } from '../lib/process.js';
+import { timerDelay } from '../lib/timer.js';
 
 export interface RunOptions {
   argv: string[];
@@ -157,7 +158,7 @@ export async function runAgent(opts: RunOptions): Promise<RunResult> {
     void exited.then(() => end('exit'));
 
     if (pid !== null) {
-      if (opts.timeoutMs && opts.timeoutMs > 0) timer = setTimeout(() => end('timeout'), opts.timeoutMs);
+      if (opts.timeoutMs && opts.timeoutMs > 0) timer = setTimeout(() => end('timeout'), timerDelay(opts.timeoutMs));
       if (opts.signal) {
         onAbort = () => end('cancel');
         opts.signal.addEventListener('abort', onAbort, { once: true });

@@ -1,54 +1,13 @@
-// The numbers that bound agent runs (state or config `limits.*`), the price table
-// (config `pricing.<model>`), and usage sums. Pure: documents in, values out.
+// The price table (config `pricing.<model>`) and usage sums; the limits that bound agent
+// runs are read in lib/limits.ts. Pure: documents in, values out.
+import type { Limits } from '../lib/limits.js';
 import { add, type AgentUsage } from './contract.js';
 
-export interface AgentLimits {
-  builderTimeoutMs: number;
-  designTimeoutMs: number;
-  stallMs: number;
-  maxWorkflowHours: number | null;
-  maxCostUsd: number | null;
-  verifyRetries: number;
-}
-
-export const LIMIT_DEFAULTS = {
-  builder_timeout_seconds: 3600,
-  design_timeout_seconds: 900,
-  builder_stall_seconds: 600,
-};
+/** The limits an agent run obeys: parsed, checked and clamped in lib/limits.ts. */
+export type AgentLimits = Limits;
 
 function obj(v: unknown): Record<string, unknown> {
   return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
-}
-
-/**
- * A positive number from the first place that has the key (state limits, then config
- * limits), else the default; a value that is not a positive number is reported
- * through `warn` and the default is used (a typo must not disable a time limit).
- */
-function positive(key: string, places: Record<string, unknown>[], dflt: number | null, warn: (m: string) => void): number | null {
-  for (const p of places) {
-    if (!(key in p) || p[key] === null) continue;
-    const n = typeof p[key] === 'string' && p[key] !== '' ? Number(p[key]) : p[key];
-    if (typeof n === 'number' && Number.isFinite(n) && n > 0) return n;
-    warn(`limits.${key} is ${JSON.stringify(p[key])}, not a positive number - using ${dflt === null ? 'no limit' : dflt}`);
-    return dflt;
-  }
-  return dflt;
-}
-
-export function agentLimits(stateLimits: unknown, config: unknown, warn: (m: string) => void = () => {}): AgentLimits {
-  const places = [obj(stateLimits), obj(obj(config).limits)];
-  const verify = obj(obj(config).verify);
-  const retries = Number(verify.retries ?? 0);
-  return {
-    builderTimeoutMs: positive('builder_timeout_seconds', places, LIMIT_DEFAULTS.builder_timeout_seconds, warn)! * 1000,
-    designTimeoutMs: positive('design_timeout_seconds', places, LIMIT_DEFAULTS.design_timeout_seconds, warn)! * 1000,
-    stallMs: positive('builder_stall_seconds', places, LIMIT_DEFAULTS.builder_stall_seconds, warn)! * 1000,
-    maxWorkflowHours: positive('max_workflow_hours', places, null, warn),
-    maxCostUsd: positive('max_cost_usd', places, null, warn),
-    verifyRetries: Number.isInteger(retries) && retries > 0 ? retries : 0,
-  };
 }
 
 /**

@@ -59,21 +59,7 @@ export async function getCiTool(env: Env, configFile: string): Promise<string> {
   return tool && tool !== 'null' ? tool : 'ci';
 }
 
-/**
- * The whole config as plain JSON ({} when there is none). A file that is there but is
- * not a JSON object is an error naming it: settings must not silently fall back.
- */
-export function readConfigObject(file: string): Record<string, unknown> {
-  if (!existsSync(file)) return {};
-  let v: unknown;
-  try {
-    v = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (e) {
-    throw new ArgoError(`config file ${file} is not valid JSON: ${errorMessage(e)}`);
-  }
-  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new ArgoError(`config file ${file} does not hold a JSON object`);
-  return v as Record<string, unknown>;
-}
+export { readConfigObject } from './config_object.js';
 
 export const bashFunctions: Record<string, Command> = {
   async read_config([key = '', dflt = ''], ctx) {

@@ -1,5 +1,6 @@
 // Which handler serves a state, as a pure function of the document: the
 // orchestrator is I/O around this.
+import { LIMIT_SPECS, readLimits } from './limits.js';
 
 export interface Relay {
   phase: string;
@@ -59,9 +60,14 @@ export function retryDelayMs(failures: number): number {
   return Math.min(1000 * 2 ** (failures - 1), 30_000);
 }
 
-/** limits.max_builder_retries, default 5 (the number of retries after the first failure). */
-export function maxRetries(doc: Record<string, unknown>): number {
-  const limits = doc.limits as Record<string, unknown> | undefined;
-  const n = Number(limits?.max_builder_retries);
-  return Number.isInteger(n) && n >= 0 ? n : 5;
+/**
+ * limits.max_builder_retries (the number of retries after the first failure), read as
+ * every limit is (lib/limits.ts: config.json, then state.json, then 5). While some limit
+ * is bad the default holds here: status, doctor and start_workflow name the problem,
+ * and the handlers that spend (design_program, execution) refuse to run.
+ */
+export function maxRetries(doc: Record<string, unknown>, config: unknown = {}): number {
+  const reading = readLimits(doc.limits, config);
+  if (reading.limits) return reading.limits.maxBuilderRetries;
+  return reading.effective.find((e) => e.key === 'limits.max_builder_retries')?.value ?? LIMIT_SPECS.max_builder_retries!.dflt!;
 }

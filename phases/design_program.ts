@@ -13,11 +13,10 @@ import { tail, type AgentOutcome } from '../agents/contract.js';
 import { invocationFor } from '../agents/invocation.js';
 import { runAgent } from '../agents/runner.js';
 import { choiceLabel, choiceProgram, type CiChoice } from '../agents/select.js';
-import { agentLimits } from '../agents/settings.js';
 import { usageRecord } from '../agents/build.js';
 import { utcTimestamp } from '../lib/time.js';
 import { readCiChoice } from './ci_choice.js';
-import { complain, enterProject, recordError, say } from './handler.js';
+import { complain, enterProject, limitsOrRefuse, recordError, say } from './handler.js';
 
 export function designPrompt(query: string): string {
   return [
@@ -56,7 +55,7 @@ export function answerExcerpts(file: string): string[] {
   }
 }
 
-/** The state's `limits` (a missing or unreadable state leaves the defaults). */
+/** The state's `limits` (a missing or unreadable state: none set there). */
 async function stateLimits(project: { state: { stateFile: string } }): Promise<unknown> {
   try {
     return toPlain((await readStateDoc(project.state.stateFile)).get('limits'));
@@ -157,6 +156,9 @@ export async function main(argv: string[]): Promise<number> {
   }
   const { config, choice } = ci;
   const tool = choice.kind === 'word' ? choice.tool : choiceLabel(choice);
+  // Checked for every CI tool: the design's cost counts towards limits.max_cost_usd.
+  const limits = await limitsOrRefuse(project, await stateLimits(project), config);
+  if (typeof limits === 'number') return limits;
 
   // As the original: `read_state user_query` (so a multi-line or numeric query reads the same).
   const query = (await readState(project.state, 'user_query')).replace(/\n$/, '');
@@ -179,7 +181,6 @@ export async function main(argv: string[]): Promise<number> {
   let failure = '';
   if (choice.kind === 'preset') {
     // A preset: the answer is what its parser read (Claude's `result` …), usage recorded.
-    const limits = agentLimits(await stateLimits(project), config, (m) => say(`WARNING: ${m}`));
     const r = await askAgent(choice, designPrompt(query), project.dir, limits.designTimeoutMs);
     usage = usageRecord(choice, r.outcome, config.pricing);
     answer = answerFromText(r.outcome.text, r.outcome.ok ? 0 : r.code || 1, answerFile, SUMMARY_BYTES);

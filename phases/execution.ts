@@ -16,11 +16,11 @@ import type { AgentUsage } from '../agents/contract.js';
 import { buildComponent, judgeAttempt, usageRecord, type BuildSetup, type Failure } from '../agents/build.js';
 import { parseOutputFile } from '../agents/output_file.js';
 import { choiceLabel, choiceProgram, choiceSpec } from '../agents/select.js';
-import { agentLimits, sumUsage, type AgentLimits } from '../agents/settings.js';
+import { sumUsage, type AgentLimits } from '../agents/settings.js';
 import { verifyCommand } from '../agents/verify.js';
 import { utcTimestamp } from '../lib/time.js';
 import { readCiChoice } from './ci_choice.js';
-import { complain, enterProject, readExecution, say, type Project } from './handler.js';
+import { complain, enterProject, limitsOrRefuse, readExecution, say, type Project } from './handler.js';
 import { backendOf } from '../distributed/config.js';
 
 export interface BuilderView {
@@ -312,24 +312,17 @@ class Execution {
   stop(): Promise<void> {
     this.stopped ??= (async () => {
       this.stopping = true;
+      const at = utcTimestamp();
+      const ids = [...this.running.keys()];
       this.abort.abort();
       await Promise.allSettled([...this.running.values()]);
       for (let i = 0; i < 100 && this.writes > 0; i++) await sleep(10);
+      // Their status stays `running` (a resume adopts or restarts them); `stopped` lets
+      // every view show them interrupted, their time ending here.
+      for (const id of ids) await setBuilderFields(this.project.state, id, { stopped: at }).catch(() => undefined);
     })();
     return this.stopped;
   }
-}
-
-export const DEFAULT_PARALLEL = 10;
-
-/** limits.max_parallel_builders as a positive integer (the default when absent or unusable). */
-export function parallelLimit(limits: unknown): number {
-  const raw = (limits as Record<string, unknown> | null)?.max_parallel_builders;
-  if (raw === undefined || raw === null) return DEFAULT_PARALLEL;
-  const n = Number(raw);
-  if (Number.isInteger(n) && n >= 1) return n;
-  say(`WARNING: limits.max_parallel_builders is ${JSON.stringify(raw)}, not a positive integer - using ${DEFAULT_PARALLEL}`);
-  return DEFAULT_PARALLEL;
 }
 
 /** Runs `jobs` with at most `limit` at once. */
@@ -400,8 +393,9 @@ export async function main(argv: string[]): Promise<number> {
     await handOn(project); // D9: a complete hand-off, not a phase change alone
     return 0;
   }
-  const limit = parallelLimit(toPlain(doc.get('limits')));
-  const limits = agentLimits(toPlain(doc.get('limits')), config, (m) => say(`WARNING: ${m}`));
+  const limits = await limitsOrRefuse(project, toPlain(doc.get('limits')), config);
+  if (typeof limits === 'number') return limits;
+  const limit = limits.maxParallelBuilders;
 
   // execution.backend = "postgres": the builders run on `argo worker`s (distributed/),
   // each exactly as it would run here: the same CI choice, limits, verify and prices.

@@ -1,8 +1,9 @@
 // What every phase handler does first (the original's handler prologue), and the
 // paths a handler works with once it is in the project folder.
 import { join } from 'node:path';
-import { JsonObject, toPlain } from '../lib/json_doc.js';
-import { projectStatePaths, readStateDoc, updateState, type StatePaths } from '../lib/state_file.js';
+import { JsonObject, fromPlain, toPlain } from '../lib/json_doc.js';
+import { problemText, readLimits, type Limits } from '../lib/limits.js';
+import { mutateState, projectStatePaths, readStateDoc, updateState, type StatePaths } from '../lib/state_file.js';
 import { projectLogPaths, type LogPaths } from '../lib/logging_enhanced.js';
 import { enterProjectDir } from '../lib/project_dir.js';
 
@@ -33,6 +34,27 @@ export async function recordError(project: Project, message: string): Promise<vo
   } catch {
     /* the handler's own ERROR line already says what went wrong */
   }
+}
+
+/**
+ * The workflow's limits (lib/limits.ts), or — when one is out of range or garbage — the
+ * exit code after handing the workflow to the user: each problem as an `ERROR:` line,
+ * all of them in error_recovery.last_error, action_owner user. A handler never runs
+ * without a limit the user believes is set.
+ */
+export async function limitsOrRefuse(project: Project, stateLimits: unknown, config: unknown): Promise<Limits | number> {
+  const reading = readLimits(stateLimits, config);
+  if (reading.limits) return reading.limits;
+  const lines = reading.problems.map(problemText);
+  for (const line of lines) complain(`ERROR: ${line}`);
+  await mutateState(project.state, (doc) => {
+    let er = doc.get('error_recovery');
+    if (!(er instanceof JsonObject)) doc.set('error_recovery', (er = new JsonObject()));
+    er.set('last_error', fromPlain(`Refused to run with a bad limit: ${lines.join('; ')}`));
+    er.set('recovery_action', fromPlain('fix the limit (argo doctor lists every limit and where it comes from), then set action_owner to code'));
+  }).catch(() => undefined);
+  await updateState(project.state, 'action_owner', 'user').catch(() => undefined);
+  return 1;
 }
 
 export const say = (line = '') => void process.stdout.write(line + '\n');

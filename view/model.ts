@@ -4,6 +4,7 @@
 // never disagree. Fields other helpers add (usage, failure, merge.target) are shown
 // when present and ignored when absent.
 import { fieldText } from '../lib/dispatch.js';
+import { problemText, readLimits, type EffectiveLimit, type LimitProblem } from '../lib/limits.js';
 
 /** Bumped when a field changes meaning or goes away (additions keep the version). */
 export const VIEW_VERSION = 1;
@@ -20,10 +21,14 @@ export interface Usage {
 export interface BuilderRow {
   id: string;
   description: string;
+  /**
+   * As recorded, except `interrupted`: state says running but nothing runs it any more
+   * (the workflow was stopped, or the orchestrator and the builder are gone).
+   */
   status: string;
   started: string | null;
   completed: string | null;
-  /** Seconds from start to completion (or to now while running); null before it starts. */
+  /** Seconds from start to completion (or to now while running, to the stop when interrupted); null before it starts. */
   elapsed_seconds: number | null;
   exit_code: number | null;
   /** Why it failed, when known: timeout | stalled | no_changes | verify | agent_error | exit. */
@@ -77,6 +82,11 @@ export interface View {
     cost_usd: number | null;
   };
   log_tail: string[];
+  /**
+   * Every limit in force and where it comes from (lib/limits.ts: config.json, then
+   * state.json, then the default), and each bad one (a handler refuses to run then).
+   */
+  limits: { effective: EffectiveLimit[]; problems: (LimitProblem & { text: string })[] };
 }
 
 export interface ViewInput {
@@ -97,6 +107,17 @@ export interface ViewInput {
   now: number;
   /** How to call the CLI in hints (this install's compat/argo, or `argo`). */
   argo: string;
+  /** The project's config document (its `limits`, `verify.retries`); {} when absent. */
+  config?: Record<string, unknown>;
+  /** Why the config could not be read, when it could not. */
+  configError?: string | null;
+  /**
+   * Running builders whose own process is still there (only asked when the orchestrator
+   * is not running); missing ids are not.
+   */
+  builderAlive?: Record<string, boolean>;
+  /** When each builder's log was last written (ms since the epoch), by id. */
+  builderLogTimes?: Record<string, number>;
 }
 
 type Obj = Record<string, unknown>;
@@ -139,14 +160,29 @@ function failureOf(v: unknown, status: string, exit: number | null): { kind: str
   return { kind: null, message: null };
 }
 
+/**
+ * A `running` builder nothing runs any more: the execution handler recorded its stop
+ * (`stopped`, after its start), or neither the orchestrator nor its own process is there.
+ * Its time ends at the recorded stop, else at its log's last write.
+ */
+function interruptedAt(b: Obj, id: string, t0: number | null, input: ViewInput): { at: number | null } | null {
+  const stopped = parseTs(textOrNull(b.stopped));
+  if (stopped !== null && (t0 === null || stopped >= t0)) return { at: stopped };
+  if (input.orchestrator.alive || input.builderAlive?.[id]) return null;
+  const logged = input.builderLogTimes?.[id];
+  return { at: logged !== undefined && (t0 === null || logged >= t0) ? logged : null };
+}
+
 function builderRow(v: unknown, input: ViewInput, mergeOf: (id: string) => string | null): BuilderRow {
   const b = isObj(v) ? v : {};
   const id = text(b.id) || 'null';
-  const status = text(b.status) || 'pending';
+  const recorded = text(b.status) || 'pending';
   const started = textOrNull(b.started);
   const completed = textOrNull(b.completed);
   const t0 = parseTs(started);
-  const t1 = parseTs(completed) ?? (status === 'running' ? input.now : null);
+  const interrupted = recorded === 'running' ? interruptedAt(b, id, t0, input) : null;
+  const status = interrupted ? 'interrupted' : recorded;
+  const t1 = parseTs(completed) ?? (interrupted ? interrupted.at : status === 'running' ? input.now : null);
   const exit = num(b.exit_code);
   const failure = failureOf(b.failure, status, exit);
   const usage = isObj(b.usage) ? b.usage : {};
@@ -216,6 +252,14 @@ export function nextStep(v: Omit<View, 'next'>, argo: string): NextStep {
   if (v.ended) {
     return { who: 'nobody', what: 'The workflow is finished (phase storage).', commands: [] };
   }
+  if (v.limits.problems.length) {
+    const texts = v.limits.problems.map((x) => x.text).join('; ');
+    return {
+      who: 'user',
+      what: `Fix the limits before anything more runs (a handler refuses to start with a bad limit): ${texts}.`,
+      commands: [`${argo} doctor ${p}`],
+    };
+  }
   const owner = v.action_owner;
   const needed = v.action_needed;
   if (owner === 'code') {
@@ -247,9 +291,11 @@ export function nextStep(v: Omit<View, 'next'>, argo: string): NextStep {
     case 'review_budget':
     case 'review_time_limit': {
       const limit = needed === 'review_budget' ? 'limits.max_cost_usd' : 'limits.max_workflow_hours';
+      const from = v.limits.effective.find((e) => e.key === limit)?.source;
+      const file = from && from !== 'default' ? from : '.argo-project/config.json';
       return {
         who,
-        what: `${v.halt_reason ?? 'A limit was reached'}: raise ${limit} in .argo-project/state.json if you want more, then retry the builders.`,
+        what: `${v.halt_reason ?? 'A limit was reached'}: raise ${limit} in ${file} if you want more, then retry the builders.`,
         commands: withResume([`${argo} status ${p}`, `${argo} retry ${p}`]),
       };
     }
@@ -309,6 +355,11 @@ export function buildView(input: ViewInput): View {
   const all = sumUsage([design?.usage ?? null, execUsage]);
   const pid = input.orchestrator.pid;
   const running = input.orchestrator.alive && pid !== null;
+  const reading = readLimits(s.limits, input.config ?? {});
+  const problems = [
+    ...(input.configError ? [{ key: 'config', value: null, source: '.argo-project/config.json' as const, accepted: 'a JSON object', text: input.configError }] : []),
+    ...reading.problems.map((x) => ({ ...x, text: problemText(x) })),
+  ];
   const phase = text(s.phase);
   const partial: Omit<View, 'next'> = {
     version: VIEW_VERSION,
@@ -339,6 +390,7 @@ export function buildView(input: ViewInput): View {
       cost_usd: all?.cost_usd ?? null,
     },
     log_tail: input.workflowLog,
+    limits: { effective: reading.effective, problems },
   };
   return { ...partial, next: nextStep(partial, input.argo) };
 }

@@ -1,10 +1,12 @@
 // The I/O half of the view: reads one project's state, pid file and log tails into a
 // ViewInput and hands it to the pure buildView. Nothing here decides what is shown.
-import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseJson, toPlain } from '../lib/json_doc.js';
 import { builderLogFile, projectLogPaths } from '../lib/logging_enhanced.js';
-import { orchestratorProof, parsePid } from '../lib/process.js';
+import { builderGroupProof, orchestratorProof, parsePid } from '../lib/process.js';
+import { readConfigObject } from '../lib/config_object.js';
+import { errorMessage } from '../lib/errors.js';
 import { buildView, type View, type ViewInput } from './model.js';
 
 /** The last `lines` lines of a file (reads at most its last `maxBytes`); [] when missing. */
@@ -62,21 +64,40 @@ export function gatherInput(project: string, state: Record<string, unknown>, opt
   const logs = projectLogPaths(project);
   const pid = readPidFile(join(project, '.argo-project', 'orchestrator.pid'));
   const alive = opts.alive ?? orchestratorAlive;
+  const orchestratorRuns = pid.pid !== null && alive(pid.pid, project);
   const builderLogs: Record<string, string> = {};
+  const builderLogTimes: Record<string, number> = {};
+  const builderAlive: Record<string, boolean> = {};
   const list = (state.execution as { builders?: unknown } | null)?.builders;
   for (const b of Array.isArray(list) ? list : []) {
     const id = String((b as { id?: unknown })?.id ?? 'null');
+    const recorded = (b ?? {}) as { status?: unknown; pid?: unknown };
     try {
-      const last = tailLines(builderLogFile(logs, id), 1, 8 * 1024)[0];
+      const file = builderLogFile(logs, id);
+      const last = tailLines(file, 1, 8 * 1024)[0];
       if (last !== undefined) builderLogs[id] = last;
+      if (recorded.status === 'running') builderLogTimes[id] = statSync(file).mtimeMs;
     } catch {
       /* an id that cannot be a file name has no log */
     }
+    // Only when no orchestrator runs: is this running builder's own process still there?
+    if (!orchestratorRuns && recorded.status === 'running' && recorded.pid != null) builderAlive[id] = builderGroupProof(recorded.pid, project).ours;
+  }
+  let config: Record<string, unknown> = {};
+  let configError: string | null = null;
+  try {
+    config = readConfigObject(join(project, '.argo-project', 'config.json'));
+  } catch (e) {
+    configError = errorMessage(e);
   }
   return {
     path: project,
     state,
-    orchestrator: { ...pid, alive: pid.pid !== null && alive(pid.pid, project), ...(opts.orchestratorText !== undefined ? { text: opts.orchestratorText } : {}) },
+    config,
+    configError,
+    builderAlive,
+    builderLogTimes,
+    orchestrator: { ...pid, alive: orchestratorRuns, ...(opts.orchestratorText !== undefined ? { text: opts.orchestratorText } : {}) },
     // 0 lines: the file is not read (slice(-0) would keep every line).
     workflowLog: (opts.logLines ?? 20) > 0 ? tailLines(logs.workflowLog, opts.logLines ?? 20) : [],
     builderLogs,

@@ -49,6 +49,7 @@ function statusColour(p: Paint, status: string): (s: string) => string {
   if (status === 'completed' || status === 'merged') return p.green;
   if (status === 'failed' || status === 'conflict') return p.red;
   if (status === 'running') return p.cyan;
+  if (status === 'interrupted') return p.yellow;
   return id;
 }
 
@@ -71,6 +72,10 @@ const clip = (s: string, n: number) => (s.length > n ? s.slice(0, n - 1) + '…'
 /** What status.sh adds after the original block. */
 export function extraLines(v: View, p: Paint): string[] {
   const out: string[] = [];
+  if (v.limits.problems.length) {
+    out.push('');
+    for (const x of v.limits.problems) out.push(p.red(`ERROR: ${x.text}`));
+  }
   if (v.builders.length) {
     out.push('', p.bold('Builders:'));
     const rows = [['ID', 'STATUS', 'ELAPSED', 'EXIT', 'FAILURE', 'TOKENS in/out', 'COST', 'MERGE', 'LAST LOG LINE']];

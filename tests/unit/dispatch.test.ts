@@ -34,6 +34,8 @@ describe('handler lookup and retries', () => {
     expect(maxRetries({ limits: { max_builder_retries: 2 } })).toBe(2);
     expect(maxRetries({ limits: { max_builder_retries: 'x' } })).toBe(5);
     expect(maxRetries({})).toBe(5);
+    // one precedence with every limit: config.json before state.json
+    expect(maxRetries({ limits: { max_builder_retries: 2 } }, { limits: { max_builder_retries: 0 } })).toBe(0);
   });
 });
 

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { designPrompt } from '../../phases/design_program.js';
-import { builderPrompt, parallelLimit, planBuilder, type BuilderView } from '../../phases/execution.js';
+import { builderPrompt, planBuilder, type BuilderView } from '../../phases/execution.js';
 import { previouslyMerged } from '../../phases/merge_build.js';
 import { pidAlive } from '../../lib/process.js';
 
@@ -143,13 +143,6 @@ describe('planBuilder (D12)', () => {
 });
 
 describe('small helpers', () => {
-  it('parallelLimit: positive integers only, default 10', () => {
-    expect(parallelLimit({ max_parallel_builders: 3 })).toBe(3);
-    expect(parallelLimit({ max_parallel_builders: '2' })).toBe(2);
-    expect(parallelLimit(null)).toBe(10);
-    expect(parallelLimit({ max_parallel_builders: 0 })).toBe(10);
-    expect(parallelLimit({ max_parallel_builders: 'many' })).toBe(10);
-  });
   it('previouslyMerged tolerates any shape', () => {
     expect([...previouslyMerged({ merged: ['a', 3, 'b'] })]).toEqual(['a', 'b']);
     expect(previouslyMerged(null).size).toBe(0);

@@ -136,3 +136,44 @@ describe('buildView: merge, conflicts, errors, orchestrator', () => {
     expect(v.next.commands[0]).toBe(`argo approve '/my proj'\\''s'`);
   });
 });
+
+describe('buildView: limits', () => {
+  it('a bad limit is shown and hands to the user, naming key, value, file and what is accepted', () => {
+    const v = buildView(input({ phase: 'execution', action_owner: 'code', action_needed: 'spawn_builders' }, { config: { limits: { max_cost_usd: '$1' } } }));
+    expect(v.limits.problems.map((p) => p.text)).toEqual(['limits.max_cost_usd is "$1" in .argo-project/config.json; accepted: a positive number of US dollars (e.g. 20 or 0.5), or null for no limit']);
+    expect(v.next.who).toBe('user');
+    expect(v.next.what).toMatch(/^Fix the limits .*limits\.max_cost_usd is "\$1"/);
+    expect(v.next.commands).toEqual(['argo doctor /p']);
+  });
+  it('a bad value in state.json is shown as well; a config that is not JSON is a problem', () => {
+    expect(buildView(input({ limits: { max_cost_usd: 0 } })).limits.problems[0]).toMatchObject({ key: 'limits.max_cost_usd', value: 0, source: '.argo-project/state.json' });
+    expect(buildView(input({}, { configError: 'config file x is not valid JSON' })).next.what).toMatch(/not valid JSON/);
+  });
+  it('each limit in force with where it came from; the budget hint names that file', () => {
+    const v = buildView(
+      input({ phase: 'execution', action_owner: 'user', action_needed: 'review_budget', limits: { max_parallel_builders: 10, max_workflow_hours: 48 }, execution: { builders: [] } }, { config: { limits: { max_cost_usd: 5, max_parallel_builders: 2 } } }),
+    );
+    expect(v.limits.effective.find((e) => e.key === 'limits.max_parallel_builders')).toMatchObject({ value: 2, source: '.argo-project/config.json' });
+    expect(v.limits.effective.find((e) => e.key === 'limits.max_workflow_hours')).toMatchObject({ value: 48, source: '.argo-project/state.json' });
+    expect(v.next.what).toMatch(/raise limits\.max_cost_usd in \.argo-project\/config\.json/);
+  });
+});
+
+describe('buildView: a stopped workflow', () => {
+  const running = (extra: Record<string, unknown> = {}) => ({ phase: 'execution', action_owner: 'code', action_needed: 'spawn_builders', execution: { builders: [{ id: 'a', status: 'running', started: '2026-11-25T11:00:00Z', pid: '7', ...extra }] } });
+  const stoppedOrchestrator = { orchestrator: { pidFile: false, pid: null, alive: false } };
+  it('its running builders read interrupted, their time ending at the recorded stop', () => {
+    const v = buildView(input(running({ stopped: '2026-11-25T11:02:00Z' }), stoppedOrchestrator));
+    expect(v.builders[0]).toMatchObject({ status: 'interrupted', elapsed_seconds: 120 });
+    expect(v.totals.by_status).toEqual({ interrupted: 1 });
+  });
+  it('without a recorded stop (a crash): interrupted when neither orchestrator nor builder runs, time ending at its log\'s last write', () => {
+    const v = buildView(input(running(), { ...stoppedOrchestrator, builderLogTimes: { a: Date.parse('2026-11-25T11:00:30Z') } }));
+    expect(v.builders[0]).toMatchObject({ status: 'interrupted', elapsed_seconds: 30 });
+  });
+  it('still running: the orchestrator runs, or the builder\'s own process is there; a stop before a restart does not count', () => {
+    expect(buildView(input(running())).builders[0]).toMatchObject({ status: 'running', elapsed_seconds: 3600 });
+    expect(buildView(input(running(), { ...stoppedOrchestrator, builderAlive: { a: true } })).builders[0]!.status).toBe('running');
+    expect(buildView(input(running({ stopped: '2026-11-25T10:00:00Z' }))).builders[0]!.status).toBe('running');
+  });
+});

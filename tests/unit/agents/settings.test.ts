@@ -1,22 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { agentLimits, priceUsage, sumUsage, withCost } from '../../../agents/settings.js';
+import { priceUsage, sumUsage, withCost } from '../../../agents/settings.js';
 
 const usage = (i: number | null, o: number | null, c: number | null = null, cost: number | null = null) => ({ input_tokens: i, output_tokens: o, cache_read_tokens: c, cost_usd: cost });
-
-describe('agentLimits', () => {
-  it('defaults: 3600 s builder, 900 s design, 600 s stall, no workflow or cost bound', () => {
-    expect(agentLimits({}, {})).toEqual({ builderTimeoutMs: 3600_000, designTimeoutMs: 900_000, stallMs: 600_000, maxWorkflowHours: null, maxCostUsd: null, verifyRetries: 0 });
-  });
-  it('state limits first, then config limits; verify.retries from config', () => {
-    const l = agentLimits({ builder_timeout_seconds: 3 }, { limits: { builder_timeout_seconds: 9, max_cost_usd: 2.5, max_workflow_hours: 48 }, verify: { retries: 2 } });
-    expect(l).toMatchObject({ builderTimeoutMs: 3000, maxCostUsd: 2.5, maxWorkflowHours: 48, verifyRetries: 2 });
-  });
-  it('a value that is not a positive number keeps the default and says so', () => {
-    const warnings: string[] = [];
-    expect(agentLimits({ builder_stall_seconds: 'soon', design_timeout_seconds: 0 }, {}, (m) => warnings.push(m))).toMatchObject({ stallMs: 600_000, designTimeoutMs: 900_000 });
-    expect(warnings.sort()).toEqual(['limits.builder_stall_seconds is "soon", not a positive number - using 600', 'limits.design_timeout_seconds is 0, not a positive number - using 900']);
-  });
-});
 
 describe('pricing', () => {
   const pricing = { m: { input_per_mtok: 3, output_per_mtok: 15 }, c: { input_per_mtok: 1, output_per_mtok: 2, cache_read_per_mtok: 0.1 } };

@@ -1,0 +1,42 @@
+// A new start moves the previous workflow's records to .argo-project/history/.
+import { readFileSync, readdirSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { fromPlain, toPlain } from '../../lib/json_doc.js';
+import { initStateFile, initialState, mutateState, projectStatePaths } from '../../lib/state_file.js';
+import { archivePreviousWorkflow, historyDir, previousWorkflow } from '../../lib/workflow_history.js';
+import { tempDir } from './helpers.js';
+
+describe('previousWorkflow', () => {
+  it('a fresh project has nothing to keep', () => {
+    expect(previousWorkflow(toPlain(initialState('p')) as Record<string, unknown>, 'T')).toBeNull();
+  });
+  it('a used one: its query, where it stood, design, builders, merge, conflicts and last error', () => {
+    const s = { user_query: 'q', phase: 'storage', execution: { builders: [{ id: 'a' }] }, merge: { merged: ['a'] }, merge_conflicts: ['b'], design: null, error_recovery: { last_error: 'x' } };
+    expect(previousWorkflow(s, 'T')).toEqual({ archived: 'T', user_query: 'q', phase: 'storage', design: null, execution: s.execution, merge: s.merge, merge_conflicts: ['b'], error_recovery: s.error_recovery });
+  });
+});
+
+describe('archivePreviousWorkflow', () => {
+  it('writes the history file, then resets the state members (the rest untouched)', async () => {
+    const dir = tempDir();
+    await initStateFile('p', dir);
+    const paths = projectStatePaths(dir, {});
+    const builders = [{ id: 'a', status: 'completed', usage: { cost_usd: 1 } }];
+    await mutateState(paths, (d) => {
+      d.set('execution', fromPlain({ builders }));
+      d.set('merge', fromPlain({ merged: ['a'] }));
+      d.set('merge_conflicts', fromPlain([]));
+      d.set('user_query', 'old');
+    });
+    const file = await archivePreviousWorkflow(dir, paths);
+    expect(file).toMatch(/history\/workflow-\d{8}T\d{6}Z\.json$/);
+    expect(JSON.parse(readFileSync(file!, 'utf8'))).toMatchObject({ user_query: 'old', execution: { builders }, merge: { merged: ['a'] } });
+    const state = JSON.parse(readFileSync(paths.stateFile, 'utf8'));
+    expect(state).toMatchObject({ design: null, execution: null, merge: null, user_query: 'old', error_recovery: { last_error: null, retry_count: 0, recovery_action: null } });
+    expect('merge_conflicts' in state).toBe(false);
+    expect(state.limits).toEqual({ max_parallel_builders: 10, max_builder_retries: 5, max_workflow_hours: 48, checkpoint_retention_days: 30 });
+    // nothing more to keep: no second file
+    expect(await archivePreviousWorkflow(dir, paths)).toBeNull();
+    expect(readdirSync(historyDir(dir))).toHaveLength(1);
+  });
+});
