@@ -50,3 +50,23 @@ state_is() { [ "$(jq -r "$1" "$PROJ/.argo-project/state.json")" = "$2" ]; }
   [ "$(count_event "control user review_merge")" -eq 1 ]
   [ "$(grep -c . "$WORK/events")" -eq 4 ]
 }
+
+@test "argo retry under a running orchestrator: no false 'user must act: execution'; the real hand-off back to the user is announced once" {
+  "$ROOT/templates/project_setup.sh" demo "$PROJ" >/dev/null
+  jq --arg out "$WORK/events" '.notify = {"command": ("echo \"$ARGO_EVENT $ARGO_ACTION_OWNER $ARGO_ACTION_NEEDED $ARGO_PHASE\" >> " + $out)}' \
+    .argo-project/config.json > t && mv t .argo-project/config.json
+  STANDIN_CI_FAIL=cli "$ROOT/start_workflow.sh" "Build it" "$PROJ" >/dev/null
+  wait_for 30 has_event "control ci approve_design design"
+  "$ROOT/compat/argo" approve "$PROJ" >/dev/null
+  wait_for 60 has_event "control user review_merge merge_build"
+  run -0 "$ROOT/status.sh" "$PROJ"
+  assert_output --partial "Running (PID"   # the orchestrator waits for the user
+
+  # cli fails again (the orchestrator still has STANDIN_CI_FAIL=cli): back to the user, for real
+  run -0 "$ROOT/compat/argo" retry "$PROJ" cli
+  wait_for 60 eval '[ "$(count_event "control user review_merge merge_build")" -eq 2 ]'
+  wait_for 10 eval '[ "$(jq ".pending | length" "$PROJ/.argo-project/notify.json")" -eq 0 ]'
+  run ! grep -E "^control user .* execution$|^control user execution" "$WORK/events"
+  [ "$(count_event "builder_failed code .*")" -eq 2 ]
+  [ "$(grep -c . "$WORK/events")" -eq 5 ]
+}
