@@ -503,3 +503,16 @@ start_built() {
   wait_gone "$D" 2
   for s in "${LOOKALIKES[@]}"; do alive "$s"; done
 }
+
+@test "the execution handler, starting a builder again after a crash, first ends what its last run left (its recorded token)" {
+  git_project
+  tok="$(date +%s%3N)-$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+  sentinel "$TMP" env ARGO_RUN_TOKEN="$tok"
+  D=$S
+  lookalikes "$tok"
+  # the handler was killed: the builder is "running" with a dead pid and no result
+  set_state ".phase = \"execution\" | .execution = {\"builders\": [{\"id\": \"api\", \"status\": \"running\", \"pid\": \"999999999\", \"worktree\": null, \"run_token\": \"$tok\"}], \"status\": \"running\"}"
+  run "$ROOT/phases/execution.sh" "$PROJ"
+  wait_gone "$D" 2
+  for s in "${LOOKALIKES[@]}"; do alive "$s"; done
+}
