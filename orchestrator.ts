@@ -27,6 +27,9 @@ export const ROOT = installRoot();
 const FALLBACK_POLL_MS = 1000;
 /** A handler that succeeded but left the state as it was is re-run after this long (the original's poll). */
 const UNCHANGED_RERUN_MS = 5000;
+/** How long pending notifications may still take when the orchestrator exits: after a stop (a signal), at the end. */
+export const STOP_NOTIFY_GRACE_MS = 2000;
+export const END_NOTIFY_GRACE_MS = 5000;
 /** After a handler exits, how long its output pipes may stay open (a background child holding them). */
 const OUTPUT_DRAIN_MS = 1000;
 
@@ -404,9 +407,10 @@ export async function main(argv: string[]): Promise<number> {
   orchestrator.log.line('orchestrator', `Started (PID ${process.pid}) for ${project}`);
   try {
     await orchestrator.run();
-    // At the end of a workflow the last notification gets a moment; a stop must stay quick
-    // (what is left is delivered by the next orchestrator).
-    await orchestrator.notifier.close(signalled ? 200 : 5000);
+    // The last notifications get a bounded moment — 5 s at the end of a workflow, 2 s after a
+    // stop (stop_workflow waits 5 s) — then every delivery gives up and we exit; what was
+    // not delivered stays pending and goes out (with the same ARGO_EVENT_ID) after a resume.
+    await orchestrator.notifier.close(signalled ? STOP_NOTIFY_GRACE_MS : END_NOTIFY_GRACE_MS);
   } finally {
     orchestrator.log.line('orchestrator', `Stopped (PID ${process.pid})`);
     pid.release();

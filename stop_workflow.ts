@@ -10,6 +10,7 @@ import { builderGroupProof, killGroup, orchestratorProof, projectProcesses, term
 import { isDir, resolveProjectDir } from './lib/project_dir.js';
 import { LockOpenError } from './lib/lock.js';
 import { START_LOCK_WAIT_MS, startLockPath, withStartLock } from './lib/start_lock.js';
+import { sweepRuns } from './lib/sweep.js';
 import { liveJobIds } from './distributed/live_jobs.js';
 
 /** The `running` builders of a state document, with their pid as recorded (unvalidated). */
@@ -17,6 +18,13 @@ export function runningBuilderPids(state: unknown): { id: string; pid: unknown }
   const builders = ((state as { execution?: { builders?: unknown } })?.execution?.builders ?? []) as Record<string, unknown>[];
   if (!Array.isArray(builders)) return [];
   return builders.filter((b) => b?.status === 'running' && b.pid != null).map((b) => ({ id: String(b.id), pid: b.pid }));
+}
+
+/** Every builder's recorded run token (ARGO_RUN_TOKEN; checked for form by the sweep). */
+export function builderRunTokens(state: unknown): { id: string; token: string }[] {
+  const builders = (state as { execution?: { builders?: unknown } })?.execution?.builders;
+  if (!Array.isArray(builders)) return [];
+  return (builders as Record<string, unknown>[]).filter((b) => typeof b?.run_token === 'string').map((b) => ({ id: String(b.id), token: b.run_token as string }));
 }
 
 const out = (line: string) => void process.stdout.write(line + '\n');
@@ -90,6 +98,11 @@ async function stopLocked(project: string): Promise<number> {
   }
   for (const b of found.builders) {
     if (!stopped.has(b.pid) && builderGroupProof(String(b.pid), project).ours && killGroup(b.pid)) out(`Stopped builder ${b.id} (process group ${b.pid})`);
+  }
+  // What builders left running outside their groups (setsid daemons), by their runs' tokens.
+  for (const b of builderRunTokens(state)) {
+    const swept = await sweepRuns([b.token]);
+    if (swept.ended.length > 0) out(`Ended ${swept.ended.length} process(es) builder ${b.id} left running (PIDs ${swept.ended.join(' ')})`);
   }
   // Builders on other machines (execution.backend = "postgres"): cancel their jobs.
   const ids = liveJobIds(state);

@@ -10,6 +10,8 @@ import { join } from 'node:path';
 import type { Env } from '../lib/context.js';
 import { builderWrapperArgv } from '../lib/ci_tool.js';
 import { errorMessage } from '../lib/errors.js';
+import { RUN_TOKEN_VAR } from '../lib/process.js';
+import { newRunToken, sweepRuns } from '../lib/sweep.js';
 import { emptyUsage, type AgentOutcome, type AgentUsage } from './contract.js';
 import { invocationFor } from './invocation.js';
 import { parseOutputFile } from './output_file.js';
@@ -61,6 +63,8 @@ export interface BuildIO {
   /** The time an attempt may take (a workflow deadline may cut the builder's limit short). */
   timeLimit?: (limitMs: number) => number;
   onSpawn?: (pid: number) => void;
+  /** The run's token (ARGO_RUN_TOKEN), before anything starts: recorded so a later stop can sweep too. */
+  onRunToken?: (token: string) => Promise<void> | void;
   /** A run that hit its time limit: the workflow's own end, when that is what ended it. */
   timeoutFailure?: () => Failed | null;
   /** No further verify retry (the budget is spent …). */
@@ -107,7 +111,23 @@ export function retryPrompt(id: string, why: string, tail: string): string {
   ].join('\n');
 }
 
+/**
+ * Runs the builder with a fresh ARGO_RUN_TOKEN in its environment and, however it
+ * ends (done, failed, time limit, stall, stop), ends what it left running: a daemon
+ * that left the builder's process group (setsid) still carries the token (lib/sweep.ts).
+ */
 export async function buildComponent(setup: BuildSetup, task: BuildTask, io: BuildIO): Promise<BuildEnding> {
+  const token = newRunToken();
+  await io.onRunToken?.(token);
+  try {
+    return await buildAttempts(setup, task, { ...io, env: { ...io.env, [RUN_TOKEN_VAR]: token } });
+  } finally {
+    const swept = await sweepRuns([token]);
+    if (swept.ended.length > 0) io.log('swept', `Ended ${swept.ended.length} process(es) the builder left running (PIDs ${swept.ended.join(' ')})`);
+  }
+}
+
+async function buildAttempts(setup: BuildSetup, task: BuildTask, io: BuildIO): Promise<BuildEnding> {
   const { choice } = setup;
   const preset = choice.kind === 'preset' ? choice : null;
   const { worktree } = task;

@@ -9,7 +9,8 @@ import { JsonObject, fromPlain, toPlain } from '../lib/json_doc.js';
 import { projectLogPaths, writeLog } from '../lib/logging_enhanced.js';
 import { runningOrchestrator } from '../lib/process.js';
 import { isDir, resolveProjectDir } from '../lib/project_dir.js';
-import { mutateState, projectStatePaths, updateState } from '../lib/state_file.js';
+import { mutateState, projectStatePaths } from '../lib/state_file.js';
+import { handTo } from '../lib/hand_off.js';
 import { installRoot } from '../lib/install_root.js';
 
 const ROOT = installRoot();
@@ -53,11 +54,10 @@ export async function main(argv: string[]): Promise<number> {
       if (ids.length > 0) exec.set('retry_only', fromPlain(plan.ids));
       else exec.delete('retry_only');
       exec.delete('halt_reason');
+      // one write with the hand-off: a watcher never sees phase execution still owned by the user
+      handTo(doc, 'execution', 'execution', 'code');
       return plan.ids;
     });
-    await updateState(state, 'phase', 'execution');
-    await updateState(state, 'action_needed', 'execution');
-    await updateState(state, 'action_owner', 'code');
     writeLog(projectLogPaths(project), 'RETRY', `Retrying builders: ${chosen.join(' ')}`);
     process.stdout.write(`Retrying ${chosen.length} builder(s): ${chosen.join(' ')}; execution comes next\n`);
     if (runningOrchestrator(project) === undefined) {

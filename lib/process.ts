@@ -243,3 +243,88 @@ export async function terminate(pid: number, graceMs = 5000, stillOurs: () => bo
   if (stillOurs()) killPid(pid, 'SIGKILL');
   await waitGone(pid, 1000);
 }
+
+// ---------------------------------------------------------------- run tokens
+// A builder's processes carry ARGO_RUN_TOKEN=<token> in their environment, whatever
+// group or session they moved to (setsid); lib/sweep.ts ends them by that mark.
+
+/** The environment variable that marks every process a builder run started. */
+export const RUN_TOKEN_VAR = 'ARGO_RUN_TOKEN';
+
+/** A run token: `<epoch ms of the run's start>-<32 hex>` (the start travels with the token). */
+const RUN_TOKEN_RE = /^([0-9]{13})-[0-9a-f]{32}$/;
+
+/** The run's start (epoch ms) of a well-formed token, else undefined (state is data: refused when malformed). */
+export function runTokenSince(token: unknown): number | undefined {
+  const m = typeof token === 'string' ? RUN_TOKEN_RE.exec(token) : null;
+  return m ? Number(m[1]) : undefined;
+}
+
+/** Pure: does a NUL-separated environment hold exactly `ARGO_RUN_TOKEN=<token>`? (A longer or shorter token is not it.) */
+export function environHasToken(environ: string, token: string): boolean {
+  const entry = `${RUN_TOKEN_VAR}=${token}`;
+  return environ.split('\0').includes(entry);
+}
+
+/** Seconds since boot → epoch ms: /proc/stat's btime (whole seconds) and USER_HZ (100 on Linux). */
+function bootTimeMs(): number | undefined {
+  let text = '';
+  try {
+    text = readFileSync('/proc/stat', 'utf8');
+  } catch {
+    return undefined;
+  }
+  const m = /^btime (\d+)$/m.exec(text);
+  return m ? Number(m[1]) * 1000 : undefined;
+}
+const USER_HZ = 100;
+/** btime is rounded to a second and moves with clock adjustments: a start this much before the run still counts. */
+const START_SLACK_MS = 2000;
+
+/** When `pid` started (epoch ms, from /proc/<pid>/stat field 22), or undefined. */
+export function procStartMs(pid: number, boot: number | undefined = bootTimeMs()): number | undefined {
+  const stat = readProc(pid, 'stat');
+  if (!stat || boot === undefined) return undefined;
+  const ticks = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]);
+  return Number.isFinite(ticks) ? boot + (ticks * 1000) / USER_HZ : undefined;
+}
+
+/** The real uid `pid` runs as (/proc/<pid>/status), or undefined. */
+function procUid(pid: number): number | undefined {
+  const m = /^Uid:\s+(\d+)/m.exec(readProc(pid, 'status') ?? '');
+  return m ? Number(m[1]) : undefined;
+}
+
+/** Our own pid and every ancestor's (never swept: a builder may run stop_workflow itself). */
+export function selfAndAncestors(): Set<number> {
+  const seen = new Set<number>();
+  let pid: number | undefined = process.pid;
+  while (pid !== undefined && pid > 1 && !seen.has(pid)) {
+    seen.add(pid);
+    const stat = readProc(pid, 'stat');
+    pid = stat ? Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) : undefined;
+  }
+  return seen;
+}
+
+/**
+ * Is `pidText` a process of the builder run `token`? Its environment holds the token,
+ * it runs as our uid, it started after the run began, it is not us nor an ancestor,
+ * and its pid is > 1. Cheap refusals first (a sweep asks this of every process).
+ */
+export function runTokenProof(pidText: unknown, token: string, exclude: Set<number> = selfAndAncestors(), boot = bootTimeMs()): Proof {
+  const pid = parsePid(pidText);
+  if (pid === undefined) return { ours: false, reason: `invalid PID ${JSON.stringify(String(pidText ?? '').trim())}` };
+  const since = runTokenSince(token);
+  if (since === undefined) return { ours: false, reason: `invalid run token ${JSON.stringify(token)}` };
+  if (exclude.has(pid)) return { ours: false, reason: `PID ${pid} is this process or its ancestor` };
+  const environ = readProc(pid, 'environ');
+  if (environ === undefined || !environHasToken(environ, token)) return { ours: false, reason: `PID ${pid} does not carry the run token` };
+  const uid = procUid(pid);
+  if (uid === undefined || uid !== process.getuid?.()) return { ours: false, reason: `PID ${pid} runs as another user` };
+  const started = procStartMs(pid, boot);
+  if (started === undefined || started < since - START_SLACK_MS) return { ours: false, reason: `PID ${pid} started before the run` };
+  const info = procInfo(pid);
+  if (!info) return { ours: false, reason: `PID ${pid} is not running` };
+  return { ours: true, info };
+}

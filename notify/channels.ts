@@ -3,7 +3,7 @@
 // (notify-send). Each returns when it is done or gave up; none throws.
 import { spawn, spawnSync } from 'node:child_process';
 import type { Env } from '../lib/context.js';
-import { killGroup, sleep } from '../lib/process.js';
+import { killGroup } from '../lib/process.js';
 
 export interface NotifyConfig {
   command?: string;
@@ -12,6 +12,8 @@ export interface NotifyConfig {
 }
 
 export interface Delivery {
+  /** The event's stable id (ARGO_EVENT_ID, `id` in the webhook body): the same on every delivery of it. */
+  event_id: string;
   event: string;
   project: string;
   phase: string;
@@ -28,6 +30,22 @@ export interface ChannelOptions {
   backoffMs?: number;
   /** Where delivery problems are reported (the orchestrator log). */
   report?: (line: string) => void;
+  /** Gives up at once when it fires (the orchestrator is exiting): no retry, no wait, the hook's group ended. */
+  signal?: AbortSignal;
+}
+
+/** Sleeps `ms`, or less when `signal` fires. */
+function pause(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((r) => {
+    if (signal?.aborted) return r();
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      r();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
 }
 
 export function notifyConfigOf(config: unknown): NotifyConfig {
@@ -45,6 +63,7 @@ export function deliveryEnv(d: Delivery, base: Env = process.env): Env {
   return {
     ...base,
     ARGO_EVENT: d.event,
+    ARGO_EVENT_ID: d.event_id,
     ARGO_PROJECT: d.project,
     ARGO_PHASE: d.phase,
     ARGO_ACTION_OWNER: d.action_owner,
@@ -55,19 +74,30 @@ export function deliveryEnv(d: Delivery, base: Env = process.env): Env {
 
 /** Runs the hook in its own process group, ended when it outlives the time limit. */
 export function runCommand(command: string, d: Delivery, cwd: string, opts: ChannelOptions = {}): Promise<void> {
-  return new Promise((done) => {
+  return new Promise((resolve) => {
+    if (opts.signal?.aborted) return resolve();
     const child = spawn('bash', ['-c', command], { cwd, env: deliveryEnv(d), stdio: 'ignore', detached: true });
     const timer = setTimeout(() => {
       opts.report?.(`notify.command timed out after ${opts.commandTimeoutMs ?? 30_000} ms: ${command}`);
       killGroup(child.pid, 'SIGKILL');
     }, opts.commandTimeoutMs ?? 30_000);
-    child.on('error', (e) => {
+    const done = () => {
       clearTimeout(timer);
+      opts.signal?.removeEventListener('abort', onAbort);
+      resolve();
+    };
+    const onAbort = () => {
+      opts.report?.(`notify.command ended unfinished (the orchestrator is exiting): ${command}`);
+      killGroup(child.pid, 'SIGKILL');
+      child.unref();
+      done();
+    };
+    opts.signal?.addEventListener('abort', onAbort, { once: true });
+    child.on('error', (e) => {
       opts.report?.(`notify.command could not start: ${e.message}`);
       done();
     });
     child.on('exit', (code) => {
-      clearTimeout(timer);
       if (code !== 0 && code !== null) opts.report?.(`notify.command exited with status ${code}: ${command}`);
       done();
     });
@@ -75,7 +105,7 @@ export function runCommand(command: string, d: Delivery, cwd: string, opts: Chan
 }
 
 export function webhookBody(d: Delivery): string {
-  return JSON.stringify({ text: d.message, event: d.event, project: d.project, phase: d.phase, action_owner: d.action_owner, action_needed: d.action_needed, title: d.title });
+  return JSON.stringify({ id: d.event_id, text: d.message, event: d.event, project: d.project, phase: d.phase, action_owner: d.action_owner, action_needed: d.action_needed, title: d.title });
 }
 
 /** POSTs the JSON body; retries network errors and 5xx/429 with doubling back-off. */
@@ -83,13 +113,15 @@ export async function postWebhook(url: string, d: Delivery, opts: ChannelOptions
   const attempts = opts.webhookAttempts ?? 4;
   let delay = opts.backoffMs ?? 1000;
   for (let i = 1; i <= attempts; i++) {
+    if (opts.signal?.aborted) return false;
     let problem: string;
     try {
+      const limit = AbortSignal.timeout(opts.webhookTimeoutMs ?? 5000);
       const res = await fetch(url, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: webhookBody(d),
-        signal: AbortSignal.timeout(opts.webhookTimeoutMs ?? 5000),
+        signal: opts.signal ? AbortSignal.any([limit, opts.signal]) : limit,
       });
       await res.arrayBuffer().catch(() => undefined);
       if (res.ok) return true;
@@ -102,8 +134,8 @@ export async function postWebhook(url: string, d: Delivery, opts: ChannelOptions
       problem = (e as Error).message;
     }
     opts.report?.(`notify.webhook attempt ${i}/${attempts} failed (${problem}) for ${url}`);
-    if (i < attempts) {
-      await sleep(delay);
+    if (i < attempts && !opts.signal?.aborted) {
+      await pause(delay, opts.signal);
       delay *= 2;
     }
   }
@@ -118,13 +150,19 @@ export function notifyDesktop(d: Delivery, opts: ChannelOptions = {}): Promise<v
   return new Promise((done) => {
     const child = spawn('notify-send', ['--app-name=argo', d.title, d.message], { stdio: 'ignore' });
     const timer = setTimeout(() => child.kill('SIGKILL'), opts.commandTimeoutMs ?? 10_000);
-    child.on('error', () => {
+    const onAbort = () => {
+      child.kill('SIGKILL');
+      child.unref();
+      finish();
+    };
+    const finish = () => {
       clearTimeout(timer);
+      opts.signal?.removeEventListener('abort', onAbort);
       done();
-    });
-    child.on('exit', () => {
-      clearTimeout(timer);
-      done();
-    });
+    };
+    if (opts.signal?.aborted) return onAbort();
+    opts.signal?.addEventListener('abort', onAbort, { once: true });
+    child.on('error', finish);
+    child.on('exit', finish);
   });
 }

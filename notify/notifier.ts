@@ -2,7 +2,10 @@
 // against the last snapshot, queues the events, and delivers them one after another
 // in the background (never awaited by the orchestrator's loop). The snapshot and the
 // undelivered events live in .argo-project/notify.json, so after a restart nothing is
-// announced twice and nothing detected is dropped.
+// announced twice and nothing detected is dropped. Delivery is at least once: an
+// orchestrator killed while delivering delivers that event again after a restart,
+// with the same ARGO_EVENT_ID, so a receiver can drop the repeat.
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../lib/atomic_file.js';
@@ -25,9 +28,20 @@ export function notifyStateFile(project: string): string {
   return join(project, '.argo-project', 'notify.json');
 }
 
-export function deliveryOf(e: NotifyEvent, v: View): Queued {
+/**
+ * The id a receiver sees (ARGO_EVENT_ID, the webhook's `id`): the project and the
+ * event's key (kind, phase/owner/action or builder@start, and the state's
+ * last_update or the builder's start) hashed; the same for the same event across a
+ * crash and resume, different for another project or another workflow.
+ */
+export function eventIdOf(project: string, key: string): string {
+  const kind = key.slice(0, key.indexOf(':')) || 'event';
+  return `${kind}-${createHash('sha256').update(`${project}\0${key}`).digest('hex').slice(0, 24)}`;
+}
+
+export function deliveryOf(e: NotifyEvent, v: View, project: string = v.project.path): Queued {
   const m = formatEvent(e, v);
-  return { id: e.id, event: e.kind, project: v.project.name || v.project.path, phase: v.phase, action_owner: v.action_owner, action_needed: v.action_needed, title: m.title, message: m.text };
+  return { id: e.id, event_id: eventIdOf(project, e.id), event: e.kind, project: v.project.name || v.project.path, phase: v.phase, action_owner: v.action_owner, action_needed: v.action_needed, title: m.title, message: m.text };
 }
 
 export interface NotifierOptions extends ChannelOptions {
@@ -39,6 +53,8 @@ export class Notifier {
   private saved: Saved;
   private chain: Promise<void> = Promise.resolve();
   private closed = false;
+  /** Fires when close()'s grace is over: what is in flight gives up and stays pending. */
+  private readonly giveUp = new AbortController();
   private readonly file: string;
 
   constructor(
@@ -88,7 +104,7 @@ export class Notifier {
     }
     const { events, snapshot } = diffViews(this.saved.snapshot, view, relay);
     const fresh = events
-      .map((e) => deliveryOf(e, view))
+      .map((e) => deliveryOf(e, view, this.project))
       .filter((d) => !this.saved.delivered.includes(d.id) && !this.saved.pending.some((p) => p.id === d.id));
     const changed = JSON.stringify(snapshot) !== JSON.stringify(this.saved.snapshot);
     if (!changed && fresh.length === 0) return;
@@ -102,24 +118,36 @@ export class Notifier {
     this.chain = this.chain.then(() => this.deliver(d)).catch((e: unknown) => this.opts.report?.(`notify: ${(e as Error).message}`));
   }
 
-  private async deliver(d: Queued): Promise<void> {
+  private async deliver(queued: Queued): Promise<void> {
+    if (this.giveUp.signal.aborted) return;
+    // pending events saved before ids were given get theirs now (the same formula)
+    const d = { ...queued, event_id: queued.event_id ?? eventIdOf(this.project, queued.id) };
     const cfg = this.config();
+    const opts = { ...this.opts, signal: this.giveUp.signal };
     const jobs: Promise<unknown>[] = [];
-    if (cfg.command) jobs.push(runCommand(cfg.command, d, this.project, this.opts));
-    if (cfg.webhook) jobs.push(postWebhook(cfg.webhook, d, this.opts));
-    if (cfg.desktop && desktopAvailable()) jobs.push(notifyDesktop(d, this.opts));
+    if (cfg.command) jobs.push(runCommand(cfg.command, d, this.project, opts));
+    if (cfg.webhook) jobs.push(postWebhook(cfg.webhook, d, opts));
+    if (cfg.desktop && desktopAvailable()) jobs.push(notifyDesktop(d, opts));
     await Promise.all(jobs);
+    if (this.giveUp.signal.aborted) return; // cut short: delivered again (same id) after a restart
     this.saved.pending = this.saved.pending.filter((p) => p.id !== d.id);
     this.saved.delivered = [...this.saved.delivered, d.id].slice(-200);
     this.save();
   }
 
-  /** Stops looking; waits for deliveries in flight at most `graceMs` (what is left is delivered after a restart). */
+  /**
+   * Stops looking; deliveries in flight and queued get at most `graceMs` in all, then
+   * every one gives up (a hung webhook, a hook command: its group ended) and stays
+   * pending for the next orchestrator. Nothing of ours is left running afterwards.
+   */
   async close(graceMs = 5000): Promise<void> {
     this.closed = true;
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([this.chain, new Promise<void>((r) => (timer = setTimeout(r, graceMs)))]);
     clearTimeout(timer);
+    this.giveUp.abort();
+    // every channel gives up at once on the abort; the bound only guards against one that would not
+    await Promise.race([this.chain, new Promise<void>((r) => setTimeout(r, 500).unref())]);
   }
 
   /** Resolves when everything queued so far was delivered (tests). */

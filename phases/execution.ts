@@ -19,6 +19,7 @@ import { choiceLabel, choiceProgram, choiceSpec } from '../agents/select.js';
 import { sumUsage, type AgentLimits } from '../agents/settings.js';
 import { verifyCommand } from '../agents/verify.js';
 import { utcTimestamp } from '../lib/time.js';
+import { sweepRuns } from '../lib/sweep.js';
 import { readCiChoice } from './ci_choice.js';
 import { complain, enterProject, limitsOrRefuse, readExecution, say, type Project } from './handler.js';
 import { backendOf } from '../distributed/config.js';
@@ -33,6 +34,8 @@ export interface BuilderView {
   /** The agent session of the last attempt (a retry resumes it). */
   sessionId: string | null;
   failure: string | null;
+  /** ARGO_RUN_TOKEN of its last run (lib/sweep.ts), if recorded. */
+  runToken: string | null;
 }
 
 export type Plan = { kind: 'done' } | { kind: 'adopt'; pid: number } | { kind: 'result'; code: number } | { kind: 'start' } | { kind: 'skip' };
@@ -109,6 +112,7 @@ function view(v: unknown): BuilderView {
     branch: typeof o.branch === 'string' && o.branch !== 'null' ? o.branch : `argo-builder-${text(o.id)}`,
     sessionId: typeof usage.session_id === 'string' && usage.session_id !== '' ? usage.session_id : null,
     failure: typeof o.failure === 'string' ? o.failure : null,
+    runToken: typeof o.run_token === 'string' ? o.run_token : null,
   };
 }
 
@@ -195,6 +199,8 @@ class Execution {
     if (this.stopping) return;
     if (this.halted) return this.finish(b, 1, { failure: this.halted.failure, message: this.halted.reason });
     say(`Spawning builder: ${b.id}`);
+    // What an earlier run of this builder left running (the handler crashed or was killed) ends first.
+    if (b.runToken) await sweepRuns([b.runToken]);
     await this.setBuilder(b.id, { status: 'running', started: utcTimestamp(), pid: null });
     const { choice, toolOk } = this.setup;
     logBuilder(this.project.logs, b.id, 'starting', `Launching CI tool for builder ${b.id}`);
@@ -226,6 +232,7 @@ class Execution {
         log: (event, message) => logBuilder(this.project.logs, b.id, event, message),
         signal: this.abort.signal,
         timeLimit: (ms) => this.timeLeft(ms),
+        onRunToken: (token) => this.setBuilder(b.id, { run_token: token }),
         onSpawn: (pid) => {
           void this.setBuilder(b.id, { pid: String(pid) });
           logBuilder(this.project.logs, b.id, 'spawned', `PID: ${pid}`);
@@ -299,6 +306,7 @@ class Execution {
     say(`Builder ${b.id} is still running (PID ${pid}) - waiting for it`);
     while (builderAlive(pid) && !this.stopping && !this.halted) await sleep(200);
     if (this.stopping) return;
+    await sweepRuns([b.runToken]); // what the adopted run left behind (a setsid daemon)
     const code = readResult(b.worktree);
     if (code === undefined) return this.start(b); // died without a result: run it again
     if (!this.preset) return this.finish(b, code);

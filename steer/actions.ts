@@ -5,18 +5,7 @@ import { ArgoError } from '../lib/errors.js';
 import { JsonObject } from '../lib/json_doc.js';
 import { projectLogPaths, writeLog } from '../lib/logging_enhanced.js';
 import { mutateState, projectStatePaths, type StatePaths } from '../lib/state_file.js';
-import { utcTimestamp } from '../lib/time.js';
-
-/**
- * Phase, action and owner in one write (values as update_state stores them, strings,
- * and last_update bumped): nobody watching ever sees half a hand-off.
- */
-function handTo(doc: JsonObject, phase: string, needed: string, owner: string): void {
-  doc.set('phase', phase);
-  doc.set('action_needed', needed);
-  doc.set('action_owner', owner);
-  doc.set('last_update', utcTimestamp());
-}
+import { handTo } from '../lib/hand_off.js';
 
 async function change(state: StatePaths, fn: (doc: JsonObject) => void): Promise<void> {
   await mutateState(state, (doc) => {

@@ -409,3 +409,110 @@ ci_stub() { printf '#!/bin/bash\n%s\n' "$1" > "$TMP/ci.sh" && chmod +x "$TMP/ci.
   grep -qx "Stopping orchestrator (PID $orch)..." "$TMP/stop.out"
   wait_gone "$orch" 5
 }
+
+# ------------------------------------------------------------------ issue 15, item 6
+# A builder that starts a daemon with setsid: the daemon leaves the builder's process
+# group, so only its ARGO_RUN_TOKEN finds it (lib/sweep.ts).
+
+# a CI tool: the stand-in for the design; as a builder it starts `setsid sleep 300`
+# (its pid in $TMP/daemon.pid), then hangs ($BUILDER_MODE=hang) or builds and exits 0
+daemon_ci() {
+  cat > "$TMP/ci" <<'CI'
+#!/usr/bin/env bash
+if [[ $1 == *"Requirement:"* ]]; then exec "$STANDIN" "$1"; fi
+setsid sleep 300 </dev/null >/dev/null 2>&1 &
+echo $! > "$DAEMON_DIR/daemon.tmp" && mv "$DAEMON_DIR/daemon.tmp" "$DAEMON_DIR/daemon.pid"
+if [[ $BUILDER_MODE == hang ]]; then sleep 300; else exec "$STANDIN" "$1"; fi
+CI
+  chmod +x "$TMP/ci"
+  export CI_COMMAND=$TMP/ci STANDIN=$ROOT/compat/standin_ci DAEMON_DIR=$TMP STANDIN_CI_COMPONENTS=1
+}
+
+# the daemon's pid, once it runs (also ended in teardown if a test fails: a sleep by PID)
+daemon_started() {
+  wait_file "$TMP/daemon.pid" 30
+  D=$(cat "$TMP/daemon.pid")
+  [[ $(cat "/proc/$D/comm" 2>/dev/null) == sleep ]] && SENTINELS+=("$D")
+  alive "$D"
+}
+
+# look-alike sentinels for token $1: a longer one, one differing in its last digit, the
+# token under another name, none at all; their pids in LOOKALIKES
+lookalikes() {
+  local tok=$1 last=${1: -1}
+  LOOKALIKES=()
+  sentinel "$TMP" env ARGO_RUN_TOKEN="${tok}0" && LOOKALIKES+=("$S")
+  sentinel "$TMP" env ARGO_RUN_TOKEN="${tok%?}$([[ $last == 0 ]] && echo 1 || echo 0)" && LOOKALIKES+=("$S")
+  sentinel "$TMP" env OTHER_TOKEN="$tok" && LOOKALIKES+=("$S")
+  sentinel "$TMP" && LOOKALIKES+=("$S")
+}
+
+start_built() {
+  "$ROOT/start_workflow.sh" "Build it" "$PROJ" >/dev/null
+  wait_state '.action_needed == "approve_design"' 30
+  "$ROOT/compat/argo" approve "$PROJ" >/dev/null
+}
+
+@test "a builder's setsid daemon is ended at the time limit; processes with look-alike tokens are left alone" {
+  git_project
+  daemon_ci
+  export BUILDER_MODE=hang
+  set_state '.limits.builder_timeout_seconds = 5'
+  start_built
+  daemon_started
+  tok=$(state '.execution.builders[0].run_token')
+  [[ $tok =~ ^[0-9]{13}-[0-9a-f]{32}$ ]]
+  grep -qz "^ARGO_RUN_TOKEN=$tok\$" "/proc/$D/environ"
+  lookalikes "$tok"
+  wait_state '.execution.builders[0].status == "failed"' 30
+  [ "$(state '.execution.builders[0].failure')" = timeout ]
+  wait_gone "$D" 2
+  for s in "${LOOKALIKES[@]}"; do alive "$s"; done
+  grep -q "swept - Ended 1 process(es) the builder left running (PIDs $D)" .argo-project/logs/builder-part-1.log
+}
+
+@test "a builder's setsid daemon is ended by stop_workflow" {
+  git_project
+  daemon_ci
+  export BUILDER_MODE=hang
+  start_built
+  daemon_started
+  run -0 "$ROOT/stop_workflow.sh" "$PROJ"
+  wait_gone "$D" 2
+}
+
+@test "a builder that exits 0 leaving a setsid daemon: the daemon is ended when the builder ends" {
+  git_project
+  daemon_ci
+  export BUILDER_MODE=exit0
+  start_built
+  daemon_started
+  wait_state '.execution.builders[0].status == "completed"' 30
+  wait_gone "$D" 2
+}
+
+@test "stop_workflow after a crash: it ends what carries a recorded run token, nothing else" {
+  git_project
+  tok="$(date +%s%3N)-$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+  sentinel "$TMP" env ARGO_RUN_TOKEN="$tok"
+  D=$S
+  lookalikes "$tok"
+  set_state ".execution = {\"builders\": [{\"id\": \"api\", \"status\": \"failed\", \"pid\": null, \"run_token\": \"$tok\"}, {\"id\": \"web\", \"status\": \"failed\", \"run_token\": \"not-a-token\"}]}"
+  run -0 "$ROOT/stop_workflow.sh" "$PROJ"
+  assert_line "Ended 1 process(es) builder api left running (PIDs $D)"
+  wait_gone "$D" 2
+  for s in "${LOOKALIKES[@]}"; do alive "$s"; done
+}
+
+@test "the execution handler, starting a builder again after a crash, first ends what its last run left (its recorded token)" {
+  git_project
+  tok="$(date +%s%3N)-$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+  sentinel "$TMP" env ARGO_RUN_TOKEN="$tok"
+  D=$S
+  lookalikes "$tok"
+  # the handler was killed: the builder is "running" with a dead pid and no result
+  set_state ".phase = \"execution\" | .execution = {\"builders\": [{\"id\": \"api\", \"status\": \"running\", \"pid\": \"999999999\", \"worktree\": null, \"run_token\": \"$tok\"}], \"status\": \"running\"}"
+  run "$ROOT/phases/execution.sh" "$PROJ"
+  wait_gone "$D" 2
+  for s in "${LOOKALIKES[@]}"; do alive "$s"; done
+}

@@ -6,7 +6,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { postWebhook, type Delivery } from '../../notify/channels.js';
-import { Notifier } from '../../notify/notifier.js';
+import { eventIdOf, Notifier } from '../../notify/notifier.js';
 import { buildView, type View } from '../../view/model.js';
 import { tempDir } from './helpers.js';
 
@@ -46,13 +46,13 @@ async function until(cond: () => boolean, ms = 10_000): Promise<void> {
   }
 }
 
-const D: Delivery = { event: 'control', project: 'demo', phase: 'design', action_owner: 'ci', action_needed: 'approve_design', title: 't', message: 'ci must act' };
+const D: Delivery = { event_id: 'control-0123456789abcdef01234567', event: 'control', project: 'demo', phase: 'design', action_owner: 'ci', action_needed: 'approve_design', title: 't', message: 'ci must act' };
 
 describe('postWebhook', () => {
   it('POSTs JSON with a Slack-compatible text field', async () => {
     const r = await receiver();
     expect(await postWebhook(r.url, D, { backoffMs: 1 })).toBe(true);
-    expect(r.bodies).toEqual([{ text: 'ci must act', event: 'control', project: 'demo', phase: 'design', action_owner: 'ci', action_needed: 'approve_design', title: 't' }]);
+    expect(r.bodies).toEqual([{ id: 'control-0123456789abcdef01234567', text: 'ci must act', event: 'control', project: 'demo', phase: 'design', action_owner: 'ci', action_needed: 'approve_design', title: 't' }]);
   });
 
   it('retries 5xx with back-off, then succeeds', async () => {
@@ -157,5 +157,43 @@ describe('Notifier', () => {
     expect(slow.bodies).toHaveLength(1);
     expect((slow.bodies[0] as { action_needed: string }).action_needed).toBe('resolve_conflicts');
     expect(JSON.parse(readFileSync(join(dir, '.argo-project', 'notify.json'), 'utf8')).pending).toHaveLength(0);
+  });
+
+  it('every event has a stable id: ARGO_EVENT_ID and the webhook id, the same when it is delivered again after a restart', async () => {
+    const dir = projectDir();
+    const ids = join(dir, 'ids.out');
+    const state = { phase: 'design', action_owner: 'ci', action_needed: 'approve_design' };
+    // the first orchestrator ends while its hook runs (a kill: the event stays pending)
+    const hung = new Notifier(dir, { view: () => viewOf(state), config: () => ({ command: `echo "$ARGO_EVENT_ID" >> ${ids}; sleep 30` }) });
+    hung.observe();
+    await until(() => existsSync(ids) && readFileSync(ids, 'utf8').includes('\n'));
+    await hung.close(0);
+    const r = await receiver();
+    const next = new Notifier(dir, { view: () => viewOf(state), config: () => ({ command: `echo "$ARGO_EVENT_ID" >> ${ids}`, webhook: r.url }), backoffMs: 1 });
+    await next.idle();
+    const seen = readFileSync(ids, 'utf8').trim().split('\n');
+    expect(seen).toHaveLength(2);
+    expect(seen[0]).toMatch(/^control-[0-9a-f]{24}$/);
+    expect(seen[1]).toBe(seen[0]); // delivered at least once: a repeat carries the same id
+    expect((r.bodies[0] as { id: string }).id).toBe(seen[0]);
+    expect(eventIdOf(dir, 'control:design:ci:approve_design:T')).toBe(seen[0]);
+    expect(eventIdOf('/other', 'control:design:ci:approve_design:T')).not.toBe(seen[0]);
+  });
+
+  it('close bounds the wait: a webhook that never answers is given up after the grace, the event stays pending', async () => {
+    const dir = projectDir();
+    const r = await receiver(() => 'hang');
+    const n = new Notifier(dir, { view: () => viewOf({ phase: 'design', action_owner: 'ci', action_needed: 'approve_design' }), config: () => ({ webhook: r.url }), backoffMs: 1 });
+    n.observe();
+    await until(() => r.count() === 1);
+    const t0 = Date.now();
+    await n.close(200);
+    expect(Date.now() - t0).toBeLessThan(1000);
+    let settled = false;
+    void n.idle().then(() => (settled = true));
+    await new Promise((res) => setTimeout(res, 50));
+    expect(settled).toBe(true); // nothing in flight any more (no retry after the close)
+    expect(r.count()).toBe(1);
+    expect(JSON.parse(readFileSync(join(dir, '.argo-project', 'notify.json'), 'utf8')).pending).toHaveLength(1);
   });
 });

@@ -1,9 +1,10 @@
 // Issue 6 (processes side): the pure decisions behind pid ownership, component ids
 // under git's ref rules, lenient component lists and repository refusals.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { branchNameProblem, componentIdProblem, extractComponentsLenient, partitionComponents } from '../../lib/components.js';
-import { builderIdOf, isOrchestratorOf, orchestratorProof, parsePid } from '../../lib/process.js';
+import { builderIdOf, environHasToken, isOrchestratorOf, orchestratorProof, parsePid, runTokenProof, runTokenSince } from '../../lib/process.js';
+import { newRunToken, tokenProcesses } from '../../lib/sweep.js';
 import { repoProblemOf } from '../../lib/repo_check.js';
 import { tempDir } from './helpers.js';
 
@@ -202,5 +203,54 @@ describe('withStartLock', () => {
     held.release();
     expect(await withStartLock(project, (f) => waited.push(f), async () => 7, 150)).toEqual({ value: 7 });
     expect(waited).toHaveLength(1);
+  });
+});
+
+describe('run tokens (issue 15: processes that leave the builder group)', () => {
+  const tok = newRunToken(1_700_000_000_000);
+
+  it('a token carries its run start and 32 hex digits; malformed ones are refused', () => {
+    expect(tok).toMatch(/^1700000000000-[0-9a-f]{32}$/);
+    expect(runTokenSince(tok)).toBe(1_700_000_000_000);
+    expect(newRunToken()).not.toBe(newRunToken());
+    for (const bad of ['', 'abc', `${tok}0`, tok.slice(0, -1), '1-' + 'a'.repeat(32), null, 42, tok.toUpperCase()]) expect(runTokenSince(bad)).toBeUndefined();
+  });
+
+  it('environHasToken matches the exact entry only', () => {
+    const env = (...e: string[]) => e.join('\0') + '\0';
+    expect(environHasToken(env('A=1', `ARGO_RUN_TOKEN=${tok}`, 'B=2'), tok)).toBe(true);
+    expect(environHasToken(env(`ARGO_RUN_TOKEN=${tok}`), tok)).toBe(true);
+    expect(environHasToken(env(`ARGO_RUN_TOKEN=${tok}0`), tok)).toBe(false);
+    expect(environHasToken(env(`ARGO_RUN_TOKEN=x${tok}`), tok)).toBe(false);
+    expect(environHasToken(env(`OTHER=${tok}`), tok)).toBe(false);
+    expect(environHasToken(env(`XARGO_RUN_TOKEN=${tok}`), tok)).toBe(false);
+    expect(environHasToken(env('A=1'), tok)).toBe(false);
+  });
+
+  it('runTokenProof: a child carrying the token is ours; ourselves, a look-alike, a process older than the run and bad pids are not', async () => {
+    const now = newRunToken();
+    const child = spawn('sleep', ['30'], { env: { PATH: process.env.PATH, ARGO_RUN_TOKEN: now }, stdio: 'ignore' });
+    const other = spawn('sleep', ['30'], { env: { PATH: process.env.PATH, ARGO_RUN_TOKEN: `${now}0` }, stdio: 'ignore' });
+    try {
+      await new Promise((r) => setTimeout(r, 100)); // exec'd: its environ is sleep's
+      expect(runTokenProof(child.pid, now).ours).toBe(true);
+      expect(tokenProcesses([now])).toEqual([child.pid]);
+      expect(runTokenProof(other.pid, now)).toMatchObject({ ours: false, reason: `PID ${other.pid} does not carry the run token` });
+      // a token whose run began after the process started (a reused pid): not ours
+      const later = now.replace(/^\d{13}/, String(Date.now() + 60_000));
+      const inherit = spawn('sleep', ['30'], { env: { PATH: process.env.PATH, ARGO_RUN_TOKEN: later }, stdio: 'ignore' });
+      try {
+        await new Promise((r) => setTimeout(r, 100));
+        expect(runTokenProof(inherit.pid, later)).toMatchObject({ ours: false, reason: `PID ${inherit.pid} started before the run` });
+      } finally {
+        inherit.kill('SIGKILL');
+      }
+      expect(runTokenProof(process.pid, now).ours).toBe(false);
+      for (const bad of ['1', '0', '-1', 'abc']) expect(runTokenProof(bad, now).ours).toBe(false);
+      expect(runTokenProof(child.pid, 'forged').ours).toBe(false);
+    } finally {
+      child.kill('SIGKILL');
+      other.kill('SIGKILL');
+    }
   });
 });
