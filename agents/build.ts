@@ -12,7 +12,8 @@ import { builderWrapperArgv } from '../lib/ci_tool.js';
 import { errorMessage } from '../lib/errors.js';
 import { emptyUsage, type AgentOutcome, type AgentUsage } from './contract.js';
 import { invocationFor } from './invocation.js';
-import { parseOutputFile } from './output_file.js';
+import { agentFailureMessage, STDERR_TAIL_BYTES } from './failure_message.js';
+import { parseOutputFile, sizeOf, textSince } from './output_file.js';
 import { runAgent, type RunResult } from './runner.js';
 import type { CiChoice } from './select.js';
 import { sumUsage, withCost, type AgentLimits } from './settings.js';
@@ -134,6 +135,8 @@ export async function buildComponent(setup: BuildSetup, task: BuildTask, io: Bui
     // A result left by an earlier attempt must not be taken for this one's.
     rmSync(join(worktree, '.build_result'), { force: true });
     if (preset) writeFileSync(io.outputFile, '');
+    // The agent's stderr goes to the builder log: where this run's part starts.
+    const logFrom = sizeOf(io.logFile);
     const r = await runAgent({
       argv: builderWrapperArgv(inv.argv, { id: task.id, branch: task.branch }),
       cwd: worktree,
@@ -146,9 +149,14 @@ export async function buildComponent(setup: BuildSetup, task: BuildTask, io: Bui
       stderrFile: io.logFile,
       onSpawn: io.onSpawn,
     });
-    const outcome: AgentOutcome = preset
+    const parsed: AgentOutcome = preset
       ? await parseOutputFile(inv.preset!.parser, io.outputFile, r.code)
       : { ok: r.code === 0, text: '', usage: emptyUsage(), session_id: null, error: null };
+    // A failed preset run says why in the agent's own words (its error, else its stderr).
+    const outcome: AgentOutcome =
+      preset && (!parsed.ok || r.code !== 0)
+        ? { ...parsed, error: agentFailureMessage(inv.argv[0] ?? preset.preset.program, r, parsed, textSince(io.logFile, logFrom, STDERR_TAIL_BYTES)) }
+        : parsed;
     if (preset) {
       session = outcome.session_id ?? session;
       model = model ?? outcome.model ?? null;

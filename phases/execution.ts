@@ -172,8 +172,13 @@ class Execution {
     const ok = code === 0 && !failed;
     const fields: Record<string, unknown> = { status: ok ? 'completed' : 'failed', exit_code: code, completed: utcTimestamp(), ...extra };
     if (ok) fields.progress = 100;
-    if (failed) fields.failure = failed.failure;
-    else if (b.failure !== null) fields.failure = null;
+    if (failed) {
+      fields.failure = failed.failure;
+      fields.failure_message = failed.message;
+    } else if (b.failure !== null) {
+      fields.failure = null;
+      fields.failure_message = null;
+    }
     await this.setBuilder(b.id, fields, 'usage' in extra);
     if (extra.usage) {
       this.costs.set(b.id, extra.usage as AgentUsage);

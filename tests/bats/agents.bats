@@ -343,3 +343,44 @@ SH
   [ "$(jq -r '.error_recovery.last_error' .argo-project/state.json)" = 'CI query failed' ]
   [ "$(jq -r '.design' .argo-project/state.json)" = null ]
 }
+
+# ------------------------------------------------------------------ why an agent failed
+
+@test "claude run by root refuses bypassPermissions: each builder's failure_message is its stderr line (state, status, --json)" {
+  config '.ci.agent = "claude"'
+  echo 'FAKE_AGENT_AS_ROOT=1' > "$WORK/fake.env"
+  export FAKE_AGENT_ENV="$WORK/fake.env"
+  start_and_approve
+  wait_state '.action_needed == "review_merge"' 60
+  local refusal='--dangerously-skip-permissions cannot be used with root/sudo privileges for security reasons'
+  [ "$(jq -r '[.execution.builders[] | "\(.status):\(.failure)"] | unique | join(",")' .argo-project/state.json)" = failed:agent_error ]
+  [ "$(jq -r '.execution.builders[1].failure_message' .argo-project/state.json)" = "claude exited with status 1: $refusal" ]
+  run -0 "$ROOT/status.sh" "$PROJ"
+  assert_line "  part-2: claude exited with status 1: $refusal"
+  run -0 "$ROOT/compat/argo" status --json "$PROJ"
+  [ "$(jq -r '.builders[0].failure_message' <<< "$output")" = "claude exited with status 1: $refusal" ]
+  # a retry that works clears it
+  : > "$WORK/fake.env"
+  run -0 "$ROOT/compat/argo" retry "$PROJ" part-1
+  wait_state '.execution.builders[0].status == "completed"' 60
+  [ "$(jq -r '.execution.builders[0].failure_message' .argo-project/state.json)" = null ]
+}
+
+@test "every preset's own error report becomes the builder's failure_message" {
+  local agent program want
+  for agent in codex gemini opencode cursor aider; do
+    config ".ci.agent = \"$agent\""
+    jq '.phase = "execution" | .action_owner = "user" | .execution = {"builders": [{"id": "part-1", "description": "x", "status": "pending", "worktree": "'"$PROJ"'/.argo-project/builders/part-1"}]}' .argo-project/state.json > s && mv s .argo-project/state.json
+    git worktree add -q -b argo-builder-part-1 .argo-project/builders/part-1 2>/dev/null || true
+    echo 'FAKE_AGENT_ERROR=part-1' > "$WORK/fake.env"
+    FAKE_AGENT_ENV="$WORK/fake.env" run "$ROOT/phases/execution.sh" "$PROJ"
+    case $agent in
+      codex) want='codex reported: stream disconnected | unexpected status 401 Unauthorized' ;;
+      gemini) want='gemini reported FatalAuthenticationError: quota exceeded' ;;
+      opencode) want='opencode reported: rate limited' ;;
+      cursor) want='cursor-agent reported an error (error_during_execution): API Error: 529 overloaded' ;;
+      aider) want='aider reported: litellm.AuthenticationError: AnthropicException - invalid x-api-key' ;;
+    esac
+    [ "$(jq -r '.execution.builders[0] | "\(.failure)|\(.failure_message)"' .argo-project/state.json)" = "agent_error|$want" ] || { echo "$agent: $(jq -c '.execution.builders[0]' .argo-project/state.json)"; return 1; }
+  done
+}
