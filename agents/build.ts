@@ -46,6 +46,8 @@ export interface BuildTask {
   sessionId: string | null;
   /** The builder failed before (`argo retry`): why; its session is resumed when the agent can. */
   retryOf: { failure: string | null } | null;
+  /** Usage of the builder's earlier attempts (an earlier run, a retry): this run adds to it, never replaces it. */
+  priorUsage?: Partial<AgentUsage> | null;
 }
 
 export interface BuildIO {
@@ -66,8 +68,11 @@ export interface BuildIO {
   timeoutFailure?: () => Failed | null;
   /** No further verify retry (the budget is spent …). */
   noMoreAttempts?: () => boolean;
-  /** The usage of the attempts so far, before a verify retry (to check a budget). */
-  onUsage?: (usages: AgentUsage[]) => void;
+  /**
+   * After an attempt, before a verify retry: this run's attempts so far (to check a budget)
+   * and the builder's record with them (to keep in state, so a crash loses none of it).
+   */
+  onUsage?: (usages: AgentUsage[], record: BuildRecord) => void;
 }
 
 /** The builder's usage record (state field `usage`): presets only. */
@@ -120,7 +125,8 @@ export async function buildComponent(setup: BuildSetup, task: BuildTask, io: Bui
   // A failed builder with a session resumes it when its agent can; else it starts afresh.
   let kind: 'builder' | 'resume' = task.retryOf && session && preset?.preset.resume != null ? 'resume' : 'builder';
   let prompt = kind === 'resume' ? retryPrompt(task.id, `the last attempt failed (${task.retryOf!.failure ?? 'error'})`, '') : task.prompt;
-  const record = (): BuildRecord => (preset ? { usage: { ...sumUsage(usages), session_id: session, agent: preset.preset.name, model } } : {});
+  const prior = task.priorUsage ? [task.priorUsage] : [];
+  const record = (): BuildRecord => (preset ? { usage: { ...sumUsage([...prior, ...usages]), session_id: session, agent: preset.preset.name, model } } : {});
   const ended = (code: number, failed: Failed | null = null): BuildEnding => ({ kind: 'ended', code, failed, record: record() });
 
   for (let attempt = 0; ; attempt++) {
@@ -188,6 +194,6 @@ export async function buildComponent(setup: BuildSetup, task: BuildTask, io: Bui
     kind = 'resume';
     prompt = retryPrompt(task.id, why, v.tail);
     io.log('retrying', `Feeding the verify failure back to the agent (attempt ${attempt + 2} of ${setup.limits.verifyRetries + 1})`);
-    io.onUsage?.(usages);
+    io.onUsage?.(usages, record());
   }
 }

@@ -33,6 +33,10 @@ export interface BuilderView {
   /** The agent session of the last attempt (a retry resumes it). */
   sessionId: string | null;
   failure: string | null;
+  /** Usage recorded for its earlier attempts (null: none). */
+  usage: AgentUsage | null;
+  /** When its last attempt started (an interrupted attempt's output is newer). */
+  started: string | null;
 }
 
 export type Plan = { kind: 'done' } | { kind: 'adopt'; pid: number } | { kind: 'result'; code: number } | { kind: 'start' } | { kind: 'skip' };
@@ -109,7 +113,20 @@ function view(v: unknown): BuilderView {
     branch: typeof o.branch === 'string' && o.branch !== 'null' ? o.branch : `argo-builder-${text(o.id)}`,
     sessionId: typeof usage.session_id === 'string' && usage.session_id !== '' ? usage.session_id : null,
     failure: typeof o.failure === 'string' ? o.failure : null,
+    usage: recordedUsageOf(o.usage),
+    started: typeof o.started === 'string' ? o.started : null,
   };
+}
+
+/** A builder's recorded usage as numbers (a hand-edited state may hold strings), or null. */
+export function recordedUsageOf(v: unknown): AgentUsage | null {
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) return null;
+  const o = v as Record<string, unknown>;
+  const n = (x: unknown) => {
+    const k = typeof x === 'string' && x.trim() !== '' ? Number(x) : x;
+    return typeof k === 'number' && Number.isFinite(k) ? k : null;
+  };
+  return { input_tokens: n(o.input_tokens), output_tokens: n(o.output_tokens), cache_read_tokens: n(o.cache_read_tokens), cost_usd: n(o.cost_usd) };
 }
 
 /**
@@ -200,6 +217,8 @@ class Execution {
     if (this.stopping) return;
     if (this.halted) return this.finish(b, 1, { failure: this.halted.failure, message: this.halted.reason });
     say(`Spawning builder: ${b.id}`);
+    const spent = await this.spent(b);
+    if (spent) this.costs.set(b.id, spent);
     await this.setBuilder(b.id, { status: 'running', started: utcTimestamp(), pid: null });
     const { choice, toolOk } = this.setup;
     logBuilder(this.project.logs, b.id, 'starting', `Launching CI tool for builder ${b.id}`);
@@ -222,6 +241,7 @@ class Execution {
         prompt: builderPrompt(b),
         sessionId: b.sessionId,
         retryOf: b.status === 'failed' ? { failure: b.failure } : null,
+        priorUsage: spent,
       },
       {
         env: builderEnv(this.project),
@@ -241,7 +261,11 @@ class Execution {
           return { failure: 'time_limit', message: this.halted!.reason };
         },
         noMoreAttempts: () => this.halted !== null,
-        onUsage: (usages) => this.checkBudget(usages),
+        onUsage: (usages, record) => {
+          // Kept at once, so that a crash before the builder ends loses none of it.
+          void this.setBuilder(b.id, record, true);
+          this.checkBudget(usages);
+        },
       },
     );
     if (ending.kind === 'canceled') {
@@ -250,6 +274,35 @@ class Execution {
       return this.finish(b, ending.code, { failure: halted.failure, message: halted.reason }, ending.record);
     }
     return this.finish(b, ending.code, ending.failed ?? undefined, ending.record);
+  }
+
+  /**
+   * The usage already spent on a builder: what state records for its earlier attempts,
+   * plus the attempt of a handler that died before recording it (its output is newer
+   * than the attempt's start). Nothing spent is ever dropped by running it again.
+   */
+  private async spent(b: BuilderView): Promise<AgentUsage | null> {
+    const list = b.usage ? [b.usage] : [];
+    if (b.status === 'running') {
+      const lost = await this.interruptedUsage(b);
+      if (lost) list.push(lost);
+    }
+    return list.length > 0 ? sumUsage(list) : null;
+  }
+
+  private async interruptedUsage(b: BuilderView): Promise<AgentUsage | null> {
+    if (!this.preset || b.started === null) return null;
+    const file = this.outputFile(b.id);
+    let mtime: number;
+    try {
+      mtime = statSync(file).mtimeMs;
+    } catch {
+      return null;
+    }
+    // Timestamps have whole seconds: an output written in the attempt's first second counts.
+    if (!(mtime >= Date.parse(b.started))) return null;
+    const { input_tokens, output_tokens, cache_read_tokens, cost_usd } = usageRecord(this.preset, await parseOutputFile(this.preset.preset.parser, file, 1), this.setup.pricing);
+    return { input_tokens, output_tokens, cache_read_tokens, cost_usd };
   }
 
   /** Where a preset's stdout goes (outside the worktree, so it is never committed). */
@@ -306,11 +359,20 @@ class Execution {
     if (this.stopping) return;
     const code = readResult(b.worktree);
     if (code === undefined) return this.start(b); // died without a result: run it again
+    return this.finishFromOutput(b, code);
+  }
+
+  /**
+   * A builder whose attempt ended without us (adopted, or its handler died): its result
+   * and, with a preset, its output decide; that attempt's usage adds to the earlier ones.
+   */
+  async finishFromOutput(b: BuilderView, code: number): Promise<void> {
     if (!this.preset) return this.finish(b, code);
     const outcome = await parseOutputFile(this.preset.preset.parser, this.outputFile(b.id), code);
     const verdict = judgeAttempt({ code, timedOut: false, stalled: false }, outcome, true, () => true);
-    const extra = { usage: usageRecord(this.preset, outcome, this.setup.pricing) };
-    await this.finish(b, verdict.ok ? 0 : code || 1, verdict.ok ? undefined : verdict, extra);
+    const attempt = usageRecord(this.preset, outcome, this.setup.pricing);
+    const usage = { ...attempt, ...sumUsage(b.usage ? [b.usage, attempt] : [attempt]), session_id: attempt.session_id ?? b.sessionId };
+    await this.finish(b, verdict.ok ? 0 : code || 1, verdict.ok ? undefined : verdict, { usage });
   }
 
   /** Ends every agent run we started and resolves once they and every state write are done. */
@@ -472,7 +534,7 @@ export async function main(argv: string[]): Promise<number> {
     if (plan.kind === 'done') say(`Builder ${b.id} already completed`);
     else if (plan.kind === 'skip') say(`Builder ${b.id} stays failed (not in the retry list)`);
     else if (plan.kind === 'adopt') watchers.push(run.adopt(b, plan.pid));
-    else if (plan.kind === 'result') watchers.push(run.finish(b, plan.code));
+    else if (plan.kind === 'result') watchers.push(run.finishFromOutput(b, plan.code));
     else jobs.push(() => run.start(b));
   }
   const all = Promise.all([runLimited(jobs, limit), ...watchers]);

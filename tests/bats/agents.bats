@@ -384,3 +384,57 @@ SH
     [ "$(jq -r '.execution.builders[0] | "\(.failure)|\(.failure_message)"' .argo-project/state.json)" = "agent_error|$want" ] || { echo "$agent: $(jq -c '.execution.builders[0]' .argo-project/state.json)"; return 1; }
   done
 }
+
+# ------------------------------------------------------------------ usage over attempts
+
+@test "usage over attempts: a retry adds its cost to the builder's and the project's, and the budget counts the sum" {
+  config '.ci.agent = "claude"'
+  export FAKE_AGENT_ENV="$WORK/fake.env" FAKE_AGENT_COMPONENTS=1
+  echo 'FAKE_AGENT_COST=0.05' > "$WORK/fake.env"
+  limits '{"max_cost_usd": 0.4}'
+  "$ROOT/start_workflow.sh" "Build a calculator" "$PROJ" >/dev/null
+  ORCH=$(cat .argo-project/orchestrator.pid)
+  wait_state '.action_needed == "approve_design"' 30
+  echo 'FAKE_AGENT_COST=0.24 FAKE_AGENT_ERROR=part-1' > "$WORK/fake.env"
+  "$ROOT/compat/argo" approve "$PROJ" >/dev/null
+  wait_state '.action_needed == "review_merge"' 60
+  [ "$(jq -r '.execution.builders[0].usage.cost_usd' .argo-project/state.json)" = 0.24 ]
+  echo 'FAKE_AGENT_COST=0.12' > "$WORK/fake.env"
+  run -0 "$ROOT/compat/argo" retry "$PROJ" part-1
+  wait_state '.execution.builders[0].status == "completed"' 60
+  # 0.24 + 0.12 on the builder and in execution.usage; 0.05 + 0.36 in the totals
+  [ "$(jq -r '.execution.builders[0].usage.cost_usd' .argo-project/state.json)" = 0.36 ]
+  [ "$(jq -r '.execution.usage.cost_usd' .argo-project/state.json)" = 0.36 ]
+  [ "$(jq -r '.execution.builders[0].usage.input_tokens' .argo-project/state.json)" = 1010 ]
+  run -0 "$ROOT/compat/argo" status --json "$PROJ"
+  [ "$(jq -r '.totals.cost_usd' <<< "$output")" = 0.41 ]
+  # the sum (0.41) reached max_cost_usd (0.4): nothing is merged, the user decides
+  wait_state '.action_needed == "review_budget"' 30
+  jq -r '.execution.halt_reason' .argo-project/state.json | grep -q '(0.41 USD)'
+}
+
+# crashed STATUS RESULT: part-1 as a dead handler left it (attempt started now, pid gone),
+# 0.1 USD recorded before, its output file holding a result of 0.2 USD.
+crashed_builder() {
+  config '.ci.agent = "claude"'
+  git worktree add -q -b argo-builder-part-1 .argo-project/builders/part-1
+  local now; now=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+  jq --arg wt "$PROJ/.argo-project/builders/part-1" --arg now "$now" '.phase = "execution" | .action_owner = "user" | .execution = {"builders": [{"id": "part-1", "description": "x", "status": "running", "pid": "999999999", "started": $now, "worktree": $wt, "usage": {"input_tokens": 5, "output_tokens": 5, "cache_read_tokens": 0, "cost_usd": 0.1, "session_id": "s0", "agent": "claude", "model": null}}]}' .argo-project/state.json > s && mv s .argo-project/state.json
+  echo '{"type":"result","subtype":"success","is_error":false,"result":"done","session_id":"s1","total_cost_usd":0.2,"usage":{"input_tokens":100,"output_tokens":50}}' > .argo-project/logs/builder-part-1.agent.out
+  echo "fixed" > .argo-project/builders/part-1/part-1.txt
+  [[ -z $1 ]] || echo "$1" > .argo-project/builders/part-1/.build_result
+}
+
+@test "usage over attempts: a re-run after a crash adds the dead handler's attempt (with or without its result) to what was recorded" {
+  crashed_builder 0
+  run -0 "$ROOT/phases/execution.sh" "$PROJ"
+  [ "$(jq -r '.execution.builders[0] | "\(.status) \(.usage.cost_usd) \(.usage.input_tokens)"' .argo-project/state.json)" = "completed 0.3 105" ]
+  [ "$(jq -r '.execution.usage.cost_usd' .argo-project/state.json)" = 0.3 ]
+}
+
+@test "usage over attempts: an attempt interrupted without a result is counted, and the builder runs again on top" {
+  crashed_builder ''
+  run -0 "$ROOT/phases/execution.sh" "$PROJ"
+  # 0.1 recorded + 0.2 of the interrupted attempt + 0.0123 of the new one
+  [ "$(jq -r '.execution.builders[0] | "\(.status) \(.usage.cost_usd)"' .argo-project/state.json)" = "completed 0.3123" ]
+}
