@@ -438,3 +438,50 @@ crashed_builder() {
   # 0.1 recorded + 0.2 of the interrupted attempt + 0.0123 of the new one
   [ "$(jq -r '.execution.builders[0] | "\(.status) \(.usage.cost_usd)"' .argo-project/state.json)" = "completed 0.3123" ]
 }
+
+# ------------------------------------------------------------------ the workflow's environment
+
+@test "the workflow's environment: a retry from a bare environment (as the dashboard's) runs agents with the one the workflow started with; --env-from-here replaces it; the file is 0600" {
+  config '.ci.agent = "claude"'
+  export FAKE_AGENT_ENV="$WORK/fake.env" FAKE_AGENT_RECORD_ENV=FOO_KEY
+  echo 'FAKE_AGENT_FAIL=part-1,part-2' > "$WORK/fake.env"
+  FOO_KEY=1 "$ROOT/start_workflow.sh" "Build a calculator" "$PROJ" >/dev/null
+  ORCH=$(cat .argo-project/orchestrator.pid)
+  [ "$(stat -c %a .argo-project/agent-env.json)" = 600 ]
+  [ "$(jq -r .FOO_KEY .argo-project/agent-env.json)" = 1 ]
+  wait_state '.action_needed == "approve_design"' 30
+  "$ROOT/compat/argo" approve "$PROJ" >/dev/null
+  wait_state '.action_needed == "review_merge"' 60
+  "$ROOT/stop_workflow.sh" "$PROJ" >/dev/null
+  : > "$WORK/fake.env"
+  # neither FOO_KEY nor the fake agents' folder in this environment
+  run -0 env -i PATH=/usr/local/bin:/usr/bin:/bin HOME="$HOME" "$ROOT/compat/argo" retry "$PROJ" part-1
+  wait_state '.execution.builders[0].status == "completed"' 60
+  ORCH=$(cat .argo-project/orchestrator.pid)
+  last=$(grep -l 'part-1' "$FAKE_AGENT_LOG"/*.argv | sort | tail -1)
+  [ "$(meta "${last%.argv}" env.FOO_KEY)" = 1 ]
+  wait_state '.action_needed == "review_merge"' 60
+  "$ROOT/stop_workflow.sh" "$PROJ" >/dev/null
+  # deliberately from here: the agents see FOO_KEY=2 from now on
+  FOO_KEY=2 run -0 "$ROOT/compat/argo" retry --env-from-here "$PROJ" part-2
+  wait_state '.execution.builders[1].status == "completed"' 60
+  ORCH=$(cat .argo-project/orchestrator.pid)
+  last=$(grep -l 'part-2' "$FAKE_AGENT_LOG"/*.argv | sort | tail -1)
+  [ "$(meta "${last%.argv}" env.FOO_KEY)" = 2 ]
+  [ "$(stat -c %a .argo-project/agent-env.json)" = 600 ]
+  wait_state '.phase == "storage"' 60
+}
+
+@test "the workflow's environment: a recorded file others can read is refused with one ERROR, nothing started" {
+  "$ROOT/compat/argo" state update action_owner user >/dev/null
+  echo '{"PATH": "/usr/bin:/bin", "FOO_KEY": "1"}' > .argo-project/agent-env.json
+  chmod 644 .argo-project/agent-env.json
+  run -1 "$ROOT/compat/argo" resume "$PROJ"
+  assert_output "ERROR: $PROJ/.argo-project/agent-env.json is readable or writable by others (mode 644); it holds credentials: chmod 600 it, or record it again with --env-from-here"
+  [ ! -e .argo-project/orchestrator.pid ]
+  run -0 "$ROOT/compat/argo" resume --env-from-here "$PROJ"
+  assert_line "The workflow's agents now run with this environment (recorded in .argo-project/agent-env.json)"
+  ORCH=$(cat .argo-project/orchestrator.pid)
+  [ "$(stat -c %a .argo-project/agent-env.json)" = 600 ]
+  [ "$(jq -r .FOO_KEY .argo-project/agent-env.json)" = null ]
+}
