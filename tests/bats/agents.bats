@@ -485,3 +485,46 @@ crashed_builder() {
   [ "$(stat -c %a .argo-project/agent-env.json)" = 600 ]
   [ "$(jq -r .FOO_KEY .argo-project/agent-env.json)" = null ]
 }
+
+@test "argo doctor knows the traps: claude as root, no credential at all, a CLI too old for our flags (non-zero exit for each)" {
+  export HOME="$WORK/home"
+  mkdir -p "$HOME"
+  unset ANTHROPIC_API_KEY CLAUDE_CODE_OAUTH_TOKEN CODEX_API_KEY OPENAI_API_KEY IS_SANDBOX
+  config '.ci.agent = "claude"'
+  # as root (these tests run as root): the refusal every builder would meet
+  if [[ $(id -u) == 0 ]]; then
+    ANTHROPIC_API_KEY=k run -1 "$ROOT/compat/argo" doctor "$PROJ"
+    assert_line --partial "FAIL root: claude refuses --permission-mode bypassPermissions when run as root (uid 0)"
+    refute_output --partial 'Ready.'
+    ANTHROPIC_API_KEY=k IS_SANDBOX=1 run -0 "$ROOT/compat/argo" doctor "$PROJ"
+    assert_line --partial 'note root: IS_SANDBOX=1 lets claude bypass permissions as root'
+    assert_line 'Ready.'
+  fi
+  export IS_SANDBOX=1
+  # no key and no login
+  run -1 "$ROOT/compat/argo" doctor "$PROJ"
+  assert_line --partial 'FAIL credential: none of ANTHROPIC_API_KEY, CLAUDE_CODE_OAUTH_TOKEN, ANTHROPIC_AUTH_TOKEN, CLAUDE_CODE_USE_BEDROCK, CLAUDE_CODE_USE_VERTEX is set and there is no claude login'
+  mkdir -p "$HOME/.claude" && echo '{}' > "$HOME/.claude/.credentials.json"
+  run -0 "$ROOT/compat/argo" doctor "$PROJ"
+  assert_line "ok   credential: claude's own login ($HOME/.claude/.credentials.json)"
+  # too old for the flags we pass
+  FAKE_AGENT_VERSION='0.2.9 (Claude Code)' run -1 "$ROOT/compat/argo" doctor "$PROJ"
+  assert_line 'FAIL agent version: 0.2.9 (Claude Code) (need 1.0.0 or newer for --permission-mode bypassPermissions / plan, --output-format json)'
+  FAKE_AGENT_VERSION='2.1.197 (Claude Code)' run -0 "$ROOT/compat/argo" doctor "$PROJ"
+  # codex: its login file counts too
+  config '.ci.agent = "codex"'
+  run -1 "$ROOT/compat/argo" doctor "$PROJ"
+  assert_line --partial 'FAIL credential: none of CODEX_API_KEY, OPENAI_API_KEY is set and there is no codex login'
+  mkdir -p "$HOME/.codex" && echo '{}' > "$HOME/.codex/auth.json"
+  run -0 "$ROOT/compat/argo" doctor "$PROJ"
+  assert_line "ok   credential: codex's own login ($HOME/.codex/auth.json)"
+}
+
+@test "argo doctor checks the workflow's recorded environment, which its agents get" {
+  config '.ci.agent = "codex"'
+  CODEX_API_KEY=k "$ROOT/start_workflow.sh" "Build a calculator" "$PROJ" >/dev/null
+  ORCH=$(cat .argo-project/orchestrator.pid)
+  HOME="$WORK/home" CODEX_API_KEY= run -0 "$ROOT/compat/argo" doctor "$PROJ"
+  assert_line --partial "note environment: the workflow's recorded one ($PROJ/.argo-project/agent-env.json"
+  assert_line 'ok   credential: CODEX_API_KEY set'
+}
