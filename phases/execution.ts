@@ -16,7 +16,7 @@ import type { AgentUsage } from '../agents/contract.js';
 import { buildComponent, judgeAttempt, usageRecord, type BuildSetup, type Failure } from '../agents/build.js';
 import { parseOutputFile } from '../agents/output_file.js';
 import { choiceLabel, choiceProgram, choiceSpec } from '../agents/select.js';
-import { agentLimits, sumUsage, type AgentLimits } from '../agents/settings.js';
+import { agentLimits, recordedUsageOf, sumUsage, type AgentLimits } from '../agents/settings.js';
 import { verifyCommand } from '../agents/verify.js';
 import { utcTimestamp } from '../lib/time.js';
 import { readCiChoice } from './ci_choice.js';
@@ -118,16 +118,6 @@ function view(v: unknown): BuilderView {
   };
 }
 
-/** A builder's recorded usage as numbers (a hand-edited state may hold strings), or null. */
-export function recordedUsageOf(v: unknown): AgentUsage | null {
-  if (v === null || typeof v !== 'object' || Array.isArray(v)) return null;
-  const o = v as Record<string, unknown>;
-  const n = (x: unknown) => {
-    const k = typeof x === 'string' && x.trim() !== '' ? Number(x) : x;
-    return typeof k === 'number' && Number.isFinite(k) ? k : null;
-  };
-  return { input_tokens: n(o.input_tokens), output_tokens: n(o.output_tokens), cache_read_tokens: n(o.cache_read_tokens), cost_usd: n(o.cost_usd) };
-}
 
 /**
  * A builder works in its worktree, where the libraries' relative defaults
