@@ -22,8 +22,11 @@ export function cleanLine(text: string, max = FAILURE_MESSAGE_MAX): string {
   return t.length > max ? t.slice(0, max - 1) + '…' : t;
 }
 
-/** A line the builder log gets from us (`[<ISO time>] <event> - …`), not from the agent. */
-const OUR_LINE = /^\[\d{4}-\d\d-\d\dT[\d:.]+Z?\] \S+ - /;
+/**
+ * A line the builder log gets from us, not from the agent: our events (`[<ISO time>]
+ * <event> - …`) and the builder wrapper's note about leftover work (lib/ci_tool.ts).
+ */
+const OUR_LINE = /^\[\d{4}-\d\d-\d\dT[\d:.]+Z?\] \S+ - |^argo: (committed|could not commit) the uncommitted work builder /;
 
 /**
  * The useful end of what a run wrote to its stderr (read from the builder log, where

@@ -45,6 +45,6 @@ describe('failure_message: why an agent run failed, in its own words', () => {
     expect(long.length).toBeLessThanOrEqual(FAILURE_MESSAGE_MAX);
     expect(long).toMatch(/^gemini exited with status 1: …x+ \| the reason at the end$/);
     expect(cleanLine('a\nb\tc')).toBe('a | b c');
-    expect(stderrTail('[2026-12-03T02:00:00Z] failed - x\n\n  \nreal line\n')).toBe('real line');
+    expect(stderrTail('[2026-12-03T02:00:00Z] failed - x\n\n  \nreal line\nargo: could not commit the uncommitted work builder b left in /w\n')).toBe('real line');
   });
 });
