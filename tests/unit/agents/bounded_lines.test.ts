@@ -114,3 +114,24 @@ describe('parseOutputFile: a huge line from an agent', () => {
     console.log(`160 MB line: max RSS grew by ${Math.round(got.growthKiB / 1024)} MB`);
   }, 120_000);
 });
+
+describe('textSince: the end of a file without reading the rest', () => {
+  it('at most the last N bytes written after an offset', async () => {
+    const { textSince, sizeOf } = await import('../../../agents/output_file.js');
+    const file = join(tmp(), 'log');
+    writeFileSync(file, 'before\n');
+    const from = sizeOf(file);
+    const out = createWriteStream(file, { flags: 'a' });
+    const mb = 'y'.repeat(1024 * 1024);
+    for (let i = 0; i < 64; i++) if (!out.write(mb)) await once(out, 'drain');
+    out.end('\nthe reason\n');
+    await once(out, 'finish');
+    const t = textSince(file, from, 4096);
+    expect(t.length).toBe(4096);
+    expect(t.endsWith('y\nthe reason\n')).toBe(true);
+    expect(textSince(file, sizeOf(file), 4096)).toBe('');
+    expect(textSince(join(tmp(), 'none'), 0, 10)).toBe('');
+    writeFileSync(file, 'short');
+    expect(textSince(file, 0, 4096)).toBe('short');
+  });
+});
