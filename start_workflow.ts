@@ -9,6 +9,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { programName, runIfEntry } from './lib/cli.js';
+import { agentEnvPath, recordAgentEnv } from './lib/agent_env.js';
 import { errorMessage } from './lib/errors.js';
 import { LockOpenError } from './lib/lock.js';
 import { logStateTransition, projectLogPaths } from './lib/logging_enhanced.js';
@@ -170,6 +171,12 @@ async function startLocked(project: string, query: string, state: ReturnType<typ
     await updateState(state, key, value).catch(() => undefined);
   }
   logStateTransition(projectLogPaths(project), 'idle', 'init');
+  // What this workflow's agents run with, whoever starts its orchestrator later (lib/agent_env.ts).
+  try {
+    recordAgentEnv(project, process.env);
+  } catch (e) {
+    err(`WARNING: could not record the workflow's environment in ${agentEnvPath(project)} (${errorMessage(e)}); a later resume or retry runs agents with its caller's environment`);
+  }
 
   const child = spawn(join(ROOT, 'orchestrator.sh'), [project], { cwd: project, detached: true, stdio: 'ignore' });
   child.on('error', () => undefined);

@@ -48,7 +48,7 @@ export const aiderParser: OutputParser<AiderState> = {
     if (s.errors.length > 0) error = `aider reported: ${tail(s.errors.join(' | '))}`;
     else if (code !== 0) error = `aider exited with status ${code}`;
     const usage = { ...s.usage, cost_usd: s.sessionCost !== null && Number.isFinite(s.sessionCost) ? s.sessionCost : null };
-    return { ok: error === null, text: s.text, usage, session_id: null, error };
+    return { ok: error === null, text: s.text, usage, session_id: null, error, reported: s.errors.length > 0 };
   },
 };
 

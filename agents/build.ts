@@ -14,7 +14,8 @@ import { RUN_TOKEN_VAR } from '../lib/process.js';
 import { newRunToken, sweepRuns } from '../lib/sweep.js';
 import { emptyUsage, type AgentOutcome, type AgentUsage } from './contract.js';
 import { invocationFor } from './invocation.js';
-import { parseOutputFile } from './output_file.js';
+import { agentFailureMessage, STDERR_TAIL_BYTES } from './failure_message.js';
+import { parseOutputFile, sizeOf, textSince } from './output_file.js';
 import { runAgent, type RunResult } from './runner.js';
 import type { CiChoice } from './select.js';
 import { sumUsage, withCost, type AgentLimits } from './settings.js';
@@ -47,6 +48,8 @@ export interface BuildTask {
   sessionId: string | null;
   /** The builder failed before (`argo retry`): why; its session is resumed when the agent can. */
   retryOf: { failure: string | null } | null;
+  /** Usage of the builder's earlier attempts (an earlier run, a retry): this run adds to it, never replaces it. */
+  priorUsage?: Partial<AgentUsage> | null;
 }
 
 export interface BuildIO {
@@ -69,8 +72,11 @@ export interface BuildIO {
   timeoutFailure?: () => Failed | null;
   /** No further verify retry (the budget is spent …). */
   noMoreAttempts?: () => boolean;
-  /** The usage of the attempts so far, before a verify retry (to check a budget). */
-  onUsage?: (usages: AgentUsage[]) => void;
+  /**
+   * After an attempt, before a verify retry: this run's attempts so far (to check a budget)
+   * and the builder's record with them (to keep in state, so a crash loses none of it).
+   */
+  onUsage?: (usages: AgentUsage[], record: BuildRecord) => void;
 }
 
 /** The builder's usage record (state field `usage`): presets only. */
@@ -139,7 +145,8 @@ async function buildAttempts(setup: BuildSetup, task: BuildTask, io: BuildIO): P
   // A failed builder with a session resumes it when its agent can; else it starts afresh.
   let kind: 'builder' | 'resume' = task.retryOf && session && preset?.preset.resume != null ? 'resume' : 'builder';
   let prompt = kind === 'resume' ? retryPrompt(task.id, `the last attempt failed (${task.retryOf!.failure ?? 'error'})`, '') : task.prompt;
-  const record = (): BuildRecord => (preset ? { usage: { ...sumUsage(usages), session_id: session, agent: preset.preset.name, model } } : {});
+  const prior = task.priorUsage ? [task.priorUsage] : [];
+  const record = (): BuildRecord => (preset ? { usage: { ...sumUsage([...prior, ...usages]), session_id: session, agent: preset.preset.name, model } } : {});
   const ended = (code: number, failed: Failed | null = null): BuildEnding => ({ kind: 'ended', code, failed, record: record() });
 
   for (let attempt = 0; ; attempt++) {
@@ -154,6 +161,8 @@ async function buildAttempts(setup: BuildSetup, task: BuildTask, io: BuildIO): P
     // A result left by an earlier attempt must not be taken for this one's.
     rmSync(join(worktree, '.build_result'), { force: true });
     if (preset) writeFileSync(io.outputFile, '');
+    // The agent's stderr goes to the builder log: where this run's part starts.
+    const logFrom = sizeOf(io.logFile);
     const r = await runAgent({
       argv: builderWrapperArgv(inv.argv, { id: task.id, branch: task.branch }),
       cwd: worktree,
@@ -166,9 +175,14 @@ async function buildAttempts(setup: BuildSetup, task: BuildTask, io: BuildIO): P
       stderrFile: io.logFile,
       onSpawn: io.onSpawn,
     });
-    const outcome: AgentOutcome = preset
+    const parsed: AgentOutcome = preset
       ? await parseOutputFile(inv.preset!.parser, io.outputFile, r.code)
       : { ok: r.code === 0, text: '', usage: emptyUsage(), session_id: null, error: null };
+    // A failed preset run says why in the agent's own words (its error, else its stderr).
+    const outcome: AgentOutcome =
+      preset && (!parsed.ok || r.code !== 0)
+        ? { ...parsed, error: agentFailureMessage(inv.argv[0] ?? preset.preset.program, r, parsed, textSince(io.logFile, logFrom, STDERR_TAIL_BYTES)) }
+        : parsed;
     if (preset) {
       session = outcome.session_id ?? session;
       model = model ?? outcome.model ?? null;
@@ -200,6 +214,6 @@ async function buildAttempts(setup: BuildSetup, task: BuildTask, io: BuildIO): P
     kind = 'resume';
     prompt = retryPrompt(task.id, why, v.tail);
     io.log('retrying', `Feeding the verify failure back to the agent (attempt ${attempt + 2} of ${setup.limits.verifyRetries + 1})`);
-    io.onUsage?.(usages);
+    io.onUsage?.(usages, record());
   }
 }

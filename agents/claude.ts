@@ -32,7 +32,7 @@ export function resultDocument(s: DocState, exitCode: number, agent: string): Ag
   let error: string | null = null;
   if (isError) error = `${agent} reported an error${subtype ? ` (${subtype})` : ''}${text ? ': ' + tail(text) : ''}`;
   else if (exitCode !== 0) error = `${agent} exited with status ${exitCode}`;
-  return { ok: error === null, text, usage, session_id: str(doc.session_id), error, model: str(doc.model), warnings };
+  return { ok: error === null, text, usage, session_id: str(doc.session_id), error, reported: isError, model: str(doc.model), warnings };
 }
 
 export const claudeParser: OutputParser<DocState> = {

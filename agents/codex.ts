@@ -49,7 +49,7 @@ export const codexParser: OutputParser<CodexState> = {
     if (s.errors.length > 0) error = `codex reported: ${tail(s.errors.join(' | '))}`;
     else if (code !== 0) error = `codex exited with status ${code}${s.prose ? ': ' + tail(s.prose) : ''}`;
     else if (s.text === null && s.session === null) error = `codex printed no JSON events${s.prose ? ': ' + tail(s.prose) : ''}`;
-    return { ok: error === null, text: s.text ?? '', usage: s.usage, session_id: s.session, error };
+    return { ok: error === null, text: s.text ?? '', usage: s.usage, session_id: s.session, error, reported: s.errors.length > 0 };
   },
 };
 

@@ -18,6 +18,11 @@ export interface AgentOutcome {
   usage: AgentUsage;
   session_id: string | null;
   error: string | null;
+  /**
+   * `error` is the agent's own report (an error result, a failed turn, an error event),
+   * not our guess from the exit status: a failure message then needs nothing else.
+   */
+  reported?: boolean;
   /** The model the agent says it used, when its output names one. */
   model?: string | null;
   /** Things worth a log line that do not make the run fail (permission denials …). */

@@ -1,9 +1,13 @@
 // argo doctor [project_path]: is this machine ready to run a workflow? node, bash and
 // git versions; the configured agent (found on PATH, its --version); whether its
-// credential variable is set (never its value); the project's state and config.
+// credential (a variable or the agent's own login; never its value); the traps we know
+// (claude as root, a CLI too old for our flags); the project's state and config.
 // One line per check; exit 1 when something needed is missing.
 import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { agentEnvPath, recordedAgentEnv } from '../lib/agent_env.js';
 import { runIfEntry } from '../lib/cli.js';
 import { readConfigObject } from '../lib/config.js';
 import { errorMessage } from '../lib/errors.js';
@@ -12,18 +16,19 @@ import { readStateDoc } from '../lib/state_file.js';
 import { toPlain } from '../lib/json_doc.js';
 import { chooseCi, choiceLabel, choiceProgram, type CiChoice } from './select.js';
 import { effectiveText, problemText, readLimits, UNUSED_LIMITS } from '../lib/limits.js';
+import type { AgentName, Preset } from './contract.js';
 
 type Check = { ok: boolean | null; line: string };
 
-function firstLine(cmd: string, args: string[], cwd: string): { ok: boolean; text: string } {
-  const r = spawnSync(cmd, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 10_000 });
+function firstLine(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = process.env): { ok: boolean; text: string } {
+  const r = spawnSync(cmd, args, { cwd, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 10_000 });
   const text = ((r.stdout || '') + (r.stderr || '')).trim().split('\n')[0] ?? '';
   return { ok: r.status === 0, text };
 }
 
 /** Where bash finds `word` (PATH program, path, function), or null. */
-function locate(word: string, cwd: string): string | null {
-  const r = spawnSync('bash', ['-c', 'command -v -- "$1"', 'bash', word], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+function locate(word: string, cwd: string, env: NodeJS.ProcessEnv = process.env): string | null {
+  const r = spawnSync('bash', ['-c', 'command -v -- "$1"', 'bash', word], { cwd, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
   return r.status === 0 ? r.stdout.trim() : null;
 }
 
@@ -36,23 +41,94 @@ function versionCheck(name: string, cmd: string, args: string[], min: number, cw
   return { ok, line: `${name}: ${v.text}${ok ? '' : ` (need ${min} or newer)`}` };
 }
 
-export function agentChecks(choice: CiChoice, env: NodeJS.ProcessEnv, cwd: string): Check[] {
+/**
+ * The oldest version of each preset's CLI known to take the flags we pass (docs/AGENTS.md);
+ * a preset without an entry is not checked. An older one fails `argo doctor`.
+ */
+export const MIN_VERSIONS: Partial<Record<AgentName, { version: string; flags: string }>> = {
+  claude: { version: '1.0.0', flags: '--permission-mode bypassPermissions / plan, --output-format json' },
+  codex: { version: '0.40.0', flags: 'exec --json, --sandbox workspace-write, exec resume' },
+};
+
+/** Where each preset keeps a login of its own (relative to HOME unless said), and other settings that stand for a key. */
+const LOGINS: Partial<Record<AgentName, { files: (env: NodeJS.ProcessEnv, home: string) => string[]; vars: string[] }>> = {
+  claude: { files: (_e, h) => [join(h, '.claude', '.credentials.json')], vars: ['ANTHROPIC_AUTH_TOKEN', 'CLAUDE_CODE_USE_BEDROCK', 'CLAUDE_CODE_USE_VERTEX'] },
+  codex: { files: (e, h) => [join(e.CODEX_HOME || join(h, '.codex'), 'auth.json')], vars: [] },
+  gemini: { files: (_e, h) => [join(h, '.gemini', 'oauth_creds.json')], vars: ['GOOGLE_GENAI_USE_VERTEXAI', 'GOOGLE_APPLICATION_CREDENTIALS'] },
+  opencode: { files: (e, h) => [join(e.XDG_DATA_HOME || join(h, '.local', 'share'), 'opencode', 'auth.json')], vars: [] },
+};
+
+/** The first x.y[.z] in a text as numbers, or null. */
+export function versionOf(text: string): number[] | null {
+  const m = /(\d+)\.(\d+)(?:\.(\d+))?/.exec(text);
+  return m ? [Number(m[1]), Number(m[2]), Number(m[3] ?? 0)] : null;
+}
+
+export function versionBelow(have: number[], min: number[]): boolean {
+  for (let i = 0; i < 3; i++) if ((have[i] ?? 0) !== (min[i] ?? 0)) return (have[i] ?? 0) < (min[i] ?? 0);
+  return false;
+}
+
+export interface Machine {
+  uid: number | null;
+  home: string;
+  exists: (file: string) => boolean;
+}
+
+const thisMachine = (env: NodeJS.ProcessEnv): Machine => ({
+  uid: typeof process.getuid === 'function' ? process.getuid() : null,
+  home: env.HOME || homedir(),
+  exists: existsSync,
+});
+
+/** Claude Code refuses to bypass permissions for root (AGENT-CLIS.md): the trap, before any builder hits it. */
+export function rootCheck(preset: Preset, env: NodeJS.ProcessEnv, uid: number | null): Check | null {
+  if (preset.name !== 'claude' || uid !== 0) return null;
+  const bypasses = [...preset.builder, ...(preset.resume ?? [])].flat().some((a) => a === 'bypassPermissions' || a === '--dangerously-skip-permissions');
+  if (!bypasses) return null;
+  if (env.IS_SANDBOX === '1') return { ok: null, line: 'root: IS_SANDBOX=1 lets claude bypass permissions as root - only ever in a disposable container' };
+  return {
+    ok: false,
+    line: 'root: claude refuses --permission-mode bypassPermissions when run as root (uid 0), so every builder would fail: run argo as a normal user, or set IS_SANDBOX=1 in the workflow\'s environment only inside a disposable container',
+  };
+}
+
+/** Is a credential (a key variable, a provider setting or the agent's own login) there? Never prints a value. */
+export function credentialCheck(preset: Preset, env: NodeJS.ProcessEnv, machine: Machine): Check {
+  const set = preset.credentials.filter((n) => !!env[n]);
+  if (set.length > 0) return { ok: true, line: `credential: ${set.join(', ')} set` };
+  const login = LOGINS[preset.name];
+  const vars = (login?.vars ?? []).filter((n) => !!env[n]);
+  if (vars.length > 0) return { ok: true, line: `credential: ${vars.join(', ')} set` };
+  const file = login?.files(env, machine.home).find((f) => machine.exists(f));
+  if (file) return { ok: true, line: `credential: ${preset.program}'s own login (${file})` };
+  if (!login) {
+    // Keys may come from places we cannot see (aider's .env and config files, cursor's login).
+    return { ok: null, line: `credential: none of ${preset.credentials.join(', ')} is set (fine only if ${preset.program} finds a key or login of its own)` };
+  }
+  const where = [...preset.credentials, ...login.vars].join(', ');
+  return { ok: false, line: `credential: none of ${where} is set and there is no ${preset.program} login (${login.files(env, machine.home).join(', ')}): every run would fail` };
+}
+
+export function agentChecks(choice: CiChoice, env: NodeJS.ProcessEnv, cwd: string, machine: Machine = thisMachine(env)): Check[] {
   const checks: Check[] = [];
   const program = choiceProgram(choice);
-  const where = locate(program, cwd);
+  const where = locate(program, cwd, env);
   checks.push({ ok: where !== null, line: `agent: ${choiceLabel(choice)} (from ${choice.source}) - ${where ? `found: ${where}` : `${program} not found on PATH`}` });
   if (where !== null && choice.kind !== 'word') {
-    const v = firstLine(program, ['--version'], cwd);
-    checks.push({ ok: null, line: `agent version: ${v.ok ? v.text : `${program} --version failed${v.text ? ': ' + v.text : ''}`}` });
+    const v = firstLine(program, ['--version'], cwd, env);
+    const min = choice.kind === 'preset' ? MIN_VERSIONS[choice.preset.name] : undefined;
+    const have = v.ok ? versionOf(v.text) : null;
+    const old = min !== undefined && have !== null && versionBelow(have, versionOf(min.version)!);
+    checks.push({
+      ok: old ? false : null,
+      line: `agent version: ${v.ok ? v.text : `${program} --version failed${v.text ? ': ' + v.text : ''}`}${old ? ` (need ${min!.version} or newer for ${min!.flags})` : ''}`,
+    });
   }
   if (choice.kind === 'preset') {
-    const names = choice.preset.credentials;
-    const set = names.filter((n) => !!env[n]);
-    // Some agents log in by themselves (claude, codex, opencode): a missing variable is a warning.
-    checks.push({
-      ok: set.length > 0 ? true : null,
-      line: set.length > 0 ? `credential: ${set.join(', ')} set` : `credential: none of ${names.join(', ')} is set (fine only if ${program} has its own login)`,
-    });
+    checks.push(credentialCheck(choice.preset, env, machine));
+    const root = rootCheck(choice.preset, env, machine.uid);
+    if (root) checks.push(root);
   }
   return checks;
 }
@@ -97,8 +173,21 @@ export async function main(argv: string[]): Promise<number> {
   } else {
     checks.push({ ok: null, line: `project: no .argo-project/ in ${project} (machine checks only)` });
   }
+  // What the workflow's agents will run with: its recorded environment, when it has one.
+  let env: NodeJS.ProcessEnv = process.env;
+  if (hasProject) {
+    try {
+      const recorded = recordedAgentEnv(project);
+      if (recorded) {
+        env = recorded;
+        checks.push({ ok: null, line: `environment: the workflow's recorded one (${agentEnvPath(project)}; argo resume --env-from-here replaces it)` });
+      }
+    } catch (e) {
+      checks.push({ ok: false, line: `environment: ${errorMessage(e)}` });
+    }
+  }
   try {
-    checks.push(...agentChecks(chooseCi(process.env, config, (w) => locate(w, project) !== null), process.env, project));
+    checks.push(...agentChecks(chooseCi(env, config, (w) => locate(w, project, env) !== null), env, project));
   } catch (e) {
     checks.push({ ok: false, line: `agent: ${errorMessage(e)}` });
   }

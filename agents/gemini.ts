@@ -35,7 +35,7 @@ export const geminiParser: OutputParser<DocState> = {
     if (str(err.message)) error = `gemini reported ${str(err.type) ?? 'an error'}: ${tail(str(err.message)!)}`;
     else if (code !== 0) error = `gemini exited with status ${code}${EXIT_MEANING[code] ? ` (${EXIT_MEANING[code]})` : ''}`;
     else if (!doc) error = `gemini printed no JSON result${s.text.trim() ? ': ' + tail(s.text) : ''}`;
-    return { ok: error === null, text: (doc && str(doc.response)) ?? '', usage, session_id: doc ? str(doc.session_id) ?? str(doc.sessionId) : null, error, model };
+    return { ok: error === null, text: (doc && str(doc.response)) ?? '', usage, session_id: doc ? str(doc.session_id) ?? str(doc.sessionId) : null, error, reported: !!str(err.message), model };
   },
 };
 

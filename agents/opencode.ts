@@ -54,7 +54,7 @@ export const opencodeParser: OutputParser<OpencodeState> = {
     if (s.errors.length > 0) error = `opencode reported: ${tail(s.errors.join(' | '))}`;
     else if (code !== 0) error = `opencode exited with status ${code}`;
     else if (s.events === 0) error = 'opencode printed no JSON events';
-    return { ok: error === null, text: s.text, usage: s.usage, session_id: s.session, error, warnings: s.warnings };
+    return { ok: error === null, text: s.text, usage: s.usage, session_id: s.session, error, reported: s.errors.length > 0, warnings: s.warnings };
   },
 };
 

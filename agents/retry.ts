@@ -3,6 +3,7 @@
 // control goes to code (the execution phase). Other builders are left as they are.
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { orchestratorEnv, recordAgentEnv, takeEnvFlag } from '../lib/agent_env.js';
 import { runIfEntry } from '../lib/cli.js';
 import { ArgoError, errorMessage } from '../lib/errors.js';
 import { JsonObject, fromPlain, toPlain } from '../lib/json_doc.js';
@@ -32,7 +33,9 @@ export function retryPlan(builders: unknown[], ids: string[]): { ids: string[] }
 }
 
 
-export async function main(argv: string[]): Promise<number> {
+export async function main(args: string[]): Promise<number> {
+  // --env-from-here: the agents run with the caller's environment from now on (recorded).
+  const { argv, fromHere } = takeEnvFlag(args);
   // A first argument that is a project folder is the project; the rest are builder ids.
   let projectArg = '.';
   let ids = argv;
@@ -44,6 +47,9 @@ export async function main(argv: string[]): Promise<number> {
   }
   const state = projectStatePaths(project);
   try {
+    if (fromHere) recordAgentEnv(project, process.env);
+    // Read before anything changes: a recorded environment we cannot trust is refused here.
+    const env = orchestratorEnv(project);
     const chosen = await mutateState(state, (doc) => {
       const exec = doc.get('execution');
       const list = exec instanceof JsonObject ? exec.get('builders') : undefined;
@@ -61,7 +67,8 @@ export async function main(argv: string[]): Promise<number> {
     writeLog(projectLogPaths(project), 'RETRY', `Retrying builders: ${chosen.join(' ')}`);
     process.stdout.write(`Retrying ${chosen.length} builder(s): ${chosen.join(' ')}; execution comes next\n`);
     if (runningOrchestrator(project) === undefined) {
-      const child = spawn(join(ROOT, 'orchestrator.sh'), [project], { cwd: project, detached: true, stdio: 'ignore' });
+      // The workflow's recorded environment, not ours (the dashboard's): its agents need its PATH and keys.
+      const child = spawn(join(ROOT, 'orchestrator.sh'), [project], { cwd: project, detached: true, stdio: 'ignore', env });
       child.on('error', () => undefined);
       child.unref();
       process.stdout.write(`Orchestrator started (PID ${child.pid ?? '?'})\n`);

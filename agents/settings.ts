@@ -57,3 +57,14 @@ export function sumUsage(list: Partial<AgentUsage>[]): AgentUsage {
   if (total.cost_usd !== null) total.cost_usd = round(total.cost_usd);
   return total;
 }
+
+/** A builder's recorded usage (state) as numbers — a hand-edited state may hold strings — or null. */
+export function recordedUsageOf(v: unknown): AgentUsage | null {
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) return null;
+  const o = v as Record<string, unknown>;
+  const n = (x: unknown) => {
+    const k = typeof x === 'string' && x.trim() !== '' ? Number(x) : x;
+    return typeof k === 'number' && Number.isFinite(k) ? k : null;
+  };
+  return { input_tokens: n(o.input_tokens), output_tokens: n(o.output_tokens), cache_read_tokens: n(o.cache_read_tokens), cost_usd: n(o.cost_usd) };
+}

@@ -11,7 +11,7 @@ const PROGRAMS: Record<string, [Entry, string]> = {
   status: [() => import('../status.js'), '[--json] [--watch] [project_path]  show where a workflow is (status.sh)'],
   list: [() => import('../view/list.js'), '[--json]                      every registered project: phase, owner, who acts'],
   logs: [() => import('../view/logs.js'), '[builder-id|--orchestrator] [project_path] [-f]  a log, followed live with -f'],
-  resume: [() => import('../steer/resume.js'), '[project_path]                start the orchestrator again, resetting nothing'],
+  resume: [() => import('../steer/resume.js'), '[--env-from-here] [project_path]  start the orchestrator again, resetting nothing'],
   merge: [() => import('../steer/merge.js'), '[project_path]                conflicts resolved: merge again (merge_branches)'],
   dashboard: [() => import('../dashboard/main.js'), '[--port N] [--host H] [--allow-remote]  every project in a browser (token in the URL)'],
   stop: [() => import('../stop_workflow.js'), '[project_path]                stop the orchestrator and builders (stop_workflow.sh)'],
@@ -24,7 +24,7 @@ const PROGRAMS: Record<string, [Entry, string]> = {
   execution: [() => import('../phases/execution.js'), '<project_path>'],
   merge_build: [() => import('../phases/merge_build.js'), '<project_path>'],
   worker: [() => import('../distributed/worker_cli.js'), '--database URL [--concurrency N] [--workdir DIR] [--allow-command LINE]  run builders for other hosts\' workflows'],
-  retry: [() => import('../agents/retry.js'), '[project_path] [builder-id …]  run failed builders again (resuming agent sessions)'],
+  retry: [() => import('../agents/retry.js'), '[--env-from-here] [project_path] [builder-id …]  run failed builders again (resuming agent sessions)'],
   doctor: [() => import('../agents/doctor.js'), '[project_path]                check node, bash, git, the agent, its credential, the project'],
   server: [() => import('./shim_server.js'), '                              run the bash shims\' helper in the foreground'],
 };

@@ -17,7 +17,7 @@ import { gitRemoteEnv } from '../lib/git_args.js';
 import { baseRef, gitOrThrow } from './git_async.js';
 import { signJob } from './job_auth.js';
 import { redactUrl } from './config.js';
-import { endingOf, liveFields, planRemote, reportedAttemptProblem, sameFields } from './plan.js';
+import { endingOf, liveFields, planRemote, reportedAttemptProblem, sameFields, usageAfterAttempt } from './plan.js';
 
 export interface CoordinatorBuilder {
   id: string;
@@ -29,6 +29,8 @@ export interface CoordinatorBuilder {
   prompt: string;
   /** The failure recorded by an earlier run (cleared when this one succeeds). */
   failure: string | null;
+  /** Usage its earlier attempts recorded (an attempt adds to it). */
+  usage?: AgentUsage | null;
 }
 
 export interface Halting {
@@ -141,8 +143,9 @@ export async function coordinate(o: CoordinatorOptions, builders: CoordinatorBui
     const ok = code === 0 && end.failure === null;
     // An agent preset's usage counts into execution.usage, as a local builder's does.
     const agentRun = typeof j.output?.usage?.agent === 'string';
-    if (agentRun) o.halting?.spent.set(b.id, j.output!.usage as Partial<AgentUsage>);
-    await setBuilderFields(o.state, b.id, { ...end.fields, status: ok ? 'completed' : 'failed', exit_code: code, completed: utcTimestamp(), ...(ok ? { progress: 100 } : {}), ...(ok && b.failure !== null ? { failure: null } : {}) }, agentRun);
+    const usage = agentRun ? usageAfterAttempt(b.usage ?? null, j.output!.usage) : undefined;
+    if (usage) o.halting?.spent.set(b.id, usage as Partial<AgentUsage>);
+    await setBuilderFields(o.state, b.id, { ...end.fields, ...(usage ? { usage } : {}), status: ok ? 'completed' : 'failed', exit_code: code, completed: utcTimestamp(), ...(ok ? { progress: 100 } : {}), ...(ok && b.failure !== null ? { failure: null } : {}) }, agentRun);
     logBuilder(o.logs, b.id, ok ? 'completed' : 'failed', why);
     o.say(ok ? `Builder ${b.id} completed on ${j.host ?? 'a worker'}` : end.failure ? `Builder ${b.id} failed (${end.failure}) on ${j.host ?? 'a worker'}` : `Builder ${b.id} failed (${why})`);
     jobOf.delete(b.id);

@@ -1,7 +1,9 @@
 // Pure decisions of the coordinator: what to do with one builder given what the state
 // file says and what the queue holds, and which state fields mirror a job.
 import { isObjectId, isPlainBranch } from '../lib/git_args.js';
-import type { BuilderResult, JobSnapshot } from './backend.js';
+import type { AgentUsage } from '../agents/contract.js';
+import { sumUsage } from '../agents/settings.js';
+import type { BuilderResult, BuilderUsage, JobSnapshot } from './backend.js';
 
 export interface RemoteBuilderView {
   id: string;
@@ -71,4 +73,14 @@ export function reportedAttemptProblem(ref: unknown, commit: unknown, branch: st
 
 export function sameFields(a: Record<string, unknown> | undefined, b: Record<string, unknown>): boolean {
   return a !== undefined && JSON.stringify(a) === JSON.stringify(b);
+}
+
+/**
+ * A finished attempt's usage as the builder's record: what its earlier attempts spent
+ * (state, before this job) plus what this attempt reports; its other fields (session,
+ * agent, wall time) are this attempt's. Nothing spent is dropped by a retry.
+ */
+export function usageAfterAttempt(prior: AgentUsage | null, reported: BuilderUsage): BuilderUsage {
+  if (!prior) return reported;
+  return { ...reported, ...sumUsage([prior, reported as Partial<AgentUsage>]) };
 }

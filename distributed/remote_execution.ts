@@ -5,6 +5,7 @@ import { signalStatus } from '../lib/process.js';
 import { logStateTransition } from '../lib/logging_enhanced.js';
 import type { Project } from '../phases/handler.js';
 import { complain, say } from '../phases/handler.js';
+import { recordedUsageOf } from '../agents/settings.js';
 import { redactUrl } from './config.js';
 import { readJobSecret } from './job_auth.js';
 import { coordinate, type CoordinatorBuilder, type Halt, type Halting, type RunSpec } from './coordinator.js';
@@ -36,6 +37,7 @@ function view(v: unknown, prompt: RemoteRun['prompt']): CoordinatorBuilder {
     branch: typeof o.branch === 'string' && o.branch !== 'null' ? o.branch : `argo-builder-${id}`,
     jobId: typeof o.job_id === 'string' ? o.job_id : null,
     failure: typeof o.failure === 'string' ? o.failure : null,
+    usage: recordedUsageOf(o.usage),
     prompt: prompt({ id, description, worktree: '. (the current directory)' }),
   };
 }

@@ -5,7 +5,7 @@
 // database for longer than the heartbeat stops by itself: by then its jobs belong to
 // someone else.
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { BuilderQueue, BuilderResult, Claim } from './backend.js';
@@ -14,6 +14,7 @@ import { RepoMutex, attemptRef, baseRef, gitAsync, gitOrThrow } from './git_asyn
 import { jobSignatureProblem } from './job_auth.js';
 import { runJobBuilder } from './run_builder.js';
 import { admitJob, type AllowList } from './worker_policy.js';
+import { textSince } from '../agents/output_file.js';
 
 export interface WorkerOptions {
   queue: BuilderQueue;
@@ -40,13 +41,9 @@ export interface WorkerSnapshot {
 
 const LOG_TAIL_BYTES = 4000;
 
+/** The end of the builder's log, read from its end: an agent's stderr may be huge. */
 function tail(file: string): string {
-  try {
-    const text = readFileSync(file, 'utf8');
-    return text.length > LOG_TAIL_BYTES ? text.slice(-LOG_TAIL_BYTES) : text;
-  } catch {
-    return '';
-  }
+  return textSince(file, 0, LOG_TAIL_BYTES);
 }
 
 export class Worker {

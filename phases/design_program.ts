@@ -9,8 +9,9 @@ import { errorMessage } from '../lib/errors.js';
 import { fromPlain, toPlain } from '../lib/json_doc.js';
 import { logStateTransition, writeLog } from '../lib/logging_enhanced.js';
 import { mutateState, readState, readStateDoc, updateState } from '../lib/state_file.js';
-import { tail, type AgentOutcome } from '../agents/contract.js';
+import { DOC_LIMIT, tail, type AgentOutcome } from '../agents/contract.js';
 import { invocationFor } from '../agents/invocation.js';
+import { BoundedLines } from '../agents/bounded_lines.js';
 import { runAgent } from '../agents/runner.js';
 import { choiceLabel, choiceProgram, type CiChoice } from '../agents/select.js';
 import { usageRecord } from '../agents/build.js';
@@ -96,16 +97,11 @@ async function askAgent(choice: CiChoice & { kind: 'preset' }, prompt: string, d
   }, process.env);
   const parser = choice.preset.parser;
   let state = parser.init();
-  let pending = '';
   let errTail = '';
-  const feed = (chunk: string) => {
-    pending += chunk;
-    let nl: number;
-    while ((nl = pending.indexOf('\n')) >= 0) {
-      state = parser.line(state, pending.slice(0, nl));
-      pending = pending.slice(nl + 1);
-    }
-  };
+  // Bounded whatever the line lengths: the answer is the design, so a line may be as long
+  // as a whole answer document (DOC_LIMIT); a longer one is skimmed, never held.
+  const lines = new BoundedLines((line) => void (state = parser.line(state, line)), DOC_LIMIT);
+  const feed = (chunk: string) => lines.push(chunk);
   const abort = new AbortController();
   let stopping: NodeJS.Signals | null = null;
   const onSignal = (signal: NodeJS.Signals) => {
@@ -126,7 +122,7 @@ async function askAgent(choice: CiChoice & { kind: 'preset' }, prompt: string, d
     });
     // The group is gone now: end as a signalled handler does.
     if (stopping) process.exit(signalStatus(stopping));
-    if (pending) state = parser.line(state, pending);
+    lines.end();
     let outcome = parser.end(state, r.code);
     if (r.timedOut) outcome = { ...outcome, ok: false, error: `no answer within limits.design_timeout_seconds (${timeoutMs / 1000} s)` };
     else if (r.startError) outcome = { ...outcome, ok: false, error: `could not start ${inv.argv[0]}: ${r.startError}` };

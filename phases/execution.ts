@@ -16,7 +16,7 @@ import type { AgentUsage } from '../agents/contract.js';
 import { buildComponent, judgeAttempt, usageRecord, type BuildSetup, type Failure } from '../agents/build.js';
 import { parseOutputFile } from '../agents/output_file.js';
 import { choiceLabel, choiceProgram, choiceSpec } from '../agents/select.js';
-import { sumUsage, type AgentLimits } from '../agents/settings.js';
+import { recordedUsageOf, sumUsage, type AgentLimits } from '../agents/settings.js';
 import { verifyCommand } from '../agents/verify.js';
 import { utcTimestamp } from '../lib/time.js';
 import { sweepRuns } from '../lib/sweep.js';
@@ -36,6 +36,10 @@ export interface BuilderView {
   failure: string | null;
   /** ARGO_RUN_TOKEN of its last run (lib/sweep.ts), if recorded. */
   runToken: string | null;
+  /** Usage recorded for its earlier attempts (null: none). */
+  usage: AgentUsage | null;
+  /** When its last attempt started (an interrupted attempt's output is newer). */
+  started: string | null;
 }
 
 export type Plan = { kind: 'done' } | { kind: 'adopt'; pid: number } | { kind: 'result'; code: number } | { kind: 'start' } | { kind: 'skip' };
@@ -113,8 +117,11 @@ function view(v: unknown): BuilderView {
     sessionId: typeof usage.session_id === 'string' && usage.session_id !== '' ? usage.session_id : null,
     failure: typeof o.failure === 'string' ? o.failure : null,
     runToken: typeof o.run_token === 'string' ? o.run_token : null,
+    usage: recordedUsageOf(o.usage),
+    started: typeof o.started === 'string' ? o.started : null,
   };
 }
+
 
 /**
  * A builder works in its worktree, where the libraries' relative defaults
@@ -176,8 +183,13 @@ class Execution {
     const ok = code === 0 && !failed;
     const fields: Record<string, unknown> = { status: ok ? 'completed' : 'failed', exit_code: code, completed: utcTimestamp(), ...extra };
     if (ok) fields.progress = 100;
-    if (failed) fields.failure = failed.failure;
-    else if (b.failure !== null) fields.failure = null;
+    if (failed) {
+      fields.failure = failed.failure;
+      fields.failure_message = failed.message;
+    } else if (b.failure !== null) {
+      fields.failure = null;
+      fields.failure_message = null;
+    }
     await this.setBuilder(b.id, fields, 'usage' in extra);
     if (extra.usage) {
       this.costs.set(b.id, extra.usage as AgentUsage);
@@ -201,6 +213,8 @@ class Execution {
     say(`Spawning builder: ${b.id}`);
     // What an earlier run of this builder left running (the handler crashed or was killed) ends first.
     if (b.runToken) await sweepRuns([b.runToken]);
+    const spent = await this.spent(b);
+    if (spent) this.costs.set(b.id, spent);
     await this.setBuilder(b.id, { status: 'running', started: utcTimestamp(), pid: null });
     const { choice, toolOk } = this.setup;
     logBuilder(this.project.logs, b.id, 'starting', `Launching CI tool for builder ${b.id}`);
@@ -223,6 +237,7 @@ class Execution {
         prompt: builderPrompt(b),
         sessionId: b.sessionId,
         retryOf: b.status === 'failed' ? { failure: b.failure } : null,
+        priorUsage: spent,
       },
       {
         env: builderEnv(this.project),
@@ -243,7 +258,11 @@ class Execution {
           return { failure: 'time_limit', message: this.halted!.reason };
         },
         noMoreAttempts: () => this.halted !== null,
-        onUsage: (usages) => this.checkBudget(usages),
+        onUsage: (usages, record) => {
+          // Kept at once, so that a crash before the builder ends loses none of it.
+          void this.setBuilder(b.id, record, true);
+          this.checkBudget(usages);
+        },
       },
     );
     if (ending.kind === 'canceled') {
@@ -252,6 +271,35 @@ class Execution {
       return this.finish(b, ending.code, { failure: halted.failure, message: halted.reason }, ending.record);
     }
     return this.finish(b, ending.code, ending.failed ?? undefined, ending.record);
+  }
+
+  /**
+   * The usage already spent on a builder: what state records for its earlier attempts,
+   * plus the attempt of a handler that died before recording it (its output is newer
+   * than the attempt's start). Nothing spent is ever dropped by running it again.
+   */
+  private async spent(b: BuilderView): Promise<AgentUsage | null> {
+    const list = b.usage ? [b.usage] : [];
+    if (b.status === 'running') {
+      const lost = await this.interruptedUsage(b);
+      if (lost) list.push(lost);
+    }
+    return list.length > 0 ? sumUsage(list) : null;
+  }
+
+  private async interruptedUsage(b: BuilderView): Promise<AgentUsage | null> {
+    if (!this.preset || b.started === null) return null;
+    const file = this.outputFile(b.id);
+    let mtime: number;
+    try {
+      mtime = statSync(file).mtimeMs;
+    } catch {
+      return null;
+    }
+    // Timestamps have whole seconds: an output written in the attempt's first second counts.
+    if (!(mtime >= Date.parse(b.started))) return null;
+    const { input_tokens, output_tokens, cache_read_tokens, cost_usd } = usageRecord(this.preset, await parseOutputFile(this.preset.preset.parser, file, 1), this.setup.pricing);
+    return { input_tokens, output_tokens, cache_read_tokens, cost_usd };
   }
 
   /** Where a preset's stdout goes (outside the worktree, so it is never committed). */
@@ -309,11 +357,20 @@ class Execution {
     await sweepRuns([b.runToken]); // what the adopted run left behind (a setsid daemon)
     const code = readResult(b.worktree);
     if (code === undefined) return this.start(b); // died without a result: run it again
+    return this.finishFromOutput(b, code);
+  }
+
+  /**
+   * A builder whose attempt ended without us (adopted, or its handler died): its result
+   * and, with a preset, its output decide; that attempt's usage adds to the earlier ones.
+   */
+  async finishFromOutput(b: BuilderView, code: number): Promise<void> {
     if (!this.preset) return this.finish(b, code);
     const outcome = await parseOutputFile(this.preset.preset.parser, this.outputFile(b.id), code);
     const verdict = judgeAttempt({ code, timedOut: false, stalled: false }, outcome, true, () => true);
-    const extra = { usage: usageRecord(this.preset, outcome, this.setup.pricing) };
-    await this.finish(b, verdict.ok ? 0 : code || 1, verdict.ok ? undefined : verdict, extra);
+    const attempt = usageRecord(this.preset, outcome, this.setup.pricing);
+    const usage = { ...attempt, ...sumUsage(b.usage ? [b.usage, attempt] : [attempt]), session_id: attempt.session_id ?? b.sessionId };
+    await this.finish(b, verdict.ok ? 0 : code || 1, verdict.ok ? undefined : verdict, { usage });
   }
 
   /** Ends every agent run we started and resolves once they and every state write are done. */
@@ -469,7 +526,7 @@ export async function main(argv: string[]): Promise<number> {
     if (plan.kind === 'done') say(`Builder ${b.id} already completed`);
     else if (plan.kind === 'skip') say(`Builder ${b.id} stays failed (not in the retry list)`);
     else if (plan.kind === 'adopt') watchers.push(run.adopt(b, plan.pid));
-    else if (plan.kind === 'result') watchers.push(run.finish(b, plan.code));
+    else if (plan.kind === 'result') watchers.push(run.finishFromOutput(b, plan.code));
     else jobs.push(() => run.start(b));
   }
   const all = Promise.all([runLimited(jobs, limit), ...watchers]);

@@ -1,8 +1,10 @@
 // Starts a project's orchestrator in the background, detached as start_workflow does,
 // and waits until it wrote its pid. `argo resume` and the dashboard use it: they never
-// reset the state, they only give it an orchestrator again.
+// reset the state, they only give it an orchestrator again — with the workflow's own
+// environment (lib/agent_env.ts), whoever asks.
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { orchestratorEnv } from '../lib/agent_env.js';
 import { ArgoError } from '../lib/errors.js';
 import { pidAlive, runningOrchestrator, sleep } from '../lib/process.js';
 import { installRoot } from '../view/argo_command.js';
@@ -13,7 +15,9 @@ export { runningOrchestrator };
 export async function launchOrchestrator(project: string, root = installRoot(), timeoutMs = 5000): Promise<number> {
   const running = runningOrchestrator(project);
   if (running !== undefined) throw new ArgoError(`an orchestrator already runs for ${project} (PID ${running})`);
-  const child = spawn(join(root, 'orchestrator.sh'), [project], { cwd: project, detached: true, stdio: 'ignore' });
+  // The workflow's recorded environment, not ours (the dashboard's): its agents need its PATH and keys.
+  const env = orchestratorEnv(project);
+  const child = spawn(join(root, 'orchestrator.sh'), [project], { cwd: project, detached: true, stdio: 'ignore', env });
   child.on('error', () => undefined);
   child.unref();
   const pid = child.pid ?? 0;

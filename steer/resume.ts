@@ -1,7 +1,9 @@
 // argo resume [project_path]: starts the orchestrator again on a stopped or crashed
 // workflow, resetting nothing (start_workflow starts over from the design). Refuses
 // when one already runs or the workflow is finished. Holds the project's start lock,
-// as start_workflow and stop_workflow do, so it never acts between their steps.
+// as start_workflow and stop_workflow do, so it never acts between their steps. The
+// orchestrator gets the workflow's recorded environment; --env-from-here records ours first.
+import { recordAgentEnv, takeEnvFlag } from '../lib/agent_env.js';
 import { runIfEntry } from '../lib/cli.js';
 import { errorMessage } from '../lib/errors.js';
 import { START_LOCK_WAIT_MS, startLockPath, withStartLock } from '../lib/start_lock.js';
@@ -14,12 +16,16 @@ function fail(message: string): number {
   return 1;
 }
 
-async function resume(project: string): Promise<number> {
+async function resume(project: string, envFromHere: boolean): Promise<number> {
   const running = runningOrchestrator(project);
   if (running !== undefined) return fail(`an orchestrator already runs for ${project} (PID ${running}); nothing to resume`);
   try {
     const state = readStatePlain(project);
     if (state.phase === 'storage') return fail(`the workflow in ${project} is finished (phase storage); start a new one with argo start`);
+    if (envFromHere) {
+      recordAgentEnv(project, process.env);
+      process.stdout.write(`The workflow's agents now run with this environment (recorded in .argo-project/agent-env.json)\n`);
+    }
     const pid = await launchOrchestrator(project);
     process.stdout.write(`Orchestrator resumed (PID ${pid}) at phase ${String(state.phase)}, action ${String(state.action_needed)} owned by ${String(state.action_owner)}\n`);
     return 0;
@@ -28,14 +34,15 @@ async function resume(project: string): Promise<number> {
   }
 }
 
-export async function main(argv: string[]): Promise<number> {
+export async function main(args: string[]): Promise<number> {
+  const { argv, fromHere } = takeEnvFlag(args);
   const project = projectArg(argv[0]);
   if (!project) return 1;
   try {
     const done = await withStartLock(
       project,
       (lock) => process.stdout.write(`Waiting for a start or stop of this project to finish (${lock})...\n`),
-      () => resume(project),
+      () => resume(project, fromHere),
     );
     if (done === undefined) return fail(`another start or stop of ${project} held ${startLockPath(project)} for ${START_LOCK_WAIT_MS / 1000} s`);
     return done.value;

@@ -185,6 +185,8 @@ function builderRow(v: unknown, input: ViewInput, mergeOf: (id: string) => strin
   const t1 = parseTs(completed) ?? (interrupted ? interrupted.at : status === 'running' ? input.now : null);
   const exit = num(b.exit_code);
   const failure = failureOf(b.failure, status, exit);
+  // failure_message beside a plain failure kind (the runner's, a worker's): why, in the agent's words.
+  if (failure.message === null && status === 'failed') failure.message = textOrNull(b.failure_message);
   const usage = isObj(b.usage) ? b.usage : {};
   const perBuilderMerge = isObj(b.merge) ? textOrNull(b.merge.status ?? b.merge.result) : textOrNull(b.merge);
   return {

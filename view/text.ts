@@ -93,6 +93,13 @@ export function extraLines(v: View, p: Paint): string[] {
       ]);
     }
     out.push(...table(rows, p, (r, c) => (c === 1 ? statusColour(p, v.builders[r - 1]!.status) : c === 7 ? statusColour(p, v.builders[r - 1]!.merge ?? '') : id)));
+    // Why each failed builder failed, in the agent's words (the last log line is often the
+    // merge's); a bare exit status is in the EXIT column already.
+    const why = v.builders.filter((b) => b.status === 'failed' && b.failure_message && b.failure !== 'exit');
+    if (why.length) {
+      out.push('', p.red('Failures:'));
+      for (const b of why) out.push(`  ${b.id}: ${b.failure_message}`);
+    }
   }
   if (v.design?.rejected.length && v.action_needed === 'approve_design') {
     out.push('', p.yellow(`Rejected components (${v.design.rejected.length}):`));

@@ -82,7 +82,7 @@ export function buildersTable(v, onRetry) {
       el('td', { class: `status ${classFor('status', b.status)}` }, b.status),
       el('td', {}, duration(b.elapsed_seconds)),
       el('td', {}, b.exit_code ?? '-'),
-      el('td', {}, b.failure ?? '-'),
+      el('td', {}, b.failure ?? '-', b.status === 'failed' && b.failure_message && b.failure !== 'exit' ? el('div.failure-message', {}, b.failure_message) : null),
       el('td', {}, b.usage ? `${b.usage.input_tokens}/${b.usage.output_tokens}` : '-'),
       el('td', {}, money(b.usage?.cost_usd)),
       el('td', { class: b.merge === null || b.merge === undefined ? 's-none' : classFor('merge', b.merge) }, b.merge ?? '-'),

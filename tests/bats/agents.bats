@@ -343,3 +343,204 @@ SH
   [ "$(jq -r '.error_recovery.last_error' .argo-project/state.json)" = 'CI query failed' ]
   [ "$(jq -r '.design' .argo-project/state.json)" = null ]
 }
+
+# ------------------------------------------------------------------ why an agent failed
+
+@test "claude run by root refuses bypassPermissions: each builder's failure_message is its stderr line (state, status, --json)" {
+  config '.ci.agent = "claude"'
+  echo 'FAKE_AGENT_AS_ROOT=1' > "$WORK/fake.env"
+  export FAKE_AGENT_ENV="$WORK/fake.env"
+  start_and_approve
+  wait_state '.action_needed == "review_merge"' 60
+  local refusal='--dangerously-skip-permissions cannot be used with root/sudo privileges for security reasons'
+  [ "$(jq -r '[.execution.builders[] | "\(.status):\(.failure)"] | unique | join(",")' .argo-project/state.json)" = failed:agent_error ]
+  [ "$(jq -r '.execution.builders[1].failure_message' .argo-project/state.json)" = "claude exited with status 1: $refusal" ]
+  run -0 "$ROOT/status.sh" "$PROJ"
+  assert_line "  part-2: claude exited with status 1: $refusal"
+  run -0 "$ROOT/compat/argo" status --json "$PROJ"
+  [ "$(jq -r '.builders[0].failure_message' <<< "$output")" = "claude exited with status 1: $refusal" ]
+  # a retry that works clears it
+  : > "$WORK/fake.env"
+  run -0 "$ROOT/compat/argo" retry "$PROJ" part-1
+  wait_state '.execution.builders[0].status == "completed"' 60
+  [ "$(jq -r '.execution.builders[0].failure_message' .argo-project/state.json)" = null ]
+}
+
+@test "every preset's own error report becomes the builder's failure_message" {
+  local agent program want
+  for agent in codex gemini opencode cursor aider; do
+    config ".ci.agent = \"$agent\""
+    jq '.phase = "execution" | .action_owner = "user" | .execution = {"builders": [{"id": "part-1", "description": "x", "status": "pending", "worktree": "'"$PROJ"'/.argo-project/builders/part-1"}]}' .argo-project/state.json > s && mv s .argo-project/state.json
+    git worktree add -q -b argo-builder-part-1 .argo-project/builders/part-1 2>/dev/null || true
+    echo 'FAKE_AGENT_ERROR=part-1' > "$WORK/fake.env"
+    FAKE_AGENT_ENV="$WORK/fake.env" run "$ROOT/phases/execution.sh" "$PROJ"
+    case $agent in
+      codex) want='codex reported: stream disconnected | unexpected status 401 Unauthorized' ;;
+      gemini) want='gemini reported FatalAuthenticationError: quota exceeded' ;;
+      opencode) want='opencode reported: rate limited' ;;
+      cursor) want='cursor-agent reported an error (error_during_execution): API Error: 529 overloaded' ;;
+      aider) want='aider reported: litellm.AuthenticationError: AnthropicException - invalid x-api-key' ;;
+    esac
+    [ "$(jq -r '.execution.builders[0] | "\(.failure)|\(.failure_message)"' .argo-project/state.json)" = "agent_error|$want" ] || { echo "$agent: $(jq -c '.execution.builders[0]' .argo-project/state.json)"; return 1; }
+  done
+}
+
+# ------------------------------------------------------------------ usage over attempts
+
+@test "usage over attempts: a retry adds its cost to the builder's and the project's, and the budget counts the sum" {
+  config '.ci.agent = "claude"'
+  export FAKE_AGENT_ENV="$WORK/fake.env" FAKE_AGENT_COMPONENTS=1
+  echo 'FAKE_AGENT_COST=0.05' > "$WORK/fake.env"
+  limits '{"max_cost_usd": 0.4}'
+  "$ROOT/start_workflow.sh" "Build a calculator" "$PROJ" >/dev/null
+  ORCH=$(cat .argo-project/orchestrator.pid)
+  wait_state '.action_needed == "approve_design"' 30
+  echo 'FAKE_AGENT_COST=0.24 FAKE_AGENT_ERROR=part-1' > "$WORK/fake.env"
+  "$ROOT/compat/argo" approve "$PROJ" >/dev/null
+  wait_state '.action_needed == "review_merge"' 60
+  [ "$(jq -r '.execution.builders[0].usage.cost_usd' .argo-project/state.json)" = 0.24 ]
+  echo 'FAKE_AGENT_COST=0.12' > "$WORK/fake.env"
+  run -0 "$ROOT/compat/argo" retry "$PROJ" part-1
+  wait_state '.execution.builders[0].status == "completed"' 60
+  # 0.24 + 0.12 on the builder and in execution.usage; 0.05 + 0.36 in the totals
+  [ "$(jq -r '.execution.builders[0].usage.cost_usd' .argo-project/state.json)" = 0.36 ]
+  [ "$(jq -r '.execution.usage.cost_usd' .argo-project/state.json)" = 0.36 ]
+  [ "$(jq -r '.execution.builders[0].usage.input_tokens' .argo-project/state.json)" = 1010 ]
+  run -0 "$ROOT/compat/argo" status --json "$PROJ"
+  [ "$(jq -r '.totals.cost_usd' <<< "$output")" = 0.41 ]
+  # the sum (0.41) reached max_cost_usd (0.4): nothing is merged, the user decides
+  wait_state '.action_needed == "review_budget"' 30
+  jq -r '.execution.halt_reason' .argo-project/state.json | grep -q '(0.41 USD)'
+}
+
+# crashed STATUS RESULT: part-1 as a dead handler left it (attempt started now, pid gone),
+# 0.1 USD recorded before, its output file holding a result of 0.2 USD.
+crashed_builder() {
+  config '.ci.agent = "claude"'
+  git worktree add -q -b argo-builder-part-1 .argo-project/builders/part-1
+  local now; now=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+  jq --arg wt "$PROJ/.argo-project/builders/part-1" --arg now "$now" '.phase = "execution" | .action_owner = "user" | .execution = {"builders": [{"id": "part-1", "description": "x", "status": "running", "pid": "999999999", "started": $now, "worktree": $wt, "usage": {"input_tokens": 5, "output_tokens": 5, "cache_read_tokens": 0, "cost_usd": 0.1, "session_id": "s0", "agent": "claude", "model": null}}]}' .argo-project/state.json > s && mv s .argo-project/state.json
+  echo '{"type":"result","subtype":"success","is_error":false,"result":"done","session_id":"s1","total_cost_usd":0.2,"usage":{"input_tokens":100,"output_tokens":50}}' > .argo-project/logs/builder-part-1.agent.out
+  echo "fixed" > .argo-project/builders/part-1/part-1.txt
+  [[ -z $1 ]] || echo "$1" > .argo-project/builders/part-1/.build_result
+}
+
+@test "usage over attempts: a re-run after a crash adds the dead handler's attempt (with or without its result) to what was recorded" {
+  crashed_builder 0
+  run -0 "$ROOT/phases/execution.sh" "$PROJ"
+  [ "$(jq -r '.execution.builders[0] | "\(.status) \(.usage.cost_usd) \(.usage.input_tokens)"' .argo-project/state.json)" = "completed 0.3 105" ]
+  [ "$(jq -r '.execution.usage.cost_usd' .argo-project/state.json)" = 0.3 ]
+}
+
+@test "usage over attempts: an attempt interrupted without a result is counted, and the builder runs again on top" {
+  crashed_builder ''
+  run -0 "$ROOT/phases/execution.sh" "$PROJ"
+  # 0.1 recorded + 0.2 of the interrupted attempt + 0.0123 of the new one
+  [ "$(jq -r '.execution.builders[0] | "\(.status) \(.usage.cost_usd)"' .argo-project/state.json)" = "completed 0.3123" ]
+}
+
+# ------------------------------------------------------------------ the workflow's environment
+
+@test "the workflow's environment: a retry from a bare environment (as the dashboard's) runs agents with the one the workflow started with; --env-from-here replaces it; the file is 0600" {
+  config '.ci.agent = "claude"'
+  export FAKE_AGENT_ENV="$WORK/fake.env" FAKE_AGENT_RECORD_ENV=FOO_KEY
+  echo 'FAKE_AGENT_FAIL=part-1,part-2' > "$WORK/fake.env"
+  FOO_KEY=1 "$ROOT/start_workflow.sh" "Build a calculator" "$PROJ" >/dev/null
+  ORCH=$(cat .argo-project/orchestrator.pid)
+  [ "$(stat -c %a .argo-project/agent-env.json)" = 600 ]
+  [ "$(jq -r .FOO_KEY .argo-project/agent-env.json)" = 1 ]
+  wait_state '.action_needed == "approve_design"' 30
+  "$ROOT/compat/argo" approve "$PROJ" >/dev/null
+  wait_state '.action_needed == "review_merge"' 60
+  "$ROOT/stop_workflow.sh" "$PROJ" >/dev/null
+  : > "$WORK/fake.env"
+  # neither FOO_KEY nor the fake agents' folder in this environment
+  run -0 env -i PATH=/usr/local/bin:/usr/bin:/bin HOME="$HOME" "$ROOT/compat/argo" retry "$PROJ" part-1
+  wait_state '.execution.builders[0].status == "completed"' 60
+  ORCH=$(cat .argo-project/orchestrator.pid)
+  last=$(grep -l 'part-1' "$FAKE_AGENT_LOG"/*.argv | sort | tail -1)
+  [ "$(meta "${last%.argv}" env.FOO_KEY)" = 1 ]
+  wait_state '.action_needed == "review_merge"' 60
+  "$ROOT/stop_workflow.sh" "$PROJ" >/dev/null
+  # deliberately from here: the agents see FOO_KEY=2 from now on
+  FOO_KEY=2 run -0 "$ROOT/compat/argo" retry --env-from-here "$PROJ" part-2
+  wait_state '.execution.builders[1].status == "completed"' 60
+  ORCH=$(cat .argo-project/orchestrator.pid)
+  last=$(grep -l 'part-2' "$FAKE_AGENT_LOG"/*.argv | sort | tail -1)
+  [ "$(meta "${last%.argv}" env.FOO_KEY)" = 2 ]
+  [ "$(stat -c %a .argo-project/agent-env.json)" = 600 ]
+  wait_state '.phase == "storage"' 60
+}
+
+@test "the workflow's environment: a recorded file others can read is refused with one ERROR, nothing started" {
+  "$ROOT/compat/argo" state update action_owner user >/dev/null
+  echo '{"PATH": "/usr/bin:/bin", "FOO_KEY": "1"}' > .argo-project/agent-env.json
+  chmod 644 .argo-project/agent-env.json
+  run -1 "$ROOT/compat/argo" resume "$PROJ"
+  assert_output "ERROR: $PROJ/.argo-project/agent-env.json is readable or writable by others (mode 644); it holds credentials: chmod 600 it, or record it again with --env-from-here"
+  [ ! -e .argo-project/orchestrator.pid ]
+  run -0 "$ROOT/compat/argo" resume --env-from-here "$PROJ"
+  assert_line "The workflow's agents now run with this environment (recorded in .argo-project/agent-env.json)"
+  ORCH=$(cat .argo-project/orchestrator.pid)
+  [ "$(stat -c %a .argo-project/agent-env.json)" = 600 ]
+  [ "$(jq -r .FOO_KEY .argo-project/agent-env.json)" = null ]
+}
+
+@test "argo doctor knows the traps: claude as root, no credential at all, a CLI too old for our flags (non-zero exit for each)" {
+  export HOME="$WORK/home"
+  mkdir -p "$HOME"
+  unset ANTHROPIC_API_KEY CLAUDE_CODE_OAUTH_TOKEN CODEX_API_KEY OPENAI_API_KEY IS_SANDBOX
+  config '.ci.agent = "claude"'
+  # as root (these tests run as root): the refusal every builder would meet
+  if [[ $(id -u) == 0 ]]; then
+    ANTHROPIC_API_KEY=k run -1 "$ROOT/compat/argo" doctor "$PROJ"
+    assert_line --partial "FAIL root: claude refuses --permission-mode bypassPermissions when run as root (uid 0)"
+    refute_output --partial 'Ready.'
+    ANTHROPIC_API_KEY=k IS_SANDBOX=1 run -0 "$ROOT/compat/argo" doctor "$PROJ"
+    assert_line --partial 'note root: IS_SANDBOX=1 lets claude bypass permissions as root'
+    assert_line 'Ready.'
+  fi
+  export IS_SANDBOX=1
+  # no key and no login
+  run -1 "$ROOT/compat/argo" doctor "$PROJ"
+  assert_line --partial 'FAIL credential: none of ANTHROPIC_API_KEY, CLAUDE_CODE_OAUTH_TOKEN, ANTHROPIC_AUTH_TOKEN, CLAUDE_CODE_USE_BEDROCK, CLAUDE_CODE_USE_VERTEX is set and there is no claude login'
+  mkdir -p "$HOME/.claude" && echo '{}' > "$HOME/.claude/.credentials.json"
+  run -0 "$ROOT/compat/argo" doctor "$PROJ"
+  assert_line "ok   credential: claude's own login ($HOME/.claude/.credentials.json)"
+  # too old for the flags we pass
+  FAKE_AGENT_VERSION='0.2.9 (Claude Code)' run -1 "$ROOT/compat/argo" doctor "$PROJ"
+  assert_line 'FAIL agent version: 0.2.9 (Claude Code) (need 1.0.0 or newer for --permission-mode bypassPermissions / plan, --output-format json)'
+  FAKE_AGENT_VERSION='2.1.197 (Claude Code)' run -0 "$ROOT/compat/argo" doctor "$PROJ"
+  # codex: its login file counts too
+  config '.ci.agent = "codex"'
+  run -1 "$ROOT/compat/argo" doctor "$PROJ"
+  assert_line --partial 'FAIL credential: none of CODEX_API_KEY, OPENAI_API_KEY is set and there is no codex login'
+  mkdir -p "$HOME/.codex" && echo '{}' > "$HOME/.codex/auth.json"
+  run -0 "$ROOT/compat/argo" doctor "$PROJ"
+  assert_line "ok   credential: codex's own login ($HOME/.codex/auth.json)"
+}
+
+@test "argo doctor checks the workflow's recorded environment, which its agents get" {
+  config '.ci.agent = "codex"'
+  CODEX_API_KEY=k "$ROOT/start_workflow.sh" "Build a calculator" "$PROJ" >/dev/null
+  ORCH=$(cat .argo-project/orchestrator.pid)
+  HOME="$WORK/home" CODEX_API_KEY= run -0 "$ROOT/compat/argo" doctor "$PROJ"
+  assert_line --partial "note environment: the workflow's recorded one ($PROJ/.argo-project/agent-env.json"
+  assert_line 'ok   credential: CODEX_API_KEY set'
+}
+
+@test "a 560 MB result line from claude: the execution handler reads its cost and session in bounded memory (it crashed with RangeError)" {
+  config '.ci.agent = "claude"'
+  git worktree add -q -b argo-builder-part-1 .argo-project/builders/part-1
+  jq --arg wt "$PROJ/.argo-project/builders/part-1" '.phase = "execution" | .action_owner = "user" | .execution = {"builders": [{"id": "part-1", "description": "x", "status": "pending", "worktree": $wt}]}' .argo-project/state.json > s && mv s .argo-project/state.json
+  echo 'FAKE_AGENT_HUGE=part-1 FAKE_AGENT_HUGE_MB=560 FAKE_AGENT_COST=0.65' > "$WORK/fake.env"
+  FAKE_AGENT_ENV="$WORK/fake.env" run -0 /usr/bin/time -f 'maxrss_kib=%M' "$ROOT/phases/execution.sh" "$PROJ"
+  [ "$(stat -c %s .argo-project/logs/builder-part-1.agent.out)" -gt 587202560 ]
+  rm -f .argo-project/logs/builder-part-1.agent.out
+  [ "$(jq -r '.execution.builders[0] | "\(.status) \(.usage.cost_usd) \(.usage.session_id)"' .argo-project/state.json)" = "completed 0.65 sess-claude-part-1" ]
+  [ "$(jq -r '.execution.usage.cost_usd' .argo-project/state.json)" = 0.65 ]
+  # the handler's peak memory stays far below the line's size
+  rss=$(grep -o 'maxrss_kib=[0-9]*' <<< "$output" | tail -1 | cut -d= -f2)
+  echo "execution handler max RSS: $rss KiB" >&3
+  (( rss < 300 * 1024 ))
+}

@@ -47,8 +47,10 @@ state_is() { [ "$(jq -r "$1" "$PROJ/.argo-project/state.json")" = "$2" ]; }
   [ "$(count_event "control ci approve_design")" -eq 1 ]
 
   # Retry the failed builder under an orchestrator whose stand-in now succeeds: the workflow ends.
+  # (--env-from-here: the workflow recorded STANDIN_CI_FAIL=cli when it started; this
+  # environment, without it, is what its agents run with from now on.)
   "$ROOT/stop_workflow.sh" "$PROJ" >/dev/null
-  "$ROOT/compat/argo" retry "$PROJ" cli >/dev/null   # starts an orchestrator (none runs)
+  "$ROOT/compat/argo" retry --env-from-here "$PROJ" cli >/dev/null   # starts an orchestrator (none runs)
   wait_for 60 has_event "workflow_ended user none"
   [ "$(count_event "builder_failed code .*")" -eq 1 ]
   [ "$(count_event "control user review_merge")" -eq 1 ]

@@ -1,6 +1,7 @@
 // The view model is a pure function: state documents in, what a person sees out.
 import { describe, expect, it } from 'vitest';
 import { buildView, VIEW_VERSION, type ViewInput } from '../../view/model.js';
+import { statusText } from '../../view/text.js';
 
 const NOW = Date.parse('2026-11-25T12:00:00Z');
 
@@ -74,6 +75,12 @@ describe('buildView: builders', () => {
   it('failure as an object keeps its message', () => {
     const v = buildView(input({ execution: { builders: [{ id: 'a', status: 'failed', failure: { kind: 'verify', message: 'npm test failed' } }] } }));
     expect(v.builders[0]).toMatchObject({ failure: 'verify', failure_message: 'npm test failed' });
+  });
+
+  it('failure_message beside a failure kind (the runner, a worker) is the row\'s message; status text lists it', () => {
+    const v = buildView(input({ execution: { builders: [{ id: 'a', status: 'failed', exit_code: 1, failure: 'agent_error', failure_message: 'claude exited with status 1: refused' }] } }));
+    expect(v.builders[0]).toMatchObject({ failure: 'agent_error', failure_message: 'claude exited with status 1: refused' });
+    expect(statusText(v)).toContain('\nFailures:\n  a: claude exited with status 1: refused\n');
   });
 
   it('totals: design usage plus execution.usage (the builders total) when recorded', () => {

@@ -272,12 +272,15 @@ describe('execution.backend = postgres', { timeout: 120_000 }, () => {
     writeFileSync(configFile, JSON.stringify({ ...JSON.parse(readFileSync(configFile, 'utf8')), limits: { max_cost_usd: 1 } }));
     const retry = JSON.parse(readFileSync(stateFile, 'utf8'));
     retry.execution.retry_only = ['b'];
+    // b had spent 0.1 USD in an earlier attempt: the retry adds to it, never replaces it.
+    retry.execution.builders[1].usage = { input_tokens: 10, output_tokens: 5, cache_read_tokens: 0, cost_usd: 0.1, session_id: 'old', agent: 'claude', model: null };
     writeFileSync(stateFile, JSON.stringify(retry, null, 2) + '\n');
     const again = c.handler('execution');
     expect(await again.exited, again.output()).toBe(0);
     expect(builders(c).map((b) => [b.id, b.status, b.failure ?? null])).toEqual([['a', 'completed', null], ['b', 'completed', null], ['c', 'failed', 'budget']]);
     expect(c.state().execution.retry_only).toBeUndefined();
-    expect(c.state().execution.usage.cost_usd).toBe(0.0246);
+    expect(builders(c)[1]!.usage).toMatchObject({ cost_usd: 0.1123, input_tokens: 1010, session_id: 'sess-claude-b' });
+    expect(c.state().execution.usage.cost_usd).toBe(0.1246);
   });
 
   it('refusals: one ERROR line, exit 1, the builders untouched', async () => {

@@ -3,7 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { JobSnapshot } from '../../../distributed/backend.js';
 import { backendOf, redactUrl } from '../../../distributed/config.js';
 import { liveJobIds } from '../../../distributed/live_jobs.js';
-import { endingOf, liveFields, planRemote, reportedAttemptProblem } from '../../../distributed/plan.js';
+import { endingOf, liveFields, planRemote, reportedAttemptProblem, usageAfterAttempt } from '../../../distributed/plan.js';
 import { haltFor } from '../../../distributed/coordinator.js';
 import { parseWorkerArgs } from '../../../distributed/worker_cli.js';
 import { REMOTE_ACCEPTED } from '../../../lib/git_args.js';
@@ -157,5 +157,16 @@ describe('haltFor (budget and workflow time, enforced by the coordinator)', () =
   it('the budget reached (the design counts too) or the deadline passed: halt with the reason', () => {
     expect(haltFor({ maxCostUsd: 1, deadline: null, spent: spent(0.5, 0.5) }, 0)).toEqual({ failure: 'budget', reason: 'the cost so far (1 USD) reached limits.max_cost_usd (1 USD)' });
     expect(haltFor({ maxCostUsd: 1, deadline: 100, spent: spent() }, 100)).toMatchObject({ failure: 'time_limit' });
+  });
+});
+
+describe('usageAfterAttempt: a worker attempt adds to what the builder spent before', () => {
+  it('0.24 before, 0.12 now: 0.36, tokens summed, this attempt session and wall time', () => {
+    const prior = { input_tokens: 10, output_tokens: 5, cache_read_tokens: null, cost_usd: 0.24 };
+    const reported = { wall_seconds: 3, input_tokens: 1000, output_tokens: 500, cache_read_tokens: 200, cost_usd: 0.12, session_id: 's2', agent: 'claude' };
+    expect(usageAfterAttempt(prior, reported)).toEqual({ wall_seconds: 3, input_tokens: 1010, output_tokens: 505, cache_read_tokens: 200, cost_usd: 0.36, session_id: 's2', agent: 'claude' });
+    expect(usageAfterAttempt(null, reported)).toBe(reported);
+    // an attempt that reports no usage removes nothing
+    expect(usageAfterAttempt(prior, { wall_seconds: 1 })).toMatchObject({ cost_usd: 0.24, input_tokens: 10 });
   });
 });
