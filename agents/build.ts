@@ -17,7 +17,7 @@ import { runAgent, type RunResult } from './runner.js';
 import type { CiChoice } from './select.js';
 import { sumUsage, withCost, type AgentLimits } from './settings.js';
 import { runVerify } from './verify.js';
-import { gitCommonDir, headOf, worktreeChanged } from './worktree.js';
+import { gitCommonDir, gitDir, headOf, worktreeChanged } from './worktree.js';
 
 /** Why a builder failed (state field `failure`); absent for the original's plain exit codes. */
 export type Failure = 'timeout' | 'stalled' | 'no_changes' | 'verify' | 'agent_error' | 'budget' | 'time_limit';
@@ -125,7 +125,7 @@ export async function buildComponent(setup: BuildSetup, task: BuildTask, io: Bui
   for (let attempt = 0; ; attempt++) {
     let inv: ReturnType<typeof invocationFor>;
     try {
-      inv = invocationFor(choice, kind, { prompt, worktree, sessionId: session, gitCommonDir: () => gitCommonDir(worktree), writePrompt: io.writePrompt }, io.env);
+      inv = invocationFor(choice, kind, { prompt, worktree, sessionId: session, gitCommonDir: () => gitCommonDir(worktree), gitDir: () => gitDir(worktree), writePrompt: io.writePrompt }, io.env);
     } catch (e) {
       // An argv override needing a value we do not have, an unwritable prompt file …
       return ended(1, { failure: 'agent_error', message: `cannot build the command: ${errorMessage(e)}` });

@@ -104,7 +104,8 @@ expect_cursor() { has_flags "$1" -p --trust --output-format json --workspace; }
   for c in $(calls_of codex); do
     if tr '\0' '\n' < "$c.argv" | grep -q Implement; then
       has_flags "$c" workspace-write
-      tr '\0' '\n' < "$c.argv" | grep -q 'writable_roots=\["/'
+      # the common git folder and the worktree's own (Codex keeps the latter read-only otherwise)
+      tr '\0' '\n' < "$c.argv" | grep -qxF "sandbox_workspace_write.writable_roots=[\"$PROJ/.git\",\"$PROJ/.git/worktrees/$(basename "$(meta "$c" workdir)")\"]"
     fi
   done
 }
