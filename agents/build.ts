@@ -15,7 +15,7 @@ import { invocationFor } from './invocation.js';
 import { parseOutputFile } from './output_file.js';
 import { runAgent, type RunResult } from './runner.js';
 import type { CiChoice } from './select.js';
-import { sumUsage, withCost, type AgentLimits } from './settings.js';
+import { runShare, sumUsage, withCost, type AgentLimits } from './settings.js';
 import { runVerify } from './verify.js';
 import { gitCommonDir, gitDir, headOf, worktreeChanged } from './worktree.js';
 
@@ -152,7 +152,9 @@ export async function buildComponent(setup: BuildSetup, task: BuildTask, io: Bui
     if (preset) {
       session = outcome.session_id ?? session;
       model = model ?? outcome.model ?? null;
-      usages.push(withCost(outcome.usage, model, setup.pricing, inv.preset!.inputIncludesCache));
+      // An agent that reports the whole session on resume would count earlier attempts twice.
+      const own = inv.resumed && inv.preset!.resumeReportsSessionTotal ? runShare(outcome.usage, usages) : outcome.usage;
+      usages.push(withCost(own, model, setup.pricing, inv.preset!.inputIncludesCache));
       for (const w of outcome.warnings ?? []) io.log('warning', w);
     }
     if (r.canceled) return { kind: 'canceled', code: r.code, record: record() };

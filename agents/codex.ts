@@ -69,5 +69,7 @@ export const codex: Preset = {
   credentials: ['CODEX_API_KEY', 'OPENAI_API_KEY'],
   commitsItself: false,
   inputIncludesCache: true,
+  // Measured with Codex 0.171: after `exec resume` turn.completed counts the whole thread.
+  resumeReportsSessionTotal: true,
   parser: codexParser,
 };

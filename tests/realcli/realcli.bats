@@ -222,8 +222,12 @@ agent_out() { cat ".argo-project/logs/builder-$1.agent.out"; }
       jq -e '[.body.input[] | select(.type == "function_call") | .arguments] | .[0] | test("draft")' <<< "$last" >/dev/null
       jq -e '[.body.input[] | select(.role == "user")] | last | .content | tostring | test("verify.command failed")' <<< "$last" >/dev/null
     fi
-    # one session over both attempts, usage summed over both
-    [ "$(jq -r '.execution.builders[1].usage.session_id' .argo-project/state.json)" = "$(head -c 100000 .argo-project/logs/builder-part-2.agent.out | jq -r '.session_id // .thread_id // empty' | head -1)" ]
+    # one session over both attempts: the one resumed is the one the resumed run reports
+    resumed=$(sed -n 's/.*Resuming agent session \([^ ]*\)$/\1/p' .argo-project/logs/builder-part-2.log)
+    [[ $resumed =~ ^[0-9a-f-]{36}$ ]]
+    [ "$(jq -r 'select(.type == "result" or .type == "thread.started") | .session_id // .thread_id' .argo-project/logs/builder-part-2.agent.out)" = "$resumed" ]
+    [ "$(jq -r '.execution.builders[1].usage.session_id' .argo-project/state.json)" = "$resumed" ]
+    # usage: each of the four model turns counted once (Codex reports the whole thread on resume)
     [ "$(jq -r '.execution.builders[1].usage.output_tokens' .argo-project/state.json)" = 200 ]
   done
 }
