@@ -16,9 +16,8 @@ installed_version() { # <package> → version in the cache, or nothing
 }
 
 mkdir -p "$cache"
-if [[ "$(installed_version @anthropic-ai/claude-code)" == "$CLAUDE_VERSION" \
-   && "$(installed_version @openai/codex)" == "$CODEX_VERSION" \
-   ]] && realcli_installed; then
+if [[ "$(installed_version @anthropic-ai/claude-code)" == "$CLAUDE_VERSION" && "$(installed_version @openai/codex)" == "$CODEX_VERSION" ]] &&
+  realcli_installed; then
   echo "agent CLIs present in $cache (claude-code $CLAUDE_VERSION, codex $CODEX_VERSION)"
   exit 0
 fi
@@ -37,4 +36,12 @@ for pkg in "@anthropic-ai/claude-code:$CLAUDE_VERSION" "@openai/codex:$CODEX_VER
     exit 1
   fi
 done
-echo "agent CLIs installed in $cache: $("$REALCLI_BIN/claude" --version 2>/dev/null | head -1); $("$REALCLI_BIN/codex" --version 2>/dev/null | head -1)"
+# Claude Code's postinstall puts its native binary in place of a stub: an npm that skips
+# install scripts leaves a program that cannot run.
+for cli in claude codex; do
+  if ! "$REALCLI_BIN/$cli" --version >/dev/null 2>&1; then
+    echo "ERROR: $REALCLI_BIN/$cli --version fails after the install (were install scripts disabled? npm config get ignore-scripts)" >&2
+    exit 1
+  fi
+done
+echo "agent CLIs installed in $cache: $("$REALCLI_BIN/claude" --version | head -1); $("$REALCLI_BIN/codex" --version | head -1)"
