@@ -18,9 +18,9 @@ import { agentFailureMessage, STDERR_TAIL_BYTES } from './failure_message.js';
 import { parseOutputFile, sizeOf, textSince } from './output_file.js';
 import { runAgent, type RunResult } from './runner.js';
 import type { CiChoice } from './select.js';
-import { sumUsage, withCost, type AgentLimits } from './settings.js';
+import { runShare, sumUsage, withCost, type AgentLimits } from './settings.js';
 import { runVerify } from './verify.js';
-import { gitCommonDir, headOf, worktreeChanged } from './worktree.js';
+import { gitCommonDir, gitDir, headOf, worktreeChanged } from './worktree.js';
 
 /** Why a builder failed (state field `failure`); absent for the original's plain exit codes. */
 export type Failure = 'timeout' | 'stalled' | 'no_changes' | 'verify' | 'agent_error' | 'budget' | 'time_limit';
@@ -152,7 +152,7 @@ async function buildAttempts(setup: BuildSetup, task: BuildTask, io: BuildIO): P
   for (let attempt = 0; ; attempt++) {
     let inv: ReturnType<typeof invocationFor>;
     try {
-      inv = invocationFor(choice, kind, { prompt, worktree, sessionId: session, gitCommonDir: () => gitCommonDir(worktree), writePrompt: io.writePrompt }, io.env);
+      inv = invocationFor(choice, kind, { prompt, worktree, sessionId: session, gitCommonDir: () => gitCommonDir(worktree), gitDir: () => gitDir(worktree), writePrompt: io.writePrompt }, io.env);
     } catch (e) {
       // An argv override needing a value we do not have, an unwritable prompt file …
       return ended(1, { failure: 'agent_error', message: `cannot build the command: ${errorMessage(e)}` });
@@ -186,7 +186,9 @@ async function buildAttempts(setup: BuildSetup, task: BuildTask, io: BuildIO): P
     if (preset) {
       session = outcome.session_id ?? session;
       model = model ?? outcome.model ?? null;
-      usages.push(withCost(outcome.usage, model, setup.pricing, inv.preset!.inputIncludesCache));
+      // An agent that reports the whole session on resume would count earlier attempts twice.
+      const own = inv.resumed && inv.preset!.resumeReportsSessionTotal ? runShare(outcome.usage, usages) : outcome.usage;
+      usages.push(withCost(own, model, setup.pricing, inv.preset!.inputIncludesCache));
       for (const w of outcome.warnings ?? []) io.log('warning', w);
     }
     if (r.canceled) return { kind: 'canceled', code: r.code, record: record() };

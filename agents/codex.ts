@@ -53,9 +53,11 @@ export const codexParser: OutputParser<CodexState> = {
   },
 };
 
-// A linked worktree's gitdir lies outside the workspace-write sandbox: without this
-// root the agent could not commit.
-const writableGit = ['-c', 'sandbox_workspace_write.writable_roots=["{git_common_dir}"]'];
+// A linked worktree's gitdir lies outside the workspace-write sandbox, and Codex keeps a
+// worktree's own git folder read-only even inside a writable root (measured with Codex
+// 0.171: `index.lock: Read-only file system`) unless that folder is named itself: both
+// roots, or the agent could not commit.
+const writableGit = ['-c', 'sandbox_workspace_write.writable_roots=["{git_common_dir}","{git_dir}"]'];
 
 export const codex: Preset = {
   name: 'codex',
@@ -67,5 +69,7 @@ export const codex: Preset = {
   credentials: ['CODEX_API_KEY', 'OPENAI_API_KEY'],
   commitsItself: false,
   inputIncludesCache: true,
+  // Measured with Codex 0.171: after `exec resume` turn.completed counts the whole thread.
+  resumeReportsSessionTotal: true,
   parser: codexParser,
 };

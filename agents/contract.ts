@@ -68,6 +68,11 @@ export interface Preset {
   commitsItself: boolean;
   /** Reported input tokens include the cached ones (so pricing must not count them twice). */
   inputIncludesCache: boolean;
+  /**
+   * A resumed session reports the usage of the whole session, its earlier runs included
+   * (Codex: `turn.completed.usage` after `exec resume`), not of this run alone.
+   */
+  resumeReportsSessionTotal?: boolean;
   parser: OutputParser<any>;
 }
 

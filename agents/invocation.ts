@@ -14,6 +14,8 @@ export interface InvocationInput {
   sessionId?: string | null;
   /** A value, or a probe asked only when the template needs it (it costs a git call). */
   gitCommonDir?: string | null | (() => string | null);
+  /** The worktree's own git folder: a value, or a probe asked only when the template needs it. */
+  gitDir?: string | null | (() => string | null);
   /** Writes the prompt to a file outside the worktree and returns its path. */
   writePrompt: (prompt: string) => string;
 }
@@ -25,6 +27,10 @@ export interface Invocation {
   model: string | null;
   /** The run resumes an earlier session (a preset that can). */
   resumed: boolean;
+}
+
+function probed(v: string | null | undefined | (() => string | null)): string | null {
+  return typeof v === 'function' ? v() : (v ?? null);
 }
 
 export function invocationFor(choice: CiChoice, kind: RunKind, input: InvocationInput, env: Env): Invocation {
@@ -43,7 +49,8 @@ export function invocationFor(choice: CiChoice, kind: RunKind, input: Invocation
     model,
     worktree: input.worktree,
     session_id: input.sessionId ?? null,
-    git_common_dir: templateUses(template, 'git_common_dir') ? (typeof input.gitCommonDir === 'function' ? input.gitCommonDir() : (input.gitCommonDir ?? null)) : null,
+    git_common_dir: templateUses(template, 'git_common_dir') ? probed(input.gitCommonDir) : null,
+    git_dir: templateUses(template, 'git_dir') ? probed(input.gitDir) : null,
   });
   return { argv: [preset.program, ...args], env: { ...env, ...preset.env }, preset, model, resumed };
 }

@@ -23,9 +23,11 @@ export interface TemplateVars {
   worktree?: string | null;
   session_id?: string | null;
   git_common_dir?: string | null;
+  /** The worktree's own git folder (a linked worktree's lies under the common one). */
+  git_dir?: string | null;
 }
 
-const PLACEHOLDER = /\{(prompt|prompt_file|model|worktree|session_id|git_common_dir)\}/g;
+const PLACEHOLDER = /\{(prompt|prompt_file|model|worktree|session_id|git_common_dir|git_dir)\}/g;
 
 function fill(piece: string, vars: TemplateVars): { text: string; missing: boolean } {
   let missing = false;

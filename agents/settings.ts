@@ -45,6 +45,22 @@ export function withCost(usage: AgentUsage, model: string | null, pricing: unkno
   return { ...usage, cost_usd: priceUsage(usage, model, pricing, inputIncludesCache) };
 }
 
+/**
+ * This run's share of a session total: `total` less the runs before it in the same
+ * session (tokens; the cost is priced afterwards). Never below zero: a session total
+ * smaller than what we counted (an agent that reset it) counts as nothing more.
+ */
+export function runShare(total: AgentUsage, earlier: Partial<AgentUsage>[]): AgentUsage {
+  const before = sumUsage(earlier);
+  const less = (a: number | null, b: number | null) => (a === null || b === null ? a : Math.max(0, a - b));
+  return {
+    input_tokens: less(total.input_tokens, before.input_tokens),
+    output_tokens: less(total.output_tokens, before.output_tokens),
+    cache_read_tokens: less(total.cache_read_tokens, before.cache_read_tokens),
+    cost_usd: total.cost_usd === null ? null : less(total.cost_usd, before.cost_usd),
+  };
+}
+
 /** Totals over runs: a field stays null only when every run left it unknown. */
 export function sumUsage(list: Partial<AgentUsage>[]): AgentUsage {
   const total: AgentUsage = { input_tokens: null, output_tokens: null, cache_read_tokens: null, cost_usd: null };

@@ -16,6 +16,14 @@ export function gitCommonDir(dir: string): string | null {
   return gitOut(['rev-parse', '--path-format=absolute', '--git-common-dir'], dir);
 }
 
+/**
+ * The worktree's own git folder (index, HEAD): for a linked worktree, a folder under the
+ * common one that Codex's sandbox keeps read-only unless it is named as a writable root.
+ */
+export function gitDir(dir: string): string | null {
+  return gitOut(['rev-parse', '--absolute-git-dir'], dir);
+}
+
 /** New commits since `base`, or uncommitted changes (the wrapper's .build_result aside). */
 export function worktreeChanged(dir: string, base: string | null): boolean {
   const head = headOf(dir);

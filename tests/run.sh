@@ -15,6 +15,16 @@ vitest_rc=$?
 node_modules/bats/bin/bats --tap -r tests/bats | tee "$out/bats.tap"
 bats_rc=${PIPESTATUS[0]}
 
+# The presets against the real agent CLIs: only where tests/realcli/install.sh put them
+# (0.7 GB, not a dependency); CI installs them first.
+source tests/realcli/clis.bash
+if realcli_installed; then
+  node_modules/bats/bin/bats --tap tests/realcli | tee -a "$out/bats.tap"
+  ((PIPESTATUS[0] == 0)) || bats_rc=1
+else
+  echo "real agent CLI tests not run: tests/realcli/install.sh installs Claude Code and Codex (0.7 GB) into $REALCLI_CACHE; then npm test runs them"
+fi
+
 node - "$out/vitest.json" "$out/bats.tap" <<'JS'
 const fs = require('node:fs');
 const [vitestFile, tapFile] = process.argv.slice(2);

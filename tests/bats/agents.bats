@@ -104,7 +104,8 @@ expect_cursor() { has_flags "$1" -p --trust --output-format json --workspace; }
   for c in $(calls_of codex); do
     if tr '\0' '\n' < "$c.argv" | grep -q Implement; then
       has_flags "$c" workspace-write
-      tr '\0' '\n' < "$c.argv" | grep -q 'writable_roots=\["/'
+      # the common git folder and the worktree's own (Codex keeps the latter read-only otherwise)
+      tr '\0' '\n' < "$c.argv" | grep -qxF "sandbox_workspace_write.writable_roots=[\"$PROJ/.git\",\"$PROJ/.git/worktrees/$(basename "$(meta "$c" workdir)")\"]"
     fi
   done
 }
@@ -211,6 +212,17 @@ group_gone() {
   grep -q 'verify_failed' .argo-project/logs/builder-part-2.log
   # usage adds up both attempts
   [ "$(jq -r '.execution.builders[1].usage.cost_usd' .argo-project/state.json)" = 0.0246 ]
+}
+
+@test "verify with codex: a resumed thread reports the whole thread's usage; each attempt is counted once" {
+  config '.ci.agent = "codex" | .verify = {"command": "grep -q fixed *.txt", "retries": 1}'
+  echo 'FAKE_AGENT_DRAFT=part-2' > "$WORK/fake.env"
+  export FAKE_AGENT_ENV="$WORK/fake.env"
+  start_and_approve
+  wait_state '.phase == "storage"' 60
+  [ "$(grep -l '^resume=sess-codex-part-2$' "$FAKE_AGENT_LOG"/*.meta | wc -l)" -eq 1 ]
+  # 1000/500 per attempt; the resumed run printed 2000/1000 (the thread)
+  [ "$(jq -r '.execution.builders[1].usage | "\(.input_tokens)/\(.output_tokens)/\(.cache_read_tokens)"' .argo-project/state.json)" = 2000/1000/400 ]
 }
 
 @test "verify: without retries the builder fails (verify) with the output in its log" {

@@ -5,7 +5,7 @@ import type { CiChoice } from '../../../agents/select.js';
 
 const vars = { prompt: 'P', worktree: '/wt', model: null, session_id: null, git_common_dir: '/repo/.git' };
 const preset = (name: keyof typeof PRESETS, model: string | null = null): CiChoice => ({ kind: 'preset', preset: PRESETS[name], model, source: 'test' });
-const input = { prompt: 'P', worktree: '/wt', gitCommonDir: '/repo/.git', writePrompt: () => '/p/prompt.txt' };
+const input = { prompt: 'P', worktree: '/wt', gitCommonDir: '/repo/.git', gitDir: '/repo/.git/worktrees/wt', writePrompt: () => '/p/prompt.txt' };
 
 describe('argv templates', () => {
   it('optional groups go when a value is missing, stay when present', () => {
@@ -25,7 +25,7 @@ describe('the exact commands we run', () => {
   it.each([
     ['claude', 'builder', ['claude', '-p', 'P', '--output-format', 'json', '--permission-mode', 'bypassPermissions', '--model', 'M']],
     ['claude', 'design', ['claude', '-p', 'P', '--output-format', 'json', '--permission-mode', 'plan', '--model', 'M']],
-    ['codex', 'builder', ['codex', 'exec', '--json', '--sandbox', 'workspace-write', '-c', 'sandbox_workspace_write.writable_roots=["/repo/.git"]', '-C', '/wt', '-m', 'M', 'P']],
+    ['codex', 'builder', ['codex', 'exec', '--json', '--sandbox', 'workspace-write', '-c', 'sandbox_workspace_write.writable_roots=["/repo/.git","/repo/.git/worktrees/wt"]', '-C', '/wt', '-m', 'M', 'P']],
     ['codex', 'design', ['codex', 'exec', '--json', '--sandbox', 'read-only', '-C', '/wt', '-m', 'M', 'P']],
     ['gemini', 'builder', ['gemini', '-p', 'P', '-o', 'json', '--approval-mode', 'yolo', '--skip-trust', '-m', 'M']],
     ['aider', 'builder', ['aider', '--message-file', '/p/prompt.txt', '--yes-always', '--no-stream', '-m', 'M']],

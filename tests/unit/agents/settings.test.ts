@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { priceUsage, sumUsage, withCost } from '../../../agents/settings.js';
+import { priceUsage, runShare, sumUsage, withCost } from '../../../agents/settings.js';
 
 const usage = (i: number | null, o: number | null, c: number | null = null, cost: number | null = null) => ({ input_tokens: i, output_tokens: o, cache_read_tokens: c, cost_usd: cost });
 
@@ -29,5 +29,16 @@ describe('pricing', () => {
 describe('sumUsage', () => {
   it('adds what is known; all-unknown stays null', () => {
     expect(sumUsage([usage(1, 2, null, 0.1), usage(3, null, null, 0.2), {}])).toEqual(usage(4, 2, null, 0.3));
+  });
+});
+
+describe('runShare (a resumed session that reports the whole session, as Codex does)', () => {
+  it('is the session total less the earlier runs of the session', () => {
+    // Codex 0.171, measured: 200/100 for the first run, 400/200 reported after `exec resume`.
+    expect(runShare(usage(400, 200, 10), [usage(200, 100, 4, 0.0013)])).toEqual(usage(200, 100, 6, null));
+  });
+  it('never goes below zero, and keeps what is unknown unknown', () => {
+    expect(runShare(usage(100, null, null, 0.5), [usage(300, 5, 1, 0.2)])).toEqual(usage(0, null, null, 0.3));
+    expect(runShare(usage(100, 50), [])).toEqual(usage(100, 50));
   });
 });

@@ -1,0 +1,186 @@
+// A scripted model server for the real agent CLIs, on loopback only: the Anthropic
+// Messages API (Claude Code) or the OpenAI Responses API (Codex), streaming server-sent
+// events the way the CLIs read them (docs/TESTING.md, AGENT-CLIS.md "Measured with the
+// real CLIs"). It makes no decisions of its own: a script says what to answer.
+//
+//   tsx tests/realcli/model_server.ts --api messages|responses --script FILE --dir DIR
+//
+// Writes DIR/port once listening and every request it gets to DIR/requests/<n>.json
+// ({method, url, headers, body}), so a test can check what the CLI sent.
+//
+// Script (JSON): {"conversations": [{"match": "<regex>", "turns": [<turn>…]}…],
+//                 "other": <turn>}
+// A request belongs to the first conversation whose regex matches the text of its user
+// messages before the first answer; which turn answers it is the number of assistant turns the request
+// already carries (so concurrent builders never mix, and a resumed session, which carries
+// its earlier conversation, goes on where it stopped). A request matching nothing, or
+// past the end of its turns, gets "other" (default: a short text). Turns:
+//   {"text": "…"}                      a text answer, the end of the agent's turn
+//   {"bash": "…"}                      a shell tool call (Claude `Bash` {command},
+//                                      Codex `exec_command` {cmd})
+//   {"hang": true}                     accepts the request and never answers
+//   {"status": 429, "retry_after": 1}  an HTTP error with that retry-after (seconds)
+// each with an optional "usage": {"input": n, "output": n, "cache_read": n}.
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { mkdirSync, readFileSync, writeFileSync, renameSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Socket } from 'node:net';
+
+type Api = 'messages' | 'responses';
+interface Usage { input?: number; output?: number; cache_read?: number }
+type Turn = ({ text: string } | { bash: string } | { hang: true } | { status: number; retry_after?: number; message?: string }) & { usage?: Usage };
+interface Script { conversations: { match: string; turns: Turn[] }[]; other?: Turn }
+
+function arg(name: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  const v = i >= 0 ? process.argv[i + 1] : undefined;
+  if (!v) {
+    process.stderr.write(`ERROR: --${name} is required (model_server.ts --api messages|responses --script FILE --dir DIR)\n`);
+    process.exit(2);
+  }
+  return v;
+}
+
+const api = arg('api') as Api;
+if (api !== 'messages' && api !== 'responses') {
+  process.stderr.write(`ERROR: --api '${api}': messages or responses\n`);
+  process.exit(2);
+}
+const script = JSON.parse(readFileSync(arg('script'), 'utf8')) as Script;
+const dir = arg('dir');
+mkdirSync(join(dir, 'requests'), { recursive: true });
+const conversations = script.conversations.map((c) => ({ re: new RegExp(c.match), turns: c.turns }));
+let requestCount = 0;
+let ids = 0;
+
+type Json = Record<string, unknown>;
+const isObj = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** The text of a message's content (a string or a list of blocks), for matching. */
+function contentText(content: unknown): string {
+  if (typeof content === 'string') return content;
+  if (!Array.isArray(content)) return '';
+  return content.map((b) => (isObj(b) && typeof b.text === 'string' ? b.text : '')).join('\n');
+}
+
+/** [text of the user's messages before the first answer, number of assistant turns so far]. */
+function conversationOf(body: Json): [string, number] {
+  const items = (api === 'messages' ? body.messages : body.input) as unknown;
+  const list = Array.isArray(items) ? items.filter(isObj) : [];
+  const isAnswer = (m: Json) => m.type === 'function_call' || m.role === 'assistant';
+  // The CLIs put their own context (environment, instructions, reminders) in user
+  // messages of their own or around the prompt: match on all of them.
+  const firstAnswer = list.findIndex(isAnswer);
+  const before = firstAnswer < 0 ? list : list.slice(0, firstAnswer);
+  const text = before.filter((m) => m.role === 'user').map((m) => contentText(m.content)).join('\n');
+  return [text, list.filter(isAnswer).length];
+}
+
+function turnFor(body: Json): Turn {
+  const other = script.other ?? { text: 'ok' };
+  // Claude Code's side requests (a title, a quota probe) come without tools.
+  if (api === 'messages' && !(Array.isArray(body.tools) && body.tools.length > 0)) return other;
+  const [text, answered] = conversationOf(body);
+  const conv = conversations.find((c) => c.re.test(text));
+  return conv?.turns[answered] ?? other;
+}
+
+function sse(res: ServerResponse, event: string, data: Json): void {
+  res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+}
+
+function answerMessages(res: ServerResponse, turn: Turn, model: string): void {
+  const u = turn.usage ?? {};
+  const usage = { input_tokens: u.input ?? 100, output_tokens: u.output ?? 50, cache_read_input_tokens: u.cache_read ?? 0, cache_creation_input_tokens: 0 };
+  const id = `msg_${++ids}`;
+  sse(res, 'message_start', { type: 'message_start', message: { id, type: 'message', role: 'assistant', model, content: [], stop_reason: null, stop_sequence: null, usage: { ...usage, output_tokens: 1 } } });
+  let stop = 'end_turn';
+  if ('bash' in turn) {
+    stop = 'tool_use';
+    sse(res, 'content_block_start', { type: 'content_block_start', index: 0, content_block: { type: 'tool_use', id: `toolu_${ids}`, name: 'Bash', input: {} } });
+    sse(res, 'content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'input_json_delta', partial_json: JSON.stringify({ command: turn.bash, description: 'run a command' }) } });
+  } else {
+    const text = 'text' in turn ? turn.text : 'ok';
+    sse(res, 'content_block_start', { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } });
+    sse(res, 'content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text } });
+  }
+  sse(res, 'content_block_stop', { type: 'content_block_stop', index: 0 });
+  sse(res, 'message_delta', { type: 'message_delta', delta: { stop_reason: stop, stop_sequence: null }, usage: { output_tokens: usage.output_tokens } });
+  sse(res, 'message_stop', { type: 'message_stop' });
+  res.end();
+}
+
+function answerResponses(res: ServerResponse, turn: Turn, model: string): void {
+  const u = turn.usage ?? {};
+  const id = `resp_${++ids}`;
+  const item =
+    'bash' in turn
+      ? { type: 'function_call', id: `fc_${ids}`, call_id: `call_${ids}`, name: 'exec_command', arguments: JSON.stringify({ cmd: turn.bash }), status: 'completed' }
+      : { type: 'message', id: `msg_${ids}`, role: 'assistant', status: 'completed', content: [{ type: 'output_text', text: 'text' in turn ? turn.text : 'ok', annotations: [] }] };
+  const base = { id, object: 'response', created_at: Math.floor(Date.now() / 1000), model, status: 'in_progress', output: [] as unknown[] };
+  sse(res, 'response.created', { type: 'response.created', response: base });
+  sse(res, 'response.output_item.added', { type: 'response.output_item.added', output_index: 0, item: { ...item, status: 'in_progress' } });
+  sse(res, 'response.output_item.done', { type: 'response.output_item.done', output_index: 0, item });
+  const input = u.input ?? 100;
+  const usage = { input_tokens: input, input_tokens_details: { cached_tokens: u.cache_read ?? 0 }, output_tokens: u.output ?? 50, output_tokens_details: { reasoning_tokens: 0 }, total_tokens: input + (u.output ?? 50) };
+  sse(res, 'response.completed', { type: 'response.completed', response: { ...base, status: 'completed', output: [item], usage } });
+  res.end();
+}
+
+const sockets = new Set<Socket>();
+const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+  const chunks: Buffer[] = [];
+  req.on('data', (c: Buffer) => chunks.push(c));
+  req.on('end', () => {
+    const raw = Buffer.concat(chunks).toString('utf8');
+    let body: Json = {};
+    try {
+      const parsed: unknown = raw ? JSON.parse(raw) : {};
+      if (isObj(parsed)) body = parsed;
+    } catch {
+      /* not JSON: recorded as text */
+    }
+    const n = String(++requestCount).padStart(4, '0');
+    const file = join(dir, 'requests', `${n}.json`);
+    writeFileSync(`${file}.tmp`, JSON.stringify({ method: req.method, url: req.url, headers: req.headers, body: raw && Object.keys(body).length ? body : raw }));
+    renameSync(`${file}.tmp`, file);
+    const path = (req.url ?? '').split('?')[0];
+    const wanted = api === 'messages' ? '/v1/messages' : '/v1/responses';
+    if (req.method !== 'POST' || path !== wanted) {
+      // The CLIs' probes (Claude's HEAD /) and anything else: an empty 200.
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(req.method === 'HEAD' ? undefined : '{}');
+      return;
+    }
+    const turn = turnFor(body);
+    if ('hang' in turn) return; // accepted, never answered: the stall limit must end the agent
+    if ('status' in turn) {
+      const headers: Record<string, string> = { 'content-type': 'application/json' };
+      if (turn.retry_after !== undefined) headers['retry-after'] = String(turn.retry_after);
+      res.writeHead(turn.status, headers);
+      const message = turn.message ?? 'scripted error';
+      res.end(JSON.stringify(api === 'messages' ? { type: 'error', error: { type: turn.status === 429 ? 'rate_limit_error' : 'api_error', message } } : { error: { type: 'rate_limit_exceeded', message } }));
+      return;
+    }
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+    const model = typeof body.model === 'string' ? body.model : 'scripted-model';
+    if (api === 'messages') answerMessages(res, turn, model);
+    else answerResponses(res, turn, model);
+  });
+});
+server.on('connection', (s: Socket) => {
+  sockets.add(s);
+  s.on('close', () => sockets.delete(s));
+});
+server.listen(0, '127.0.0.1', () => {
+  const addr = server.address();
+  if (addr && typeof addr === 'object') {
+    writeFileSync(join(dir, 'port.tmp'), String(addr.port));
+    renameSync(join(dir, 'port.tmp'), join(dir, 'port'));
+  }
+});
+// Ended by the test (by pid): hung requests must not keep us alive.
+process.on('SIGTERM', () => {
+  for (const s of sockets) s.destroy();
+  server.close(() => process.exit(0));
+});
