@@ -187,7 +187,10 @@ async function buildAttempts(setup: BuildSetup, task: BuildTask, io: BuildIO): P
       session = outcome.session_id ?? session;
       model = model ?? outcome.model ?? null;
       // An agent that reports the whole session on resume would count earlier attempts twice.
-      const own = inv.resumed && inv.preset!.resumeReportsSessionTotal ? runShare(outcome.usage, usages) : outcome.usage;
+      // On `argo retry` the resumed thread (the builder's last session) also holds the usage
+      // recorded before this run (`prior`): that comes off too.
+      const sameSession = session === task.sessionId ? prior : [];
+      const own = inv.resumed && inv.preset!.resumeReportsSessionTotal ? runShare(outcome.usage, [...sameSession, ...usages]) : outcome.usage;
       usages.push(withCost(own, model, setup.pricing, inv.preset!.inputIncludesCache));
       for (const w of outcome.warnings ?? []) io.log('warning', w);
     }

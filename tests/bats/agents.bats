@@ -225,6 +225,20 @@ group_gone() {
   [ "$(jq -r '.execution.builders[1].usage | "\(.input_tokens)/\(.output_tokens)/\(.cache_read_tokens)"' .argo-project/state.json)" = 2000/1000/400 ]
 }
 
+@test "argo retry of a codex builder: the resumed thread's total less what was recorded before, each attempt counted once" {
+  config '.ci.agent = "codex" | .verify = {"command": "grep -q fixed *.txt", "retries": 0}'
+  echo 'FAKE_AGENT_DRAFT=part-2' > "$WORK/fake.env"
+  export FAKE_AGENT_ENV="$WORK/fake.env"
+  start_and_approve
+  wait_state '.action_needed == "review_merge"' 60
+  [ "$(jq -r '.execution.builders[1] | "\(.status):\(.failure)"' .argo-project/state.json)" = failed:verify ]
+  run -0 "$ROOT/compat/argo" retry "$PROJ" part-2
+  wait_state '.execution.builders[1].status == "completed"' 60
+  [ "$(grep -l '^resume=sess-codex-part-2$' "$FAKE_AGENT_LOG"/*.meta | wc -l)" -eq 1 ]
+  # 1000/500/200 per attempt; the resumed run printed the thread's 2000/1000/400
+  [ "$(jq -r '.execution.builders[1].usage | "\(.input_tokens)/\(.output_tokens)/\(.cache_read_tokens)"' .argo-project/state.json)" = 2000/1000/400 ]
+}
+
 @test "verify: without retries the builder fails (verify) with the output in its log" {
   config '.ci.agent = "claude" | .verify = {"command": "echo checking; grep -q fixed *.txt"}'
   echo 'FAKE_AGENT_DRAFT=part-3' > "$WORK/fake.env"
