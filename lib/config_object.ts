@@ -1,6 +1,7 @@
 // Reading .argo-project/config.json as one document, in a module of its own so that
 // light commands (status, the view) do not load the agent presets lib/config.ts needs.
 import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { ArgoError, errorMessage } from './errors.js';
 
 /**
@@ -17,4 +18,13 @@ export function readConfigObject(file: string): Record<string, unknown> {
   }
   if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new ArgoError(`config file ${file} does not hold a JSON object`);
   return v as Record<string, unknown>;
+}
+
+/** A project's config for readers that show a problem rather than stop on it: {} and why, when it cannot be read. */
+export function projectConfig(project: string): { config: Record<string, unknown>; configError: string | null } {
+  try {
+    return { config: readConfigObject(join(project, '.argo-project', 'config.json')), configError: null };
+  } catch (e) {
+    return { config: {}, configError: errorMessage(e) };
+  }
 }

@@ -3,8 +3,7 @@
 // that is not a JSON object is a problem too (its limits cannot be known); a state that
 // cannot be read sets none.
 import { join } from 'node:path';
-import { errorMessage } from './errors.js';
-import { readConfigObject } from './config_object.js';
+import { projectConfig } from './config_object.js';
 import { parseJson, toPlain } from './json_doc.js';
 import { problemText, readLimits, type LimitsReading } from './limits.js';
 import { readStateText } from './state_file.js';
@@ -17,13 +16,7 @@ export interface ProjectLimits {
 
 /** The limits of a project from its files. */
 export function projectLimits(project: string): ProjectLimits {
-  let config: Record<string, unknown> = {};
-  let configError: string | null = null;
-  try {
-    config = readConfigObject(join(project, '.argo-project', 'config.json'));
-  } catch (e) {
-    configError = errorMessage(e);
-  }
+  const { config, configError } = projectConfig(project);
   let stateLimits: unknown;
   const file = join(project, '.argo-project', 'state.json');
   try {

@@ -5,8 +5,7 @@ import { join } from 'node:path';
 import { parseJson, toPlain } from '../lib/json_doc.js';
 import { builderLogFile, projectLogPaths } from '../lib/logging_enhanced.js';
 import { builderGroupProof, orchestratorProof, parsePid } from '../lib/process.js';
-import { readConfigObject } from '../lib/config_object.js';
-import { errorMessage } from '../lib/errors.js';
+import { projectConfig } from '../lib/config_object.js';
 import { buildView, type View, type ViewInput } from './model.js';
 
 /** The last `lines` lines of a file (reads at most its last `maxBytes`); [] when missing. */
@@ -83,13 +82,7 @@ export function gatherInput(project: string, state: Record<string, unknown>, opt
     // Only when no orchestrator runs: is this running builder's own process still there?
     if (!orchestratorRuns && recorded.status === 'running' && recorded.pid != null) builderAlive[id] = builderGroupProof(recorded.pid, project).ours;
   }
-  let config: Record<string, unknown> = {};
-  let configError: string | null = null;
-  try {
-    config = readConfigObject(join(project, '.argo-project', 'config.json'));
-  } catch (e) {
-    configError = errorMessage(e);
-  }
+  const { config, configError } = projectConfig(project);
   return {
     path: project,
     state,
