@@ -12,6 +12,8 @@ setup() {
   export PATH="$ROOT/tests/fixtures/agents:$PATH"
   git_work_project
   export FAKE_AGENT_LOG="$WORK/calls"
+  # doctor's agent traps (root, no credential) are agents.bats' subject, not these tests'
+  export ANTHROPIC_API_KEY=fake-key IS_SANDBOX=1
   "$ROOT/templates/project_setup.sh" demo "$PROJ" >/dev/null
 }
 

@@ -164,7 +164,7 @@ agent_out() { cat ".argo-project/logs/builder-$1.agent.out"; }
 @test "claude (real CLI): a model that never answers is ended by builder_stall_seconds (stalled), its process group gone" {
   write_script "$(builder_conv part-1 '[{"hang": true}]')" "$(builder_conv part-2)" "$(builder_conv part-3)"
   use_claude
-  limits '{"builder_stall_seconds": 4}'
+  limits '{"builder_stall_seconds": 8}'
   start_and_approve
   local t0=$SECONDS
   wait_state '.execution.builders[0].status == "failed"' 60
@@ -175,7 +175,8 @@ agent_out() { cat ".argo-project/logs/builder-$1.agent.out"; }
   # the request was made and left hanging: the CLI was waiting on the model, not on stdin
   [ "$(requests_of part-1 | wc -l)" -eq 1 ]
   wait_state '.action_needed == "review_merge"' 60
-  [ "$(jq -r '[.execution.builders[] | .status] | join(",")' .argo-project/state.json)" = failed,completed,completed ]
+  # The other two are not asserted: Claude prints nothing on stdout before its result, so
+  # under a loaded CI a slow start can outlast any short stall limit (seen at load 10).
 }
 
 @test "claude (real CLI) as root without IS_SANDBOX: it refuses bypassPermissions; the builder fails and the refusal reaches failure_message and status.sh" {
