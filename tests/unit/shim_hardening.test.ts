@@ -14,7 +14,7 @@ import { ctxIn, tempDir } from './helpers.js';
 import { requireTool } from './require_tool.js';
 
 const JQ = spawnSync('jq', ['--version'], { encoding: 'utf8' });
-const jq = { name: 'jq on PATH (the jq-exactness corpus compares with the real binary)', have: JQ.status === 0, install: 'apt-get install -y jq' };
+const jq = { name: 'jq on PATH', have: JQ.status === 0, install: 'apt-get install -y jq' };
 
 // Strings (leading/trailing spaces, empty, newlines, NUL, unicode), numbers, nulls,
 // objects, arrays — written as jq 1.6 would read them.
