@@ -3,6 +3,7 @@ ROOT=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
 [[ -d $ROOT/node_modules ]] || ROOT=$(cd "$BATS_TEST_DIRNAME/../../.." && pwd)
 load "$ROOT/node_modules/bats-support/load"
 load "$ROOT/node_modules/bats-assert/load"
+load "$ROOT/tests/bats/require_tool"
 
 # Each test file gets its own helper runtime folder, so it only ever talks to (and
 # stops) the helper process it started itself.

@@ -170,7 +170,7 @@ running_builder() { # ID PID
 # regression (kill(-1) as root) can only reach that namespace, never the machine.
 @test "pids 1, 0, -1, abc in orchestrator.pid and as builder pids: nothing is signalled, start and status say so" {
   git_project
-  unshare --pid --fork --mount-proc true 2>/dev/null || skip "no private PID namespace here (unshare)"
+  require_tool "private PID namespace" "unshare --pid --fork --mount-proc (util-linux) as root" unshare --pid --fork --mount-proc true
   cat > "$TMP/ns.sh" <<'SCRIPT'
 ROOT=$1 PROJ=$2
 sleep 300 &          # same process group as the commands below: kill(0) would end it

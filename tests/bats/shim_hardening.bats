@@ -133,7 +133,7 @@ EOF
 # ---------------------------------------------------------------- 2. jq-exact
 
 @test "2: read_state through the helper prints what jq 1.6 prints; a NUL never reaches stderr" {
-  command -v jq >/dev/null || skip "the real jq binary is not on PATH: cannot compare"
+  require_tool "jq on PATH" "apt-get install -y jq" command -v jq
   jq '. + {lead: "   x", trail: "y   ", nl: "a\nb\n\n", nul: "a\u0000b", items: [{id: 1}, {id: 2}], e: ""}' \
     .argo-project/state.json > t && mv t .argo-project/state.json
   update_state warm 1

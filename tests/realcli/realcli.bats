@@ -3,18 +3,20 @@
 # tests/realcli/install.sh into a cache folder), offline: each CLI talks to a scripted
 # model server of ours on loopback (tests/realcli/model_server.ts) whose answers include
 # real tool calls, so the CLI itself runs the commands that write and commit files in the
-# builder's worktree. tests/run.sh runs this file only when the CLIs are installed.
+# builder's worktree. tests/run.sh runs this file when the CLIs are installed, and always
+# under CI=true (which installs them): there their absence fails the run.
 bats_require_minimum_version 1.5.0
 
 setup_file() {
+  load ../bats/require_tool
   source "$BATS_TEST_DIRNAME/clis.bash"
-  realcli_installed || skip "the real agent CLIs are not installed: tests/realcli/install.sh"
+  require_tool "real agent CLIs in $REALCLI_CACHE" tests/realcli/install.sh realcli_installed
 }
 
 setup() {
   load ../bats/helpers
   source "$BATS_TEST_DIRNAME/clis.bash"
-  realcli_installed || skip "the real agent CLIs are not installed: tests/realcli/install.sh"
+  require_tool "real agent CLIs in $REALCLI_CACHE" tests/realcli/install.sh realcli_installed
   unset CI_COMMAND ARGO_AGENT ANTHROPIC_API_KEY ANTHROPIC_BASE_URL OPENAI_API_KEY CODEX_API_KEY IS_SANDBOX
   git_work_project
   "$ROOT/templates/project_setup.sh" demo "$PROJ" >/dev/null

@@ -3,27 +3,23 @@
 // live, edit the components and approve, see the state change; no token → 401; a
 // cross-origin POST is refused; a whole workflow steered from the page alone (stop,
 // resume, approve, retry, merge again); the token never reaches another loopback
-// port; values from state that are no class names. Without chromium the tests are
-// skipped with one line saying how to enable them.
+// port; values from state that are no class names. Without chromium (or a build in
+// dist/) the tests are skipped with the reason, and fail under CI=true (require_tool.ts).
 import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { startDashboard, type Dashboard } from '../../dashboard/server.js';
 import { parseJson } from '../../lib/json_doc.js';
 import { awaitingApproval, newProject } from './dashboard_fixtures.js';
 import { mutateState, projectStatePaths } from '../../lib/state_file.js';
 import { tempDir, ROOT } from './helpers.js';
+import { requireTool, type Tool } from './require_tool.js';
 
 const CHROMIUM = process.env.ARGO_CHROMIUM || '/usr/bin/chromium';
-const built = existsSync(join(ROOT, 'dist', 'compat', 'argo.js'));
-const haveChromium = existsSync(CHROMIUM) && built;
-if (!existsSync(CHROMIUM)) {
-  console.log(`browser test skipped: no chromium at ${CHROMIUM}; to run it: apt-get install -y chromium (or set ARGO_CHROMIUM=/path/to/chromium)`);
-} else if (!built) {
-  console.log('browser test skipped: no build in dist/; to run it: npm run build');
-}
+const chromium: Tool = { name: `chromium at ${CHROMIUM}`, have: existsSync(CHROMIUM), install: 'apt-get install -y chromium (or set ARGO_CHROMIUM=/path/to/chromium)' };
+const build: Tool = { name: 'build in dist/', have: existsSync(join(ROOT, 'dist', 'compat', 'argo.js')), install: 'npm run build' };
 
 /** Records everything a server on another loopback port receives, and serves it a page. */
 interface Seen {
@@ -84,7 +80,11 @@ async function until<T>(what: string, probe: () => T | undefined | false, ms = 6
   }
 }
 
-describe.skipIf(!haveChromium)('dashboard in chromium', () => {
+describe('dashboard in chromium', () => {
+  beforeEach((ctx) => {
+    requireTool(ctx, chromium);
+    requireTool(ctx, build);
+  });
   it('live workflow, approve with edited components, 401 without token, cross-origin POST refused', async () => {
     const { chromium } = await import('playwright-core');
     const work = tempDir();

@@ -7,13 +7,13 @@ import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { MAX_EVENT_CLIENTS, startDashboard } from '../../dashboard/server.js';
 import { awaitingApproval, newProject } from './dashboard_fixtures.js';
 import { ROOT, tempDir } from './helpers.js';
+import { requireTool, type Tool } from './require_tool.js';
 
-const built = existsSync(join(ROOT, 'dist', 'compat', 'argo.js'));
-if (!built) console.log('dashboard limits test skipped: no build in dist/; to run it: npm run build');
+const build: Tool = { name: 'build in dist/', have: existsSync(join(ROOT, 'dist', 'compat', 'argo.js')), install: 'npm run build' };
 
 let dashboard: ChildProcess | undefined;
 const sockets: Socket[] = [];
@@ -46,7 +46,8 @@ function stream(port: number, token: string): { socket: Socket; text: () => stri
   return { socket, text: () => got, ended: new Promise((r) => socket.on('close', () => r())) };
 }
 
-describe.skipIf(!built)('dashboard limits', () => {
+describe('dashboard limits', () => {
+  beforeEach((ctx) => requireTool(ctx, build));
   it('argo dashboard prints the #token= URL; event streams over the cap get 503; idle streams stay cheap; /api/projects answers', async () => {
     const work = tempDir();
     const env = { ...process.env, ARGO_PROJECTS_REGISTRY: join(work, 'projects.json'), XDG_RUNTIME_DIR: join(work, 'run') };

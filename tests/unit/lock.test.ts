@@ -1,8 +1,10 @@
 // lib/lock.ts on both back-ends: tokens that need no pid, re-entry, abort while waiting.
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { requireTool, type Tool } from './require_tool.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'argo-lock-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -20,10 +22,16 @@ async function lockModule(backend: 'native' | 'flock') {
 }
 
 const available = async (b: 'native' | 'flock') => lockModule(b).then(() => true, () => false);
+const flockOnPath = spawnSync('flock', ['--version']).status === 0;
+const backendTool = async (b: 'native' | 'flock'): Promise<Tool> =>
+  b === 'native'
+    ? { name: 'native lock addon', have: await available(b), install: `npm install the optional dependency fs-ext-extra-prebuilt (it needs a binary for Node ${process.version}, ${process.platform}-${process.arch})` }
+    : { name: 'flock(1)', have: flockOnPath && (await available(b)), install: 'apt-get install -y util-linux' };
 
 describe.each(['native', 'flock'] as const)('lock, %s back-end', async (backend) => {
-  const usable = await available(backend);
-  it.skipIf(!usable)('a token is trusted while its holder holds the lock, and only for that lock', async () => {
+  const tool = await backendTool(backend);
+  beforeEach((ctx) => requireTool(ctx, tool));
+  it('a token is trusted while its holder holds the lock, and only for that lock', async () => {
     const { acquireLock, heldByAncestor, lockBackend, tokenRecordPath, LOCK_TOKEN_VAR } = await lockModule(backend);
     expect(lockBackend()).toBe(backend === 'native' ? 'native' : 'flock(1)');
     const lock = join(dir, `${backend}-a.lock`);
@@ -42,7 +50,7 @@ describe.each(['native', 'flock'] as const)('lock, %s back-end', async (backend)
     expect(readdirSync(dir).filter((f) => f.startsWith(`${backend}-a.lock.`))).toEqual([]);
   });
 
-  it.skipIf(!usable)('withFileLock re-enters under an ancestor token, and mints none unless asked', async () => {
+  it('withFileLock re-enters under an ancestor token, and mints none unless asked', async () => {
     const { acquireLock, withFileLock, LOCK_TOKEN_VAR } = await lockModule(backend);
     const lock = join(dir, `${backend}-b.lock`);
     const held = await acquireLock(lock, { token: true });
@@ -54,7 +62,7 @@ describe.each(['native', 'flock'] as const)('lock, %s back-end', async (backend)
     expect(existsSync(`${minted.replace(/:([0-9a-f]{32})$/, '.$1')}.lock`)).toBe(false); // record gone after release
   });
 
-  it.skipIf(!usable)('a waiter can be aborted, and the lock is free afterwards', async () => {
+  it('a waiter can be aborted, and the lock is free afterwards', async () => {
     const { acquireLock } = await lockModule(backend);
     const lock = join(dir, `${backend}-c.lock`);
     const held = await acquireLock(lock);

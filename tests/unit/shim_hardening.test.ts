@@ -4,17 +4,17 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { bashFunctions as stateFns } from '../../lib/state_file.js';
 import { bashFunctions as configFns } from '../../lib/config.js';
 import { WriteGate } from '../../lib/context.js';
 import { unwrapOutput, wrapFilter } from '../../lib/jq.js';
 import { PRE_AUTH_MAX_BYTES, RequestReader, encodeReply, encodeRequest, portFileKey } from '../../compat/shim_server.js';
 import { ctxIn, tempDir } from './helpers.js';
+import { requireTool } from './require_tool.js';
 
 const JQ = spawnSync('jq', ['--version'], { encoding: 'utf8' });
-const haveJq = JQ.status === 0;
-if (!haveJq) console.warn('SKIPPED: the jq-exactness corpus needs the real jq binary on PATH (not found)');
+const jq = { name: 'jq on PATH', have: JQ.status === 0, install: 'apt-get install -y jq' };
 
 // Strings (leading/trailing spaces, empty, newlines, NUL, unicode), numbers, nulls,
 // objects, arrays — written as jq 1.6 would read them.
@@ -62,7 +62,8 @@ function originalReadConfig(file: string, key: string, dflt: string): string {
 
 const bytes = (s: string) => Buffer.from(s, 'utf8').toString('latin1');
 
-describe.skipIf(!haveJq)(`read_state / read_config print what ${JQ.stdout.trim() || 'jq'} prints`, () => {
+describe(`read_state / read_config print what ${JQ.stdout.trim() || 'jq'} prints`, () => {
+  beforeEach((ctx) => requireTool(ctx, jq));
   it('over a corpus of keys and programs', async () => {
     const dir = tempDir();
     const file = join(dir, 'state.json');

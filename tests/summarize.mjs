@@ -1,0 +1,41 @@
+// `npm test`'s last lines (tests/run.sh): what was skipped and why, then the one plain
+// line CI reads, "N passed, N failed" (", N skipped" when some were). Reads vitest's JSON
+// report and the bats TAP stream. A skip's reason is the `skipReason` a vitest test put in
+// its meta (tests/unit/require_tool.ts) or the text after "# skip" on a TAP line
+// (tests/bats/require_tool.bash); a skip that gave none is named, so none goes unseen.
+// Usage: node tests/summarize.mjs VITEST_JSON BATS_TAP
+import { readFileSync } from 'node:fs';
+import { relative } from 'node:path';
+
+const [vitestFile, tapFile] = process.argv.slice(2);
+let passed = 0;
+let failed = 0;
+const reasons = new Map(); // reason → how many tests it skipped
+const skip = (reason) => reasons.set(reason, (reasons.get(reason) ?? 0) + 1);
+
+try {
+  const v = JSON.parse(readFileSync(vitestFile, 'utf8'));
+  passed += v.numPassedTests;
+  failed += v.numFailedTests;
+  for (const file of v.testResults ?? []) {
+    for (const t of file.assertionResults ?? []) {
+      if (t.status === 'passed' || t.status === 'failed') continue;
+      if (t.status === 'todo') skip('a todo test (it.todo)');
+      else skip(t.meta?.skipReason ?? `skipped without a reason: ${relative(process.cwd(), file.name)} > ${t.fullName}`);
+    }
+  }
+} catch {
+  failed += 1;
+  console.log('vitest: no result file');
+}
+
+for (const line of readFileSync(tapFile, 'utf8').split('\n')) {
+  const skipped = /^ok \d+ (.*?) # skip(?: (.*))?$/.exec(line);
+  if (skipped) skip(skipped[2] || `skipped without a reason: ${skipped[1]}`);
+  else if (/^ok /.test(line)) passed++;
+  else if (/^not ok /.test(line)) failed++;
+}
+
+const skippedCount = [...reasons.values()].reduce((a, b) => a + b, 0);
+if (skippedCount) console.log(`Skipped ${skippedCount}: ${[...reasons].map(([r, k]) => `${r} (×${k})`).join('; ')}`);
+console.log(`${passed} passed, ${failed} failed` + (skippedCount ? `, ${skippedCount} skipped` : ''));
