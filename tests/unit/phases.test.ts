@@ -612,6 +612,26 @@ describe('merge_build', () => {
     expect(git(dir, 'worktree', 'list').trim().split('\n')).toHaveLength(1);
   });
 
+  it('a builder branch that gained a commit after its merge is kept (not deleted), its commit reachable (SAFETY.md)', async () => {
+    const dir = mergeRepo([]);
+    const wt = join(dir, '.argo-project/builders/core');
+    git(dir, 'worktree', 'add', '-q', wt, '-b', 'argo-builder-core');
+    writeFileSync(join(wt, 'core.txt'), 'core\n');
+    git(wt, 'add', 'core.txt');
+    git(wt, 'commit', '-qm', 'core');
+    patchState(dir, { execution: { builders: [completed('core', { worktree: wt })] } });
+    // The agent writes again right after the merge (git runs post-merge after a merge
+    // commit): the cleanup commits that leftover to the branch, which is then not
+    // on master any more and must not be deleted.
+    writeFileSync(join(dir, '.git/hooks/post-merge'), `#!/bin/bash\necho late > ${JSON.stringify(join(wt, 'late.txt'))}\n`, { mode: 0o755 });
+    expect((await handler('merge_build', [dir])).code).toBe(0);
+    expect(state(dir).merge.merged).toEqual(['core']);
+    expect(git(dir, 'log', '-1', '--format=%s', 'argo-builder-core').trim()).toBe('argo: uncommitted work left by builder core');
+    expect(git(dir, 'show', 'argo-builder-core:late.txt')).toBe('late\n');
+    expect(() => git(dir, 'merge-base', '--is-ancestor', 'argo-builder-core', 'master')).toThrow();
+    expect(readFileSync(join(dir, '.argo-project/logs/workflow.log'), 'utf8')).toContain('[BUILDER] [core] kept - Branch argo-builder-core kept: it has commits that are not on master');
+  });
+
   it('a real conflict: resolve_conflicts for ci, merge_conflicts, merge aborted, branch kept', async () => {
     const dir = mergeRepo(['backend']);
     writeFileSync(join(dir, 'backend.txt'), 'master version\n');
