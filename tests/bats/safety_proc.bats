@@ -156,7 +156,9 @@ running_builder() { # ID PID
     assert_output --partial "Builder api: PID \"$pid\" left alone"
     refute_output --partial "Stopped builder"
   done
-  alive "$plain" && alive "$elsewhere" && alive "$member"
+  alive "$plain"
+  alive "$elsewhere"
+  alive "$member"
   assert_output --partial "is not a process group leader"
   # and our real builder group is stopped
   sentinel "$PROJ/.argo-project/builders/api" bash -c 'sleep 300; :' argo-builder
