@@ -546,6 +546,20 @@ describe('execution', () => {
         expect(state(dir).execution.builders[0].pid, c.name).not.toBe(String(foreign.pid));
         expect(pidAlive(foreign.pid!), c.name).toBe(true); // and never signalled
       } finally {
+        // its `sleep` child first (read before the parent goes), then the process itself
+        let children: string[] = [];
+        try {
+          children = readFileSync(`/proc/${foreign.pid}/task/${foreign.pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
+        } catch {
+          /* gone */
+        }
+        for (const child of children) {
+          try {
+            process.kill(Number(child), 'SIGKILL');
+          } catch {
+            /* already gone */
+          }
+        }
         foreign.kill('SIGKILL');
       }
     }
