@@ -9,7 +9,7 @@ import { ciToolAvailable } from '../lib/ci_tool.js';
 import { builderBranch } from '../lib/worktrees.js';
 import { JsonObject, fromPlain, toPlain } from '../lib/json_doc.js';
 import { builderLogFile, logBuilder, logStateTransition } from '../lib/logging_enhanced.js';
-import { pidAlive, signalStatus, sleep } from '../lib/process.js';
+import { builderGroupProof, signalStatus, sleep } from '../lib/process.js';
 import { mutateState, updateState } from '../lib/state_file.js';
 import { setBuilderFields } from './builder_fields.js';
 import type { AgentUsage } from '../agents/contract.js';
@@ -72,16 +72,12 @@ function readResult(worktree: string | null): number | undefined {
 }
 
 /**
- * A recorded builder pid still runs a builder (ours are `bash -c … argo-builder …`);
- * a reused pid of some other program does not count.
+ * A recorded builder pid still runs one of this project's builders: the proof
+ * stop_workflow uses (our wrapper's marker, its cwd in the project's builders folder,
+ * leading its own group). A reused pid, or a look-alike elsewhere, is not adopted.
  */
-export function builderAlive(pid: number): boolean {
-  if (!pidAlive(pid)) return false;
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').includes('argo-builder');
-  } catch {
-    return true; // no /proc: trust the pid
-  }
+export function builderAlive(pid: number, project: string): boolean {
+  return builderGroupProof(String(pid), project).ours;
 }
 
 /** What to do with one builder on this run (pure but for the pid/result probes passed in). */
@@ -352,7 +348,7 @@ class Execution {
   /** Watches a builder started by an earlier run (not our child: its pid is polled). */
   async adopt(b: BuilderView, pid: number): Promise<void> {
     say(`Builder ${b.id} is still running (PID ${pid}) - waiting for it`);
-    while (builderAlive(pid) && !this.stopping && !this.halted) await sleep(200);
+    while (builderAlive(pid, this.project.dir) && !this.stopping && !this.halted) await sleep(200);
     if (this.stopping) return;
     await sweepRuns([b.runToken]); // what the adopted run left behind (a setsid daemon)
     const code = readResult(b.worktree);
@@ -522,7 +518,7 @@ export async function main(argv: string[]): Promise<number> {
     // Fields are written per id, so a repeated id is one builder, run once.
     if (seen.has(b.id)) continue;
     seen.add(b.id);
-    const plan = planBuilder(b, builderAlive, readResult, setup.only);
+    const plan = planBuilder(b, (pid) => builderAlive(pid, project.dir), readResult, setup.only);
     if (plan.kind === 'done') say(`Builder ${b.id} already completed`);
     else if (plan.kind === 'skip') say(`Builder ${b.id} stays failed (not in the retry list)`);
     else if (plan.kind === 'adopt') watchers.push(run.adopt(b, plan.pid));

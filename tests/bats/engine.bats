@@ -14,7 +14,7 @@ setup() {
 
 teardown() {
   [[ -n $ORCH ]] && kill "$ORCH" 2>/dev/null
-  rm -f "$ROOT/phases/$HANDLER_NAME.sh"
+  rm -f "$ROOT/phases/$HANDLER_NAME.sh" "$ROOT/phases/${HANDLER_NAME}_after.sh"
   true
 }
 
@@ -63,8 +63,15 @@ wait_state() { # JQ_CONDITION SECONDS
   [ "$(wc -l < runs)" -eq 3 ]   # the first run and 2 retries, no more
   [ "$(jq -r .error_recovery.last_error .argo-project/state.json)" = "Handler $HANDLER_NAME failed with exit status 4" ]
   [ "$(jq -r .error_recovery.retry_count .argo-project/state.json)" = 2 ]
-  sleep 1.5
-  [ "$(wc -l < runs)" -eq 3 ]   # and nothing runs while the user owns it
+  # And nothing runs while the user owns it: the user hands control back for another
+  # handler, and once the orchestrator has run that one (a later event, processed in
+  # order), the failed handler must not have run in between.
+  printf '#!/bin/bash\necho after >> %q\nupdate_state action_owner ci\n' "$PROJ/runs" > "$ROOT/phases/${HANDLER_NAME}_after.sh"
+  chmod +x "$ROOT/phases/${HANDLER_NAME}_after.sh"
+  update_state action_needed "${HANDLER_NAME}_after"
+  update_state action_owner code
+  wait_state '.action_owner == "ci"' 10
+  [ "$(cat runs)" = $'run\nrun\nrun\nafter' ]
 }
 
 @test "a handler that succeeds clears the error bookkeeping, and gets the absolute path and library functions (D5, D24)" {

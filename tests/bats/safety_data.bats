@@ -198,6 +198,22 @@ assert_nothing_lost() {
   [ "$(git log -1 --format=%s master)" = 'Merge builder: api' ]
 }
 
+@test "project_cleanup twice, each with another unmerged commit of the same builder: refs/argo/kept/<id> and <id>-2, both reachable" {
+  repo_with_project
+  builder_branch web
+  first=$(git rev-parse argo-builder-web)
+  run -0 "$ROOT/templates/project_cleanup.sh" "$PROJ" partial
+  assert_line --regexp "^  refs/argo/kept/web  ${first:0:12}  \(was argo-builder-web\)$"
+  # the same builder id again, with a commit that does not contain the first one
+  git branch argo-builder-web "$(git commit-tree -p master -m 'web, second try' 'master^{tree}')"
+  second=$(git rev-parse argo-builder-web)
+  run -0 "$ROOT/templates/project_cleanup.sh" "$PROJ" partial
+  assert_line --regexp "^  refs/argo/kept/web-2  ${second:0:12}  \(was argo-builder-web\)$"
+  [ "$(git rev-parse refs/argo/kept/web)" = "$first" ]
+  [ "$(git rev-parse refs/argo/kept/web-2)" = "$second" ]
+  [ -z "$(git branch --list 'argo-builder-*')" ]
+}
+
 @test "project_cleanup: a worktree git will not remove is kept with its files (and its *.lock files)" {
   repo_with_project
   design_and_build api

@@ -156,7 +156,9 @@ running_builder() { # ID PID
     assert_output --partial "Builder api: PID \"$pid\" left alone"
     refute_output --partial "Stopped builder"
   done
-  alive "$plain" && alive "$elsewhere" && alive "$member"
+  alive "$plain"
+  alive "$elsewhere"
+  alive "$member"
   assert_output --partial "is not a process group leader"
   # and our real builder group is stopped
   sentinel "$PROJ/.argo-project/builders/api" bash -c 'sleep 300; :' argo-builder
@@ -416,13 +418,16 @@ ci_stub() { printf '#!/bin/bash\n%s\n' "$1" > "$TMP/ci.sh" && chmod +x "$TMP/ci.
 
 # a CI tool: the stand-in for the design; as a builder it starts `setsid sleep 300`
 # (its pid in $TMP/daemon.pid), then hangs ($BUILDER_MODE=hang) or builds and exits 0
+# once the test has seen the daemon ($TMP/daemon.seen, bounded: 30 s)
 daemon_ci() {
   cat > "$TMP/ci" <<'CI'
 #!/usr/bin/env bash
 if [[ $1 == *"Requirement:"* ]]; then exec "$STANDIN" "$1"; fi
 setsid sleep 300 </dev/null >/dev/null 2>&1 &
 echo $! > "$DAEMON_DIR/daemon.tmp" && mv "$DAEMON_DIR/daemon.tmp" "$DAEMON_DIR/daemon.pid"
-if [[ $BUILDER_MODE == hang ]]; then sleep 300; else exec "$STANDIN" "$1"; fi
+if [[ $BUILDER_MODE == hang ]]; then sleep 300; fi
+for ((i = 0; i < 600; i++)); do [[ -e $DAEMON_DIR/daemon.seen ]] && break; sleep 0.05; done
+exec "$STANDIN" "$1"
 CI
   chmod +x "$TMP/ci"
   export CI_COMMAND=$TMP/ci STANDIN=$ROOT/compat/standin_ci DAEMON_DIR=$TMP STANDIN_CI_COMPONENTS=1
@@ -487,6 +492,7 @@ start_built() {
   export BUILDER_MODE=exit0
   start_built
   daemon_started
+  touch "$TMP/daemon.seen"   # the builder exits 0 only now: its sweep cannot end the daemon before the test saw it
   wait_state '.execution.builders[0].status == "completed"' 30
   wait_gone "$D" 2
 }

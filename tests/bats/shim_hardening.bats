@@ -262,6 +262,27 @@ EOF
   run ! compgen -G "$shared/argo-$UID/*.lock"   # no helper of ours ever used the folder
 }
 
+@test "7: a runtime folder of ours that group or others may write to is never used: one warning, no helper started, calls still work" {
+  local starts=$BATS_TEST_TMPDIR/node_starts rt mode
+  printf '#!/bin/bash\necho "$*" >> %q\nexec %q "$@"\n' "$starts" "$(type -P node)" > "$BATS_TEST_TMPDIR/node"
+  chmod +x "$BATS_TEST_TMPDIR/node"
+  export ARGO_NODE=$BATS_TEST_TMPDIR/node
+  for mode in 770 707; do
+    rt=$BATS_TEST_TMPDIR/rt-$mode
+    mkdir -p "$rt/argo-$UID"
+    chmod "$mode" "$rt/argo-$UID"
+    : > "$starts"
+    XDG_RUNTIME_DIR=$rt run -0 clean_bash -c "source '$ROOT/lib/state_file.sh'; update_state m$mode 1; read_state m$mode"
+    assert_line --index 0 "WARNING: argo: $rt/argo-$UID is not a private folder of uid $UID (owner or mode); the library functions run without their helper (slower). Remove it, or set XDG_RUNTIME_DIR to a private folder."
+    assert_line --index 1 1
+    [ "${#lines[@]}" = 2 ]
+    [ "$(state ".m$mode")" = 1 ]
+    run ! grep -q shim_server "$starts"          # no helper was started for that folder
+    [ "$(wc -l < "$starts")" = 2 ]                # each call one one-shot node
+    [ -z "$(ls -A "$rt/argo-$UID")" ]             # and nothing was put in it
+  done
+}
+
 @test "7, 9: after kill -9 of the helper, a listener of another user on its port gets nothing; the stale port file is replaced" {
   update_state warm 1
   old=$(wait_helper "$RUNDIR")

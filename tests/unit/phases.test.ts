@@ -506,6 +506,65 @@ describe('execution', () => {
     expect(state(dir).execution.builders[0]).toMatchObject({ status: 'completed', exit_code: 0, pid: String(child.pid) });
   });
 
+  it('re-run adopts only our own live builder: a live pid that is not one is run again, and left alone (SAFETY-PROCESSES.md)', async () => {
+    const elsewhere = tempDir();
+    const cases: { name: string; start: (wt: string) => ReturnType<typeof spawn> }[] = [
+      { name: 'a plain sleep', start: (wt) => spawn('sleep', ['60'], { cwd: wt, detached: true, stdio: 'ignore' }) },
+      { name: 'our marker outside the builders folder', start: () => spawn('bash', ['-c', 'sleep 60; :', 'argo-builder'], { cwd: elsewhere, detached: true, stdio: 'ignore' }) },
+      { name: 'our marker, not leading its group', start: (wt) => spawn('bash', ['-c', 'sleep 60; :', 'argo-builder'], { cwd: wt, stdio: 'ignore' }) },
+    ];
+    for (const c of cases) {
+      const { dir, builders } = executionProject(['busy']);
+      const foreign = c.start(builders[0]!.worktree);
+      try {
+        const execd = () => {
+          try {
+            return /sleep|argo-builder/.test(readFileSync(`/proc/${foreign.pid}/cmdline`, 'utf8'));
+          } catch {
+            return false;
+          }
+        };
+        for (let i = 0; i < 250 && !execd(); i++) await new Promise((res) => setTimeout(res, 20));
+        const s0 = state(dir);
+        Object.assign(s0.execution.builders[0], { status: 'running', pid: String(foreign.pid) });
+        writeState(dir, s0);
+        const marker = join(tempDir(), 'ran');
+        const h = spawn(process.execPath, ['--import', TSX, join(ROOT, 'phases/execution.ts'), dir], {
+          env: { ...baseEnv(), CI_COMMAND: stub(`touch ${marker}`) },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
+        let stdout = '';
+        // an adoption would wait for the foreign process (60 s): stop it at once instead
+        h.stdout.on('data', (d) => {
+          stdout += d;
+          if (stdout.includes('still running')) h.kill('SIGTERM');
+        });
+        const code = await new Promise<number | null>((res) => h.on('close', (rc) => res(rc)));
+        expect(stdout, c.name).not.toContain('still running');
+        expect(code, c.name).toBe(0);
+        expect(existsSync(marker), c.name).toBe(true); // run again
+        expect(state(dir).execution.builders[0].pid, c.name).not.toBe(String(foreign.pid));
+        expect(pidAlive(foreign.pid!), c.name).toBe(true); // and never signalled
+      } finally {
+        // its `sleep` child first (read before the parent goes), then the process itself
+        let children: string[] = [];
+        try {
+          children = readFileSync(`/proc/${foreign.pid}/task/${foreign.pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
+        } catch {
+          /* gone */
+        }
+        for (const child of children) {
+          try {
+            process.kill(Number(child), 'SIGKILL');
+          } catch {
+            /* already gone */
+          }
+        }
+        foreign.kill('SIGKILL');
+      }
+    }
+  });
+
   it('SIGTERM ends the builders it started, then the handler', async () => {
     const { dir, builders } = executionProject(['slow']);
     const beat = join(builders[0]!.worktree, 'beat');
@@ -610,6 +669,26 @@ describe('merge_build', () => {
     expect(existsSync(wt)).toBe(false);
     expect(existsSync(join(dir, 'core.txt'))).toBe(true);
     expect(git(dir, 'worktree', 'list').trim().split('\n')).toHaveLength(1);
+  });
+
+  it('a builder branch that gained a commit after its merge is kept (not deleted), its commit reachable (SAFETY.md)', async () => {
+    const dir = mergeRepo([]);
+    const wt = join(dir, '.argo-project/builders/core');
+    git(dir, 'worktree', 'add', '-q', wt, '-b', 'argo-builder-core');
+    writeFileSync(join(wt, 'core.txt'), 'core\n');
+    git(wt, 'add', 'core.txt');
+    git(wt, 'commit', '-qm', 'core');
+    patchState(dir, { execution: { builders: [completed('core', { worktree: wt })] } });
+    // The agent writes again right after the merge (git runs post-merge after a merge
+    // commit): the cleanup commits that leftover to the branch, which is then not
+    // on master any more and must not be deleted.
+    writeFileSync(join(dir, '.git/hooks/post-merge'), `#!/bin/bash\necho late > ${JSON.stringify(join(wt, 'late.txt'))}\n`, { mode: 0o755 });
+    expect((await handler('merge_build', [dir])).code).toBe(0);
+    expect(state(dir).merge.merged).toEqual(['core']);
+    expect(git(dir, 'log', '-1', '--format=%s', 'argo-builder-core').trim()).toBe('argo: uncommitted work left by builder core');
+    expect(git(dir, 'show', 'argo-builder-core:late.txt')).toBe('late\n');
+    expect(() => git(dir, 'merge-base', '--is-ancestor', 'argo-builder-core', 'master')).toThrow();
+    expect(readFileSync(join(dir, '.argo-project/logs/workflow.log'), 'utf8')).toContain('[BUILDER] [core] kept - Branch argo-builder-core kept: it has commits that are not on master');
   });
 
   it('a real conflict: resolve_conflicts for ci, merge_conflicts, merge aborted, branch kept', async () => {

@@ -1,9 +1,11 @@
 // Issue 6 (processes side): the pure decisions behind pid ownership, component ids
 // under git's ref rules, lenient component lists and repository refusals.
 import { spawn, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { branchNameProblem, componentIdProblem, extractComponentsLenient, partitionComponents } from '../../lib/components.js';
-import { builderIdOf, environHasToken, isOrchestratorOf, orchestratorProof, parsePid, runTokenProof, runTokenSince } from '../../lib/process.js';
+import { builderIdOf, environHasToken, isOrchestratorOf, orchestratorProof, parsePid, pidAlive, procInfo, runTokenProof, runTokenSince, terminate } from '../../lib/process.js';
 import { newRunToken, tokenProcesses } from '../../lib/sweep.js';
 import { repoProblemOf } from '../../lib/repo_check.js';
 import { tempDir } from './helpers.js';
@@ -66,6 +68,60 @@ describe('orchestratorProof on real processes', () => {
     expect(orchestratorProof(String(process.pid), dir)).toEqual({ ours: false, reason: expect.stringMatching(new RegExp(`^not ours: PID ${process.pid} runs `)) });
     expect(orchestratorProof('1', dir)).toEqual({ ours: false, reason: 'invalid PID "1"' });
     expect(orchestratorProof('abc\n', dir)).toEqual({ ours: false, reason: 'invalid PID "abc"' });
+  });
+});
+
+describe('terminate: SIGKILL after the grace period only while the pid is still proven ours', () => {
+  /**
+   * A process that passes orchestratorProof for `project` (its arguments read
+   * `…/dist/orchestrator.js <project>`) and runs `onTerm` when it gets SIGTERM; it leads
+   * its own group, ended by the test in the end.
+   */
+  async function fakeOrchestrator(onTerm: string) {
+    const project = tempDir();
+    const ready = join(project, 'ready');
+    const script = `trap '${onTerm}' TERM; : > ${JSON.stringify(ready)}; while :; do sleep 30 & wait; done`;
+    const child = spawn('bash', ['-c', script, '/install/dist/orchestrator.js', project], { detached: true, stdio: 'ignore' });
+    const pid = child.pid!;
+    for (let i = 0; i < 200 && !existsSync(ready); i++) await new Promise((r) => setTimeout(r, 25));
+    expect(orchestratorProof(String(pid), project).ours).toBe(true);
+    let proofs = 0;
+    const stillOurs = () => {
+      proofs++;
+      return orchestratorProof(String(pid), project).ours;
+    };
+    const end = () => {
+      try {
+        process.kill(-pid, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
+    };
+    return { pid, stillOurs, proofs: () => proofs, end };
+  }
+
+  it('a pid that became another program during the grace period gets no SIGKILL', async () => {
+    // on SIGTERM it turns into a plain sleep (same pid): no longer our orchestrator
+    const p = await fakeOrchestrator('exec sleep 30');
+    try {
+      await terminate(p.pid, 2000, p.stillOurs);
+      expect(pidAlive(p.pid)).toBe(true);
+      expect(procInfo(p.pid)?.args).toEqual(['sleep', '30']);
+      expect(p.proofs()).toBe(1); // asked once, after the grace period
+    } finally {
+      p.end();
+    }
+  });
+
+  it('a pid still proven ours after the grace period is killed', async () => {
+    const p = await fakeOrchestrator(''); // ignores SIGTERM, stays what it was
+    try {
+      await terminate(p.pid, 300, p.stillOurs);
+      expect(p.proofs()).toBe(1);
+      expect(pidAlive(p.pid)).toBe(false);
+    } finally {
+      p.end();
+    }
   });
 });
 

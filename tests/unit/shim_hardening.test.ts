@@ -2,14 +2,14 @@
 // binary, the helper's request reader (bounded before the token), the write gate
 // and the port-file name.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { bashFunctions as stateFns } from '../../lib/state_file.js';
 import { bashFunctions as configFns } from '../../lib/config.js';
 import { WriteGate } from '../../lib/context.js';
 import { unwrapOutput, wrapFilter } from '../../lib/jq.js';
-import { PRE_AUTH_MAX_BYTES, RequestReader, encodeReply, encodeRequest, portFileKey } from '../../compat/shim_server.js';
+import { PRE_AUTH_MAX_BYTES, RequestReader, encodeReply, encodeRequest, portFileKey, serve, unsafeDirReason } from '../../compat/shim_server.js';
 import { ctxIn, tempDir } from './helpers.js';
 import { requireTool } from './require_tool.js';
 
@@ -167,5 +167,33 @@ describe('port file name', () => {
   it('is the install folder byte by byte, whatever the characters', () => {
     expect(portFileKey('/opt/é/日本/🎉')).toBe('_opt_' + '__' + '_' + '______' + '_' + '____');
     expect(portFileKey('/a'.repeat(300))).toHaveLength(200);
+  });
+});
+
+describe('the helper refuses a runtime folder others may write to (SHIM.md, security model 1)', () => {
+  it.each(['770', '707', '777'])('mode %s: not started, nothing created there', async (octal) => {
+    const dir = join(tempDir(), 'argo-rt');
+    mkdirSync(dir);
+    chmodSync(dir, parseInt(octal, 8));
+    const said: string[] = [];
+    const write = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      said.push(String(chunk));
+      return true;
+    });
+    try {
+      // idle 100 ms: a helper that wrongly started would stop again by itself
+      await serve({ idleMs: 100, jqLimitMs: 1000, env: { ARGO_SHIM_PORT_FILE: join(dir, 'k.port') } });
+    } finally {
+      write.mockRestore();
+    }
+    expect(said).toEqual([`ERROR: argo shim helper not started: ${dir} is writable by others (mode ${octal})\n`]);
+    expect(readdirSync(dir)).toEqual([]); // no lock file, no port file
+  });
+
+  it('a private folder (0700) is accepted', () => {
+    const dir = join(tempDir(), 'argo-rt');
+    mkdirSync(dir, { mode: 0o700 });
+    chmodSync(dir, 0o700);
+    expect(unsafeDirReason(dir)).toBeUndefined();
   });
 });

@@ -1,5 +1,5 @@
 import { execFile, execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
@@ -203,13 +203,25 @@ describe('withStateLock', () => {
     const held = withStateLock(paths, [holder], ctx).then(() => order.push('holder'));
     for (let i = 0; i < 600 && !existsSync(inside); i++) await new Promise((r) => setTimeout(r, 50));
     expect(existsSync(inside)).toBe(true);
-    const update = updateState(paths, 'after', 'lock').then(() => order.push('update'));
-    await new Promise((r) => setTimeout(r, 200)); // a window in which an unlocked update would finish
-    expect(order).toEqual([]);
+    // The update runs in a process whose lock wait is a blocking flock(2) (the flock(1)
+    // back-end), which /proc/locks lists as a waiter ("->") on the lock file: no fixed
+    // window, the test goes on once the update has finished or is seen waiting.
+    const cli = join(ROOT, 'dist/compat/argo.js');
+    const env: Record<string, string | undefined> = { ...process.env, ARGO_LOCK_BACKEND: 'flock' };
+    delete env.ARGO_STATE_LOCK_HELD;
+    delete env.STATE_FILE;
+    const update = new Promise<void>((done) => execFile(process.execPath, [cli, 'call', 'update_state', 'after', 'lock'], { cwd: dir, env }, () => done())).then(() => order.push('update'));
+    const waiting = () => {
+      const ino = String(statSync(paths.lockFile).ino);
+      return readFileSync('/proc/locks', 'utf8').split('\n').some((l) => / -> FLOCK /.test(l) && l.split(/\s+/).some((f) => f.endsWith(`:${ino}`)));
+    };
+    for (let i = 0; i < 600 && order.length === 0 && !waiting(); i++) await new Promise((r) => setTimeout(r, 50));
+    expect(order).toEqual([]); // not finished: it waits for the lock the holder has
+    expect(stateOf(dir).after).toBeUndefined();
     writeFileSync(release, '');
     await Promise.all([held, update]);
     expect(order).toEqual(['holder', 'update']); // the update waited for the lock holder
-    const cli = join(ROOT, 'dist/compat/argo.js');
+    expect(stateOf(dir).after).toBe('lock');
     const nested = `node ${cli} call update_state nested yes`;
     expect(await withStateLock(paths, [nested], ctxIn(dir, { PATH: process.env.PATH }))).toBe(0);
     expect(stateOf(dir).nested).toBe('yes');

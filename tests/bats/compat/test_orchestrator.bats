@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+bats_require_minimum_version 1.5.0
 setup() { load compat_helpers; compat_setup; source "$ROOT/lib/state_file.sh"; }
 teardown() { compat_teardown; }
 
@@ -33,8 +34,12 @@ start_orchestrator() {  # output in $OUT
   chmod +x "$ORIG_PHASES/design.sh"
   start_orchestrator "$PROJ"
   wait_for 5 test -s .argo-project/orchestrator.pid
-  sleep 1   # a window in which a wrong dispatch would happen (a negative check needs one)
+  # Instead of a fixed window: wait until the orchestrator has looked at this state. Its
+  # look records the hand-off to ci in notify.json, and the notice is marked delivered
+  # only after that look's decision (and a wrong dispatch's "Running handler" line) is done.
+  wait_for 10 jq -e '.delivered | any(startswith("control:design:ci:design:"))' .argo-project/notify.json
   alive "$ORCH"
+  run ! grep -q 'Running handler design' .argo-project/logs/orchestrator.log
   [ ! -f "$TEST_TMP_DIR/argo_phase_should_not_be_called" ]
   # the same orchestrator runs it once the owner is code: the handler was selectable
   update_state action_owner code
