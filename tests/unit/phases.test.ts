@@ -506,6 +506,27 @@ describe('execution', () => {
     expect(state(dir).execution.builders[0]).toMatchObject({ status: 'completed', exit_code: 0, pid: String(child.pid) });
   });
 
+  it('max_workflow_hours stops a running builder when the workflow deadline passes, though its own limit is an hour', async () => {
+    const created = new Date(Math.floor(Date.now() / 1000) * 1000);
+    // the deadline 9 s after the design's creation; builder_timeout_seconds stays 3600
+    const { dir, builders } = executionProject(['slow'], {
+      design: { summary: 's', components: [], approved: true, created: created.toISOString().replace(/\.\d{3}Z$/, 'Z') },
+      limits: { ...INITIAL.limits, max_workflow_hours: 0.0025 },
+    });
+    const beat = join(builders[0]!.worktree, 'beat');
+    // works (a heartbeat, a background child in its group) for up to 60 s, then succeeds
+    const ci = stub(`sleep 1000 & echo $! > ${beat}.child; for ((i = 0; i < 600; i++)); do echo $i >> ${beat}; sleep 0.1; done; exit 0`);
+    const r = await handler('execution', [dir], { CI_COMMAND: ci });
+    expect(r.code).toBe(0);
+    expect(existsSync(beat)).toBe(true); // it was running when the deadline came
+    const s = state(dir);
+    expect(s.execution.builders[0]).toMatchObject({ status: 'failed', failure: 'time_limit' });
+    expect([s.action_owner, s.action_needed, s.phase]).toEqual(['user', 'review_time_limit', 'execution']);
+    expect(s.execution.halt_reason).toBe('the workflow time limit (limits.max_workflow_hours) passed');
+    expect(Date.now() - created.getTime()).toBeLessThan(40_000); // stopped at the deadline, not at its own end
+    expect(pidAlive(Number(readFileSync(`${beat}.child`, 'utf8')))).toBe(false);
+  }, 70_000);
+
   it('SIGTERM ends the builders it started, then the handler', async () => {
     const { dir, builders } = executionProject(['slow']);
     const beat = join(builders[0]!.worktree, 'beat');
