@@ -387,7 +387,7 @@ class Execution {
 }
 
 /** Runs `jobs` with at most `limit` at once. */
-async function runLimited(jobs: (() => Promise<void>)[], limit: number): Promise<void> {
+export async function runLimited(jobs: (() => Promise<void>)[], limit: number): Promise<void> {
   let next = 0;
   const worker = async () => {
     while (next < jobs.length) await jobs[next++]!();
