@@ -25,19 +25,20 @@ export interface Deps {
   act(project: ProjectSummary, request: ActionRequest): Promise<ActionResult>;
 }
 
-const json = (status: number, value: unknown, headers: Record<string, string> = {}): Res => ({
-  status,
-  headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...headers },
-  body: JSON.stringify(value),
-});
-const error = (status: number, message: string) => json(status, { error: message });
-
-const SECURITY_HEADERS = {
+/** On every response, the page's and the API's alike (and the server's own: 413, event stream …). */
+export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
   'x-content-type-options': 'nosniff',
   'x-frame-options': 'DENY',
   'referrer-policy': 'no-referrer',
   'content-security-policy': "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'",
 };
+
+const json = (status: number, value: unknown): Res => ({
+  status,
+  headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...SECURITY_HEADERS },
+  body: JSON.stringify(value),
+});
+const error = (status: number, message: string) => json(status, { error: message });
 
 /** Checks a POST body into an ActionRequest, or says what is wrong with it. */
 export function parseAction(action: string, body: string): ActionRequest | string {

@@ -11,7 +11,7 @@ import { argoCommand } from '../view/argo_command.js';
 import { watchProject } from '../view/watch.js';
 import { actWithCli } from './actions.js';
 import { canRead, EVENTS_PATH } from './auth.js';
-import { handle, requestUrl, type Deps, type Req } from './handlers.js';
+import { handle, requestUrl, SECURITY_HEADERS, type Deps, type Req } from './handlers.js';
 import type { ProjectSummary, ServerEvent } from './messages.js';
 
 const TYPES: Record<string, string> = {
@@ -142,7 +142,7 @@ export class EventHub {
   }
 
   add(res: ServerResponse): void {
-    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' });
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive', ...SECURITY_HEADERS });
     if (this.clients.size === 0) {
       const list = this.projects();
       this.takeList(list);
@@ -194,8 +194,11 @@ function readBody(req: IncomingMessage): Promise<string | undefined> {
     req.on('data', (c: Buffer) => {
       size += c.length;
       if (size > MAX_BODY) {
+        // Nothing more is read; the socket is closed once the 413 is written (destroyed
+        // here, the client would get a reset instead of the answer).
+        req.removeAllListeners('data');
+        req.pause();
         done(undefined);
-        req.destroy();
       } else chunks.push(c);
     });
     req.on('end', () => done(Buffer.concat(chunks).toString('utf8')));
@@ -223,16 +226,16 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
     const url = requestUrl(req.url ?? '/');
     if (req.method === 'GET' && url.pathname === EVENTS_PATH) {
       if (!canRead(url.pathname, url.searchParams, headers, opts.token)) {
-        res.writeHead(401, { 'content-type': 'text/plain; charset=utf-8' }).end('Unauthorized: open the URL that argo dashboard printed (it ends in #token=…)\n');
+        res.writeHead(401, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store', ...SECURITY_HEADERS }).end('Unauthorized: open the URL that argo dashboard printed (it ends in #token=…)\n');
       } else if (hub.full) {
-        res.writeHead(503, { 'content-type': 'text/plain; charset=utf-8', connection: 'close' });
+        res.writeHead(503, { 'content-type': 'text/plain; charset=utf-8', connection: 'close', ...SECURITY_HEADERS });
         res.end(`Too many open event streams: at most ${maxClients} dashboard pages may be open at once; close one and reload.\n`);
       } else hub.add(res);
       return;
     }
     void readBody(req).then(async (body) => {
       if (body === undefined) {
-        res.writeHead(413, { 'content-type': 'text/plain' }).end('Request body too large\n');
+        res.writeHead(413, { 'content-type': 'text/plain; charset=utf-8', connection: 'close', ...SECURITY_HEADERS }).end('Request body too large\n', () => req.destroy());
         return;
       }
       const r: Req = { method: req.method ?? 'GET', url: req.url ?? '/', headers, body };
@@ -240,7 +243,7 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
         const out = await handle(r, deps);
         res.writeHead(out.status, out.headers).end(out.body);
       } catch (e) {
-        res.writeHead(500, { 'content-type': 'text/plain' }).end(`ERROR: ${(e as Error).message}\n`);
+        res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8', ...SECURITY_HEADERS }).end(`ERROR: ${(e as Error).message}\n`);
       }
     });
   });

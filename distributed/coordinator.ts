@@ -11,7 +11,7 @@ import type { StatePaths } from '../lib/state_file.js';
 import { setBuilderFields } from '../phases/builder_fields.js';
 import { utcTimestamp } from '../lib/time.js';
 import type { AgentUsage } from '../agents/contract.js';
-import { sumUsage } from '../agents/settings.js';
+import { budgetHalt, deadlineHalt, type Halt } from '../agents/halting.js';
 import type { BuilderJob, BuilderQueue, JobSnapshot } from './backend.js';
 import { gitRemoteEnv } from '../lib/git_args.js';
 import { baseRef, gitOrThrow } from './git_async.js';
@@ -41,15 +41,12 @@ export interface Halting {
   spent: Map<string, Partial<AgentUsage>>;
 }
 
-export type Halt = { reason: string; failure: 'budget' | 'time_limit' };
+export type { Halt };
 
 /** Whether the workflow must stop starting builders (pure: the figures in, the reason out). */
 export function haltFor(h: Halting | undefined, now: number): Halt | null {
   if (!h) return null;
-  if (h.deadline !== null && now >= h.deadline) return { reason: 'the workflow time limit (limits.max_workflow_hours) passed', failure: 'time_limit' };
-  if (h.maxCostUsd === null) return null;
-  const total = sumUsage([...h.spent.values()]).cost_usd ?? 0;
-  return total >= h.maxCostUsd ? { reason: `the cost so far (${total} USD) reached limits.max_cost_usd (${h.maxCostUsd} USD)`, failure: 'budget' } : null;
+  return deadlineHalt(h.deadline, now) ?? budgetHalt(h.spent.values(), h.maxCostUsd);
 }
 
 export type RunSpec = Pick<BuilderJob, 'tool' | 'timeoutSeconds' | 'ci' | 'limits' | 'verify' | 'pricing' | 'deadline'>;

@@ -9,6 +9,7 @@ import type { Env } from '../lib/context.js';
 import { utcTimestamp } from '../lib/time.js';
 import { buildComponent, type BuildEnding, type BuildSetup } from '../agents/build.js';
 import { choiceFromSpec } from '../agents/select.js';
+import * as halting from '../agents/halting.js';
 import type { BuilderJob } from './backend.js';
 
 /** The job's setup as agents/build.ts takes it (pure; throws on an agent unknown here). */
@@ -26,11 +27,9 @@ export function jobSetup(d: BuilderJob): BuildSetup {
   };
 }
 
-/** A builder's time limit (0: none), cut short by the workflow's end. */
+/** A builder's time limit (0: none), cut short by the workflow's end (agents/halting.ts). */
 export function timeLeft(limitMs: number, deadline: number | null | undefined, now = Date.now()): number {
-  if (typeof deadline !== 'number') return limitMs;
-  const left = Math.max(1, deadline - now);
-  return limitMs > 0 ? Math.min(limitMs, left) : left;
+  return halting.timeLeft(limitMs, deadline, now);
 }
 
 export interface WorkerBuild {
@@ -71,8 +70,7 @@ export async function runJobBuilder(d: BuilderJob, w: WorkerBuild): Promise<{ en
       log,
       signal: w.signal,
       timeLimit: (ms) => timeLeft(ms, d.deadline),
-      timeoutFailure: () =>
-        typeof d.deadline === 'number' && Date.now() >= d.deadline ? { failure: 'time_limit', message: 'the workflow time limit (limits.max_workflow_hours) passed' } : null,
+      timeoutFailure: () => (halting.deadlinePassed(d.deadline, Date.now()) ? { failure: 'time_limit', message: halting.TIME_LIMIT_REASON } : null),
     },
   );
   return { ending, wallSeconds: (Date.now() - started) / 1000 };

@@ -72,15 +72,18 @@ export function deliveryEnv(d: Delivery, base: Env = process.env): Env {
   };
 }
 
+/** How long notify.command may run before its process group is ended (OBSERVE.md: 30 s). */
+export const COMMAND_TIMEOUT_MS = 30_000;
+
 /** Runs the hook in its own process group, ended when it outlives the time limit. */
 export function runCommand(command: string, d: Delivery, cwd: string, opts: ChannelOptions = {}): Promise<void> {
   return new Promise((resolve) => {
     if (opts.signal?.aborted) return resolve();
     const child = spawn('bash', ['-c', command], { cwd, env: deliveryEnv(d), stdio: 'ignore', detached: true });
     const timer = setTimeout(() => {
-      opts.report?.(`notify.command timed out after ${opts.commandTimeoutMs ?? 30_000} ms: ${command}`);
+      opts.report?.(`notify.command timed out after ${opts.commandTimeoutMs ?? COMMAND_TIMEOUT_MS} ms: ${command}`);
       killGroup(child.pid, 'SIGKILL');
-    }, opts.commandTimeoutMs ?? 30_000);
+    }, opts.commandTimeoutMs ?? COMMAND_TIMEOUT_MS);
     const done = () => {
       clearTimeout(timer);
       opts.signal?.removeEventListener('abort', onAbort);

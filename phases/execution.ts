@@ -17,6 +17,7 @@ import { buildComponent, judgeAttempt, usageRecord, type BuildSetup, type Failur
 import { parseOutputFile } from '../agents/output_file.js';
 import { choiceLabel, choiceProgram, choiceSpec } from '../agents/select.js';
 import { recordedUsageOf, sumUsage, type AgentLimits } from '../agents/settings.js';
+import { budgetHalt, deadlineHalt, timeLeft } from '../agents/halting.js';
 import { verifyCommand } from '../agents/verify.js';
 import { utcTimestamp } from '../lib/time.js';
 import { sweepRuns } from '../lib/sweep.js';
@@ -249,8 +250,9 @@ class Execution {
           logBuilder(this.project.logs, b.id, 'spawned', `PID: ${pid}`);
         },
         timeoutFailure: () => {
-          if (!this.pastDeadline()) return null;
-          this.halt({ reason: 'the workflow time limit (limits.max_workflow_hours) passed', failure: 'time_limit' });
+          const late = deadlineHalt(this.setup.deadline, Date.now());
+          if (!late) return null;
+          this.halt(late);
           return { failure: 'time_limit', message: this.halted!.reason };
         },
         noMoreAttempts: () => this.halted !== null,
@@ -311,14 +313,9 @@ class Execution {
     return file;
   }
 
-  private pastDeadline(): boolean {
-    return this.setup.deadline !== null && Date.now() >= this.setup.deadline;
-  }
-
   /** A builder's time limit, cut short by the workflow's end. */
   private timeLeft(limitMs: number): number {
-    if (this.setup.deadline === null) return limitMs;
-    return Math.max(1, Math.min(limitMs, this.setup.deadline - Date.now()));
+    return timeLeft(limitMs, this.setup.deadline, Date.now());
   }
 
   /** (a method, so that TypeScript does not narrow the field across awaits) */
@@ -336,10 +333,9 @@ class Execution {
 
   /** limits.max_cost_usd: the total so far (recorded builders + this one's attempts). */
   checkBudget(extra: AgentUsage[] = []): void {
-    const max = this.setup.limits.maxCostUsd;
-    if (max === null || this.halted) return;
-    const total = sumUsage([...this.costs.values(), ...extra]).cost_usd ?? 0;
-    if (total >= max) this.halt({ reason: `the cost so far (${total} USD) reached limits.max_cost_usd (${max} USD)`, failure: 'budget' });
+    if (this.halted) return;
+    const over = budgetHalt([...this.costs.values(), ...extra], this.setup.limits.maxCostUsd);
+    if (over) this.halt(over);
   }
 
   /** Costs of finished builders, by id (fed by the handler after each one). */
@@ -387,7 +383,7 @@ class Execution {
 }
 
 /** Runs `jobs` with at most `limit` at once. */
-async function runLimited(jobs: (() => Promise<void>)[], limit: number): Promise<void> {
+export async function runLimited(jobs: (() => Promise<void>)[], limit: number): Promise<void> {
   let next = 0;
   const worker = async () => {
     while (next < jobs.length) await jobs[next++]!();
@@ -509,7 +505,8 @@ export async function main(argv: string[]): Promise<number> {
   if (choice.kind !== 'word') say(`CI tool: ${choiceLabel(choice)}`);
   say(`Spawning ${builders.length} builders...`);
   say(`At most ${limit} builders run at once`);
-  if (setup.deadline !== null && Date.now() >= setup.deadline) run.halt({ reason: 'the workflow time limit (limits.max_workflow_hours) passed', failure: 'time_limit' });
+  const late = deadlineHalt(setup.deadline, Date.now());
+  if (late) run.halt(late);
   run.checkBudget();
   const jobs: (() => Promise<void>)[] = [];
   const watchers: Promise<void>[] = [];

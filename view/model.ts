@@ -243,10 +243,13 @@ function sumUsage(list: (Usage | null)[]): Usage | null {
   };
 }
 
-const q = (s: string) => (/^[A-Za-z0-9_./:=@%+-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
+/** `s` as one bash word: left as it is when every character is safe, else single-quoted. */
+export const shellWord = (s: string) => (/^[A-Za-z0-9_./:=@%+-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
+const q = shellWord;
 
 /** Who acts next and how, from the relay fields (pure). */
-export function nextStep(v: Omit<View, 'next'>, argo: string): NextStep {
+export function nextStep(v: Omit<View, 'next'>, argoPath: string): NextStep {
+  const argo = q(argoPath); // an install folder may hold a blank too
   const p = q(v.project.path);
   const resume = `${argo} resume ${p}`;
   const running = v.orchestrator.running;

@@ -306,8 +306,13 @@ group_gone() {
 @test "CI_COMMAND with arguments: split like shell words, {prompt_file} holds the prompt, never evaluated" {
   cat > "$WORK/my-agent" <<'SH'
 #!/usr/bin/env bash
-printf '%s\n' "$@" > "$PWD/.args.$$"
-if [[ $(cat "$3") == *Requirement:* ]]; then printf 'Design\n[{"id": "only", "description": "x"}]\n'; exit 0; fi
+# argv recorded beside this script, one file per role (never in a repository, and not
+# told apart by pid: pids wrap, so their order says nothing)
+if [[ $(cat "$3") == *Requirement:* ]]; then
+  printf '%s\n' "$@" > "${0%/*}/args.design"
+  printf 'Design\n[{"id": "only", "description": "x"}]\n'; exit 0
+fi
+printf '%s\n' "$@" > "${0%/*}/args.builder"
 echo "$1 $2" > built.txt && git add built.txt && git -c user.name=a -c user.email=a@a commit -qm built
 SH
   chmod +x "$WORK/my-agent"
@@ -315,10 +320,13 @@ SH
   start_and_approve
   wait_state '.phase == "storage"' 60
   [ "$(cat built.txt)" = "--fast two words" ]
-  # the builder's argv (recorded in its worktree, now merged away): check the design's
-  args=$(cat .args.*)
-  [ "$(sed -n 4p <<< "$args")" = '$HOME' ]
-  [[ $(sed -n 3p <<< "$args") == "$PROJ/.argo-project/prompts/design.txt" ]]
+  [ "$(sed -n 1,2p "$WORK/args.design")" = $'--fast\ntwo words' ]
+  [ "$(sed -n 3p "$WORK/args.design")" = "$PROJ/.argo-project/prompts/design.txt" ]
+  [ "$(sed -n 4p "$WORK/args.design")" = '$HOME' ]
+  [ "$(wc -l < "$WORK/args.design")" -eq 4 ]
+  [ "$(sed -n 3p "$WORK/args.builder")" = "$PROJ/.argo-project/prompts/builder-only.txt" ]
+  [ "$(sed -n 4p "$WORK/args.builder")" = '$HOME' ]
+  [ "$(wc -l < "$WORK/args.builder")" -eq 4 ]
 }
 
 @test "huge agent output: the builder completes, the output stays in its file, the state stays small" {

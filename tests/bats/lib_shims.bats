@@ -115,11 +115,25 @@ teardown_file() {
 
 @test "with_state_lock serialises 5 concurrent slow increments to exactly 5" {
   update_state counter 0
-  for _ in 1 2 3 4 5; do
+  local d=$BATS_TEST_TMPDIR/wsl
+  mkdir -p "$d/arrived"
+  export WSL_DIR=$d
+  for w in 1 2 3 4 5; do
+    # Arrives, then asks for the lock. Inside: no one else is (a mkdir claim), the state
+    # lock is really held (a non-blocking flock(1) on it fails), and it stays until all
+    # five have arrived, so all five contend whatever the machine's load.
+    touch "$d/arrived/$w"
     with_state_lock bash -c '
-v=$(read_state counter); sleep 0.2; update_state counter $((v + 1))' 2>/dev/null &
+mkdir "$WSL_DIR/inside" || echo "overlap" >> "$WSL_DIR/problems"
+flock -n "$STATE_LOCK" true && echo "lock not held" >> "$WSL_DIR/problems"
+for ((i = 0; i < 600; i++)); do [[ $(ls "$WSL_DIR/arrived" | wc -l) -ge 5 ]] && break; sleep 0.05; done
+v=$(read_state counter); sleep 0.1; update_state counter $((v + 1))
+echo in >> "$WSL_DIR/entered"
+rmdir "$WSL_DIR/inside"' 2>/dev/null &
   done
   wait
+  [ ! -e "$d/problems" ] || { cat "$d/problems"; false; }
+  [ "$(wc -l < "$d/entered")" -eq 5 ]
   run read_state counter
   assert_output 5
 }

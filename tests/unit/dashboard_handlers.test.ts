@@ -107,6 +107,27 @@ describe('handle', () => {
     expect((await handle(get('/static/../../etc/passwd'), deps())).status).toBe(401);
   });
 
+  it.each([
+    ['the page', get('/')],
+    ['a module', get('/static/app.js')],
+    ['a missing module', get('/static/nope.js')],
+    ['the old-URL redirect', get(`/?token=${TOKEN}`)],
+    ['401', get('/api/projects')],
+    ['the project list', get('/api/projects', bearer)],
+    ['one project', get('/api/projects/demo-1', bearer)],
+    ['404', get('/api/nothing', bearer)],
+    ['an action', post('/api/projects/demo-1/stop', {})],
+    ['400', post('/api/projects/demo-1/retry', {})],
+    ['403', post('/api/projects/demo-1/stop', {}, { origin: 'http://evil.example' })],
+    ['405', { ...get('/api/projects', bearer), method: 'PUT' }],
+  ] as const)('security headers on every response: %s', async (_n, req) => {
+    const r = await handle(req, deps());
+    expect(r.headers['x-frame-options']).toBe('DENY');
+    expect(r.headers['x-content-type-options']).toBe('nosniff');
+    expect(r.headers['referrer-policy']).toBe('no-referrer');
+    expect(r.headers['content-security-policy']).toBe("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'");
+  });
+
   it('an old URL with ?token= is sent to the fragment form of the fixed page, setting nothing; a wrong one is 401', async () => {
     const r = await handle(get(`/?token=${TOKEN}`), deps());
     expect(r.status).toBe(303);

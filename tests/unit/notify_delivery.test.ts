@@ -5,13 +5,23 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { postWebhook, type Delivery } from '../../notify/channels.js';
+import { COMMAND_TIMEOUT_MS, postWebhook, runCommand, type Delivery } from '../../notify/channels.js';
+import { groupMembers } from '../../agents/runner.js';
+import { pidAlive } from '../../lib/process.js';
 import { eventIdOf, Notifier } from '../../notify/notifier.js';
 import { buildView, type View } from '../../view/model.js';
 import { tempDir } from './helpers.js';
 
 const servers: Server[] = [];
+const groups: number[] = []; // process groups a test started, ended by pid if still there
 afterEach(async () => {
+  for (const g of groups.splice(0)) {
+    try {
+      process.kill(-g, 'SIGKILL');
+    } catch {
+      /* gone, as it should be */
+    }
+  }
   for (const s of servers.splice(0)) {
     s.closeAllConnections(); // a hanging request must not hold the test up
     await new Promise((r) => s.close(r));
@@ -195,5 +205,34 @@ describe('Notifier', () => {
     expect(settled).toBe(true); // nothing in flight any more (no retry after the close)
     expect(r.count()).toBe(1);
     expect(JSON.parse(readFileSync(join(dir, '.argo-project', 'notify.json'), 'utf8')).pending).toHaveLength(1);
+  });
+});
+
+describe('notify.command time limit', () => {
+  const d: Delivery = { event_id: 'control-1', event: 'control', project: '/p', phase: 'design', action_owner: 'user', action_needed: 'approve_design', title: 't', message: 'm' };
+  it('is 30 s by default (OBSERVE.md)', () => expect(COMMAND_TIMEOUT_MS).toBe(30_000));
+  it('a command that outlives its limit is ended with its whole process group', async () => {
+    const dir = tempDir();
+    const reports: string[] = [];
+    const command = `echo $$ > ${dir}/leader; sleep 1000 & echo $! > ${dir}/child; wait`;
+    const t0 = Date.now();
+    const done = runCommand(command, d, dir, { commandTimeoutMs: 300, report: (l) => reports.push(l) });
+    for (let i = 0; i < 200 && !existsSync(join(dir, 'child')); i++) await new Promise((r) => setTimeout(r, 25));
+    const leader = Number(readFileSync(join(dir, 'leader'), 'utf8'));
+    const child = Number(readFileSync(join(dir, 'child'), 'utf8'));
+    groups.push(leader);
+    // bounded: a hook that is never ended would hold the test up for 1000 s
+    const ended = await Promise.race([done.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 10_000))]);
+    expect(ended).toBe(true);
+    expect(Date.now() - t0).toBeLessThan(10_000);
+    expect(reports).toEqual([`notify.command timed out after 300 ms: ${command}`]);
+    for (let i = 0; i < 100 && groupMembers(leader).length > 0; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(groupMembers(leader)).toEqual([]);
+    expect(pidAlive(child)).toBe(false);
+  });
+  it('a command that ends in time is not reported', async () => {
+    const reports: string[] = [];
+    await runCommand('true', d, tempDir(), { commandTimeoutMs: 5000, report: (l) => reports.push(l) });
+    expect(reports).toEqual([]);
   });
 });

@@ -402,15 +402,35 @@ describe('execution', () => {
     expect(log).toContain('Phase transition: execution -> merge_build');
   });
 
-  it('max_parallel_builders=1 runs them one at a time', async () => {
-    const { dir } = executionProject(['a', 'b']);
-    patchState(dir, { limits: { ...INITIAL.limits, max_parallel_builders: 1 } });
-    const shared = tempDir();
-    const r = await handler('execution', [dir], { CI_COMMAND: rendezvousCi(shared, 8), WANT: 'a b' });
+  it('max_parallel_builders=2 with 4 builders: 2 run at once, never 3', async () => {
+    const { dir } = executionProject(['a', 'b', 'c', 'd']);
+    patchState(dir, { limits: { ...INITIAL.limits, max_parallel_builders: 2 } });
+    const S = tempDir();
+    // Each builder counts itself in and out under a lock (start/end events with the count),
+    // and is held until two run at once (or all four have started): with the limit the
+    // count reaches 2 whatever the load; without it, a third would start meanwhile.
+    const ci = stub(`id=$(printf '%s' "$1" | sed -n "1s/[^']*'\\([^']*\\)'.*/\\1/p")
+count() { flock ${S}/lock bash -c 'r=$(( $(cat ${S}/running 2>/dev/null) + 0 $1 1 )); echo $r > ${S}/running; echo "$2 $3 $r" >> ${S}/events' _ "$@"; }
+count + start "$id"
+for ((i = 0; i < 600; i++)); do
+  (( $(cat ${S}/running 2>/dev/null) + 0 >= 2 || $(grep -c '^start' ${S}/events) >= 4 )) && break
+  sleep 0.05
+done
+count - end "$id"`);
+    const r = await handler('execution', [dir], { CI_COMMAND: ci });
     expect(r.code).toBe(0);
-    // never together: the first gives up waiting (exit 9) before the second starts
-    expect(state(dir).execution.builders[0]).toMatchObject({ status: 'failed', exit_code: 9 });
-    expect(readFileSync(join(shared, 'calls'), 'utf8')).toBe('a\nb\n');
+    const events = readFileSync(join(S, 'events'), 'utf8').trim().split('\n').map((l) => l.split(' '));
+    const starts = events.filter((e) => e[0] === 'start');
+    expect(starts.map((e) => e[1]).sort()).toEqual(['a', 'b', 'c', 'd']);
+    const counts = starts.map((e) => Number(e[2]));
+    expect(Math.max(...counts)).toBe(2); // the limit is reached …
+    expect(counts.every((n) => n <= 2)).toBe(true); // … and never passed
+    expect(events.filter((e) => e[0] === 'end')).toHaveLength(4);
+    // The handler starts its first builders before it says they are launched: exactly 2.
+    const before = r.stdout.slice(0, r.stdout.indexOf('Builders launched'));
+    expect(before.match(/^Spawning builder: /gm)).toHaveLength(2);
+    expect(r.stdout).toContain('At most 2 builders run at once');
+    expect(state(dir).execution.builders.map((b: { status: string }) => b.status)).toEqual(['completed', 'completed', 'completed', 'completed']);
   });
 
   it('a failing builder ends failed with its exit code (D11), the others complete', async () => {
@@ -564,6 +584,27 @@ describe('execution', () => {
       }
     }
   });
+
+  it('max_workflow_hours stops a running builder when the workflow deadline passes, though its own limit is an hour', async () => {
+    const created = new Date(Math.floor(Date.now() / 1000) * 1000);
+    // the deadline 9 s after the design's creation; builder_timeout_seconds stays 3600
+    const { dir, builders } = executionProject(['slow'], {
+      design: { summary: 's', components: [], approved: true, created: created.toISOString().replace(/\.\d{3}Z$/, 'Z') },
+      limits: { ...INITIAL.limits, max_workflow_hours: 0.0025 },
+    });
+    const beat = join(builders[0]!.worktree, 'beat');
+    // works (a heartbeat, a background child in its group) for about 30 s, then succeeds
+    const ci = stub(`sleep 1000 & echo $! > ${beat}.child; for ((i = 0; i < 300; i++)); do echo $i >> ${beat}; sleep 0.1; done; exit 0`);
+    const r = await handler('execution', [dir], { CI_COMMAND: ci });
+    expect(r.code).toBe(0);
+    expect(existsSync(beat)).toBe(true); // it was running when the deadline came
+    const s = state(dir);
+    expect(s.execution.builders[0]).toMatchObject({ status: 'failed', failure: 'time_limit' });
+    expect([s.action_owner, s.action_needed, s.phase]).toEqual(['user', 'review_time_limit', 'execution']);
+    expect(s.execution.halt_reason).toBe('the workflow time limit (limits.max_workflow_hours) passed');
+    expect(Date.now() - created.getTime()).toBeLessThan(25_000); // stopped at the deadline, not at its own end
+    expect(pidAlive(Number(readFileSync(`${beat}.child`, 'utf8')))).toBe(false);
+  }, 60_000);
 
   it('SIGTERM ends the builders it started, then the handler', async () => {
     const { dir, builders } = executionProject(['slow']);

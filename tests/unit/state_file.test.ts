@@ -197,12 +197,16 @@ describe('withStateLock', () => {
     const ctx = ctxIn(dir, { PATH: process.env.PATH });
     const inside = join(dir, 'inside');
     const release = join(dir, 'release');
+    const probe = join(dir, 'probe');
     const order: string[] = [];
-    // the holder says when it holds the lock, and keeps it until the test releases it (bounded)
-    const holder = `touch ${inside}; for ((i = 0; i < 1200; i++)); do [[ -e ${release} ]] && break; sleep 0.05; done`;
+    // the holder checks that the lock file is really locked (a non-blocking flock(1) on it
+    // fails: true whatever the load), says when it holds the lock, and keeps it until the
+    // test releases it (bounded)
+    const holder = `{ flock -n ${paths.lockFile} true && echo free || echo held; } > ${probe}; touch ${inside}; for ((i = 0; i < 1200; i++)); do [[ -e ${release} ]] && break; sleep 0.05; done`;
     const held = withStateLock(paths, [holder], ctx).then(() => order.push('holder'));
     for (let i = 0; i < 600 && !existsSync(inside); i++) await new Promise((r) => setTimeout(r, 50));
     expect(existsSync(inside)).toBe(true);
+    expect(readFileSync(probe, 'utf8')).toBe('held\n');
     // The update runs in a process whose lock wait is a blocking flock(2) (the flock(1)
     // back-end), which /proc/locks lists as a waiter ("->") on the lock file: no fixed
     // window, the test goes on once the update has finished or is seen waiting.

@@ -1,6 +1,10 @@
 // The view model is a pure function: state documents in, what a person sees out.
+import { execFileSync } from 'node:child_process';
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { buildView, VIEW_VERSION, type ViewInput } from '../../view/model.js';
+import { buildView, shellWord, VIEW_VERSION, type ViewInput } from '../../view/model.js';
+import { tempDir } from './helpers.js';
 import { statusText } from '../../view/text.js';
 
 const NOW = Date.parse('2026-11-25T12:00:00Z');
@@ -141,6 +145,53 @@ describe('buildView: merge, conflicts, errors, orchestrator', () => {
   it('paths with spaces are quoted in commands', () => {
     const v = buildView(input({ phase: 'design', action_needed: 'approve_design' }, { path: "/my proj's" }));
     expect(v.next.commands[0]).toBe(`argo approve '/my proj'\\''s'`);
+  });
+});
+
+/** The words bash reads from `line` (run as `printf '%s\0' <line>`). */
+const bashWords = (line: string) => execFileSync('bash', ['-c', `printf '%s\\0' ${line}`], { encoding: 'utf8' }).split('\0').slice(0, -1);
+
+describe('next-step commands: every path is one word to bash', () => {
+  it.each([
+    ['a plain path stays as it is', '/srv/proj-1/a_b.c', false],
+    ['a leading dash (the same word quoted or not)', '-rf', false],
+    ['a space', '/my proj', true],
+    ['a tab', '/a\tb', true],
+    ['a single quote', "/it's", true],
+    ['only quotes', "''", true],
+    ['a double quote', '/a"b', true],
+    ['a dollar', '/$HOME/x', true],
+    ['a command substitution', '/$(id)', true],
+    ['a backtick', '/`id`', true],
+    ['a newline', '/a\nb', true],
+    ['a backslash', '/a\\b', true],
+    ['glob characters', '/*/?/[ab]', true],
+    ['braces', '/{a,b}', true],
+    ['a tilde', '~/x', true],
+    ['a comment sign', '#x', true],
+    ['; | & ( ) < >', '/a;b|c&d(e)<f>g', true],
+    ['an exclamation mark', '/wow!', true],
+    ['non-ASCII', '/projé', true],
+    ['empty', '', true],
+  ])('%s', (_n, path, quoted) => {
+    const word = shellWord(path);
+    expect(word !== path).toBe(quoted);
+    expect(bashWords(word)).toEqual([path]);
+    expect(bashWords(`${word} ${word}`)).toEqual([path, path]);
+  });
+
+  it('the commands shown run as shown: the argo path, the project path and builder ids each one word', () => {
+    const dir = join(tempDir(), "argo's install $x");
+    mkdirSync(dir);
+    const argo = join(dir, 'argo');
+    writeFileSync(argo, "#!/bin/bash\nprintf '%s\\0' \"$@\"\n");
+    chmodSync(argo, 0o755);
+    const path = "/my proj's `x` $y\nz";
+    const run = (line: string) => execFileSync('bash', ['-c', line], { encoding: 'utf8' }).split('\0').slice(0, -1);
+    const approve = buildView(input({ phase: 'design', action_needed: 'approve_design' }, { path, argo }));
+    expect(run(approve.next.commands[0]!)).toEqual(['approve', path]);
+    const retry = buildView(input({ phase: 'merge_build', action_owner: 'user', action_needed: 'review_merge', execution: { builders: [{ id: 'x y', status: 'failed', exit_code: 3 }] } }, { path, argo }));
+    expect(run(retry.next.commands[0]!)).toEqual(['retry', path, 'x y']);
   });
 });
 

@@ -53,6 +53,44 @@ describe('runAgent', () => {
     const work = await runAgent({ argv: bash('for i in $(seq 8); do echo $i > f$i; sleep 0.1; done'), cwd: dir, env, stallMs: 400, watchDir: dir });
     expect(work).toMatchObject({ cause: 'exit', code: 0 });
   });
+  // stderr alone is output too (an agent's progress often goes there): every 0.1 s for
+  // about 2.5 s, nothing on stdout, no file change, with a stall limit of 0.8 s.
+  const stderrOnly = 'for i in $(seq 25); do echo "step $i" >&2; sleep 0.1; done';
+  it('stderr alone keeps it from stalling, written to a file (the builder log) or a pipe', async () => {
+    // the output files outside the watched worktree, as a builder's are (logs/)
+    const [dir, logs] = [tempDir(), tempDir()];
+    const viaFile = await runAgent({
+      argv: bash(stderrOnly),
+      cwd: dir,
+      env,
+      stallMs: 800,
+      watchDir: dir,
+      stdoutFile: join(logs, 'agent.out'),
+      stderrFile: join(logs, 'builder.log'),
+    });
+    expect(viaFile).toMatchObject({ cause: 'exit', code: 0, stalled: false });
+    expect(readFileSync(join(logs, 'agent.out'), 'utf8')).toBe('');
+    expect(readFileSync(join(logs, 'builder.log'), 'utf8').split('\n')).toHaveLength(26);
+    let said = '';
+    const viaPipe = await runAgent({ argv: bash(stderrOnly), cwd: dir, env, stallMs: 800, onStderr: (d) => (said += d) });
+    expect(viaPipe).toMatchObject({ cause: 'exit', code: 0, stalled: false });
+    expect(said.split('\n')).toHaveLength(26);
+  });
+  it('one that writes nothing, with the same files and folder, is stalled and its group ended', async () => {
+    const [dir, logs] = [tempDir(), tempDir()];
+    const r = await runAgent({
+      argv: bash('sleep 1000 & wait'),
+      cwd: dir,
+      env,
+      stallMs: 800,
+      graceMs: 1000,
+      watchDir: dir,
+      stdoutFile: join(logs, 'agent.out'),
+      stderrFile: join(logs, 'builder.log'),
+    });
+    expect(r).toMatchObject({ cause: 'stall', stalled: true, code: 143 });
+    expect(groupMembers(r.pid!)).toEqual([]);
+  });
   it('the AbortSignal cancels; an already aborted signal starts nothing', async () => {
     const ac = new AbortController();
     const p = runAgent({ argv: bash('sleep 1000'), cwd: '/tmp', env, signal: ac.signal, onSpawn: () => ac.abort() });
