@@ -1,6 +1,6 @@
 // The vitest run Stryker repeats for every mutant (npm run test:mutation, stryker.config.mjs):
 // only the fast unit tests of the modules that decide. No orchestrator, agent CLI, postgres
-// or browser; the few processes started here are short (git, sleep) and ended by PID.
+// or browser; the few processes started here are short (git, sleep, printf, bash) and ended by PID.
 import { defineConfig } from 'vitest/config';
 
 export const MUTATION_TESTS = [
