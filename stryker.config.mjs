@@ -43,7 +43,7 @@ export default {
   htmlReporter: { fileName: 'reports/mutation/mutation.html' },
   jsonReporter: { fileName: 'reports/mutation/mutation.json' },
   // the survivors are listed in reports/mutation/mutation.html; the log keeps the score table
-  clearTextReporter: { allowColor: false, logTests: false, reportMutants: false, reportScoreTable: true },
+  clearTextReporter: { allowColor: false, logTests: false, reportTests: false, reportMutants: false, reportScoreTable: true },
   // break: the run fails below this score. Set at what the modules reached (65.94 %, two
   // identical full runs), rounded down; raise it with new tests, never lower it.
   thresholds: { high: 80, low: 60, break: 65 },
