@@ -193,6 +193,8 @@ export function runningWorkflow(project: string): string {
   return parts.join('; ');
 }
 
+// Stryker disable all: a mutant here could signal a process that is not ours (kill(-1)
+// ends everything of the user); these are tested as they are, never mutated.
 /** SIGTERM (or `signal`) to a process group; false when there was none. */
 export function killGroup(pgid: number | undefined, signal: NodeJS.Signals = 'SIGTERM'): boolean {
   // never 0/1/negative: kill(-1) would be every process we may signal
@@ -243,6 +245,8 @@ export async function terminate(pid: number, graceMs = 5000, stillOurs: () => bo
   if (stillOurs()) killPid(pid, 'SIGKILL');
   await waitGone(pid, 1000);
 }
+
+// Stryker restore all
 
 // ---------------------------------------------------------------- run tokens
 // A builder's processes carry ARGO_RUN_TOKEN=<token> in their environment, whatever
