@@ -45,6 +45,7 @@ export default {
   // the survivors are listed in reports/mutation/mutation.html; the log keeps the score table
   clearTextReporter: { allowColor: false, logTests: false, reportTests: false, reportMutants: false, reportScoreTable: true },
   // break: the run fails below this score. Set at what the modules reached (65.94 %, two
-  // identical full runs), rounded down; raise it with new tests, never lower it.
-  thresholds: { high: 80, low: 60, break: 65 },
+  // identical full runs; 66.35 % with the tests of issue 16, point 1), rounded down; raise
+  // it with new tests, never lower it.
+  thresholds: { high: 80, low: 60, break: 66 },
 };
