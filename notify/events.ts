@@ -9,8 +9,10 @@ export interface Snapshot {
   action_owner: string;
   action_needed: string;
   ended: boolean;
-  /** `<id>@<started>` of every failed builder (a retry starts again: a new key). */
+  /** `<id>@<started>@<run token>` of every failed builder (a retry is a new run: a new key, even within the second it started). */
   failed: string[];
+  /** Hand-offs announced so far: part of each one's id, since two alike within one second of last_update are still two. */
+  handoffs: number;
 }
 
 export type NotifyEvent =
@@ -26,11 +28,14 @@ export function snapshotOf(v: View): Snapshot {
     action_owner: v.action_owner,
     action_needed: v.action_needed,
     ended: v.ended,
-    failed: v.builders.filter((b) => b.status === 'failed').map((b) => `${b.id}@${b.started ?? ''}`),
+    failed: v.builders.filter((b) => b.status === 'failed').map(failedKey),
+    handoffs: 0,
   };
 }
 
-export const EMPTY_SNAPSHOT: Snapshot = { phase: '', action_owner: '', action_needed: '', ended: false, failed: [] };
+const failedKey = (b: View['builders'][number]) => `${b.id}@${b.started ?? ''}@${b.run_token ?? ''}`;
+
+export const EMPTY_SNAPSHOT: Snapshot = { phase: '', action_owner: '', action_needed: '', ended: false, failed: [], handoffs: 0 };
 
 /**
  * Events between `prev` and `next`, and the snapshot to remember. With `relay` false
@@ -38,11 +43,11 @@ export const EMPTY_SNAPSHOT: Snapshot = { phase: '', action_owner: '', action_ne
  * compared yet and the remembered ones stay as they were.
  */
 export function diffViews(prev: Snapshot, next: View, relay = true): { events: NotifyEvent[]; snapshot: Snapshot } {
-  const now = snapshotOf(next);
+  const now = { ...snapshotOf(next), handoffs: prev.handoffs ?? 0 };
   const events: NotifyEvent[] = [];
   const before = new Set(prev.failed);
   for (const b of next.builders) {
-    const key = `${b.id}@${b.started ?? ''}`;
+    const key = failedKey(b);
     if (b.status === 'failed' && !before.has(key)) {
       events.push({ kind: 'builder_failed', id: `builder_failed:${key}`, builder: b.id, failure: b.failure, exit_code: b.exit_code, last_log_line: b.last_log_line });
     }
@@ -53,9 +58,10 @@ export function diffViews(prev: Snapshot, next: View, relay = true): { events: N
   } else if (!now.ended && (now.action_owner === 'ci' || now.action_owner === 'user')) {
     const changed = now.action_owner !== prev.action_owner || now.action_needed !== prev.action_needed || now.phase !== prev.phase;
     if (changed) {
+      now.handoffs += 1;
       events.push({
         kind: 'control',
-        id: `control:${now.phase}:${now.action_owner}:${now.action_needed}:${next.last_update}`,
+        id: `control:${now.phase}:${now.action_owner}:${now.action_needed}:${next.last_update}:${now.handoffs}`,
         owner: now.action_owner,
         needed: now.action_needed,
         phase: now.phase,

@@ -38,6 +38,8 @@ export interface BuilderRow {
   agent: string | null;
   model: string | null;
   session_id: string | null;
+  /** ARGO_RUN_TOKEN of its last run: one attempt from another, even when both started in one second. */
+  run_token: string | null;
   /** merged | conflict | skipped | missing | failed, once merge_build has seen it. */
   merge: string | null;
   last_log_line: string | null;
@@ -203,6 +205,7 @@ function builderRow(v: unknown, input: ViewInput, mergeOf: (id: string) => strin
     agent: textOrNull(usage.agent ?? b.agent),
     model: textOrNull(usage.model ?? b.model),
     session_id: textOrNull(usage.session_id ?? b.session_id),
+    run_token: textOrNull(b.run_token),
     merge: perBuilderMerge ?? mergeOf(id),
     last_log_line: input.builderLogs[id] ?? null,
   };

@@ -186,8 +186,8 @@ describe('Notifier', () => {
     expect(seen[0]).toMatch(/^control-[0-9a-f]{24}$/);
     expect(seen[1]).toBe(seen[0]); // delivered at least once: a repeat carries the same id
     expect((r.bodies[0] as { id: string }).id).toBe(seen[0]);
-    expect(eventIdOf(dir, 'control:design:ci:approve_design:T')).toBe(seen[0]);
-    expect(eventIdOf('/other', 'control:design:ci:approve_design:T')).not.toBe(seen[0]);
+    expect(eventIdOf(dir, 'control:design:ci:approve_design:T:1')).toBe(seen[0]); // the first hand-off
+    expect(eventIdOf('/other', 'control:design:ci:approve_design:T:1')).not.toBe(seen[0]);
   });
 
   it('close bounds the wait: a webhook that never answers is given up after the grace, the event stays pending', async () => {

@@ -51,6 +51,24 @@ describe('diffViews', () => {
 });
 
 describe('formatEvent', () => {
+  it('two alike hand-offs within one second of last_update are two events with two ids (the second was taken for a repeat)', () => {
+    const first = diffViews(EMPTY_SNAPSHOT, view({ phase: 'merge_build', action_owner: 'user', action_needed: 'review_merge' }));
+    const back = diffViews(first.snapshot, view({ phase: 'execution', action_owner: 'code', action_needed: 'spawn_builders' }));
+    const again = diffViews(back.snapshot, view({ phase: 'merge_build', action_owner: 'user', action_needed: 'review_merge' }));
+    expect(first.events.map((e) => e.kind)).toEqual(['control']);
+    expect(again.events.map((e) => e.kind)).toEqual(['control']);
+    expect(again.events[0]!.id).not.toBe(first.events[0]!.id);
+  });
+
+  it('a retry that fails within the second it started is a new failure (its run token differs)', () => {
+    const failed = (token: string) => ({ execution: { builders: [{ id: 'b', status: 'failed', started: 'S', exit_code: 1, run_token: token }] } });
+    const first = diffViews(EMPTY_SNAPSHOT, view(failed('1796266407199-aa')));
+    const again = diffViews(first.snapshot, view(failed('1796266407200-bb')), false);
+    expect(first.events.map((e) => e.kind)).toContain('builder_failed');
+    expect(again.events.map((e) => e.kind)).toEqual(['builder_failed']);
+    expect(again.events[0]!.id).not.toBe(first.events.find((e) => e.kind === 'builder_failed')!.id);
+  });
+
   it('control names who, what and the command', () => {
     const v = view({ phase: 'design', action_owner: 'ci', action_needed: 'approve_design' });
     const [e] = diffViews(EMPTY_SNAPSHOT, v).events;
