@@ -41,6 +41,12 @@ function readProc(pid: number, entry: string): string | undefined {
   }
 }
 
+/** The fields of /proc/<pid>/stat after "pid (comm)" (field 3, the state, is [0]); undefined when unreadable. */
+function statFields(pid: number): string[] | undefined {
+  const stat = readProc(pid, 'stat');
+  return stat ? stat.slice(stat.lastIndexOf(')') + 2).split(' ') : undefined;
+}
+
 /** The process's identity from /proc, or undefined when it is not running. */
 export function procInfo(pid: number): ProcInfo | undefined {
   if (!pidAlive(pid)) return undefined;
@@ -287,9 +293,9 @@ const START_SLACK_MS = 2000;
 
 /** When `pid` started (epoch ms, from /proc/<pid>/stat field 22), or undefined. */
 export function procStartMs(pid: number, boot: number | undefined = bootTimeMs()): number | undefined {
-  const stat = readProc(pid, 'stat');
-  if (!stat || boot === undefined) return undefined;
-  const ticks = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]);
+  const fields = statFields(pid);
+  if (!fields || boot === undefined) return undefined;
+  const ticks = Number(fields[19]);
   return Number.isFinite(ticks) ? boot + (ticks * 1000) / USER_HZ : undefined;
 }
 
@@ -305,8 +311,8 @@ export function selfAndAncestors(): Set<number> {
   let pid: number | undefined = process.pid;
   while (pid !== undefined && pid > 1 && !seen.has(pid)) {
     seen.add(pid);
-    const stat = readProc(pid, 'stat');
-    pid = stat ? Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) : undefined;
+    const ppid: string | undefined = statFields(pid)?.[1];
+    pid = ppid !== undefined ? Number(ppid) : undefined;
   }
   return seen;
 }
