@@ -4,14 +4,14 @@
 // action_needed approve_design, and only a design with at least one usable component.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { runIfEntry } from './lib/cli.js';
-import { validateComponents, type Component, type RejectedComponent } from './lib/components.js';
-import { fieldText } from './lib/dispatch.js';
-import { ArgoError, errorMessage } from './lib/errors.js';
-import { JsonObject, fromPlain, toPlain } from './lib/json_doc.js';
-import { projectLogPaths, writeLog } from './lib/logging_enhanced.js';
-import { isDir, resolveProjectDir } from './lib/project_dir.js';
-import { mutateState, projectStatePaths, updateState } from './lib/state_file.js';
+import { runIfEntry } from './core/cli.js';
+import { validateComponents, type Component, type RejectedComponent } from './workflow/components.js';
+import { fieldText } from './workflow/dispatch.js';
+import { ArgoError, errorMessage } from './core/errors.js';
+import { JsonObject, fromPlain, toPlain } from './core/json_doc.js';
+import { projectLogPaths, writeLog } from './store/logs.js';
+import { isDir, resolveProjectDir } from './store/project_dir.js';
+import { mutateState, projectStatePaths, updateState } from './store/state.js';
 
 export async function main(argv: string[]): Promise<number> {
   let componentsFile: string | undefined;

@@ -1,5 +1,5 @@
 // The orchestrator: whenever action_owner is `code`, run the handler that serves
-// the state (lib/dispatch.ts decides which), one at a time, as a child process.
+// the state (workflow/dispatch.ts decides which), one at a time, as a child process.
 // It wakes on changes of .argo-project/ (fs.watch: state.json is replaced by rename)
 // with a slow re-read as a safety net, so a hand-off is acted on within milliseconds.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -7,22 +7,22 @@ import { accessSync, closeSync, constants, existsSync, ftruncateSync, openSync, 
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createRequire } from 'node:module';
-import { runIfEntry } from './lib/cli.js';
-import type { Env } from './lib/context.js';
-import { enterProjectDir, isDir } from './lib/project_dir.js';
-import { decide, fieldText, handlerCandidates, maxRetries, relayOf, retryDelayMs } from './lib/dispatch.js';
-import { JsonObject, fromPlain, parseJson, toPlain } from './lib/json_doc.js';
-import { readConfigObject } from './lib/config_object.js';
-import { projectLogPaths, writeLog } from './lib/logging_enhanced.js';
-import { tryFlockSync } from './lib/lock.js';
-import { killGroup } from './lib/process.js';
-import { RotatingLog } from './lib/rotating_log.js';
+import { runIfEntry } from './core/cli.js';
+import type { Env } from './core/context.js';
+import { enterProjectDir, isDir } from './store/project_dir.js';
+import { decide, fieldText, handlerCandidates, maxRetries, relayOf, retryDelayMs } from './workflow/dispatch.js';
+import { JsonObject, fromPlain, parseJson, toPlain } from './core/json_doc.js';
+import { readConfigObject } from './store/config_object.js';
+import { projectLogPaths, writeLog } from './store/logs.js';
+import { tryFlockSync } from './core/lock.js';
+import { killGroup } from './store/processes.js';
+import { RotatingLog } from './core/rotating_log.js';
 import { Notifier } from './notify/notifier.js';
-import { watchProject } from './view/watch.js';
-import { mutateState, projectStatePaths, updateState, type StatePaths } from './lib/state_file.js';
-import { installRoot } from './lib/install_root.js';
+import { watchProject } from './store/watch.js';
+import { mutateState, projectStatePaths, updateState, type StatePaths } from './store/state.js';
+import { installRoot } from './core/install_root.js';
 
-/** The install folder (lib/install_root.ts). */
+/** The install folder (core/install_root.ts). */
 export const ROOT = installRoot();
 const FALLBACK_POLL_MS = 1000;
 /** A handler that succeeded but left the state as it was is re-run after this long (the original's poll). */

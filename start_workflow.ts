@@ -8,19 +8,19 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { programName, runIfEntry } from './lib/cli.js';
-import { agentEnvPath, recordAgentEnv } from './lib/agent_env.js';
-import { errorMessage } from './lib/errors.js';
-import { LockOpenError } from './lib/lock.js';
-import { logStateTransition, projectLogPaths } from './lib/logging_enhanced.js';
-import { orchestratorProof, parsePid, pidAlive, projectProcesses, sleep, terminate } from './lib/process.js';
-import { isDir, resolveProjectDir } from './lib/project_dir.js';
-import { repoProblem } from './lib/repo_check.js';
-import { limitProblemLines, projectLimits } from './lib/project_limits.js';
-import { archivePreviousWorkflow } from './lib/workflow_history.js';
-import { START_LOCK_WAIT_MS, startLockPath, withStartLock } from './lib/start_lock.js';
-import { projectStatePaths, readState, updateState } from './lib/state_file.js';
-import { installRoot } from './lib/install_root.js';
+import { programName, runIfEntry } from './core/cli.js';
+import { agentEnvPath, recordAgentEnv } from './store/agent_env.js';
+import { errorMessage } from './core/errors.js';
+import { LockOpenError } from './core/lock.js';
+import { logStateTransition, projectLogPaths } from './store/logs.js';
+import { orchestratorProof, parsePid, pidAlive, projectProcesses, sleep, terminate } from './store/processes.js';
+import { isDir, resolveProjectDir } from './store/project_dir.js';
+import { repoProblem } from './workflow/repo_check.js';
+import { limitProblemLines, projectLimits } from './workflow/project_limits.js';
+import { archivePreviousWorkflow } from './store/history.js';
+import { START_LOCK_WAIT_MS, startLockPath, withStartLock } from './store/start_lock.js';
+import { projectStatePaths, readState, updateState } from './store/state.js';
+import { installRoot } from './core/install_root.js';
 
 const ROOT = installRoot();
 
@@ -88,7 +88,7 @@ export async function main(argv: string[]): Promise<number> {
     return 1;
   }
   // A bad limit is refused before anything is written: a workflow never starts without
-  // a limit the user believes is set (lib/limits.ts).
+  // a limit the user believes is set (workflow/limits.ts).
   const bad = limitProblemLines(projectLimits(project));
   if (bad.length) {
     for (const line of bad) err(`ERROR: ${line}; the workflow was not started (argo doctor lists every limit)`);
@@ -171,7 +171,7 @@ async function startLocked(project: string, query: string, state: ReturnType<typ
     await updateState(state, key, value).catch(() => undefined);
   }
   logStateTransition(projectLogPaths(project), 'idle', 'init');
-  // What this workflow's agents run with, whoever starts its orchestrator later (lib/agent_env.ts).
+  // What this workflow's agents run with, whoever starts its orchestrator later (store/agent_env.ts).
   try {
     recordAgentEnv(project, process.env);
   } catch (e) {

@@ -3,15 +3,15 @@
 // `--json` prints the view model; `--watch` follows every change.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { runIfEntry } from './lib/cli.js';
-import { errorMessage } from './lib/errors.js';
-import { orchestratorProof } from './lib/process.js';
-import { isDir, resolveProjectDir } from './lib/project_dir.js';
+import { runIfEntry } from './core/cli.js';
+import { errorMessage } from './core/errors.js';
+import { orchestratorProof } from './store/processes.js';
+import { isDir, resolveProjectDir } from './store/project_dir.js';
 import { argoCommand } from './view/argo_command.js';
 import type { View } from './view/model.js';
 import { readView } from './view/read.js';
 import { paintFor, statusText, summaryLine } from './view/text.js';
-import { watchProject } from './view/watch.js';
+import { watchProject } from './store/watch.js';
 
 export function orchestratorState(pidFile: string, project: string): string {
   if (!existsSync(pidFile)) return 'Not running';

@@ -1,16 +1,16 @@
 // stop_workflow: ends a project's orchestrator and the builder process groups it
 // recorded — by PID, never by name, and only a pid proven to be ours
-// (lib/process.ts): a stale or forged pid is reported and left alone. It waits for
-// a start of the same project in progress (lib/start_lock.ts).
+// (store/processes.ts): a stale or forged pid is reported and left alone. It waits for
+// a start of the same project in progress (store/start_lock.ts).
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { runIfEntry } from './lib/cli.js';
-import { parseJson, toPlain } from './lib/json_doc.js';
-import { builderGroupProof, killGroup, orchestratorProof, projectProcesses, terminate } from './lib/process.js';
-import { isDir, resolveProjectDir } from './lib/project_dir.js';
-import { LockOpenError } from './lib/lock.js';
-import { START_LOCK_WAIT_MS, startLockPath, withStartLock } from './lib/start_lock.js';
-import { sweepRuns } from './lib/sweep.js';
+import { runIfEntry } from './core/cli.js';
+import { parseJson, toPlain } from './core/json_doc.js';
+import { builderGroupProof, killGroup, orchestratorProof, projectProcesses, terminate } from './store/processes.js';
+import { isDir, resolveProjectDir } from './store/project_dir.js';
+import { LockOpenError } from './core/lock.js';
+import { START_LOCK_WAIT_MS, startLockPath, withStartLock } from './store/start_lock.js';
+import { sweepRuns } from './store/sweep.js';
 import { liveJobIds } from './distributed/live_jobs.js';
 
 /** The `running` builders of a state document, with their pid as recorded (unvalidated). */

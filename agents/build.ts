@@ -7,16 +7,16 @@
 // budget, the workflow's deadline) comes in through the hooks of BuildIO.
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Env } from '../lib/context.js';
-import { builderWrapperArgv } from '../lib/ci_tool.js';
-import { errorMessage } from '../lib/errors.js';
-import { RUN_TOKEN_VAR } from '../lib/process.js';
-import { newRunToken, sweepRuns } from '../lib/sweep.js';
-import { emptyUsage, type AgentOutcome, type AgentUsage } from './contract.js';
+import type { Env } from '../core/context.js';
+import { builderWrapperArgv } from './ci_tool.js';
+import { errorMessage } from '../core/errors.js';
+import { RUN_TOKEN_VAR } from '../store/processes.js';
+import { newRunToken, sweepRuns } from '../store/sweep.js';
+import { emptyUsage, type AgentOutcome, type AgentUsage } from './presets/contract.js';
 import { invocationFor } from './invocation.js';
-import { agentFailureMessage, STDERR_TAIL_BYTES } from './failure_message.js';
-import { parseOutputFile, sizeOf, textSince } from './output_file.js';
-import { runAgent, type RunResult } from './runner.js';
+import { agentFailureMessage, STDERR_TAIL_BYTES } from './run/failure_message.js';
+import { parseOutputFile, sizeOf, textSince } from './run/output_file.js';
+import { runAgent, type RunResult } from './run/runner.js';
 import type { CiChoice } from './select.js';
 import { runShare, sumUsage, withCost, type AgentLimits } from './settings.js';
 import { runVerify } from './verify.js';
@@ -120,7 +120,7 @@ export function retryPrompt(id: string, why: string, tail: string): string {
 /**
  * Runs the builder with a fresh ARGO_RUN_TOKEN in its environment and, however it
  * ends (done, failed, time limit, stall, stop), ends what it left running: a daemon
- * that left the builder's process group (setsid) still carries the token (lib/sweep.ts).
+ * that left the builder's process group (setsid) still carries the token (store/sweep.ts).
  */
 export async function buildComponent(setup: BuildSetup, task: BuildTask, io: BuildIO): Promise<BuildEnding> {
   const token = newRunToken();

@@ -7,16 +7,16 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { agentEnvPath, recordedAgentEnv } from '../lib/agent_env.js';
-import { runIfEntry } from '../lib/cli.js';
-import { readConfigObject } from '../lib/config.js';
-import { errorMessage } from '../lib/errors.js';
-import { isDir, resolveProjectDir } from '../lib/project_dir.js';
-import { readStateDoc } from '../lib/state_file.js';
-import { toPlain } from '../lib/json_doc.js';
+import { agentEnvPath, recordedAgentEnv } from '../store/agent_env.js';
+import { runIfEntry } from '../core/cli.js';
+import { readConfigObject } from '../store/config.js';
+import { errorMessage } from '../core/errors.js';
+import { isDir, resolveProjectDir } from '../store/project_dir.js';
+import { readStateDoc } from '../store/state.js';
+import { toPlain } from '../core/json_doc.js';
 import { chooseCi, choiceLabel, choiceProgram, type CiChoice } from './select.js';
-import { effectiveText, problemText, readLimits, UNUSED_LIMITS } from '../lib/limits.js';
-import type { AgentName, Preset } from './contract.js';
+import { effectiveText, problemText, readLimits, UNUSED_LIMITS } from '../workflow/limits.js';
+import type { AgentName, Preset } from './presets/contract.js';
 
 type Check = { ok: boolean | null; line: string };
 

@@ -1,10 +1,10 @@
 // From a choice (word, command line, preset) and a run (design, builder, resume) to
 // the argv and environment to run. Writing the prompt file is the caller's (the
 // `writePrompt` callback), so this stays a function of its inputs.
-import type { Env } from '../lib/context.js';
+import type { Env } from '../core/context.js';
 import { commandArgv, usesPromptFile } from './command_line.js';
-import type { Preset, RunKind } from './contract.js';
-import { expandTemplate, templateUses } from './presets.js';
+import type { Preset, RunKind } from './presets/contract.js';
+import { expandTemplate, templateUses } from './presets/index.js';
 import type { CiChoice } from './select.js';
 
 export interface InvocationInput {

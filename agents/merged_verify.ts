@@ -2,10 +2,10 @@
 // merged and before `storage`; a failure hands the workflow to the user (review_merge).
 import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { readConfigObject } from '../lib/config.js';
-import { readStateDoc } from '../lib/state_file.js';
-import { toPlain } from '../lib/json_doc.js';
-import { problemText, readLimits } from '../lib/limits.js';
+import { readConfigObject } from '../store/config.js';
+import { readStateDoc } from '../store/state.js';
+import { toPlain } from '../core/json_doc.js';
+import { problemText, readLimits } from '../workflow/limits.js';
 import { runVerify, verifyCommand } from './verify.js';
 
 export interface MergedVerify {

@@ -3,16 +3,16 @@
 // control goes to code (the execution phase). Other builders are left as they are.
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { orchestratorEnv, recordAgentEnv, takeEnvFlag } from '../lib/agent_env.js';
-import { runIfEntry } from '../lib/cli.js';
-import { ArgoError, errorMessage } from '../lib/errors.js';
-import { JsonObject, fromPlain, toPlain } from '../lib/json_doc.js';
-import { projectLogPaths, writeLog } from '../lib/logging_enhanced.js';
-import { runningOrchestrator } from '../lib/process.js';
-import { isDir, resolveProjectDir } from '../lib/project_dir.js';
-import { mutateState, projectStatePaths } from '../lib/state_file.js';
-import { handTo } from '../lib/hand_off.js';
-import { installRoot } from '../lib/install_root.js';
+import { orchestratorEnv, recordAgentEnv, takeEnvFlag } from '../store/agent_env.js';
+import { runIfEntry } from '../core/cli.js';
+import { ArgoError, errorMessage } from '../core/errors.js';
+import { JsonObject, fromPlain, toPlain } from '../core/json_doc.js';
+import { projectLogPaths, writeLog } from '../store/logs.js';
+import { runningOrchestrator } from '../store/processes.js';
+import { isDir, resolveProjectDir } from '../store/project_dir.js';
+import { mutateState, projectStatePaths } from '../store/state.js';
+import { handTo } from '../store/hand_off.js';
+import { installRoot } from '../core/install_root.js';
 
 const ROOT = installRoot();
 

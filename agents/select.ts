@@ -1,10 +1,10 @@
 // Which CI tool runs: CI_COMMAND > ARGO_AGENT > ci.agent > ci.tool > `ci`.
 // A single word keeps the original lookup (PATH program, path, exported bash
 // function); a value with arguments is a command line; an agent name is a preset.
-import type { Env } from '../lib/context.js';
+import type { Env } from '../core/context.js';
 import { splitCommandLine, isSingleWord } from './command_line.js';
-import type { Preset } from './contract.js';
-import { PRESET_NAMES, presetNamed, withOverride } from './presets.js';
+import type { Preset } from './presets/contract.js';
+import { PRESET_NAMES, presetNamed, withOverride } from './presets/index.js';
 
 export type CiChoice =
   | { kind: 'word'; tool: string; source: string }

@@ -1,9 +1,10 @@
 // The price table (config `pricing.<model>`) and usage sums; the limits that bound agent
-// runs are read in lib/limits.ts. Pure: documents in, values out.
-import type { Limits } from '../lib/limits.js';
-import { add, type AgentUsage } from './contract.js';
+// runs are read in workflow/limits.ts. Pure: documents in, values out.
+import type { Limits } from '../workflow/limits.js';
+import { round, sumUsage, type AgentUsage } from '../store/usage.js';
+export { round, sumUsage, recordedUsageOf } from '../store/usage.js';
 
-/** The limits an agent run obeys: parsed, checked and clamped in lib/limits.ts. */
+/** The limits an agent run obeys: parsed, checked and clamped in workflow/limits.ts. */
 export type AgentLimits = Limits;
 
 function obj(v: unknown): Record<string, unknown> {
@@ -37,7 +38,6 @@ export function priceUsage(usage: AgentUsage, model: string | null, pricing: unk
 }
 
 /** Cents-and-below precision without float noise (0.1 + 0.2). */
-export const round = (n: number) => Math.round(n * 1e8) / 1e8;
 
 /** The usage as reported, with cost_usd from the price table when the agent gave none. */
 export function withCost(usage: AgentUsage, model: string | null, pricing: unknown, inputIncludesCache: boolean): AgentUsage {
@@ -61,26 +61,4 @@ export function runShare(total: AgentUsage, earlier: Partial<AgentUsage>[]): Age
   };
 }
 
-/** Totals over runs: a field stays null only when every run left it unknown. */
-export function sumUsage(list: Partial<AgentUsage>[]): AgentUsage {
-  const total: AgentUsage = { input_tokens: null, output_tokens: null, cache_read_tokens: null, cost_usd: null };
-  for (const u of list) {
-    total.input_tokens = add(total.input_tokens, u.input_tokens ?? null);
-    total.output_tokens = add(total.output_tokens, u.output_tokens ?? null);
-    total.cache_read_tokens = add(total.cache_read_tokens, u.cache_read_tokens ?? null);
-    total.cost_usd = add(total.cost_usd, u.cost_usd ?? null);
-  }
-  if (total.cost_usd !== null) total.cost_usd = round(total.cost_usd);
-  return total;
-}
 
-/** A builder's recorded usage (state) as numbers — a hand-edited state may hold strings — or null. */
-export function recordedUsageOf(v: unknown): AgentUsage | null {
-  if (v === null || typeof v !== 'object' || Array.isArray(v)) return null;
-  const o = v as Record<string, unknown>;
-  const n = (x: unknown) => {
-    const k = typeof x === 'string' && x.trim() !== '' ? Number(x) : x;
-    return typeof k === 'number' && Number.isFinite(k) ? k : null;
-  };
-  return { input_tokens: n(o.input_tokens), output_tokens: n(o.output_tokens), cache_read_tokens: n(o.cache_read_tokens), cost_usd: n(o.cost_usd) };
-}

@@ -3,8 +3,8 @@
 // user's shell command from their config, so bash runs it; it gets the same process
 // group, time limit and /dev/null stdin as an agent.
 import { appendFileSync } from 'node:fs';
-import type { Env } from '../lib/context.js';
-import { runAgent } from './runner.js';
+import type { Env } from '../core/context.js';
+import { runAgent } from './run/runner.js';
 
 export interface VerifyResult {
   ok: boolean;

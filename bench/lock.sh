@@ -19,7 +19,7 @@ fi
 bench_node() { # BACKEND
   ARGO_LOCK_BACKEND=$1 node --input-type=module - "$root" "$work/$1.lock" "$N" <<'JS'
 const [root, lock, n] = process.argv.slice(2);
-const { acquireLock, openLockFile, flockExclusive, lockBackend } = await import(`${root}/dist/lib/lock.js`);
+const { acquireLock, openLockFile, flockExclusive, lockBackend } = await import(`${root}/dist/core/lock.js`);
 const { closeSync } = await import('node:fs');
 const ms = async (f) => { const t = process.hrtime.bigint(); for (let i = 0; i < n; i++) await f(); return Number(process.hrtime.bigint() - t) / 1e6 / n; };
 const bare = await ms(async () => { const fd = openLockFile(lock); await flockExclusive(fd); closeSync(fd); });

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The cost of one run-token sweep (lib/sweep.ts): one scan of /proc reading every
+# The cost of one run-token sweep (store/sweep.ts): one scan of /proc reading every
 # process's environ, with N extra `sleep` processes running (default 0 and 500).
 # Usage: bench/sweep_cost.sh [N…]   (build first: npx tsc -p tsconfig.json)
 set -eu
@@ -10,7 +10,7 @@ for n in "${counts[@]}"; do
     pids=()
     for ((i = 0; i < n; i++)); do sleep 60 & pids+=($!); done
     node --input-type=module -e "
-      import { tokenProcesses, newRunToken } from '$root/dist/lib/sweep.js';
+      import { tokenProcesses, newRunToken } from '$root/dist/store/sweep.js';
       import { readdirSync } from 'node:fs';
       const tok = newRunToken();
       tokenProcesses([tok]); // warm up

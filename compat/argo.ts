@@ -1,6 +1,6 @@
 // `argo`: the one command line every shim and subcommand lands in.
-import { processCtx } from '../lib/context.js';
-import { runIfEntry, type Main } from '../lib/cli.js';
+import { processCtx } from '../core/context.js';
+import { runIfEntry, type Main } from '../core/cli.js';
 import { loadFunction } from './functions.js';
 
 type Entry = () => Promise<{ main: Main }>;

@@ -1,6 +1,6 @@
 // The original bash functions, by name, each loaded only when called: a one-shot
 // shim call imports just the one module it needs.
-import type { Command } from '../lib/context.js';
+import type { Command } from '../core/context.js';
 
 type Table = Record<string, Command>;
 const modules: Record<string, () => Promise<{ bashFunctions: Table }>> = {

@@ -2,7 +2,7 @@
 // filter cannot freeze the helper for everybody: each job has a time limit, after
 // which its thread is terminated (wasm loops included) and a fresh one takes its place.
 import { Worker } from 'node:worker_threads';
-import { JqTimeoutError, type JqExecutor } from '../lib/jq.js';
+import { JqTimeoutError, type JqExecutor } from '../core/jq.js';
 
 const WORKER = new URL('./jq_worker.js', import.meta.url);
 

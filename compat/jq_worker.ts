@@ -1,7 +1,7 @@
 // One thread of the shim helper's jq pool (compat/jq_pool.ts): runs jq-wasm's raw()
 // off the helper's event loop, one job at a time.
 import { parentPort } from 'node:worker_threads';
-import { jqModule } from '../lib/jq.js';
+import { jqModule } from '../core/jq.js';
 
 interface Job {
   input: string;

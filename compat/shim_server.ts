@@ -13,11 +13,11 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { bufferCtx, WriteGate, type Env } from '../lib/context.js';
-import { errorMessage } from '../lib/errors.js';
-import { tryFlockSync } from '../lib/lock.js';
-import { runIfEntry } from '../lib/cli.js';
-import { setJqExecutor } from '../lib/jq.js';
+import { bufferCtx, WriteGate, type Env } from '../core/context.js';
+import { errorMessage } from '../core/errors.js';
+import { tryFlockSync } from '../core/lock.js';
+import { runIfEntry } from '../core/cli.js';
+import { setJqExecutor } from '../core/jq.js';
 import { loadFunction } from './functions.js';
 import { JqPool } from './jq_pool.js';
 

@@ -1,8 +1,8 @@
 // argo dashboard [--port N] [--host H] [--allow-remote]: a local web page over every
 // registered project. Binds 127.0.0.1 unless told otherwise; a non-loopback host needs
 // --allow-remote (the token then travels in clear text over the network).
-import { runIfEntry } from '../lib/cli.js';
-import { errorMessage } from '../lib/errors.js';
+import { runIfEntry } from '../core/cli.js';
+import { errorMessage } from '../core/errors.js';
 import { installRoot } from '../view/argo_command.js';
 import { isLoopback, newToken } from './auth.js';
 import { startDashboard } from './server.js';

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { registeredProject, registeredProjects } from '../view/projects.js';
 import { argoCommand } from '../view/argo_command.js';
-import { watchProject } from '../view/watch.js';
+import { watchProject } from '../store/watch.js';
 import { actWithCli } from './actions.js';
 import { canRead, EVENTS_PATH } from './auth.js';
 import { handle, requestUrl, SECURITY_HEADERS, type Deps, type Req } from './handlers.js';

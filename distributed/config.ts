@@ -1,9 +1,9 @@
 // execution.backend, the database URL and git.remote, read from a project's config and
 // the environment. Pure decision first (backendOf), file reading second.
 import { existsSync, readFileSync } from 'node:fs';
-import type { Env } from '../lib/context.js';
-import { parseJson, toPlain } from '../lib/json_doc.js';
-import { REMOTE_ACCEPTED, validateRemote } from '../lib/git_args.js';
+import type { Env } from '../core/context.js';
+import { parseJson, toPlain } from '../core/json_doc.js';
+import { REMOTE_ACCEPTED, validateRemote } from '../core/git_args.js';
 
 export type Backend =
   | { kind: 'local' }

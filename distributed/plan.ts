@@ -1,7 +1,7 @@
 // Pure decisions of the coordinator: what to do with one builder given what the state
 // file says and what the queue holds, and which state fields mirror a job.
-import { isObjectId, isPlainBranch } from '../lib/git_args.js';
-import type { AgentUsage } from '../agents/contract.js';
+import { isObjectId, isPlainBranch } from '../core/git_args.js';
+import type { AgentUsage } from '../agents/presets/contract.js';
 import { sumUsage } from '../agents/settings.js';
 import type { BuilderResult, BuilderUsage, JobSnapshot } from './backend.js';
 

@@ -1,10 +1,10 @@
 // The seam between phases/execution.ts and the coordinator: execution hands its builders
 // here when execution.backend = "postgres". Opens the queue, turns SIGTERM/SIGINT into an
 // abort (the handler's edge), and hands on to merge_build as the local runner does.
-import { signalStatus } from '../lib/process.js';
-import { logStateTransition } from '../lib/logging_enhanced.js';
-import type { Project } from '../phases/handler.js';
-import { complain, say } from '../phases/handler.js';
+import { signalStatus } from '../store/processes.js';
+import { logStateTransition } from '../store/logs.js';
+import type { Project } from '../store/layout.js';
+import { complain, say } from '../core/cli.js';
 import { recordedUsageOf } from '../agents/settings.js';
 import { redactUrl } from './config.js';
 import { readJobSecret } from './job_auth.js';

@@ -5,11 +5,11 @@
 // that function's setup, and the worker's folders its I/O.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Env } from '../lib/context.js';
-import { utcTimestamp } from '../lib/time.js';
+import type { Env } from '../core/context.js';
+import { utcTimestamp } from '../core/time.js';
 import { buildComponent, type BuildEnding, type BuildSetup } from '../agents/build.js';
 import { choiceFromSpec } from '../agents/select.js';
-import * as halting from '../agents/halting.js';
+import * as halting from '../agents/run/halting.js';
 import type { BuilderJob } from './backend.js';
 
 /** The job's setup as agents/build.ts takes it (pure; throws on an agent unknown here). */
@@ -27,7 +27,7 @@ export function jobSetup(d: BuilderJob): BuildSetup {
   };
 }
 
-/** A builder's time limit (0: none), cut short by the workflow's end (agents/halting.ts). */
+/** A builder's time limit (0: none), cut short by the workflow's end (agents/run/halting.ts). */
 export function timeLeft(limitMs: number, deadline: number | null | undefined, now = Date.now()): number {
   return halting.timeLeft(limitMs, deadline, now);
 }

@@ -9,12 +9,12 @@ import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { BuilderQueue, BuilderResult, Claim } from './backend.js';
-import { gitRemoteEnv } from '../lib/git_args.js';
-import { RepoMutex, attemptRef, baseRef, gitAsync, gitOrThrow } from './git_async.js';
+import { gitRemoteEnv } from '../core/git_args.js';
+import { RepoMutex, attemptRef, baseRef, gitAsync, gitOrThrow } from '../core/git_async.js';
 import { jobSignatureProblem } from './job_auth.js';
 import { runJobBuilder } from './run_builder.js';
 import { admitJob, type AllowList } from './worker_policy.js';
-import { textSince } from '../agents/output_file.js';
+import { textSince } from '../agents/run/output_file.js';
 
 export interface WorkerOptions {
   queue: BuilderQueue;

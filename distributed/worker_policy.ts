@@ -3,9 +3,9 @@
 // at most a model name from the job), or a command line its owner listed with
 // --allow-command / --allow-file. verify.command is a command line too and must be listed.
 // Pure: the job and the allow list in, the job as it will run (or why not) out.
-import { isObjectId, isPlainBranch, validateRemote } from '../lib/git_args.js';
+import { isObjectId, isPlainBranch, validateRemote } from '../core/git_args.js';
 import { CommandLineError, splitCommandLine } from '../agents/command_line.js';
-import { presetNamed, PRESET_NAMES } from '../agents/presets.js';
+import { presetNamed, PRESET_NAMES } from '../agents/presets/index.js';
 import { canonicalJson } from './job_auth.js';
 import type { BuilderJob } from './backend.js';
 

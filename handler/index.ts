@@ -9,10 +9,10 @@
 // folder as its argument and as its working directory.
 import { join, resolve } from 'node:path';
 import { $ } from 'zx';
-import { fromPlain, setIn, toPlain } from '../lib/json_doc.js';
-import { logStateTransition, projectLogPaths, writeLog } from '../lib/logging_enhanced.js';
-import { mutateState, projectStatePaths, readState, readStateDoc, updateKeyPath, updateState } from '../lib/state_file.js';
-import { utcTimestamp } from '../lib/time.js';
+import { fromPlain, setIn, toPlain } from '../core/json_doc.js';
+import { logStateTransition, projectLogPaths, writeLog } from '../store/logs.js';
+import { mutateState, projectStatePaths, readState, readStateDoc, updateKeyPath, updateState } from '../store/state.js';
+import { utcTimestamp } from '../core/time.js';
 
 export { $ };
 

@@ -2,8 +2,8 @@
 // Slack-compatible `text`, time-limited, retried with back-off) and the desktop
 // (notify-send). Each returns when it is done or gave up; none throws.
 import { spawn, spawnSync } from 'node:child_process';
-import type { Env } from '../lib/context.js';
-import { killGroup } from '../lib/process.js';
+import type { Env } from '../core/context.js';
+import { killGroup } from '../store/processes.js';
 
 export interface NotifyConfig {
   command?: string;

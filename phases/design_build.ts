@@ -2,15 +2,15 @@
 // `.argo-project/builders/<id>` on branch `argo-builder-<id>`.
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { runIfEntry } from '../lib/cli.js';
-import { validateComponents } from '../lib/components.js';
-import { errorMessage } from '../lib/errors.js';
-import { git } from '../lib/git.js';
-import { repoProblem } from '../lib/repo_check.js';
-import { JsonObject, fromPlain, toPlain } from '../lib/json_doc.js';
-import { logStateTransition } from '../lib/logging_enhanced.js';
-import { mutateState, readStateDoc, updateState } from '../lib/state_file.js';
-import { utcTimestamp } from '../lib/time.js';
+import { runIfEntry } from '../core/cli.js';
+import { validateComponents } from '../workflow/components.js';
+import { errorMessage } from '../core/errors.js';
+import { git } from '../core/git.js';
+import { repoProblem } from '../workflow/repo_check.js';
+import { JsonObject, fromPlain, toPlain } from '../core/json_doc.js';
+import { logStateTransition } from '../store/logs.js';
+import { mutateState, readStateDoc, updateState } from '../store/state.js';
+import { utcTimestamp } from '../core/time.js';
 import { complain, enterProject, recordError, say } from './handler.js';
 
 export const BRANCH_PREFIX = 'argo-builder-';

@@ -1,22 +1,22 @@
 // design_program: asks the CI tool for a design and hands it to `ci` for approval.
 import { closeSync, fstatSync, mkdirSync, openSync, readSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { signalStatus } from '../lib/process.js';
-import { runIfEntry } from '../lib/cli.js';
-import { ciToolAvailable, designWrapperArgv, runCiCaptured, type CapturedAnswer } from '../lib/ci_tool.js';
-import { extractComponentsLenient, type Component, type RejectedComponent } from '../lib/components.js';
-import { errorMessage } from '../lib/errors.js';
-import { fromPlain, toPlain } from '../lib/json_doc.js';
-import { logStateTransition, writeLog } from '../lib/logging_enhanced.js';
-import { mutateState, readState, readStateDoc, updateState } from '../lib/state_file.js';
-import { DOC_LIMIT, tail, type AgentOutcome } from '../agents/contract.js';
+import { signalStatus } from '../store/processes.js';
+import { runIfEntry } from '../core/cli.js';
+import { ciToolAvailable, designWrapperArgv, runCiCaptured, type CapturedAnswer } from '../agents/ci_tool.js';
+import { extractComponentsLenient, type Component, type RejectedComponent } from '../workflow/components.js';
+import { errorMessage } from '../core/errors.js';
+import { fromPlain, toPlain } from '../core/json_doc.js';
+import { logStateTransition, writeLog } from '../store/logs.js';
+import { mutateState, readState, readStateDoc, updateState } from '../store/state.js';
+import { DOC_LIMIT, tail, type AgentOutcome } from '../agents/presets/contract.js';
 import { invocationFor } from '../agents/invocation.js';
-import { BoundedLines } from '../agents/bounded_lines.js';
-import { runAgent } from '../agents/runner.js';
+import { BoundedLines } from '../agents/run/bounded_lines.js';
+import { runAgent } from '../agents/run/runner.js';
 import { choiceLabel, choiceProgram, type CiChoice } from '../agents/select.js';
 import { usageRecord } from '../agents/build.js';
-import { utcTimestamp } from '../lib/time.js';
-import { readCiChoice } from './ci_choice.js';
+import { utcTimestamp } from '../core/time.js';
+import { readCiChoice } from '../agents/ci_choice.js';
 import { complain, enterProject, limitsOrRefuse, recordError, say } from './handler.js';
 
 export function designPrompt(query: string): string {

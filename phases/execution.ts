@@ -3,25 +3,25 @@
 // A re-run leaves finished builders alone and adopts ones still running (D12).
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { runIfEntry } from '../lib/cli.js';
-import type { Env } from '../lib/context.js';
-import { ciToolAvailable } from '../lib/ci_tool.js';
-import { builderBranch } from '../lib/worktrees.js';
-import { JsonObject, fromPlain, toPlain } from '../lib/json_doc.js';
-import { builderLogFile, logBuilder, logStateTransition } from '../lib/logging_enhanced.js';
-import { builderGroupProof, signalStatus, sleep } from '../lib/process.js';
-import { mutateState, updateState } from '../lib/state_file.js';
-import { setBuilderFields } from './builder_fields.js';
-import type { AgentUsage } from '../agents/contract.js';
+import { runIfEntry } from '../core/cli.js';
+import type { Env } from '../core/context.js';
+import { ciToolAvailable } from '../agents/ci_tool.js';
+import { builderBranch } from '../workflow/worktrees.js';
+import { JsonObject, fromPlain, toPlain } from '../core/json_doc.js';
+import { builderLogFile, logBuilder, logStateTransition } from '../store/logs.js';
+import { builderGroupProof, signalStatus, sleep } from '../store/processes.js';
+import { mutateState, updateState } from '../store/state.js';
+import { setBuilderFields } from '../store/builder_fields.js';
+import type { AgentUsage } from '../agents/presets/contract.js';
 import { buildComponent, judgeAttempt, usageRecord, type BuildSetup, type Failure } from '../agents/build.js';
-import { parseOutputFile } from '../agents/output_file.js';
+import { parseOutputFile } from '../agents/run/output_file.js';
 import { choiceLabel, choiceProgram, choiceSpec } from '../agents/select.js';
 import { recordedUsageOf, sumUsage, type AgentLimits } from '../agents/settings.js';
-import { budgetHalt, deadlineHalt, timeLeft } from '../agents/halting.js';
+import { budgetHalt, deadlineHalt, timeLeft } from '../agents/run/halting.js';
 import { verifyCommand } from '../agents/verify.js';
-import { utcTimestamp } from '../lib/time.js';
-import { sweepRuns } from '../lib/sweep.js';
-import { readCiChoice } from './ci_choice.js';
+import { utcTimestamp } from '../core/time.js';
+import { sweepRuns } from '../store/sweep.js';
+import { readCiChoice } from '../agents/ci_choice.js';
 import { complain, enterProject, limitsOrRefuse, readExecution, say, type Project } from './handler.js';
 import { backendOf } from '../distributed/config.js';
 
@@ -35,7 +35,7 @@ export interface BuilderView {
   /** The agent session of the last attempt (a retry resumes it). */
   sessionId: string | null;
   failure: string | null;
-  /** ARGO_RUN_TOKEN of its last run (lib/sweep.ts), if recorded. */
+  /** ARGO_RUN_TOKEN of its last run (store/sweep.ts), if recorded. */
   runToken: string | null;
   /** Usage recorded for its earlier attempts (null: none). */
   usage: AgentUsage | null;

@@ -1,30 +1,20 @@
 // What every phase handler does first (the original's handler prologue), and the
 // paths a handler works with once it is in the project folder.
-import { join } from 'node:path';
-import { JsonObject, fromPlain, toPlain } from '../lib/json_doc.js';
-import { problemText, readLimits, type Limits } from '../lib/limits.js';
-import { mutateState, projectStatePaths, readStateDoc, updateState, type StatePaths } from '../lib/state_file.js';
-import { projectLogPaths, type LogPaths } from '../lib/logging_enhanced.js';
-import { enterProjectDir } from '../lib/project_dir.js';
+import { JsonObject, fromPlain, toPlain } from '../core/json_doc.js';
+import { problemText, readLimits, type Limits } from '../workflow/limits.js';
+import { mutateState, readStateDoc, updateState } from '../store/state.js';
+import { enterProjectDir } from '../store/project_dir.js';
+import { projectAt, type Project } from '../store/layout.js';
+import { say, complain } from '../core/cli.js';
 
-export interface Project {
-  dir: string;
-  state: StatePaths;
-  logs: LogPaths;
-  configFile: string;
-}
+export type { Project } from '../store/layout.js';
 
 /** Checks the argument, enters the project, prints the banner; a number is the exit code. */
 export function enterProject(argv: string[], name: string): Project | number {
   const dir = enterProjectDir(argv[0] ?? '', `${name}.sh`);
   if (typeof dir === 'number') return dir;
   process.stdout.write(`=== ${name} phase ===\n`);
-  return {
-    dir,
-    state: projectStatePaths(dir),
-    logs: projectLogPaths(dir),
-    configFile: join(dir, '.argo-project', 'config.json'),
-  };
+  return projectAt(dir);
 }
 
 /** Records why a handler gave up, as the original (error_recovery.last_error). */
@@ -37,7 +27,7 @@ export async function recordError(project: Project, message: string): Promise<vo
 }
 
 /**
- * The workflow's limits (lib/limits.ts), or — when one is out of range or garbage — the
+ * The workflow's limits (workflow/limits.ts), or — when one is out of range or garbage — the
  * exit code after handing the workflow to the user: each problem as an `ERROR:` line,
  * all of them in error_recovery.last_error, action_owner user. A handler never runs
  * without a limit the user believes is set.
@@ -57,8 +47,7 @@ export async function limitsOrRefuse(project: Project, stateLimits: unknown, con
   return 1;
 }
 
-export const say = (line = '') => void process.stdout.write(line + '\n');
-export const complain = (line: string) => void process.stderr.write(line + '\n');
+export { say, complain };
 
 /**
  * The state and its `.execution.builders` (plain values; missing/null → []), or the

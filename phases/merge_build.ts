@@ -9,15 +9,15 @@
 // without merging anything twice.
 import { closeSync, mkdirSync, rmdirSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
-import { signalStatus } from '../lib/process.js';
-import { runIfEntry } from '../lib/cli.js';
-import { branchExists, git, gitShielded, insideGitRepo, isAncestor, unmergedFiles } from '../lib/git.js';
-import { JsonObject, fromPlain, toPlain } from '../lib/json_doc.js';
-import { flockExclusive, openLockFile, tryFlockSync } from '../lib/lock.js';
-import { logBuilder, logStateTransition, writeLog } from '../lib/logging_enhanced.js';
-import { chooseMergePlace, chooseTarget, halfDoneMerge, inspectCheckout, mergingWorktree } from '../lib/merge_place.js';
-import { mutateState, readStateDoc, updateState } from '../lib/state_file.js';
-import { utcTimestamp } from '../lib/time.js';
+import { signalStatus } from '../store/processes.js';
+import { runIfEntry } from '../core/cli.js';
+import { branchExists, git, gitShielded, insideGitRepo, isAncestor, unmergedFiles } from '../core/git.js';
+import { JsonObject, fromPlain, toPlain } from '../core/json_doc.js';
+import { flockExclusive, openLockFile, tryFlockSync } from '../core/lock.js';
+import { logBuilder, logStateTransition, writeLog } from '../store/logs.js';
+import { chooseMergePlace, chooseTarget, halfDoneMerge, inspectCheckout, mergingWorktree } from '../workflow/merge_place.js';
+import { mutateState, readStateDoc, updateState } from '../store/state.js';
+import { utcTimestamp } from '../core/time.js';
 import {
   BUILDERS_ROOT,
   BUILDER_BRANCH_PREFIX,
@@ -27,7 +27,7 @@ import {
   removeOurWorktree,
   listWorktrees,
   type WorktreeEntry,
-} from '../lib/worktrees.js';
+} from '../workflow/worktrees.js';
 import { complain, enterProject, readExecution, recordError, say, type Project } from './handler.js';
 import { verifyMergedTree } from '../agents/merged_verify.js';
 

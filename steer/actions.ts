@@ -1,11 +1,11 @@
 // "The conflicts are resolved - merge again", as one state change through the one
 // doorway (mutateState). `argo merge` and, through it, the dashboard use it. (Retrying
 // builders is agents/retry.ts: `argo retry`.)
-import { ArgoError } from '../lib/errors.js';
-import { JsonObject } from '../lib/json_doc.js';
-import { projectLogPaths, writeLog } from '../lib/logging_enhanced.js';
-import { mutateState, projectStatePaths, type StatePaths } from '../lib/state_file.js';
-import { handTo } from '../lib/hand_off.js';
+import { ArgoError } from '../core/errors.js';
+import { JsonObject } from '../core/json_doc.js';
+import { projectLogPaths, writeLog } from '../store/logs.js';
+import { mutateState, projectStatePaths, type StatePaths } from '../store/state.js';
+import { handTo } from '../store/hand_off.js';
 
 async function change(state: StatePaths, fn: (doc: JsonObject) => void): Promise<void> {
   await mutateState(state, (doc) => {

@@ -1,12 +1,12 @@
 // Starts a project's orchestrator in the background, detached as start_workflow does,
 // and waits until it wrote its pid. `argo resume` and the dashboard use it: they never
 // reset the state, they only give it an orchestrator again — with the workflow's own
-// environment (lib/agent_env.ts), whoever asks.
+// environment (store/agent_env.ts), whoever asks.
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { orchestratorEnv } from '../lib/agent_env.js';
-import { ArgoError } from '../lib/errors.js';
-import { pidAlive, runningOrchestrator, sleep } from '../lib/process.js';
+import { orchestratorEnv } from '../store/agent_env.js';
+import { ArgoError } from '../core/errors.js';
+import { pidAlive, runningOrchestrator, sleep } from '../store/processes.js';
 import { installRoot } from '../view/argo_command.js';
 
 export { runningOrchestrator };

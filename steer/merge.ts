@@ -1,9 +1,9 @@
 // argo merge [project_path]: "the conflicts are resolved - merge again" (merge_branches to code).
-import { runIfEntry } from '../lib/cli.js';
-import { errorMessage } from '../lib/errors.js';
+import { runIfEntry } from '../core/cli.js';
+import { errorMessage } from '../core/errors.js';
 import { mergeAgain } from './actions.js';
 import { runningOrchestrator } from './launch.js';
-import { projectArg } from './project_arg.js';
+import { projectArg } from '../store/project_arg.js';
 
 export async function main(argv: string[]): Promise<number> {
   const project = projectArg(argv[0]);

@@ -3,13 +3,13 @@
 // when one already runs or the workflow is finished. Holds the project's start lock,
 // as start_workflow and stop_workflow do, so it never acts between their steps. The
 // orchestrator gets the workflow's recorded environment; --env-from-here records ours first.
-import { recordAgentEnv, takeEnvFlag } from '../lib/agent_env.js';
-import { runIfEntry } from '../lib/cli.js';
-import { errorMessage } from '../lib/errors.js';
-import { START_LOCK_WAIT_MS, startLockPath, withStartLock } from '../lib/start_lock.js';
+import { recordAgentEnv, takeEnvFlag } from '../store/agent_env.js';
+import { runIfEntry } from '../core/cli.js';
+import { errorMessage } from '../core/errors.js';
+import { START_LOCK_WAIT_MS, startLockPath, withStartLock } from '../store/start_lock.js';
 import { readStatePlain } from '../view/read.js';
 import { launchOrchestrator, runningOrchestrator } from './launch.js';
-import { projectArg } from './project_arg.js';
+import { projectArg } from '../store/project_arg.js';
 
 function fail(message: string): number {
   process.stderr.write(`ERROR: ${message}\n`);

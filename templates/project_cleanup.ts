@@ -8,10 +8,10 @@
 // only worktrees proven ours are removed.
 import { existsSync, readdirSync, realpathSync, rmSync, statSync } from 'node:fs';
 import { basename, join, sep } from 'node:path';
-import { runIfEntry } from '../lib/cli.js';
-import { flockHeld } from '../lib/lock.js';
-import { processCtx } from '../lib/context.js';
-import { branchExists, git, insideGitRepo, isAncestor } from '../lib/git.js';
+import { runIfEntry } from '../core/cli.js';
+import { flockHeld } from '../core/lock.js';
+import { processCtx } from '../core/context.js';
+import { branchExists, git, insideGitRepo, isAncestor } from '../core/git.js';
 import {
   BUILDERS_ROOT,
   BUILDER_BRANCH_PREFIX,
@@ -20,11 +20,11 @@ import {
   listWorktrees,
   proveOurWorktree,
   removeOurWorktree,
-} from '../lib/worktrees.js';
-import { deregisterProject, findProjectByPath, registryPath } from '../lib/project_registry.js';
-import { resolveProjectDir } from '../lib/project_dir.js';
-import { runningWorkflow } from '../lib/process.js';
-import { installRoot } from '../lib/install_root.js';
+} from '../workflow/worktrees.js';
+import { deregisterProject, findProjectByPath, registryPath } from '../store/registry.js';
+import { resolveProjectDir } from '../store/project_dir.js';
+import { runningWorkflow } from '../store/processes.js';
+import { installRoot } from '../core/install_root.js';
 
 const ROOT = installRoot();
 

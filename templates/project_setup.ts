@@ -4,14 +4,14 @@
 // and the registry entry; the .gitignore line is never glued to another line.
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { programName, runIfEntry } from '../lib/cli.js';
-import { defaultConfig } from '../lib/config.js';
-import { processCtx } from '../lib/context.js';
-import { errorMessage } from '../lib/errors.js';
-import { stringifyJq } from '../lib/json_doc.js';
-import { findProjectByPath, registerProject, registryPath } from '../lib/project_registry.js';
-import { resolveProjectDir } from '../lib/project_dir.js';
-import { initStateFile, readStateDoc } from '../lib/state_file.js';
+import { programName, runIfEntry } from '../core/cli.js';
+import { defaultConfig } from '../store/config.js';
+import { processCtx } from '../core/context.js';
+import { errorMessage } from '../core/errors.js';
+import { stringifyJq } from '../core/json_doc.js';
+import { findProjectByPath, registerProject, registryPath } from '../store/registry.js';
+import { resolveProjectDir } from '../store/project_dir.js';
+import { initStateFile, readStateDoc } from '../store/state.js';
 
 const out = (line = '') => void process.stdout.write(line + '\n');
 const err = (line: string) => void process.stderr.write(line + '\n');

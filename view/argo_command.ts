@@ -1,7 +1,7 @@
 // How hints name the CLI: this install's compat/argo by absolute path, so a hint
 // works when pasted even when `argo` is not on PATH.
 import { join } from 'node:path';
-import { installRoot } from '../lib/install_root.js';
+import { installRoot } from '../core/install_root.js';
 
 export { installRoot };
 

@@ -1,5 +1,5 @@
 // argo list [--json]: every registered project with its phase, owner and who must act.
-import { runIfEntry } from '../lib/cli.js';
+import { runIfEntry } from '../core/cli.js';
 import { argoCommand } from './argo_command.js';
 import { registeredProjects } from './projects.js';
 

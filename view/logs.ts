@@ -3,10 +3,10 @@
 // a file that shrank was rotated or truncated and is read again from its start).
 import { closeSync, fstatSync, openSync, readSync, watch } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { runIfEntry } from '../lib/cli.js';
-import { errorMessage } from '../lib/errors.js';
-import { builderLogFile, projectLogPaths } from '../lib/logging_enhanced.js';
-import { isProject, projectArg } from '../steer/project_arg.js';
+import { runIfEntry } from '../core/cli.js';
+import { errorMessage } from '../core/errors.js';
+import { builderLogFile, projectLogPaths } from '../store/logs.js';
+import { isProject, projectArg } from '../store/project_arg.js';
 import { tailLines } from './read.js';
 
 const INITIAL_LINES = 50;

@@ -3,8 +3,8 @@
 // --json, --watch), notifications and the dashboard all render this, so they can
 // never disagree. Fields other helpers add (usage, failure, merge.target) are shown
 // when present and ignored when absent.
-import { fieldText } from '../lib/dispatch.js';
-import { problemText, readLimits, type EffectiveLimit, type LimitProblem } from '../lib/limits.js';
+import { fieldText } from '../workflow/dispatch.js';
+import { problemText, readLimits, type EffectiveLimit, type LimitProblem } from '../workflow/limits.js';
 
 /** Bumped when a field changes meaning or goes away (additions keep the version). */
 export const VIEW_VERSION = 1;
@@ -85,7 +85,7 @@ export interface View {
   };
   log_tail: string[];
   /**
-   * Every limit in force and where it comes from (lib/limits.ts: config.json, then
+   * Every limit in force and where it comes from (workflow/limits.ts: config.json, then
    * state.json, then the default), and each bad one (a handler refuses to run then).
    */
   limits: { effective: EffectiveLimit[]; problems: (LimitProblem & { text: string })[] };

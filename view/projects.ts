@@ -1,9 +1,9 @@
 // Every registered project with its view (or why it has none): `argo list` and the dashboard.
 import { join } from 'node:path';
-import { processCtx } from '../lib/context.js';
-import { errorMessage } from '../lib/errors.js';
-import { isDir } from '../lib/project_dir.js';
-import { listProjects, registryPath, type ProjectEntry } from '../lib/project_registry.js';
+import { processCtx } from '../core/context.js';
+import { errorMessage } from '../core/errors.js';
+import { isDir } from '../store/project_dir.js';
+import { listProjects, registryPath, type ProjectEntry } from '../store/registry.js';
 import type { View } from './model.js';
 import { readView, type ReadOptions } from './read.js';
 

@@ -2,10 +2,10 @@
 // ViewInput and hands it to the pure buildView. Nothing here decides what is shown.
 import { closeSync, fstatSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseJson, toPlain } from '../lib/json_doc.js';
-import { builderLogFile, projectLogPaths } from '../lib/logging_enhanced.js';
-import { builderGroupProof, orchestratorProof, parsePid } from '../lib/process.js';
-import { projectConfig } from '../lib/config_object.js';
+import { parseJson, toPlain } from '../core/json_doc.js';
+import { builderLogFile, projectLogPaths } from '../store/logs.js';
+import { builderGroupProof, orchestratorProof, parsePid } from '../store/processes.js';
+import { projectConfig } from '../store/config_object.js';
 import { buildView, type View, type ViewInput } from './model.js';
 
 /** The last `lines` lines of a file (reads at most its last `maxBytes`); [] when missing. */

@@ -41,13 +41,13 @@ no_compiler() { env -u PYTHON -u CC -u CXX -u npm_config_python PATH="$NOCC" "$@
   cd "$CLONE"
   run no_compiler npm ci --no-audit --no-fund
   assert_success
-  [ -f dist/lib/lock.js ]
+  [ -f dist/core/lock.js ]
   # The addon is used wherever it ships a binary for this Node; elsewhere the fallback.
   local expected=flock backends=flock
   if [[ -f node_modules/fs-ext-extra-prebuilt/binaries/fs-ext-linux-$(node -p process.arch)-node-$(node -p 'process.versions.node.split(".")[0]').0.0.node ]]; then
     expected=native backends="native flock"
   fi
-  run no_compiler node --input-type=module -e "console.log((await import('$CLONE/dist/lib/lock.js')).lockBackend())"
+  run no_compiler node --input-type=module -e "console.log((await import('$CLONE/dist/core/lock.js')).lockBackend())"
   assert_output "$([ $expected = native ] && echo native || echo 'flock(1)')"
   for backend in $backends; do
     run no_compiler env ARGO_LOCK_BACKEND=$backend node_modules/bats/bin/bats tests/bats/lib_shims.bats

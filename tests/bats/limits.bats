@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# Limits that do not lie (lib/limits.ts): a bad limit is refused where the user sees it
+# Limits that do not lie (workflow/limits.ts): a bad limit is refused where the user sees it
 # (start_workflow, status, --json, argo doctor, the handlers), config.json wins over
 # state.json, durations longer than a timer holds are clamped; and what a person sees of
 # a workflow is that workflow: a new start hides the previous builders (kept in the

@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# The state lock (lib/lock.ts) on both back-ends: crash-safe, shared with util-linux
+# The state lock (core/lock.ts) on both back-ends: crash-safe, shared with util-linux
 # flock(1) users of state.lock, and re-entrant across PID namespaces.
 bats_require_minimum_version 1.5.0
 
@@ -31,10 +31,10 @@ wait_line() {
   return 1
 }
 
-# A node process holding the lock through lib/lock.ts with back-end $1; sets HOLDER, TOKEN.
+# A node process holding the lock through core/lock.ts with back-end $1; sets HOLDER, TOKEN.
 start_holder() {
   ARGO_LOCK_BACKEND=$1 node --input-type=module -e "
-    const { acquireLock, lockBackend } = await import('$ROOT/dist/lib/lock.js');
+    const { acquireLock, lockBackend } = await import('$ROOT/dist/core/lock.js');
     const held = await acquireLock(process.argv[1], { token: true });
     process.stdout.write(lockBackend() + ' ' + held.token + '\n');
     setInterval(() => {}, 1e6);" "$LOCK" > "$BATS_TEST_TMPDIR/holder.$1.out" &
@@ -46,7 +46,7 @@ start_holder() {
 }
 
 # The back-ends this node can use: flock(1) always, the addon where it has a binary.
-native_lock() { ARGO_LOCK_BACKEND=native node --input-type=module -e "await import('$ROOT/dist/lib/lock.js').then((l) => l.lockBackend())"; }
+native_lock() { ARGO_LOCK_BACKEND=native node --input-type=module -e "await import('$ROOT/dist/core/lock.js').then((l) => l.lockBackend())"; }
 backends() {
   native_lock >/dev/null 2>&1 && echo native
   echo flock
@@ -60,7 +60,7 @@ require_native_lock() {
 
 held_by_token() {
   ARGO_STATE_LOCK_HELD=$1 node --input-type=module -e "
-    const { heldByAncestor } = await import('$ROOT/dist/lib/lock.js');
+    const { heldByAncestor } = await import('$ROOT/dist/core/lock.js');
     console.log(heldByAncestor(process.argv[1], process.env));" "$LOCK"
 }
 

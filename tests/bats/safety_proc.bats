@@ -414,7 +414,7 @@ ci_stub() { printf '#!/bin/bash\n%s\n' "$1" > "$TMP/ci.sh" && chmod +x "$TMP/ci.
 
 # ------------------------------------------------------------------ issue 15, item 6
 # A builder that starts a daemon with setsid: the daemon leaves the builder's process
-# group, so only its ARGO_RUN_TOKEN finds it (lib/sweep.ts).
+# group, so only its ARGO_RUN_TOKEN finds it (store/sweep.ts).
 
 # a CI tool: the stand-in for the design; as a builder it starts `setsid sleep 300`
 # (its pid in $TMP/daemon.pid), then hangs ($BUILDER_MODE=hang) or builds and exits 0

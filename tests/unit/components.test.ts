@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bareArrays, componentIdProblem, extractComponents, validateComponents } from '../../lib/components.js';
+import { bareArrays, componentIdProblem, extractComponents, validateComponents } from '../../workflow/components.js';
 
 describe('componentIdProblem (D24)', () => {
   it.each(['core', 'cli', 'part-1', 'A.b_c-9', '9lives'])('accepts %s', (id) => {

@@ -11,9 +11,9 @@ import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { startDashboard, type Dashboard } from '../../dashboard/server.js';
-import { parseJson } from '../../lib/json_doc.js';
+import { parseJson } from '../../core/json_doc.js';
 import { awaitingApproval, newProject } from './dashboard_fixtures.js';
-import { mutateState, projectStatePaths } from '../../lib/state_file.js';
+import { mutateState, projectStatePaths } from '../../store/state.js';
 import { tempDir, ROOT } from './helpers.js';
 import { requireTool, type Tool } from './require_tool.js';
 

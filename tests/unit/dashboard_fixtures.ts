@@ -3,8 +3,8 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseJson } from '../../lib/json_doc.js';
-import { mutateState, projectStatePaths } from '../../lib/state_file.js';
+import { parseJson } from '../../core/json_doc.js';
+import { mutateState, projectStatePaths } from '../../store/state.js';
 import { ROOT } from './helpers.js';
 
 export function newProject(work: string, name: string, env: NodeJS.ProcessEnv): string {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { decide, handlerCandidates, maxRetries, relayOf, retryDelayMs } from '../../lib/dispatch.js';
-import { extractComponents, validateComponents } from '../../lib/components.js';
+import { decide, handlerCandidates, maxRetries, relayOf, retryDelayMs } from '../../workflow/dispatch.js';
+import { extractComponents, validateComponents } from '../../workflow/components.js';
 import { planBuilder, type BuilderView } from '../../phases/execution.js';
 import { gitignoreAddition } from '../../templates/project_setup.js';
 

@@ -1,7 +1,7 @@
-// Values handed to git from state, config or a queue job (lib/git_args.ts).
+// Values handed to git from state, config or a queue job (core/git_args.ts).
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { GIT_ALLOWED_PROTOCOLS, gitRemoteEnv, isObjectId, isPlainBranch, validateRemote } from '../../lib/git_args.js';
+import { GIT_ALLOWED_PROTOCOLS, gitRemoteEnv, isObjectId, isPlainBranch, validateRemote } from '../../core/git_args.js';
 
 describe('validateRemote', () => {
   it.each([

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach } from 'vitest';
-import { bufferCtx, type Env } from '../../lib/context.js';
+import { bufferCtx, type Env } from '../../core/context.js';
 
 const made: string[] = [];
 afterEach(() => {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { JsonObject, fromPlain, getIn, parseJson, parsePlainPath, setIn, stringifyJq, toPlain } from '../../lib/json_doc.js';
+import { JsonObject, fromPlain, getIn, parseJson, parsePlainPath, setIn, stringifyJq, toPlain } from '../../core/json_doc.js';
 
 // What jq 1.6 (the original's jq) prints for each input, recorded once with `jq .`:
 // the expectation must not follow whatever jq this machine has (1.7 prints big

@@ -4,11 +4,12 @@ import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { bashFunctions as logFns } from '../../lib/logging_enhanced.js';
-import { defaultConfig, getCiTool, readConfig, updateConfig } from '../../lib/config.js';
-import { stringifyJq } from '../../lib/json_doc.js';
-import { findProjectByPath, listProjects, registerProject } from '../../lib/project_registry.js';
-import { cleanupOldCheckpoints, checkpointListing, deleteCheckpoint, restoreCheckpoint, saveCheckpoint } from '../../lib/checkpoint.js';
-import { initStateFile, projectStatePaths, updateState } from '../../lib/state_file.js';
+import { defaultConfig, readConfig, updateConfig } from '../../store/config.js';
+import { getCiTool } from '../../agents/ci_choice.js';
+import { stringifyJq } from '../../core/json_doc.js';
+import { findProjectByPath, listProjects, registerProject } from '../../store/registry.js';
+import { cleanupOldCheckpoints, checkpointListing, deleteCheckpoint, restoreCheckpoint, saveCheckpoint } from '../../store/checkpoints.js';
+import { initStateFile, projectStatePaths, updateState } from '../../store/state.js';
 import { ctxIn, ROOT, tempDir } from './helpers.js';
 
 const run = promisify(execFile);

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { effectiveText, problemText, readLimits, type LimitsReading } from '../../lib/limits.js';
+import { effectiveText, problemText, readLimits, type LimitsReading } from '../../workflow/limits.js';
 
 const sourceOf = (r: LimitsReading, key: string) => r.effective.find((e) => e.key === key)?.source;
-import { MAX_TIMER_MS, timerDelay } from '../../lib/timer.js';
-import { initialState } from '../../lib/state_file.js';
-import { toPlain } from '../../lib/json_doc.js';
-import { runAgent } from '../../agents/runner.js';
+import { MAX_TIMER_MS, timerDelay } from '../../core/timer.js';
+import { initialState } from '../../store/state.js';
+import { toPlain } from '../../core/json_doc.js';
+import { runAgent } from '../../agents/run/runner.js';
 
 const stateDefaults = () => (toPlain(initialState('p')) as { limits: unknown }).limits;
 

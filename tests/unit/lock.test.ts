@@ -1,4 +1,4 @@
-// lib/lock.ts on both back-ends: tokens that need no pid, re-entry, abort while waiting.
+// core/lock.ts on both back-ends: tokens that need no pid, re-entry, abort while waiting.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,7 +13,7 @@ async function lockModule(backend: 'native' | 'flock') {
   vi.resetModules();
   process.env.ARGO_LOCK_BACKEND = backend;
   try {
-    const m = await import('../../lib/lock.js');
+    const m = await import('../../core/lock.js');
     m.lockBackend(); // chosen now, while the variable says which
     return m;
   } finally {

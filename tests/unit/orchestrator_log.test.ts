@@ -3,7 +3,7 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { RotatingLog } from '../../lib/rotating_log.js';
+import { RotatingLog } from '../../core/rotating_log.js';
 import { specificCause } from '../../orchestrator.js';
 import { tempDir } from './helpers.js';
 

@@ -4,8 +4,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { chooseMergePlace, type CheckoutView } from '../../lib/merge_place.js';
-import { commitLeftovers, parseWorktreeList, proveOurWorktree, removeOurWorktree } from '../../lib/worktrees.js';
+import { chooseMergePlace, type CheckoutView } from '../../workflow/merge_place.js';
+import { commitLeftovers, parseWorktreeList, proveOurWorktree, removeOurWorktree } from '../../workflow/worktrees.js';
 import { tempDir } from './helpers.js';
 
 const sh = (cwd: string, ...args: string[]) => execFileSync('git', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });

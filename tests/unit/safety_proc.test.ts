@@ -4,10 +4,10 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { branchNameProblem, componentIdProblem, extractComponentsLenient, partitionComponents } from '../../lib/components.js';
-import { builderIdOf, environHasToken, isOrchestratorOf, orchestratorProof, parsePid, pidAlive, procInfo, runTokenProof, runTokenSince, terminate } from '../../lib/process.js';
-import { newRunToken, tokenProcesses } from '../../lib/sweep.js';
-import { repoProblemOf } from '../../lib/repo_check.js';
+import { branchNameProblem, componentIdProblem, extractComponentsLenient, partitionComponents } from '../../workflow/components.js';
+import { builderIdOf, environHasToken, isOrchestratorOf, orchestratorProof, parsePid, pidAlive, procInfo, runTokenProof, runTokenSince, terminate } from '../../store/processes.js';
+import { newRunToken, tokenProcesses } from '../../store/sweep.js';
+import { repoProblemOf } from '../../workflow/repo_check.js';
 import { tempDir } from './helpers.js';
 
 describe('parsePid', () => {
@@ -228,7 +228,7 @@ describe('repoProblemOf', () => {
 
 describe('runCiCaptured (bounded memory)', () => {
   it('keeps at most keepBytes in memory, cuts before a split character, and streams everything to the file', async () => {
-    const { runCiCaptured } = await import('../../lib/ci_tool.js');
+    const { runCiCaptured } = await import('../../agents/ci_tool.js');
     const { readFileSync } = await import('node:fs');
     const { join } = await import('node:path');
     const dir = tempDir();
@@ -245,8 +245,8 @@ describe('runCiCaptured (bounded memory)', () => {
 
 describe('withStartLock', () => {
   it('waits for a holder, says so once, and gives up after the deadline without running fn', async () => {
-    const { acquireLock } = await import('../../lib/lock.js');
-    const { startLockPath, withStartLock } = await import('../../lib/start_lock.js');
+    const { acquireLock } = await import('../../core/lock.js');
+    const { startLockPath, withStartLock } = await import('../../store/start_lock.js');
     const { mkdirSync } = await import('node:fs');
     const { join } = await import('node:path');
     const project = tempDir();

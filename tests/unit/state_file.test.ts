@@ -3,9 +3,9 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSy
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { parseJson, stringifyJq, toPlain } from '../../lib/json_doc.js';
+import { parseJson, stringifyJq, toPlain } from '../../core/json_doc.js';
+import { bashFunctions } from '../../lib/state_file.js';
 import {
-  bashFunctions,
   initStateFile,
   mutateState,
   projectStatePaths,
@@ -13,7 +13,7 @@ import {
   updateState,
   validateStateFile,
   withStateLock,
-} from '../../lib/state_file.js';
+} from '../../store/state.js';
 import { ctxIn, ROOT, tempDir } from './helpers.js';
 
 const run = promisify(execFile);

@@ -1,9 +1,9 @@
 // A new start moves the previous workflow's records to .argo-project/history/.
 import { readFileSync, readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { fromPlain, toPlain } from '../../lib/json_doc.js';
-import { initStateFile, initialState, mutateState, projectStatePaths } from '../../lib/state_file.js';
-import { archivePreviousWorkflow, historyDir, previousWorkflow } from '../../lib/workflow_history.js';
+import { fromPlain, toPlain } from '../../core/json_doc.js';
+import { initStateFile, initialState, mutateState, projectStatePaths } from '../../store/state.js';
+import { archivePreviousWorkflow, historyDir, previousWorkflow } from '../../store/history.js';
 import { tempDir } from './helpers.js';
 
 describe('previousWorkflow', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { aider, tokenCount } from '../../../agents/aider.js';
-import { parseOutput } from '../../../agents/contract.js';
+import { aider, tokenCount } from '../../../agents/presets/aider.js';
+import { parseOutput } from '../../../agents/presets/contract.js';
 import { HUGE, fixture } from './helpers.js';
 
 const parse = (text: string, code = 0) => parseOutput(aider.parser, text, code);

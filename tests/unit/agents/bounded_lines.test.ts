@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
 import { afterAll, describe, expect, it } from 'vitest';
-import { BoundedLines, JsonSkimmer, TRUNCATED } from '../../../agents/bounded_lines.js';
-import { parseOutputFile } from '../../../agents/output_file.js';
-import { PRESETS } from '../../../agents/presets.js';
+import { BoundedLines, JsonSkimmer, TRUNCATED } from '../../../agents/run/bounded_lines.js';
+import { parseOutputFile } from '../../../agents/run/output_file.js';
+import { PRESETS } from '../../../agents/presets/index.js';
 
 const dirs: string[] = [];
 const tmp = () => {
@@ -97,8 +97,8 @@ describe('parseOutputFile: a huge line from an agent', () => {
     out.end('","session_id":"big","total_cost_usd":0.24,"usage":{"input_tokens":7,"output_tokens":9}}\n');
     await once(out, 'finish');
     const script = `
-      import { parseOutputFile } from ${JSON.stringify(join(import.meta.dirname, '../../../agents/output_file.ts'))};
-      import { PRESETS } from ${JSON.stringify(join(import.meta.dirname, '../../../agents/presets.ts'))};
+      import { parseOutputFile } from ${JSON.stringify(join(import.meta.dirname, '../../../agents/run/output_file.ts'))};
+      import { PRESETS } from ${JSON.stringify(join(import.meta.dirname, '../../../agents/presets/index.ts'))};
       const before = process.resourceUsage().maxRSS;
       const o = await parseOutputFile(PRESETS.claude.parser, ${JSON.stringify(file)}, 0);
       const after = process.resourceUsage().maxRSS;
@@ -117,7 +117,7 @@ describe('parseOutputFile: a huge line from an agent', () => {
 
 describe('textSince: the end of a file without reading the rest', () => {
   it('at most the last N bytes written after an offset', async () => {
-    const { textSince, sizeOf } = await import('../../../agents/output_file.js');
+    const { textSince, sizeOf } = await import('../../../agents/run/output_file.js');
     const file = join(tmp(), 'log');
     writeFileSync(file, 'before\n');
     const from = sizeOf(file);

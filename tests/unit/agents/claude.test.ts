@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { claude } from '../../../agents/claude.js';
-import { parseOutput } from '../../../agents/contract.js';
+import { claude } from '../../../agents/presets/claude.js';
+import { parseOutput } from '../../../agents/presets/contract.js';
 import { HUGE, fixture } from './helpers.js';
 
 const parse = (text: string, code = 0) => parseOutput(claude.parser, text, code);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { codex } from '../../../agents/codex.js';
-import { parseOutput } from '../../../agents/contract.js';
+import { codex } from '../../../agents/presets/codex.js';
+import { parseOutput } from '../../../agents/presets/contract.js';
 import { HUGE, fixture } from './helpers.js';
 
 const parse = (text: string, code = 0) => parseOutput(codex.parser, text, code);

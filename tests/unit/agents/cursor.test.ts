@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { cursor } from '../../../agents/cursor.js';
-import { parseOutput } from '../../../agents/contract.js';
+import { cursor } from '../../../agents/presets/cursor.js';
+import { parseOutput } from '../../../agents/presets/contract.js';
 import { HUGE, fixture } from './helpers.js';
 
 const parse = (text: string, code = 0) => parseOutput(cursor.parser, text, code);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { credentialCheck, rootCheck, versionBelow, versionOf } from '../../../agents/doctor.js';
-import { PRESETS, withOverride } from '../../../agents/presets.js';
+import { PRESETS, withOverride } from '../../../agents/presets/index.js';
 
 const machine = (files: string[] = [], uid = 1000) => ({ uid, home: '/home/u', exists: (f: string) => files.includes(f) });
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { PRESETS } from '../../../agents/presets.js';
-import { parseOutput } from '../../../agents/contract.js';
-import { FAILURE_MESSAGE_MAX, agentFailureMessage, cleanLine, stderrTail } from '../../../agents/failure_message.js';
+import { PRESETS } from '../../../agents/presets/index.js';
+import { parseOutput } from '../../../agents/presets/contract.js';
+import { FAILURE_MESSAGE_MAX, agentFailureMessage, cleanLine, stderrTail } from '../../../agents/run/failure_message.js';
 import { fixture } from './helpers.js';
 
 const ROOT_REFUSAL = '--dangerously-skip-permissions cannot be used with root/sudo privileges for security reasons';

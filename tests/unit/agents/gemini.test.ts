@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { gemini } from '../../../agents/gemini.js';
-import { parseOutput } from '../../../agents/contract.js';
+import { gemini } from '../../../agents/presets/gemini.js';
+import { parseOutput } from '../../../agents/presets/contract.js';
 import { HUGE, fixture } from './helpers.js';
 
 const parse = (text: string, code = 0) => parseOutput(gemini.parser, text, code);

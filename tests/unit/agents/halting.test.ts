@@ -1,7 +1,7 @@
-// The budget and the workflow's end (agents/halting.ts): one rule for the local execution
+// The budget and the workflow's end (agents/run/halting.ts): one rule for the local execution
 // phase, the distributed coordinator and a worker's job.
 import { describe, expect, it } from 'vitest';
-import { budgetHalt, deadlineHalt, deadlinePassed, timeLeft } from '../../../agents/halting.js';
+import { budgetHalt, deadlineHalt, deadlinePassed, timeLeft } from '../../../agents/run/halting.js';
 
 const costs = (...c: (number | null)[]) => c.map((cost_usd) => ({ cost_usd }));
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { opencode } from '../../../agents/opencode.js';
-import { parseOutput } from '../../../agents/contract.js';
+import { opencode } from '../../../agents/presets/opencode.js';
+import { parseOutput } from '../../../agents/presets/contract.js';
 import { HUGE, fixture } from './helpers.js';
 
 const parse = (text: string, code = 0) => parseOutput(opencode.parser, text, code);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PRESETS, expandTemplate, templateUses, withOverride } from '../../../agents/presets.js';
+import { PRESETS, expandTemplate, templateUses, withOverride } from '../../../agents/presets/index.js';
 import { invocationFor } from '../../../agents/invocation.js';
 import type { CiChoice } from '../../../agents/select.js';
 

@@ -3,8 +3,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { groupMembers, runAgent } from '../../../agents/runner.js';
-import { pidAlive } from '../../../lib/process.js';
+import { groupMembers, runAgent } from '../../../agents/run/runner.js';
+import { pidAlive } from '../../../store/processes.js';
 import { tempDir } from '../helpers.js';
 
 const env = { PATH: process.env.PATH, HOME: process.env.HOME };

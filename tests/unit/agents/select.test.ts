@@ -35,7 +35,7 @@ describe('chooseCi: CI_COMMAND > ARGO_AGENT > ci.agent > ci.tool > ci', () => {
 
 describe('getCiTool (get_ci_tool): the same precedence, printing the program', () => {
   it('CI_COMMAND > ARGO_AGENT > ci.agent > ci.tool > ci', async () => {
-    const { getCiTool } = await import('../../../lib/config.js');
+    const { getCiTool } = await import('../../../agents/ci_choice.js');
     const { writeFileSync } = await import('node:fs');
     const { join } = await import('node:path');
     const { tempDir } = await import('../helpers.js');

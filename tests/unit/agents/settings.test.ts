@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { priceUsage, runShare, sumUsage, withCost } from '../../../agents/settings.js';
 import { usageRecord } from '../../../agents/build.js';
-import { parseOutput } from '../../../agents/contract.js';
-import { PRESETS } from '../../../agents/presets.js';
+import { parseOutput } from '../../../agents/presets/contract.js';
+import { PRESETS } from '../../../agents/presets/index.js';
 import { fixture } from './helpers.js';
 
 const usage = (i: number | null, o: number | null, c: number | null = null, cost: number | null = null) => ({ input_tokens: i, output_tokens: o, cache_read_tokens: c, cost_usd: cost });

@@ -5,7 +5,7 @@ import type { BuilderJob } from '../../../distributed/backend.js';
 import { canonicalJson, jobSignatureProblem, readJobSecret, signJob } from '../../../distributed/job_auth.js';
 import { admitJob } from '../../../distributed/worker_policy.js';
 import { choiceSpec } from '../../../agents/select.js';
-import { presetNamed } from '../../../agents/presets.js';
+import { presetNamed } from '../../../agents/presets/index.js';
 
 const key = Buffer.from('k'.repeat(32));
 const job: BuilderJob = {

@@ -10,7 +10,7 @@ import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { BuilderJob } from '../../../distributed/backend.js';
 import { signJob } from '../../../distributed/job_auth.js';
-import { baseRef } from '../../../distributed/git_async.js';
+import { baseRef } from '../../../core/git_async.js';
 import { TEST_JOB_SECRET, cleanup, git, makeCluster, readmeRoles, tempDir, until, type Cluster } from './cluster.js';
 import { startPostgres, type PgServer } from './pg_harness.js';
 

@@ -6,7 +6,7 @@ import { liveJobIds } from '../../../distributed/live_jobs.js';
 import { endingOf, liveFields, planRemote, reportedAttemptProblem, usageAfterAttempt } from '../../../distributed/plan.js';
 import { haltFor } from '../../../distributed/coordinator.js';
 import { parseWorkerArgs } from '../../../distributed/worker_cli.js';
-import { REMOTE_ACCEPTED } from '../../../lib/git_args.js';
+import { REMOTE_ACCEPTED } from '../../../core/git_args.js';
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -1,0 +1,49 @@
+// .argo-project/config.json: which CI tool to ask, and settings nothing else reads yet.
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { Ctx } from '../core/context.js';
+import { ArgoError } from '../core/errors.js';
+import { JsonObject, fromPlain, parseJson, setIn, stringifyJq, type Json } from '../core/json_doc.js';
+import { queryKey } from '../core/query.js';
+import { writeFileAtomic } from '../core/atomic_file.js';
+
+export const DEFAULT_CONFIG_FILE = '.argo-project/config.json';
+
+export function configPath(ctx: Ctx): string {
+  return resolve(ctx.cwd, ctx.env.CONFIG_FILE || DEFAULT_CONFIG_FILE);
+}
+
+export function defaultConfig(): Json {
+  return fromPlain({
+    ci: { tool: 'ci', model: null },
+    providers: { default: 'claude_code', fallback: 'claude_api' },
+    git: { auto_commit: false, branch_prefix: 'argo-builder-' },
+    workflow: { auto_checkpoint: true, checkpoint_on_phase_change: true },
+  });
+}
+
+/** read_config: the value at KEY, or DEFAULT when missing/null (D15: `false` is a value). */
+export async function readConfig(file: string, key: string, dflt = ''): Promise<string> {
+  if (!existsSync(file)) return dflt;
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    return dflt;
+  }
+  const out = await queryKey(text, file, key);
+  return out === '' || out === 'null' ? dflt : out;
+}
+
+/** update_config (D15: it works): string VALUE at KEY split on dots, atomically. */
+export async function updateConfig(file: string, key: string, value: string): Promise<void> {
+  if (!existsSync(file)) throw new ArgoError(`Config file not found: ${file}`);
+  if (!key) throw new ArgoError('key required');
+  const doc = parseJson(readFileSync(file, 'utf8'), file);
+  if (!(doc instanceof JsonObject)) throw new ArgoError(`config file ${file} does not hold a JSON object`);
+  setIn(doc, key.split('.'), value);
+  writeFileAtomic(file, stringifyJq(doc));
+}
+
+
+export { readConfigObject } from './config_object.js';

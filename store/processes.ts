@@ -1,0 +1,340 @@
+// Processes by PID only: liveness, ending a whole process group, waiting for exit —
+// and the proofs that a pid read from a file or from state is ours before anything
+// signals it (a reused or forged pid must never be signalled: `kill(-1)` ends every
+// process of the user).
+import { readFileSync, readdirSync, readlinkSync, realpathSync } from 'node:fs';
+import { constants as osConstants } from 'node:os';
+import { isAbsolute, join, resolve, sep } from 'node:path';
+export { pidAlive } from '../core/lock.js';
+import { pidAlive } from '../core/lock.js';
+
+/** kill(2) takes an int: anything above cannot be signalled as one process. */
+const PID_MAX = 2 ** 31 - 1;
+
+/**
+ * The pid in `text` (a pid file, a state field): digits only, surrounding white
+ * space allowed, > 1 (0, 1 and negatives mean "a group", "init", "everyone" to kill).
+ */
+export function parsePid(text: unknown): number | undefined {
+  if (typeof text === 'number') text = String(text);
+  if (typeof text !== 'string') return undefined;
+  const t = text.trim();
+  if (!/^[0-9]{1,10}$/.test(t)) return undefined;
+  const n = Number(t);
+  return n > 1 && n <= PID_MAX ? n : undefined;
+}
+
+/** What /proc says about a live process (fields undefined when unreadable). */
+export interface ProcInfo {
+  pid: number;
+  comm: string;
+  args: string[];
+  cwd: string | undefined;
+  pgid: number | undefined;
+}
+
+function readProc(pid: number, entry: string): string | undefined {
+  try {
+    return readFileSync(`/proc/${pid}/${entry}`, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+/** The fields of /proc/<pid>/stat after "pid (comm)" (field 3, the state, is [0]); undefined when unreadable. */
+function statFields(pid: number): string[] | undefined {
+  const stat = readProc(pid, 'stat');
+  return stat ? stat.slice(stat.lastIndexOf(')') + 2).split(' ') : undefined;
+}
+
+/** The process's identity from /proc, or undefined when it is not running. */
+export function procInfo(pid: number): ProcInfo | undefined {
+  if (!pidAlive(pid)) return undefined;
+  const stat = readProc(pid, 'stat') ?? '';
+  // "pid (comm) S ppid pgrp …": comm may hold spaces and ')', so split after the last ')'.
+  const close = stat.lastIndexOf(')');
+  const comm = close > 0 ? stat.slice(stat.indexOf('(') + 1, close) : (readProc(pid, 'comm') ?? '').trim();
+  const fields = close > 0 ? stat.slice(close + 2).split(' ') : [];
+  const pgid = fields[2] !== undefined ? Number(fields[2]) : undefined;
+  const cmdline = readProc(pid, 'cmdline') ?? '';
+  let cwd: string | undefined;
+  try {
+    cwd = readlinkSync(`/proc/${pid}/cwd`);
+  } catch {
+    cwd = undefined; // another user's process, or it just ended
+  }
+  // NUL-terminated arguments (empty for a kernel thread or a zombie)
+  const args = cmdline === '' ? [] : cmdline.replace(/\0$/, '').split('\0');
+  return { pid, comm: comm || '?', args, cwd, pgid: Number.isInteger(pgid) ? pgid : undefined };
+}
+
+function real(p: string): string {
+  try {
+    return realpathSync(p);
+  } catch {
+    return resolve(p);
+  }
+}
+
+const isOrchestratorProgram = (arg: string) =>
+  arg === 'orchestrator.sh' || arg.endsWith('/orchestrator.sh') || arg.endsWith(`${sep}dist${sep}orchestrator.js`) || arg === 'dist/orchestrator.js';
+
+/**
+ * Pure: do these command-line arguments (and cwd) run our orchestrator for
+ * `project` (a real path)? Our orchestrator is `node …/dist/orchestrator.js <project>`
+ * (argv[0] may be the shim's name) or the shim `bash …/orchestrator.sh <project>`
+ * still starting; the project argument, resolved against the process's cwd, is P.
+ */
+export function isOrchestratorOf(args: string[], cwd: string | undefined, project: string, realOf: (p: string) => string = real): boolean {
+  for (let i = 0; i < args.length - 1; i++) {
+    let at = i + 1;
+    // `argo orchestrator P` runs it in the argo CLI's process
+    if (args[i]!.endsWith(`${sep}dist${sep}compat${sep}argo.js`) && args[i + 1] === 'orchestrator') at = i + 2;
+    else if (!isOrchestratorProgram(args[i]!)) continue;
+    const arg = args[at];
+    if (arg === undefined) return false;
+    if (isOrchestratorProgram(arg)) continue; // `orchestrator.sh …/dist/orchestrator.js P`: look further
+    if (isAbsolute(arg)) return realOf(arg) === project;
+    if (cwd === undefined) return false;
+    // relative: against the cwd it started in, or — once it has entered its project — the cwd is P
+    return realOf(resolve(cwd, arg)) === project || realOf(cwd) === project;
+  }
+  return false;
+}
+
+/** The folder every builder of `project` (a real path) runs in. */
+export function buildersDir(project: string): string {
+  return join(project, '.argo-project', 'builders');
+}
+
+/**
+ * Pure: is this our builder wrapper (`bash -c … argo-builder …`) running in one of
+ * `project`'s builder worktrees? Returns the builder id (its worktree folder name).
+ */
+export function builderIdOf(args: string[], cwd: string | undefined, project: string): string | undefined {
+  if (!args.includes('argo-builder') || cwd === undefined) return undefined;
+  const base = buildersDir(project) + sep;
+  if (!cwd.startsWith(base)) return undefined;
+  const id = cwd.slice(base.length).split(sep)[0];
+  return id || undefined;
+}
+
+/** A proof that a pid is ours, or why it is not (said to the user, never signalled). */
+export type Proof = { ours: true; info: ProcInfo } | { ours: false; reason: string };
+
+function notOurs(info: ProcInfo): Proof {
+  return { ours: false, reason: `not ours: PID ${info.pid} runs ${info.comm}` };
+}
+
+/** Is `pidText` (as read) our orchestrator for `project`? */
+export function orchestratorProof(pidText: unknown, project: string): Proof {
+  const pid = parsePid(pidText);
+  if (pid === undefined) return { ours: false, reason: `invalid PID ${JSON.stringify(String(pidText ?? '').trim())}` };
+  const info = procInfo(pid);
+  if (!info) return { ours: false, reason: `PID ${pid} is not running` };
+  return isOrchestratorOf(info.args, info.cwd, real(project)) ? { ours: true, info } : notOurs(info);
+}
+
+/** Is `pidText` the process group of one of `project`'s builders (its leader)? */
+export function builderGroupProof(pidText: unknown, project: string): Proof {
+  const pid = parsePid(pidText);
+  if (pid === undefined) return { ours: false, reason: `invalid PID ${JSON.stringify(String(pidText ?? '').trim())}` };
+  const info = procInfo(pid);
+  if (!info) return { ours: false, reason: `PID ${pid} is not running` };
+  if (builderIdOf(info.args, info.cwd, real(project)) === undefined) return notOurs(info);
+  if (info.pgid !== pid) return { ours: false, reason: `PID ${pid} is not a process group leader (group ${info.pgid ?? '?'})` };
+  return { ours: true, info };
+}
+
+/** Every running process proven to be an orchestrator or a builder of `project` (a /proc scan). */
+export function projectProcesses(project: string): { orchestrators: number[]; builders: { id: string; pid: number }[] } {
+  const p = real(project);
+  const orchestrators: number[] = [];
+  const builders: { id: string; pid: number }[] = [];
+  let entries: string[] = [];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return { orchestrators, builders };
+  }
+  for (const name of entries) {
+    const pid = parsePid(name);
+    if (pid === undefined || pid === process.pid) continue;
+    const args = (readProc(pid, 'cmdline') ?? '').split('\0');
+    const maybeOrch = args.some(isOrchestratorProgram);
+    if (!maybeOrch && !args.includes('argo-builder')) continue;
+    const info = procInfo(pid);
+    if (!info) continue;
+    if (maybeOrch && isOrchestratorOf(info.args, info.cwd, p)) orchestrators.push(pid);
+    const id = builderIdOf(info.args, info.cwd, p);
+    // only the wrapper (the group leader): what a builder started runs in its group
+    if (id !== undefined && info.pgid === pid) builders.push({ id, pid });
+  }
+  return { orchestrators, builders };
+}
+
+/** The pid of this project's orchestrator, when its pid file names one proven to be it. */
+export function runningOrchestrator(project: string): number | undefined {
+  try {
+    const proof = orchestratorProof(readFileSync(join(project, '.argo-project', 'orchestrator.pid'), 'utf8'), project);
+    return proof.ours ? proof.info.pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * This project's orchestrator and builders that still run (each proven ours: the
+ * pid file's pid and a /proc scan), as one phrase for a refusal; '' when none.
+ */
+export function runningWorkflow(project: string): string {
+  const orchestrators = new Set<number>();
+  const named = runningOrchestrator(project);
+  if (named !== undefined) orchestrators.add(named);
+  const found = projectProcesses(project);
+  for (const pid of found.orchestrators) orchestrators.add(pid);
+  const parts = [...orchestrators].map((pid) => `orchestrator PID ${pid}`);
+  const builders = found.builders.map((b) => `${b.id} (PID ${b.pid})`);
+  if (builders.length > 0) parts.push(`builder${builders.length > 1 ? 's' : ''} ${builders.join(', ')}`);
+  return parts.join('; ');
+}
+
+// Stryker disable all: a mutant here could signal a process that is not ours (kill(-1)
+// ends everything of the user); these are tested as they are, never mutated.
+/** SIGTERM (or `signal`) to a process group; false when there was none. */
+export function killGroup(pgid: number | undefined, signal: NodeJS.Signals = 'SIGTERM'): boolean {
+  // never 0/1/negative: kill(-1) would be every process we may signal
+  if (!pgid || !Number.isInteger(pgid) || pgid <= 1) return false;
+  try {
+    process.kill(-pgid, signal);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function killPid(pid: number, signal: NodeJS.Signals = 'SIGTERM'): boolean {
+  if (!Number.isInteger(pid) || pid <= 1) return false;
+  try {
+    process.kill(pid, signal);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A shell's exit status for a process ended by `signal` (a name): 128 + its number, SIGTERM's when unknown. */
+export function signalStatus(signal: unknown): number {
+  const n = typeof signal === 'string' ? osConstants.signals[signal as NodeJS.Signals] : undefined;
+  return 128 + (n ?? 15);
+}
+
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** Waits until `pid` is gone; true if it went within `timeoutMs`. */
+export async function waitGone(pid: number, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (pidAlive(pid)) {
+    if (Date.now() >= deadline) return false;
+    await sleep(20);
+  }
+  return true;
+}
+
+/**
+ * SIGTERM, wait, then SIGKILL: ends `pid` for sure (by PID, never by name). The
+ * SIGKILL goes only if `stillOurs` still holds (the pid may have been reused).
+ */
+export async function terminate(pid: number, graceMs = 5000, stillOurs: () => boolean = () => true): Promise<void> {
+  if (!killPid(pid)) return;
+  if (await waitGone(pid, graceMs)) return;
+  if (stillOurs()) killPid(pid, 'SIGKILL');
+  await waitGone(pid, 1000);
+}
+
+// Stryker restore all
+
+// ---------------------------------------------------------------- run tokens
+// A builder's processes carry ARGO_RUN_TOKEN=<token> in their environment, whatever
+// group or session they moved to (setsid); store/sweep.ts ends them by that mark.
+
+/** The environment variable that marks every process a builder run started. */
+export const RUN_TOKEN_VAR = 'ARGO_RUN_TOKEN';
+
+/** A run token: `<epoch ms of the run's start>-<32 hex>` (the start travels with the token). */
+const RUN_TOKEN_RE = /^([0-9]{13})-[0-9a-f]{32}$/;
+
+/** The run's start (epoch ms) of a well-formed token, else undefined (state is data: refused when malformed). */
+export function runTokenSince(token: unknown): number | undefined {
+  const m = typeof token === 'string' ? RUN_TOKEN_RE.exec(token) : null;
+  return m ? Number(m[1]) : undefined;
+}
+
+/** Pure: does a NUL-separated environment hold exactly `ARGO_RUN_TOKEN=<token>`? (A longer or shorter token is not it.) */
+export function environHasToken(environ: string, token: string): boolean {
+  const entry = `${RUN_TOKEN_VAR}=${token}`;
+  return environ.split('\0').includes(entry);
+}
+
+/** Seconds since boot → epoch ms: /proc/stat's btime (whole seconds) and USER_HZ (100 on Linux). */
+function bootTimeMs(): number | undefined {
+  let text = '';
+  try {
+    text = readFileSync('/proc/stat', 'utf8');
+  } catch {
+    return undefined;
+  }
+  const m = /^btime (\d+)$/m.exec(text);
+  return m ? Number(m[1]) * 1000 : undefined;
+}
+const USER_HZ = 100;
+/** btime is rounded to a second and moves with clock adjustments: a start this much before the run still counts. */
+const START_SLACK_MS = 2000;
+
+/** When `pid` started (epoch ms, from /proc/<pid>/stat field 22), or undefined. */
+export function procStartMs(pid: number, boot: number | undefined = bootTimeMs()): number | undefined {
+  const fields = statFields(pid);
+  if (!fields || boot === undefined) return undefined;
+  const ticks = Number(fields[19]);
+  return Number.isFinite(ticks) ? boot + (ticks * 1000) / USER_HZ : undefined;
+}
+
+/** The real uid `pid` runs as (/proc/<pid>/status), or undefined. */
+function procUid(pid: number): number | undefined {
+  const m = /^Uid:\s+(\d+)/m.exec(readProc(pid, 'status') ?? '');
+  return m ? Number(m[1]) : undefined;
+}
+
+/** Our own pid and every ancestor's (never swept: a builder may run stop_workflow itself). */
+export function selfAndAncestors(): Set<number> {
+  const seen = new Set<number>();
+  let pid: number | undefined = process.pid;
+  while (pid !== undefined && pid > 1 && !seen.has(pid)) {
+    seen.add(pid);
+    const ppid: string | undefined = statFields(pid)?.[1];
+    pid = ppid !== undefined ? Number(ppid) : undefined;
+  }
+  return seen;
+}
+
+/**
+ * Is `pidText` a process of the builder run `token`? Its environment holds the token,
+ * it runs as our uid, it started after the run began, it is not us nor an ancestor,
+ * and its pid is > 1. Cheap refusals first (a sweep asks this of every process).
+ */
+export function runTokenProof(pidText: unknown, token: string, exclude: Set<number> = selfAndAncestors(), boot = bootTimeMs()): Proof {
+  const pid = parsePid(pidText);
+  if (pid === undefined) return { ours: false, reason: `invalid PID ${JSON.stringify(String(pidText ?? '').trim())}` };
+  const since = runTokenSince(token);
+  if (since === undefined) return { ours: false, reason: `invalid run token ${JSON.stringify(token)}` };
+  if (exclude.has(pid)) return { ours: false, reason: `PID ${pid} is this process or its ancestor` };
+  const environ = readProc(pid, 'environ');
+  if (environ === undefined || !environHasToken(environ, token)) return { ours: false, reason: `PID ${pid} does not carry the run token` };
+  const uid = procUid(pid);
+  if (uid === undefined || uid !== process.getuid?.()) return { ours: false, reason: `PID ${pid} runs as another user` };
+  const started = procStartMs(pid, boot);
+  if (started === undefined || started < since - START_SLACK_MS) return { ours: false, reason: `PID ${pid} started before the run` };
+  const info = procInfo(pid);
+  if (!info) return { ours: false, reason: `PID ${pid} is not running` };
+  return { ours: true, info };
+}
