@@ -63,3 +63,30 @@ export function branchExists(branch: string, cwd: string): boolean {
 export function unmergedFiles(cwd: string): string[] {
   return git(['diff', '--name-only', '--diff-filter=U'], cwd).stdout.split('\n').filter(Boolean);
 }
+
+export interface WorktreeEntry {
+  path: string;
+  head: string;
+  /** Short branch name, or null when detached. */
+  branch: string | null;
+}
+
+/** `git worktree list --porcelain` of the repository `repo` is in (main worktree first). */
+export function listWorktrees(repo: string): WorktreeEntry[] {
+  const r = git(['worktree', 'list', '--porcelain'], repo);
+  if (!r.ok) return [];
+  return parseWorktreeList(r.stdout);
+}
+
+export function parseWorktreeList(text: string): WorktreeEntry[] {
+  const list: WorktreeEntry[] = [];
+  for (const block of text.split('\n\n')) {
+    const lines = block.split('\n');
+    const path = lines.find((l) => l.startsWith('worktree '))?.slice('worktree '.length);
+    if (!path) continue;
+    const head = lines.find((l) => l.startsWith('HEAD '))?.slice('HEAD '.length) ?? '';
+    const ref = lines.find((l) => l.startsWith('branch '))?.slice('branch '.length);
+    list.push({ path, head, branch: ref ? ref.replace(/^refs\/heads\//, '') : null });
+  }
+  return list;
+}

@@ -53,7 +53,7 @@ export async function runJobBuilder(d: BuilderJob, w: WorkerBuild): Promise<{ en
     writeFileSync(w.logFile, `ERROR: ${message}\n`, { flag: 'a' });
     return { ending: { kind: 'ended', code: 1, failed: { failure: 'agent_error', message }, record: {} }, wallSeconds: 0 };
   }
-  // The lines a local builder's log gets (lib/logging_enhanced.ts), in the attempt's log.
+  // The lines a local builder's log gets (store/logs.ts), in the attempt's log.
   const log = (event: string, message: string) => writeFileSync(w.logFile, `[${utcTimestamp()}] ${event} - ${message}\n`, { flag: 'a' });
   const ending = await buildComponent(
     setup,

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import type { BuilderQueue, BuilderResult, Claim } from './backend.js';
 import { gitRemoteEnv } from '../core/git_args.js';
 import { RepoMutex, attemptRef, baseRef, gitAsync, gitOrThrow } from '../core/git_async.js';
+import { parseWorktreeList } from '../core/git.js';
 import { jobSignatureProblem } from './job_auth.js';
 import { runJobBuilder } from './run_builder.js';
 import { admitJob, type AllowList } from './worker_policy.js';
@@ -266,12 +267,10 @@ export class Worker {
   /** Worktrees of an earlier attempt on this worker still holding the branch (a crash). */
   private async dropOldWorktrees(repo: string, branch: string): Promise<void> {
     await gitAsync(['worktree', 'prune'], repo);
-    const list = (await gitAsync(['worktree', 'list', '--porcelain'], repo)).stdout.split('\n\n');
+    const list = parseWorktreeList((await gitAsync(['worktree', 'list', '--porcelain'], repo)).stdout);
     const ours = join(this.o.workdir, 'work') + '/';
-    for (const entry of list) {
-      const path = /^worktree (.*)$/m.exec(entry)?.[1];
-      const holds = new RegExp(`^branch refs/heads/${branch.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, 'm').test(entry);
-      if (path && holds && path.startsWith(ours) && ![...this.running.values()].some((r) => path.endsWith(`${r.claim.id}-${r.claim.attempt}`))) {
+    for (const { path, branch: held } of list) {
+      if (held === branch && path.startsWith(ours) && ![...this.running.values()].some((r) => path.endsWith(`${r.claim.id}-${r.claim.attempt}`))) {
         await gitAsync(['worktree', 'remove', '--force', '--', path], repo);
       }
     }

@@ -3,8 +3,8 @@
 //   import { project, state, log, $ } from 'argo-ts/handler';
 //
 // State goes through the same store as the bash libraries and our built-ins
-// (lib/state_file.ts: the state lock, atomic renames, the same key syntax), log
-// lines through lib/logging_enhanced.ts (the workflow log's format), and `$` is
+// (store/state.ts: the state lock, atomic renames, the same key syntax), log
+// lines through store/logs.ts (the workflow log's format), and `$` is
 // zx's, for shell steps. The orchestrator runs `phases/<name>.ts` with the project
 // folder as its argument and as its working directory.
 import { join, resolve } from 'node:path';

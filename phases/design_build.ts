@@ -12,16 +12,16 @@ import { logStateTransition } from '../store/logs.js';
 import { mutateState, readStateDoc, updateState } from '../store/state.js';
 import { utcTimestamp } from '../core/time.js';
 import { complain, enterProject, recordError, say } from './handler.js';
+import { builderBranch } from '../store/layout.js';
 
-export const BRANCH_PREFIX = 'argo-builder-';
 
 function createWorktree(dir: string, id: string): string | null {
   const rel = `.argo-project/builders/${id}`;
   say(`Creating git worktree: ${rel}`);
   mkdirSync(join(dir, '.argo-project', 'builders'), { recursive: true });
   // The id comes from the design: operands after `--`, never options.
-  let r = git(['worktree', 'add', '-b', `${BRANCH_PREFIX}${id}`, '--', rel], dir);
-  if (!r.ok) r = git(['worktree', 'add', '--', rel, `${BRANCH_PREFIX}${id}`], dir);
+  let r = git(['worktree', 'add', '-b', builderBranch(id), '--', rel], dir);
+  if (!r.ok) r = git(['worktree', 'add', '--', rel, builderBranch(id)], dir);
   if (r.stdout) process.stdout.write(r.stdout);
   if (!r.ok) say(`WARNING: Could not create worktree for ${id}`);
   return existsSync(join(dir, rel)) ? join(dir, rel) : null;
@@ -72,7 +72,7 @@ export async function main(argv: string[]): Promise<number> {
       description,
       status: 'pending',
       worktree,
-      branch: `${BRANCH_PREFIX}${id}`,
+      branch: builderBranch(id),
       pid: null,
       progress: 0,
       started: null,

@@ -6,6 +6,7 @@ import { ArgoError } from '../core/errors.js';
 import { JsonObject, fromPlain, parseJson, setIn, stringifyJq, type Json } from '../core/json_doc.js';
 import { queryKey } from '../core/query.js';
 import { writeFileAtomic } from '../core/atomic_file.js';
+import { BUILDER_BRANCH_PREFIX } from './layout.js';
 
 export const DEFAULT_CONFIG_FILE = '.argo-project/config.json';
 
@@ -17,7 +18,7 @@ export function defaultConfig(): Json {
   return fromPlain({
     ci: { tool: 'ci', model: null },
     providers: { default: 'claude_code', fallback: 'claude_api' },
-    git: { auto_commit: false, branch_prefix: 'argo-builder-' },
+    git: { auto_commit: false, branch_prefix: BUILDER_BRANCH_PREFIX },
     workflow: { auto_checkpoint: true, checkpoint_on_phase_change: true },
   });
 }

@@ -1,5 +1,5 @@
 // Reading .argo-project/config.json as one document, in a module of its own so that
-// light commands (status, the view) do not load the agent presets lib/config.ts needs.
+// light commands (status, the view) read config without loading anything else.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ArgoError, errorMessage } from '../core/errors.js';

@@ -15,6 +15,14 @@ export interface Project {
 
 export const ARGO_DIR = '.argo-project';
 
+/** Every builder's branch is this prefix and its component id (COMPAT: `argo-builder-<id>`). */
+export const BUILDER_BRANCH_PREFIX = 'argo-builder-';
+export const builderBranch = (id: string) => `${BUILDER_BRANCH_PREFIX}${id}`;
+/** Where design_build puts builder worktrees (relative to the project). */
+export const BUILDERS_ROOT = join(ARGO_DIR, 'builders');
+/** Where merge_build puts the temporary worktree of the target branch. */
+export const MERGING_ROOT = join(ARGO_DIR, 'merging');
+
 /** The paths of the project in `dir` (absolute), with the state file honouring STATE_FILE as the original. */
 export function projectAt(dir: string): Project {
   return { dir, state: projectStatePaths(dir), logs: projectLogPaths(dir), configFile: join(dir, ARGO_DIR, 'config.json') };

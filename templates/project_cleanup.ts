@@ -134,7 +134,7 @@ function saveAndRemoveWorktrees(project: string, lines: string[], keeping: Keepi
  * --discard-unmerged are deleted, together with what earlier cleanups kept.
  */
 function settleBranches(project: string, lines: string[], discard: boolean, keeping: Keeping): void {
-  const refs = git(['for-each-ref', '--format=%(objectname) %(refname:short)', 'refs/heads/argo-builder-*'], project).stdout;
+  const refs = git(['for-each-ref', '--format=%(objectname) %(refname:short)', `refs/heads/${BUILDER_BRANCH_PREFIX}*`], project).stdout;
   for (const line of refs.split('\n').filter(Boolean)) {
     const [commit = '', branch = ''] = line.split(' ');
     if (onMainline(project, commit, lines)) {

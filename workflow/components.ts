@@ -1,6 +1,7 @@
 // Design components: read from a CI answer, and the ids that may become a branch
 // (`argo-builder-<id>`) and a folder (`.argo-project/builders/<id>`).
 import { ArgoError } from '../core/errors.js';
+import { builderBranch } from '../store/layout.js';
 
 export interface Component {
   id: string;
@@ -48,8 +49,8 @@ export function componentIdProblem(id: string): string | undefined {
   if (!ID.test(id)) return 'use letters, digits, ".", "_" and "-", starting with a letter or digit';
   if (id.includes('..')) return 'must not contain ".."';
   if (id.endsWith('.lock')) return 'must not end in ".lock"';
-  const git = branchNameProblem(`argo-builder-${id}`);
-  if (git) return `git refuses the branch argo-builder-${id}: ${git}`;
+  const git = branchNameProblem(builderBranch(id));
+  if (git) return `git refuses the branch ${builderBranch(id)}: ${git}`;
   return undefined;
 }
 

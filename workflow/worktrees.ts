@@ -4,42 +4,12 @@
 // repository and lie under this project's own folder for it.
 import { realpathSync } from 'node:fs';
 import { isAbsolute, join, resolve, sep } from 'node:path';
-import { git } from '../core/git.js';
+import { git, listWorktrees, type WorktreeEntry } from '../core/git.js';
+import { BUILDERS_ROOT, BUILDER_BRANCH_PREFIX, MERGING_ROOT, builderBranch } from '../store/layout.js';
 
-export const BUILDER_BRANCH_PREFIX = 'argo-builder-';
-/** Where design_build puts builder worktrees. */
-export const BUILDERS_ROOT = join('.argo-project', 'builders');
-/** Where merge_build puts the temporary worktree of the target branch. */
-export const MERGING_ROOT = join('.argo-project', 'merging');
+export { BUILDERS_ROOT, BUILDER_BRANCH_PREFIX, MERGING_ROOT, builderBranch };
 
-export const builderBranch = (id: string) => `${BUILDER_BRANCH_PREFIX}${id}`;
-
-export interface WorktreeEntry {
-  path: string;
-  head: string;
-  /** Short branch name, or null when detached. */
-  branch: string | null;
-}
-
-/** `git worktree list --porcelain` of the repository `repo` is in (main worktree first). */
-export function listWorktrees(repo: string): WorktreeEntry[] {
-  const r = git(['worktree', 'list', '--porcelain'], repo);
-  if (!r.ok) return [];
-  return parseWorktreeList(r.stdout);
-}
-
-export function parseWorktreeList(text: string): WorktreeEntry[] {
-  const list: WorktreeEntry[] = [];
-  for (const block of text.split('\n\n')) {
-    const lines = block.split('\n');
-    const path = lines.find((l) => l.startsWith('worktree '))?.slice('worktree '.length);
-    if (!path) continue;
-    const head = lines.find((l) => l.startsWith('HEAD '))?.slice('HEAD '.length) ?? '';
-    const ref = lines.find((l) => l.startsWith('branch '))?.slice('branch '.length);
-    list.push({ path, head, branch: ref ? ref.replace(/^refs\/heads\//, '') : null });
-  }
-  return list;
-}
+export { listWorktrees, parseWorktreeList, type WorktreeEntry } from '../core/git.js';
 
 function real(p: string): string | undefined {
   try {

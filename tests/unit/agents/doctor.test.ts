@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { credentialCheck, rootCheck, versionBelow, versionOf } from '../../../agents/doctor.js';
+import { credentialCheck, rootCheck, versionBelow, versionOf } from '../../../steer/doctor.js';
 import { PRESETS, withOverride } from '../../../agents/presets/index.js';
 
 const machine = (files: string[] = [], uid = 1000) => ({ uid, home: '/home/u', exists: (f: string) => files.includes(f) });

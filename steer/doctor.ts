@@ -14,9 +14,9 @@ import { errorMessage } from '../core/errors.js';
 import { isDir, resolveProjectDir } from '../store/project_dir.js';
 import { readStateDoc } from '../store/state.js';
 import { toPlain } from '../core/json_doc.js';
-import { chooseCi, choiceLabel, choiceProgram, type CiChoice } from './select.js';
+import { chooseCi, choiceLabel, choiceProgram, type CiChoice } from '../agents/select.js';
 import { effectiveText, problemText, readLimits, UNUSED_LIMITS } from '../workflow/limits.js';
-import type { AgentName, Preset } from './presets/contract.js';
+import type { AgentName, Preset } from '../agents/presets/contract.js';
 
 type Check = { ok: boolean | null; line: string };
 
