@@ -6,6 +6,7 @@ import { ArgoError, errorMessage } from './errors.js';
 import { JsonObject, fromPlain, parseJson, setIn, stringifyJq, type Json } from './json_doc.js';
 import { queryKey } from './query.js';
 import { writeFileAtomic } from './atomic_file.js';
+import { withFileLock } from './lock.js';
 import { presetNamed } from '../agents/presets.js';
 
 export const DEFAULT_CONFIG_FILE = '.argo-project/config.json';
@@ -36,14 +37,20 @@ export async function readConfig(file: string, key: string, dflt = ''): Promise<
   return out === '' || out === 'null' ? dflt : out;
 }
 
-/** update_config (D15: it works): string VALUE at KEY split on dots, atomically. */
-export async function updateConfig(file: string, key: string, value: string): Promise<void> {
+/**
+ * update_config (D15: it works): string VALUE at KEY split on dots, atomically. The
+ * read-modify-write holds a flock on `<file>.lock` (as the registry does), so two
+ * updates at once both survive instead of the later rename dropping the earlier change.
+ */
+export async function updateConfig(file: string, key: string, value: string, env: Env = process.env): Promise<void> {
   if (!existsSync(file)) throw new ArgoError(`Config file not found: ${file}`);
   if (!key) throw new ArgoError('key required');
-  const doc = parseJson(readFileSync(file, 'utf8'), file);
-  if (!(doc instanceof JsonObject)) throw new ArgoError(`config file ${file} does not hold a JSON object`);
-  setIn(doc, key.split('.'), value);
-  writeFileAtomic(file, stringifyJq(doc));
+  await withFileLock(`${file}.lock`, env, async () => {
+    const doc = parseJson(readFileSync(file, 'utf8'), file);
+    if (!(doc instanceof JsonObject)) throw new ArgoError(`config file ${file} does not hold a JSON object`);
+    setIn(doc, key.split('.'), value);
+    writeFileAtomic(file, stringifyJq(doc));
+  });
 }
 
 /**
@@ -77,7 +84,7 @@ export const bashFunctions: Record<string, Command> = {
       return 1;
     }
     try {
-      await updateConfig(file, key, value);
+      await updateConfig(file, key, value, ctx.env);
       return 0;
     } catch (e) {
       ctx.err(`ERROR: Failed to update config (${key}): ${errorMessage(e)}\n`);
