@@ -18,7 +18,6 @@ import { tryFlockSync } from './lib/lock.js';
 import { killGroup } from './lib/process.js';
 import { RotatingLog } from './lib/rotating_log.js';
 import { Notifier } from './notify/notifier.js';
-import { watchProject } from './view/watch.js';
 import { mutateState, projectStatePaths, updateState, type StatePaths } from './lib/state_file.js';
 import { installRoot } from './lib/install_root.js';
 
@@ -194,7 +193,7 @@ export class Orchestrator {
     this.poller = setInterval(() => this.check(), FALLBACK_POLL_MS);
     // Builder failures are announced while a handler runs; hand-offs only between
     // handlers, once the handler finished writing them.
-    this.unwatchNotify = watchProject(this.project, () => this.notifier.observe(!this.child));
+    this.unwatchNotify = this.notifier.watch(() => !this.child);
     this.check();
     return done;
   }

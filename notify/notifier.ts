@@ -10,7 +10,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../lib/atomic_file.js';
 import type { View } from '../view/model.js';
-import { readView } from '../view/read.js';
+import { lastBuilderLogLine, readView } from '../view/read.js';
+import { stateChanged, watchProject, type WatchOptions } from '../view/watch.js';
 import { desktopAvailable, notifyConfigOf, notifyDesktop, postWebhook, runCommand, type ChannelOptions, type Delivery, type NotifyConfig } from './channels.js';
 import { diffViews, EMPTY_SNAPSHOT, type NotifyEvent, type Snapshot } from './events.js';
 import { formatEvent } from './format.js';
@@ -98,11 +99,13 @@ export class Notifier {
     if (this.closed) return;
     let view: View;
     try {
-      view = this.opts.view ? this.opts.view() : readView(this.project, { logLines: 0 });
+      // No log is read to look: only an event that shows a log line reads it (below).
+      view = this.opts.view ? this.opts.view() : readView(this.project, { logLines: 0, builderLogs: false });
     } catch {
       return; // state being replaced or gone: the next change is looked at
     }
     const { events, snapshot } = diffViews(this.saved.snapshot, view, relay);
+    for (const e of events) if (e.kind === 'builder_failed' && e.last_log_line === null) e.last_log_line = lastBuilderLogLine(this.project, e.builder);
     const fresh = events
       .map((e) => deliveryOf(e, view, this.project))
       .filter((d) => !this.saved.delivered.includes(d.id) && !this.saved.pending.some((p) => p.id === d.id));
@@ -112,6 +115,17 @@ export class Notifier {
     this.saved.pending.push(...fresh);
     this.save();
     for (const d of fresh) this.enqueue(d);
+  }
+
+  /**
+   * Looks at the project whenever its state document changes — never for a log line
+   * (agents and handlers write those all day; no event comes from them). `relay()` is
+   * false while a handler is mid-hand-off. Returns the function that stops watching.
+   */
+  watch(relay: () => boolean, opts: WatchOptions = {}): () => void {
+    return watchProject(this.project, (changes) => {
+      if (stateChanged(changes)) this.observe(relay());
+    }, opts);
   }
 
   private enqueue(d: Queued): void {
