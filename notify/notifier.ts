@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { writeFileAtomic } from '../lib/atomic_file.js';
 import type { View } from '../view/model.js';
 import { lastBuilderLogLine, readView } from '../view/read.js';
-import { stateChanged, watchProject, type WatchOptions } from '../view/watch.js';
+import { fileSignature, stateChanged, watchProject, type WatchOptions } from '../view/watch.js';
 import { desktopAvailable, notifyConfigOf, notifyDesktop, postWebhook, runCommand, type ChannelOptions, type Delivery, type NotifyConfig } from './channels.js';
 import { diffViews, EMPTY_SNAPSHOT, type NotifyEvent, type Snapshot } from './events.js';
 import { formatEvent } from './format.js';
@@ -57,6 +57,8 @@ export class Notifier {
   /** Fires when close()'s grace is over: what is in flight gives up and stays pending. */
   private readonly giveUp = new AbortController();
   private readonly file: string;
+  /** The state file as last looked at (its signature), and whether hand-offs were compared then. */
+  private looked: { signature: string; relay: boolean } | undefined;
 
   constructor(
     readonly project: string,
@@ -97,6 +99,10 @@ export class Notifier {
   /** Looks at the project now; `relay` false while a handler is mid-hand-off. */
   observe(relay = true): void {
     if (this.closed) return;
+    // The orchestrator asks after every change of its folder and after each handler: the
+    // same state document, already looked at with hand-offs compared, has nothing new.
+    const signature = this.opts.view ? '' : fileSignature(join(this.project, '.argo-project', 'state.json'));
+    if (signature !== '' && this.looked?.signature === signature && (this.looked.relay || !relay)) return;
     let view: View;
     try {
       // No log is read to look: only an event that shows a log line reads it (below).
@@ -104,6 +110,7 @@ export class Notifier {
     } catch {
       return; // state being replaced or gone: the next change is looked at
     }
+    this.looked = { signature, relay };
     const { events, snapshot } = diffViews(this.saved.snapshot, view, relay);
     for (const e of events) if (e.kind === 'builder_failed' && e.last_log_line === null) e.last_log_line = lastBuilderLogLine(this.project, e.builder);
     const fresh = events

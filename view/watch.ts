@@ -42,7 +42,7 @@ export function changeOf(name: string | null, inLogs: boolean): ProjectChange | 
 const keyOf = (c: ProjectChange) => (c.kind === 'log' || c.kind === 'project' ? `${c.kind}:${c.file}` : c.kind);
 
 /** A file's identity and size/time as one string ('' when missing): changes when it is replaced or written. */
-function signature(file: string): string {
+export function fileSignature(file: string): string {
   try {
     const s = statSync(file, { bigint: true });
     return `${s.ino}:${s.size}:${s.mtimeNs}`;
@@ -65,7 +65,7 @@ export function watchProject(project: string, onChange: (changes: ProjectChange[
   const pathOf = (c: ProjectChange) => (c.kind === 'state' ? join(argoDir, 'state.json') : c.kind === 'log' ? join(logDir, c.file) : c.kind === 'project' ? join(argoDir, c.file) : '');
   const remember = (c: ProjectChange) => {
     const p = pathOf(c);
-    if (p) seen.set(keyOf(c), signature(p));
+    if (p) seen.set(keyOf(c), fileSignature(p));
   };
   const current = (): ProjectChange[] => {
     const all: ProjectChange[] = [{ kind: 'state' }, { kind: 'project', file: 'orchestrator.pid' }, { kind: 'project', file: 'config.json' }];
@@ -110,7 +110,7 @@ export function watchProject(project: string, onChange: (changes: ProjectChange[
     let any = false;
     for (const c of current()) {
       const p = pathOf(c);
-      if (p && seen.get(keyOf(c)) !== signature(p)) (queue(c), (any = true));
+      if (p && seen.get(keyOf(c)) !== fileSignature(p)) (queue(c), (any = true));
     }
     if (!any && queued.size === 0) queue({ kind: 'tick' });
   }, opts.pollMs ?? 2000);
