@@ -4,11 +4,18 @@
 // The watcher (view/watch.ts) says what changed, as typed changes.
 import { appendFileSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Notifier } from '../../notify/notifier.js';
 import { buildView, type View } from '../../view/model.js';
 import { watchProject, type ProjectChange } from '../../view/watch.js';
 import { tempDir } from './helpers.js';
+
+// Counts the notifier's own look at the project (readView), delegating to the real one.
+const reads = vi.hoisted(() => ({ n: 0 }));
+vi.mock('../../view/read.js', async (importOriginal) => {
+  const read = await importOriginal<typeof import('../../view/read.js')>();
+  return { ...read, readView: (...args: Parameters<typeof read.readView>) => (reads.n++, read.readView(...args)) };
+});
 
 const closers: (() => void)[] = [];
 afterEach(() => {
@@ -70,6 +77,25 @@ describe('the notifier reacts to state changes only', () => {
     notifier.observe(true);
     const saved = JSON.parse(readFileSync(join(dir, '.argo-project', 'notify.json'), 'utf8')) as { pending: { event: string; message: string }[] };
     expect(saved.pending.find((d) => d.event === 'builder_failed')?.message).toMatch(/: \[T\] the last words$/);
+    await notifier.close(100);
+  });
+});
+
+describe('the notifier does not look at the same state document twice', () => {
+  it('asked again without a change: no second view; asked to compare hand-offs after a handler: one more', async () => {
+    const dir = project();
+    const notifier = new Notifier(dir, { config: () => ({}) });
+    reads.n = 0;
+    notifier.observe(false); // a handler runs: hand-offs not compared yet
+    notifier.observe(false);
+    expect(reads.n).toBe(1);
+    notifier.observe(true); // the handler ended: the same document, now with hand-offs compared
+    notifier.observe(true);
+    notifier.observe(false);
+    expect(reads.n).toBe(2);
+    writeState(dir, { phase: 'execution', action_owner: 'user', action_needed: 'review' });
+    notifier.observe(true);
+    expect(reads.n).toBe(3);
     await notifier.close(100);
   });
 });
