@@ -36,8 +36,9 @@ export async function takeStartLock(project: string, onWait: (lockFile: string) 
       try {
         await flockExclusive(fd, deadline);
       } catch (e) {
-        if (deadline.aborted) return lock.release(), undefined;
-        throw e;
+        if (!deadline.aborted) throw e;
+        lock.release();
+        return undefined;
       }
     }
     return lock;
