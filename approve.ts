@@ -11,7 +11,8 @@ import { ArgoError, errorMessage } from './core/errors.js';
 import { JsonObject, fromPlain, toPlain } from './core/json_doc.js';
 import { projectLogPaths, writeLog } from './store/logs.js';
 import { isDir, resolveProjectDir } from './store/project_dir.js';
-import { mutateState, projectStatePaths, updateState } from './store/state.js';
+import { relay } from './store/hand_off.js';
+import { projectStatePaths } from './store/state.js';
 
 export async function main(argv: string[]): Promise<number> {
   let componentsFile: string | undefined;
@@ -45,7 +46,9 @@ export async function main(argv: string[]): Promise<number> {
       components = validateComponents(parsed, componentsFile);
     }
     const state = projectStatePaths(project);
-    const { count, rejected } = await mutateState(state, (doc) => {
+    // The check, the approval and the hand-off to code in one locked write: nobody ever
+    // sees the approved design still owned by ci, or code owning approve_design.
+    const { count, rejected } = await relay(state, { phase: 'design', needed: 'design_build', owner: 'code' }, (doc) => {
       const design = doc.get('design');
       if (!(design instanceof JsonObject)) throw new ArgoError(`no design to approve in ${state.stateFile} (run the design phase first)`);
       // Only the design awaiting approval may be approved (elsewhere it would rewind the workflow).
@@ -72,8 +75,6 @@ export async function main(argv: string[]): Promise<number> {
       process.stdout.write(`Rejected components (not built): ${rejected.length}\n`);
       for (const r of rejected) process.stdout.write(`  ${r.id ?? '(no id)'}: ${r.reason}\n`);
     }
-    await updateState(state, 'action_owner', 'code');
-    await updateState(state, 'action_needed', 'design_build');
     writeLog(projectLogPaths(project), 'APPROVE', `Design approved with ${count} components`);
     process.stdout.write(`Design approved (${count} components); design_build comes next\n`);
     return 0;

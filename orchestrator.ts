@@ -18,7 +18,6 @@ import { tryFlockSync } from './core/lock.js';
 import { killGroup } from './store/processes.js';
 import { RotatingLog } from './core/rotating_log.js';
 import { Notifier } from './notify/notifier.js';
-import { watchProject } from './store/watch.js';
 import { mutateState, projectStatePaths, updateState, type StatePaths } from './store/state.js';
 import { installRoot } from './core/install_root.js';
 
@@ -194,7 +193,7 @@ export class Orchestrator {
     this.poller = setInterval(() => this.check(), FALLBACK_POLL_MS);
     // Builder failures are announced while a handler runs; hand-offs only between
     // handlers, once the handler finished writing them.
-    this.unwatchNotify = watchProject(this.project, () => this.notifier.observe(!this.child));
+    this.unwatchNotify = this.notifier.watch(() => !this.child);
     this.check();
     return done;
   }

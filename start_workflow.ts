@@ -5,7 +5,6 @@
 // two racing starts cannot cross their queries: the later one stops the earlier's
 // orchestrator (saying so) and what each prints is what was running when it printed.
 // Only a process proven to be this project's orchestrator is ever signalled.
-import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { programName, runIfEntry } from './core/cli.js';
@@ -13,7 +12,7 @@ import { agentEnvPath, recordAgentEnv } from './store/agent_env.js';
 import { errorMessage } from './core/errors.js';
 import { LockOpenError } from './core/lock.js';
 import { logStateTransition, projectLogPaths } from './store/logs.js';
-import { orchestratorProof, parsePid, pidAlive, projectProcesses, sleep, terminate } from './store/processes.js';
+import { orchestratorProof, projectProcesses, terminate } from './store/processes.js';
 import { isDir, resolveProjectDir } from './store/project_dir.js';
 import { repoProblem } from './workflow/repo_check.js';
 import { limitProblemLines, projectLimits } from './workflow/project_limits.js';
@@ -21,6 +20,7 @@ import { archivePreviousWorkflow } from './store/history.js';
 import { START_LOCK_WAIT_MS, startLockPath, withStartLock } from './store/start_lock.js';
 import { projectStatePaths, readState, updateState } from './store/state.js';
 import { installRoot } from './core/install_root.js';
+import { spawnOrchestrator } from './steer/launch.js';
 
 const ROOT = installRoot();
 
@@ -32,14 +32,6 @@ function shellWord(s: string): string {
   return /^[A-Za-z0-9_./:=@%+-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
-function readPid(file: string): number | undefined {
-  try {
-    return parsePid(readFileSync(file, 'utf8'));
-  } catch {
-    return undefined;
-  }
-}
-
 function readText(file: string): string | undefined {
   try {
     return readFileSync(file, 'utf8');
@@ -49,16 +41,6 @@ function readText(file: string): string | undefined {
 }
 
 /** Waits until the orchestrator `pid` wrote itself into the pid file (or died). */
-async function waitForOrchestrator(pidFile: string, pid: number): Promise<boolean> {
-  const deadline = Date.now() + 3000;
-  while (Date.now() < deadline) {
-    if (readPid(pidFile) === pid) return true;
-    if (!pidAlive(pid)) return false;
-    await sleep(5);
-  }
-  return readPid(pidFile) === pid;
-}
-
 export async function main(argv: string[]): Promise<number> {
   const [query = '', pathArg = '.'] = argv;
   const me = programName();
@@ -178,11 +160,9 @@ async function startLocked(project: string, query: string, state: ReturnType<typ
     err(`WARNING: could not record the workflow's environment in ${agentEnvPath(project)} (${errorMessage(e)}); a later resume or retry runs agents with its caller's environment`);
   }
 
-  const child = spawn(join(ROOT, 'orchestrator.sh'), [project], { cwd: project, detached: true, stdio: 'ignore' });
-  child.on('error', () => undefined);
-  child.unref();
-  const pid = child.pid ?? 0;
-  if (!(await waitForOrchestrator(pidFile, pid))) {
+  // The one launcher (steer/launch.ts), under the start lock we hold; with our environment, which we just recorded.
+  const { pid, up } = await spawnOrchestrator(project, { root: ROOT, env: process.env, timeoutMs: 3000 });
+  if (!up) {
     err(`WARNING: the orchestrator (PID ${pid}) did not come up; run ${join(ROOT, 'orchestrator.sh')} ${project} to see why`);
   }
   // What runs is what the state says now (someone may have written it meanwhile).

@@ -20,6 +20,8 @@ export interface Res {
 export interface Deps {
   token: string;
   projects(): ProjectSummary[];
+  /** One project by id, building only its view (a request about one project never builds every project's). */
+  project(id: string): ProjectSummary | undefined;
   /** A static file of the page by name (index.html, app.js, style.css), or undefined. */
   asset(name: string): { type: string; body: string } | undefined;
   act(project: ProjectSummary, request: ActionRequest): Promise<ActionResult>;
@@ -123,7 +125,7 @@ export async function handle(req: Req, deps: Deps): Promise<Res> {
     const one = PROJECT.exec(path);
     if (one) {
       const id = decodedId(one[1]!);
-      const p = deps.projects().find((x) => x.id === id);
+      const p = id === undefined ? undefined : deps.project(id);
       return p ? json(200, { project: p }) : error(404, `no registered project '${id ?? one[1]}'`);
     }
     return error(404, `not found: ${path}`);
@@ -134,7 +136,7 @@ export async function handle(req: Req, deps: Deps): Promise<Res> {
     const m = ACTION.exec(path);
     if (!m) return error(404, `not found: ${path}`);
     const id = decodedId(m[1]!);
-    const p = deps.projects().find((x) => x.id === id);
+    const p = id === undefined ? undefined : deps.project(id);
     if (!p) return error(404, `no registered project '${id ?? m[1]}'`);
     const request = parseAction(m[2]!, req.body);
     if (typeof request === 'string') return error(400, request);

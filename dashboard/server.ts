@@ -2,13 +2,16 @@
 // the event stream, which pushes a project's view whenever its files change. Projects
 // are watched only while a page is connected (nothing runs for nobody); event streams
 // and connections are capped, and an idle stream costs the same however much happens.
+// The watcher's typed changes (store/watch.ts) say which project changed: only that
+// project's view is built. A slow look at the registry alone (no view built) is the
+// backstop for projects registered or removed meanwhile.
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { registeredProject, registeredProjects } from '../view/projects.js';
+import { registeredEntries, registeredProject, registeredProjects } from '../view/projects.js';
 import { argoCommand } from '../view/argo_command.js';
-import { watchProject } from '../store/watch.js';
+import { watchProject, type ProjectChange } from '../store/watch.js';
 import { actWithCli } from './actions.js';
 import { canRead, EVENTS_PATH } from './auth.js';
 import { handle, requestUrl, SECURITY_HEADERS, type Deps, type Req } from './handlers.js';
@@ -87,6 +90,8 @@ export class EventHub {
     private project: (id: string) => ProjectSummary | undefined,
     private max: number,
     private watch: typeof watchProject = watchProject,
+    /** The registered ids and folders without their views (the backstop's cheap look). */
+    private entries: () => { id: string; path: string }[] = () => projects().map((p) => ({ id: p.id, path: p.path })),
   ) {}
 
   get full(): boolean {
@@ -130,15 +135,35 @@ export class EventHub {
     }
   }
 
-  private syncWatchers(list: ProjectSummary[]): void {
+  /** Builds one project's view again and sends it if it changed. */
+  private rebuild(id: string): void {
+    const p = this.project(id);
+    if (p) this.refresh([p]);
+  }
+
+  /** A change of one project: its view is built again, unless only time passed and nothing of it ticks. */
+  private changed(id: string, changes: readonly ProjectChange[] | undefined): void {
+    const onlyTime = changes !== undefined && changes.length > 0 && changes.every((c) => c.kind === 'tick');
+    if (onlyTime && !this.current.get(id)?.project.view?.builders.some((b) => b.status === 'running')) return;
+    if (onlyTime) this.current.get(id)!.key = ''; // elapsed times of running builders: sent even when nothing else changed
+    this.rebuild(id);
+  }
+
+  private syncWatchers(list: { id: string; path: string }[]): void {
     const ids = new Set(list.map((p) => p.id));
     for (const [id, close] of this.watchers) if (!ids.has(id)) (close(), this.watchers.delete(id));
-    for (const p of list)
-      if (!this.watchers.has(p.id))
-        this.watchers.set(
-          p.id,
-          this.watch(p.path, () => this.refresh([this.project(p.id)].filter((x): x is ProjectSummary => x !== undefined)), { pollMs: 5000 }),
-        );
+    for (const p of list) if (!this.watchers.has(p.id)) this.watchers.set(p.id, this.watch(p.path, (changes) => this.changed(p.id, changes), { pollMs: 2000 }));
+  }
+
+  /** The backstop: the registry alone is read; only a project registered meanwhile gets its view built. */
+  private rescanRegistry(): void {
+    const now = this.entries();
+    const same = now.length === this.current.size && now.every((e) => this.current.has(e.id));
+    if (same) return;
+    const list = now.map((e) => this.current.get(e.id)?.project ?? this.project(e.id)).filter((x): x is ProjectSummary => x !== undefined);
+    this.syncWatchers(list);
+    this.takeList(list);
+    this.broadcast(this.snapshotBytes());
   }
 
   add(res: ServerResponse): void {
@@ -147,14 +172,8 @@ export class EventHub {
       const list = this.projects();
       this.takeList(list);
       this.syncWatchers(list);
-      // New registrations and elapsed times: a slow look at everything, once for all pages.
-      this.rescan = setInterval(() => {
-        const now = this.projects();
-        this.syncWatchers(now);
-        if (this.takeList(now)) return this.broadcast(this.snapshotBytes());
-        for (const p of now) if (p.view?.builders.some((b) => b.status === 'running')) this.current.get(p.id)!.key = '';
-        this.refresh(now);
-      }, 2000);
+      // Projects registered or removed meanwhile: a slow look at the registry only, once for all pages.
+      this.rescan = setInterval(() => this.rescanRegistry(), 2000);
     }
     const client: Client = { res, behind: false, missed: false };
     this.clients.add(client);
@@ -216,9 +235,9 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
   const readOpts = { argo: argoCommand(opts.root), logLines: opts.logLines ?? 40 };
   const projects = () => registeredProjects(opts.registry, readOpts);
   const project = (id: string) => registeredProject(id, opts.registry, readOpts);
-  const deps: Deps = { token: opts.token, projects, asset: assetReader(opts.root), act: actWithCli(opts.root) };
+  const deps: Deps = { token: opts.token, projects, project, asset: assetReader(opts.root), act: actWithCli(opts.root) };
   const maxClients = opts.maxEventClients ?? MAX_EVENT_CLIENTS;
-  const hub = new EventHub(projects, project, maxClients);
+  const hub = new EventHub(projects, project, maxClients, watchProject, () => registeredEntries(opts.registry));
   const headersTimeout = opts.headersTimeoutMs ?? HEADERS_TIMEOUT_MS;
   // The timeouts are checked every connectionsCheckingInterval (30 s by default).
   const server = createServer({ connectionsCheckingInterval: Math.min(1000, headersTimeout) }, (req, res) => {

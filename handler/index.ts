@@ -9,12 +9,14 @@
 // folder as its argument and as its working directory.
 import { join, resolve } from 'node:path';
 import { $ } from 'zx';
+import { OWNERS, isOwner, type Owner } from '../store/hand_off.js';
 import { fromPlain, setIn, toPlain } from '../core/json_doc.js';
 import { logStateTransition, projectLogPaths, writeLog } from '../store/logs.js';
 import { mutateState, projectStatePaths, readState, readStateDoc, updateKeyPath, updateState } from '../store/state.js';
 import { utcTimestamp } from '../core/time.js';
 
 export { $ };
+export type { Owner };
 
 export interface ProjectPaths {
   /** The project folder: the handler's first argument, else its working directory. */
@@ -55,9 +57,14 @@ export type JsonValue = null | boolean | number | string | JsonValue[] | { [key:
 export interface HandOff {
   /** `phase` after this step (left as it is when omitted). */
   phase?: string;
-  /** `action_owner`: `ci` (the orchestrator runs the next handler) or `user`. */
-  owner: string;
-  /** `action_needed`: the next handler's name (`phases/<name>.*`), or what the user must do. */
+  /**
+   * `action_owner` — who acts next:
+   * - `code`: the orchestrator runs the next handler, `phases/<action>.*`, at once;
+   * - `ci`: a CI system or a person working as one acts (the orchestrator waits);
+   * - `user`: a person acts (the orchestrator waits; notifications say so).
+   */
+  owner: Owner;
+  /** `action_needed`: with owner `code` the next handler's name (`phases/<name>.*`), else what must be done. */
   action: string;
 }
 
@@ -85,8 +92,17 @@ export const state = {
     });
   },
 
-  /** Ends the step: phase (logged as a transition when it changes), action_owner, action_needed, in one write. */
+  /**
+   * Ends the step: phase (logged as a transition when it changes), action_owner, action_needed, in one write.
+   * An owner other than code, ci or user (from JavaScript, or a cast) writes nothing: one ERROR line on
+   * stderr and the handler's exit status becomes 1, so the orchestrator sees the step fail.
+   */
   async handOff(next: HandOff): Promise<void> {
+    if (!isOwner(next.owner)) {
+      process.stderr.write(`ERROR: state.handOff: owner ${JSON.stringify(next.owner)} is not one of ${OWNERS.join(', ')} (code: the orchestrator runs the next handler; ci or user: it waits for them); nothing changed\n`);
+      process.exitCode = 1;
+      return;
+    }
     const before = next.phase === undefined ? '' : await state.read('phase');
     const values: Record<string, JsonValue> = { action_owner: next.owner, action_needed: next.action };
     if (next.phase !== undefined) values.phase = next.phase;

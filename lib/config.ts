@@ -22,7 +22,7 @@ export const bashFunctions: Record<string, Command> = {
       return 1;
     }
     try {
-      await updateConfig(file, key, value);
+      await updateConfig(file, key, value, ctx.env);
       return 0;
     } catch (e) {
       ctx.err(`ERROR: Failed to update config (${key}): ${errorMessage(e)}\n`);

@@ -10,7 +10,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../core/atomic_file.js';
 import type { View } from '../view/model.js';
-import { readView } from '../view/read.js';
+import { lastBuilderLogLine, readView } from '../view/read.js';
+import { fileSignature, stateChanged, watchProject, type WatchOptions } from '../store/watch.js';
 import { desktopAvailable, notifyConfigOf, notifyDesktop, postWebhook, runCommand, type ChannelOptions, type Delivery, type NotifyConfig } from './channels.js';
 import { diffViews, EMPTY_SNAPSHOT, type NotifyEvent, type Snapshot } from './events.js';
 import { formatEvent } from './format.js';
@@ -56,6 +57,8 @@ export class Notifier {
   /** Fires when close()'s grace is over: what is in flight gives up and stays pending. */
   private readonly giveUp = new AbortController();
   private readonly file: string;
+  /** The state file as last looked at (its signature), and whether hand-offs were compared then. */
+  private looked: { signature: string; relay: boolean } | undefined;
 
   constructor(
     readonly project: string,
@@ -96,13 +99,20 @@ export class Notifier {
   /** Looks at the project now; `relay` false while a handler is mid-hand-off. */
   observe(relay = true): void {
     if (this.closed) return;
+    // The orchestrator asks after every change of its folder and after each handler: the
+    // same state document, already looked at with hand-offs compared, has nothing new.
+    const signature = this.opts.view ? '' : fileSignature(join(this.project, '.argo-project', 'state.json'));
+    if (signature !== '' && this.looked?.signature === signature && (this.looked.relay || !relay)) return;
     let view: View;
     try {
-      view = this.opts.view ? this.opts.view() : readView(this.project, { logLines: 0 });
+      // No log is read to look: only an event that shows a log line reads it (below).
+      view = this.opts.view ? this.opts.view() : readView(this.project, { logLines: 0, builderLogs: false });
     } catch {
       return; // state being replaced or gone: the next change is looked at
     }
+    this.looked = { signature, relay };
     const { events, snapshot } = diffViews(this.saved.snapshot, view, relay);
+    for (const e of events) if (e.kind === 'builder_failed' && e.last_log_line === null) e.last_log_line = lastBuilderLogLine(this.project, e.builder);
     const fresh = events
       .map((e) => deliveryOf(e, view, this.project))
       .filter((d) => !this.saved.delivered.includes(d.id) && !this.saved.pending.some((p) => p.id === d.id));
@@ -112,6 +122,17 @@ export class Notifier {
     this.saved.pending.push(...fresh);
     this.save();
     for (const d of fresh) this.enqueue(d);
+  }
+
+  /**
+   * Looks at the project whenever its state document changes — never for a log line
+   * (agents and handlers write those all day; no event comes from them). `relay()` is
+   * false while a handler is mid-hand-off. Returns the function that stops watching.
+   */
+  watch(relay: () => boolean, opts: WatchOptions = {}): () => void {
+    return watchProject(this.project, (changes) => {
+      if (stateChanged(changes)) this.observe(relay());
+    }, opts);
   }
 
   private enqueue(d: Queued): void {

@@ -1,32 +1,50 @@
-// Starts a project's orchestrator in the background, detached as start_workflow does,
-// and waits until it wrote its pid. `argo resume` and the dashboard use it: they never
-// reset the state, they only give it an orchestrator again — with the workflow's own
-// environment (store/agent_env.ts), whoever asks.
+// The one launcher of a project's orchestrator: `argo start` (start_workflow), `argo
+// resume`, `argo retry` and the dashboard's buttons all start it here — detached, with
+// the workflow's recorded environment (store/agent_env.ts) unless told otherwise — and
+// wait until it claimed the project (its pid file names it and /proc proves it ours).
+// Callers hold the project's start lock (store/start_lock.ts) around their check and the
+// launch, so two of them can never start two orchestrators.
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { orchestratorEnv } from '../store/agent_env.js';
+import type { Env } from '../core/context.js';
 import { ArgoError } from '../core/errors.js';
 import { pidAlive, runningOrchestrator, sleep } from '../store/processes.js';
 import { installRoot } from '../view/argo_command.js';
 
 export { runningOrchestrator };
 
-/** Launches the orchestrator; resolves with its pid once it claimed the project. */
-export async function launchOrchestrator(project: string, root = installRoot(), timeoutMs = 5000): Promise<number> {
-  const running = runningOrchestrator(project);
-  if (running !== undefined) throw new ArgoError(`an orchestrator already runs for ${project} (PID ${running})`);
+export interface SpawnOptions {
+  root?: string;
+  /** The orchestrator's environment (default: the workflow's recorded one, else ours). */
+  env?: Env;
+  /** How long to wait for it to claim the project. */
+  timeoutMs?: number;
+}
+
+/** Spawns orchestrator.sh for `project`; `up` says whether it claimed the project in time. Hold the start lock. */
+export async function spawnOrchestrator(project: string, opts: SpawnOptions = {}): Promise<{ pid: number; up: boolean }> {
+  const root = opts.root ?? installRoot();
   // The workflow's recorded environment, not ours (the dashboard's): its agents need its PATH and keys.
-  const env = orchestratorEnv(project);
+  const env = opts.env ?? orchestratorEnv(project);
   const child = spawn(join(root, 'orchestrator.sh'), [project], { cwd: project, detached: true, stdio: 'ignore', env });
   child.on('error', () => undefined);
   child.unref();
   const pid = child.pid ?? 0;
-  const deadline = Date.now() + timeoutMs;
+  const deadline = Date.now() + (opts.timeoutMs ?? 5000);
   while (Date.now() < deadline) {
-    if (runningOrchestrator(project) === pid) return pid;
+    if (runningOrchestrator(project) === pid) return { pid, up: true };
     if (!pidAlive(pid)) break;
     await sleep(10);
   }
-  if (runningOrchestrator(project) === pid) return pid;
+  return { pid, up: runningOrchestrator(project) === pid };
+}
+
+/** Launches the orchestrator unless one runs; resolves with its pid once it claimed the project. Hold the start lock. */
+export async function launchOrchestrator(project: string, root = installRoot(), timeoutMs = 5000): Promise<number> {
+  const running = runningOrchestrator(project);
+  if (running !== undefined) throw new ArgoError(`an orchestrator already runs for ${project} (PID ${running})`);
+  const { pid, up } = await spawnOrchestrator(project, { root, timeoutMs });
+  if (up) return pid;
   throw new ArgoError(`the orchestrator (PID ${pid}) did not come up for ${project}; see ${join(project, '.argo-project', 'logs', 'orchestrator.log')}`);
 }

@@ -1,7 +1,8 @@
 // .argo-project/config.json: which CI tool to ask, and settings nothing else reads yet.
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { Ctx } from '../core/context.js';
+import type { Ctx, Env } from '../core/context.js';
+import { withFileLock } from '../core/lock.js';
 import { ArgoError } from '../core/errors.js';
 import { JsonObject, fromPlain, parseJson, setIn, stringifyJq, type Json } from '../core/json_doc.js';
 import { queryKey } from '../core/query.js';
@@ -36,14 +37,20 @@ export async function readConfig(file: string, key: string, dflt = ''): Promise<
   return out === '' || out === 'null' ? dflt : out;
 }
 
-/** update_config (D15: it works): string VALUE at KEY split on dots, atomically. */
-export async function updateConfig(file: string, key: string, value: string): Promise<void> {
+/**
+ * update_config (D15: it works): string VALUE at KEY split on dots, atomically. The
+ * read-modify-write holds a flock on `<file>.lock` (as the registry does), so two
+ * updates at once both survive instead of the later rename dropping the earlier change.
+ */
+export async function updateConfig(file: string, key: string, value: string, env: Env = process.env): Promise<void> {
   if (!existsSync(file)) throw new ArgoError(`Config file not found: ${file}`);
   if (!key) throw new ArgoError('key required');
-  const doc = parseJson(readFileSync(file, 'utf8'), file);
-  if (!(doc instanceof JsonObject)) throw new ArgoError(`config file ${file} does not hold a JSON object`);
-  setIn(doc, key.split('.'), value);
-  writeFileAtomic(file, stringifyJq(doc));
+  await withFileLock(`${file}.lock`, env, async () => {
+    const doc = parseJson(readFileSync(file, 'utf8'), file);
+    if (!(doc instanceof JsonObject)) throw new ArgoError(`config file ${file} does not hold a JSON object`);
+    setIn(doc, key.split('.'), value);
+    writeFileAtomic(file, stringifyJq(doc));
+  });
 }
 
 

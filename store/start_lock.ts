@@ -10,6 +10,44 @@ export const START_LOCK_WAIT_MS = 60_000;
 
 export const startLockPath = (project: string) => join(project, '.argo-project', 'start.lock');
 
+/** The start lock, held until `release()` (idempotent). */
+export interface StartLock {
+  release(): void;
+}
+
+/**
+ * Takes the project's start lock; `onWait` is told once when another holder makes us
+ * wait. Undefined when the lock stayed taken for `waitMs`.
+ */
+export async function takeStartLock(project: string, onWait: (lockFile: string) => void, waitMs = START_LOCK_WAIT_MS): Promise<StartLock | undefined> {
+  const lockFile = startLockPath(project);
+  const fd = openLockFile(lockFile); // close-on-exec: the orchestrator we start never holds it
+  let held = true;
+  const lock = {
+    release: () => {
+      if (held) closeSync(fd); // releases the flock
+      held = false;
+    },
+  };
+  try {
+    if (!tryFlockSync(fd)) {
+      onWait(lockFile);
+      const deadline = AbortSignal.timeout(waitMs);
+      try {
+        await flockExclusive(fd, deadline);
+      } catch (e) {
+        if (!deadline.aborted) throw e;
+        lock.release();
+        return undefined;
+      }
+    }
+    return lock;
+  } catch (e) {
+    lock.release();
+    throw e;
+  }
+}
+
 /**
  * Runs `fn` holding the project's start lock; `onWait` is told once when another
  * holder makes us wait. Undefined (and `fn` not run) when the lock stayed taken
@@ -21,21 +59,11 @@ export async function withStartLock<T>(
   fn: () => Promise<T>,
   waitMs = START_LOCK_WAIT_MS,
 ): Promise<{ value: T } | undefined> {
-  const lockFile = startLockPath(project);
-  const fd = openLockFile(lockFile); // close-on-exec: the orchestrator we start never holds it
+  const lock = await takeStartLock(project, onWait, waitMs);
+  if (!lock) return undefined;
   try {
-    if (!tryFlockSync(fd)) {
-      onWait(lockFile);
-      const deadline = AbortSignal.timeout(waitMs);
-      try {
-        await flockExclusive(fd, deadline);
-      } catch (e) {
-        if (deadline.aborted) return undefined;
-        throw e;
-      }
-    }
     return { value: await fn() };
   } finally {
-    closeSync(fd); // releases the flock
+    lock.release();
   }
 }

@@ -3,7 +3,7 @@
 //
 // Copy it to phases/<action>.ts in your argo-ts install and make it executable:
 //   cp templates/handler.ts phases/my_step.ts && chmod +x phases/my_step.ts
-// The orchestrator then runs it whenever state says action_owner=ci and
+// The orchestrator then runs it whenever state says action_owner=code and
 // action_needed=my_step, with the project folder as argument and working directory.
 // Exit 0 when the step is done (after handing off); any other status is a failure
 // that the orchestrator retries (limits.max_builder_retries) like a bash handler's.
@@ -18,5 +18,6 @@ const files = (await $({ cwd: project.dir, nothrow: true })`git ls-files`).stdou
 // JSON values at dotted keys, in one locked write (update_state stores strings only).
 await state.set({ 'my_step.files': files.length, 'my_step.done': true });
 
-// Who acts next: another handler (owner 'ci') or the user.
+// Who acts next: 'code' — the orchestrator runs the handler phases/<action>.* next;
+// 'ci' — a CI system (or a person as one) must act; 'user' — a person must act.
 await state.handOff({ owner: 'user', action: 'review_my_step' });

@@ -29,6 +29,11 @@ export function registeredProjects(registry = registryPath(processCtx()), opts: 
   return listProjects(registry).map(([id, e]) => item(id, e, opts));
 }
 
+/** The registered projects' ids and folders, in registry order, without building a view. */
+export function registeredEntries(registry = registryPath(processCtx())): { id: string; path: string }[] {
+  return listProjects(registry).map(([id, e]) => ({ id, path: e.path }));
+}
+
 /** One registered project (undefined when it is not registered). */
 export function registeredProject(id: string, registry = registryPath(processCtx()), opts: ReadOptions = {}): ProjectItem | undefined {
   const hit = listProjects(registry).find(([i]) => i === id);

@@ -50,6 +50,17 @@ export interface ReadOptions {
   alive?: (pid: number, project: string) => boolean;
   /** The orchestrator line as status prints it, when the caller has it. */
   orchestratorText?: string;
+  /** Read each builder's last log line (default true); the notifier reads one only for an event that shows it. */
+  builderLogs?: boolean;
+}
+
+/** The last line of a builder's log, or null (no log, or an id that cannot be a file name). */
+export function lastBuilderLogLine(project: string, id: string): string | null {
+  try {
+    return tailLines(builderLogFile(projectLogPaths(project), id), 1, 8 * 1024)[0] ?? null;
+  } catch {
+    return null;
+  }
 }
 
 /** The state document of a project, parsed (throws an error naming the file). */
@@ -73,7 +84,7 @@ export function gatherInput(project: string, state: Record<string, unknown>, opt
     const recorded = (b ?? {}) as { status?: unknown; pid?: unknown };
     try {
       const file = builderLogFile(logs, id);
-      const last = tailLines(file, 1, 8 * 1024)[0];
+      const last = opts.builderLogs === false ? undefined : tailLines(file, 1, 8 * 1024)[0];
       if (last !== undefined) builderLogs[id] = last;
       if (recorded.status === 'running') builderLogTimes[id] = statSync(file).mtimeMs;
     } catch {

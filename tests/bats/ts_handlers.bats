@@ -61,3 +61,41 @@ JSON
   [ "$(jq -c '[.my_step.files, .my_step.done, .action_owner, .action_needed]' .argo-project/state.json)" = '[1,true,"user","review_my_step"]' ]
   grep -q "\[INFO\] my_step: working on \"Say hi\" in $PROJ" .argo-project/logs/workflow.log
 }
+
+@test "a chained TypeScript handler: step_one hands to code, the orchestrator runs step_two next, which hands to the user" {
+  cat > "$INSTALL/phases/step_one.ts" <<'TS'
+import { log, state } from 'argo-ts/handler';
+await state.set({ 'chain.one': true });
+log.info('step_one done');
+await state.handOff({ owner: 'code', action: 'step_two' });
+TS
+  cat > "$INSTALL/phases/step_two.ts" <<'TS'
+import { log, state } from 'argo-ts/handler';
+await state.set({ 'chain.two': await state.read('chain.one') });
+log.info('step_two done');
+await state.handOff({ phase: 'review', owner: 'user', action: 'look_at_chain' });
+TS
+  chmod +x "$INSTALL/phases/step_one.ts" "$INSTALL/phases/step_two.ts"
+  "$INSTALL/templates/project_setup.sh" demo "$PROJ" >/dev/null
+  ARGO_SHIM_SERVER=0 "$INSTALL/compat/argo" call update_state action_needed step_one
+  ARGO_SHIM_SERVER=0 "$INSTALL/compat/argo" call update_state action_owner code
+  "$INSTALL/orchestrator.sh" "$PROJ" >/dev/null 2>&1 &
+  ORCH=$!
+  wait_state '.action_needed == "look_at_chain"' 60
+  [ "$(jq -c '[.chain.one, .chain.two, .phase, .action_owner]' .argo-project/state.json)" = '[true,"true","review","user"]' ]
+  grep -q '\[INFO\] step_one done' .argo-project/logs/workflow.log
+  grep -q '\[INFO\] step_two done' .argo-project/logs/workflow.log
+}
+
+@test "a handler handing off to an owner outside code, ci, user: one ERROR line, exit 1, nothing written" {
+  cat > "$INSTALL/phases/bad_owner.mjs" <<'JS'
+import { state } from 'argo-ts/handler';
+await state.handOff({ owner: 'robot', action: 'next' });
+JS
+  "$INSTALL/templates/project_setup.sh" demo "$PROJ" >/dev/null
+  before=$(cat .argo-project/state.json)
+  run node "$INSTALL/phases/bad_owner.mjs" "$PROJ"
+  assert_failure 1
+  assert_output 'ERROR: state.handOff: owner "robot" is not one of code, ci, user (code: the orchestrator runs the next handler; ci or user: it waits for them); nothing changed'
+  [ "$(cat .argo-project/state.json)" = "$before" ]
+}

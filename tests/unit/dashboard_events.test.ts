@@ -4,9 +4,10 @@
 // current list once. That is what keeps an idle event stream O(1).
 import { EventEmitter } from 'node:events';
 import type { ServerResponse } from 'node:http';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { ProjectSummary } from '../../dashboard/messages.js';
 import { EventHub } from '../../dashboard/server.js';
+import type { ProjectChange } from '../../store/watch.js';
 
 /** A response whose socket takes `room` writes, then reports back-pressure (write → false). */
 class FakeResponse extends EventEmitter {
@@ -83,5 +84,48 @@ describe('EventHub', () => {
     expect(hub.full).toBe(true);
     late.emit('close');
     expect(hub.full).toBe(false);
+  });
+});
+
+describe('EventHub fed by typed changes', () => {
+  const view = (running: boolean) => ({ builders: running ? [{ id: 'b', status: 'running', elapsed_seconds: 1 }] : [] }) as unknown as ProjectSummary['view'];
+  const item = (id: string, running = false): ProjectSummary => ({ id, name: id, path: `/${id}`, problem: null, view: view(running) });
+
+  it('a change builds only the project that changed; a tick builds only a project whose builders run; the backstop reads the registry only', () => {
+    vi.useFakeTimers();
+    try {
+      let ids = ['p1', 'p2', 'p3'];
+      const built: string[] = [];
+      let listed = 0;
+      let entries = 0;
+      const onChange = new Map<string, (c: ProjectChange[]) => void>();
+      hub = new EventHub(
+        () => (listed++, ids.map((id) => item(id, id === 'p3'))),
+        (id) => (built.push(id), item(id, id === 'p3')),
+        3,
+        (path, cb) => (onChange.set(path.slice(1), cb), () => undefined),
+        () => (entries++, ids.map((id) => ({ id, path: `/${id}` }))),
+      );
+      const page = new FakeResponse(Infinity);
+      hub.add(page as unknown as ServerResponse);
+      expect(listed).toBe(1);
+      onChange.get('p2')!([{ kind: 'state' }]);
+      expect(built).toEqual(['p2']);
+      onChange.get('p1')!([{ kind: 'tick' }]); // idle: nothing to build
+      onChange.get('p3')!([{ kind: 'tick' }]); // a running builder's elapsed time
+      expect(built).toEqual(['p2', 'p3']);
+      vi.advanceTimersByTime(10_000); // five backstop looks, nothing registered meanwhile
+      expect(entries).toBe(5);
+      expect(built).toEqual(['p2', 'p3']);
+      expect(listed).toBe(1);
+      ids = ['p1', 'p2', 'p3', 'p4'];
+      vi.advanceTimersByTime(2000);
+      expect(built).toEqual(['p2', 'p3', 'p4']); // only the new one
+      expect(page.text(page.writes.length - 1)).toMatch(/^event: projects\n/);
+      expect(page.text(page.writes.length - 1)).toContain('"id":"p4"');
+      expect(listed).toBe(1);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

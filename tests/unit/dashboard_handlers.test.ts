@@ -9,10 +9,14 @@ import type { ActionRequest, ProjectSummary } from '../../dashboard/messages.js'
 const TOKEN = 'secret-token-123';
 const PROJECT: ProjectSummary = { id: 'demo-1', name: 'demo', path: '/p', problem: null, view: null };
 
+/** How many times every project's view was built (only GET /api/projects should). */
+let listed = 0;
+
 function deps(calls: ActionRequest[] = []): Deps {
   return {
     token: TOKEN,
-    projects: () => [PROJECT],
+    projects: () => (listed++, [PROJECT]),
+    project: (id) => (id === PROJECT.id ? PROJECT : undefined),
     asset: (name) => (name === 'index.html' ? { type: 'text/html', body: '<p>page</p>' } : name === 'app.js' ? { type: 'text/javascript', body: 'js' } : undefined),
     act: async (_p, r) => {
       calls.push(r);
@@ -154,6 +158,18 @@ describe('handle', () => {
     expect((await handle(get('/api/projects/demo-1', bearer), deps())).status).toBe(200);
     expect((await handle(get('/api/projects/nope', bearer), deps())).status).toBe(404);
     expect((await handle(get('/api/projects/%E0%A4%A', bearer), deps())).status).toBe(404);
+  });
+
+  it('a request about one project builds that project only: GET /api/projects/<id> and every POST never list every project', async () => {
+    listed = 0;
+    const d = deps();
+    expect((await handle(get('/api/projects/demo-1', bearer), d)).status).toBe(200);
+    expect((await handle(get('/api/projects/nope', bearer), d)).status).toBe(404);
+    expect((await handle(post('/api/projects/demo-1/stop', {}, bearer), d)).status).toBe(200);
+    expect((await handle(post('/api/projects/nope/stop', {}, bearer), d)).status).toBe(404);
+    expect(listed).toBe(0);
+    await handle(get('/api/projects', bearer), d);
+    expect(listed).toBe(1);
   });
 
   it('actions: POST with token header from the same origin reach act(); others are refused', async () => {

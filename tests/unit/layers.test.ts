@@ -21,8 +21,8 @@ export const LAYERS: Record<string, number> = {
   templates: 6,
   steer: 6,
   dashboard: 6,
-  '.': 6, // start_workflow, orchestrator, status, stop_workflow, approve
-  compat: 7, // the `argo` command and the shim server: the top
+  '.': 7, // start_workflow, orchestrator, status, stop_workflow, approve
+  compat: 8, // the `argo` command and the shim server: the top
 };
 
 const SKIP = new Set(['node_modules', 'dist', 'tests', 'bench', 'reports', 'docs', '.git', '.stryker-tmp']);

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { planBuilder, retryOnly, runLimited, workflowDeadline, type BuilderView } from '../../../phases/execution.js';
 import { judgeAttempt } from '../../../agents/build.js';
-import { retryPlan } from '../../../agents/retry.js';
+import { retryPlan } from '../../../steer/retry.js';
 import { fromPlain, type JsonObject } from '../../../core/json_doc.js';
 
 const run = (code: number, extra: Partial<{ timedOut: boolean; stalled: boolean }> = {}) => ({ code, timedOut: false, stalled: false, ...extra });

@@ -1,20 +1,22 @@
 // argo retry [project_path] [builder-id …]: failed builders run again — the named ones,
 // or every failed one — resuming their agent sessions where the agent can, and
 // control goes to code (the execution phase). Other builders are left as they are.
-import { spawn } from 'node:child_process';
+// The check and the hand-off are one locked write (store/hand_off.ts relay), and all of
+// it — the write and starting an orchestrator when none runs — happens under the
+// project's start lock, through the one launcher (steer/launch.ts), so a start, stop
+// or resume of the same project never acts between its steps and never makes a second
+// orchestrator.
 import { join } from 'node:path';
 import { orchestratorEnv, recordAgentEnv, takeEnvFlag } from '../store/agent_env.js';
 import { runIfEntry } from '../core/cli.js';
 import { ArgoError, errorMessage } from '../core/errors.js';
 import { JsonObject, fromPlain, toPlain } from '../core/json_doc.js';
 import { projectLogPaths, writeLog } from '../store/logs.js';
-import { runningOrchestrator } from '../store/processes.js';
 import { isDir, resolveProjectDir } from '../store/project_dir.js';
-import { mutateState, projectStatePaths } from '../store/state.js';
-import { handTo } from '../store/hand_off.js';
-import { installRoot } from '../core/install_root.js';
-
-const ROOT = installRoot();
+import { projectStatePaths } from '../store/state.js';
+import { relay } from '../store/hand_off.js';
+import { START_LOCK_WAIT_MS, startLockPath, takeStartLock, type StartLock } from '../store/start_lock.js';
+import { runningOrchestrator, spawnOrchestrator } from './launch.js';
 
 /** Which builders to run again (pure): the named ones, each of which must have failed. */
 export function retryPlan(builders: unknown[], ids: string[]): { ids: string[] } | { error: string } {
@@ -46,11 +48,15 @@ export async function main(args: string[]): Promise<number> {
     return 1;
   }
   const state = projectStatePaths(project);
+  let lock: StartLock | undefined;
   try {
+    lock = await takeStartLock(project, (file) => process.stdout.write(`Waiting for a start or stop of this project to finish (${file})...\n`));
+    if (!lock) throw new ArgoError(`another start or stop of ${project} held ${startLockPath(project)} for ${START_LOCK_WAIT_MS / 1000} s; nothing changed`);
     if (fromHere) recordAgentEnv(project, process.env);
     // Read before anything changes: a recorded environment we cannot trust is refused here.
     const env = orchestratorEnv(project);
-    const chosen = await mutateState(state, (doc) => {
+    // one write with the check and the hand-off: a watcher never sees phase execution still owned by the user
+    const chosen = await relay(state, { phase: 'execution', needed: 'execution', owner: 'code' }, (doc) => {
       const exec = doc.get('execution');
       const list = exec instanceof JsonObject ? exec.get('builders') : undefined;
       if (!(exec instanceof JsonObject) || !Array.isArray(list)) throw new ArgoError(`no builders in ${state.stateFile} (nothing has run yet)`);
@@ -60,23 +66,23 @@ export async function main(args: string[]): Promise<number> {
       if (ids.length > 0) exec.set('retry_only', fromPlain(plan.ids));
       else exec.delete('retry_only');
       exec.delete('halt_reason');
-      // one write with the hand-off: a watcher never sees phase execution still owned by the user
-      handTo(doc, 'execution', 'execution', 'code');
       return plan.ids;
     });
     writeLog(projectLogPaths(project), 'RETRY', `Retrying builders: ${chosen.join(' ')}`);
     process.stdout.write(`Retrying ${chosen.length} builder(s): ${chosen.join(' ')}; execution comes next\n`);
     if (runningOrchestrator(project) === undefined) {
       // The workflow's recorded environment, not ours (the dashboard's): its agents need its PATH and keys.
-      const child = spawn(join(ROOT, 'orchestrator.sh'), [project], { cwd: project, detached: true, stdio: 'ignore', env });
-      child.on('error', () => undefined);
-      child.unref();
-      process.stdout.write(`Orchestrator started (PID ${child.pid ?? '?'})\n`);
+      // Through the one launcher, under the start lock: a concurrent start cannot make a second one.
+      const { pid, up } = await spawnOrchestrator(project, { env });
+      if (!up) throw new ArgoError(`the orchestrator (PID ${pid}) did not come up for ${project}; the retry is recorded: see ${join(project, '.argo-project', 'logs', 'orchestrator.log')}, then run argo resume ${project}`);
+      process.stdout.write(`Orchestrator started (PID ${pid})\n`);
     }
     return 0;
   } catch (e) {
     process.stderr.write(`ERROR: ${errorMessage(e)}\n`);
     return 1;
+  } finally {
+    lock?.release();
   }
 }
 
