@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import type { BuilderQueue, BuilderResult, Claim } from './backend.js';
+import type { BuilderJob as Job, BuilderQueue, BuilderResult, Claim } from './backend.js';
 import { gitRemoteEnv } from '../core/git_args.js';
 import { RepoMutex, attemptRef, baseRef, gitAsync, gitOrThrow } from '../core/git_async.js';
 import { parseWorktreeList } from '../core/git.js';
@@ -16,6 +16,15 @@ import { jobSignatureProblem } from './job_auth.js';
 import { runJobBuilder } from './run_builder.js';
 import { admitJob, type AllowList } from './worker_policy.js';
 import { textSince } from '../agents/run/output_file.js';
+
+/** Where one attempt runs on this worker: the remote's clone, its worktree, scratch and log. */
+interface Place {
+  repo: string;
+  worktree: string;
+  scratch: string;
+  logFile: string;
+}
+type Finished = Exclude<Awaited<ReturnType<typeof runJobBuilder>>['ending'], { kind: 'canceled' }>;
 
 export interface WorkerOptions {
   queue: BuilderQueue;
@@ -190,30 +199,49 @@ export class Worker {
     const d = admitted.job;
     this.log(`Claimed builder ${d.builder} (job ${claim.id}, attempt ${claim.attempt})`);
     await this.o.queue.announce(claim, this.host).catch(() => undefined); // only the status view needs it
+    const place = await this.checkOut(claim, d);
+    try {
+      const run = await runJobBuilder(d, { worktree: place.worktree, scratch: join(place.scratch, 'agent'), logFile: place.logFile, env: this.builderEnv(d, place.scratch), signal });
+      if (signal.aborted || run.ending.kind === 'canceled') {
+        this.log(`Builder ${d.builder} (job ${claim.id}) ended: ${(signal.reason as Error)?.message ?? 'aborted'}`);
+        return; // the attempt is not ours any more (or we are stopping): report nothing
+      }
+      await this.report(claim, d, place, run.ending, run.wallSeconds);
+    } finally {
+      await this.repos.run(place.repo, async () => {
+        await gitAsync(['worktree', 'remove', '--force', '--', place.worktree], place.repo);
+        await gitAsync(['worktree', 'prune'], place.repo);
+      });
+      rmSync(place.scratch, { recursive: true, force: true });
+    }
+  }
+
+  /** The attempt's own worktree of the job's base, in this worker's clone of the remote. */
+  private async checkOut(claim: Claim, d: Job): Promise<Place> {
     const repo = join(this.o.workdir, 'repos', createHash('sha256').update(d.remote).digest('hex').slice(0, 16));
     const name = `${claim.id}-${claim.attempt}`;
-    const worktree = join(this.o.workdir, 'work', name);
-    const scratch = join(this.o.workdir, 'scratch', name);
-    const logFile = join(this.o.workdir, 'logs', `${name}.log`);
-    for (const dir of [join(this.o.workdir, 'repos'), join(this.o.workdir, 'work'), scratch, join(this.o.workdir, 'logs')]) mkdirSync(dir, { recursive: true });
-
+    const place = { repo, worktree: join(this.o.workdir, 'work', name), scratch: join(this.o.workdir, 'scratch', name), logFile: join(this.o.workdir, 'logs', `${name}.log`) };
+    for (const dir of [join(this.o.workdir, 'repos'), join(this.o.workdir, 'work'), place.scratch, join(this.o.workdir, 'logs')]) mkdirSync(dir, { recursive: true });
     try {
       await this.repos.run(repo, async () => {
         if (!existsSync(join(repo, '.git'))) await gitOrThrow(['init', '-q', repo], this.o.workdir);
         // The remote, branch and base were checked (admitJob); `--` keeps them operands all the same.
         await gitOrThrow(['fetch', '-q', '--', d.remote, `+${baseRef(d.base)}:${baseRef(d.base)}`], repo, gitRemoteEnv());
         await this.dropOldWorktrees(repo, d.branch);
-        await gitOrThrow(['worktree', 'add', '-q', '-f', '-B', d.branch, '--', worktree, d.base], repo);
+        await gitOrThrow(['worktree', 'add', '-q', '-f', '-B', d.branch, '--', place.worktree, d.base], repo);
       });
     } catch (e) {
       // Not the builder's fault: let the engine hand the job to another attempt.
       await this.o.queue.fail(claim, (e as Error).message).catch(() => undefined);
       throw e;
     }
+    return place;
+  }
 
-    // The CI tool may call update_state & co.; on a worker they write a scratch state.
+  /** The CI tool may call update_state & co.; on a worker they write a scratch state. */
+  private builderEnv(d: Job, scratch: string): NodeJS.ProcessEnv {
     writeFileSync(join(scratch, 'state.json'), '{}\n');
-    const env = {
+    return {
       ...(this.o.env ?? process.env),
       STATE_FILE: join(scratch, 'state.json'),
       STATE_LOCK: join(scratch, 'state.lock'),
@@ -221,47 +249,38 @@ export class Worker {
       WORKFLOW_LOG: join(scratch, 'workflow.log'),
       ARGO_BUILDER_ID: d.builder,
     };
-    const { ending, wallSeconds } = await runJobBuilder(d, { worktree, scratch: join(scratch, 'agent'), logFile, env, signal });
-    try {
-      if (signal.aborted || ending.kind === 'canceled') {
-        this.log(`Builder ${d.builder} (job ${claim.id}) ended: ${(signal.reason as Error)?.message ?? 'aborted'}`);
-        return; // the attempt is not ours any more (or we are stopping): report nothing
-      }
-      const ref = attemptRef(claim.id, claim.attempt);
-      const commit = (await gitAsync(['rev-parse', 'HEAD'], worktree)).stdout.trim() || null;
-      // Attempt-specific ref: a superseded attempt pushing late cannot overwrite the completed one.
-      const pushed = commit ? (await gitAsync(['push', '-q', '--', d.remote, `${commit}:${ref}`], worktree, gitRemoteEnv())).ok : false;
-      const result: BuilderResult = {
-        exit_code: ending.code,
-        ref: pushed ? ref : null,
-        commit: pushed ? commit : null,
-        host: this.host,
-        attempt: claim.attempt,
-        usage: { wall_seconds: Math.round(wallSeconds * 1000) / 1000, ...ending.record.usage },
-        timed_out: ending.failed?.failure === 'timeout',
-        log_tail: tail(logFile),
-        ...(ending.failed ? { failure: ending.failed.failure, failure_message: ending.failed.message } : {}),
-      };
-      if (!pushed) {
-        await this.o.queue.fail(claim, `could not push ${ref} to ${d.remote}`);
-        this.log(`ERROR: could not push builder ${d.builder} to ${d.remote}`);
-        return;
-      }
-      const taken = await this.o.queue.complete(claim, result);
-      this.lastContact = Date.now();
-      if (taken) this.completed++;
-      this.log(
-        taken
-          ? `Builder ${d.builder} finished (${ending.failed ? ending.failed.failure : `exit status ${ending.code}`}) - pushed ${ref}`
-          : `Builder ${d.builder} finished, but attempt ${claim.attempt} of job ${claim.id} was superseded - result ignored`,
-      );
-    } finally {
-      await this.repos.run(repo, async () => {
-        await gitAsync(['worktree', 'remove', '--force', '--', worktree], repo);
-        await gitAsync(['worktree', 'prune'], repo);
-      });
-      rmSync(scratch, { recursive: true, force: true });
+  }
+
+  /** Pushes the attempt's commit to its own ref and completes the job (or fails it when the push did not go). */
+  private async report(claim: Claim, d: Job, place: Place, ending: Finished, wallSeconds: number): Promise<void> {
+    const ref = attemptRef(claim.id, claim.attempt);
+    const commit = (await gitAsync(['rev-parse', 'HEAD'], place.worktree)).stdout.trim() || null;
+    // Attempt-specific ref: a superseded attempt pushing late cannot overwrite the completed one.
+    const pushed = commit ? (await gitAsync(['push', '-q', '--', d.remote, `${commit}:${ref}`], place.worktree, gitRemoteEnv())).ok : false;
+    if (!pushed) {
+      await this.o.queue.fail(claim, `could not push ${ref} to ${d.remote}`);
+      this.log(`ERROR: could not push builder ${d.builder} to ${d.remote}`);
+      return;
     }
+    const result: BuilderResult = {
+      exit_code: ending.code,
+      ref,
+      commit,
+      host: this.host,
+      attempt: claim.attempt,
+      usage: { wall_seconds: Math.round(wallSeconds * 1000) / 1000, ...ending.record.usage },
+      timed_out: ending.failed?.failure === 'timeout',
+      log_tail: tail(place.logFile),
+      ...(ending.failed ? { failure: ending.failed.failure, failure_message: ending.failed.message } : {}),
+    };
+    const taken = await this.o.queue.complete(claim, result);
+    this.lastContact = Date.now();
+    if (taken) this.completed++;
+    this.log(
+      taken
+        ? `Builder ${d.builder} finished (${ending.failed ? ending.failed.failure : `exit status ${ending.code}`}) - pushed ${ref}`
+        : `Builder ${d.builder} finished, but attempt ${claim.attempt} of job ${claim.id} was superseded - result ignored`,
+    );
   }
 
   /** Worktrees of an earlier attempt on this worker still holding the branch (a crash). */

@@ -1,71 +1,11 @@
 // The floor plan (docs/ARCHITECTURE.md, "Layers"): every folder has a layer, and a module
 // imports only from its own folder or a lower layer — so no two folders import each other,
 // and a helper has one obvious home. Also: no folder grows past 20 modules.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, posix, relative } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join, posix } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT } from './helpers.js';
-
-/** Lower number = lower layer. Folders of one layer do not import each other. */
-export const LAYERS: Record<string, number> = {
-  core: 0, // platform: processes, locks, files, git, JSON; knows nothing of .argo-project
-  store: 1, // the project on disk: layout, state, config, logs, builder records, watcher
-  workflow: 2, // the workflow's rules: dispatch, components, worktrees, merge place, limits
-  agents: 3, // agent presets, the runner, one builder's run
-  distributed: 4,
-  view: 4,
-  phases: 5,
-  notify: 5,
-  lib: 6, // the five original libraries' bash doors
-  handler: 6,
-  templates: 6,
-  steer: 6,
-  dashboard: 6,
-  '.': 7, // start_workflow, orchestrator, status, stop_workflow, approve
-  compat: 8, // the `argo` command and the shim server: the top
-};
-
-const SKIP = new Set(['node_modules', 'dist', 'tests', 'bench', 'reports', 'docs', '.git', '.stryker-tmp']);
-
-export function sourceFiles(root = ROOT): string[] {
-  const out: string[] = [];
-  (function walk(dir: string) {
-    for (const e of readdirSync(dir)) {
-      if (SKIP.has(e) || e.startsWith('.')) continue;
-      const p = join(dir, e);
-      if (statSync(p).isDirectory()) walk(p);
-      else if (e.endsWith('.ts') && !e.endsWith('.d.ts') && !e.endsWith('.test.ts')) out.push(relative(root, p));
-    }
-  })(root);
-  return out;
-}
-
-const folderOf = (file: string) => (file.includes('/') ? file.split('/')[0]! : '.');
-
-/** Each relative import of the module: [importing file, imported file]. */
-export function importsOf(file: string, text: string): string[] {
-  const found: string[] = [];
-  for (const m of text.matchAll(/(?:\bfrom|\bimport)\s*\(?\s*['"](\.{1,2}\/[^'"]+)['"]/g)) {
-    found.push(posix.normalize(posix.join(posix.dirname(file), m[1]!)).replace(/\.js$/, '.ts'));
-  }
-  return found;
-}
-
-/** Imports that break the floor plan, as "a.ts -> b.ts (layer x -> y)". */
-export function layerViolations(files: { file: string; text: string }[]): string[] {
-  const bad: string[] = [];
-  for (const { file, text } of files) {
-    const from = folderOf(file);
-    for (const target of importsOf(file, text)) {
-      const to = folderOf(target);
-      if (from === to) continue;
-      const a = LAYERS[from];
-      const b = LAYERS[to];
-      if (a === undefined || b === undefined || b >= a) bad.push(`${file} -> ${target} (${from}:${a} -> ${to}:${b})`);
-    }
-  }
-  return bad;
-}
+import { LAYERS, folderOf, layerViolations, sourceFiles } from './floor_plan.js';
 
 describe('the floor plan', () => {
   const files = sourceFiles().map((file) => ({ file, text: readFileSync(join(ROOT, file), 'utf8') }));
