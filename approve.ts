@@ -3,7 +3,6 @@
 // original's users did by editing state.json by hand. Only at phase design with
 // action_needed approve_design, and only a design with at least one usable component.
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { runIfEntry } from './core/cli.js';
 import { validateComponents, type Component, type RejectedComponent } from './workflow/components.js';
 import { fieldText } from './workflow/dispatch.js';
@@ -13,6 +12,7 @@ import { projectLogPaths, writeLog } from './store/logs.js';
 import { isDir, resolveProjectDir } from './store/project_dir.js';
 import { relay } from './store/hand_off.js';
 import { projectStatePaths } from './store/state.js';
+import { argoPaths } from './store/layout.js';
 
 export async function main(argv: string[]): Promise<number> {
   let componentsFile: string | undefined;
@@ -23,7 +23,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   const arg = rest[0] ?? '.';
   const project = resolveProjectDir(arg);
-  if (!project || !isDir(join(project, '.argo-project'))) {
+  if (!project || !isDir(argoPaths(project).dir)) {
     process.stderr.write(`ERROR: not an Argo project (no .argo-project/): ${arg}\n`);
     return 1;
   }

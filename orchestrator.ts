@@ -20,6 +20,7 @@ import { RotatingLog } from './core/rotating_log.js';
 import { Notifier } from './notify/notifier.js';
 import { mutateState, projectStatePaths, updateState, type StatePaths } from './store/state.js';
 import { installRoot } from './core/install_root.js';
+import { argoPaths } from './store/layout.js';
 
 /** The install folder (core/install_root.ts). */
 export const ROOT = installRoot();
@@ -33,7 +34,7 @@ export const END_NOTIFY_GRACE_MS = 5000;
 const OUTPUT_DRAIN_MS = 1000;
 
 export function orchestratorLogFile(project: string): string {
-  return join(project, '.argo-project', 'logs', 'orchestrator.log');
+  return argoPaths(project).orchestratorLog;
 }
 
 /** The generic cause the orchestrator writes when a handler said nothing specific. */
@@ -185,7 +186,7 @@ export class Orchestrator {
   run(): Promise<void> {
     const done = new Promise<void>((r) => (this.finished = r));
     try {
-      this.watcher = watch(join(this.project, '.argo-project'), () => this.check());
+      this.watcher = watch(argoPaths(this.project).dir, () => this.check());
       this.watcher.on('error', () => this.check());
     } catch {
       /* the poll below still notices changes */
@@ -233,7 +234,7 @@ export class Orchestrator {
   }
 
   private async look(): Promise<void> {
-    if (!isDir(join(this.project, '.argo-project'))) return this.stop(); // D21: the project is gone
+    if (!isDir(argoPaths(this.project).dir)) return this.stop(); // D21: the project is gone
     let text: string;
     let doc: Record<string, unknown>;
     try {
@@ -353,7 +354,7 @@ export class Orchestrator {
   /** The project's config for limits ({} when it is missing or unreadable: status and doctor say why). */
   private config(): Record<string, unknown> {
     try {
-      return readConfigObject(join(this.project, '.argo-project', 'config.json'));
+      return readConfigObject(argoPaths(this.project).config);
     } catch {
       return {};
     }
@@ -383,7 +384,7 @@ export class Orchestrator {
 export async function main(argv: string[]): Promise<number> {
   const project = enterProjectDir(argv[0] ?? '', 'orchestrator.sh');
   if (typeof project === 'number') return project;
-  const pid = PidFile.claim(join(project, '.argo-project', 'orchestrator.pid'));
+  const pid = PidFile.claim(argoPaths(project).orchestratorPid);
   if (typeof pid === 'string') {
     process.stderr.write(`WARNING: Orchestrator already running (PID ${pid})\n`);
     return 1;

@@ -21,6 +21,7 @@ import { START_LOCK_WAIT_MS, startLockPath, withStartLock } from './store/start_
 import { projectStatePaths, readState, updateState } from './store/state.js';
 import { installRoot } from './core/install_root.js';
 import { spawnOrchestrator } from './steer/launch.js';
+import { argoPaths } from './store/layout.js';
 
 const ROOT = installRoot();
 
@@ -58,7 +59,7 @@ export async function main(argv: string[]): Promise<number> {
     return 1;
   }
   process.chdir(project);
-  if (!isDir(join(project, '.argo-project'))) {
+  if (!isDir(argoPaths(project).dir)) {
     err(`ERROR: .argo-project directory not found in ${project}`);
     err(`Run templates/project_setup.sh first to initialise the project`);
     return 1;
@@ -131,7 +132,7 @@ async function stopRunning(project: string, pidFile: string, state: ReturnType<t
 
 async function startLocked(project: string, query: string, state: ReturnType<typeof projectStatePaths>): Promise<number> {
   // D20: an orchestrator still running is stopped, and really gone, before the state changes.
-  const pidFile = join(project, '.argo-project', 'orchestrator.pid');
+  const pidFile = argoPaths(project).orchestratorPid;
   await stopRunning(project, pidFile, state);
   rmSync(pidFile, { force: true });
 
@@ -140,7 +141,7 @@ async function startLocked(project: string, query: string, state: ReturnType<typ
     const kept = await archivePreviousWorkflow(project, state);
     if (kept) out(`The previous workflow's design, builders and merge were moved to ${kept}`);
   } catch (e) {
-    err(`ERROR: could not keep the previous workflow's records in ${join(project, '.argo-project', 'history')}: ${errorMessage(e)}; the workflow was not started`);
+    err(`ERROR: could not keep the previous workflow's records in ${argoPaths(project).history}: ${errorMessage(e)}; the workflow was not started`);
     return 1;
   }
   try {

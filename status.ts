@@ -2,7 +2,6 @@
 // what the view model adds: builders, merge, errors, the next step, totals.
 // `--json` prints the view model; `--watch` follows every change.
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { runIfEntry } from './core/cli.js';
 import { errorMessage } from './core/errors.js';
 import { orchestratorProof } from './store/processes.js';
@@ -12,6 +11,7 @@ import type { View } from './view/model.js';
 import { readView } from './view/read.js';
 import { paintFor, statusText, summaryLine } from './view/text.js';
 import { watchProject } from './store/watch.js';
+import { argoPaths } from './store/layout.js';
 
 export function orchestratorState(pidFile: string, project: string): string {
   if (!existsSync(pidFile)) return 'Not running';
@@ -32,7 +32,7 @@ export function orchestratorState(pidFile: string, project: string): string {
  * The workflow log's tail is read only for `--json` (the text does not show it).
  */
 export function projectView(project: string, json = true): View {
-  const text = orchestratorState(join(project, '.argo-project', 'orchestrator.pid'), project);
+  const text = orchestratorState(argoPaths(project).orchestratorPid, project);
   return readView(project, { argo: argoCommand(), alive: () => text.startsWith('Running'), orchestratorText: text, ...(json ? {} : { logLines: 0 }) });
 }
 
@@ -109,7 +109,7 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`ERROR: Invalid project path: ${o.path}\n`);
     return 1;
   }
-  if (!isDir(join(project, '.argo-project'))) {
+  if (!isDir(argoPaths(project).dir)) {
     process.stderr.write(`ERROR: .argo-project directory not found in ${project}\nRun templates/project_setup.sh first\n`);
     return 1;
   }
@@ -119,7 +119,7 @@ export async function main(argv: string[]): Promise<number> {
     v = projectView(project, o.json);
   } catch (e) {
     // D24: one clear error and a failing exit instead of six errors and 0.
-    const file = join(project, '.argo-project', 'state.json');
+    const file = argoPaths(project).state;
     const missing = (e as NodeJS.ErrnoException).code === 'ENOENT';
     process.stderr.write(`ERROR: ${missing ? `state file not found: ${file}` : errorMessage(e)}\n`);
     return 1;

@@ -3,7 +3,6 @@
 // (store/processes.ts): a stale or forged pid is reported and left alone. It waits for
 // a start of the same project in progress (store/start_lock.ts).
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { runIfEntry } from './core/cli.js';
 import { parseJson, toPlain } from './core/json_doc.js';
 import { builderGroupProof, killGroup, orchestratorProof, projectProcesses, terminate } from './store/processes.js';
@@ -12,6 +11,7 @@ import { LockOpenError } from './core/lock.js';
 import { START_LOCK_WAIT_MS, startLockPath, withStartLock } from './store/start_lock.js';
 import { sweepRuns } from './store/sweep.js';
 import { liveJobIds } from './distributed/live_jobs.js';
+import { argoPaths } from './store/layout.js';
 
 /** The `running` builders of a state document, with their pid as recorded (unvalidated). */
 export function runningBuilderPids(state: unknown): { id: string; pid: unknown }[] {
@@ -32,7 +32,7 @@ const out = (line: string) => void process.stdout.write(line + '\n');
 export async function main(argv: string[]): Promise<number> {
   const arg = argv[0] ?? '.';
   const project = resolveProjectDir(arg);
-  if (!project || !isDir(join(project, '.argo-project'))) {
+  if (!project || !isDir(argoPaths(project).dir)) {
     process.stderr.write(`ERROR: not an Argo project (no .argo-project/): ${arg}\n`);
     return 1;
   }
@@ -57,7 +57,7 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 async function stopLocked(project: string): Promise<number> {
-  const pidFile = join(project, '.argo-project', 'orchestrator.pid');
+  const pidFile = argoPaths(project).orchestratorPid;
   const pids = new Set<number>();
   if (existsSync(pidFile)) {
     let text = '';
@@ -79,7 +79,7 @@ async function stopLocked(project: string): Promise<number> {
     await terminate(pid, 5000, () => orchestratorProof(String(pid), project).ours);
     out('Orchestrator stopped');
   }
-  const file = join(project, '.argo-project', 'state.json');
+  const file = argoPaths(project).state;
   let state: unknown;
   try {
     state = toPlain(parseJson(readFileSync(file, 'utf8'), file));
@@ -108,7 +108,7 @@ async function stopLocked(project: string): Promise<number> {
   const ids = liveJobIds(state);
   if (ids.length === 0) return 0;
   const remote = await import('./distributed/stop.js');
-  return remote.cancelLiveJobs(join(project, '.argo-project', 'config.json'), ids, out, (l) => void process.stderr.write(l + '\n'));
+  return remote.cancelLiveJobs(argoPaths(project).config, ids, out, (l) => void process.stderr.write(l + '\n'));
 }
 
 runIfEntry(import.meta.url, main);

@@ -8,7 +8,7 @@ import { presetNamed } from './presets/index.js';
 import { ciToolAvailable } from './ci_tool.js';
 import { errorMessage } from '../core/errors.js';
 import { chooseCi, type CiChoice } from './select.js';
-import type { Project } from '../store/layout.js';
+import type { Project } from '../store/project.js';
 
 /** The config and the choice, or why either is unusable (the file, the key and the value). */
 export function readCiChoice(project: Project): { config: Record<string, unknown>; choice: CiChoice } | { error: string } {

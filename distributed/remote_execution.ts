@@ -3,7 +3,7 @@
 // abort (the handler's edge), and hands on to merge_build as the local runner does.
 import { signalStatus } from '../store/processes.js';
 import { logStateTransition } from '../store/logs.js';
-import type { Project } from '../store/layout.js';
+import type { Project } from '../store/project.js';
 import { complain, say } from '../core/cli.js';
 import { recordedUsageOf } from '../agents/settings.js';
 import { redactUrl } from './config.js';

@@ -7,13 +7,14 @@
 // lines through store/logs.ts (the workflow log's format), and `$` is
 // zx's, for shell steps. The orchestrator runs `phases/<name>.ts` with the project
 // folder as its argument and as its working directory.
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { $ } from 'zx';
 import { OWNERS, isOwner, type Owner } from '../store/hand_off.js';
 import { fromPlain, setIn, toPlain } from '../core/json_doc.js';
 import { logStateTransition, projectLogPaths, writeLog } from '../store/logs.js';
 import { mutateState, projectStatePaths, readState, readStateDoc, updateKeyPath, updateState } from '../store/state.js';
 import { utcTimestamp } from '../core/time.js';
+import { argoPaths } from '../store/layout.js';
 
 export { $ };
 export type { Owner };
@@ -37,10 +38,10 @@ export function projectPaths(dir = process.argv[2] || process.cwd()): ProjectPat
   const logs = projectLogPaths(abs);
   return {
     dir: abs,
-    argoDir: join(abs, '.argo-project'),
+    argoDir: argoPaths(abs).dir,
     stateFile: st.stateFile,
     lockFile: st.lockFile,
-    configFile: join(abs, '.argo-project', 'config.json'),
+    configFile: argoPaths(abs).config,
     logDir: logs.logDir,
     workflowLog: logs.workflowLog,
   };

@@ -7,7 +7,6 @@
 // with the same ARGO_EVENT_ID, so a receiver can drop the repeat.
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { writeFileAtomic } from '../core/atomic_file.js';
 import type { View } from '../view/model.js';
 import { lastBuilderLogLine, readView } from '../view/read.js';
@@ -15,6 +14,7 @@ import { fileSignature, stateChanged, watchProject, type WatchOptions } from '..
 import { desktopAvailable, notifyConfigOf, notifyDesktop, postWebhook, runCommand, type ChannelOptions, type Delivery, type NotifyConfig } from './channels.js';
 import { diffViews, EMPTY_SNAPSHOT, type NotifyEvent, type Snapshot } from './events.js';
 import { formatEvent } from './format.js';
+import { argoPaths } from '../store/layout.js';
 
 type Queued = Delivery & { id: string };
 
@@ -26,7 +26,7 @@ interface Saved {
 }
 
 export function notifyStateFile(project: string): string {
-  return join(project, '.argo-project', 'notify.json');
+  return argoPaths(project).notify;
 }
 
 /**
@@ -90,7 +90,7 @@ export class Notifier {
   private config(): NotifyConfig {
     if (this.opts.config) return this.opts.config();
     try {
-      return notifyConfigOf(JSON.parse(readFileSync(join(this.project, '.argo-project', 'config.json'), 'utf8')));
+      return notifyConfigOf(JSON.parse(readFileSync(argoPaths(this.project).config, 'utf8')));
     } catch {
       return {};
     }
@@ -101,7 +101,7 @@ export class Notifier {
     if (this.closed) return;
     // The orchestrator asks after every change of its folder and after each handler: the
     // same state document, already looked at with hand-offs compared, has nothing new.
-    const signature = this.opts.view ? '' : fileSignature(join(this.project, '.argo-project', 'state.json'));
+    const signature = this.opts.view ? '' : fileSignature(argoPaths(this.project).state);
     if (signature !== '' && this.looked?.signature === signature && (this.looked.relay || !relay)) return;
     let view: View;
     try {

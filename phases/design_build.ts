@@ -12,13 +12,13 @@ import { logStateTransition } from '../store/logs.js';
 import { mutateState, readStateDoc, updateState } from '../store/state.js';
 import { utcTimestamp } from '../core/time.js';
 import { complain, enterProject, recordError, say } from './handler.js';
-import { builderBranch } from '../store/layout.js';
+import { argoPaths, BUILDERS_ROOT, builderBranch } from '../store/layout.js';
 
 
 function createWorktree(dir: string, id: string): string | null {
-  const rel = `.argo-project/builders/${id}`;
+  const rel = join(BUILDERS_ROOT, id);
   say(`Creating git worktree: ${rel}`);
-  mkdirSync(join(dir, '.argo-project', 'builders'), { recursive: true });
+  mkdirSync(argoPaths(dir).builders, { recursive: true });
   // The id comes from the design: operands after `--`, never options.
   let r = git(['worktree', 'add', '-b', builderBranch(id), '--', rel], dir);
   if (!r.ok) r = git(['worktree', 'add', '--', rel, builderBranch(id)], dir);

@@ -18,6 +18,7 @@ import { usageRecord } from '../agents/build.js';
 import { utcTimestamp } from '../core/time.js';
 import { readCiChoice } from '../agents/ci_choice.js';
 import { complain, enterProject, limitsOrRefuse, recordError, say } from './handler.js';
+import { argoPaths } from '../store/layout.js';
 
 export function designPrompt(query: string): string {
   return [
@@ -135,7 +136,7 @@ async function askAgent(choice: CiChoice & { kind: 'preset' }, prompt: string, d
 }
 
 function writePromptFile(dir: string, text: string): string {
-  const folder = join(dir, '.argo-project', 'prompts');
+  const folder = argoPaths(dir).prompts;
   mkdirSync(folder, { recursive: true });
   writeFileSync(join(folder, 'design.txt'), text);
   return join(folder, 'design.txt');
@@ -171,7 +172,7 @@ export async function main(argv: string[]): Promise<number> {
     return 1;
   }
   // The answer streams to a file; memory and state keep a bounded excerpt (issue 6 point 8).
-  const answerFile = join(project.dir, '.argo-project', 'design', `answer-${utcTimestamp().replace(/[-:]/g, '')}-${process.pid}.txt`);
+  const answerFile = join(argoPaths(project.dir).design, `answer-${utcTimestamp().replace(/[-:]/g, '')}-${process.pid}.txt`);
   let answer: CapturedAnswer;
   let usage: ReturnType<typeof usageRecord> | null = null;
   let failure = '';

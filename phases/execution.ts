@@ -24,6 +24,7 @@ import { sweepRuns } from '../store/sweep.js';
 import { readCiChoice } from '../agents/ci_choice.js';
 import { complain, enterProject, limitsOrRefuse, readExecution, say, type Project } from './handler.js';
 import { backendOf } from '../distributed/config.js';
+import { argoPaths } from '../store/layout.js';
 
 export interface BuilderView {
   id: string;
@@ -306,7 +307,7 @@ class Execution {
   }
 
   private promptFile(id: string, text: string): string {
-    const dir = join(this.project.dir, '.argo-project', 'prompts');
+    const dir = argoPaths(this.project.dir).prompts;
     mkdirSync(dir, { recursive: true });
     const file = join(dir, `builder-${id}.txt`);
     writeFileSync(file, text);

@@ -4,10 +4,10 @@ import { JsonObject, fromPlain, toPlain } from '../core/json_doc.js';
 import { problemText, readLimits, type Limits } from '../workflow/limits.js';
 import { mutateState, readStateDoc, updateState } from '../store/state.js';
 import { enterProjectDir } from '../store/project_dir.js';
-import { projectAt, type Project } from '../store/layout.js';
+import { projectAt, type Project } from '../store/project.js';
 import { say, complain } from '../core/cli.js';
 
-export type { Project } from '../store/layout.js';
+export type { Project } from '../store/project.js';
 
 /** Checks the argument, enters the project, prints the banner; a number is the exit code. */
 export function enterProject(argv: string[], name: string): Project | number {

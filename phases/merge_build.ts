@@ -8,7 +8,7 @@
 // branches deleted; each merge is recorded as it happens, so a stopped run resumes
 // without merging anything twice.
 import { closeSync, mkdirSync, rmdirSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { dirname, relative } from 'node:path';
 import { signalStatus } from '../store/processes.js';
 import { runIfEntry } from '../core/cli.js';
 import { branchExists, git, gitShielded, insideGitRepo, isAncestor, unmergedFiles } from '../core/git.js';
@@ -30,6 +30,7 @@ import {
 } from '../workflow/worktrees.js';
 import { complain, enterProject, readExecution, recordError, say, type Project } from './handler.js';
 import { verifyMergedTree } from '../agents/merged_verify.js';
+import { argoPaths } from '../store/layout.js';
 
 export interface MergeOutcome {
   merged: string[];
@@ -287,7 +288,7 @@ export async function main(argv: string[]): Promise<number> {
 
   // One merge_build at a time per project: a handler stopped by a restart may still be
   // finishing its last merge while the next one starts.
-  const lock = join(project.dir, '.argo-project', 'merge.lock');
+  const lock = argoPaths(project.dir).mergeLock;
   const fd = openLockFile(lock);
   try {
     if (!tryFlockSync(fd)) {

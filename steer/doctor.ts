@@ -17,6 +17,7 @@ import { toPlain } from '../core/json_doc.js';
 import { chooseCi, choiceLabel, choiceProgram, type CiChoice } from '../agents/select.js';
 import { effectiveText, problemText, readLimits, UNUSED_LIMITS } from '../workflow/limits.js';
 import type { AgentName, Preset } from '../agents/presets/contract.js';
+import { argoPaths } from '../store/layout.js';
 
 type Check = { ok: boolean | null; line: string };
 
@@ -151,17 +152,17 @@ export async function main(argv: string[]): Promise<number> {
     versionCheck('bash', 'bash', ['--version'], 4, project),
     versionCheck('git', 'git', ['--version'], 2, project),
   ];
-  const hasProject = isDir(join(project, '.argo-project'));
+  const hasProject = isDir(argoPaths(project).dir);
   let config: Record<string, unknown> = {};
   if (hasProject) {
-    const configFile = join(project, '.argo-project', 'config.json');
+    const configFile = argoPaths(project).config;
     try {
       config = readConfigObject(configFile);
       checks.push({ ok: true, line: `config: ${configFile} is valid` });
     } catch (e) {
       checks.push({ ok: false, line: `config: ${errorMessage(e)}` });
     }
-    const stateFile = join(project, '.argo-project', 'state.json');
+    const stateFile = argoPaths(project).state;
     try {
       const doc = await readStateDoc(stateFile);
       const text = (k: string) => String(toPlain(doc.get(k)) ?? 'null');

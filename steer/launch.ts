@@ -11,6 +11,7 @@ import type { Env } from '../core/context.js';
 import { ArgoError } from '../core/errors.js';
 import { pidAlive, runningOrchestrator, sleep } from '../store/processes.js';
 import { installRoot } from '../view/argo_command.js';
+import { argoPaths } from '../store/layout.js';
 
 export { runningOrchestrator };
 
@@ -46,5 +47,5 @@ export async function launchOrchestrator(project: string, root = installRoot(), 
   if (running !== undefined) throw new ArgoError(`an orchestrator already runs for ${project} (PID ${running})`);
   const { pid, up } = await spawnOrchestrator(project, { root, timeoutMs });
   if (up) return pid;
-  throw new ArgoError(`the orchestrator (PID ${pid}) did not come up for ${project}; see ${join(project, '.argo-project', 'logs', 'orchestrator.log')}`);
+  throw new ArgoError(`the orchestrator (PID ${pid}) did not come up for ${project}; see ${argoPaths(project).orchestratorLog}`);
 }

@@ -6,7 +6,6 @@
 // project's start lock, through the one launcher (steer/launch.ts), so a start, stop
 // or resume of the same project never acts between its steps and never makes a second
 // orchestrator.
-import { join } from 'node:path';
 import { orchestratorEnv, recordAgentEnv, takeEnvFlag } from '../store/agent_env.js';
 import { runIfEntry } from '../core/cli.js';
 import { ArgoError, errorMessage } from '../core/errors.js';
@@ -17,6 +16,7 @@ import { projectStatePaths } from '../store/state.js';
 import { relay } from '../store/hand_off.js';
 import { START_LOCK_WAIT_MS, startLockPath, takeStartLock, type StartLock } from '../store/start_lock.js';
 import { runningOrchestrator, spawnOrchestrator } from './launch.js';
+import { argoPaths } from '../store/layout.js';
 
 /** Which builders to run again (pure): the named ones, each of which must have failed. */
 export function retryPlan(builders: unknown[], ids: string[]): { ids: string[] } | { error: string } {
@@ -41,9 +41,9 @@ export async function main(args: string[]): Promise<number> {
   // A first argument that is a project folder is the project; the rest are builder ids.
   let projectArg = '.';
   let ids = argv;
-  if (argv[0] !== undefined && isDir(join(argv[0], '.argo-project'))) [projectArg, ...ids] = argv;
+  if (argv[0] !== undefined && isDir(argoPaths(argv[0]).dir)) [projectArg, ...ids] = argv;
   const project = resolveProjectDir(projectArg);
-  if (!project || !isDir(join(project, '.argo-project'))) {
+  if (!project || !isDir(argoPaths(project).dir)) {
     process.stderr.write(`ERROR: not an Argo project (no .argo-project/): ${projectArg}\n`);
     return 1;
   }
@@ -74,7 +74,7 @@ export async function main(args: string[]): Promise<number> {
       // The workflow's recorded environment, not ours (the dashboard's): its agents need its PATH and keys.
       // Through the one launcher, under the start lock: a concurrent start cannot make a second one.
       const { pid, up } = await spawnOrchestrator(project, { env });
-      if (!up) throw new ArgoError(`the orchestrator (PID ${pid}) did not come up for ${project}; the retry is recorded: see ${join(project, '.argo-project', 'logs', 'orchestrator.log')}, then run argo resume ${project}`);
+      if (!up) throw new ArgoError(`the orchestrator (PID ${pid}) did not come up for ${project}; the retry is recorded: see ${argoPaths(project).orchestratorLog}, then run argo resume ${project}`);
       process.stdout.write(`Orchestrator started (PID ${pid})\n`);
     }
     return 0;

@@ -10,13 +10,13 @@
 // holds credentials, so it is written with mode 0600 and refused when others can read
 // or change it.
 import { fstatSync, openSync, closeSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { writeFileAtomic } from '../core/atomic_file.js';
 import type { Env } from '../core/context.js';
+import { argoPaths } from './layout.js';
 
 export const AGENT_ENV_FILE = 'agent-env.json';
 
-export const agentEnvPath = (project: string) => join(project, '.argo-project', AGENT_ENV_FILE);
+export const agentEnvPath = (project: string) => argoPaths(project).agentEnv;
 
 /** One terminal's or one session's variables: never carried to a later start. */
 const PER_TERMINAL = new Set([

@@ -12,9 +12,10 @@ import { logPaths, writeLog, logCheckpoint } from './logs.js';
 import { mutateState, readStateText, statePaths, updateState, type StatePaths } from './state.js';
 import { removeQuietly, writeFileAtomic } from '../core/atomic_file.js';
 import { epochSeconds, utcTimestamp } from '../core/time.js';
+import { DEFAULT_CHECKPOINT_DIR, DEFAULT_STATE_FILE } from './layout.js';
 
-export const DEFAULT_CHECKPOINT_DIR = '.argo-project/checkpoints';
-const STATE = '.argo-project/state.json';
+export { DEFAULT_CHECKPOINT_DIR };
+const STATE = DEFAULT_STATE_FILE;
 
 export interface CheckpointFile {
   file: string;

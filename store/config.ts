@@ -7,9 +7,9 @@ import { ArgoError } from '../core/errors.js';
 import { JsonObject, fromPlain, parseJson, setIn, stringifyJq, type Json } from '../core/json_doc.js';
 import { queryKey } from '../core/query.js';
 import { writeFileAtomic } from '../core/atomic_file.js';
-import { BUILDER_BRANCH_PREFIX } from './layout.js';
+import { BUILDER_BRANCH_PREFIX, DEFAULT_CONFIG_FILE } from './layout.js';
 
-export const DEFAULT_CONFIG_FILE = '.argo-project/config.json';
+export { DEFAULT_CONFIG_FILE };
 
 export function configPath(ctx: Ctx): string {
   return resolve(ctx.cwd, ctx.env.CONFIG_FILE || DEFAULT_CONFIG_FILE);

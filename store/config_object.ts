@@ -1,8 +1,8 @@
 // Reading .argo-project/config.json as one document, in a module of its own so that
 // light commands (status, the view) read config without loading anything else.
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { ArgoError, errorMessage } from '../core/errors.js';
+import { argoPaths } from './layout.js';
 
 /**
  * The whole config as plain JSON ({} when there is none). A file that is there but is
@@ -23,7 +23,7 @@ export function readConfigObject(file: string): Record<string, unknown> {
 /** A project's config for readers that show a problem rather than stop on it: {} and why, when it cannot be read. */
 export function projectConfig(project: string): { config: Record<string, unknown>; configError: string | null } {
   try {
-    return { config: readConfigObject(join(project, '.argo-project', 'config.json')), configError: null };
+    return { config: readConfigObject(argoPaths(project).config), configError: null };
   } catch (e) {
     return { config: {}, configError: errorMessage(e) };
   }

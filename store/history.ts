@@ -8,6 +8,7 @@ import { writeFileAtomic } from '../core/atomic_file.js';
 import { fromPlain, toPlain } from '../core/json_doc.js';
 import { mutateState, type StatePaths } from './state.js';
 import { utcTimestamp } from '../core/time.js';
+import { argoPaths } from './layout.js';
 
 /** The members a workflow fills in as it runs (COMPAT §2.2 has them null at the start). */
 const WORKFLOW_KEYS = ['design', 'execution', 'merge'] as const;
@@ -29,7 +30,7 @@ export function previousWorkflow(state: Record<string, unknown>, archived: strin
 }
 
 export function historyDir(project: string): string {
-  return join(project, '.argo-project', 'history');
+  return argoPaths(project).history;
 }
 
 /**

@@ -6,7 +6,9 @@ import type { Ctx } from '../core/context.js';
 import { ArgoError } from '../core/errors.js';
 import { utcTimestamp } from '../core/time.js';
 
-export const DEFAULT_LOG_DIR = '.argo-project/logs';
+import { DEFAULT_LOG_DIR } from './layout.js';
+
+export { DEFAULT_LOG_DIR };
 
 export interface LogPaths {
   logDir: string;

@@ -4,9 +4,10 @@
 // process of the user).
 import { readFileSync, readdirSync, readlinkSync, realpathSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
-import { isAbsolute, join, resolve, sep } from 'node:path';
+import { isAbsolute, resolve, sep } from 'node:path';
 export { pidAlive } from '../core/lock.js';
 import { pidAlive } from '../core/lock.js';
+import { argoPaths } from './layout.js';
 
 /** kill(2) takes an int: anything above cannot be signalled as one process. */
 const PID_MAX = 2 ** 31 - 1;
@@ -104,7 +105,7 @@ export function isOrchestratorOf(args: string[], cwd: string | undefined, projec
 
 /** The folder every builder of `project` (a real path) runs in. */
 export function buildersDir(project: string): string {
-  return join(project, '.argo-project', 'builders');
+  return argoPaths(project).builders;
 }
 
 /**
@@ -176,7 +177,7 @@ export function projectProcesses(project: string): { orchestrators: number[]; bu
 /** The pid of this project's orchestrator, when its pid file names one proven to be it. */
 export function runningOrchestrator(project: string): number | undefined {
   try {
-    const proof = orchestratorProof(readFileSync(join(project, '.argo-project', 'orchestrator.pid'), 'utf8'), project);
+    const proof = orchestratorProof(readFileSync(argoPaths(project).orchestratorPid, 'utf8'), project);
     return proof.ours ? proof.info.pid : undefined;
   } catch {
     return undefined;

@@ -1,12 +1,12 @@
 // The project argument of the steering and viewing commands: a folder with .argo-project/.
-import { join } from 'node:path';
 import { isDir, resolveProjectDir } from '../store/project_dir.js';
+import { argoPaths } from './layout.js';
 
 /** The absolute project folder, or undefined after one ERROR line naming the argument. */
 export function projectArg(arg: string | undefined): string | undefined {
   const given = arg ?? '.';
   const project = resolveProjectDir(given);
-  if (!project || !isDir(join(project, '.argo-project'))) {
+  if (!project || !isDir(argoPaths(project).dir)) {
     process.stderr.write(`ERROR: not an Argo project (no .argo-project/): ${given}\n`);
     return undefined;
   }
@@ -15,5 +15,5 @@ export function projectArg(arg: string | undefined): string | undefined {
 
 export const isProject = (arg: string) => {
   const p = resolveProjectDir(arg);
-  return p !== undefined && isDir(join(p, '.argo-project'));
+  return p !== undefined && isDir(argoPaths(p).dir);
 };

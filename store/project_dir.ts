@@ -2,8 +2,9 @@
 // else is resolved logically (like `cd X && pwd`), without process.cwd() when the
 // current folder may have been deleted and the path is absolute.
 import { statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { safeCwd } from '../core/context.js';
+import { argoPaths } from './layout.js';
 
 export function isDir(p: string): boolean {
   try {
@@ -29,7 +30,7 @@ export function enterProjectDir(arg: string, program: string): string | number {
     process.stderr.write(`ERROR: Project path required\nUsage: ${program} <project_path>\n`);
     return 1;
   }
-  if (!isDir(join(arg, '.argo-project'))) {
+  if (!isDir(argoPaths(arg).dir)) {
     process.stderr.write(`ERROR: .argo-project not found in ${arg}\n`);
     return 1;
   }

@@ -2,13 +2,13 @@
 // start_workflow while it stops an old orchestrator, writes the query and starts a
 // new one, and by stop_workflow while it stops — so neither acts on half a start.
 import { closeSync } from 'node:fs';
-import { join } from 'node:path';
 import { flockExclusive, openLockFile, tryFlockSync } from '../core/lock.js';
+import { argoPaths } from './layout.js';
 
 /** Longest wait for another start or stop of the same project (their work is bounded: ~10 s). */
 export const START_LOCK_WAIT_MS = 60_000;
 
-export const startLockPath = (project: string) => join(project, '.argo-project', 'start.lock');
+export const startLockPath = (project: string) => argoPaths(project).startLock;
 
 /** The start lock, held until `release()` (idempotent). */
 export interface StartLock {

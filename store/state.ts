@@ -11,9 +11,9 @@ import { queryKey } from '../core/query.js';
 import { LOCK_TOKEN_VAR, LockOpenError, acquireLock, heldByAncestor, withFileLock, type HeldLock } from '../core/lock.js';
 import { removeQuietly, writeFileAtomic, writeTemp } from '../core/atomic_file.js';
 import { utcTimestamp } from '../core/time.js';
+import { argoPaths, DEFAULT_STATE_FILE, DEFAULT_STATE_LOCK } from './layout.js';
 
-export const DEFAULT_STATE_FILE = '.argo-project/state.json';
-export const DEFAULT_STATE_LOCK = '.argo-project/state.lock';
+export { DEFAULT_STATE_FILE, DEFAULT_STATE_LOCK };
 
 export interface StatePaths {
   stateFile: string;
@@ -190,7 +190,7 @@ export function initialState(name: string, ts = utcTimestamp()): JsonObject {
 /** Writes a fresh state file into `<projectPath>/.argo-project/` (the name is JSON-escaped: D17). */
 export async function initStateFile(name: string, projectPath: string, gate?: WriteGate): Promise<string> {
   if (!name) throw new ArgoError('project_name required');
-  const dir = join(projectPath, '.argo-project');
+  const dir = argoPaths(projectPath).dir;
   mkdirSync(dir, { recursive: true });
   const file = join(dir, 'state.json');
   await withFileLock(join(dir, 'state.lock'), process.env, async () => writeFileAtomic(file, stringifyJq(initialState(name))), { gate });

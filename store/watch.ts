@@ -8,6 +8,7 @@
 // status --watch and the dashboard to every kind.
 import { readdirSync, statSync, watch, type FSWatcher } from 'node:fs';
 import { join } from 'node:path';
+import { argoPaths } from './layout.js';
 
 export type ProjectChange =
   /** state.json was replaced. */
@@ -53,7 +54,7 @@ export function fileSignature(file: string): string {
 
 export function watchProject(project: string, onChange: (changes: ProjectChange[]) => void, opts: WatchOptions = {}): () => void {
   const settle = opts.settleMs ?? 30;
-  const argoDir = join(project, '.argo-project');
+  const argoDir = argoPaths(project).dir;
   const logDir = join(argoDir, 'logs');
   const watchers: FSWatcher[] = [];
   const queued = new Map<string, ProjectChange>();

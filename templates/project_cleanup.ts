@@ -25,6 +25,7 @@ import { deregisterProject, findProjectByPath, registryPath } from '../store/reg
 import { resolveProjectDir } from '../store/project_dir.js';
 import { runningWorkflow } from '../store/processes.js';
 import { installRoot } from '../core/install_root.js';
+import { argoPaths } from '../store/layout.js';
 
 const ROOT = installRoot();
 
@@ -162,7 +163,7 @@ function removeWorktreesAndBranches(project: string, discard: boolean): Keeping 
   if (!insideGitRepo(project)) return keeping;
   const lines = mainlines(project);
   saveAndRemoveWorktrees(project, lines, keeping);
-  const listed = join(project, '.argo-project', 'worktrees.txt');
+  const listed = argoPaths(project).worktreesList;
   if (existsSync(listed)) rmSync(listed, { force: true });
   settleBranches(project, lines, discard, keeping);
   return keeping;
@@ -201,9 +202,9 @@ function partial(project: string, discard: boolean): Keeping {
   out('  - Removing temporary files');
   out('  - Keeping logs/ and checkpoints/');
   const keeping = removeWorktreesAndBranches(project, discard);
-  removeExcept(join(project, '.argo-project', 'builders'), keeping.worktrees);
-  removeExcept(join(project, '.argo-project', 'merging'), keeping.worktrees);
-  removeTempAndLockFiles(join(project, '.argo-project'), keeping.worktrees);
+  removeExcept(argoPaths(project).builders, keeping.worktrees);
+  removeExcept(argoPaths(project).merging, keeping.worktrees);
+  removeTempAndLockFiles(argoPaths(project).dir, keeping.worktrees);
   reportKept(project, keeping);
   out('Partial cleanup complete');
   return keeping;
@@ -220,7 +221,7 @@ export async function main(argv: string[]): Promise<number> {
     return 1;
   }
   process.chdir(project);
-  const data = join(project, '.argo-project');
+  const data = argoPaths(project).dir;
   if (!existsSync(data) || !statSync(data).isDirectory()) {
     out(`No .argo-project directory found in ${project}`);
     return 0;

@@ -12,6 +12,7 @@ import { stringifyJq } from '../core/json_doc.js';
 import { findProjectByPath, registerProject, registryPath } from '../store/registry.js';
 import { resolveProjectDir } from '../store/project_dir.js';
 import { initStateFile, readStateDoc } from '../store/state.js';
+import { argoPaths } from '../store/layout.js';
 
 const out = (line = '') => void process.stdout.write(line + '\n');
 const err = (line: string) => void process.stderr.write(line + '\n');
@@ -48,14 +49,14 @@ export async function main(argv: string[]): Promise<number> {
   out(`Location: ${project}`);
   out('Creating .argo-project directory structure...');
   try {
-    for (const d of ['logs', 'checkpoints', 'builders']) mkdirSync(join(project, '.argo-project', d), { recursive: true });
+    for (const d of ['logs', 'checkpoints', 'builders']) mkdirSync(join(argoPaths(project).dir, d), { recursive: true });
   } catch (e) {
     err(`ERROR: Failed to create .argo-project directories: ${errorMessage(e)}`);
     return 1;
   }
 
   out('Initializing state file...');
-  const stateFile = join(project, '.argo-project', 'state.json');
+  const stateFile = argoPaths(project).state;
   if ((await existingProjectName(stateFile)) === name) {
     out(`Keeping the existing state of ${name} (a workflow may be in progress)`);
   } else {
@@ -68,7 +69,7 @@ export async function main(argv: string[]): Promise<number> {
   }
 
   out('Creating configuration...');
-  const configFile = join(project, '.argo-project', 'config.json');
+  const configFile = argoPaths(project).config;
   if (!existsSync(configFile)) writeFileSync(configFile, stringifyJq(defaultConfig()));
 
   out('Updating .gitignore...');

@@ -5,6 +5,7 @@
 // when present and ignored when absent.
 import { fieldText } from '../workflow/dispatch.js';
 import { problemText, readLimits, type EffectiveLimit, type LimitProblem } from '../workflow/limits.js';
+import { DEFAULT_CONFIG_FILE } from '../store/layout.js';
 
 /** Bumped when a field changes meaning or goes away (additions keep the version). */
 export const VIEW_VERSION = 1;
@@ -300,7 +301,7 @@ export function nextStep(v: Omit<View, 'next'>, argoPath: string): NextStep {
     case 'review_time_limit': {
       const limit = needed === 'review_budget' ? 'limits.max_cost_usd' : 'limits.max_workflow_hours';
       const from = v.limits.effective.find((e) => e.key === limit)?.source;
-      const file = from && from !== 'default' ? from : '.argo-project/config.json';
+      const file = from && from !== 'default' ? from : DEFAULT_CONFIG_FILE;
       return {
         who,
         what: `${v.halt_reason ?? 'A limit was reached'}: raise ${limit} in ${file} if you want more, then retry the builders.`,
@@ -365,7 +366,7 @@ export function buildView(input: ViewInput): View {
   const running = input.orchestrator.alive && pid !== null;
   const reading = readLimits(s.limits, input.config ?? {});
   const problems = [
-    ...(input.configError ? [{ key: 'config', value: null, source: '.argo-project/config.json' as const, accepted: 'a JSON object', text: input.configError }] : []),
+    ...(input.configError ? [{ key: 'config', value: null, source: DEFAULT_CONFIG_FILE, accepted: 'a JSON object', text: input.configError }] : []),
     ...reading.problems.map((x) => ({ ...x, text: problemText(x) })),
   ];
   const phase = text(s.phase);

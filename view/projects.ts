@@ -1,11 +1,11 @@
 // Every registered project with its view (or why it has none): `argo list` and the dashboard.
-import { join } from 'node:path';
 import { processCtx } from '../core/context.js';
 import { errorMessage } from '../core/errors.js';
 import { isDir } from '../store/project_dir.js';
 import { listProjects, registryPath, type ProjectEntry } from '../store/registry.js';
 import type { View } from './model.js';
 import { readView, type ReadOptions } from './read.js';
+import { argoPaths } from '../store/layout.js';
 
 export interface ProjectItem {
   id: string;
@@ -17,7 +17,7 @@ export interface ProjectItem {
 }
 
 function item(id: string, e: ProjectEntry, opts: ReadOptions): ProjectItem {
-  if (!isDir(join(e.path, '.argo-project'))) return { id, name: e.name, path: e.path, view: null, problem: `no .argo-project/ in ${e.path}` };
+  if (!isDir(argoPaths(e.path).dir)) return { id, name: e.name, path: e.path, view: null, problem: `no .argo-project/ in ${e.path}` };
   try {
     return { id, name: e.name, path: e.path, view: readView(e.path, opts), problem: null };
   } catch (err) {

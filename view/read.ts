@@ -1,12 +1,12 @@
 // The I/O half of the view: reads one project's state, pid file and log tails into a
 // ViewInput and hands it to the pure buildView. Nothing here decides what is shown.
 import { closeSync, fstatSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
-import { join } from 'node:path';
 import { parseJson, toPlain } from '../core/json_doc.js';
 import { builderLogFile, projectLogPaths } from '../store/logs.js';
 import { builderGroupProof, orchestratorProof, parsePid } from '../store/processes.js';
 import { projectConfig } from '../store/config_object.js';
 import { buildView, type View, type ViewInput } from './model.js';
+import { argoPaths } from '../store/layout.js';
 
 /** The last `lines` lines of a file (reads at most its last `maxBytes`); [] when missing. */
 export function tailLines(file: string, lines: number, maxBytes = 64 * 1024): string[] {
@@ -65,14 +65,14 @@ export function lastBuilderLogLine(project: string, id: string): string | null {
 
 /** The state document of a project, parsed (throws an error naming the file). */
 export function readStatePlain(project: string): Record<string, unknown> {
-  const file = join(project, '.argo-project', 'state.json');
+  const file = argoPaths(project).state;
   const doc = toPlain(parseJson(readFileSync(file, 'utf8'), file));
   return typeof doc === 'object' && doc !== null && !Array.isArray(doc) ? (doc as Record<string, unknown>) : {};
 }
 
 export function gatherInput(project: string, state: Record<string, unknown>, opts: ReadOptions = {}): ViewInput {
   const logs = projectLogPaths(project);
-  const pid = readPidFile(join(project, '.argo-project', 'orchestrator.pid'));
+  const pid = readPidFile(argoPaths(project).orchestratorPid);
   const alive = opts.alive ?? orchestratorAlive;
   const orchestratorRuns = pid.pid !== null && alive(pid.pid, project);
   const builderLogs: Record<string, string> = {};

@@ -6,6 +6,7 @@
 // user believes is set. Durations are clamped to what a timer can hold (core/timer.ts).
 // Pure: documents in, values out.
 import { MAX_TIMER_MS } from '../core/timer.js';
+import { DEFAULT_STATE_FILE, DEFAULT_CONFIG_FILE } from '../store/layout.js';
 
 /** The typed limits every consumer reads. */
 export interface Limits {
@@ -19,8 +20,8 @@ export interface Limits {
   verifyRetries: number;
 }
 
-export const CONFIG_SOURCE = '.argo-project/config.json';
-export const STATE_SOURCE = '.argo-project/state.json';
+export const CONFIG_SOURCE = DEFAULT_CONFIG_FILE;
+export const STATE_SOURCE = DEFAULT_STATE_FILE;
 export type Source = typeof CONFIG_SOURCE | typeof STATE_SOURCE | 'default';
 
 export interface LimitProblem {

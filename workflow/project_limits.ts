@@ -2,11 +2,11 @@
 // workflow/limits.ts), for start_workflow, which refuses to start with a bad one. A config
 // that is not a JSON object is a problem too (its limits cannot be known); a state that
 // cannot be read sets none.
-import { join } from 'node:path';
 import { projectConfig } from '../store/config_object.js';
 import { parseJson, toPlain } from '../core/json_doc.js';
 import { problemText, readLimits, type LimitsReading } from './limits.js';
 import { readStateText } from '../store/state.js';
+import { argoPaths } from '../store/layout.js';
 
 export interface ProjectLimits {
   reading: LimitsReading;
@@ -18,7 +18,7 @@ export interface ProjectLimits {
 export function projectLimits(project: string): ProjectLimits {
   const { config, configError } = projectConfig(project);
   let stateLimits: unknown;
-  const file = join(project, '.argo-project', 'state.json');
+  const file = argoPaths(project).state;
   try {
     stateLimits = (toPlain(parseJson(readStateText(file), file)) as Record<string, unknown> | null)?.limits;
   } catch {

@@ -33,4 +33,12 @@ describe('the floor plan', () => {
     }
     expect([...counts].filter(([, n]) => n > 20)).toEqual([]);
   });
+
+  it('only store/layout.ts spells a path under .argo-project (messages may name it)', () => {
+    const code = (text: string) => text.split('\n').filter((l) => !/^\s*(\/\/|\*|\/\*)/.test(l)).join('\n');
+    const spelled = (text: string) => [...code(text).matchAll(/['"`]\.argo-project(?:['"`]|\/[\w.$-])/g)].length;
+    expect(spelled("join(dir, '.argo-project', 'state.json')") + spelled("'.argo-project/config.json'")).toBe(2);
+    expect(spelled('`ERROR: no .argo-project/ in ${p}`') + spelled('// `.argo-project/builders/<id>`')).toBe(0);
+    expect(files.filter((f) => f.file !== 'store/layout.ts' && spelled(f.text) > 0).map((f) => f.file)).toEqual([]);
+  });
 });
