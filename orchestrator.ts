@@ -15,7 +15,7 @@ import { JsonObject, fromPlain, parseJson, toPlain } from './lib/json_doc.js';
 import { readConfigObject } from './lib/config_object.js';
 import { projectLogPaths, writeLog } from './lib/logging_enhanced.js';
 import { tryFlockSync } from './lib/lock.js';
-import { killGroup } from './lib/process.js';
+import { killGroup, signalStatus } from './lib/process.js';
 import { RotatingLog } from './lib/rotating_log.js';
 import { Notifier } from './notify/notifier.js';
 import { watchProject } from './view/watch.js';
@@ -299,7 +299,7 @@ export class Orchestrator {
       if (errPending) this.stderrTail = [...this.stderrTail, errPending].slice(-20);
       this.child = undefined;
       if (this.stopping) return;
-      const status = code ?? 128 + (signal === 'SIGKILL' ? 9 : 15);
+      const status = code ?? signalStatus(signal);
       if (status !== 0) this.log.line('orchestrator', `Handler ${name} exited with status ${status}`);
       this.finish(name, status, maxRetries(doc, this.config()))
         .catch((e: unknown) => this.say(`ERROR: orchestrator: ${(e as Error).message}`))

@@ -3,10 +3,10 @@
 // a grace period — on timeout, on a stall (no output and no file change for N s) or
 // when the caller's AbortSignal fires. Every way the run can end is a cause racing
 // the exit; the first cause wins and the one result object says which.
-import { closeSync, fstatSync, openSync, readFileSync, readdirSync, watch, type FSWatcher } from 'node:fs';
+import { closeSync, fstatSync, openSync, watch, type FSWatcher } from 'node:fs';
 import type { Options } from 'execa';
 import type { Env } from '../lib/context.js';
-import { killGroup, signalStatus, sleep } from '../lib/process.js';
+import { endGroup, signalStatus } from '../lib/process.js';
 import { timerDelay } from '../lib/timer.js';
 
 export interface RunOptions {
@@ -50,50 +50,8 @@ export interface RunResult {
 }
 
 
-/** Members of process group `pgid` that have not ended (zombies count as ended). */
-export function groupMembers(pgid: number): number[] {
-  try {
-    process.kill(-pgid, 0);
-  } catch {
-    return [];
-  }
-  let entries: string[];
-  try {
-    entries = readdirSync('/proc').filter((n) => /^\d+$/.test(n));
-  } catch {
-    return [pgid]; // no /proc: kill(0) said the group exists
-  }
-  const found: number[] = [];
-  for (const e of entries) {
-    try {
-      const stat = readFileSync(`/proc/${e}/stat`, 'utf8');
-      // After "(comm)": state ppid pgrp …
-      const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (Number(rest[2]) === pgid && rest[0] !== 'Z') found.push(Number(e));
-    } catch {
-      /* the process ended while we looked */
-    }
-  }
-  return found;
-}
-
-
-
-/** TERM to the group, KILL after `graceMs` if any member is left; true when KILL was needed. */
-export async function endGroup(pgid: number, graceMs: number): Promise<boolean> {
-  if (groupMembers(pgid).length === 0) return false;
-  killGroup(pgid, 'SIGTERM');
-  const deadline = Date.now() + graceMs;
-  while (Date.now() < deadline) {
-    if (groupMembers(pgid).length === 0) return false;
-    await sleep(Math.min(50, Math.max(1, deadline - Date.now())));
-  }
-  if (groupMembers(pgid).length === 0) return false;
-  killGroup(pgid, 'SIGKILL');
-  const killDeadline = Date.now() + 2000;
-  while (groupMembers(pgid).length > 0 && Date.now() < killDeadline) await sleep(20);
-  return true;
-}
+// The group's probes and its end live with the other process code (lib/process.ts).
+export { endGroup, groupMembers } from '../lib/process.js';
 
 function fileSize(fd: number | null): number {
   if (fd === null) return -1;

@@ -17,6 +17,7 @@ import { bufferCtx, WriteGate, type Env } from '../lib/context.js';
 import { errorMessage } from '../lib/errors.js';
 import { tryFlockSync } from '../lib/lock.js';
 import { runIfEntry } from '../lib/cli.js';
+import { procStartTicks } from '../lib/process.js';
 import { setJqExecutor } from '../lib/jq.js';
 import { loadFunction } from './functions.js';
 import { JqPool } from './jq_pool.js';
@@ -71,11 +72,6 @@ export function unsafeDirReason(dir: string): string | undefined {
   return undefined;
 }
 
-/** Field 22 of /proc/self/stat: with the pid, it names this process for good. */
-function processStartTime(): string {
-  const stat = readFileSync('/proc/self/stat', 'utf8');
-  return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? '';
-}
 
 /**
  * Reads one request as it streams in, scanning each byte once. Throws (the
@@ -355,7 +351,7 @@ export async function serve(opts: ServerOptions): Promise<void> {
   const tmp = `${paths.portFile}.${process.pid}.tmp`;
   // pid and start time name the process for tools that signal it; the lock descriptor
   // lets the shim check cheaply that this very process is alive (see compat/shim.bash).
-  writeFileSync(tmp, `${port} ${token} ${process.pid} ${processStartTime()} ${lockFd}\n`, { mode: 0o600 });
+  writeFileSync(tmp, `${port} ${token} ${process.pid} ${procStartTicks('self')} ${lockFd}\n`, { mode: 0o600 });
   renameSync(tmp, paths.portFile);
   opts.stopSignal?.addEventListener('abort', stop, { once: true });
   afterRequest();

@@ -127,7 +127,7 @@ export function runCiCaptured(
       done({ code, output, bytes, truncated: bytes > keep, ...(fileError ? { fileError } : {}) });
     };
     child.on('error', () => finish(127));
-    child.on('close', (code, signal) => finish(code ?? (signal === 'SIGKILL' ? 137 : 143)));
+    child.on('close', (code, signal) => finish(code ?? signalStatus(signal)));
   });
 }
 

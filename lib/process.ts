@@ -5,8 +5,6 @@
 import { readFileSync, readdirSync, readlinkSync, realpathSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import { isAbsolute, join, resolve, sep } from 'node:path';
-export { pidAlive } from './lock.js';
-import { pidAlive } from './lock.js';
 
 /** kill(2) takes an int: anything above cannot be signalled as one process. */
 const PID_MAX = 2 ** 31 - 1;
@@ -33,7 +31,10 @@ export interface ProcInfo {
   pgid: number | undefined;
 }
 
-function readProc(pid: number, entry: string): string | undefined {
+// The one reader of /proc in the code base: every other module asks these functions
+// (a process's identity, its group, its start, its liveness), so a parse is written once.
+
+function readProc(pid: number | 'self', entry: string): string | undefined {
   try {
     return readFileSync(`/proc/${pid}/${entry}`, 'utf8');
   } catch {
@@ -42,9 +43,64 @@ function readProc(pid: number, entry: string): string | undefined {
 }
 
 /** The fields of /proc/<pid>/stat after "pid (comm)" (field 3, the state, is [0]); undefined when unreadable. */
-function statFields(pid: number): string[] | undefined {
+function statFields(pid: number | 'self'): string[] | undefined {
   const stat = readProc(pid, 'stat');
+  // comm may hold spaces and ')': split after the last ')'
   return stat ? stat.slice(stat.lastIndexOf(')') + 2).split(' ') : undefined;
+}
+
+/** The pids /proc lists (undefined when there is no /proc). */
+export function procPids(): number[] | undefined {
+  try {
+    return readdirSync('/proc').filter((n) => /^[0-9]+$/.test(n)).map(Number);
+  } catch {
+    return undefined;
+  }
+}
+
+/** A process's NUL-separated environment (undefined for another user's process or one that ended). */
+export function procEnviron(pid: number): string | undefined {
+  return readProc(pid, 'environ');
+}
+
+/** A running process (a zombie that nobody reaped yet has ended: not alive). */
+export function pidAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  const fields = statFields(pid);
+  // no /proc (not Linux): kill(0) said it exists
+  return fields === undefined || fields[0] !== 'Z';
+}
+
+/**
+ * /proc/<pid>/stat field 22 (the start, in clock ticks since boot) as written: with
+ * the pid, it names a process for good ('' when unreadable).
+ */
+export function procStartTicks(pid: number | 'self'): string {
+  return statFields(pid)?.[19] ?? '';
+}
+
+/** Members of process group `pgid` that have not ended (zombies count as ended). */
+export function groupMembers(pgid: number): number[] {
+  if (!Number.isInteger(pgid) || pgid <= 1) return [];
+  try {
+    process.kill(-pgid, 0);
+  } catch {
+    return [];
+  }
+  const pids = procPids();
+  if (pids === undefined) return [pgid]; // no /proc: kill(0) said the group exists
+  const found: number[] = [];
+  for (const pid of pids) {
+    const fields = statFields(pid); // undefined: it ended while we looked
+    // state ppid pgrp …
+    if (fields && Number(fields[2]) === pgid && fields[0] !== 'Z') found.push(pid);
+  }
+  return found;
 }
 
 /** The process's identity from /proc, or undefined when it is not running. */
@@ -151,15 +207,8 @@ export function projectProcesses(project: string): { orchestrators: number[]; bu
   const p = real(project);
   const orchestrators: number[] = [];
   const builders: { id: string; pid: number }[] = [];
-  let entries: string[] = [];
-  try {
-    entries = readdirSync('/proc');
-  } catch {
-    return { orchestrators, builders };
-  }
-  for (const name of entries) {
-    const pid = parsePid(name);
-    if (pid === undefined || pid === process.pid) continue;
+  for (const pid of procPids() ?? []) {
+    if (parsePid(pid) === undefined || pid === process.pid) continue;
     const args = (readProc(pid, 'cmdline') ?? '').split('\0');
     const maybeOrch = args.some(isOrchestratorProgram);
     if (!maybeOrch && !args.includes('argo-builder')) continue;
@@ -252,6 +301,26 @@ export async function terminate(pid: number, graceMs = 5000, stillOurs: () => bo
   await waitGone(pid, 1000);
 }
 
+/**
+ * Ends process group `pgid` and waits until it is gone: TERM to the group, KILL after
+ * `graceMs` if any member is left, then up to 2 s more for the KILLed to go. True
+ * when KILL was needed. The caller proves the group is ours (it started it).
+ */
+export async function endGroup(pgid: number, graceMs: number): Promise<boolean> {
+  if (groupMembers(pgid).length === 0) return false;
+  killGroup(pgid, 'SIGTERM');
+  const deadline = Date.now() + graceMs;
+  while (Date.now() < deadline) {
+    if (groupMembers(pgid).length === 0) return false;
+    await sleep(Math.min(50, Math.max(1, deadline - Date.now())));
+  }
+  if (groupMembers(pgid).length === 0) return false;
+  killGroup(pgid, 'SIGKILL');
+  const killDeadline = Date.now() + 2000;
+  while (groupMembers(pgid).length > 0 && Date.now() < killDeadline) await sleep(20);
+  return true;
+}
+
 // Stryker restore all
 
 // ---------------------------------------------------------------- run tokens
@@ -299,9 +368,14 @@ export function procStartMs(pid: number, boot: number | undefined = bootTimeMs()
   return Number.isFinite(ticks) ? boot + (ticks * 1000) / USER_HZ : undefined;
 }
 
+/** /proc/<pid>/status as text (Uid:, VmRSS: …), or undefined. */
+export function procStatus(pid: number): string | undefined {
+  return readProc(pid, 'status');
+}
+
 /** The real uid `pid` runs as (/proc/<pid>/status), or undefined. */
 function procUid(pid: number): number | undefined {
-  const m = /^Uid:\s+(\d+)/m.exec(readProc(pid, 'status') ?? '');
+  const m = /^Uid:\s+(\d+)/m.exec(procStatus(pid) ?? '');
   return m ? Number(m[1]) : undefined;
 }
 

@@ -2,7 +2,6 @@
 // mutateState is the only read-modify-write; everything else builds on it.
 import { spawn } from 'node:child_process';
 import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, renameSync, statSync, type BigIntStats } from 'node:fs';
-import { constants as osConstants } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Command, Ctx, Env, WriteGate } from './context.js';
 import { ArgoError, errorMessage } from './errors.js';
@@ -11,6 +10,7 @@ import { queryKey } from './query.js';
 import { LOCK_TOKEN_VAR, LockOpenError, acquireLock, heldByAncestor, withFileLock, type HeldLock } from './lock.js';
 import { removeQuietly, writeFileAtomic, writeTemp } from './atomic_file.js';
 import { utcTimestamp } from './time.js';
+import { signalStatus } from './process.js';
 
 export const DEFAULT_STATE_FILE = '.argo-project/state.json';
 export const DEFAULT_STATE_LOCK = '.argo-project/state.lock';
@@ -234,7 +234,7 @@ export async function withStateLock(paths: StatePaths, argv: string[], ctx: Ctx)
         ctx.err(`ERROR: cannot run bash: ${e.message}\n`);
         done(127);
       });
-      child.on('exit', (code, signal) => done(code ?? 128 + (signal ? osConstants.signals[signal] : 0)));
+      child.on('exit', (code, signal) => done(code ?? signalStatus(signal)));
     });
   if (heldByAncestor(paths.lockFile, ctx.env)) return run(ctx.env[LOCK_TOKEN_VAR]!);
   let held: HeldLock;
