@@ -17,14 +17,17 @@ const TSX = pathToFileURL(join(ROOT, 'node_modules/tsx/dist/loader.mjs')).href;
 
 const temps: string[] = [];
 const groups: number[] = []; // process groups a test started itself, ended by pid in afterEach
+const pids: number[] = []; // processes a test started itself (a handler, a tool's child)
 afterEach(() => {
-  for (const pid of groups.splice(0)) {
+  const kill = (target: number) => {
     try {
-      process.kill(-pid, 'SIGKILL');
+      process.kill(target, 'SIGKILL');
     } catch {
       /* already gone */
     }
-  }
+  };
+  for (const pid of groups.splice(0)) kill(-pid);
+  for (const pid of pids.splice(0)) kill(pid);
   for (const d of temps.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
@@ -146,6 +149,7 @@ function designProgram(dir: string, env: Record<string, string>): { pid: number;
       resolve({ code: child.exitCode ?? (err as { code?: number } | null)?.code ?? 0, stdout, stderr }),
     );
     pid = child.pid!;
+    pids.push(pid);
   });
   return { pid, done };
 }
@@ -155,6 +159,8 @@ describe('design_program', () => {
     const dir = project({ user_query: 'q', limits: { design_timeout_seconds: 1 } });
     const kid = join(tempDir(), 'kid');
     const { done } = designProgram(dir, { CI_COMMAND: stub(`sleep 60 & echo $! > ${kid}; wait`) });
+    await until('the tool running', () => existsSync(kid) && readFileSync(kid, 'utf8').endsWith('\n'));
+    pids.push(readPid(kid));
     const r = await done;
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/^ERROR: CI query failed with exit code 143: no answer within limits\.design_timeout_seconds \(1 s\)$/m);
@@ -167,9 +173,10 @@ describe('design_program', () => {
     const dir = project({ user_query: 'q' });
     const t = tempDir();
     // The tool takes a moment to wind down on TERM: the handler must wait for it.
-    const tool = stub(`trap 'sleep 0.5; echo wound-down > ${t}/down; exit 0' TERM; echo $$ > ${t}/pid; sleep 60 & wait`);
+    const tool = stub(`trap 'sleep 0.5; echo wound-down > ${t}/down; exit 0' TERM; sleep 60 & echo $! > ${t}/kid; echo $$ > ${t}/pid; wait`);
     const { pid, done } = designProgram(dir, { CI_COMMAND: tool });
     await until('the tool running', () => existsSync(join(t, 'pid')) && readFileSync(join(t, 'pid'), 'utf8').endsWith('\n'));
+    pids.push(readPid(join(t, 'pid')), readPid(join(t, 'kid')));
     process.kill(pid, 'SIGTERM');
     const r = await done;
     expect(r.code).toBe(143);
