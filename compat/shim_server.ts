@@ -21,6 +21,7 @@ import { procStartTicks } from '../lib/process.js';
 import { setJqExecutor } from '../lib/jq.js';
 import { loadFunction } from './functions.js';
 import { JqPool } from './jq_pool.js';
+import { onTermination } from '../core/termination.js';
 
 export const PROTOCOL = 'argo1';
 const SELF = fileURLToPath(import.meta.url);
@@ -368,10 +369,8 @@ export async function main(_argv: string[]): Promise<number> {
     const n = Number(process.env[name] || dflt);
     return (Number.isFinite(n) && n > 0 ? n : dflt) * 1000;
   };
-  const stopper = new AbortController();
-  process.on('SIGTERM', () => stopper.abort());
-  process.on('SIGINT', () => stopper.abort());
-  await serve({ idleMs: seconds('ARGO_SHIM_IDLE_SECONDS', 60), jqLimitMs: seconds('ARGO_SHIM_JQ_SECONDS', 10), stopSignal: stopper.signal });
+  const term = onTermination();
+  await serve({ idleMs: seconds('ARGO_SHIM_IDLE_SECONDS', 60), jqLimitMs: seconds('ARGO_SHIM_JQ_SECONDS', 10), stopSignal: term.signal });
   // Exiting closes the listening socket with the process (see serve).
   process.exit(0);
 }

@@ -24,6 +24,7 @@ import { sweepRuns } from '../lib/sweep.js';
 import { readCiChoice } from './ci_choice.js';
 import { complain, enterProject, limitsOrRefuse, readExecution, say, type Project } from './handler.js';
 import { backendOf } from '../distributed/config.js';
+import { onTermination } from '../core/termination.js';
 
 export interface BuilderView {
   id: string;
@@ -480,7 +481,7 @@ export async function main(argv: string[]): Promise<number> {
     // `argo retry <ids>`: the other failed builders stay as they are, as locally.
     const only = retryOnly(toPlain(doc.get('execution')));
     const retried = (b: unknown) => only === null || view(b).status !== 'failed' || only.has(view(b).id);
-    const code = await runRemote({ project, builders: execution.builders.filter(retried), limit, run, halting, backend, prompt: builderPrompt, handOn, handToUser });
+    const code = await runRemote({ project, builders: execution.builders.filter(retried), limit, run, halting, backend, prompt: builderPrompt, handOn, handToUser, signal: onTermination().signal });
     if (only !== null && code === 0) await mutateState(project.state, (d) => void (d.get('execution') as JsonObject | undefined)?.delete('retry_only'));
     return code;
   }
@@ -496,11 +497,7 @@ export async function main(argv: string[]): Promise<number> {
 
   const run = new Execution(project, setup);
   run.costs = recordedUsage(doc, execution.builders);
-  const onSignal = (signal: NodeJS.Signals) => {
-    void run.stop().then(() => process.exit(signalStatus(signal)));
-  };
-  process.on('SIGTERM', onSignal);
-  process.on('SIGINT', onSignal);
+  onTermination({ onSignal: (signal) => void run.stop().then(() => process.exit(signalStatus(signal))) });
 
   if (choice.kind !== 'word') say(`CI tool: ${choiceLabel(choice)}`);
   say(`Spawning ${builders.length} builders...`);

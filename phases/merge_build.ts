@@ -30,6 +30,7 @@ import {
 } from '../lib/worktrees.js';
 import { complain, enterProject, readExecution, recordError, say, type Project } from './handler.js';
 import { verifyMergedTree } from '../agents/merged_verify.js';
+import { onTermination } from '../core/termination.js';
 
 export interface MergeOutcome {
   merged: string[];
@@ -280,10 +281,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   // A stop (the orchestrator ends our process group) lets the merge in flight finish
   // (git runs in its own group) and ends the run between two builders.
-  const stopped = new AbortController();
-  const onSignal = (signal: NodeJS.Signals) => stopped.abort(signal);
-  process.on('SIGTERM', onSignal);
-  process.on('SIGINT', onSignal);
+  const stopped = onTermination();
 
   // One merge_build at a time per project: a handler stopped by a restart may still be
   // finishing its last merge while the next one starts.
