@@ -21,6 +21,13 @@ export interface GroupLimits {
   timeoutMs?: number;
   /** TERM → KILL grace in ms (default DEFAULT_GRACE_MS). */
   graceMs?: number;
+  /**
+   * After the child's own exit, end what it left running in its group (default true).
+   * False where a background child may outlive its parent by design (the
+   * orchestrator's handlers, as under the original); every other cause still ends
+   * the whole group.
+   */
+  endLeftovers?: boolean;
 }
 
 export interface GroupEnd {
@@ -74,7 +81,8 @@ export function superviseGroup(child: ChildProcess, limits: GroupLimits = {}): S
       await woken;
       // After an exit, its leftovers (background children) end with it; after any
       // other cause the leader itself is in the group being ended.
-      const forced = pid !== undefined ? await endGroup(pid, limits.graceMs ?? DEFAULT_GRACE_MS) : false;
+      const ending = pid !== undefined && (cause !== 'exit' || limits.endLeftovers !== false);
+      const forced = ending ? await endGroup(pid, limits.graceMs ?? DEFAULT_GRACE_MS) : false;
       const { code, signal } = await exited;
       const unstarted = pid === undefined || (code === null && signal === null);
       const status = unstarted ? (startError === 'EACCES' ? 126 : 127) : (code ?? signalStatus(signal));

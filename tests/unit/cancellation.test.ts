@@ -187,3 +187,34 @@ describe('design_program', () => {
     expect(state(dir).design).toBe(null);
   }, 30_000);
 });
+
+// ------------------------------------------------------------------ orchestrator stop
+
+describe('orchestrator stop()', () => {
+  it('awaits its handler: the pid file goes only once the handler\'s group is gone and its last write is done', async () => {
+    const root = tempDir(); // an install whose design_program is a user's bash handler
+    const marks = tempDir();
+    mkdirSync(join(root, 'phases'));
+    // On TERM it finishes its work for a moment (as merge_build finishes its merge), then writes.
+    const handler = join(root, 'phases', 'design_program.sh');
+    writeFileSync(handler, `#!/bin/bash\ntrap 'sleep 0.7; echo done > ${marks}/last-write; exit 143' TERM\nsleep 60 & echo $! > ${marks}/kid\necho $$ > ${marks}/handler\nwait\n`);
+    chmodSync(handler, 0o755);
+    const dir = project({ user_query: 'q' });
+    const base: Record<string, string | undefined> = { ...process.env, ARGO_SHIM_SERVER: '0', ARGO_ROOT: root };
+    for (const k of ['STATE_FILE', 'STATE_LOCK', 'LOG_DIR', 'WORKFLOW_LOG', 'CONFIG_FILE', 'ARGO_STATE_LOCK_HELD']) delete base[k];
+    const orch = spawn(process.execPath, ['--import', TSX, join(ROOT, 'orchestrator.ts'), dir], { env: base, stdio: 'ignore', detached: true });
+    groups.push(orch.pid!);
+    const pidFile = join(dir, '.argo-project', 'orchestrator.pid');
+    await until('the handler running', () => existsSync(join(marks, 'handler')) && readFileSync(join(marks, 'handler'), 'utf8').endsWith('\n'), 20_000);
+    pids.push(readPid(join(marks, 'handler')), readPid(join(marks, 'kid')));
+    expect(existsSync(pidFile)).toBe(true);
+    process.kill(orch.pid!, 'SIGTERM');
+    await until('the pid file released', () => !existsSync(pidFile), 10_000);
+    // At the moment the pid file went: the handler's last write was done, its group gone.
+    expect(existsSync(join(marks, 'last-write'))).toBe(true);
+    expect(pidAlive(readPid(join(marks, 'handler')))).toBe(false);
+    expect(pidAlive(readPid(join(marks, 'kid')))).toBe(false);
+    const code = await new Promise((r) => (orch.exitCode !== null ? r(orch.exitCode) : orch.once('exit', r)));
+    expect(code).toBe(0);
+  }, 40_000);
+});
