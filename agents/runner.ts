@@ -33,7 +33,7 @@ export interface RunOptions {
 export type { EndCause };
 
 export interface RunResult {
-  /** Shell-style status: the exit code, or 128 + signal number; 127 when it could not start. */
+  /** Shell-style status: the exit code, or a killing signal's status (signalStatus); 127 when it could not start. */
   code: number;
   signal: string | null;
   cause: EndCause;

@@ -33,7 +33,7 @@ export interface GroupLimits {
 export interface GroupEnd {
   code: number | null;
   signal: NodeJS.Signals | null;
-  /** Shell-style: the exit code, 128 + the signal's number, 126/127 when it could not start. */
+  /** Shell-style: the exit code, a killing signal's status (signalStatus), 126/127 when it could not start. */
   status: number;
   cause: EndCause;
   /** TERM was not enough within the grace period: the group got KILL. */

@@ -2,7 +2,7 @@
 // AbortSignal and return, every child runs in a group that is ended and awaited, and
 // a design asked of a plain CI tool has the same time limit as a preset's.
 import { execFile, spawn } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -217,4 +217,40 @@ describe('orchestrator stop()', () => {
     const code = await new Promise((r) => (orch.exitCode !== null ? r(orch.exitCode) : orch.once('exit', r)));
     expect(code).toBe(0);
   }, 40_000);
+});
+
+// ------------------------------------------------------------------ the layout holds
+
+describe('one place for each (greps over the sources)', () => {
+  const sources = (() => {
+    const out: { file: string; text: string }[] = [];
+    const walk = (rel: string) => {
+      for (const e of readdirSync(join(ROOT, rel), { withFileTypes: true })) {
+        const path = rel ? `${rel}/${e.name}` : e.name;
+        if (e.isDirectory()) {
+          if (!['node_modules', 'dist', 'tests', 'reports'].includes(e.name) && !e.name.startsWith('.')) walk(path);
+        } else if (e.name.endsWith('.ts') && !e.name.endsWith('.d.ts')) out.push({ file: path, text: readFileSync(join(ROOT, path), 'utf8') });
+      }
+    };
+    walk('');
+    return out;
+  })();
+  const filesWith = (re: RegExp) => sources.filter((s) => re.test(s.text)).map((s) => s.file).sort();
+
+  it('one /proc reader: lib/process.ts', () => {
+    expect(filesWith(/\/proc\//)).toEqual(['lib/process.ts']);
+  });
+  it('one signal → exit status table: lib/process.ts signalStatus', () => {
+    expect(filesWith(/128 \+/)).toEqual(['lib/process.ts']);
+    expect(filesWith(/\b13[07]\b.*\b14[03]\b|SIGKILL' \? (9|137)/)).toEqual([]);
+  });
+  it('signal handlers are installed in one file (core/termination.ts); pidAlive is not in lib/lock.ts', () => {
+    expect(filesWith(/process\.(on|once|addListener)\(\s*(?!'(uncaughtException|exit)')/)).toEqual(['core/termination.ts']);
+    expect(filesWith(/export function pidAlive/)).toEqual(['lib/process.ts']);
+  });
+  it('process.exit only in entry points: never in lib/, core/, agents/ or a phase', () => {
+    const exits = filesWith(/process\.exit\(/);
+    expect(exits.filter((f) => /^(lib|core|agents|view|notify|distributed)\//.test(f) || f === 'phases/design_program.ts')).toEqual([]);
+    expect(exits).toEqual(['compat/shim_server.ts', 'orchestrator.ts', 'phases/execution.ts']);
+  });
 });

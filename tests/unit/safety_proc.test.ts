@@ -234,7 +234,7 @@ describe('runCiCaptured (bounded memory)', () => {
     const dir = tempDir();
     const file = join(dir, 'sub', 'answer.txt');
     const r = await runCiCaptured('printf', 'ééé-and-more', dir, { PATH: process.env.PATH }, { file, keepBytes: 5 });
-    expect(r).toEqual({ code: 0, output: 'éé', bytes: Buffer.byteLength('ééé-and-more'), truncated: true });
+    expect(r).toEqual({ code: 0, output: 'éé', bytes: Buffer.byteLength('ééé-and-more'), truncated: true, cause: 'exit' });
     expect(readFileSync(file, 'utf8')).toBe('ééé-and-more');
     const small = await runCiCaptured('printf', 'ok', dir, { PATH: process.env.PATH }, { file, keepBytes: 5 });
     expect([small.output, small.truncated]).toEqual(['ok', false]);
