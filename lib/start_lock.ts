@@ -15,22 +15,34 @@ export const startLockPath = (project: string) => join(project, '.argo-project',
  * holder makes us wait. Undefined (and `fn` not run) when the lock stayed taken
  * for `waitMs`.
  */
-export async function withStartLock<T>(
+export function withStartLock<T>(
   project: string,
   onWait: (lockFile: string) => void,
   fn: () => Promise<T>,
   waitMs = START_LOCK_WAIT_MS,
 ): Promise<{ value: T } | undefined> {
-  const lockFile = startLockPath(project);
-  const fd = openLockFile(lockFile); // close-on-exec: the orchestrator we start never holds it
+  return withWaitedLock(startLockPath(project), onWait, AbortSignal.timeout(waitMs), fn);
+}
+
+/**
+ * Runs `fn` holding an exclusive flock on `lockFile` (the start lock, merge_build's
+ * merge.lock). `onWait` is told once when another holder makes us wait; undefined
+ * (and `fn` not run) when `until` aborts first (a deadline, a stop).
+ */
+export async function withWaitedLock<T>(
+  lockFile: string,
+  onWait: (lockFile: string) => void,
+  until: AbortSignal,
+  fn: () => Promise<T>,
+): Promise<{ value: T } | undefined> {
+  const fd = openLockFile(lockFile); // close-on-exec: a child we start never holds it
   try {
     if (!tryFlockSync(fd)) {
       onWait(lockFile);
-      const deadline = AbortSignal.timeout(waitMs);
       try {
-        await flockExclusive(fd, deadline);
+        await flockExclusive(fd, until);
       } catch (e) {
-        if (deadline.aborted) return undefined;
+        if (until.aborted) return undefined;
         throw e;
       }
     }

@@ -7,13 +7,13 @@
 // refused); only worktrees proven ours are removed and only merged argo-builder-*
 // branches deleted; each merge is recorded as it happens, so a stopped run resumes
 // without merging anything twice.
-import { closeSync, mkdirSync, rmdirSync } from 'node:fs';
+import { mkdirSync, rmdirSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { signalStatus } from '../lib/process.js';
 import { runIfEntry } from '../lib/cli.js';
 import { branchExists, git, gitShielded, insideGitRepo, isAncestor, unmergedFiles } from '../lib/git.js';
 import { JsonObject, fromPlain, toPlain } from '../lib/json_doc.js';
-import { flockExclusive, openLockFile, tryFlockSync } from '../lib/lock.js';
+import { withWaitedLock } from '../lib/start_lock.js';
 import { logBuilder, logStateTransition, writeLog } from '../lib/logging_enhanced.js';
 import { chooseMergePlace, chooseTarget, halfDoneMerge, inspectCheckout, mergingWorktree } from '../lib/merge_place.js';
 import { mutateState, readStateDoc, updateState } from '../lib/state_file.js';
@@ -286,21 +286,10 @@ export async function main(argv: string[]): Promise<number> {
   // One merge_build at a time per project: a handler stopped by a restart may still be
   // finishing its last merge while the next one starts.
   const lock = join(project.dir, '.argo-project', 'merge.lock');
-  const fd = openLockFile(lock);
-  try {
-    if (!tryFlockSync(fd)) {
-      say(`Waiting for the merge_build holding ${lock} to finish`);
-      try {
-        await flockExclusive(fd, stopped.signal);
-      } catch (e) {
-        if (!stopped.signal.aborted) throw e;
-        return signalStatus(stopped.signal.reason); // stopped while waiting: nothing done
-      }
-    }
-    return await mergeAll(project, target, builders, stopped.signal);
-  } finally {
-    closeSync(fd); // releases the flock
-  }
+  const held = await withWaitedLock(lock, () => say(`Waiting for the merge_build holding ${lock} to finish`), stopped.signal, () =>
+    mergeAll(project, target, builders, stopped.signal),
+  );
+  return held ? held.value : signalStatus(stopped.signal.reason); // stopped while waiting: nothing done
 }
 
 async function mergeAll(project: Project, target: string, builders: Builder[], stopped: AbortSignal): Promise<number> {
