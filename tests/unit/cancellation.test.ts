@@ -219,6 +219,25 @@ describe('orchestrator stop()', () => {
   }, 40_000);
 });
 
+// ------------------------------------------------------------------ notify.command
+
+describe('notify.command (runCommand) through superviseGroup', () => {
+  const d = { event_id: 'control-1', event: 'control', project: '/p', phase: 'design', action_owner: 'user', action_needed: 'approve_design', title: 't', message: 'm' } as const;
+  it('at its limit the hook gets TERM first (it may clean up); when runCommand settles its group is gone', async () => {
+    const { runCommand } = await import('../../notify/channels.js');
+    const dir = tempDir();
+    const command = `trap 'echo cleaned > ${dir}/cleaned; exit 1' TERM; echo $$ > ${dir}/leader; sleep 1000 & echo $! > ${dir}/kid; wait`;
+    const reports: string[] = [];
+    const run = runCommand(command, d, dir, { commandTimeoutMs: 300, report: (l) => reports.push(l) });
+    await until('the hook running', () => existsSync(join(dir, 'kid')) && readFileSync(join(dir, 'kid'), 'utf8').endsWith('\n'));
+    groups.push(readPid(join(dir, 'leader')));
+    await run;
+    expect(readFileSync(join(dir, 'cleaned'), 'utf8')).toBe('cleaned\n');
+    expect(groupMembers(readPid(join(dir, 'leader')))).toEqual([]); // no polling: gone when it settled
+    expect(reports).toEqual([`notify.command timed out after 300 ms: ${command}`]);
+  });
+});
+
 // ------------------------------------------------------------------ the layout holds
 
 describe('one place for each (greps over the sources)', () => {
