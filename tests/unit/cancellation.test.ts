@@ -238,6 +238,36 @@ describe('notify.command (runCommand) through superviseGroup', () => {
   });
 });
 
+// ------------------------------------------------------------------ dashboard actions
+
+describe('the dashboard\'s argo commands (runArgo)', () => {
+  it('past its time limit the whole group is ended and awaited, not only the leader', async () => {
+    const { runArgo } = await import('../../dashboard/actions.js');
+    const root = tempDir();
+    const marks = tempDir();
+    mkdirSync(join(root, 'dist', 'compat'), { recursive: true });
+    // an `argo` that started a helper in its group and hangs
+    writeFileSync(join(root, 'dist', 'compat', 'argo.js'), `
+      const { spawn } = require('node:child_process');
+      const { writeFileSync } = require('node:fs');
+      const kid = spawn('sleep', ['1000'], { stdio: 'ignore' });
+      writeFileSync(${JSON.stringify(join(marks, 'pids'))}, process.pid + ' ' + kid.pid + '\\n');
+      process.stdout.write('working');
+      setInterval(() => {}, 1000);
+    `.replace(/^ +/gm, ''));
+    writeFileSync(join(root, 'dist', 'package.json'), '{"type": "commonjs"}');
+    const run = runArgo(root, ['stop', '/nowhere'], marks, 500);
+    await until('argo running', () => existsSync(join(marks, 'pids')) && readFileSync(join(marks, 'pids'), 'utf8').endsWith('\n'));
+    const [leader, kid] = readFileSync(join(marks, 'pids'), 'utf8').trim().split(' ').map(Number) as [number, number];
+    groups.push(leader);
+    pids.push(kid);
+    const r = await run;
+    expect(r).toEqual({ ok: false, output: 'working' });
+    expect(pidAlive(kid)).toBe(false);
+    expect(groupMembers(leader)).toEqual([]);
+  });
+});
+
 // ------------------------------------------------------------------ the layout holds
 
 describe('one place for each (greps over the sources)', () => {
