@@ -4,7 +4,9 @@
 // group is then ended (TERM, a grace period, KILL) and awaited until no member is
 // left, so nothing the child started outlives the caller's wait. The spawn itself
 // (stdio, environment) stays with the caller; it must pass `detached: true`, which is
-// what makes the child's pid its group's id — the proof that the group is ours.
+// what makes the child's pid its group's id — the proof that the group is ours: Linux
+// does not hand out a pid again while a process group of that id has members, and
+// endGroup signals only while /proc lists members of it (never a pgid ≤ 1).
 import type { ChildProcess } from 'node:child_process';
 import { endGroup, signalStatus } from '../lib/process.js';
 import { timerDelay } from '../lib/timer.js';
