@@ -202,10 +202,6 @@ export class Orchestrator {
     this.log.line('orchestrator', message);
   }
 
-  get lifecycle(): Lifecycle['kind'] {
-    return this.life.kind;
-  }
-
   /** Watches and acts until stop() begins (it may still be ending the handler: await stop()). */
   run(): Promise<void> {
     const done = new Promise<void>((r) => (this.finished = r));

@@ -191,6 +191,18 @@ describe('design_program', () => {
 // ------------------------------------------------------------------ orchestrator stop
 
 describe('orchestrator stop()', () => {
+  it('is memoised: called twice, the same promise; run() resolves when it begins', async () => {
+    const { Orchestrator } = await import('../../orchestrator.js');
+    const dir = project({ user_query: 'q', phase: 'storage', action_owner: 'user' });
+    const o = new Orchestrator(dir, tempDir(), {});
+    const running = o.run(); // phase storage: the first look stops it
+    const first = o.stop();
+    expect(first).toBeInstanceOf(Promise);
+    expect(o.stop()).toBe(first);
+    await Promise.all([running, first]);
+    await o.notifier.close(100);
+  });
+
   it('awaits its handler: the pid file goes only once the handler\'s group is gone and its last write is done', async () => {
     const root = tempDir(); // an install whose design_program is a user's bash handler
     const marks = tempDir();
