@@ -10,23 +10,22 @@ import { createRequire } from 'node:module';
 import { runIfEntry } from './core/cli.js';
 import type { Env } from './core/context.js';
 import { enterProjectDir, isDir } from './store/project_dir.js';
-import { decide, fieldText, handlerCandidates, maxRetries, relayOf, retryDelayMs } from './workflow/dispatch.js';
+import { FRESH_BOOK, decide, fieldText, handlerCandidates, holdBack, maxRetries, relayOf, retryLeft, retryReduce, type RetryBook } from './workflow/dispatch.js';
 import { JsonObject, fromPlain, parseJson, toPlain } from './core/json_doc.js';
 import { readConfigObject } from './store/config_object.js';
 import { projectLogPaths, writeLog } from './store/logs.js';
 import { tryFlockSync } from './core/lock.js';
-import { killGroup } from './store/processes.js';
+import { superviseGroup } from './core/child.js';
 import { RotatingLog } from './core/rotating_log.js';
 import { Notifier } from './notify/notifier.js';
 import { mutateState, projectStatePaths, updateState, type StatePaths } from './store/state.js';
 import { installRoot } from './core/install_root.js';
+import { onTermination } from './core/termination.js';
 import { argoPaths } from './store/layout.js';
 
 /** The install folder (core/install_root.ts). */
 export const ROOT = installRoot();
 const FALLBACK_POLL_MS = 1000;
-/** A handler that succeeded but left the state as it was is re-run after this long (the original's poll). */
-const UNCHANGED_RERUN_MS = 5000;
 /** How long pending notifications may still take when the orchestrator exits: after a stop (a signal), at the end. */
 export const STOP_NOTIFY_GRACE_MS = 2000;
 export const END_NOTIFY_GRACE_MS = 5000;
@@ -146,16 +145,36 @@ class PidFile {
   }
 }
 
+/**
+ * The orchestrator's life as one value. `looking`/`finishing` fold the looks asked for
+ * meanwhile into one more (`again`); `running` holds the handler; `stopping` and
+ * `stopped` refuse every new look.
+ */
+export type Lifecycle =
+  | { kind: 'idle' }
+  | { kind: 'looking'; again: boolean }
+  | { kind: 'running'; handler: RunningHandler }
+  | { kind: 'finishing'; again: boolean }
+  | { kind: 'stopping' }
+  | { kind: 'stopped' };
+
+/** A handler in its own process group: its end (exit, or the stop's cancel) and its stop. */
+interface RunningHandler {
+  name: string;
+  /** Settles when it exited and its output drained — and, after a stop, when its group is gone. */
+  ended: Promise<unknown>;
+  stop: AbortController;
+}
+
+/** A stopped handler gets TERM, then this long before its group gets KILL (stop_workflow allows us 5 s). */
+export const HANDLER_GRACE_MS = 3000;
+
 export class Orchestrator {
-  private child: ChildProcess | undefined;
-  private checking = false;
-  private again = false;
-  private stopping = false;
-  private failures = 0;
-  private failedName = '';
-  private retryAt = 0;
-  private lastOk: { name: string; text: string; at: number } | undefined;
-  private previousOwner = '';
+  private life: Lifecycle = { kind: 'idle' };
+  private book: RetryBook = FRESH_BOOK;
+  /** The write of the last handler's result (retry count, hand-off), awaited by stop(). */
+  private finishing: Promise<void> = Promise.resolve();
+  private stopped: Promise<void> | undefined;
   private wakeTimer: NodeJS.Timeout | undefined;
   private watcher: FSWatcher | undefined;
   private poller: NodeJS.Timeout | undefined;
@@ -183,6 +202,7 @@ export class Orchestrator {
     this.log.line('orchestrator', message);
   }
 
+  /** Watches and acts until stop() begins (it may still be ending the handler: await stop()). */
   run(): Promise<void> {
     const done = new Promise<void>((r) => (this.finished = r));
     try {
@@ -194,21 +214,47 @@ export class Orchestrator {
     this.poller = setInterval(() => this.check(), FALLBACK_POLL_MS);
     // Builder failures are announced while a handler runs; hand-offs only between
     // handlers, once the handler finished writing them.
-    this.unwatchNotify = this.notifier.watch(() => !this.child);
+    this.unwatchNotify = this.notifier.watch(() => this.life.kind !== 'running');
     this.check();
     return done;
   }
 
-  stop(): void {
-    if (this.stopping) return;
-    this.stopping = true;
-    if (this.child?.pid) killGroup(this.child.pid);
-    this.child?.unref();
-    this.watcher?.close();
-    this.unwatchNotify?.();
-    clearInterval(this.poller);
-    clearTimeout(this.wakeTimer);
-    this.finished();
+  /**
+   * Stops for good; the same promise however often it is called. Cleanups run in
+   * order, each in its own try/catch: stop watching, end the handler's group and
+   * await it, await the write of its result. When it settles nothing of ours writes
+   * the state any more, so the pid file may be released.
+   */
+  stop(): Promise<void> {
+    this.stopped ??= this.close();
+    return this.stopped;
+  }
+
+  private async close(): Promise<void> {
+    const handler = this.life.kind === 'running' ? this.life.handler : undefined;
+    this.life = { kind: 'stopping' };
+    const steps: [string, () => unknown][] = [
+      ['stop watching', () => {
+        this.watcher?.close();
+        this.unwatchNotify?.();
+        clearInterval(this.poller);
+        clearTimeout(this.wakeTimer);
+      }],
+      ['resolve run()', () => this.finished?.()],
+      ['end the handler', async () => {
+        handler?.stop.abort();
+        await handler?.ended;
+      }],
+      ['await the last result write', () => this.finishing],
+    ];
+    for (const [what, step] of steps) {
+      try {
+        await step();
+      } catch (e) {
+        this.say(`ERROR: orchestrator: stop: ${what}: ${(e as Error).message}`);
+      }
+    }
+    this.life = { kind: 'stopped' };
   }
 
   private wakeIn(ms: number): void {
@@ -218,23 +264,25 @@ export class Orchestrator {
 
   /** Looks at the state and acts; calls that arrive meanwhile fold into one more look. */
   check(): void {
-    if (this.stopping) return;
-    if (this.checking || this.child) {
-      this.again = true;
+    const life = this.life;
+    if (life.kind === 'looking' || life.kind === 'finishing') {
+      life.again = true;
       return;
     }
-    this.checking = true;
-    this.again = false;
+    if (life.kind !== 'idle') return; // a handler runs (its end looks again), or we stop
+    const looking: Lifecycle = { kind: 'looking', again: false };
+    this.life = looking;
     this.look()
       .catch((e: unknown) => this.say(`ERROR: orchestrator: ${(e as Error).message}`))
       .finally(() => {
-        this.checking = false;
-        if (this.again && !this.child) this.check();
+        if (this.life !== looking) return; // a handler started, or a stop began
+        this.life = { kind: 'idle' };
+        if (looking.again) this.check();
       });
   }
 
   private async look(): Promise<void> {
-    if (!isDir(argoPaths(this.project).dir)) return this.stop(); // D21: the project is gone
+    if (!isDir(argoPaths(this.project).dir)) return void this.stop(); // D21: the project is gone
     let text: string;
     let doc: Record<string, unknown>;
     try {
@@ -245,35 +293,64 @@ export class Orchestrator {
     }
     this.notifier.observe(true);
     const relay = relayOf(doc);
-    if (relay.action_owner === 'code' && this.previousOwner !== 'code') this.failures = 0; // control handed (back) to us
-    this.previousOwner = relay.action_owner;
+    this.book = retryReduce(this.book, { kind: 'seen', owner: relay.action_owner });
     const d = decide(relay);
-    if (d.kind === 'stop') return this.stop();
+    if (d.kind === 'stop') return void this.stop();
     if (d.kind === 'wait') return;
     if (d.kind === 'refuse') return this.refuse(d.name);
-
-    const now = Date.now();
-    if (this.lastOk && this.lastOk.name === d.name && this.lastOk.text === text && now - this.lastOk.at < UNCHANGED_RERUN_MS) {
-      return this.wakeIn(this.lastOk.at + UNCHANGED_RERUN_MS - now);
-    }
-    if (this.failures > 0 && this.failedName === d.name && now < this.retryAt) return this.wakeIn(this.retryAt - now);
-    if (this.failedName !== d.name) this.failures = 0;
+    const wait = holdBack(this.book, d.name, text, Date.now());
+    if (wait > 0) return this.wakeIn(wait);
+    this.book = retryReduce(this.book, { kind: 'starting', name: d.name });
     this.start(d.name, doc);
   }
 
   private start(name: string, doc: Record<string, unknown>): void {
-    const handler = resolveHandler(this.root, name);
-    if (!handler) return; // as the original: no handler for this name, nothing to do
-    this.log.line('orchestrator', `Running handler ${name} (${handler.cmd}${handler.args.length ? ' ' + handler.args.join(' ') : ''})`);
-    const child = spawn(handler.cmd, [...handler.args, this.project], {
+    const resolved = resolveHandler(this.root, name);
+    if (!resolved) return; // as the original: no handler for this name, nothing to do
+    this.log.line('orchestrator', `Running handler ${name} (${resolved.cmd}${resolved.args.length ? ' ' + resolved.args.join(' ') : ''})`);
+    const child = spawn(resolved.cmd, [...resolved.args, this.project], {
       cwd: this.project,
       env: { ...process.env, ...this.handlerEnv },
       // Piped, not inherited: what a handler says goes to orchestrator.log as well as to our own stdout/stderr.
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true, // its own process group, ended with us
     });
-    this.child = child;
     this.stderrTail = [];
+    const flush = this.relayOutput(name, child);
+    const stop = new AbortController();
+    // Its own exit ends nothing else: a background child of a handler may outlive it,
+    // as under the original. A stop ends the whole group and waits until it is gone.
+    const group = superviseGroup(child, { signal: stop.signal, graceMs: HANDLER_GRACE_MS, endLeftovers: false });
+    // 'close' waits for the output pipes; a background child of the handler may hold
+    // them open, so the exit counts once the pipes drained or a moment has passed.
+    const drained = new Promise<void>((r) => {
+      child.once('close', () => r());
+      child.once('exit', () => setTimeout(r, OUTPUT_DRAIN_MS).unref());
+    });
+    const ended = group.ended.then(async (end) => {
+      await drained;
+      flush();
+      return end;
+    });
+    this.life = { kind: 'running', handler: { name, ended, stop } };
+    void ended.then((end) => {
+      if (this.life.kind !== 'running') return; // stopping: stop() awaits this handler
+      const finishing: Lifecycle = { kind: 'finishing', again: false };
+      this.life = finishing;
+      const status = end.status;
+      if (status !== 0) this.log.line('orchestrator', `Handler ${name} exited with status ${status}`);
+      this.finishing = this.finish(name, status, maxRetries(doc, this.config()))
+        .catch((e: unknown) => this.say(`ERROR: orchestrator: ${(e as Error).message}`))
+        .finally(() => {
+          if (this.life !== finishing) return;
+          this.life = { kind: 'idle' };
+          this.check();
+        });
+    });
+  }
+
+  /** Copies the handler's output to ours and to orchestrator.log, keeping its last stderr lines; returns the flush. */
+  private relayOutput(name: string, child: ChildProcess): () => void {
     const outSink = this.log.sink(name);
     const errSink = this.log.sink(name);
     let errPending = '';
@@ -289,31 +366,15 @@ export class Orchestrator {
       errPending = lines.pop() ?? '';
       this.stderrTail = [...this.stderrTail, ...lines].slice(-20);
     });
-    child.on('error', () => undefined);
-    let settled = false;
-    const settle = (code: number | null, signal: NodeJS.Signals | null) => {
-      if (settled) return;
-      settled = true;
+    return () => {
       outSink.end();
       errSink.end();
       if (errPending) this.stderrTail = [...this.stderrTail, errPending].slice(-20);
-      this.child = undefined;
-      if (this.stopping) return;
-      const status = code ?? 128 + (signal === 'SIGKILL' ? 9 : 15);
-      if (status !== 0) this.log.line('orchestrator', `Handler ${name} exited with status ${status}`);
-      this.finish(name, status, maxRetries(doc, this.config()))
-        .catch((e: unknown) => this.say(`ERROR: orchestrator: ${(e as Error).message}`))
-        .finally(() => this.check());
     };
-    // 'close' waits for the output pipes; a background child of the handler may hold
-    // them open, so the exit counts once the pipes drained or a moment has passed.
-    child.on('close', settle);
-    child.on('exit', (code, signal) => setTimeout(() => settle(code, signal), OUTPUT_DRAIN_MS).unref());
   }
 
   private async finish(name: string, status: number, retries: number): Promise<void> {
     if (status === 0) {
-      this.failures = 0;
       // D24: a success clears the error bookkeeping of earlier failures.
       await mutateState(this.state, (doc) => {
         const er = doc.get('error_recovery');
@@ -327,28 +388,26 @@ export class Orchestrator {
       } catch {
         /* checked again on the next look */
       }
-      this.lastOk = { name, text, at: Date.now() };
+      this.book = retryReduce(this.book, { kind: 'succeeded', name, text, at: Date.now() });
       return;
     }
-    this.lastOk = undefined;
-    this.failures = this.failedName === name ? this.failures + 1 : 1;
-    this.failedName = name;
-    if (this.failures <= retries) {
-      this.retryAt = Date.now() + retryDelayMs(this.failures);
-      await this.setRecovery({ retry_count: this.failures });
+    this.book = retryReduce(this.book, { kind: 'failed', name, at: Date.now(), retries });
+    const failures = this.book.failures;
+    if (retryLeft(this.book, retries)) {
+      await this.setRecovery({ retry_count: failures });
       return;
     }
     const logs = projectLogPaths(this.project);
     const tail = this.stderrTail;
     // The specific cause stays in last_error; the generic hand-off goes to recovery_action.
     await this.setRecovery({
-      retry_count: this.failures - 1,
+      retry_count: failures - 1,
       last_error: (current: string) => specificCause(current, tail, name, status),
-      recovery_action: `${genericFailure(name, status)}; handed to user after ${this.failures} failed runs: fix the cause (see .argo-project/logs/orchestrator.log), then set action_owner to code`,
+      recovery_action: `${genericFailure(name, status)}; handed to user after ${failures} failed runs: fix the cause (see .argo-project/logs/orchestrator.log), then set action_owner to code`,
     });
     await updateState(this.state, 'action_owner', 'user');
-    writeLog(logs, 'ERROR', `Handler ${name} failed ${this.failures} times (last exit status ${status}); control handed to user`);
-    this.failures = 0;
+    writeLog(logs, 'ERROR', `Handler ${name} failed ${failures} times (last exit status ${status}); control handed to user`);
+    this.book = retryReduce(this.book, { kind: 'gave-up' });
   }
 
   /** The project's config for limits ({} when it is missing or unreadable: status and doctor say why). */
@@ -390,14 +449,7 @@ export async function main(argv: string[]): Promise<number> {
     return 1;
   }
   const orchestrator = new Orchestrator(project, ROOT, libraryFunctionEnv(ROOT));
-  let signalled = false;
-  const stop = () => {
-    signalled = true;
-    orchestrator.stop();
-  };
-  process.on('SIGTERM', stop);
-  process.on('SIGINT', stop);
-  process.on('SIGHUP', stop);
+  const term = onTermination({ signals: ['SIGTERM', 'SIGINT', 'SIGHUP'], onSignal: () => void orchestrator.stop() });
   // A crash must not end in /dev/null either (start_workflow detaches our output).
   process.on('uncaughtException', (e) => {
     orchestrator.log.line('orchestrator', `FATAL: ${e.stack ?? e.message}`);
@@ -410,10 +462,13 @@ export async function main(argv: string[]): Promise<number> {
     // The last notifications get a bounded moment — 5 s at the end of a workflow, 2 s after a
     // stop (stop_workflow waits 5 s) — then every delivery gives up and we exit; what was
     // not delivered stays pending and goes out (with the same ARGO_EVENT_ID) after a resume.
-    await orchestrator.notifier.close(signalled ? STOP_NOTIFY_GRACE_MS : END_NOTIFY_GRACE_MS);
+    // Meanwhile stop() ends the handler's group and awaits it and its last state write:
+    // only then is the pid file released (a restarted workflow never sees a late write).
+    await Promise.all([orchestrator.stop(), orchestrator.notifier.close(term.signal.aborted ? STOP_NOTIFY_GRACE_MS : END_NOTIFY_GRACE_MS)]);
   } finally {
     orchestrator.log.line('orchestrator', `Stopped (PID ${process.pid})`);
     pid.release();
+    term.dispose();
   }
   return 0;
 }

@@ -11,6 +11,7 @@ import type { View } from './view/model.js';
 import { readView } from './view/read.js';
 import { paintFor, statusText, summaryLine } from './view/text.js';
 import { watchProject } from './store/watch.js';
+import { onTermination } from './core/termination.js';
 import { argoPaths } from './store/layout.js';
 
 export function orchestratorState(pidFile: string, project: string): string {
@@ -62,7 +63,7 @@ function render(v: View, json: boolean, tty: boolean): string {
 }
 
 /** Until SIGINT/SIGTERM: redraw on a terminal, one line (or JSON document) per change otherwise. */
-function follow(project: string, o: Options): Promise<number> {
+async function follow(project: string, o: Options): Promise<number> {
   const tty = Boolean(process.stdout.isTTY);
   let last = '';
   const show = () => {
@@ -84,18 +85,13 @@ function follow(project: string, o: Options): Promise<number> {
     last = key;
     process.stdout.write(o.json ? JSON.stringify(v) + '\n' : summaryLine(v, new Date().toISOString()) + '\n');
   };
-  return new Promise((done) => {
-    const close = watchProject(project, show);
-    const stop = () => {
-      close();
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      done(0);
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-    show();
-  });
+  const term = onTermination();
+  const close = watchProject(project, show);
+  show();
+  await new Promise((stopped) => term.signal.addEventListener('abort', stopped, { once: true }));
+  close();
+  term.dispose();
+  return 0;
 }
 
 export async function main(argv: string[]): Promise<number> {

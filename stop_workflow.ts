@@ -5,7 +5,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { runIfEntry } from './core/cli.js';
 import { parseJson, toPlain } from './core/json_doc.js';
-import { builderGroupProof, killGroup, orchestratorProof, projectProcesses, terminate } from './store/processes.js';
+import { builderGroupProof, orchestratorProof, projectProcesses } from './store/processes.js';
+import { killGroup, terminate } from './core/proc.js';
 import { isDir, resolveProjectDir } from './store/project_dir.js';
 import { LockOpenError } from './core/lock.js';
 import { START_LOCK_WAIT_MS, startLockPath, withStartLock } from './store/start_lock.js';

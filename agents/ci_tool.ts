@@ -8,11 +8,8 @@ import { closeSync, existsSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { signalStatus } from '../store/processes.js';
 import type { Env } from '../core/context.js';
-import { killGroup } from '../store/processes.js';
-
-export { killGroup };
+import { superviseGroup, type EndCause } from '../core/child.js';
 
 /** The install's lib/ folder with the bash libraries ('' when not found). */
 function bashLibDir(): string {
@@ -50,6 +47,8 @@ export interface CapturedAnswer {
   truncated: boolean;
   /** Writing the file failed (it then holds a prefix only); undefined when all went well. */
   fileError?: string;
+  /** What ended the tool: its exit, the time limit or the caller's signal. */
+  cause?: EndCause;
 }
 
 /** The default memory cap of runCiCaptured (64 KiB). */
@@ -57,17 +56,19 @@ export const CAPTURE_KEEP_BYTES = 64 * 1024;
 
 /**
  * Runs `tool prompt` with stdout and stderr merged in order (design_program).
- * The tool gets its own process group so that SIGTERM/SIGINT to us ends it too
- * (and whatever it started) instead of orphaning it. The output streams to `file`
- * (when given) as it comes; memory holds at most `keepBytes` of it, however much
- * the tool writes (a 600 MB answer must not become a 600 MB string).
+ * The tool runs in its own process group, ended whole (core/child.ts) when it
+ * exits, when `timeoutMs` passes or when `signal` aborts; the promise settles once
+ * the group is gone — never exiting the process (the caller returns the status).
+ * The output streams to `file` (when given) as it comes; memory holds at most
+ * `keepBytes` of it, however much the tool writes (a 600 MB answer must not become
+ * a 600 MB string).
  */
 export function runCiCaptured(
   tool: string,
   prompt: string,
   cwd: string,
   env: Env,
-  opts: { file?: string; keepBytes?: number; argv?: string[] } = {},
+  opts: { file?: string; keepBytes?: number; argv?: string[]; signal?: AbortSignal; timeoutMs?: number; graceMs?: number } = {},
 ): Promise<CapturedAnswer> {
   const keep = opts.keepBytes ?? CAPTURE_KEEP_BYTES;
   return new Promise((done) => {
@@ -108,26 +109,19 @@ export function runCiCaptured(
         fd = undefined;
       }
     });
-    const stop = (signal: NodeJS.Signals) => {
-      killGroup(child.pid);
-      process.exit(signalStatus(signal));
-    };
-    process.once('SIGTERM', stop);
-    process.once('SIGINT', stop);
-    let finished = false;
-    const finish = (code: number) => {
-      if (finished) return;
-      finished = true;
-      process.removeListener('SIGTERM', stop);
-      process.removeListener('SIGINT', stop);
+    const group = superviseGroup(child, { signal: opts.signal, timeoutMs: opts.timeoutMs, graceMs: opts.graceMs });
+    // 'close' waits for the output pipe; a process that left the group may hold it open.
+    const drained = new Promise<void>((r) => child.once('close', () => r()));
+    void group.ended.then(async (end) => {
+      const late = setTimeout(() => child.stdout?.destroy(), 2000);
+      if (end.startError === null) await drained;
+      clearTimeout(late);
       if (fd !== undefined) closeSync(fd);
       const all = Buffer.concat(kept);
       // cut short: a character split at the cut is dropped (StringDecoder keeps it back)
       const output = bytes > keep ? new StringDecoder('utf8').write(all) : all.toString('utf8');
-      done({ code, output, bytes, truncated: bytes > keep, ...(fileError ? { fileError } : {}) });
-    };
-    child.on('error', () => finish(127));
-    child.on('close', (code, signal) => finish(code ?? (signal === 'SIGKILL' ? 137 : 143)));
+      done({ code: end.status, output, bytes, truncated: bytes > keep, ...(fileError ? { fileError } : {}), cause: end.cause });
+    });
   });
 }
 

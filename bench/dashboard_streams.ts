@@ -6,6 +6,7 @@ import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { procStatus } from '../core/proc.js';
 
 const root = join(import.meta.dirname, '..');
 const n = Number(process.argv[2] ?? 500);
@@ -33,7 +34,7 @@ try {
   const m = /http:\/\/127\.0\.0\.1:(\d+)\/#token=(\S+)$/.exec(line);
   if (!m) throw new Error(`unexpected first line: ${line}`);
   const [port, token] = [Number(m[1]), m[2]!];
-  const rss = () => Number(/^VmRSS:\s+(\d+)/m.exec(readFileSync(`/proc/${dash.pid}/status`, 'utf8'))![1]) / 1024;
+  const rss = () => Number(/^VmRSS:\s+(\d+)/m.exec(procStatus(dash.pid!) ?? '')![1]) / 1024;
   const api = async () => {
     const t0 = performance.now();
     const r = await fetch(`http://127.0.0.1:${port}/api/projects`, { headers: { authorization: `Bearer ${token}` } });

@@ -17,9 +17,11 @@ import { bufferCtx, WriteGate, type Env } from '../core/context.js';
 import { errorMessage } from '../core/errors.js';
 import { tryFlockSync } from '../core/lock.js';
 import { runIfEntry } from '../core/cli.js';
+import { procStartTicks } from '../core/proc.js';
 import { setJqExecutor } from '../core/jq.js';
 import { loadFunction } from './functions.js';
 import { JqPool } from './jq_pool.js';
+import { onTermination } from '../core/termination.js';
 
 export const PROTOCOL = 'argo1';
 const SELF = fileURLToPath(import.meta.url);
@@ -71,11 +73,6 @@ export function unsafeDirReason(dir: string): string | undefined {
   return undefined;
 }
 
-/** Field 22 of /proc/self/stat: with the pid, it names this process for good. */
-function processStartTime(): string {
-  const stat = readFileSync('/proc/self/stat', 'utf8');
-  return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? '';
-}
 
 /**
  * Reads one request as it streams in, scanning each byte once. Throws (the
@@ -239,6 +236,65 @@ export interface ServerOptions {
 }
 
 /**
+ * One connection: the request is read as it streams (kept small until the token is
+ * proven), answered once, and the socket closed; a bad token is refused.
+ */
+function serveConnection(sock: Socket, tokenBytes: Buffer): void {
+  let authenticated = false;
+  let handled = false;
+  const reader = new RequestReader(() => (authenticated ? MAX_REQUEST_BYTES : PRE_AUTH_MAX_BYTES));
+  sock.setTimeout(PRE_AUTH_IDLE_MS, () => authenticated || sock.destroy());
+  sock.on('data', (chunk: Buffer) => {
+    if (handled) return;
+    let complete: boolean;
+    try {
+      complete = reader.push(chunk);
+    } catch {
+      sock.destroy();
+      return;
+    }
+    if (!authenticated && reader.fields.length >= 2) {
+      const [version, given = ''] = reader.fields;
+      const g = Buffer.from(given);
+      if (version !== PROTOCOL || g.length !== tokenBytes.length || !timingSafeEqual(g, tokenBytes)) {
+        handled = true;
+        if (version === PROTOCOL) sock.end(encodeReply({ rc: 1, stdout: '', stderr: 'ERROR: argo shim server: bad token\n' }));
+        else sock.destroy();
+        return;
+      }
+      authenticated = true;
+      sock.setTimeout(0);
+    }
+    if (!complete) return;
+    handled = true;
+    let req: Request;
+    try {
+      req = decodeRequest(reader.fields);
+    } catch {
+      sock.destroy();
+      return;
+    }
+    void answerInTime(req).then((reply) => sock.end(encodeReply(reply)));
+  });
+  sock.on('error', () => undefined);
+}
+
+/** The runtime folder checked and the install's server lock taken (its descriptor), else undefined. */
+function takeServerLock(paths: ReturnType<typeof runtimePaths>): number | undefined {
+  const unsafe = unsafeDirReason(paths.dir);
+  if (unsafe) {
+    process.stderr.write(`ERROR: argo shim helper not started: ${unsafe}\n`);
+    return undefined;
+  }
+  const lockFd = openSync(paths.lockFile, 'a', 0o600);
+  if (!tryFlockSync(lockFd)) {
+    closeSync(lockFd);
+    return undefined; // another server of this install is running
+  }
+  return lockFd;
+}
+
+/**
  * Serves until idle (or rebuilt, or stopSignal); resolves once the port file is
  * gone and no call is in flight. The listening socket is left open: the caller
  * exits the process, so the port stays ours for as long as the pid in the port
@@ -246,16 +302,8 @@ export interface ServerOptions {
  */
 export async function serve(opts: ServerOptions): Promise<void> {
   const paths = runtimePaths(INSTALL_ROOT, opts.env);
-  const unsafe = unsafeDirReason(paths.dir);
-  if (unsafe) {
-    process.stderr.write(`ERROR: argo shim helper not started: ${unsafe}\n`);
-    return;
-  }
-  const lockFd = openSync(paths.lockFile, 'a', 0o600);
-  if (!tryFlockSync(lockFd)) {
-    closeSync(lockFd);
-    return; // another server of this install is running
-  }
+  const lockFd = takeServerLock(paths);
+  if (lockFd === undefined) return;
   // Holding the lock proves no other helper of this install is alive: a port file
   // still there was left by a killed one, and is replaced below.
   startWatchdog(15);
@@ -273,43 +321,7 @@ export async function serve(opts: ServerOptions): Promise<void> {
   const server = createServer((sock: Socket) => {
     active++;
     clearTimeout(idleTimer);
-    let authenticated = false;
-    let handled = false;
-    const reader = new RequestReader(() => (authenticated ? MAX_REQUEST_BYTES : PRE_AUTH_MAX_BYTES));
-    sock.setTimeout(PRE_AUTH_IDLE_MS, () => authenticated || sock.destroy());
-    sock.on('data', (chunk: Buffer) => {
-      if (handled) return;
-      let complete: boolean;
-      try {
-        complete = reader.push(chunk);
-      } catch {
-        sock.destroy();
-        return;
-      }
-      if (!authenticated && reader.fields.length >= 2) {
-        const [version, given = ''] = reader.fields;
-        const g = Buffer.from(given);
-        if (version !== PROTOCOL || g.length !== tokenBytes.length || !timingSafeEqual(g, tokenBytes)) {
-          handled = true;
-          if (version === PROTOCOL) sock.end(encodeReply({ rc: 1, stdout: '', stderr: 'ERROR: argo shim server: bad token\n' }));
-          else sock.destroy();
-          return;
-        }
-        authenticated = true;
-        sock.setTimeout(0);
-      }
-      if (!complete) return;
-      handled = true;
-      let req: Request;
-      try {
-        req = decodeRequest(reader.fields);
-      } catch {
-        sock.destroy();
-        return;
-      }
-      void answerInTime(req).then((reply) => sock.end(encodeReply(reply)));
-    });
-    sock.on('error', () => undefined);
+    serveConnection(sock, tokenBytes);
     sock.on('close', () => {
       active--;
       if (active === 0) afterRequest();
@@ -355,7 +367,7 @@ export async function serve(opts: ServerOptions): Promise<void> {
   const tmp = `${paths.portFile}.${process.pid}.tmp`;
   // pid and start time name the process for tools that signal it; the lock descriptor
   // lets the shim check cheaply that this very process is alive (see compat/shim.bash).
-  writeFileSync(tmp, `${port} ${token} ${process.pid} ${processStartTime()} ${lockFd}\n`, { mode: 0o600 });
+  writeFileSync(tmp, `${port} ${token} ${process.pid} ${procStartTicks('self')} ${lockFd}\n`, { mode: 0o600 });
   renameSync(tmp, paths.portFile);
   opts.stopSignal?.addEventListener('abort', stop, { once: true });
   afterRequest();
@@ -372,10 +384,8 @@ export async function main(_argv: string[]): Promise<number> {
     const n = Number(process.env[name] || dflt);
     return (Number.isFinite(n) && n > 0 ? n : dflt) * 1000;
   };
-  const stopper = new AbortController();
-  process.on('SIGTERM', () => stopper.abort());
-  process.on('SIGINT', () => stopper.abort());
-  await serve({ idleMs: seconds('ARGO_SHIM_IDLE_SECONDS', 60), jqLimitMs: seconds('ARGO_SHIM_JQ_SECONDS', 10), stopSignal: stopper.signal });
+  const term = onTermination();
+  await serve({ idleMs: seconds('ARGO_SHIM_IDLE_SECONDS', 60), jqLimitMs: seconds('ARGO_SHIM_JQ_SECONDS', 10), stopSignal: term.signal });
   // Exiting closes the listening socket with the process (see serve).
   process.exit(0);
 }

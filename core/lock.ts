@@ -21,7 +21,7 @@
 // namespaces (a holder inside a container, our helper outside) and cannot be
 // fooled by a recycled pid.
 import { spawn, spawnSync } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, readFileSync, unlinkSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, unlinkSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { dirname, resolve } from 'node:path';
 import { createRequire } from 'node:module';
@@ -192,23 +192,6 @@ function removeQuietly(path: string): void {
     unlinkSync(path);
   } catch {
     /* gone already */
-  }
-}
-
-/** A running process (a zombie that nobody reaped yet has ended: not alive). */
-export function pidAlive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-  try {
-    // /proc/<pid>/stat: "pid (comm) S …" — the state letter follows the last ')'.
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return true; // no /proc (not Linux): kill(0) said it exists
   }
 }
 

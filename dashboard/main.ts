@@ -6,6 +6,7 @@ import { errorMessage } from '../core/errors.js';
 import { installRoot } from '../view/argo_command.js';
 import { isLoopback, newToken } from './auth.js';
 import { startDashboard } from './server.js';
+import { onTermination } from '../core/termination.js';
 
 export const DEFAULT_PORT = 7787;
 
@@ -49,15 +50,9 @@ export async function main(argv: string[]): Promise<number> {
     return 1;
   }
   process.stdout.write(`Argo dashboard: ${dash.url}\n(open it in a browser; the token after # stays in your browser and every request needs it. Ctrl-C stops it.)\n`);
-  await new Promise<void>((done) => {
-    const stop = () => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      done();
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
+  const term = onTermination();
+  await new Promise((stopped) => term.signal.addEventListener('abort', stopped, { once: true }));
+  term.dispose();
   await dash.close();
   return 0;
 }

@@ -1,7 +1,7 @@
 // The seam between phases/execution.ts and the coordinator: execution hands its builders
-// here when execution.backend = "postgres". Opens the queue, turns SIGTERM/SIGINT into an
-// abort (the handler's edge), and hands on to merge_build as the local runner does.
-import { signalStatus } from '../store/processes.js';
+// here when execution.backend = "postgres". Opens the queue, runs until done or until the
+// handler's termination signal aborts, and hands on to merge_build as the local runner does.
+import { signalStatus } from '../core/proc.js';
 import { logStateTransition } from '../store/logs.js';
 import type { Project } from '../store/project.js';
 import { complain, say } from '../core/cli.js';
@@ -22,6 +22,8 @@ export interface RemoteRun {
   prompt: (b: { id: string; description: string; worktree: string | null }) => string;
   handOn: (project: Project) => Promise<void>;
   handToUser: (project: Project, halted: Halt) => Promise<number>;
+  /** The handler's stop (its entry point's onTermination): cancels the jobs. */
+  signal: AbortSignal;
 }
 
 function view(v: unknown, prompt: RemoteRun['prompt']): CoordinatorBuilder {
@@ -62,15 +64,11 @@ export async function runRemote(r: RemoteRun): Promise<number> {
     complain(`ERROR: cannot open the job queue at ${redactUrl(r.backend.databaseUrl)}: ${(e as Error).message}`);
     return 1;
   }
-  const abort = new AbortController();
-  const onSignal = (signal: NodeJS.Signals) => abort.abort(signal);
-  process.on('SIGTERM', onSignal);
-  process.on('SIGINT', onSignal);
   say(`Running ${builders.length} builders on workers (queue at ${redactUrl(r.backend.databaseUrl)}, at most ${r.limit} at once)`);
   let outcome: Awaited<ReturnType<typeof coordinate>>;
   try {
     outcome = await coordinate(
-      { dir: r.project.dir, state: r.project.state, logs: r.project.logs, queue, remote: r.backend.remote, secret: secret.key, run: r.run, limit: r.limit, halting: r.halting, signal: abort.signal, say },
+      { dir: r.project.dir, state: r.project.state, logs: r.project.logs, queue, remote: r.backend.remote, secret: secret.key, run: r.run, limit: r.limit, halting: r.halting, signal: r.signal, say },
       builders,
     );
   } catch (e) {
@@ -78,12 +76,10 @@ export async function runRemote(r: RemoteRun): Promise<number> {
     return 1;
   } finally {
     await queue.close();
-    process.off('SIGTERM', onSignal);
-    process.off('SIGINT', onSignal);
   }
   if (outcome === 'aborted') {
     say('Stopped: the builders\' jobs were cancelled');
-    return signalStatus(abort.signal.reason);
+    return signalStatus(r.signal.reason);
   }
   say('All builders finished');
   if (typeof outcome === 'object') return r.handToUser(r.project, outcome.halted);

@@ -8,6 +8,7 @@ import { readJobSecret } from './job_auth.js';
 import { PgBossQueue } from './pgboss_queue.js';
 import { Worker } from './worker.js';
 import { allowListOf, type AllowList } from './worker_policy.js';
+import { onTermination } from '../core/termination.js';
 
 export const USAGE =
   'Usage: argo worker [--database URL | --database-file FILE] [--concurrency N] [--workdir DIR] [--name NAME]\n' +
@@ -110,20 +111,19 @@ export async function main(argv: string[]): Promise<number> {
     return 1;
   }
   const worker = new Worker({ queue, workdir: args.workdir, concurrency: args.concurrency, heartbeatSeconds: args.heartbeatSeconds, host: args.name, secret: args.secret, allow: args.allow });
-  const onSignal = (signal: NodeJS.Signals) => {
-    process.stdout.write(`Received ${signal} - stopping\n`);
-    void worker.stop(`received ${signal}`);
-  };
-  process.on('SIGTERM', onSignal);
-  process.on('SIGINT', onSignal);
+  const term = onTermination({
+    onSignal: (signal) => {
+      process.stdout.write(`Received ${signal} - stopping\n`);
+      void worker.stop(`received ${signal}`);
+    },
+  });
   process.stdout.write(`argo worker on ${worker.host}: ${args.concurrency} at once, work in ${args.workdir}, queue at ${redactUrl(args.databaseUrl)}\n`);
   process.stdout.write(`Runs signed jobs only: agent presets, and ${args.allow.commands.length} allowed command lines\n`);
   try {
     await worker.run();
     await worker.stop();
   } finally {
-    process.off('SIGTERM', onSignal);
-    process.off('SIGINT', onSignal);
+    term.dispose();
     await queue.close();
   }
   const snap = worker.snapshot();

@@ -3,7 +3,7 @@
 // (notify-send). Each returns when it is done or gave up; none throws.
 import { spawn, spawnSync } from 'node:child_process';
 import type { Env } from '../core/context.js';
-import { killGroup } from '../store/processes.js';
+import { superviseGroup } from '../core/child.js';
 
 export interface NotifyConfig {
   command?: string;
@@ -75,36 +75,24 @@ export function deliveryEnv(d: Delivery, base: Env = process.env): Env {
 /** How long notify.command may run before its process group is ended (OBSERVE.md: 30 s). */
 export const COMMAND_TIMEOUT_MS = 30_000;
 
-/** Runs the hook in its own process group, ended when it outlives the time limit. */
-export function runCommand(command: string, d: Delivery, cwd: string, opts: ChannelOptions = {}): Promise<void> {
-  return new Promise((resolve) => {
-    if (opts.signal?.aborted) return resolve();
-    const child = spawn('bash', ['-c', command], { cwd, env: deliveryEnv(d), stdio: 'ignore', detached: true });
-    const timer = setTimeout(() => {
-      opts.report?.(`notify.command timed out after ${opts.commandTimeoutMs ?? COMMAND_TIMEOUT_MS} ms: ${command}`);
-      killGroup(child.pid, 'SIGKILL');
-    }, opts.commandTimeoutMs ?? COMMAND_TIMEOUT_MS);
-    const done = () => {
-      clearTimeout(timer);
-      opts.signal?.removeEventListener('abort', onAbort);
-      resolve();
-    };
-    const onAbort = () => {
-      opts.report?.(`notify.command ended unfinished (the orchestrator is exiting): ${command}`);
-      killGroup(child.pid, 'SIGKILL');
-      child.unref();
-      done();
-    };
-    opts.signal?.addEventListener('abort', onAbort, { once: true });
-    child.on('error', (e) => {
-      opts.report?.(`notify.command could not start: ${e.message}`);
-      done();
-    });
-    child.on('exit', (code) => {
-      if (code !== 0 && code !== null) opts.report?.(`notify.command exited with status ${code}: ${command}`);
-      done();
-    });
-  });
+/** A hook ended at its limit or by the orchestrator's exit gets TERM, then this long before KILL. */
+export const COMMAND_GRACE_MS = 1000;
+
+/**
+ * Runs the hook in its own process group (core/child.ts): at the time limit, or when
+ * the orchestrator exits, the group gets TERM (a hook may clean up), KILL after
+ * COMMAND_GRACE_MS, and the promise settles once the group is gone. What a hook that
+ * exited by itself left running in the background is left alone.
+ */
+export async function runCommand(command: string, d: Delivery, cwd: string, opts: ChannelOptions = {}): Promise<void> {
+  if (opts.signal?.aborted) return;
+  const timeoutMs = opts.commandTimeoutMs ?? COMMAND_TIMEOUT_MS;
+  const child = spawn('bash', ['-c', command], { cwd, env: deliveryEnv(d), stdio: 'ignore', detached: true });
+  const end = await superviseGroup(child, { signal: opts.signal, timeoutMs, graceMs: COMMAND_GRACE_MS, endLeftovers: false }).ended;
+  if (end.startError !== null) opts.report?.(`notify.command could not start: ${end.startError}`);
+  else if (end.cause === 'timeout') opts.report?.(`notify.command timed out after ${timeoutMs} ms: ${command}`);
+  else if (end.cause === 'cancel') opts.report?.(`notify.command ended unfinished (the orchestrator is exiting): ${command}`);
+  else if (end.code !== 0 && end.code !== null) opts.report?.(`notify.command exited with status ${end.code}: ${command}`);
 }
 
 export function webhookBody(d: Delivery): string {

@@ -1,7 +1,7 @@
 // design_program: asks the CI tool for a design and hands it to `ci` for approval.
 import { closeSync, fstatSync, mkdirSync, openSync, readSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { signalStatus } from '../store/processes.js';
+import { onTermination } from '../core/termination.js';
 import { runIfEntry } from '../core/cli.js';
 import { ciToolAvailable, designWrapperArgv, runCiCaptured, type CapturedAnswer } from '../agents/ci_tool.js';
 import { extractComponentsLenient, type Component, type RejectedComponent } from '../workflow/components.js';
@@ -17,7 +17,7 @@ import { choiceLabel, choiceProgram, type CiChoice } from '../agents/select.js';
 import { usageRecord } from '../agents/build.js';
 import { utcTimestamp } from '../core/time.js';
 import { readCiChoice } from '../agents/ci_choice.js';
-import { complain, enterProject, limitsOrRefuse, recordError, say } from './handler.js';
+import { complain, enterProject, limitsOrRefuse, recordError, say, type Project } from './handler.js';
 import { argoPaths } from '../store/layout.js';
 
 export function designPrompt(query: string): string {
@@ -87,10 +87,10 @@ export function answerFromText(text: string, code: number, file: string, keep: n
 
 /**
  * A preset asked for the design through the agent runner: stdin /dev/null, its own
- * group, limits.design_timeout_seconds, ended with the handler. Its stdout is read
+ * group, limits.design_timeout_seconds, ended when `signal` (the handler's stop) aborts. Its stdout is read
  * line by line through the preset's parser (never held whole).
  */
-async function askAgent(choice: CiChoice & { kind: 'preset' }, prompt: string, dir: string, timeoutMs: number): Promise<{ code: number; outcome: AgentOutcome }> {
+async function askAgent(choice: CiChoice & { kind: 'preset' }, prompt: string, dir: string, timeoutMs: number, signal: AbortSignal): Promise<{ code: number; outcome: AgentOutcome }> {
   const inv = invocationFor(choice, 'design', {
     prompt,
     worktree: dir,
@@ -103,37 +103,24 @@ async function askAgent(choice: CiChoice & { kind: 'preset' }, prompt: string, d
   // as a whole answer document (DOC_LIMIT); a longer one is skimmed, never held.
   const lines = new BoundedLines((line) => void (state = parser.line(state, line)), DOC_LIMIT);
   const feed = (chunk: string) => lines.push(chunk);
-  const abort = new AbortController();
-  let stopping: NodeJS.Signals | null = null;
-  const onSignal = (signal: NodeJS.Signals) => {
-    stopping = signal;
-    abort.abort();
-  };
-  process.once('SIGTERM', onSignal);
-  process.once('SIGINT', onSignal);
-  try {
-    const r = await runAgent({
-      argv: designWrapperArgv(inv.argv, false),
-      cwd: dir,
-      env: inv.env,
-      signal: abort.signal,
-      timeoutMs,
-      onStdout: feed,
-      onStderr: (d) => void (errTail = (errTail + d).slice(-4096)),
-    });
-    // The group is gone now: end as a signalled handler does.
-    if (stopping) process.exit(signalStatus(stopping));
-    lines.end();
-    let outcome = parser.end(state, r.code);
-    if (r.timedOut) outcome = { ...outcome, ok: false, error: `no answer within limits.design_timeout_seconds (${timeoutMs / 1000} s)` };
-    else if (r.startError) outcome = { ...outcome, ok: false, error: `could not start ${inv.argv[0]}: ${r.startError}` };
-    else if (!outcome.ok && errTail.trim()) outcome = { ...outcome, error: `${outcome.error} (stderr: ${tail(errTail)})` };
-    return { code: r.code, outcome };
-  } finally {
-    process.removeListener('SIGTERM', onSignal);
-    process.removeListener('SIGINT', onSignal);
-  }
+  const r = await runAgent({
+    argv: designWrapperArgv(inv.argv, false),
+    cwd: dir,
+    env: inv.env,
+    signal,
+    timeoutMs,
+    onStdout: feed,
+    onStderr: (d) => void (errTail = (errTail + d).slice(-4096)),
+  });
+  lines.end();
+  let outcome = parser.end(state, r.code);
+  if (r.timedOut) outcome = { ...outcome, ok: false, error: timeLimitError(timeoutMs) };
+  else if (r.startError) outcome = { ...outcome, ok: false, error: `could not start ${inv.argv[0]}: ${r.startError}` };
+  else if (!outcome.ok && errTail.trim()) outcome = { ...outcome, error: `${outcome.error} (stderr: ${tail(errTail)})` };
+  return { code: r.code, outcome };
 }
+
+const timeLimitError = (timeoutMs: number) => `no answer within limits.design_timeout_seconds (${timeoutMs / 1000} s)`;
 
 function writePromptFile(dir: string, text: string): string {
   const folder = argoPaths(dir).prompts;
@@ -171,22 +158,50 @@ export async function main(argv: string[]): Promise<number> {
     await recordError(project, 'CI tool not available');
     return 1;
   }
-  // The answer streams to a file; memory and state keep a bounded excerpt (issue 6 point 8).
+  // One termination edge: a stop ends the tool's group, then we return as a signalled handler.
+  const term = onTermination();
+  try {
+    const asked = await askForDesign(project, choice, query, limits, config.pricing, term.signal);
+    if (term.signal.aborted) {
+      rmSync(asked.answerFile, { force: true }); // a stopped run saved nothing
+      return term.status()!;
+    }
+    return await saveDesign(project, asked);
+  } finally {
+    term.dispose();
+  }
+}
+
+interface Asked {
+  answer: CapturedAnswer;
+  answerFile: string;
+  usage: ReturnType<typeof usageRecord> | null;
+  /** Why the tool gave no answer (': …'), '' when it did. */
+  failure: string;
+}
+
+/**
+ * Asks the CI tool: a preset through the agent runner, a single word or a command
+ * line through the captured run — each in its own group, under
+ * limits.design_timeout_seconds, ended when `signal` aborts. The answer streams to a
+ * file; memory and state keep a bounded excerpt (issue 6 point 8).
+ */
+async function askForDesign(project: Project, choice: CiChoice, query: string, limits: { designTimeoutMs: number }, pricing: Parameters<typeof usageRecord>[2], signal: AbortSignal): Promise<Asked> {
   const answerFile = join(argoPaths(project.dir).design, `answer-${utcTimestamp().replace(/[-:]/g, '')}-${process.pid}.txt`);
-  let answer: CapturedAnswer;
-  let usage: ReturnType<typeof usageRecord> | null = null;
-  let failure = '';
   if (choice.kind === 'preset') {
     // A preset: the answer is what its parser read (Claude's `result` …), usage recorded.
-    const r = await askAgent(choice, designPrompt(query), project.dir, limits.designTimeoutMs);
-    usage = usageRecord(choice, r.outcome, config.pricing);
-    answer = answerFromText(r.outcome.text, r.outcome.ok ? 0 : r.code || 1, answerFile, SUMMARY_BYTES);
-    if (!r.outcome.ok) failure = `: ${r.outcome.error ?? 'no answer'}`;
-  } else {
-    // A single word (as the original) or a command line with arguments (D16).
-    const argv = choice.kind === 'command' ? invocationFor(choice, 'design', { prompt: designPrompt(query), worktree: project.dir, writePrompt: (text) => writePromptFile(project.dir, text) }, process.env).argv : undefined;
-    answer = await runCiCaptured(choiceProgram(choice), designPrompt(query), project.dir, process.env, { file: answerFile, keepBytes: SUMMARY_BYTES, argv });
+    const r = await askAgent(choice, designPrompt(query), project.dir, limits.designTimeoutMs, signal);
+    const answer = answerFromText(r.outcome.text, r.outcome.ok ? 0 : r.code || 1, answerFile, SUMMARY_BYTES);
+    return { answer, answerFile, usage: usageRecord(choice, r.outcome, pricing), failure: r.outcome.ok ? '' : `: ${r.outcome.error ?? 'no answer'}` };
   }
+  // A single word (as the original) or a command line with arguments (D16).
+  const argv = choice.kind === 'command' ? invocationFor(choice, 'design', { prompt: designPrompt(query), worktree: project.dir, writePrompt: (text) => writePromptFile(project.dir, text) }, process.env).argv : undefined;
+  const answer = await runCiCaptured(choiceProgram(choice), designPrompt(query), project.dir, process.env, { file: answerFile, keepBytes: SUMMARY_BYTES, argv, signal, timeoutMs: limits.designTimeoutMs });
+  return { answer, answerFile, usage: null, failure: answer.cause === 'timeout' ? `: ${timeLimitError(limits.designTimeoutMs)}` : '' };
+}
+
+/** Keeps the answer as the design (summary, components, usage) and hands it to `ci` for approval. */
+async function saveDesign(project: Project, { answer, answerFile, usage, failure }: Asked): Promise<number> {
   const { code, output } = answer;
   if (code !== 0 || !answer.truncated) rmSync(answerFile, { force: true }); // all of it is in the summary (or failed)
   if (code !== 0) {

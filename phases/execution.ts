@@ -9,7 +9,8 @@ import { ciToolAvailable } from '../agents/ci_tool.js';
 import { builderBranch } from '../workflow/worktrees.js';
 import { JsonObject, fromPlain, toPlain } from '../core/json_doc.js';
 import { builderLogFile, logBuilder, logStateTransition } from '../store/logs.js';
-import { builderGroupProof, signalStatus, sleep } from '../store/processes.js';
+import { builderGroupProof } from '../store/processes.js';
+import { signalStatus, sleep } from '../core/proc.js';
 import { mutateState, updateState } from '../store/state.js';
 import { setBuilderFields } from '../store/builder_fields.js';
 import type { AgentUsage } from '../agents/presets/contract.js';
@@ -24,6 +25,7 @@ import { sweepRuns } from '../store/sweep.js';
 import { readCiChoice } from '../agents/ci_choice.js';
 import { complain, enterProject, limitsOrRefuse, readExecution, say, type Project } from './handler.js';
 import { backendOf } from '../distributed/config.js';
+import { onTermination } from '../core/termination.js';
 import { argoPaths } from '../store/layout.js';
 
 export interface BuilderView {
@@ -481,7 +483,7 @@ export async function main(argv: string[]): Promise<number> {
     // `argo retry <ids>`: the other failed builders stay as they are, as locally.
     const only = retryOnly(toPlain(doc.get('execution')));
     const retried = (b: unknown) => only === null || view(b).status !== 'failed' || only.has(view(b).id);
-    const code = await runRemote({ project, builders: execution.builders.filter(retried), limit, run, halting, backend, prompt: builderPrompt, handOn, handToUser });
+    const code = await runRemote({ project, builders: execution.builders.filter(retried), limit, run, halting, backend, prompt: builderPrompt, handOn, handToUser, signal: onTermination().signal });
     if (only !== null && code === 0) await mutateState(project.state, (d) => void (d.get('execution') as JsonObject | undefined)?.delete('retry_only'));
     return code;
   }
@@ -497,11 +499,7 @@ export async function main(argv: string[]): Promise<number> {
 
   const run = new Execution(project, setup);
   run.costs = recordedUsage(doc, execution.builders);
-  const onSignal = (signal: NodeJS.Signals) => {
-    void run.stop().then(() => process.exit(signalStatus(signal)));
-  };
-  process.on('SIGTERM', onSignal);
-  process.on('SIGINT', onSignal);
+  onTermination({ onSignal: (signal) => void run.stop().then(() => process.exit(signalStatus(signal))) });
 
   if (choice.kind !== 'word') say(`CI tool: ${choiceLabel(choice)}`);
   say(`Spawning ${builders.length} builders...`);

@@ -7,13 +7,13 @@
 // refused); only worktrees proven ours are removed and only merged argo-builder-*
 // branches deleted; each merge is recorded as it happens, so a stopped run resumes
 // without merging anything twice.
-import { closeSync, mkdirSync, rmdirSync } from 'node:fs';
+import { mkdirSync, rmdirSync } from 'node:fs';
 import { dirname, relative } from 'node:path';
-import { signalStatus } from '../store/processes.js';
+import { signalStatus } from '../core/proc.js';
 import { runIfEntry } from '../core/cli.js';
 import { branchExists, git, gitShielded, insideGitRepo, isAncestor, unmergedFiles } from '../core/git.js';
 import { JsonObject, fromPlain, toPlain } from '../core/json_doc.js';
-import { flockExclusive, openLockFile, tryFlockSync } from '../core/lock.js';
+import { withWaitedLock } from '../store/start_lock.js';
 import { logBuilder, logStateTransition, writeLog } from '../store/logs.js';
 import { chooseMergePlace, chooseTarget, halfDoneMerge, inspectCheckout, mergingWorktree } from '../workflow/merge_place.js';
 import { mutateState, readStateDoc, updateState } from '../store/state.js';
@@ -30,6 +30,7 @@ import {
 } from '../workflow/worktrees.js';
 import { complain, enterProject, readExecution, recordError, say, type Project } from './handler.js';
 import { verifyMergedTree } from '../agents/merged_verify.js';
+import { onTermination } from '../core/termination.js';
 import { argoPaths } from '../store/layout.js';
 
 export interface MergeOutcome {
@@ -281,29 +282,15 @@ export async function main(argv: string[]): Promise<number> {
   }
   // A stop (the orchestrator ends our process group) lets the merge in flight finish
   // (git runs in its own group) and ends the run between two builders.
-  const stopped = new AbortController();
-  const onSignal = (signal: NodeJS.Signals) => stopped.abort(signal);
-  process.on('SIGTERM', onSignal);
-  process.on('SIGINT', onSignal);
+  const stopped = onTermination();
 
   // One merge_build at a time per project: a handler stopped by a restart may still be
   // finishing its last merge while the next one starts.
   const lock = argoPaths(project.dir).mergeLock;
-  const fd = openLockFile(lock);
-  try {
-    if (!tryFlockSync(fd)) {
-      say(`Waiting for the merge_build holding ${lock} to finish`);
-      try {
-        await flockExclusive(fd, stopped.signal);
-      } catch (e) {
-        if (!stopped.signal.aborted) throw e;
-        return signalStatus(stopped.signal.reason); // stopped while waiting: nothing done
-      }
-    }
-    return await mergeAll(project, target, builders, stopped.signal);
-  } finally {
-    closeSync(fd); // releases the flock
-  }
+  const held = await withWaitedLock(lock, () => say(`Waiting for the merge_build holding ${lock} to finish`), stopped.signal, () =>
+    mergeAll(project, target, builders, stopped.signal),
+  );
+  return held ? held.value : signalStatus(stopped.signal.reason); // stopped while waiting: nothing done
 }
 
 async function mergeAll(project: Project, target: string, builders: Builder[], stopped: AbortSignal): Promise<number> {

@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { orchestratorEnv } from '../store/agent_env.js';
 import type { Env } from '../core/context.js';
 import { ArgoError } from '../core/errors.js';
-import { pidAlive, runningOrchestrator, sleep } from '../store/processes.js';
+import { runningOrchestrator } from '../store/processes.js';
+import { pidAlive, sleep } from '../core/proc.js';
 import { installRoot } from '../view/argo_command.js';
 import { argoPaths } from '../store/layout.js';
 

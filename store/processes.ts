@@ -1,73 +1,11 @@
-// Processes by PID only: liveness, ending a whole process group, waiting for exit —
-// and the proofs that a pid read from a file or from state is ours before anything
-// signals it (a reused or forged pid must never be signalled: `kill(-1)` ends every
-// process of the user).
-import { readFileSync, readdirSync, readlinkSync, realpathSync } from 'node:fs';
-import { constants as osConstants } from 'node:os';
+// The proofs that a pid read from a file or from state is ours before anything signals
+// it (a reused or forged pid must never be signalled: `kill(-1)` ends every process of
+// the user): our orchestrator, our builder's group, a process of our builder's run.
+// The platform part (/proc, groups, signals) is core/proc.ts, re-exported here.
+import { readFileSync, realpathSync } from 'node:fs';
 import { isAbsolute, resolve, sep } from 'node:path';
-export { pidAlive } from '../core/lock.js';
-import { pidAlive } from '../core/lock.js';
 import { argoPaths } from './layout.js';
-
-/** kill(2) takes an int: anything above cannot be signalled as one process. */
-const PID_MAX = 2 ** 31 - 1;
-
-/**
- * The pid in `text` (a pid file, a state field): digits only, surrounding white
- * space allowed, > 1 (0, 1 and negatives mean "a group", "init", "everyone" to kill).
- */
-export function parsePid(text: unknown): number | undefined {
-  if (typeof text === 'number') text = String(text);
-  if (typeof text !== 'string') return undefined;
-  const t = text.trim();
-  if (!/^[0-9]{1,10}$/.test(t)) return undefined;
-  const n = Number(t);
-  return n > 1 && n <= PID_MAX ? n : undefined;
-}
-
-/** What /proc says about a live process (fields undefined when unreadable). */
-export interface ProcInfo {
-  pid: number;
-  comm: string;
-  args: string[];
-  cwd: string | undefined;
-  pgid: number | undefined;
-}
-
-function readProc(pid: number, entry: string): string | undefined {
-  try {
-    return readFileSync(`/proc/${pid}/${entry}`, 'utf8');
-  } catch {
-    return undefined;
-  }
-}
-
-/** The fields of /proc/<pid>/stat after "pid (comm)" (field 3, the state, is [0]); undefined when unreadable. */
-function statFields(pid: number): string[] | undefined {
-  const stat = readProc(pid, 'stat');
-  return stat ? stat.slice(stat.lastIndexOf(')') + 2).split(' ') : undefined;
-}
-
-/** The process's identity from /proc, or undefined when it is not running. */
-export function procInfo(pid: number): ProcInfo | undefined {
-  if (!pidAlive(pid)) return undefined;
-  const stat = readProc(pid, 'stat') ?? '';
-  // "pid (comm) S ppid pgrp …": comm may hold spaces and ')', so split after the last ')'.
-  const close = stat.lastIndexOf(')');
-  const comm = close > 0 ? stat.slice(stat.indexOf('(') + 1, close) : (readProc(pid, 'comm') ?? '').trim();
-  const fields = close > 0 ? stat.slice(close + 2).split(' ') : [];
-  const pgid = fields[2] !== undefined ? Number(fields[2]) : undefined;
-  const cmdline = readProc(pid, 'cmdline') ?? '';
-  let cwd: string | undefined;
-  try {
-    cwd = readlinkSync(`/proc/${pid}/cwd`);
-  } catch {
-    cwd = undefined; // another user's process, or it just ended
-  }
-  // NUL-terminated arguments (empty for a kernel thread or a zombie)
-  const args = cmdline === '' ? [] : cmdline.replace(/\0$/, '').split('\0');
-  return { pid, comm: comm || '?', args, cwd, pgid: Number.isInteger(pgid) ? pgid : undefined };
-}
+import { ProcInfo, START_SLACK_MS, bootTimeMs, parsePid, procInfo, procPids, procStartMs, procUid, readProc, selfAndAncestors } from '../core/proc.js';
 
 function real(p: string): string {
   try {
@@ -152,15 +90,8 @@ export function projectProcesses(project: string): { orchestrators: number[]; bu
   const p = real(project);
   const orchestrators: number[] = [];
   const builders: { id: string; pid: number }[] = [];
-  let entries: string[] = [];
-  try {
-    entries = readdirSync('/proc');
-  } catch {
-    return { orchestrators, builders };
-  }
-  for (const name of entries) {
-    const pid = parsePid(name);
-    if (pid === undefined || pid === process.pid) continue;
+  for (const pid of procPids() ?? []) {
+    if (parsePid(pid) === undefined || pid === process.pid) continue;
     const args = (readProc(pid, 'cmdline') ?? '').split('\0');
     const maybeOrch = args.some(isOrchestratorProgram);
     if (!maybeOrch && !args.includes('argo-builder')) continue;
@@ -200,61 +131,6 @@ export function runningWorkflow(project: string): string {
   return parts.join('; ');
 }
 
-// Stryker disable all: a mutant here could signal a process that is not ours (kill(-1)
-// ends everything of the user); these are tested as they are, never mutated.
-/** SIGTERM (or `signal`) to a process group; false when there was none. */
-export function killGroup(pgid: number | undefined, signal: NodeJS.Signals = 'SIGTERM'): boolean {
-  // never 0/1/negative: kill(-1) would be every process we may signal
-  if (!pgid || !Number.isInteger(pgid) || pgid <= 1) return false;
-  try {
-    process.kill(-pgid, signal);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-export function killPid(pid: number, signal: NodeJS.Signals = 'SIGTERM'): boolean {
-  if (!Number.isInteger(pid) || pid <= 1) return false;
-  try {
-    process.kill(pid, signal);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** A shell's exit status for a process ended by `signal` (a name): 128 + its number, SIGTERM's when unknown. */
-export function signalStatus(signal: unknown): number {
-  const n = typeof signal === 'string' ? osConstants.signals[signal as NodeJS.Signals] : undefined;
-  return 128 + (n ?? 15);
-}
-
-export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
-/** Waits until `pid` is gone; true if it went within `timeoutMs`. */
-export async function waitGone(pid: number, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (pidAlive(pid)) {
-    if (Date.now() >= deadline) return false;
-    await sleep(20);
-  }
-  return true;
-}
-
-/**
- * SIGTERM, wait, then SIGKILL: ends `pid` for sure (by PID, never by name). The
- * SIGKILL goes only if `stillOurs` still holds (the pid may have been reused).
- */
-export async function terminate(pid: number, graceMs = 5000, stillOurs: () => boolean = () => true): Promise<void> {
-  if (!killPid(pid)) return;
-  if (await waitGone(pid, graceMs)) return;
-  if (stillOurs()) killPid(pid, 'SIGKILL');
-  await waitGone(pid, 1000);
-}
-
-// Stryker restore all
-
 // ---------------------------------------------------------------- run tokens
 // A builder's processes carry ARGO_RUN_TOKEN=<token> in their environment, whatever
 // group or session they moved to (setsid); store/sweep.ts ends them by that mark.
@@ -275,47 +151,6 @@ export function runTokenSince(token: unknown): number | undefined {
 export function environHasToken(environ: string, token: string): boolean {
   const entry = `${RUN_TOKEN_VAR}=${token}`;
   return environ.split('\0').includes(entry);
-}
-
-/** Seconds since boot → epoch ms: /proc/stat's btime (whole seconds) and USER_HZ (100 on Linux). */
-function bootTimeMs(): number | undefined {
-  let text = '';
-  try {
-    text = readFileSync('/proc/stat', 'utf8');
-  } catch {
-    return undefined;
-  }
-  const m = /^btime (\d+)$/m.exec(text);
-  return m ? Number(m[1]) * 1000 : undefined;
-}
-const USER_HZ = 100;
-/** btime is rounded to a second and moves with clock adjustments: a start this much before the run still counts. */
-const START_SLACK_MS = 2000;
-
-/** When `pid` started (epoch ms, from /proc/<pid>/stat field 22), or undefined. */
-export function procStartMs(pid: number, boot: number | undefined = bootTimeMs()): number | undefined {
-  const fields = statFields(pid);
-  if (!fields || boot === undefined) return undefined;
-  const ticks = Number(fields[19]);
-  return Number.isFinite(ticks) ? boot + (ticks * 1000) / USER_HZ : undefined;
-}
-
-/** The real uid `pid` runs as (/proc/<pid>/status), or undefined. */
-function procUid(pid: number): number | undefined {
-  const m = /^Uid:\s+(\d+)/m.exec(readProc(pid, 'status') ?? '');
-  return m ? Number(m[1]) : undefined;
-}
-
-/** Our own pid and every ancestor's (never swept: a builder may run stop_workflow itself). */
-export function selfAndAncestors(): Set<number> {
-  const seen = new Set<number>();
-  let pid: number | undefined = process.pid;
-  while (pid !== undefined && pid > 1 && !seen.has(pid)) {
-    seen.add(pid);
-    const ppid: string | undefined = statFields(pid)?.[1];
-    pid = ppid !== undefined ? Number(ppid) : undefined;
-  }
-  return seen;
 }
 
 /**

@@ -15,13 +15,17 @@ export interface StartLock {
   release(): void;
 }
 
+/** A held lock file (the start lock, merge_build's merge.lock), until `release()` (idempotent). */
+export interface StartLock {
+  release(): void;
+}
+
 /**
- * Takes the project's start lock; `onWait` is told once when another holder makes us
- * wait. Undefined when the lock stayed taken for `waitMs`.
+ * Takes an exclusive flock on `lockFile`; `onWait` is told once when another holder
+ * makes us wait. Undefined when `until` aborts first (a deadline, a stop).
  */
-export async function takeStartLock(project: string, onWait: (lockFile: string) => void, waitMs = START_LOCK_WAIT_MS): Promise<StartLock | undefined> {
-  const lockFile = startLockPath(project);
-  const fd = openLockFile(lockFile); // close-on-exec: the orchestrator we start never holds it
+export async function takeLock(lockFile: string, onWait: (lockFile: string) => void, until: AbortSignal): Promise<StartLock | undefined> {
+  const fd = openLockFile(lockFile); // close-on-exec: a child we start never holds it
   let held = true;
   const lock = {
     release: () => {
@@ -32,11 +36,10 @@ export async function takeStartLock(project: string, onWait: (lockFile: string) 
   try {
     if (!tryFlockSync(fd)) {
       onWait(lockFile);
-      const deadline = AbortSignal.timeout(waitMs);
       try {
-        await flockExclusive(fd, deadline);
+        await flockExclusive(fd, until);
       } catch (e) {
-        if (!deadline.aborted) throw e;
+        if (!until.aborted) throw e;
         lock.release();
         return undefined;
       }
@@ -48,22 +51,28 @@ export async function takeStartLock(project: string, onWait: (lockFile: string) 
   }
 }
 
-/**
- * Runs `fn` holding the project's start lock; `onWait` is told once when another
- * holder makes us wait. Undefined (and `fn` not run) when the lock stayed taken
- * for `waitMs`.
- */
-export async function withStartLock<T>(
-  project: string,
-  onWait: (lockFile: string) => void,
-  fn: () => Promise<T>,
-  waitMs = START_LOCK_WAIT_MS,
-): Promise<{ value: T } | undefined> {
-  const lock = await takeStartLock(project, onWait, waitMs);
+/** The project's start lock, or undefined when it stayed taken for `waitMs`. */
+export function takeStartLock(project: string, onWait: (lockFile: string) => void, waitMs = START_LOCK_WAIT_MS): Promise<StartLock | undefined> {
+  return takeLock(startLockPath(project), onWait, AbortSignal.timeout(waitMs));
+}
+
+/** Runs `fn` holding `lockFile`; undefined (and `fn` not run) when `until` aborts first. */
+export async function withWaitedLock<T>(lockFile: string, onWait: (lockFile: string) => void, until: AbortSignal, fn: () => Promise<T>): Promise<{ value: T } | undefined> {
+  const lock = await takeLock(lockFile, onWait, until);
   if (!lock) return undefined;
   try {
     return { value: await fn() };
   } finally {
     lock.release();
   }
+}
+
+/** Runs `fn` holding the project's start lock; undefined (and `fn` not run) when it stayed taken for `waitMs`. */
+export function withStartLock<T>(
+  project: string,
+  onWait: (lockFile: string) => void,
+  fn: () => Promise<T>,
+  waitMs = START_LOCK_WAIT_MS,
+): Promise<{ value: T } | undefined> {
+  return withWaitedLock(startLockPath(project), onWait, AbortSignal.timeout(waitMs), fn);
 }

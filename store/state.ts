@@ -2,7 +2,6 @@
 // mutateState is the only read-modify-write; everything else builds on it.
 import { spawn } from 'node:child_process';
 import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, renameSync, statSync, type BigIntStats } from 'node:fs';
-import { constants as osConstants } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Ctx, Env, WriteGate } from '../core/context.js';
 import { ArgoError, errorMessage } from '../core/errors.js';
@@ -11,6 +10,7 @@ import { queryKey } from '../core/query.js';
 import { LOCK_TOKEN_VAR, LockOpenError, acquireLock, heldByAncestor, withFileLock, type HeldLock } from '../core/lock.js';
 import { removeQuietly, writeFileAtomic, writeTemp } from '../core/atomic_file.js';
 import { utcTimestamp } from '../core/time.js';
+import { signalStatus } from '../core/proc.js';
 import { argoPaths, DEFAULT_STATE_FILE, DEFAULT_STATE_LOCK } from './layout.js';
 
 export { DEFAULT_STATE_FILE, DEFAULT_STATE_LOCK };
@@ -234,7 +234,7 @@ export async function withStateLock(paths: StatePaths, argv: string[], ctx: Ctx)
         ctx.err(`ERROR: cannot run bash: ${e.message}\n`);
         done(127);
       });
-      child.on('exit', (code, signal) => done(code ?? 128 + (signal ? osConstants.signals[signal] : 0)));
+      child.on('exit', (code, signal) => done(code ?? signalStatus(signal)));
     });
   if (heldByAncestor(paths.lockFile, ctx.env)) return run(ctx.env[LOCK_TOKEN_VAR]!);
   let held: HeldLock;

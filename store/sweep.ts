@@ -1,13 +1,13 @@
 // Ends every process a builder run started, whatever process group or session it
 // moved to: a daemon started with `setsid` leaves the builder's group, so the group
 // kill misses it, but it keeps the environment it was started with. Each builder run
-// gets a random token in ARGO_RUN_TOKEN; the sweep reads /proc/*/environ for it and
-// ends each process proven to carry it (store/processes.ts runTokenProof): TERM, a grace
+// gets a random token in ARGO_RUN_TOKEN; the sweep reads every process's environment (lib/process.ts) for it and
+// ends each process proven to carry it (lib/process.ts runTokenProof): TERM, a grace
 // period, the proof again, then KILL. A process that cleared its environment
 // (`env -i`) cannot be found this way (docs/SAFETY-PROCESSES.md).
 import { randomBytes } from 'node:crypto';
-import { readFileSync, readdirSync } from 'node:fs';
-import { killPid, parsePid, runTokenProof, runTokenSince, selfAndAncestors, sleep, pidAlive } from './processes.js';
+import { runTokenProof, runTokenSince } from './processes.js';
+import { killPid, parsePid, procEnviron, procPids, selfAndAncestors, sleep, pidAlive } from '../core/proc.js';
 
 /** A fresh token for one builder run; it carries the run's start (runTokenSince). */
 export function newRunToken(now = Date.now()): string {
@@ -18,23 +18,12 @@ export function newRunToken(now = Date.now()): string {
 export function tokenProcesses(tokens: string[]): number[] {
   const valid = tokens.filter((t) => runTokenSince(t) !== undefined);
   if (valid.length === 0) return [];
-  let names: string[];
-  try {
-    names = readdirSync('/proc');
-  } catch {
-    return [];
-  }
   const exclude = selfAndAncestors();
   const found: number[] = [];
-  for (const name of names) {
-    const pid = parsePid(name);
-    if (pid === undefined || exclude.has(pid)) continue;
-    let environ: string;
-    try {
-      environ = readFileSync(`/proc/${pid}/environ`, 'utf8'); // another user's: unreadable, skipped
-    } catch {
-      continue;
-    }
+  for (const pid of procPids() ?? []) {
+    if (parsePid(pid) === undefined || exclude.has(pid)) continue;
+    const environ = procEnviron(pid); // another user's: unreadable, skipped
+    if (environ === undefined) continue;
     // a substring test first (cheap); the proof then matches the exact entry
     const token = valid.find((t) => environ.includes(t));
     if (token !== undefined && runTokenProof(pid, token, exclude).ours) found.push(pid);

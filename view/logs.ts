@@ -8,6 +8,7 @@ import { errorMessage } from '../core/errors.js';
 import { builderLogFile, projectLogPaths } from '../store/logs.js';
 import { isProject, projectArg } from '../store/project_arg.js';
 import { tailLines } from './read.js';
+import { onTermination } from '../core/termination.js';
 
 const INITIAL_LINES = 50;
 
@@ -116,11 +117,9 @@ export async function main(argv: string[]): Promise<number> {
   } catch {
     /* not written yet: follow from its start */
   }
-  const stop = new AbortController();
-  const end = () => stop.abort();
-  process.on('SIGINT', end);
-  process.on('SIGTERM', end);
-  await followFile(file, size, (s) => process.stdout.write(s), stop.signal);
+  const term = onTermination();
+  await followFile(file, size, (s) => process.stdout.write(s), term.signal);
+  term.dispose();
   return 0;
 }
 

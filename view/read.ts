@@ -3,7 +3,8 @@
 import { closeSync, fstatSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { parseJson, toPlain } from '../core/json_doc.js';
 import { builderLogFile, projectLogPaths } from '../store/logs.js';
-import { builderGroupProof, orchestratorProof, parsePid } from '../store/processes.js';
+import { builderGroupProof, orchestratorProof } from '../store/processes.js';
+import { parsePid } from '../core/proc.js';
 import { projectConfig } from '../store/config_object.js';
 import { buildView, type View, type ViewInput } from './model.js';
 import { argoPaths } from '../store/layout.js';

@@ -71,3 +71,69 @@ export function maxRetries(doc: Record<string, unknown>, config: unknown = {}): 
   if (reading.limits) return reading.limits.maxBuilderRetries;
   return reading.effective.find((e) => e.key === 'limits.max_builder_retries')?.value ?? LIMIT_SPECS.max_builder_retries!.dflt!;
 }
+
+// ---------------------------------------------------------------- retry bookkeeping
+// What the orchestrator remembers between looks, as a pure reducer: the I/O class
+// feeds it events and asks holdBack() before it starts a handler.
+
+/** A handler that succeeded but left the state as it was is re-run after this long (the original's poll). */
+export const UNCHANGED_RERUN_MS = 5000;
+
+export interface RetryBook {
+  /** Consecutive failed runs of `failedName`. */
+  failures: number;
+  failedName: string;
+  /** When `failedName` may run again (epoch ms). */
+  retryAt: number;
+  /** The last successful run and the state text it left. */
+  lastOk: { name: string; text: string; at: number } | null;
+  /** action_owner at the last look. */
+  previousOwner: string;
+}
+
+export const FRESH_BOOK: RetryBook = { failures: 0, failedName: '', retryAt: 0, lastOk: null, previousOwner: '' };
+
+export type RetryEvent =
+  /** A look read action_owner. */
+  | { kind: 'seen'; owner: string }
+  /** Handler `name` is about to run. */
+  | { kind: 'starting'; name: string }
+  | { kind: 'succeeded'; name: string; text: string; at: number }
+  /** It failed; `retries` is limits.max_builder_retries. */
+  | { kind: 'failed'; name: string; at: number; retries: number }
+  /** Control was handed to the user after the last failure. */
+  | { kind: 'gave-up' };
+
+export function retryReduce(b: RetryBook, e: RetryEvent): RetryBook {
+  switch (e.kind) {
+    case 'seen':
+      // control handed (back) to us: a fresh count
+      return { ...b, failures: e.owner === 'code' && b.previousOwner !== 'code' ? 0 : b.failures, previousOwner: e.owner };
+    case 'starting':
+      return b.failedName === e.name ? b : { ...b, failures: 0 };
+    case 'succeeded':
+      return { ...b, failures: 0, lastOk: { name: e.name, text: e.text, at: e.at } };
+    case 'failed': {
+      const failures = b.failedName === e.name ? b.failures + 1 : 1;
+      const retryAt = failures <= e.retries ? e.at + retryDelayMs(failures) : b.retryAt;
+      return { ...b, lastOk: null, failures, failedName: e.name, retryAt };
+    }
+    case 'gave-up':
+      return { ...b, failures: 0 };
+  }
+}
+
+/** Does the last failure leave a retry (true) or is control handed to the user? */
+export const retryLeft = (b: RetryBook, retries: number): boolean => b.failures <= retries;
+
+/**
+ * How long handler `name` is held back (ms) when the state reads `text` at `now`; 0 =
+ * run now. A success that left the state unchanged waits UNCHANGED_RERUN_MS; a failure
+ * waits its back-off.
+ */
+export function holdBack(b: RetryBook, name: string, text: string, now: number): number {
+  const ok = b.lastOk;
+  if (ok && ok.name === name && ok.text === text && now - ok.at < UNCHANGED_RERUN_MS) return ok.at + UNCHANGED_RERUN_MS - now;
+  if (b.failures > 0 && b.failedName === name && now < b.retryAt) return b.retryAt - now;
+  return 0;
+}

@@ -3,11 +3,10 @@
 // a grace period — on timeout, on a stall (no output and no file change for N s) or
 // when the caller's AbortSignal fires. Every way the run can end is a cause racing
 // the exit; the first cause wins and the one result object says which.
-import { closeSync, fstatSync, openSync, readFileSync, readdirSync, watch, type FSWatcher } from 'node:fs';
+import { closeSync, fstatSync, openSync, watch, type FSWatcher } from 'node:fs';
 import type { Options } from 'execa';
 import type { Env } from '../../core/context.js';
-import { killGroup, signalStatus, sleep } from '../../store/processes.js';
-import { timerDelay } from '../../core/timer.js';
+import { superviseGroup, type EndCause } from '../../core/child.js';
 
 export interface RunOptions {
   argv: string[];
@@ -31,10 +30,10 @@ export interface RunOptions {
   onSpawn?: (pid: number) => void;
 }
 
-export type EndCause = 'exit' | 'timeout' | 'stall' | 'cancel';
+export type { EndCause };
 
 export interface RunResult {
-  /** Shell-style status: the exit code, or 128 + signal number; 127 when it could not start. */
+  /** Shell-style status: the exit code, or a killing signal's status (signalStatus); 127 when it could not start. */
   code: number;
   signal: string | null;
   cause: EndCause;
@@ -50,50 +49,9 @@ export interface RunResult {
 }
 
 
-/** Members of process group `pgid` that have not ended (zombies count as ended). */
-export function groupMembers(pgid: number): number[] {
-  try {
-    process.kill(-pgid, 0);
-  } catch {
-    return [];
-  }
-  let entries: string[];
-  try {
-    entries = readdirSync('/proc').filter((n) => /^\d+$/.test(n));
-  } catch {
-    return [pgid]; // no /proc: kill(0) said the group exists
-  }
-  const found: number[] = [];
-  for (const e of entries) {
-    try {
-      const stat = readFileSync(`/proc/${e}/stat`, 'utf8');
-      // After "(comm)": state ppid pgrp …
-      const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (Number(rest[2]) === pgid && rest[0] !== 'Z') found.push(Number(e));
-    } catch {
-      /* the process ended while we looked */
-    }
-  }
-  return found;
-}
-
-
-
-/** TERM to the group, KILL after `graceMs` if any member is left; true when KILL was needed. */
-export async function endGroup(pgid: number, graceMs: number): Promise<boolean> {
-  if (groupMembers(pgid).length === 0) return false;
-  killGroup(pgid, 'SIGTERM');
-  const deadline = Date.now() + graceMs;
-  while (Date.now() < deadline) {
-    if (groupMembers(pgid).length === 0) return false;
-    await sleep(Math.min(50, Math.max(1, deadline - Date.now())));
-  }
-  if (groupMembers(pgid).length === 0) return false;
-  killGroup(pgid, 'SIGKILL');
-  const killDeadline = Date.now() + 2000;
-  while (groupMembers(pgid).length > 0 && Date.now() < killDeadline) await sleep(20);
-  return true;
-}
+// The group's probes and its end live with the other process code (lib/process.ts);
+// the race of the end causes and the group's end are core/child.ts's superviseGroup.
+export { endGroup, groupMembers } from '../../core/proc.js';
 
 function fileSize(fd: number | null): number {
   if (fd === null) return -1;
@@ -104,9 +62,48 @@ function fileSize(fd: number | null): number {
   }
 }
 
+/**
+ * The stall cause: no output (piped or into the files) and no file change under
+ * `watchDir` for `stallMs`. Returns the activity hook for piped output and a stop.
+ */
+function watchStall(opts: RunOptions, fds: (number | null)[], stalled: () => void): { touch: () => void; close: () => void } {
+  let lastActivity = Date.now();
+  const touch = () => void (lastActivity = Date.now());
+  const stallMs = opts.stallMs ?? 0;
+  if (stallMs <= 0) return { touch, close: () => {} };
+  let watcher: FSWatcher | null = null;
+  if (opts.watchDir) {
+    try {
+      watcher = watch(opts.watchDir, { recursive: true }, touch);
+      watcher.on('error', () => {
+        // Too many folders to watch (inotify limits): output alone decides.
+        watcher?.close();
+        watcher = null;
+      });
+    } catch {
+      watcher = null;
+    }
+  }
+  const sizes = fds.map(fileSize);
+  const ticker = setInterval(() => {
+    const now = fds.map(fileSize);
+    if (now.some((n, i) => n !== sizes[i])) {
+      now.forEach((n, i) => (sizes[i] = n));
+      touch();
+    }
+    if (Date.now() - lastActivity >= stallMs) stalled();
+  }, Math.max(20, Math.min(stallMs / 4, 5000)));
+  return { touch, close: () => (clearInterval(ticker), watcher?.close()) };
+}
+
+/** Why execa could not start the program (its errno code first) and the shell's status for it. */
+function startFailure(result: unknown): { startError: string; status: number } {
+  const e = result as { code?: string; shortMessage?: string; originalMessage?: string };
+  return { startError: e.code ?? e.originalMessage ?? e.shortMessage ?? 'could not start', status: e.code === 'EACCES' ? 126 : 127 };
+}
+
 export async function runAgent(opts: RunOptions): Promise<RunResult> {
   const started = Date.now();
-  const graceMs = opts.graceMs ?? 5000;
   const [file, ...args] = opts.argv;
   const base: RunResult = { code: 127, signal: null, cause: 'exit', timedOut: false, stalled: false, canceled: false, forced: false, startError: null, pid: null, durationMs: 0 };
   if (!file) return { ...base, startError: 'empty command' };
@@ -114,12 +111,7 @@ export async function runAgent(opts: RunOptions): Promise<RunResult> {
 
   const outFd = opts.stdoutFile ? openSync(opts.stdoutFile, 'a') : null;
   const errFd = opts.stderrFile ? (opts.stderrFile === opts.stdoutFile ? outFd : openSync(opts.stderrFile, 'a')) : null;
-  let lastActivity = Date.now();
-  const touch = () => void (lastActivity = Date.now());
-  let watcher: FSWatcher | null = null;
-  let ticker: NodeJS.Timeout | null = null;
-  let timer: NodeJS.Timeout | null = null;
-  let onAbort: (() => void) | null = null;
+  let stall: { touch: () => void; close: () => void } | null = null;
   try {
     const options: Options = {
       cwd: opts.cwd,
@@ -129,7 +121,7 @@ export async function runAgent(opts: RunOptions): Promise<RunResult> {
       stdout: (outFd ?? 'pipe') as Options['stdout'],
       stderr: (errFd ?? 'pipe') as Options['stderr'],
       detached: true,
-      cleanup: false, // we end the whole group ourselves; execa would signal the leader only
+      cleanup: false, // the group is ended by superviseGroup; execa would signal the leader only
       reject: false,
       buffer: false,
       stripFinalNewline: false,
@@ -138,100 +130,32 @@ export async function runAgent(opts: RunOptions): Promise<RunResult> {
     const { execa } = await import('execa');
     const child = execa(file, args, options);
     const pid = child.pid ?? null;
+    const group = superviseGroup(child, { signal: opts.signal, timeoutMs: opts.timeoutMs, graceMs: opts.graceMs });
+    const activity = (stall = pid !== null ? watchStall(opts, [outFd, errFd], () => group.end('stall')) : null);
+    const touch = () => activity?.touch();
     if (outFd === null) child.stdout?.setEncoding('utf8').on('data', (d: string) => (touch(), opts.onStdout?.(d)));
     if (errFd === null) child.stderr?.setEncoding('utf8').on('data', (d: string) => (touch(), opts.onStderr?.(d)));
-
-    // Causes race the exit; the first one to settle wins.
-    let cause: EndCause | null = null;
-    let wake: () => void = () => {};
-    const woken = new Promise<void>((r) => (wake = r));
-    const end = (c: EndCause) => {
-      if (cause === null) {
-        cause = c;
-        wake();
-      }
-    };
-    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
-      child.once('exit', (code, signal) => resolve({ code, signal }));
-      child.once('error', () => resolve({ code: null, signal: null }));
-    });
-    void exited.then(() => end('exit'));
-
-    if (pid !== null) {
-      if (opts.timeoutMs && opts.timeoutMs > 0) timer = setTimeout(() => end('timeout'), timerDelay(opts.timeoutMs));
-      if (opts.signal) {
-        onAbort = () => end('cancel');
-        opts.signal.addEventListener('abort', onAbort, { once: true });
-      }
-      if (opts.stallMs && opts.stallMs > 0) {
-        if (opts.watchDir) {
-          try {
-            watcher = watch(opts.watchDir, { recursive: true }, touch);
-            watcher.on('error', () => {
-              // Too many folders to watch (inotify limits): output alone decides.
-              watcher?.close();
-              watcher = null;
-            });
-          } catch {
-            watcher = null;
-          }
-        }
-        const sizes = [fileSize(outFd), fileSize(errFd)];
-        const every = Math.max(20, Math.min(opts.stallMs / 4, 5000));
-        ticker = setInterval(() => {
-          const now = [fileSize(outFd), fileSize(errFd)];
-          if (now[0] !== sizes[0] || now[1] !== sizes[1]) {
-            sizes[0] = now[0]!;
-            sizes[1] = now[1]!;
-            touch();
-          }
-          if (Date.now() - lastActivity >= opts.stallMs!) end('stall');
-        }, every);
-      }
-    }
-    if (pid !== null) {
-      opts.onSpawn?.(pid);
-      if (opts.signal?.aborted) end('cancel'); // aborted while we were starting it
-    }
-    await woken;
-    const why = cause as EndCause | null ?? 'exit';
-    let forced = false;
-    if (pid !== null) {
-      // Leftovers of the agent (background shells) end with it; after a timeout,
-      // stall or cancel the leader itself is in the group being ended.
-      forced = await endGroup(pid, graceMs);
-    }
-    const { code, signal } = await exited;
+    if (pid !== null) opts.onSpawn?.(pid);
+    const end = await group.ended;
     // A process that left our group (setsid) may still hold the pipes: do not wait on it.
     const streamsDone = setTimeout(() => (child.stdout?.destroy(), child.stderr?.destroy()), 2000);
     const result = await child;
     clearTimeout(streamsDone);
-    let startError: string | null = null;
-    let status: number;
-    if (pid === null || (code === null && signal === null)) {
-      const e = result as unknown as { code?: string; shortMessage?: string; originalMessage?: string };
-      startError = e.code ?? e.originalMessage ?? e.shortMessage ?? 'could not start';
-      status = e.code === 'EACCES' ? 126 : 127;
-    } else {
-      status = code ?? signalStatus(signal);
-    }
+    const failed = end.startError !== null ? startFailure(result) : null;
     return {
-      code: status,
-      signal: signal ?? null,
-      cause: why,
-      timedOut: why === 'timeout',
-      stalled: why === 'stall',
-      canceled: why === 'cancel',
-      forced,
-      startError,
+      code: failed?.status ?? end.status,
+      signal: end.signal,
+      cause: end.cause,
+      timedOut: end.cause === 'timeout',
+      stalled: end.cause === 'stall',
+      canceled: end.cause === 'cancel',
+      forced: end.forced,
+      startError: failed?.startError ?? null,
       pid,
       durationMs: Date.now() - started,
     };
   } finally {
-    if (timer) clearTimeout(timer);
-    if (ticker) clearInterval(ticker);
-    (watcher as FSWatcher | null)?.close();
-    if (onAbort) opts.signal?.removeEventListener('abort', onAbort);
+    stall?.close();
     if (outFd !== null) closeSync(outFd);
     if (errFd !== null && errFd !== outFd) closeSync(errFd);
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decide, handlerCandidates, maxRetries, relayOf, retryDelayMs } from '../../workflow/dispatch.js';
+import { FRESH_BOOK, UNCHANGED_RERUN_MS, decide, handlerCandidates, holdBack, maxRetries, relayOf, retryDelayMs, retryLeft, retryReduce, type RetryBook, type RetryEvent } from '../../workflow/dispatch.js';
 import { extractComponents, validateComponents } from '../../workflow/components.js';
 import { planBuilder, type BuilderView } from '../../phases/execution.js';
 import { gitignoreAddition } from '../../templates/project_setup.js';
@@ -72,5 +72,44 @@ describe('project_setup .gitignore (D17)', () => {
     expect(gitignoreAddition('node_modules')).toBe('\n.argo-project/\n');
     expect(gitignoreAddition('a\n')).toBe('.argo-project/\n');
     expect(gitignoreAddition('a\n.argo-project/\n')).toBeUndefined();
+  });
+});
+
+describe('retry bookkeeping (retryReduce, holdBack): the orchestrator\'s memory between looks', () => {
+  const book = (b: Partial<RetryBook>): RetryBook => ({ ...FRESH_BOOK, ...b });
+  const ok = { name: 'execution', text: 'S', at: 1000 };
+  it.each<[string, RetryBook, RetryEvent, Partial<RetryBook>]>([
+    ['control handed to us resets the count', book({ failures: 3, previousOwner: 'user' }), { kind: 'seen', owner: 'code' }, { failures: 0, previousOwner: 'code' }],
+    ['still ours: the count stays', book({ failures: 3, previousOwner: 'code' }), { kind: 'seen', owner: 'code' }, { failures: 3 }],
+    ['another owner: remembered, count kept', book({ failures: 2, previousOwner: 'code' }), { kind: 'seen', owner: 'ci' }, { failures: 2, previousOwner: 'ci' }],
+    ['starting another handler than the failed one resets the count', book({ failures: 2, failedName: 'a' }), { kind: 'starting', name: 'b' }, { failures: 0, failedName: 'a' }],
+    ['starting the failed one again keeps it', book({ failures: 2, failedName: 'a' }), { kind: 'starting', name: 'a' }, { failures: 2 }],
+    ['a success clears the count and remembers the state it left', book({ failures: 2, failedName: 'execution' }), { kind: 'succeeded', ...ok }, { failures: 0, lastOk: ok }],
+    ['a first failure: 1, retry after 1 s', book({ lastOk: ok }), { kind: 'failed', name: 'a', at: 5000, retries: 5 }, { failures: 1, failedName: 'a', retryAt: 6000, lastOk: null }],
+    ['a third failure of the same: 3, retry after 4 s', book({ failures: 2, failedName: 'a' }), { kind: 'failed', name: 'a', at: 5000, retries: 5 }, { failures: 3, retryAt: 9000 }],
+    ['a failure of another handler counts from 1', book({ failures: 4, failedName: 'a' }), { kind: 'failed', name: 'b', at: 5000, retries: 5 }, { failures: 1, failedName: 'b', retryAt: 6000 }],
+    ['the last retry (failures = retries) still gets its time', book({ failures: 1, failedName: 'a' }), { kind: 'failed', name: 'a', at: 5000, retries: 2 }, { failures: 2, retryAt: 7000 }],
+    ['no retry left: no new retry time', book({ failures: 1, failedName: 'a', retryAt: 77 }), { kind: 'failed', name: 'a', at: 5000, retries: 1 }, { failures: 2, retryAt: 77 }],
+    ['given up: the count starts again', book({ failures: 6, failedName: 'a' }), { kind: 'gave-up' }, { failures: 0, failedName: 'a' }],
+  ])('%s', (_what, before, event, expected) => {
+    const copy = structuredClone(before);
+    expect(retryReduce(before, event)).toMatchObject(expected);
+    expect(before).toEqual(copy); // pure: the old book is not changed
+  });
+
+  it.each<[string, RetryBook, string, string, number, number]>([
+    ['nothing remembered: run now', FRESH_BOOK, 'a', 'S', 10_000, 0],
+    ['the same success, state unchanged: wait the rest of 5 s', book({ lastOk: ok }), 'execution', 'S', 3000, 1000 + UNCHANGED_RERUN_MS - 3000],
+    ['the state changed: run now', book({ lastOk: ok }), 'execution', 'T', 3000, 0],
+    ['5 s passed: run again', book({ lastOk: ok }), 'execution', 'S', 1000 + UNCHANGED_RERUN_MS, 0],
+    ['a failure backing off: wait until retryAt', book({ failures: 2, failedName: 'a', retryAt: 9000 }), 'a', 'S', 8000, 1000],
+    ['back-off over: run', book({ failures: 2, failedName: 'a', retryAt: 9000 }), 'a', 'S', 9000, 0],
+    ['another handler is not held by the failure', book({ failures: 2, failedName: 'a', retryAt: 9000 }), 'b', 'S', 8000, 0],
+  ])('holdBack: %s', (_what, b, name, text, now, wait) => {
+    expect(holdBack(b, name, text, now)).toBe(wait);
+  });
+
+  it('retryLeft: failures up to max_builder_retries are retried, the next hands over', () => {
+    expect([retryLeft(book({ failures: 5 }), 5), retryLeft(book({ failures: 6 }), 5), retryLeft(book({ failures: 1 }), 0)]).toEqual([true, false, false]);
   });
 });

@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { designPrompt } from '../../phases/design_program.js';
 import { builderPrompt, planBuilder, type BuilderView } from '../../phases/execution.js';
 import { previouslyMerged } from '../../phases/merge_build.js';
-import { pidAlive } from '../../store/processes.js';
+import { pidAlive } from '../../core/proc.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const STANDIN = join(ROOT, 'compat', 'standin_ci');

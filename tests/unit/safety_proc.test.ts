@@ -5,7 +5,8 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { branchNameProblem, componentIdProblem, extractComponentsLenient, partitionComponents } from '../../workflow/components.js';
-import { builderIdOf, environHasToken, isOrchestratorOf, orchestratorProof, parsePid, pidAlive, procInfo, runTokenProof, runTokenSince, terminate } from '../../store/processes.js';
+import { builderIdOf, environHasToken, isOrchestratorOf, orchestratorProof, runTokenProof, runTokenSince } from '../../store/processes.js';
+import { parsePid, pidAlive, procInfo, terminate } from '../../core/proc.js';
 import { newRunToken, tokenProcesses } from '../../store/sweep.js';
 import { repoProblemOf } from '../../workflow/repo_check.js';
 import { tempDir } from './helpers.js';
@@ -234,7 +235,7 @@ describe('runCiCaptured (bounded memory)', () => {
     const dir = tempDir();
     const file = join(dir, 'sub', 'answer.txt');
     const r = await runCiCaptured('printf', 'ééé-and-more', dir, { PATH: process.env.PATH }, { file, keepBytes: 5 });
-    expect(r).toEqual({ code: 0, output: 'éé', bytes: Buffer.byteLength('ééé-and-more'), truncated: true });
+    expect(r).toEqual({ code: 0, output: 'éé', bytes: Buffer.byteLength('ééé-and-more'), truncated: true, cause: 'exit' });
     expect(readFileSync(file, 'utf8')).toBe('ééé-and-more');
     const small = await runCiCaptured('printf', 'ok', dir, { PATH: process.env.PATH }, { file, keepBytes: 5 });
     expect([small.output, small.truncated]).toEqual(['ok', false]);

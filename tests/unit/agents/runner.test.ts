@@ -4,7 +4,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { groupMembers, runAgent } from '../../../agents/run/runner.js';
-import { pidAlive } from '../../../store/processes.js';
+import { pidAlive } from '../../../core/proc.js';
 import { tempDir } from '../helpers.js';
 
 const env = { PATH: process.env.PATH, HOME: process.env.HOME };

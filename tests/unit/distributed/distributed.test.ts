@@ -4,7 +4,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { pidAlive } from '../../../store/processes.js';
+import { pidAlive } from '../../../core/proc.js';
 import { ROOT, cleanup, git, makeCluster, readmeRoles, until, type Cluster } from './cluster.js';
 import { startPostgres, type PgServer } from './pg_harness.js';
 

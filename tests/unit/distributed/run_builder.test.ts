@@ -7,7 +7,7 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { pidAlive } from '../../../store/processes.js';
+import { pidAlive } from '../../../core/proc.js';
 import { jobSetup, runJobBuilder, timeLeft } from '../../../distributed/run_builder.js';
 import type { BuilderJob } from '../../../distributed/backend.js';
 import { choiceSpec, chooseCi } from '../../../agents/select.js';

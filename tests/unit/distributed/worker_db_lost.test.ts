@@ -2,7 +2,7 @@
 // and ends its builder: by then the job belongs to another worker. Its own PostgreSQL
 // server, since the test stops it.
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
-import { pidAlive } from '../../../store/processes.js';
+import { pidAlive } from '../../../core/proc.js';
 import { cleanup, makeCluster, until, type Cluster } from './cluster.js';
 import { startPostgres, type PgServer } from './pg_harness.js';
 
