@@ -11,7 +11,7 @@ import type { StatePaths } from '../lib/state_file.js';
 import { setBuilderFields } from '../phases/builder_fields.js';
 import { utcTimestamp } from '../lib/time.js';
 import type { AgentUsage } from '../agents/contract.js';
-import { budgetHalt, deadlineHalt, type Halt } from '../agents/halting.js';
+import { haltFor, type Halt, type Halting } from '../lib/limits.js';
 import type { BuilderJob, BuilderQueue, JobSnapshot } from './backend.js';
 import { gitRemoteEnv } from '../lib/git_args.js';
 import { baseRef, gitOrThrow } from './git_async.js';
@@ -33,21 +33,7 @@ export interface CoordinatorBuilder {
   usage?: AgentUsage | null;
 }
 
-export interface Halting {
-  maxCostUsd: number | null;
-  /** The workflow's end, ms since the epoch. */
-  deadline: number | null;
-  /** Usage recorded so far (the design, builders of an earlier run), by a key per run. */
-  spent: Map<string, Partial<AgentUsage>>;
-}
-
-export type { Halt };
-
-/** Whether the workflow must stop starting builders (pure: the figures in, the reason out). */
-export function haltFor(h: Halting | undefined, now: number): Halt | null {
-  if (!h) return null;
-  return deadlineHalt(h.deadline, now) ?? budgetHalt(h.spent.values(), h.maxCostUsd);
-}
+export type { Halt, Halting };
 
 export type RunSpec = Pick<BuilderJob, 'tool' | 'timeoutSeconds' | 'ci' | 'limits' | 'verify' | 'pricing' | 'deadline'>;
 

@@ -17,7 +17,8 @@ import { buildComponent, judgeAttempt, usageRecord, type BuildSetup, type Failur
 import { parseOutputFile } from '../agents/output_file.js';
 import { choiceLabel, choiceProgram, choiceSpec } from '../agents/select.js';
 import { recordedUsageOf, sumUsage, type AgentLimits } from '../agents/settings.js';
-import { budgetHalt, deadlineHalt, timeLeft } from '../agents/halting.js';
+import { budgetHalt, deadlineHalt, recordedUsage, timeLeft, workflowDeadline } from '../lib/limits.js';
+import { builderRecord } from '../store/builders.js';
 import { verifyCommand } from '../agents/verify.js';
 import { utcTimestamp } from '../lib/time.js';
 import { sweepRuns } from '../lib/sweep.js';
@@ -407,24 +408,6 @@ async function handToUser(project: Project, halted: { reason: string; failure: F
   return 0;
 }
 
-/** The workflow's end: its start (the design's `created`) + limits.max_workflow_hours. */
-export function workflowDeadline(doc: JsonObject, hours: number | null): number | null {
-  if (hours === null) return null;
-  const design = toPlain(doc.get('design')) as { created?: unknown } | null;
-  const start = typeof design?.created === 'string' ? Date.parse(design.created) : NaN;
-  return (Number.isFinite(start) ? start : Date.now()) + hours * 3600_000;
-}
-
-/** Usage recorded so far, towards limits.max_cost_usd: each builder's, and the design's (a key no builder id can be). */
-export function recordedUsage(doc: JsonObject, builders: unknown[]): Map<string, AgentUsage> {
-  const costs = new Map<string, AgentUsage>();
-  for (const b of builders as Record<string, unknown>[]) {
-    if (b && typeof b === 'object' && b.usage && typeof b.usage === 'object') costs.set(String(b.id), b.usage as AgentUsage);
-  }
-  const designUsage = (toPlain(doc.get('design')) as { usage?: unknown } | null)?.usage;
-  if (designUsage && typeof designUsage === 'object') costs.set('/design', designUsage as AgentUsage);
-  return costs;
-}
 
 /** `execution.retry_only` (argo retry <ids>): the ids, else null (every failed builder). */
 export function retryOnly(exec: unknown): Set<string> | null {
@@ -476,7 +459,7 @@ export async function main(argv: string[]): Promise<number> {
       deadline,
     };
     if (choice.kind !== 'word') say(`CI tool: ${choiceLabel(choice)}`);
-    const halting = { maxCostUsd: limits.maxCostUsd, deadline, spent: recordedUsage(doc, execution.builders) };
+    const halting = { maxCostUsd: limits.maxCostUsd, deadline, spent: recordedUsage(doc, execution.builders.map(builderRecord)) };
     // `argo retry <ids>`: the other failed builders stay as they are, as locally.
     const only = retryOnly(toPlain(doc.get('execution')));
     const retried = (b: unknown) => only === null || view(b).status !== 'failed' || only.has(view(b).id);
@@ -495,7 +478,7 @@ export async function main(argv: string[]): Promise<number> {
   };
 
   const run = new Execution(project, setup);
-  run.costs = recordedUsage(doc, execution.builders);
+  run.costs = recordedUsage(doc, execution.builders.map(builderRecord));
   const onSignal = (signal: NodeJS.Signals) => {
     void run.stop().then(() => process.exit(signalStatus(signal)));
   };

@@ -1,7 +1,8 @@
 // The pure decisions around agent runs: how an attempt ends a builder, which builders
 // a retry runs, the workflow's deadline.
 import { describe, expect, it } from 'vitest';
-import { planBuilder, retryOnly, runLimited, workflowDeadline, type BuilderView } from '../../../phases/execution.js';
+import { planBuilder, retryOnly, runLimited, type BuilderView } from '../../../phases/execution.js';
+import { workflowDeadline } from '../../../lib/limits.js';
 import { judgeAttempt } from '../../../agents/build.js';
 import { retryPlan } from '../../../agents/retry.js';
 import { fromPlain, type JsonObject } from '../../../lib/json_doc.js';

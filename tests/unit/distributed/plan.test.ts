@@ -4,7 +4,7 @@ import type { JobSnapshot } from '../../../distributed/backend.js';
 import { backendOf, redactUrl } from '../../../distributed/config.js';
 import { liveJobIds } from '../../../distributed/live_jobs.js';
 import { endingOf, liveFields, planRemote, reportedAttemptProblem, usageAfterAttempt } from '../../../distributed/plan.js';
-import { haltFor } from '../../../distributed/coordinator.js';
+import { haltFor } from '../../../lib/limits.js';
 import { parseWorkerArgs } from '../../../distributed/worker_cli.js';
 import { REMOTE_ACCEPTED } from '../../../lib/git_args.js';
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
