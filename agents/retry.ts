@@ -13,16 +13,14 @@ import { isDir, resolveProjectDir } from '../lib/project_dir.js';
 import { mutateState, projectStatePaths } from '../lib/state_file.js';
 import { handTo } from '../lib/hand_off.js';
 import { installRoot } from '../lib/install_root.js';
+import { builderRecord } from '../store/builders.js';
 
 const ROOT = installRoot();
 
 /** Which builders to run again (pure): the named ones, each of which must have failed. */
 export function retryPlan(builders: unknown[], ids: string[]): { ids: string[] } | { error: string } {
   const status = new Map<string, string>();
-  for (const b of builders) {
-    const o = (b ?? {}) as Record<string, unknown>;
-    status.set(String(o.id), String(o.status));
-  }
+  for (const b of builders.map(builderRecord)) status.set(b.id, b.status ?? 'null');
   const failed = [...status].filter(([, s]) => s === 'failed').map(([id]) => id);
   if (ids.length === 0) return failed.length > 0 ? { ids: failed } : { error: 'no failed builders to retry' };
   for (const id of ids) {

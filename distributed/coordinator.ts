@@ -8,7 +8,7 @@ import { appendFileSync, existsSync, realpathSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { builderLogFile, logBuilder } from '../lib/logging_enhanced.js';
 import type { StatePaths } from '../lib/state_file.js';
-import { setBuilderFields } from '../phases/builder_fields.js';
+import { setBuilderFields } from '../store/builders.js';
 import { utcTimestamp } from '../lib/time.js';
 import type { AgentUsage } from '../agents/contract.js';
 import { haltFor, type Halt, type Halting } from '../lib/limits.js';

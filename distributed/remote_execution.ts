@@ -5,7 +5,7 @@ import { signalStatus } from '../lib/process.js';
 import { logStateTransition } from '../lib/logging_enhanced.js';
 import type { Project } from '../phases/handler.js';
 import { complain, say } from '../phases/handler.js';
-import { recordedUsageOf } from '../agents/settings.js';
+import { builderBranchOf, builderRecord } from '../store/builders.js';
 import { redactUrl } from './config.js';
 import { readJobSecret } from './job_auth.js';
 import { coordinate, type CoordinatorBuilder, type Halt, type Halting, type RunSpec } from './coordinator.js';
@@ -25,20 +25,18 @@ export interface RemoteRun {
 }
 
 function view(v: unknown, prompt: RemoteRun['prompt']): CoordinatorBuilder {
-  const o = (v ?? {}) as Record<string, unknown>;
-  const text = (x: unknown) => (x === undefined || x === null ? 'null' : String(x));
-  const id = text(o.id);
-  const description = text(o.description);
+  const b = builderRecord(v);
+  const description = b.description ?? 'null';
   return {
-    id,
+    id: b.id,
     description,
-    status: text(o.status),
-    worktree: typeof o.worktree === 'string' && o.worktree !== 'null' ? o.worktree : null,
-    branch: typeof o.branch === 'string' && o.branch !== 'null' ? o.branch : `argo-builder-${id}`,
-    jobId: typeof o.job_id === 'string' ? o.job_id : null,
-    failure: typeof o.failure === 'string' ? o.failure : null,
-    usage: recordedUsageOf(o.usage),
-    prompt: prompt({ id, description, worktree: '. (the current directory)' }),
+    status: b.status ?? 'null',
+    worktree: b.worktree,
+    branch: builderBranchOf(b),
+    jobId: b.job_id,
+    failure: b.failure,
+    usage: b.usage,
+    prompt: prompt({ id: b.id, description, worktree: '. (the current directory)' }),
   };
 }
 

@@ -11,7 +11,7 @@ import { JsonObject, fromPlain, toPlain } from '../lib/json_doc.js';
 import { builderLogFile, logBuilder, logStateTransition } from '../lib/logging_enhanced.js';
 import { builderGroupProof, signalStatus, sleep } from '../lib/process.js';
 import { mutateState, updateState } from '../lib/state_file.js';
-import { setBuilderFields } from './builder_fields.js';
+import { setBuilderFields } from '../store/builders.js';
 import type { AgentUsage } from '../agents/contract.js';
 import { buildComponent, judgeAttempt, usageRecord, type BuildSetup, type Failure } from '../agents/build.js';
 import { parseOutputFile } from '../agents/output_file.js';
