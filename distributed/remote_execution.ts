@@ -1,31 +1,30 @@
 // The seam between phases/execution.ts and the coordinator: execution hands its builders
 // here when execution.backend = "postgres". Opens the queue, turns SIGTERM/SIGINT into an
-// abort (the handler's edge), and hands on to merge_build as the local runner does.
+// abort (the handler's edge), and returns the engine's outcome: execution hands on from
+// it exactly as for builders run here.
 import { signalStatus } from '../lib/process.js';
-import { logStateTransition } from '../lib/logging_enhanced.js';
 import type { Project } from '../phases/handler.js';
 import { complain, say } from '../phases/handler.js';
-import { builderBranchOf, builderRecord } from '../store/builders.js';
+import { builderBranchOf, type BuilderRecord } from '../store/builders.js';
+import { builderPrompt } from '../workflow/builder_prompt.js';
+import type { EngineOutcome } from '../workflow/engine.js';
+import { distinctBuilders } from '../workflow/builder_plan.js';
 import { redactUrl } from './config.js';
 import { readJobSecret } from './job_auth.js';
-import { coordinate, type CoordinatorBuilder, type Halt, type Halting, type RunSpec } from './coordinator.js';
+import { coordinate, type CoordinatorBuilder, type Halting, type RunSpec } from './coordinator.js';
 import { PgBossQueue } from './pgboss_queue.js';
 
 export interface RemoteRun {
   project: Project;
-  builders: unknown[];
+  builders: BuilderRecord[];
   limit: number;
   /** How each builder runs on the workers: what a local builder of this workflow would get. */
   run: RunSpec;
   halting: Halting;
   backend: { databaseUrl: string; remote: string };
-  prompt: (b: { id: string; description: string; worktree: string | null }) => string;
-  handOn: (project: Project) => Promise<void>;
-  handToUser: (project: Project, halted: Halt) => Promise<number>;
 }
 
-function view(v: unknown, prompt: RemoteRun['prompt']): CoordinatorBuilder {
-  const b = builderRecord(v);
+function view(b: BuilderRecord): CoordinatorBuilder {
   const description = b.description ?? 'null';
   return {
     id: b.id,
@@ -36,13 +35,13 @@ function view(v: unknown, prompt: RemoteRun['prompt']): CoordinatorBuilder {
     jobId: b.job_id,
     failure: b.failure,
     usage: b.usage,
-    prompt: prompt({ id: b.id, description, worktree: '. (the current directory)' }),
+    prompt: builderPrompt({ id: b.id, description, worktree: '. (the current directory)' }),
   };
 }
 
-export async function runRemote(r: RemoteRun): Promise<number> {
-  const seen = new Set<string>();
-  const builders = r.builders.map((b) => view(b, r.prompt)).filter((b) => !seen.has(b.id) && seen.add(b.id));
+/** The engine's outcome, or the exit status when it could not run or was stopped. */
+export async function runRemote(r: RemoteRun): Promise<number | Exclude<EngineOutcome, 'aborted'>> {
+  const builders = distinctBuilders(r.builders).map(view);
   // Workers run only jobs signed with the secret they share with us: no secret, no jobs.
   const secret = readJobSecret(process.env);
   if (!secret.ok) {
@@ -83,11 +82,5 @@ export async function runRemote(r: RemoteRun): Promise<number> {
     say('Stopped: the builders\' jobs were cancelled');
     return signalStatus(abort.signal.reason);
   }
-  say('All builders finished');
-  if (typeof outcome === 'object') return r.handToUser(r.project, outcome.halted);
-  logStateTransition(r.project.logs, 'execution', 'merge_build');
-  await r.handOn(r.project);
-  say('Execution phase complete');
-  say();
-  return 0;
+  return outcome;
 }

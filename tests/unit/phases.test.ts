@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { designPrompt } from '../../phases/design_program.js';
-import { builderPrompt, planBuilder, type BuilderView } from '../../phases/execution.js';
+import { builderPrompt, planBuilder } from '../../phases/execution.js';
+import { builderRecord } from '../../store/builders.js';
 import { previouslyMerged } from '../../phases/merge_build.js';
 import { pidAlive } from '../../lib/process.js';
 
@@ -130,7 +131,7 @@ describe('prompts', () => {
 });
 
 describe('planBuilder (D12)', () => {
-  const b = (status: string, pid: number | null = null): BuilderView => ({ id: 'x', description: '', status, worktree: '/w', pid });
+  const b = (status: string, pid: number | null = null) => builderRecord({ id: 'x', description: '', status, worktree: '/w', pid });
   const alive = (pid: number) => pid === 42;
   it('leaves completed builders alone', () => expect(planBuilder(b('completed', 42), alive, () => 0).kind).toBe('done'));
   it('adopts a running builder whose pid lives', () => expect(planBuilder(b('running', 42), alive, () => undefined)).toEqual({ kind: 'adopt', pid: 42 }));
