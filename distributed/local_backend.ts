@@ -47,7 +47,7 @@ export class LocalBackend {
     private readonly state: StatePaths,
     private readonly s: LocalSetup,
   ) {
-    this.builder = new LocalBuilder(s, (id, fields, totals) => this.write(id, fields, totals));
+    this.builder = new LocalBuilder(s, (id, fields, totals) => this.write(id, fields, totals), () => this.queue.changed.notify());
     this.worker = new LocalWorker(this.queue, (claim, signal) => this.work(claim, signal));
   }
 

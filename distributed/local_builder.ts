@@ -61,6 +61,8 @@ export class LocalBuilder {
     private readonly s: LocalSetup,
     /** Writes builder fields (none once the run is stopping); `totals` also sums execution.usage. */
     private readonly write: (id: string, fields: Record<string, unknown>, totals?: boolean) => Promise<void>,
+    /** Wakes the engine (the spent usage moved: it checks the budget at once). */
+    private readonly wake: () => void = () => {},
   ) {}
 
   private get preset() {
@@ -128,6 +130,7 @@ export class LocalBuilder {
         // counted at once towards the budget (the engine halts at its next look).
         void this.write(b.id, record, true);
         halting.spent.set(b.id, sumUsage([...(spent ? [spent] : []), ...usages]));
+        this.wake();
       },
     };
   }
