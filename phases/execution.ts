@@ -143,7 +143,8 @@ async function runHere(r: Run): Promise<number> {
     { queue: run.queue, workflow: LOCAL_WORKFLOW, limit: r.limits.maxParallelBuilders, halting: r.halting, signal: run.signal, intervalMs: 1000, say, waiting, following, onLaunched: () => say('Builders launched - waiting for them to finish') },
     run.hooks,
   );
-  if (outcome === 'aborted') {
+  // A stop that came while the engine was finishing or halting wins too: nothing more is written.
+  if (outcome === 'aborted' || run.signal.aborted) {
     await run.stop();
     return signalStatus(run.stoppedBy ?? 'SIGTERM');
   }
