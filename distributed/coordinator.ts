@@ -106,7 +106,7 @@ export async function coordinate(o: CoordinatorOptions, builders: CoordinatorBui
 }
 
 /** What the remote back-end records when the engine decides. */
-function remoteHooks(o: CoordinatorOptions, workflow: string, base: string): Omit<EngineHooks<CoordinatorBuilder>, 'wait'> {
+function remoteHooks(o: CoordinatorOptions, workflow: string, base: string): Omit<EngineHooks<CoordinatorBuilder, JobSnapshot>, 'wait'> {
   const mirrored = new Map<string, Record<string, unknown>>();
   return {
     enqueue: async (b) => {

@@ -82,7 +82,7 @@ export class LocalBackend {
   }
 
   /** How the engine drives this back-end. */
-  readonly hooks: EngineHooks<BuilderRecord> = {
+  readonly hooks: EngineHooks<BuilderRecord, JobSnapshot> = {
     enqueue: (b) => {
       if (this.works.get(b.id)?.kind !== 'adopt') this.s.say(`Spawning builder: ${b.id}`);
       return this.enqueue(b);

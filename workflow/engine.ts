@@ -7,8 +7,19 @@
 // (lib/limits.ts haltFor), a halt cancels the live jobs and ends every builder not done with
 // the reason, a stop (the signal) cancels the live jobs and records nothing more, and a job
 // the queue retried (its attempt failed) is followed to its last attempt.
-import type { BuilderQueue, JobSnapshot } from '../distributed/backend.js';
 import { haltFor, type Halt, type Halting } from '../lib/limits.js';
+
+/** What the engine reads of a job (distributed/backend.ts JobSnapshot has it, and more). */
+export interface EngineJob {
+  id: string;
+  state: 'queued' | 'active' | 'completed' | 'failed' | 'cancelled';
+}
+
+/** What the engine needs of a queue: the BuilderQueue contract (distributed/backend.ts) has it. */
+export interface EngineQueue<J extends EngineJob> {
+  cancel(ids: string[]): Promise<number>;
+  jobs(workflow: string): Promise<J[]>;
+}
 
 /** What the engine does next (pure: the figures in, the step out). */
 export type Step = { kind: 'stop' } | { kind: 'halt'; halt: Halt } | { kind: 'finished' } | { kind: 'start'; count: number } | { kind: 'wait' };
@@ -31,7 +42,7 @@ export function nextStep(s: Situation): Step {
 }
 
 /** A job the queue has settled for good (a failed attempt that will be retried is `queued` again). */
-export function jobEnded(j: Pick<JobSnapshot, 'state'>): boolean {
+export function jobEnded(j: Pick<EngineJob, 'state'>): boolean {
   return j.state === 'completed' || j.state === 'failed' || j.state === 'cancelled';
 }
 
@@ -42,21 +53,21 @@ export function waitMs(intervalMs: number, deadline: number | null | undefined, 
 }
 
 /** What a back-end records, each at the moment the engine decides it. */
-export interface EngineHooks<B extends { id: string }> {
+export interface EngineHooks<B extends { id: string }, J extends EngineJob = EngineJob> {
   /** Puts the builder's job on the queue (and records that); the job's id. */
   enqueue(b: B): Promise<string>;
   /** The job has ended (completed, failed for good, cancelled by someone else). */
-  finish(b: B, j: JobSnapshot): Promise<void>;
+  finish(b: B, j: J): Promise<void>;
   /** The workflow halted: the builder ends with the reason (`jobId`: its live job, cancelled). */
   halted(b: B, h: Halt, jobId: string | null): Promise<void>;
   /** A live job's snapshot (the remote back-end mirrors it into state). */
-  live?(b: B, j: JobSnapshot): Promise<void>;
+  live?(b: B, j: J): Promise<void>;
   /** Resolves at the next change worth a look, after `ms` at the latest, or on abort. */
   wait(ms: number, signal: AbortSignal): Promise<void>;
 }
 
-export interface EngineRun<B extends { id: string }> {
-  queue: BuilderQueue;
+export interface EngineRun<B extends { id: string }, J extends EngineJob = EngineJob> {
+  queue: EngineQueue<J>;
   /** The workflow run whose jobs are read. */
   workflow: string;
   limit: number;
@@ -76,7 +87,7 @@ export interface EngineRun<B extends { id: string }> {
 export type EngineOutcome = 'finished' | 'aborted' | { halted: Halt };
 
 /** Runs every builder to its end through the queue; see the header for the rules. */
-export async function runEngine<B extends { id: string }>(r: EngineRun<B>, hooks: EngineHooks<B>): Promise<EngineOutcome> {
+export async function runEngine<B extends { id: string }, J extends EngineJob>(r: EngineRun<B, J>, hooks: EngineHooks<B, J>): Promise<EngineOutcome> {
   const waiting = [...r.waiting];
   const live = new Map<B, string>(r.following ?? []);
   let launched = false;
@@ -105,8 +116,8 @@ export async function runEngine<B extends { id: string }>(r: EngineRun<B>, hooks
 }
 
 /** One look at the queue: ended jobs are finished, live ones shown to the back-end. */
-async function look<B extends { id: string }>(r: EngineRun<B>, hooks: EngineHooks<B>, live: Map<B, string>): Promise<void> {
-  let jobs: JobSnapshot[];
+async function look<B extends { id: string }, J extends EngineJob>(r: EngineRun<B, J>, hooks: EngineHooks<B, J>, live: Map<B, string>): Promise<void> {
+  let jobs: J[];
   try {
     jobs = await r.queue.jobs(r.workflow);
   } catch (e) {
@@ -125,7 +136,7 @@ async function look<B extends { id: string }>(r: EngineRun<B>, hooks: EngineHook
 }
 
 /** Budget or time spent: the live jobs are cancelled and every builder not done ends with the reason. */
-async function halt<B extends { id: string }>(r: EngineRun<B>, hooks: EngineHooks<B>, h: Halt, live: Map<B, string>, waiting: B[]): Promise<EngineOutcome> {
+async function halt<B extends { id: string }, J extends EngineJob>(r: EngineRun<B, J>, hooks: EngineHooks<B, J>, h: Halt, live: Map<B, string>, waiting: B[]): Promise<EngineOutcome> {
   r.say(`Stopping the builders: ${h.reason}`);
   await r.queue.cancel([...live.values()]);
   for (const [b, id] of live) await hooks.halted(b, h, id);

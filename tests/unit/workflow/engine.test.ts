@@ -61,7 +61,7 @@ function rig(opts: { failFirst?: string } = {}) {
     });
   });
   const events: string[] = [];
-  const hooks: EngineHooks<{ id: string }> = {
+  const hooks: EngineHooks<{ id: string }, JobSnapshot> = {
     enqueue: (b) => (events.push(`enqueue ${b.id}`), queue.enqueue(`p/${b.id}`, job(b.id))),
     finish: async (b, j: JobSnapshot) => void events.push(`finish ${b.id} ${j.state} ${j.output?.exit_code ?? '-'} attempt ${j.attempt}`),
     halted: async (b, h, jobId) => void events.push(`halted ${b.id} ${h.failure} ${jobId ? 'live' : 'waiting'}`),
