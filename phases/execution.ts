@@ -8,11 +8,10 @@
 import { runIfEntry } from '../lib/cli.js';
 import type { Env } from '../lib/context.js';
 import { ciToolAvailable } from '../lib/ci_tool.js';
-import { JsonObject, toPlain } from '../lib/json_doc.js';
+import { JsonObject, fromPlain, toPlain } from '../lib/json_doc.js';
 import { logStateTransition } from '../lib/logging_enhanced.js';
 import { builderGroupProof, signalStatus } from '../lib/process.js';
 import { mutateState, updateState } from '../lib/state_file.js';
-import { fromPlain } from '../lib/json_doc.js';
 import { recordedUsage, workflowDeadline, type Halting, type Limits } from '../lib/limits.js';
 import type { Failure } from '../agents/build.js';
 import { choiceLabel, choiceProgram, choiceSpec, type CiChoice } from '../agents/select.js';
