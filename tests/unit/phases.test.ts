@@ -541,12 +541,14 @@ count - end "$id"`);
     const ci = stub(`[[ -e ${release} ]] && echo after > ${marker} || echo before > ${marker}`);
     const h = spawn(process.execPath, ['--import', TSX, join(ROOT, 'phases/execution.ts'), dir], { env: { ...baseEnv(), CI_COMMAND: ci }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
+    let timer: NodeJS.Timeout | undefined;
     h.stdout.on('data', (d) => {
       stdout += d;
       // held a while after the adoption, so that a second slot would have been used meanwhile
-      if (stdout.includes('still running')) setTimeout(() => writeFileSync(release, ''), 1500);
+      if (stdout.includes('still running')) timer ??= setTimeout(() => writeFileSync(release, ''), 1500);
     });
     const code = await new Promise<number | null>((res) => h.on('close', (rc) => res(rc)));
+    clearTimeout(timer);
     expect(code).toBe(0);
     expect(readFileSync(marker, 'utf8').trim()).toBe('after');
     expect(state(dir).execution.builders.map((b: { status: string }) => b.status)).toEqual(['completed', 'completed']);
