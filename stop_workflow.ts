@@ -11,22 +11,8 @@ import { isDir, resolveProjectDir } from './store/project_dir.js';
 import { LockOpenError } from './core/lock.js';
 import { START_LOCK_WAIT_MS, startLockPath, withStartLock } from './store/start_lock.js';
 import { sweepRuns } from './store/sweep.js';
-import { liveJobIds } from './distributed/live_jobs.js';
+import { builderRunTokens, liveJobIds, runningBuilderPids } from './store/builders.js';
 import { argoPaths } from './store/layout.js';
-
-/** The `running` builders of a state document, with their pid as recorded (unvalidated). */
-export function runningBuilderPids(state: unknown): { id: string; pid: unknown }[] {
-  const builders = ((state as { execution?: { builders?: unknown } })?.execution?.builders ?? []) as Record<string, unknown>[];
-  if (!Array.isArray(builders)) return [];
-  return builders.filter((b) => b?.status === 'running' && b.pid != null).map((b) => ({ id: String(b.id), pid: b.pid }));
-}
-
-/** Every builder's recorded run token (ARGO_RUN_TOKEN; checked for form by the sweep). */
-export function builderRunTokens(state: unknown): { id: string; token: string }[] {
-  const builders = (state as { execution?: { builders?: unknown } })?.execution?.builders;
-  if (!Array.isArray(builders)) return [];
-  return (builders as Record<string, unknown>[]).filter((b) => typeof b?.run_token === 'string').map((b) => ({ id: String(b.id), token: b.run_token as string }));
-}
 
 const out = (line: string) => void process.stdout.write(line + '\n');
 

@@ -8,11 +8,13 @@ import { appendFileSync, existsSync, realpathSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { builderLogFile, logBuilder } from '../store/logs.js';
 import type { StatePaths } from '../store/state.js';
-import { setBuilderFields } from '../store/builder_fields.js';
+import { setBuilderFields } from '../store/builders.js';
 import { utcTimestamp } from '../core/time.js';
 import type { AgentUsage } from '../agents/presets/contract.js';
-import { budgetHalt, deadlineHalt, type Halt } from '../agents/run/halting.js';
+import type { Halt, Halting } from '../workflow/limits.js';
 import type { BuilderJob, BuilderQueue, JobSnapshot } from './backend.js';
+import { Latch } from './local_queue.js';
+import { runEngine, type EngineHooks, type EngineOutcome } from '../workflow/engine.js';
 import { gitRemoteEnv } from '../core/git_args.js';
 import { baseRef, gitOrThrow } from '../core/git_async.js';
 import { signJob } from './job_auth.js';
@@ -33,21 +35,7 @@ export interface CoordinatorBuilder {
   usage?: AgentUsage | null;
 }
 
-export interface Halting {
-  maxCostUsd: number | null;
-  /** The workflow's end, ms since the epoch. */
-  deadline: number | null;
-  /** Usage recorded so far (the design, builders of an earlier run), by a key per run. */
-  spent: Map<string, Partial<AgentUsage>>;
-}
-
-export type { Halt };
-
-/** Whether the workflow must stop starting builders (pure: the figures in, the reason out). */
-export function haltFor(h: Halting | undefined, now: number): Halt | null {
-  if (!h) return null;
-  return deadlineHalt(h.deadline, now) ?? budgetHalt(h.spent.values(), h.maxCostUsd);
-}
+export type { Halt, Halting };
 
 export type RunSpec = Pick<BuilderJob, 'tool' | 'timeoutSeconds' | 'ci' | 'limits' | 'verify' | 'pricing' | 'deadline'>;
 
@@ -88,115 +76,88 @@ async function takeAttempt(o: CoordinatorOptions, b: CoordinatorBuilder, ref: st
 /**
  * Runs every builder that is not done on the workers; resolves when all have ended, on
  * abort, or when the budget or the workflow's time is spent (the rest then fail with why).
+ * The scheduling is the one engine's (workflow/engine.ts); here is what is remote about it:
+ * the base commit pushed, the queue's jobs adopted after a restart, and the state fields
+ * that mirror a job.
  */
-export async function coordinate(o: CoordinatorOptions, builders: CoordinatorBuilder[]): Promise<'finished' | 'aborted' | { halted: Halt }> {
-  const pollMs = o.pollMs ?? 250;
+export async function coordinate(o: CoordinatorOptions, builders: CoordinatorBuilder[]): Promise<EngineOutcome> {
   const base = await gitOrThrow(['rev-parse', 'HEAD'], o.dir);
   const workflow = `${projectKey(o.dir)}:${base}`;
   await gitOrThrow(['push', '-q', '--', o.remote, `${base}:${baseRef(base)}`], o.dir, gitRemoteEnv());
   o.say(`Base commit ${base.slice(0, 12)} pushed to ${redactUrl(o.remote)}`);
 
   const snapshot = await o.queue.jobs(workflow);
-  const byBuilder = (id: string, all: JobSnapshot[]) => all.filter((j) => j.builder === id);
   const waiting: CoordinatorBuilder[] = [];
-  const jobOf = new Map<string, string>(); // builder id -> job id we follow
-  const mirrored = new Map<string, Record<string, unknown>>();
+  const following = new Map<CoordinatorBuilder, string>(); // builder -> the job we follow
   for (const b of builders) {
-    const plan = planRemote(b, byBuilder(b.id, snapshot));
+    const plan = planRemote(b, snapshot.filter((j) => j.builder === b.id));
     if (plan.kind === 'done') o.say(`Builder ${b.id} already completed`);
     else if (plan.kind === 'enqueue') waiting.push(b);
     else {
       o.say(plan.kind === 'adopt' ? `Builder ${b.id} is already on the queue (job ${plan.jobId}) - following it` : `Builder ${b.id} finished while nobody watched - taking its result`);
-      jobOf.set(b.id, plan.jobId);
+      following.set(b, plan.jobId);
     }
   }
-  const ours = new Map(builders.map((b) => [b.id, b]));
+  const sleep = new Latch(); // never notified: a poll interval cut short by the abort
+  return runEngine(
+    { queue: o.queue, workflow, limit: o.limit, halting: o.halting, signal: o.signal, intervalMs: o.pollMs ?? 250, say: o.say, waiting, following },
+    { ...remoteHooks(o, workflow, base), wait: (ms, signal) => sleep.wait(ms, signal) },
+  );
+}
 
-  const enqueue = async (b: CoordinatorBuilder) => {
-    const data: BuilderJob = { ...o.run, workflow, project: projectKey(o.dir), builder: b.id, prompt: b.prompt, remote: o.remote, base, branch: b.branch };
-    // The id is chosen here so that the signature covers it: a copy in another row is refused.
-    const id = await o.queue.enqueue(`${projectKey(o.dir)}/${b.id}`, signJob(data, randomUUID(), o.secret));
-    jobOf.set(b.id, id);
-    o.say(`Queued builder: ${b.id} (job ${id})`);
-    const fields = { status: 'pending', job_id: id, job_state: 'queued', attempt: 0, worker: null, started: utcTimestamp(), pid: null };
-    mirrored.set(b.id, fields);
-    await setBuilderFields(o.state, b.id, fields);
-    logBuilder(o.logs, b.id, 'queued', `Job ${id} queued for a worker`);
-  };
-
-  const finish = async (b: CoordinatorBuilder, j: JobSnapshot) => {
-    const end = endingOf(j);
-    let code = end.code;
-    let why = end.why;
-    if (j.output?.ref && j.output.commit) {
-      try {
-        await takeAttempt(o, b, j.output.ref, j.output.commit);
-      } catch (e) {
-        code = code === 0 ? 1 : code;
-        why = `Could not bring ${j.output.ref} into ${b.branch}: ${(e as Error).message}`;
+/** What the remote back-end records when the engine decides. */
+function remoteHooks(o: CoordinatorOptions, workflow: string, base: string): Omit<EngineHooks<CoordinatorBuilder, JobSnapshot>, 'wait'> {
+  const mirrored = new Map<string, Record<string, unknown>>();
+  return {
+    enqueue: async (b) => {
+      const data: BuilderJob = { ...o.run, workflow, project: projectKey(o.dir), builder: b.id, prompt: b.prompt, remote: o.remote, base, branch: b.branch };
+      // The id is chosen here so that the signature covers it: a copy in another row is refused.
+      const id = await o.queue.enqueue(`${projectKey(o.dir)}/${b.id}`, signJob(data, randomUUID(), o.secret));
+      o.say(`Queued builder: ${b.id} (job ${id})`);
+      const fields = { status: 'pending', job_id: id, job_state: 'queued', attempt: 0, worker: null, started: utcTimestamp(), pid: null };
+      mirrored.set(b.id, fields);
+      await setBuilderFields(o.state, b.id, fields);
+      logBuilder(o.logs, b.id, 'queued', `Job ${id} queued for a worker`);
+      return id;
+    },
+    finish: (b, j) => finishRemote(o, b, j),
+    live: async (b, j) => {
+      const fields = liveFields(j);
+      if (sameFields(mirrored.get(b.id), fields)) return;
+      if (j.state === 'active' && mirrored.get(b.id)?.job_state !== 'active') {
+        logBuilder(o.logs, b.id, 'spawned', `Running on ${j.host ?? 'a worker'} (job ${j.id}, attempt ${j.attempt})`);
       }
-    }
-    if (j.output?.log_tail) appendFileSync(builderLogFile(o.logs, b.id), `--- worker ${j.output.host}, job ${j.id}, attempt ${j.attempt} (last lines) ---\n${j.output.log_tail}\n`);
-    const ok = code === 0 && end.failure === null;
-    // An agent preset's usage counts into execution.usage, as a local builder's does.
-    const agentRun = typeof j.output?.usage?.agent === 'string';
-    const usage = agentRun ? usageAfterAttempt(b.usage ?? null, j.output!.usage) : undefined;
-    if (usage) o.halting?.spent.set(b.id, usage as Partial<AgentUsage>);
-    await setBuilderFields(o.state, b.id, { ...end.fields, ...(usage ? { usage } : {}), status: ok ? 'completed' : 'failed', exit_code: code, completed: utcTimestamp(), ...(ok ? { progress: 100 } : {}), ...(ok && b.failure !== null ? { failure: null } : {}) }, agentRun);
-    logBuilder(o.logs, b.id, ok ? 'completed' : 'failed', why);
-    o.say(ok ? `Builder ${b.id} completed on ${j.host ?? 'a worker'}` : end.failure ? `Builder ${b.id} failed (${end.failure}) on ${j.host ?? 'a worker'}` : `Builder ${b.id} failed (${why})`);
-    jobOf.delete(b.id);
-  };
-
-  /** Budget or time spent: live jobs cancelled, every builder not done fails with the reason. */
-  const halt = async (h: Halt) => {
-    o.say(`Stopping the builders: ${h.reason}`);
-    await o.queue.cancel([...jobOf.values()]);
-    for (const b of [...[...jobOf.keys()].map((id) => ours.get(id)!), ...waiting]) {
+      mirrored.set(b.id, fields);
+      await setBuilderFields(o.state, b.id, fields);
+    },
+    halted: async (b, h) => {
       await setBuilderFields(o.state, b.id, { status: 'failed', exit_code: 1, failure: h.failure, completed: utcTimestamp() });
       logBuilder(o.logs, b.id, 'failed', `${h.failure}: ${h.reason}`);
       o.say(`Builder ${b.id} failed (${h.failure})`);
-    }
-    return { halted: h };
+    },
   };
+}
 
-  while (!o.signal.aborted) {
-    const h = haltFor(o.halting, Date.now());
-    if (h) return halt(h);
-    while (waiting.length > 0 && jobOf.size < o.limit && !o.signal.aborted) await enqueue(waiting.shift()!);
-    if (jobOf.size === 0 && waiting.length === 0) return 'finished';
-    await new Promise<void>((r) => {
-      const t = setTimeout(r, pollMs);
-      o.signal.addEventListener('abort', () => (clearTimeout(t), r()), { once: true });
-    });
-    if (o.signal.aborted) break;
-    let jobs: JobSnapshot[];
+/** A job has ended: its attempt's commit brought home, its log tail kept, its ending recorded. */
+async function finishRemote(o: CoordinatorOptions, b: CoordinatorBuilder, j: JobSnapshot): Promise<void> {
+  const end = endingOf(j);
+  let code = end.code;
+  let why = end.why;
+  if (j.output?.ref && j.output.commit) {
     try {
-      jobs = await o.queue.jobs(workflow);
+      await takeAttempt(o, b, j.output.ref, j.output.commit);
     } catch (e) {
-      o.say(`WARNING: cannot read the job queue: ${(e as Error).message}`);
-      continue;
-    }
-    const byId = new Map(jobs.map((j) => [j.id, j]));
-    for (const [builderId, jobId] of [...jobOf]) {
-      const j = byId.get(jobId);
-      const b = ours.get(builderId)!;
-      if (!j) continue;
-      if (j.state === 'completed' || j.state === 'failed' || j.state === 'cancelled') {
-        await finish(b, j);
-        continue;
-      }
-      const fields = liveFields(j);
-      if (!sameFields(mirrored.get(builderId), fields)) {
-        if (j.state === 'active' && mirrored.get(builderId)?.job_state !== 'active') {
-          logBuilder(o.logs, builderId, 'spawned', `Running on ${j.host ?? 'a worker'} (job ${j.id}, attempt ${j.attempt})`);
-        }
-        mirrored.set(builderId, fields);
-        await setBuilderFields(o.state, builderId, fields);
-      }
+      code = code === 0 ? 1 : code;
+      why = `Could not bring ${j.output.ref} into ${b.branch}: ${(e as Error).message}`;
     }
   }
-  // Stopped: the jobs still on the queue are cancelled; their workers end the builders.
-  await o.queue.cancel([...jobOf.values()]);
-  return 'aborted';
+  if (j.output?.log_tail) appendFileSync(builderLogFile(o.logs, b.id), `--- worker ${j.output.host}, job ${j.id}, attempt ${j.attempt} (last lines) ---\n${j.output.log_tail}\n`);
+  const ok = code === 0 && end.failure === null;
+  // An agent preset's usage counts into execution.usage, as a local builder's does.
+  const agentRun = typeof j.output?.usage?.agent === 'string';
+  const usage = agentRun ? usageAfterAttempt(b.usage ?? null, j.output!.usage) : undefined;
+  if (usage) o.halting?.spent.set(b.id, usage as Partial<AgentUsage>);
+  await setBuilderFields(o.state, b.id, { ...end.fields, ...(usage ? { usage } : {}), status: ok ? 'completed' : 'failed', exit_code: code, completed: utcTimestamp(), ...(ok ? { progress: 100 } : {}), ...(ok && b.failure !== null ? { failure: null } : {}) }, agentRun);
+  logBuilder(o.logs, b.id, ok ? 'completed' : 'failed', why);
+  o.say(ok ? `Builder ${b.id} completed on ${j.host ?? 'a worker'}` : end.failure ? `Builder ${b.id} failed (${end.failure}) on ${j.host ?? 'a worker'}` : `Builder ${b.id} failed (${why})`);
 }

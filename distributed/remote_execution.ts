@@ -1,52 +1,49 @@
 // The seam between phases/execution.ts and the coordinator: execution hands its builders
 // here when execution.backend = "postgres". Opens the queue, runs until done or until the
-// handler's termination signal aborts, and hands on to merge_build as the local runner does.
+// handler's termination signal aborts, and returns the engine's outcome: execution hands
+// on from it exactly as for builders run here.
 import { signalStatus } from '../core/proc.js';
-import { logStateTransition } from '../store/logs.js';
 import type { Project } from '../store/project.js';
 import { complain, say } from '../core/cli.js';
-import { recordedUsageOf } from '../agents/settings.js';
+import { builderBranchOf, type BuilderRecord } from '../store/builders.js';
+import { builderPrompt } from '../workflow/builder_prompt.js';
+import type { EngineOutcome } from '../workflow/engine.js';
+import { distinctBuilders } from '../workflow/builder_plan.js';
 import { redactUrl } from './config.js';
 import { readJobSecret } from './job_auth.js';
-import { coordinate, type CoordinatorBuilder, type Halt, type Halting, type RunSpec } from './coordinator.js';
+import { coordinate, type CoordinatorBuilder, type Halting, type RunSpec } from './coordinator.js';
 import { PgBossQueue } from './pgboss_queue.js';
 
 export interface RemoteRun {
   project: Project;
-  builders: unknown[];
+  builders: BuilderRecord[];
   limit: number;
   /** How each builder runs on the workers: what a local builder of this workflow would get. */
   run: RunSpec;
   halting: Halting;
   backend: { databaseUrl: string; remote: string };
-  prompt: (b: { id: string; description: string; worktree: string | null }) => string;
-  handOn: (project: Project) => Promise<void>;
-  handToUser: (project: Project, halted: Halt) => Promise<number>;
   /** The handler's stop (its entry point's onTermination): cancels the jobs. */
   signal: AbortSignal;
 }
 
-function view(v: unknown, prompt: RemoteRun['prompt']): CoordinatorBuilder {
-  const o = (v ?? {}) as Record<string, unknown>;
-  const text = (x: unknown) => (x === undefined || x === null ? 'null' : String(x));
-  const id = text(o.id);
-  const description = text(o.description);
+function view(b: BuilderRecord): CoordinatorBuilder {
+  const description = b.description ?? 'null';
   return {
-    id,
+    id: b.id,
     description,
-    status: text(o.status),
-    worktree: typeof o.worktree === 'string' && o.worktree !== 'null' ? o.worktree : null,
-    branch: typeof o.branch === 'string' && o.branch !== 'null' ? o.branch : `argo-builder-${id}`,
-    jobId: typeof o.job_id === 'string' ? o.job_id : null,
-    failure: typeof o.failure === 'string' ? o.failure : null,
-    usage: recordedUsageOf(o.usage),
-    prompt: prompt({ id, description, worktree: '. (the current directory)' }),
+    status: b.status ?? 'null',
+    worktree: b.worktree,
+    branch: builderBranchOf(b),
+    jobId: b.job_id,
+    failure: b.failure,
+    usage: b.usage,
+    prompt: builderPrompt({ id: b.id, description, worktree: '. (the current directory)' }),
   };
 }
 
-export async function runRemote(r: RemoteRun): Promise<number> {
-  const seen = new Set<string>();
-  const builders = r.builders.map((b) => view(b, r.prompt)).filter((b) => !seen.has(b.id) && seen.add(b.id));
+/** The engine's outcome, or the exit status when it could not run or was stopped. */
+export async function runRemote(r: RemoteRun): Promise<number | Exclude<EngineOutcome, 'aborted'>> {
+  const builders = distinctBuilders(r.builders).map(view);
   // Workers run only jobs signed with the secret they share with us: no secret, no jobs.
   const secret = readJobSecret(process.env);
   if (!secret.ok) {
@@ -81,11 +78,5 @@ export async function runRemote(r: RemoteRun): Promise<number> {
     say('Stopped: the builders\' jobs were cancelled');
     return signalStatus(r.signal.reason);
   }
-  say('All builders finished');
-  if (typeof outcome === 'object') return r.handToUser(r.project, outcome.halted);
-  logStateTransition(r.project.logs, 'execution', 'merge_build');
-  await r.handOn(r.project);
-  say('Execution phase complete');
-  say();
-  return 0;
+  return outcome;
 }

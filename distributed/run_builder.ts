@@ -9,7 +9,7 @@ import type { Env } from '../core/context.js';
 import { utcTimestamp } from '../core/time.js';
 import { buildComponent, type BuildEnding, type BuildSetup } from '../agents/build.js';
 import { choiceFromSpec } from '../agents/select.js';
-import * as halting from '../agents/run/halting.js';
+import { deadlinePassed, timeLeft, TIME_LIMIT_REASON } from '../workflow/limits.js';
 import type { BuilderJob } from './backend.js';
 
 /** The job's setup as agents/build.ts takes it (pure; throws on an agent unknown here). */
@@ -25,11 +25,6 @@ export function jobSetup(d: BuilderJob): BuildSetup {
     verify: d.verify ?? null,
     pricing: d.pricing,
   };
-}
-
-/** A builder's time limit (0: none), cut short by the workflow's end (agents/run/halting.ts). */
-export function timeLeft(limitMs: number, deadline: number | null | undefined, now = Date.now()): number {
-  return halting.timeLeft(limitMs, deadline, now);
 }
 
 export interface WorkerBuild {
@@ -69,8 +64,8 @@ export async function runJobBuilder(d: BuilderJob, w: WorkerBuild): Promise<{ en
       },
       log,
       signal: w.signal,
-      timeLimit: (ms) => timeLeft(ms, d.deadline),
-      timeoutFailure: () => (halting.deadlinePassed(d.deadline, Date.now()) ? { failure: 'time_limit', message: halting.TIME_LIMIT_REASON } : null),
+      timeLimit: (ms) => timeLeft(ms, d.deadline, Date.now()),
+      timeoutFailure: () => (deadlinePassed(d.deadline, Date.now()) ? { failure: 'time_limit', message: TIME_LIMIT_REASON } : null),
     },
   );
   return { ending, wallSeconds: (Date.now() - started) / 1000 };

@@ -1,79 +1,36 @@
 // execution: one CI process per builder, in its worktree, in parallel (at most
 // limits.max_parallel_builders at once). Each exit is learnt from the child itself.
 // A re-run leaves finished builders alone and adopts ones still running (D12).
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+// The phase's entry point: it reads the run's settings, chooses the back-end (this machine,
+// or `argo worker`s when execution.backend = "postgres"), lets the one execution engine
+// (workflow/engine.ts) run the builders, and hands on (to merge_build, or to the user when a
+// limit stopped the builders).
 import { runIfEntry } from '../core/cli.js';
 import type { Env } from '../core/context.js';
 import { ciToolAvailable } from '../agents/ci_tool.js';
-import { builderBranch } from '../workflow/worktrees.js';
 import { JsonObject, fromPlain, toPlain } from '../core/json_doc.js';
-import { builderLogFile, logBuilder, logStateTransition } from '../store/logs.js';
+import { logStateTransition } from '../store/logs.js';
 import { builderGroupProof } from '../store/processes.js';
-import { signalStatus, sleep } from '../core/proc.js';
+import { signalStatus } from '../core/proc.js';
+import { onTermination } from '../core/termination.js';
 import { mutateState, updateState } from '../store/state.js';
-import { setBuilderFields } from '../store/builder_fields.js';
-import type { AgentUsage } from '../agents/presets/contract.js';
-import { buildComponent, judgeAttempt, usageRecord, type BuildSetup, type Failure } from '../agents/build.js';
-import { parseOutputFile } from '../agents/run/output_file.js';
-import { choiceLabel, choiceProgram, choiceSpec } from '../agents/select.js';
-import { recordedUsageOf, sumUsage, type AgentLimits } from '../agents/settings.js';
-import { budgetHalt, deadlineHalt, timeLeft } from '../agents/run/halting.js';
+import { recordedUsage, workflowDeadline, type Halting, type Limits } from '../workflow/limits.js';
+import type { Failure } from '../agents/build.js';
+import { choiceLabel, choiceProgram, choiceSpec, type CiChoice } from '../agents/select.js';
 import { verifyCommand } from '../agents/verify.js';
-import { utcTimestamp } from '../core/time.js';
-import { sweepRuns } from '../store/sweep.js';
+import { builderRecord, type BuilderRecord } from '../store/builders.js';
+import { builderPrompt } from '../workflow/builder_prompt.js';
+import { distinctBuilders, planBuilder, retryOnly } from '../workflow/builder_plan.js';
+import { runEngine, type EngineOutcome } from '../workflow/engine.js';
 import { readCiChoice } from '../agents/ci_choice.js';
 import { complain, enterProject, limitsOrRefuse, readExecution, say, type Project } from './handler.js';
 import { backendOf } from '../distributed/config.js';
-import { onTermination } from '../core/termination.js';
-import { argoPaths } from '../store/layout.js';
+import type { RunSpec } from '../distributed/coordinator.js';
+import { LocalBackend, LOCAL_WORKFLOW } from '../distributed/local_backend.js';
+import { readResult } from '../distributed/local_builder.js';
 
-export interface BuilderView {
-  id: string;
-  description: string;
-  status: string;
-  worktree: string | null;
-  pid: number | null;
-  branch: string;
-  /** The agent session of the last attempt (a retry resumes it). */
-  sessionId: string | null;
-  failure: string | null;
-  /** ARGO_RUN_TOKEN of its last run (store/sweep.ts), if recorded. */
-  runToken: string | null;
-  /** Usage recorded for its earlier attempts (null: none). */
-  usage: AgentUsage | null;
-  /** When its last attempt started (an interrupted attempt's output is newer). */
-  started: string | null;
-}
-
-export type Plan = { kind: 'done' } | { kind: 'adopt'; pid: number } | { kind: 'result'; code: number } | { kind: 'start' } | { kind: 'skip' };
-
-export function builderPrompt(b: Pick<BuilderView, 'id' | 'description' | 'worktree'>): string {
-  return [
-    `You are building the '${b.id}' component.`,
-    '',
-    `Description: ${b.description}`,
-    '',
-    'Tasks:',
-    '1. Implement this component following the design',
-    '2. Add tests for it',
-    '3. Make sure every test passes',
-    '4. Record completion in the workflow state',
-    '',
-    `Work in the directory: ${b.worktree ?? 'null'}`,
-    'Commit your changes when done.',
-  ].join('\n');
-}
-
-function readResult(worktree: string | null): number | undefined {
-  if (!worktree) return undefined;
-  try {
-    const n = Number(readFileSync(join(worktree, '.build_result'), 'utf8').trim());
-    return Number.isInteger(n) ? n : undefined;
-  } catch {
-    return undefined;
-  }
-}
+export { builderPrompt } from '../workflow/builder_prompt.js';
+export { planBuilder, retryOnly, type Plan } from '../workflow/builder_plan.js';
 
 /**
  * A recorded builder pid still runs one of this project's builders: the proof
@@ -83,45 +40,6 @@ function readResult(worktree: string | null): number | undefined {
 export function builderAlive(pid: number, project: string): boolean {
   return builderGroupProof(String(pid), project).ours;
 }
-
-/** What to do with one builder on this run (pure but for the pid/result probes passed in). */
-export function planBuilder(
-  b: BuilderView,
-  alive: (pid: number) => boolean,
-  result: (wt: string | null) => number | undefined,
-  only: Set<string> | null = null,
-): Plan {
-  if (b.status === 'completed') return { kind: 'done' };
-  // `argo retry <ids>`: the other failed builders stay as they are.
-  if (only !== null && b.status === 'failed' && !only.has(b.id)) return { kind: 'skip' };
-  if (b.status === 'running') {
-    if (b.pid !== null && alive(b.pid)) return { kind: 'adopt', pid: b.pid };
-    const code = result(b.worktree);
-    if (code !== undefined) return { kind: 'result', code };
-  }
-  return { kind: 'start' };
-}
-
-function view(v: unknown): BuilderView {
-  const o = (v ?? {}) as Record<string, unknown>;
-  const text = (x: unknown) => (x === undefined || x === null ? 'null' : String(x));
-  const pid = Number(o.pid);
-  const usage = (o.usage ?? {}) as Record<string, unknown>;
-  return {
-    id: text(o.id),
-    description: text(o.description),
-    status: text(o.status),
-    worktree: typeof o.worktree === 'string' && o.worktree !== 'null' ? o.worktree : null,
-    pid: Number.isInteger(pid) && pid > 0 ? pid : null,
-    branch: typeof o.branch === 'string' && o.branch !== 'null' ? o.branch : `argo-builder-${text(o.id)}`,
-    sessionId: typeof usage.session_id === 'string' && usage.session_id !== '' ? usage.session_id : null,
-    failure: typeof o.failure === 'string' ? o.failure : null,
-    runToken: typeof o.run_token === 'string' ? o.run_token : null,
-    usage: recordedUsageOf(o.usage),
-    started: typeof o.started === 'string' ? o.started : null,
-  };
-}
-
 
 /**
  * A builder works in its worktree, where the libraries' relative defaults
@@ -136,262 +54,6 @@ export function builderEnv(project: Pick<Project, 'state' | 'logs'>, env: Env = 
     LOG_DIR: project.logs.logDir,
     WORKFLOW_LOG: project.logs.workflowLog,
   };
-}
-
-/** What this run works with, decided once when the handler starts. */
-export interface RunSetup extends BuildSetup {
-  toolOk: boolean;
-  limits: AgentLimits;
-  /** The workflow's end (limits.max_workflow_hours from its start), ms since the epoch. */
-  deadline: number | null;
-  /** `argo retry <ids>`: only these failed builders run again. */
-  only: Set<string> | null;
-}
-
-class Execution {
-  private running = new Map<string, Promise<void>>();
-  private stopping = false;
-  private writes = 0;
-  /** Ends every agent run: stop() (signals) and halt() (budget, time limit). */
-  private abort = new AbortController();
-  /** Why no further builder starts (budget, workflow time limit), once decided. */
-  halted: { reason: string; failure: Failure } | null = null;
-  private stopped: Promise<void> | null = null;
-
-  constructor(
-    private project: Project,
-    private setup: RunSetup,
-  ) {}
-
-  private get preset() {
-    return this.setup.choice.kind === 'preset' ? this.setup.choice : null;
-  }
-
-  /** Direct write of builder fields for every builder with that id (no last_update bump). */
-  async setBuilder(id: string, fields: Record<string, unknown>, totals = false): Promise<void> {
-    if (this.stopping) return; // a stopping handler leaves the state as the signal found it
-    this.writes++;
-    try {
-      await setBuilderFields(this.project.state, id, fields, totals);
-    } finally {
-      this.writes--;
-    }
-  }
-
-  async finish(b: BuilderView, code: number, failed?: { failure: Failure; message: string }, extra: Record<string, unknown> = {}): Promise<void> {
-    if (this.stopping) return;
-    const ok = code === 0 && !failed;
-    const fields: Record<string, unknown> = { status: ok ? 'completed' : 'failed', exit_code: code, completed: utcTimestamp(), ...extra };
-    if (ok) fields.progress = 100;
-    if (failed) {
-      fields.failure = failed.failure;
-      fields.failure_message = failed.message;
-    } else if (b.failure !== null) {
-      fields.failure = null;
-      fields.failure_message = null;
-    }
-    await this.setBuilder(b.id, fields, 'usage' in extra);
-    if (extra.usage) {
-      this.costs.set(b.id, extra.usage as AgentUsage);
-      this.checkBudget();
-    }
-    const why = failed ? `${failed.failure}: ${failed.message}` : `Builder exited with status ${code}`;
-    logBuilder(this.project.logs, b.id, ok ? 'completed' : 'failed', ok ? 'Builder finished successfully' : why);
-    say(ok ? `Builder ${b.id} completed` : failed ? `Builder ${b.id} failed (${failed.failure})` : `Builder ${b.id} failed (exit status ${code})`);
-  }
-
-  /** Runs one builder to its end; resolves when it has finished. */
-  start(b: BuilderView): Promise<void> {
-    const p = this.run(b).finally(() => this.running.delete(b.id));
-    this.running.set(b.id, p);
-    return p;
-  }
-
-  private async run(b: BuilderView): Promise<void> {
-    if (this.stopping) return;
-    if (this.halted) return this.finish(b, 1, { failure: this.halted.failure, message: this.halted.reason });
-    say(`Spawning builder: ${b.id}`);
-    // What an earlier run of this builder left running (the handler crashed or was killed) ends first.
-    if (b.runToken) await sweepRuns([b.runToken]);
-    const spent = await this.spent(b);
-    if (spent) this.costs.set(b.id, spent);
-    await this.setBuilder(b.id, { status: 'running', started: utcTimestamp(), pid: null });
-    const { choice, toolOk } = this.setup;
-    logBuilder(this.project.logs, b.id, 'starting', `Launching CI tool for builder ${b.id}`);
-    if (!toolOk) {
-      const tool = choiceProgram(choice);
-      complain(`ERROR: CI tool not found: ${tool}`);
-      logBuilder(this.project.logs, b.id, 'failed', `CI tool not found: ${tool}`);
-      return this.finish(b, 127);
-    }
-    if (!b.worktree || !existsSync(b.worktree) || !statSync(b.worktree).isDirectory()) {
-      logBuilder(this.project.logs, b.id, 'failed', `No worktree to work in (${b.worktree ?? 'null'})`);
-      return this.finish(b, 1);
-    }
-    const ending = await buildComponent(
-      this.setup,
-      {
-        id: b.id,
-        branch: builderBranch(b.id),
-        worktree: b.worktree,
-        prompt: builderPrompt(b),
-        sessionId: b.sessionId,
-        retryOf: b.status === 'failed' ? { failure: b.failure } : null,
-        priorUsage: spent,
-      },
-      {
-        env: builderEnv(this.project),
-        logFile: builderLogFile(this.project.logs, b.id),
-        outputFile: this.outputFile(b.id),
-        writePrompt: (text) => this.promptFile(b.id, text),
-        log: (event, message) => logBuilder(this.project.logs, b.id, event, message),
-        signal: this.abort.signal,
-        timeLimit: (ms) => this.timeLeft(ms),
-        onRunToken: (token) => this.setBuilder(b.id, { run_token: token }),
-        onSpawn: (pid) => {
-          void this.setBuilder(b.id, { pid: String(pid) });
-          logBuilder(this.project.logs, b.id, 'spawned', `PID: ${pid}`);
-        },
-        timeoutFailure: () => {
-          const late = deadlineHalt(this.setup.deadline, Date.now());
-          if (!late) return null;
-          this.halt(late);
-          return { failure: 'time_limit', message: this.halted!.reason };
-        },
-        noMoreAttempts: () => this.halted !== null,
-        onUsage: (usages, record) => {
-          // Kept at once, so that a crash before the builder ends loses none of it.
-          void this.setBuilder(b.id, record, true);
-          this.checkBudget(usages);
-        },
-      },
-    );
-    if (ending.kind === 'canceled') {
-      const halted = this.haltedBy();
-      if (this.stopping || !halted) return;
-      return this.finish(b, ending.code, { failure: halted.failure, message: halted.reason }, ending.record);
-    }
-    return this.finish(b, ending.code, ending.failed ?? undefined, ending.record);
-  }
-
-  /**
-   * The usage already spent on a builder: what state records for its earlier attempts,
-   * plus the attempt of a handler that died before recording it (its output is newer
-   * than the attempt's start). Nothing spent is ever dropped by running it again.
-   */
-  private async spent(b: BuilderView): Promise<AgentUsage | null> {
-    const list = b.usage ? [b.usage] : [];
-    if (b.status === 'running') {
-      const lost = await this.interruptedUsage(b);
-      if (lost) list.push(lost);
-    }
-    return list.length > 0 ? sumUsage(list) : null;
-  }
-
-  private async interruptedUsage(b: BuilderView): Promise<AgentUsage | null> {
-    if (!this.preset || b.started === null) return null;
-    const file = this.outputFile(b.id);
-    let mtime: number;
-    try {
-      mtime = statSync(file).mtimeMs;
-    } catch {
-      return null;
-    }
-    // Timestamps have whole seconds: an output written in the attempt's first second counts.
-    if (!(mtime >= Date.parse(b.started))) return null;
-    const { input_tokens, output_tokens, cache_read_tokens, cost_usd } = usageRecord(this.preset, await parseOutputFile(this.preset.preset.parser, file, 1), this.setup.pricing);
-    return { input_tokens, output_tokens, cache_read_tokens, cost_usd };
-  }
-
-  /** Where a preset's stdout goes (outside the worktree, so it is never committed). */
-  private outputFile(id: string): string {
-    return builderLogFile(this.project.logs, id).replace(/\.log$/, '.agent.out');
-  }
-
-  private promptFile(id: string, text: string): string {
-    const dir = argoPaths(this.project.dir).prompts;
-    mkdirSync(dir, { recursive: true });
-    const file = join(dir, `builder-${id}.txt`);
-    writeFileSync(file, text);
-    return file;
-  }
-
-  /** A builder's time limit, cut short by the workflow's end. */
-  private timeLeft(limitMs: number): number {
-    return timeLeft(limitMs, this.setup.deadline, Date.now());
-  }
-
-  /** (a method, so that TypeScript does not narrow the field across awaits) */
-  haltedBy(): { reason: string; failure: Failure } | null {
-    return this.halted;
-  }
-
-  /** No further starts, and every running agent ends (budget, workflow time limit). */
-  halt(h: { reason: string; failure: Failure }): void {
-    if (this.halted) return;
-    this.halted = h;
-    say(`Stopping the builders: ${h.reason}`);
-    this.abort.abort();
-  }
-
-  /** limits.max_cost_usd: the total so far (recorded builders + this one's attempts). */
-  checkBudget(extra: AgentUsage[] = []): void {
-    if (this.halted) return;
-    const over = budgetHalt([...this.costs.values(), ...extra], this.setup.limits.maxCostUsd);
-    if (over) this.halt(over);
-  }
-
-  /** Costs of finished builders, by id (fed by the handler after each one). */
-  costs = new Map<string, AgentUsage>();
-
-  /** Watches a builder started by an earlier run (not our child: its pid is polled). */
-  async adopt(b: BuilderView, pid: number): Promise<void> {
-    say(`Builder ${b.id} is still running (PID ${pid}) - waiting for it`);
-    while (builderAlive(pid, this.project.dir) && !this.stopping && !this.halted) await sleep(200);
-    if (this.stopping) return;
-    await sweepRuns([b.runToken]); // what the adopted run left behind (a setsid daemon)
-    const code = readResult(b.worktree);
-    if (code === undefined) return this.start(b); // died without a result: run it again
-    return this.finishFromOutput(b, code);
-  }
-
-  /**
-   * A builder whose attempt ended without us (adopted, or its handler died): its result
-   * and, with a preset, its output decide; that attempt's usage adds to the earlier ones.
-   */
-  async finishFromOutput(b: BuilderView, code: number): Promise<void> {
-    if (!this.preset) return this.finish(b, code);
-    const outcome = await parseOutputFile(this.preset.preset.parser, this.outputFile(b.id), code);
-    const verdict = judgeAttempt({ code, timedOut: false, stalled: false }, outcome, true, () => true);
-    const attempt = usageRecord(this.preset, outcome, this.setup.pricing);
-    const usage = { ...attempt, ...sumUsage(b.usage ? [b.usage, attempt] : [attempt]), session_id: attempt.session_id ?? b.sessionId };
-    await this.finish(b, verdict.ok ? 0 : code || 1, verdict.ok ? undefined : verdict, { usage });
-  }
-
-  /** Ends every agent run we started and resolves once they and every state write are done. */
-  stop(): Promise<void> {
-    this.stopped ??= (async () => {
-      this.stopping = true;
-      const at = utcTimestamp();
-      const ids = [...this.running.keys()];
-      this.abort.abort();
-      await Promise.allSettled([...this.running.values()]);
-      for (let i = 0; i < 100 && this.writes > 0; i++) await sleep(10);
-      // Their status stays `running` (a resume adopts or restarts them); `stopped` lets
-      // every view show them interrupted, their time ending here.
-      for (const id of ids) await setBuilderFields(this.project.state, id, { stopped: at }).catch(() => undefined);
-    })();
-    return this.stopped;
-  }
-}
-
-/** Runs `jobs` with at most `limit` at once. */
-export async function runLimited(jobs: (() => Promise<void>)[], limit: number): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < jobs.length) await jobs[next++]!();
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, jobs.length)) }, worker));
 }
 
 async function handOn(project: Project): Promise<void> {
@@ -410,29 +72,107 @@ async function handToUser(project: Project, halted: { reason: string; failure: F
   return 0;
 }
 
-/** The workflow's end: its start (the design's `created`) + limits.max_workflow_hours. */
-export function workflowDeadline(doc: JsonObject, hours: number | null): number | null {
-  if (hours === null) return null;
-  const design = toPlain(doc.get('design')) as { created?: unknown } | null;
-  const start = typeof design?.created === 'string' ? Date.parse(design.created) : NaN;
-  return (Number.isFinite(start) ? start : Date.now()) + hours * 3600_000;
+/** The engine has ended (not stopped): the one hand-off, for either back-end. */
+async function settle(project: Project, outcome: Exclude<EngineOutcome, 'aborted'>, only: Set<string> | null): Promise<number> {
+  say('All builders finished');
+  if (only !== null) await mutateState(project.state, (d) => void (d.get('execution') as JsonObject | undefined)?.delete('retry_only'));
+  if (typeof outcome === 'object') return handToUser(project, outcome.halted);
+  logStateTransition(project.logs, 'execution', 'merge_build');
+  await handOn(project);
+  say('Execution phase complete');
+  say();
+  return 0;
 }
 
-/** Usage recorded so far, towards limits.max_cost_usd: each builder's, and the design's (a key no builder id can be). */
-export function recordedUsage(doc: JsonObject, builders: unknown[]): Map<string, AgentUsage> {
-  const costs = new Map<string, AgentUsage>();
-  for (const b of builders as Record<string, unknown>[]) {
-    if (b && typeof b === 'object' && b.usage && typeof b.usage === 'object') costs.set(String(b.id), b.usage as AgentUsage);
+/** What this run works with, read once when the handler starts. */
+interface Run {
+  project: Project;
+  choice: CiChoice;
+  config: { pricing?: unknown };
+  limits: Limits;
+  verify: string | null;
+  halting: Halting;
+  builders: BuilderRecord[];
+  only: Set<string> | null;
+}
+
+/** How each builder runs on a worker: what a local builder of this workflow gets. */
+function remoteSpec(r: Run): RunSpec {
+  const seconds = (ms: number) => (ms > 0 ? ms / 1000 : null);
+  const { limits } = r;
+  return {
+    tool: choiceProgram(r.choice),
+    timeoutSeconds: seconds(limits.builderTimeoutMs),
+    ci: choiceSpec(r.choice),
+    limits: { builder_timeout_seconds: seconds(limits.builderTimeoutMs), builder_stall_seconds: seconds(limits.stallMs), verify_retries: limits.verifyRetries },
+    verify: r.verify,
+    pricing: r.config.pricing ?? null,
+    deadline: r.halting.deadline,
+  };
+}
+
+/** execution.backend = "postgres": the builders run on `argo worker`s (distributed/). */
+async function runOnWorkers(r: Run, backend: { databaseUrl: string; remote: string }): Promise<number> {
+  const { runRemote } = await import('../distributed/remote_execution.js');
+  if (r.choice.kind !== 'word') say(`CI tool: ${choiceLabel(r.choice)}`);
+  // `argo retry <ids>`: the other failed builders stay as they are, as locally.
+  const retried = r.builders.filter((b) => planBuilder(b, () => false, () => undefined, r.only).kind !== 'skip');
+  const term = onTermination(); // a stop cancels the jobs
+  try {
+    const outcome = await runRemote({ project: r.project, builders: retried, limit: r.limits.maxParallelBuilders, run: remoteSpec(r), halting: r.halting, backend, signal: term.signal });
+    return typeof outcome === 'number' ? outcome : settle(r.project, outcome, r.only);
+  } finally {
+    term.dispose();
   }
-  const designUsage = (toPlain(doc.get('design')) as { usage?: unknown } | null)?.usage;
-  if (designUsage && typeof designUsage === 'object') costs.set('/design', designUsage as AgentUsage);
-  return costs;
 }
 
-/** `execution.retry_only` (argo retry <ids>): the ids, else null (every failed builder). */
-export function retryOnly(exec: unknown): Set<string> | null {
-  const list = (exec as { retry_only?: unknown } | null)?.retry_only;
-  return Array.isArray(list) ? new Set(list.filter((x): x is string => typeof x === 'string')) : null;
+/** The builders run here, on the local back-end of the engine. */
+async function runHere(r: Run): Promise<number> {
+  const { project, choice } = r;
+  const run = new LocalBackend(project.state, {
+    choice, limits: r.limits, verify: r.verify, pricing: r.config.pricing,
+    toolOk: ciToolAvailable(choiceProgram(choice), project.dir, process.env),
+    dir: project.dir, logs: project.logs, env: builderEnv(project), halting: r.halting,
+    prompt: builderPrompt, alive: (pid) => builderAlive(pid, project.dir), say, complain,
+  });
+  // The handler's one termination edge: stop the builders (awaited), then exit as signalled.
+  onTermination({ onSignal: (signal) => void run.stop(signal).then(() => process.exit(signalStatus(signal))) });
+
+  if (choice.kind !== 'word') say(`CI tool: ${choiceLabel(choice)}`);
+  say(`Spawning ${r.builders.length} builders...`);
+  say(`At most ${r.limits.maxParallelBuilders} builders run at once`);
+  const { waiting, following } = await planHere(r, run);
+  const outcome = await runEngine(
+    { queue: run.queue, workflow: LOCAL_WORKFLOW, limit: r.limits.maxParallelBuilders, halting: r.halting, signal: run.signal, intervalMs: 1000, say, waiting, following, onLaunched: () => say('Builders launched - waiting for them to finish') },
+    run.hooks,
+  );
+  // A stop that came while the engine was finishing or halting wins too: nothing more is written.
+  if (outcome === 'aborted' || run.signal.aborted) {
+    await run.stop();
+    return signalStatus(run.stoppedBy ?? 'SIGTERM');
+  }
+  await run.close();
+  return settle(project, outcome, r.only);
+}
+
+/** Each builder's plan: the ones to start wait for the engine; adopted ones are followed at once. */
+async function planHere(r: Run, run: LocalBackend): Promise<{ waiting: BuilderRecord[]; following: Map<BuilderRecord, string> }> {
+  const waiting: BuilderRecord[] = [];
+  const following = new Map<BuilderRecord, string>();
+  for (const b of distinctBuilders(r.builders)) {
+    const plan = planBuilder(b, (pid) => builderAlive(pid, r.project.dir), readResult, r.only);
+    if (plan.kind === 'done') say(`Builder ${b.id} already completed`);
+    else if (plan.kind === 'skip') say(`Builder ${b.id} stays failed (not in the retry list)`);
+    else {
+      run.plan(b, plan);
+      if (plan.kind === 'start') waiting.push(b);
+      else {
+        if (plan.kind === 'adopt') say(`Builder ${b.id} is still running (PID ${plan.pid}) - waiting for it`);
+        following.set(b, await run.enqueue(b));
+      }
+    }
+  }
+  return { waiting, following };
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -447,7 +187,7 @@ export async function main(argv: string[]): Promise<number> {
   const execution = await readExecution(project);
   if (typeof execution === 'number') return execution;
   const { doc } = execution;
-  const builders = execution.builders.map(view);
+  const builders = execution.builders.map(builderRecord);
   if (builders.length === 0) {
     say('No builders to run - moving on to merge');
     await handOn(project); // D9: a complete hand-off, not a phase change alone
@@ -455,84 +195,14 @@ export async function main(argv: string[]): Promise<number> {
   }
   const limits = await limitsOrRefuse(project, toPlain(doc.get('limits')), config);
   if (typeof limits === 'number') return limits;
-  const limit = limits.maxParallelBuilders;
-
-  // execution.backend = "postgres": the builders run on `argo worker`s (distributed/),
-  // each exactly as it would run here: the same CI choice, limits, verify and prices.
   const backend = backendOf(config, process.env, project.configFile);
   if (backend.kind === 'error') {
     complain(`ERROR: ${backend.message}`);
     return 1;
   }
-  const verify = verifyCommand(config);
-  const deadline = workflowDeadline(doc, limits.maxWorkflowHours);
-  if (backend.kind === 'postgres') {
-    const { runRemote } = await import('../distributed/remote_execution.js');
-    const seconds = (ms: number) => (ms > 0 ? ms / 1000 : null);
-    const run = {
-      tool: choiceProgram(choice),
-      timeoutSeconds: seconds(limits.builderTimeoutMs),
-      ci: choiceSpec(choice),
-      limits: { builder_timeout_seconds: seconds(limits.builderTimeoutMs), builder_stall_seconds: seconds(limits.stallMs), verify_retries: limits.verifyRetries },
-      verify,
-      pricing: config.pricing ?? null,
-      deadline,
-    };
-    if (choice.kind !== 'word') say(`CI tool: ${choiceLabel(choice)}`);
-    const halting = { maxCostUsd: limits.maxCostUsd, deadline, spent: recordedUsage(doc, execution.builders) };
-    // `argo retry <ids>`: the other failed builders stay as they are, as locally.
-    const only = retryOnly(toPlain(doc.get('execution')));
-    const retried = (b: unknown) => only === null || view(b).status !== 'failed' || only.has(view(b).id);
-    const code = await runRemote({ project, builders: execution.builders.filter(retried), limit, run, halting, backend, prompt: builderPrompt, handOn, handToUser, signal: onTermination().signal });
-    if (only !== null && code === 0) await mutateState(project.state, (d) => void (d.get('execution') as JsonObject | undefined)?.delete('retry_only'));
-    return code;
-  }
-  const setup: RunSetup = {
-    choice,
-    toolOk: ciToolAvailable(choiceProgram(choice), project.dir, process.env),
-    limits,
-    verify,
-    pricing: config.pricing,
-    deadline,
-    only: retryOnly(toPlain(doc.get('execution'))),
-  };
-
-  const run = new Execution(project, setup);
-  run.costs = recordedUsage(doc, execution.builders);
-  onTermination({ onSignal: (signal) => void run.stop().then(() => process.exit(signalStatus(signal))) });
-
-  if (choice.kind !== 'word') say(`CI tool: ${choiceLabel(choice)}`);
-  say(`Spawning ${builders.length} builders...`);
-  say(`At most ${limit} builders run at once`);
-  const late = deadlineHalt(setup.deadline, Date.now());
-  if (late) run.halt(late);
-  run.checkBudget();
-  const jobs: (() => Promise<void>)[] = [];
-  const watchers: Promise<void>[] = [];
-  const seen = new Set<string>();
-  for (const b of builders) {
-    // Fields are written per id, so a repeated id is one builder, run once.
-    if (seen.has(b.id)) continue;
-    seen.add(b.id);
-    const plan = planBuilder(b, (pid) => builderAlive(pid, project.dir), readResult, setup.only);
-    if (plan.kind === 'done') say(`Builder ${b.id} already completed`);
-    else if (plan.kind === 'skip') say(`Builder ${b.id} stays failed (not in the retry list)`);
-    else if (plan.kind === 'adopt') watchers.push(run.adopt(b, plan.pid));
-    else if (plan.kind === 'result') watchers.push(run.finishFromOutput(b, plan.code));
-    else jobs.push(() => run.start(b));
-  }
-  const all = Promise.all([runLimited(jobs, limit), ...watchers]);
-  say('Builders launched - waiting for them to finish');
-  await all;
-
-  say('All builders finished');
-  if (setup.only !== null) await mutateState(project.state, (d) => void (d.get('execution') as JsonObject | undefined)?.delete('retry_only'));
-  if (run.halted) return handToUser(project, run.halted);
-  logStateTransition(project.logs, 'execution', 'merge_build');
-  await handOn(project);
-  say('Execution phase complete');
-  say();
-  return 0;
+  const halting: Halting = { maxCostUsd: limits.maxCostUsd, deadline: workflowDeadline(doc, limits.maxWorkflowHours), spent: recordedUsage(doc, builders) };
+  const run: Run = { project, choice, config, limits, verify: verifyCommand(config), halting, builders, only: retryOnly(toPlain(doc.get('execution'))) };
+  return backend.kind === 'postgres' ? runOnWorkers(run, backend) : runHere(run);
 }
 
 runIfEntry(import.meta.url, main);

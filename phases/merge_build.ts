@@ -30,8 +30,9 @@ import {
 } from '../workflow/worktrees.js';
 import { complain, enterProject, readExecution, recordError, say, type Project } from './handler.js';
 import { verifyMergedTree } from '../agents/merged_verify.js';
-import { onTermination } from '../core/termination.js';
+import { builderRecord } from '../store/builders.js';
 import { argoPaths } from '../store/layout.js';
+import { onTermination } from '../core/termination.js';
 
 export interface MergeOutcome {
   merged: string[];
@@ -48,15 +49,10 @@ interface Builder {
   worktree: string | null;
 }
 
+/** A row as merge_build works with it: a missing status or branch is the text 'null' (merged by nothing). */
 function builderOf(v: unknown): Builder {
-  const o = (v ?? {}) as Record<string, unknown>;
-  const text = (x: unknown) => (x === undefined || x === null ? 'null' : String(x));
-  return {
-    id: text(o.id),
-    status: text(o.status),
-    branch: text(o.branch),
-    worktree: typeof o.worktree === 'string' && o.worktree !== 'null' ? o.worktree : null,
-  };
+  const b = builderRecord(v);
+  return { id: b.id, status: b.status ?? 'null', branch: b.branch ?? 'null', worktree: b.worktree };
 }
 
 /** Ids the last run recorded as merged (root `merge.merged`), tolerating any shape. */

@@ -16,15 +16,13 @@ import { projectStatePaths } from '../store/state.js';
 import { relay } from '../store/hand_off.js';
 import { START_LOCK_WAIT_MS, startLockPath, takeStartLock, type StartLock } from '../store/start_lock.js';
 import { runningOrchestrator, spawnOrchestrator } from './launch.js';
+import { builderRecord } from '../store/builders.js';
 import { argoPaths } from '../store/layout.js';
 
 /** Which builders to run again (pure): the named ones, each of which must have failed. */
 export function retryPlan(builders: unknown[], ids: string[]): { ids: string[] } | { error: string } {
   const status = new Map<string, string>();
-  for (const b of builders) {
-    const o = (b ?? {}) as Record<string, unknown>;
-    status.set(String(o.id), String(o.status));
-  }
+  for (const b of builders.map(builderRecord)) status.set(b.id, b.status ?? 'null');
   const failed = [...status].filter(([, s]) => s === 'failed').map(([id]) => id);
   if (ids.length === 0) return failed.length > 0 ? { ids: failed } : { error: 'no failed builders to retry' };
   for (const id of ids) {

@@ -5,6 +5,7 @@
 // when present and ignored when absent.
 import { fieldText } from '../workflow/dispatch.js';
 import { problemText, readLimits, type EffectiveLimit, type LimitProblem } from '../workflow/limits.js';
+import { readBuilders, type BuilderRecord } from '../store/builders.js';
 import { DEFAULT_CONFIG_FILE } from '../store/layout.js';
 
 /** Bumped when a field changes meaning or goes away (additions keep the version). */
@@ -176,12 +177,12 @@ function interruptedAt(b: Obj, id: string, t0: number | null, input: ViewInput):
   return { at: logged !== undefined && (t0 === null || logged >= t0) ? logged : null };
 }
 
-function builderRow(v: unknown, input: ViewInput, mergeOf: (id: string) => string | null): BuilderRow {
-  const b = isObj(v) ? v : {};
-  const id = text(b.id) || 'null';
-  const recorded = text(b.status) || 'pending';
-  const started = textOrNull(b.started);
-  const completed = textOrNull(b.completed);
+function builderRow(r: BuilderRecord, input: ViewInput, mergeOf: (id: string) => string | null): BuilderRow {
+  const b = r.raw; // the failure object, merge and usage.agent/model come in several shapes
+  const id = r.id || 'null';
+  const recorded = r.status || 'pending';
+  const started = r.started || null;
+  const completed = r.completed || null;
   const t0 = parseTs(started);
   const interrupted = recorded === 'running' ? interruptedAt(b, id, t0, input) : null;
   const status = interrupted ? 'interrupted' : recorded;
@@ -334,7 +335,7 @@ export function buildView(input: ViewInput): View {
     return null;
   };
   const execution = isObj(s.execution) ? s.execution : null;
-  const builders = (Array.isArray(execution?.builders) ? execution.builders : []).map((b) => builderRow(b, input, mergeStatus));
+  const builders = readBuilders(s).map((b) => builderRow(b, input, mergeStatus));
   const designObj = isObj(s.design) ? s.design : null;
   const design = designObj
     ? {

@@ -1,12 +1,18 @@
-// Every limit of a workflow, parsed once, here: `limits.*` of .argo-project/config.json,
-// then of state.json, then the built-in default (the first place that sets a key wins).
+// Every limit of a workflow, parsed and decided once, here: `limits.*` of
+// .argo-project/config.json, then of state.json, then the built-in default (the first place
+// that sets a key wins); and the decisions that enforce them while builders run — the
+// workflow's end, the budget, a builder's time left and the halt sentences — for the local
+// engine, the distributed coordinator and a worker's job alike.
 // A value out of range or of the wrong kind is a problem naming the key, the value, where
 // it was found and what is accepted — never replaced by a default behind the user's back:
 // `limits` is null while any problem remains, so no consumer can run without a limit the
 // user believes is set. Durations are clamped to what a timer can hold (core/timer.ts).
 // Pure: documents in, values out.
 import { MAX_TIMER_MS } from '../core/timer.js';
-import { DEFAULT_STATE_FILE, DEFAULT_CONFIG_FILE } from '../store/layout.js';
+import { toPlain, type JsonObject } from '../core/json_doc.js';
+import type { AgentUsage } from '../store/usage.js';
+import { sumUsage } from '../store/usage.js';
+import { DEFAULT_CONFIG_FILE, DEFAULT_STATE_FILE } from '../store/layout.js';
 
 /** The typed limits every consumer reads. */
 export interface Limits {
@@ -185,4 +191,71 @@ export function effectiveText(e: EffectiveLimit): string {
   const value = e.value === null ? 'no limit' : String(e.value);
   const from = e.source === 'default' ? 'built-in default' : e.source;
   return `${e.key} = ${value} (${from})${e.clamped ? ` - clamped: a timer holds at most ${MAX_SECONDS} s` : ''}`;
+}
+
+// ---- Enforcement: when a workflow stops its builders (pure: figures in, decision out) ----
+
+/** Why no further builder starts and the running ones end. */
+export type Halt = { reason: string; failure: 'budget' | 'time_limit' };
+
+export const TIME_LIMIT_REASON = 'the workflow time limit (limits.max_workflow_hours) passed';
+
+/** The workflow's end: its start (the design's `created`, else now) + limits.max_workflow_hours; null: no limit. */
+export function workflowDeadline(doc: JsonObject, hours: number | null, now = Date.now()): number | null {
+  if (hours === null) return null;
+  const design = toPlain(doc.get('design')) as { created?: unknown } | null;
+  const start = typeof design?.created === 'string' ? Date.parse(design.created) : NaN;
+  return (Number.isFinite(start) ? start : now) + hours * 3600_000;
+}
+
+/** The workflow's end has come (`deadline` in ms since the epoch; null: no limit). "Passed" is `>=`. */
+export function deadlinePassed(deadline: number | null | undefined, now: number): boolean {
+  return typeof deadline === 'number' && now >= deadline;
+}
+
+export function deadlineHalt(deadline: number | null | undefined, now: number): Halt | null {
+  return deadlinePassed(deadline, now) ? { reason: TIME_LIMIT_REASON, failure: 'time_limit' } : null;
+}
+
+/** The cost so far has reached the limit (equal to it included); null limit: never. */
+export function budgetHalt(spent: Iterable<Partial<AgentUsage>>, max: number | null): Halt | null {
+  if (max === null) return null;
+  const total = sumUsage([...spent]).cost_usd ?? 0;
+  return total >= max ? { reason: `the cost so far (${total} USD) reached limits.max_cost_usd (${max} USD)`, failure: 'budget' } : null;
+}
+
+/**
+ * A builder's time limit cut short by the workflow's end. The one contract, for local and
+ * remote builders: `limitMs` 0 means no builder limit, and so does a result of 0 (neither a
+ * builder limit nor a deadline); otherwise the result is the smaller of the two, and at
+ * least 1 ms (a passed deadline ends the run at once, never "no limit" or negative).
+ */
+export function timeLeft(limitMs: number, deadline: number | null | undefined, now: number): number {
+  if (typeof deadline !== 'number') return limitMs;
+  const left = Math.max(1, deadline - now);
+  return limitMs > 0 ? Math.min(limitMs, left) : left;
+}
+
+/** The figures a running workflow is held to: limits.max_cost_usd and the workflow's end. */
+export interface Halting {
+  maxCostUsd: number | null;
+  /** The workflow's end, ms since the epoch (null: no limit). */
+  deadline: number | null;
+  /** Usage spent so far (the design, each builder's), by a key per spender. */
+  spent: Map<string, Partial<AgentUsage>>;
+}
+
+/** Whether the workflow must stop its builders now: the deadline first, then the budget. */
+export function haltFor(h: Halting | undefined, now: number): Halt | null {
+  if (!h) return null;
+  return deadlineHalt(h.deadline, now) ?? budgetHalt(h.spent.values(), h.maxCostUsd);
+}
+
+/** Usage recorded so far, towards limits.max_cost_usd: each builder's, and the design's (a key no builder id can be). */
+export function recordedUsage(doc: JsonObject, builders: { id: string; usage: AgentUsage | null }[]): Map<string, AgentUsage> {
+  const costs = new Map<string, AgentUsage>();
+  for (const b of builders) if (b.usage) costs.set(b.id, b.usage);
+  const designUsage = (toPlain(doc.get('design')) as { usage?: unknown } | null)?.usage;
+  if (designUsage && typeof designUsage === 'object') costs.set('/design', designUsage as AgentUsage);
+  return costs;
 }

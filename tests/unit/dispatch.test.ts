@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { FRESH_BOOK, UNCHANGED_RERUN_MS, decide, handlerCandidates, holdBack, maxRetries, relayOf, retryDelayMs, retryLeft, retryReduce, type RetryBook, type RetryEvent } from '../../workflow/dispatch.js';
+import { decide, handlerCandidates, maxRetries, relayOf, retryDelayMs } from '../../workflow/dispatch.js';
 import { extractComponents, validateComponents } from '../../workflow/components.js';
-import { planBuilder, type BuilderView } from '../../phases/execution.js';
+import { planBuilder } from '../../phases/execution.js';
+import { builderRecord } from '../../store/builders.js';
 import { gitignoreAddition } from '../../templates/project_setup.js';
 
 const relay = (phase: string, owner: string, needed: unknown) => relayOf({ phase, action_owner: owner, action_needed: needed });
@@ -54,7 +55,7 @@ describe('components', () => {
 });
 
 describe('execution re-runs (D12)', () => {
-  const b = (status: string, pid: number | null = null): BuilderView => ({ id: 'a', description: '', status, worktree: '/w', pid });
+  const b = (status: string, pid: number | null = null) => builderRecord({ id: 'a', description: '', status, worktree: '/w', pid });
   it('leaves completed builders, adopts live ones, takes results of dead ones, restarts the rest', () => {
     const alive = (pid: number) => pid === 42;
     expect(planBuilder(b('completed'), alive, () => undefined)).toEqual({ kind: 'done' });

@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { designPrompt } from '../../phases/design_program.js';
-import { builderPrompt, planBuilder, type BuilderView } from '../../phases/execution.js';
+import { builderPrompt, planBuilder } from '../../phases/execution.js';
+import { builderRecord } from '../../store/builders.js';
 import { previouslyMerged } from '../../phases/merge_build.js';
 import { pidAlive } from '../../core/proc.js';
 
@@ -130,7 +131,7 @@ describe('prompts', () => {
 });
 
 describe('planBuilder (D12)', () => {
-  const b = (status: string, pid: number | null = null): BuilderView => ({ id: 'x', description: '', status, worktree: '/w', pid });
+  const b = (status: string, pid: number | null = null) => builderRecord({ id: 'x', description: '', status, worktree: '/w', pid });
   const alive = (pid: number) => pid === 42;
   it('leaves completed builders alone', () => expect(planBuilder(b('completed', 42), alive, () => 0).kind).toBe('done'));
   it('adopts a running builder whose pid lives', () => expect(planBuilder(b('running', 42), alive, () => undefined)).toEqual({ kind: 'adopt', pid: 42 }));
@@ -524,6 +525,33 @@ count - end "$id"`);
     expect(r.stdout).toContain(`still running (PID ${child.pid})`);
     expect(existsSync(marker)).toBe(false);
     expect(state(dir).execution.builders[0]).toMatchObject({ status: 'completed', exit_code: 0, pid: String(child.pid) });
+  });
+
+  it('re-run with max_parallel_builders=1: an adopted builder holds the one slot, the next starts only after it ends (one engine, as on workers)', async () => {
+    const { dir, builders } = executionProject(['old', 'next'], { limits: { ...INITIAL.limits, max_parallel_builders: 1 } });
+    const release = join(tempDir(), 'release');
+    const script = `for ((i = 0; i < 1200; i++)); do [[ -e ${release} ]] && break; sleep 0.05; done; echo 0 > .build_result`;
+    const child = spawn('bash', ['-c', script, 'argo-builder'], { cwd: builders[0]!.worktree, detached: true, stdio: 'ignore' });
+    started.push(child.pid!);
+    const s0 = state(dir);
+    Object.assign(s0.execution.builders[0], { status: 'running', pid: String(child.pid) });
+    writeState(dir, s0);
+    const marker = join(tempDir(), 'next-started');
+    // the next builder notes whether the adopted one was still held when it started
+    const ci = stub(`[[ -e ${release} ]] && echo after > ${marker} || echo before > ${marker}`);
+    const h = spawn(process.execPath, ['--import', TSX, join(ROOT, 'phases/execution.ts'), dir], { env: { ...baseEnv(), CI_COMMAND: ci }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let timer: NodeJS.Timeout | undefined;
+    h.stdout.on('data', (d) => {
+      stdout += d;
+      // held a while after the adoption, so that a second slot would have been used meanwhile
+      if (stdout.includes('still running')) timer ??= setTimeout(() => writeFileSync(release, ''), 1500);
+    });
+    const code = await new Promise<number | null>((res) => h.on('close', (rc) => res(rc)));
+    clearTimeout(timer);
+    expect(code).toBe(0);
+    expect(readFileSync(marker, 'utf8').trim()).toBe('after');
+    expect(state(dir).execution.builders.map((b: { status: string }) => b.status)).toEqual(['completed', 'completed']);
   });
 
   it('re-run adopts only our own live builder: a live pid that is not one is run again, and left alone (SAFETY-PROCESSES.md)', async () => {

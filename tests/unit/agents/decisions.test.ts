@@ -1,7 +1,9 @@
 // The pure decisions around agent runs: how an attempt ends a builder, which builders
 // a retry runs, the workflow's deadline.
 import { describe, expect, it } from 'vitest';
-import { planBuilder, retryOnly, runLimited, workflowDeadline, type BuilderView } from '../../../phases/execution.js';
+import { planBuilder, retryOnly } from '../../../phases/execution.js';
+import { builderRecord } from '../../../store/builders.js';
+import { workflowDeadline } from '../../../workflow/limits.js';
 import { judgeAttempt } from '../../../agents/build.js';
 import { retryPlan } from '../../../steer/retry.js';
 import { fromPlain, type JsonObject } from '../../../core/json_doc.js';
@@ -28,7 +30,7 @@ describe('judgeAttempt', () => {
   });
 });
 
-const view = (id: string, status: string): BuilderView => ({ id, description: 'd', status, worktree: '/w', pid: null, branch: `argo-builder-${id}`, sessionId: null, failure: null });
+const view = (id: string, status: string) => builderRecord({ id, description: 'd', status, worktree: '/w', pid: null, branch: `argo-builder-${id}` });
 const dead = () => false;
 const none = () => undefined;
 
@@ -66,43 +68,5 @@ describe('workflowDeadline', () => {
     const doc = fromPlain({ design: { created: '2026-01-01T00:00:00Z' } }) as JsonObject;
     expect(workflowDeadline(doc, 2)).toBe(Date.parse('2026-01-01T02:00:00Z'));
     expect(workflowDeadline(doc, null)).toBeNull();
-  });
-});
-
-describe('runLimited (limits.max_parallel_builders)', () => {
-  /** Jobs that start, count themselves and end only when the test ends them. */
-  function held(n: number) {
-    let running = 0;
-    let max = 0;
-    const started: number[] = [];
-    const ends: (() => void)[] = [];
-    const jobs = Array.from({ length: n }, (_, i) => () => {
-      started.push(i);
-      max = Math.max(max, ++running);
-      return new Promise<void>((r) => ends.push(() => (running--, r())));
-    });
-    const settle = () => new Promise((r) => setImmediate(r)); // every ready continuation has run
-    return { jobs, started, ends, settle, max: () => max, running: () => running };
-  }
-  it.each([
-    [5, 2],
-    [3, 1],
-    [4, 4],
-    [2, 10],
-  ])('%i jobs, at most %i at once: exactly that many start, the next only when one ends', async (n, limit) => {
-    const h = held(n);
-    const all = runLimited(h.jobs, limit);
-    await h.settle();
-    const first = Math.min(n, limit);
-    expect(h.started).toHaveLength(first); // the limit reached at once, and not exceeded while all are held
-    for (let ended = 1; ended <= n; ended++) {
-      h.ends[ended - 1]!();
-      await h.settle();
-      expect(h.started).toHaveLength(Math.min(n, first + ended));
-      expect(h.running()).toBe(Math.min(limit, n - ended));
-    }
-    await all;
-    expect(h.max()).toBe(Math.min(n, limit));
-    expect(h.started).toEqual([...Array(n).keys()]); // each once, in order
   });
 });

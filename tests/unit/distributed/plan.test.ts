@@ -2,9 +2,9 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import type { JobSnapshot } from '../../../distributed/backend.js';
 import { backendOf, redactUrl } from '../../../distributed/config.js';
-import { liveJobIds } from '../../../distributed/live_jobs.js';
+import { liveJobIds } from '../../../store/builders.js';
 import { endingOf, liveFields, planRemote, reportedAttemptProblem, usageAfterAttempt } from '../../../distributed/plan.js';
-import { haltFor } from '../../../distributed/coordinator.js';
+import { haltFor } from '../../../workflow/limits.js';
 import { parseWorkerArgs } from '../../../distributed/worker_cli.js';
 import { REMOTE_ACCEPTED } from '../../../core/git_args.js';
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';

@@ -1,18 +1,12 @@
-// The builder queue contract (distributed/backend.ts), checked against the pg-boss adapter
-// on a real PostgreSQL (its own server for this file, a database per test). Written as a
-// suite over any `BuilderQueue` so that another adapter can be held to the same rules.
+// The builder queue contract (distributed/backend.ts), one suite over any `BuilderQueue`:
+// the pg-boss adapter on a real PostgreSQL (its own server for this file, a database per
+// test) and the in-process adapter the local builders run on (distributed/local_queue.ts),
+// so both back-ends of the execution engine are held to the same rules.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { BuilderJob, BuilderQueue } from '../../../distributed/backend.js';
+import { LocalQueue } from '../../../distributed/local_queue.js';
 import { PgBossQueue } from '../../../distributed/pgboss_queue.js';
 import { startPostgres, type PgServer } from './pg_harness.js';
-
-let server: PgServer;
-beforeAll(async () => {
-  server = await startPostgres();
-}, 60_000);
-afterAll(async () => {
-  await server?.stop();
-});
 
 const job = (builder: string, workflow = 'wf1'): BuilderJob => ({
   workflow,
@@ -124,4 +118,49 @@ function contract(name: string, open: () => Promise<BuilderQueue>) {
   });
 }
 
-contract('PgBossQueue', async () => PgBossQueue.open({ databaseUrl: await server.createDatabase(), timings: { heartbeatSeconds: 10, monitorSeconds: 1, retryLimit: 3 } }));
+describe('on PostgreSQL', () => {
+  let server: PgServer;
+  beforeAll(async () => {
+    server = await startPostgres();
+  }, 60_000);
+  afterAll(async () => {
+    await server?.stop();
+  });
+  contract('PgBossQueue', async () => PgBossQueue.open({ databaseUrl: await server.createDatabase(), timings: { heartbeatSeconds: 10, monitorSeconds: 1, retryLimit: 3 } }));
+});
+
+contract('LocalQueue', async () => new LocalQueue(3));
+
+describe('LocalQueue beyond the contract (what its in-process worker and the engine rely on)', () => {
+  it('an attempt\'s signal fires when it is cancelled, superseded or the queue closes; a stale claim\'s is aborted already', async () => {
+    const q = new LocalQueue(1);
+    await q.enqueue('p/a', job('a'));
+    const first = (await q.claim())!;
+    const s1 = q.attemptSignal(first);
+    expect(s1.aborted).toBe(false);
+    await q.fail(first, 'x');
+    expect(s1.aborted).toBe(true);
+    expect(q.attemptSignal(first).aborted).toBe(true);
+    const second = (await q.claim())!;
+    const s2 = q.attemptSignal(second);
+    await q.cancel([second.id]);
+    expect(s2.aborted).toBe(true);
+    await q.enqueue('p/b', job('b'));
+    const third = (await q.claim())!;
+    const s3 = q.attemptSignal(third);
+    await q.close();
+    expect(s3.aborted).toBe(true);
+    expect(await q.claim()).toBeUndefined();
+  });
+  it('a change is never missed: a notify before the wait ends the next wait at once', async () => {
+    const q = new LocalQueue();
+    await q.enqueue('p/a', job('a')); // notifies with nobody waiting
+    const t0 = Date.now();
+    await q.changed.wait(5_000);
+    expect(Date.now() - t0).toBeLessThan(1_000);
+    const waiting = q.changed.wait(5_000);
+    await q.claim();
+    await waiting; // woken by the claim, not the 5 s timer
+    expect(Date.now() - t0).toBeLessThan(1_000);
+  });
+});

@@ -1,7 +1,9 @@
-// The budget and the workflow's end (agents/run/halting.ts): one rule for the local execution
-// phase, the distributed coordinator and a worker's job.
+// The budget and the workflow's end (workflow/limits.ts): one rule for the local execution
+// engine, the distributed coordinator and a worker's job.
 import { describe, expect, it } from 'vitest';
-import { budgetHalt, deadlineHalt, deadlinePassed, timeLeft } from '../../../agents/run/halting.js';
+import { budgetHalt, deadlineHalt, deadlinePassed, haltFor, recordedUsage, timeLeft } from '../../workflow/limits.js';
+import { fromPlain, type JsonObject } from '../../core/json_doc.js';
+import { readBuilders } from '../../store/builders.js';
 
 const costs = (...c: (number | null)[]) => c.map((cost_usd) => ({ cost_usd }));
 
@@ -39,5 +41,23 @@ describe('the workflow deadline (limits.max_workflow_hours)', () => {
     ['the deadline passed: 1 ms (the run ends at once), never 0 (no limit) or negative', 60_000, 5, 10, 1],
   ])('timeLeft: %s', (_n, limit, deadline, now, want) => {
     expect(timeLeft(limit, deadline, now)).toBe(want);
+  });
+});
+
+describe('the one timeLeft contract (local and remote builders alike)', () => {
+  it('0 means no limit, in and out: no builder limit and no deadline is 0, never a guess', () => {
+    expect(timeLeft(0, null, 0)).toBe(0);
+    expect(timeLeft(0, undefined, 5)).toBe(0);
+  });
+});
+
+describe('recordedUsage (what counts towards limits.max_cost_usd when a run starts)', () => {
+  it('each builder\'s recorded usage by id, and the design\'s under a key no builder id can be', () => {
+    const doc = fromPlain({ design: { usage: { cost_usd: 1 } }, execution: { builders: [{ id: 'a', usage: { cost_usd: '0.5' } }, { id: 'b' }, { id: 'c', usage: null }] } }) as JsonObject;
+    const spent = recordedUsage(doc, readBuilders(doc));
+    expect([...spent.keys()]).toEqual(['a', '/design']);
+    // a hand-edited state's text is read as the number it says, so the budget counts it
+    expect(spent.get('a')!.cost_usd).toBe(0.5);
+    expect(haltFor({ maxCostUsd: 1.5, deadline: null, spent }, 0)).toMatchObject({ failure: 'budget' });
   });
 });

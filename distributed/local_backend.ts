@@ -1,0 +1,149 @@
+// The local back-end of the execution engine (workflow/engine.ts): builders run on this
+// machine, through the in-process queue (local_queue.ts) and its worker (local_worker.ts),
+// each job's work being one LocalBuilder (local_builder.ts). Here is what the local
+// back-end records in state.json when the engine decides (the same fields, in the same
+// writes, as before there was one engine), and its stop: every run we started ends, every
+// write in flight is awaited (the promises themselves), nothing further is written, and
+// the builders that were running get `stopped` (their status stays `running`: a resume
+// adopts or restarts them).
+import { hostname } from 'node:os';
+import { logBuilder } from '../store/logs.js';
+import type { StatePaths } from '../store/state.js';
+import { utcTimestamp } from '../core/time.js';
+import type { AgentUsage } from '../agents/presets/contract.js';
+import type { Failed } from '../agents/build.js';
+import { setBuilderFields, type BuilderRecord } from '../store/builders.js';
+import type { EngineHooks } from '../workflow/engine.js';
+import type { BuilderJob, BuilderResult, Claim, JobSnapshot } from './backend.js';
+import { LocalBuilder, type LocalEnding, type LocalSetup, type LocalWork } from './local_builder.js';
+import { LocalQueue } from './local_queue.js';
+import { LocalWorker } from './local_worker.js';
+
+/** The workflow name of the local queue's jobs (one queue per handler run). */
+export const LOCAL_WORKFLOW = 'local';
+
+export class LocalBackend {
+  /** Retries 0: a local attempt that throws is a bug, not a lost machine; it is not run twice. */
+  readonly queue = new LocalQueue(0);
+  private readonly worker: LocalWorker;
+  private readonly builder: LocalBuilder;
+  /** Each job's work, by builder id (start, adopt, result), and the builders by id. */
+  private readonly works = new Map<string, LocalWork>();
+  private readonly builders = new Map<string, BuilderRecord>();
+  /** Each claimed job's ending, by job id (set the moment the worker claims it). */
+  private readonly endings = new Map<string, Promise<LocalEnding>>();
+  /** Builders whose run we started and that have not ended: a stop records `stopped` for them. */
+  private readonly running = new Set<string>();
+  private readonly writes = new Set<Promise<void>>();
+  private stopping = false;
+  private stopped: Promise<void> | null = null;
+  /** The engine's stop edge. */
+  private readonly abort = new AbortController();
+  readonly signal = this.abort.signal;
+  /** The signal that stopped the run, if one did. */
+  stoppedBy: NodeJS.Signals | null = null;
+
+  constructor(
+    private readonly state: StatePaths,
+    private readonly s: LocalSetup,
+  ) {
+    this.builder = new LocalBuilder(s, (id, fields, totals) => this.write(id, fields, totals), () => this.queue.changed.notify());
+    this.worker = new LocalWorker(this.queue, (claim, signal) => this.work(claim, signal));
+  }
+
+  /** Direct write of builder fields (no last_update bump); none once stopping. */
+  private write(id: string, fields: Record<string, unknown>, totals = false): Promise<void> {
+    if (this.stopping) return Promise.resolve(); // a stopping handler leaves the state as the signal found it
+    const w = setBuilderFields(this.state, id, fields, totals).finally(() => this.writes.delete(w));
+    this.writes.add(w);
+    return w;
+  }
+
+  /** A builder the engine will run, with what its job does. */
+  plan(b: BuilderRecord, work: LocalWork): void {
+    this.builders.set(b.id, b);
+    this.works.set(b.id, work);
+  }
+
+  /** Puts a job on the queue for a builder already planned (adopted ones go first, beyond the engine's starts). */
+  enqueue(b: BuilderRecord): Promise<string> {
+    const job: BuilderJob = { workflow: LOCAL_WORKFLOW, project: this.s.dir, builder: b.id, prompt: '', tool: '', remote: '', base: '', branch: b.branch ?? '', timeoutSeconds: null };
+    return this.queue.enqueue(`${LOCAL_WORKFLOW}/${b.id}`, job);
+  }
+
+  private async work(claim: Claim, signal: AbortSignal): Promise<BuilderResult> {
+    const id = claim.data.builder;
+    const work = this.works.get(id) ?? { kind: 'start' };
+    if (work.kind === 'start') this.running.add(id);
+    const ending = this.builder.work(this.builders.get(id)!, work, signal);
+    this.endings.set(claim.id, ending);
+    const e = await ending.finally(() => this.running.delete(id));
+    return { exit_code: e.code, ref: null, commit: null, host: hostname(), attempt: claim.attempt, usage: { wall_seconds: 0 }, timed_out: false, log_tail: '' };
+  }
+
+  /** How the engine drives this back-end. */
+  readonly hooks: EngineHooks<BuilderRecord, JobSnapshot> = {
+    enqueue: (b) => {
+      if (this.works.get(b.id)?.kind !== 'adopt') this.s.say(`Spawning builder: ${b.id}`);
+      return this.enqueue(b);
+    },
+    finish: async (b, j) => this.finishJob(b, j),
+    halted: async (b, h, jobId) => {
+      const e = jobId ? await this.endings.get(jobId) : undefined;
+      // One that ended on its own just before the halt keeps its own ending.
+      if (e?.kind === 'ended') return this.finish(b, e.code, e.failed, e.extra);
+      return this.finish(b, e?.code ?? 1, { failure: h.failure, message: h.reason }, e?.extra ?? {});
+    },
+    wait: (ms, signal) => this.queue.changed.wait(ms, signal),
+  };
+
+  private async finishJob(b: BuilderRecord, j: JobSnapshot): Promise<void> {
+    const e = await this.endings.get(j.id)?.catch(() => undefined);
+    if (!e || j.state === 'failed') {
+      this.s.complain(`ERROR: builder ${b.id}: ${j.error ?? `its job ended ${j.state}`}`);
+      return this.finish(b, 1, null, {});
+    }
+    if (e.kind === 'ended') return this.finish(b, e.code, e.failed, e.extra);
+  }
+
+  /** Records a builder's ending: one write of its fields, a log line, a line for the user. */
+  private async finish(b: BuilderRecord, code: number, failed: Failed | null, extra: { usage?: AgentUsage }): Promise<void> {
+    if (this.stopping) return;
+    const ok = code === 0 && !failed;
+    const fields: Record<string, unknown> = { status: ok ? 'completed' : 'failed', exit_code: code, completed: utcTimestamp(), ...extra };
+    if (ok) fields.progress = 100;
+    if (failed) {
+      fields.failure = failed.failure;
+      fields.failure_message = failed.message;
+    } else if (b.failure !== null) {
+      fields.failure = null;
+      fields.failure_message = null;
+    }
+    await this.write(b.id, fields, 'usage' in extra);
+    if (extra.usage) this.s.halting.spent.set(b.id, extra.usage);
+    const why = failed ? `${failed.failure}: ${failed.message}` : `Builder exited with status ${code}`;
+    logBuilder(this.s.logs, b.id, ok ? 'completed' : 'failed', ok ? 'Builder finished successfully' : why);
+    this.s.say(ok ? `Builder ${b.id} completed` : failed ? `Builder ${b.id} failed (${failed.failure})` : `Builder ${b.id} failed (exit status ${code})`);
+  }
+
+  /** The engine has finished: the worker and the queue end (nothing is in flight). */
+  async close(): Promise<void> {
+    await this.queue.close();
+    await this.worker.stop();
+  }
+
+  /** Ends every agent run we started and resolves once they and every state write are done. */
+  stop(signal?: NodeJS.Signals): Promise<void> {
+    this.stopped ??= (async () => {
+      this.stoppedBy = signal ?? null;
+      this.stopping = true;
+      const at = utcTimestamp();
+      const ids = [...this.running];
+      this.abort.abort();
+      await this.close(); // every attempt's signal fires; the worker awaits them
+      while (this.writes.size > 0) await Promise.allSettled([...this.writes]);
+      for (const id of ids) await setBuilderFields(this.state, id, { stopped: at }).catch(() => undefined);
+    })();
+    return this.stopped;
+  }
+}

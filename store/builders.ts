@@ -1,0 +1,159 @@
+// The builders of a workflow as state.json holds them (`execution.builders[]`): the one
+// typed record, the one place a row is read (coerced), and the one write of a builder's
+// fields. Every reader (the execution engine, the coordinator, merge_build, stop, retry,
+// the view) takes rows through readBuilders, so "what fields does a builder have" and
+// "what does a missing one mean" have one answer. Reading never changes the document: a
+// row read and written back is byte-for-byte what it was (COMPAT.md, state.json bytes).
+import { JsonObject, fromPlain, toPlain } from '../core/json_doc.js';
+import { mutateState, type StatePaths } from '../store/state.js';
+import type { AgentUsage } from './usage.js';
+import { recordedUsageOf, sumUsage } from './usage.js';
+
+/**
+ * One builder row. The null convention, for every optional field: absent, JSON null and
+ * the text "null" (what `update_state <key> null` leaves) are all `null`; any other scalar
+ * is kept as its text (numbers as JSON text), "" stays "" — except the names of things
+ * (worktree, branch, failure, run_token, session_id, job_id), where only a string counts.
+ * Callers pick their own default
+ * with `??` (the prompt prints `null`, the view shows `pending`) — never the reader.
+ */
+export interface BuilderRecord {
+  /** The stored id as text; a row without one is 'null' (what jq prints and setBuilderFields matches). */
+  id: string;
+  description: string | null;
+  /** pending, running, completed, failed (and whatever a hand-edited state holds). */
+  status: string | null;
+  /** The worktree folder (.argo-project/builders/<id>); null: none recorded. */
+  worktree: string | null;
+  /** argo-builder-<id> as recorded; null: none recorded (use builderBranchOf). */
+  branch: string | null;
+  /** The recorded pid when it is a positive whole number (a number or its text), else null. */
+  pid: number | null;
+  progress: number | null;
+  created: string | null;
+  started: string | null;
+  completed: string | null;
+  /** When a stopped execution handler left it `running` (the view shows it interrupted). */
+  stopped: string | null;
+  exit_code: number | null;
+  /** The failure kind (timeout, stalled, agent_error, budget, time_limit …) when it is text. */
+  failure: string | null;
+  failure_message: string | null;
+  /** ARGO_RUN_TOKEN of its last run (store/sweep.ts). */
+  run_token: string | null;
+  /** Usage its attempts recorded, as numbers (a hand-edited state may hold text); null: none. */
+  usage: AgentUsage | null;
+  /** The agent session of its last attempt (`usage.session_id`; a retry resumes it). */
+  session_id: string | null;
+  /** execution.backend = "postgres": the job that runs it and the job's mirrored state. */
+  job_id: string | null;
+  job_state: string | null;
+  attempt: number | null;
+  worker: string | null;
+  /** The row as stored, for the fields whose shapes vary (a failure object, merge, usage.agent). */
+  raw: Readonly<Record<string, unknown>>;
+}
+
+const isObj = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/** The null convention above, for text. */
+function text(v: unknown): string | null {
+  if (v === undefined || v === null || v === 'null') return null;
+  return typeof v === 'string' ? v : JSON.stringify(v);
+}
+
+function number(v: unknown): number | null {
+  const n = typeof v === 'string' && v.trim() !== '' ? Number(v) : v;
+  return typeof n === 'number' && Number.isFinite(n) ? n : null;
+}
+
+/** One row, read (pure; any value, a row or not). */
+export function builderRecord(v: unknown): BuilderRecord {
+  const o = isObj(v) ? v : {};
+  const pid = number(o.pid);
+  const usage = isObj(o.usage) ? o.usage : {};
+  const name = (x: unknown) => (typeof x === 'string' ? text(x) : null);
+  const session = name(usage.session_id);
+  return {
+    id: text(o.id) ?? 'null',
+    description: text(o.description),
+    status: text(o.status),
+    worktree: name(o.worktree),
+    branch: name(o.branch),
+    pid: pid !== null && Number.isInteger(pid) && pid > 0 ? pid : null,
+    progress: number(o.progress),
+    created: text(o.created),
+    started: text(o.started),
+    completed: text(o.completed),
+    stopped: text(o.stopped),
+    exit_code: number(o.exit_code),
+    failure: name(o.failure),
+    failure_message: text(o.failure_message),
+    run_token: name(o.run_token),
+    usage: recordedUsageOf(o.usage),
+    session_id: session === '' ? null : session,
+    job_id: typeof o.job_id === 'string' && o.job_id !== '' ? o.job_id : null,
+    job_state: text(o.job_state),
+    attempt: number(o.attempt),
+    worker: text(o.worker),
+    raw: o,
+  };
+}
+
+/**
+ * Every builder row of a state document (plain, as toPlain gives it, or a JsonObject),
+ * in order; no execution or no list: none.
+ */
+export function readBuilders(doc: unknown): BuilderRecord[] {
+  const plain = doc instanceof JsonObject ? toPlain(doc) : doc;
+  const exec = isObj(plain) ? plain.execution : undefined;
+  const list = isObj(exec) ? exec.builders : undefined;
+  return Array.isArray(list) ? list.map(builderRecord) : [];
+}
+
+/** The branch a builder's work is on: the recorded one, else argo-builder-<id>. */
+export function builderBranchOf(b: Pick<BuilderRecord, 'id' | 'branch'>): string {
+  return b.branch ?? `argo-builder-${b.id}`;
+}
+
+/** The `running` builders, with their pid as recorded (unproven: stop proves each one). */
+export function runningBuilderPids(doc: unknown): { id: string; pid: unknown }[] {
+  return readBuilders(doc)
+    .filter((b) => b.raw.status === 'running' && b.raw.pid != null)
+    .map((b) => ({ id: b.id, pid: b.raw.pid }));
+}
+
+/** Every builder's recorded run token (ARGO_RUN_TOKEN; checked for form by the sweep). */
+export function builderRunTokens(doc: unknown): { id: string; token: string }[] {
+  return readBuilders(doc).flatMap((b) => (b.run_token !== null ? [{ id: b.id, token: b.run_token }] : []));
+}
+
+/** Job ids of builders the state shows as queued or running on workers. */
+export function liveJobIds(doc: unknown): string[] {
+  return readBuilders(doc).flatMap((b) => ((b.raw.status === 'pending' || b.raw.status === 'running') && b.job_id !== null ? [b.job_id] : []));
+}
+
+/**
+ * The one write of a builder's fields, for the local and the remote back-end alike: every
+ * entry with that id gets the fields (no last_update bump, as the original's direct jq
+ * writes), and with `totals` execution.usage becomes the sum of the builders' recorded
+ * usage in the same write.
+ */
+export async function setBuilderFields(paths: StatePaths, id: string, fields: Record<string, unknown>, totals = false): Promise<void> {
+  await mutateState(paths, (doc) => {
+    const exec = doc.get('execution');
+    const list = exec instanceof JsonObject ? exec.get('builders') : undefined;
+    if (!Array.isArray(list)) return;
+    for (const b of list) {
+      if (b instanceof JsonObject && String(b.get('id') ?? 'null') === id) {
+        for (const [k, v] of Object.entries(fields)) b.set(k, fromPlain(v));
+      }
+    }
+    if (totals && exec instanceof JsonObject) {
+      const usages = list
+        .map((b) => (b instanceof JsonObject ? (toPlain(b.get('usage')) as Partial<AgentUsage> | null) : null))
+        .filter((u): u is Partial<AgentUsage> => !!u);
+      exec.set('usage', fromPlain(sumUsage(usages)));
+    }
+  });
+}
