@@ -133,68 +133,67 @@ export async function buildComponent(setup: BuildSetup, task: BuildTask, io: Bui
   }
 }
 
+/** What the attempts of one build add up to: each attempt's usage, the agent session, the model. */
+class Tally {
+  readonly usages: AgentUsage[] = [];
+  private readonly prior: Partial<AgentUsage>[];
+  session: string | null;
+  model: string | null;
+
+  constructor(
+    private readonly preset: Extract<BuildSetup['choice'], { kind: 'preset' }> | null,
+    private readonly task: BuildTask,
+  ) {
+    this.prior = task.priorUsage ? [task.priorUsage] : [];
+    this.session = task.sessionId;
+    this.model = preset?.model ?? null;
+  }
+
+  record(): BuildRecord {
+    const p = this.preset;
+    return p ? { usage: { ...sumUsage([...this.prior, ...this.usages]), session_id: this.session, agent: p.preset.name, model: this.model } } : {};
+  }
+
+  /** One preset attempt's outcome: its session, its model, and its own share of the usage. */
+  add(inv: ReturnType<typeof invocationFor>, outcome: AgentOutcome, pricing: BuildSetup['pricing']): void {
+    this.session = outcome.session_id ?? this.session;
+    this.model = this.model ?? outcome.model ?? null;
+    // An agent that reports the whole session on resume would count earlier attempts twice.
+    // On `argo retry` the resumed thread (the builder's last session) also holds the usage
+    // recorded before this run (`prior`): that comes off too.
+    const sameSession = this.session === this.task.sessionId ? this.prior : [];
+    const own = inv.resumed && inv.preset!.resumeReportsSessionTotal ? runShare(outcome.usage, [...sameSession, ...this.usages]) : outcome.usage;
+    this.usages.push(withCost(own, this.model, pricing, inv.preset!.inputIncludesCache));
+  }
+}
+
 async function buildAttempts(setup: BuildSetup, task: BuildTask, io: BuildIO): Promise<BuildEnding> {
   const { choice } = setup;
   const preset = choice.kind === 'preset' ? choice : null;
   const { worktree } = task;
   const timeLimit = io.timeLimit ?? ((ms: number) => ms);
   const base = headOf(worktree);
-  const usages: AgentUsage[] = [];
-  let session = task.sessionId;
-  let model: string | null = preset?.model ?? null;
+  const tally = new Tally(preset, task);
   // A failed builder with a session resumes it when its agent can; else it starts afresh.
-  let kind: 'builder' | 'resume' = task.retryOf && session && preset?.preset.resume != null ? 'resume' : 'builder';
+  let kind: 'builder' | 'resume' = task.retryOf && tally.session && preset?.preset.resume != null ? 'resume' : 'builder';
   let prompt = kind === 'resume' ? retryPrompt(task.id, `the last attempt failed (${task.retryOf!.failure ?? 'error'})`, '') : task.prompt;
-  const prior = task.priorUsage ? [task.priorUsage] : [];
-  const record = (): BuildRecord => (preset ? { usage: { ...sumUsage([...prior, ...usages]), session_id: session, agent: preset.preset.name, model } } : {});
-  const ended = (code: number, failed: Failed | null = null): BuildEnding => ({ kind: 'ended', code, failed, record: record() });
+  const ended = (code: number, failed: Failed | null = null): BuildEnding => ({ kind: 'ended', code, failed, record: tally.record() });
 
   for (let attempt = 0; ; attempt++) {
     let inv: ReturnType<typeof invocationFor>;
     try {
-      inv = invocationFor(choice, kind, { prompt, worktree, sessionId: session, gitCommonDir: () => gitCommonDir(worktree), gitDir: () => gitDir(worktree), writePrompt: io.writePrompt }, io.env);
+      inv = invocationFor(choice, kind, { prompt, worktree, sessionId: tally.session, gitCommonDir: () => gitCommonDir(worktree), gitDir: () => gitDir(worktree), writePrompt: io.writePrompt }, io.env);
     } catch (e) {
       // An argv override needing a value we do not have, an unwritable prompt file …
       return ended(1, { failure: 'agent_error', message: `cannot build the command: ${errorMessage(e)}` });
     }
-    if (inv.resumed) io.log('resuming', `Resuming agent session ${session}`);
-    // A result left by an earlier attempt must not be taken for this one's.
-    rmSync(join(worktree, '.build_result'), { force: true });
-    if (preset) writeFileSync(io.outputFile, '');
-    // The agent's stderr goes to the builder log: where this run's part starts.
-    const logFrom = sizeOf(io.logFile);
-    const r = await runAgent({
-      argv: builderWrapperArgv(inv.argv, { id: task.id, branch: task.branch }),
-      cwd: worktree,
-      env: inv.env,
-      signal: io.signal,
-      timeoutMs: timeLimit(setup.limits.builderTimeoutMs),
-      stallMs: setup.limits.stallMs,
-      watchDir: worktree,
-      stdoutFile: preset ? io.outputFile : io.logFile,
-      stderrFile: io.logFile,
-      onSpawn: io.onSpawn,
-    });
-    const parsed: AgentOutcome = preset
-      ? await parseOutputFile(inv.preset!.parser, io.outputFile, r.code)
-      : { ok: r.code === 0, text: '', usage: emptyUsage(), session_id: null, error: null };
-    // A failed preset run says why in the agent's own words (its error, else its stderr).
-    const outcome: AgentOutcome =
-      preset && (!parsed.ok || r.code !== 0)
-        ? { ...parsed, error: agentFailureMessage(inv.argv[0] ?? preset.preset.program, r, parsed, textSince(io.logFile, logFrom, STDERR_TAIL_BYTES)) }
-        : parsed;
+    if (inv.resumed) io.log('resuming', `Resuming agent session ${tally.session}`);
+    const { r, outcome } = await runAttempt(setup, task, io, inv, timeLimit);
     if (preset) {
-      session = outcome.session_id ?? session;
-      model = model ?? outcome.model ?? null;
-      // An agent that reports the whole session on resume would count earlier attempts twice.
-      // On `argo retry` the resumed thread (the builder's last session) also holds the usage
-      // recorded before this run (`prior`): that comes off too.
-      const sameSession = session === task.sessionId ? prior : [];
-      const own = inv.resumed && inv.preset!.resumeReportsSessionTotal ? runShare(outcome.usage, [...sameSession, ...usages]) : outcome.usage;
-      usages.push(withCost(own, model, setup.pricing, inv.preset!.inputIncludesCache));
+      tally.add(inv, outcome, setup.pricing);
       for (const w of outcome.warnings ?? []) io.log('warning', w);
     }
-    if (r.canceled) return { kind: 'canceled', code: r.code, record: record() };
+    if (r.canceled) return { kind: 'canceled', code: r.code, record: tally.record() };
     if (r.startError) io.log('error', `Could not start ${inv.argv[0]}: ${r.startError}`);
     const theirs = r.timedOut ? (io.timeoutFailure?.() ?? null) : null;
     if (theirs) return ended(r.code, theirs);
@@ -207,18 +206,49 @@ async function buildAttempts(setup: BuildSetup, task: BuildTask, io: BuildIO): P
     if (!setup.verify) return ended(0);
     io.log('verifying', `Running verify.command: ${setup.verify}`);
     const v = await runVerify(setup.verify, worktree, io.env, { timeoutMs: timeLimit(setup.limits.builderTimeoutMs), signal: io.signal, logFile: io.logFile });
-    if (v.canceled) return { kind: 'canceled', code: v.code, record: record() };
+    if (v.canceled) return { kind: 'canceled', code: v.code, record: tally.record() };
     if (v.ok) {
       io.log('verified', 'verify.command passed');
       return ended(0);
     }
     const why = v.timedOut ? 'verify.command ran out of time' : `verify.command failed with exit status ${v.code}`;
     io.log('verify_failed', why);
-    const canResume = inv.preset?.resume != null && session !== null;
+    const canResume = inv.preset?.resume != null && tally.session !== null;
     if (attempt >= setup.limits.verifyRetries || !canResume || io.noMoreAttempts?.()) return ended(v.code || 1, { failure: 'verify', message: why });
     kind = 'resume';
     prompt = retryPrompt(task.id, why, v.tail);
     io.log('retrying', `Feeding the verify failure back to the agent (attempt ${attempt + 2} of ${setup.limits.verifyRetries + 1})`);
-    io.onUsage?.(usages, record());
+    io.onUsage?.(tally.usages, tally.record());
   }
+}
+
+/** One run of the agent in the worktree, and what it amounted to (a failed preset run says why in the agent's own words). */
+async function runAttempt(setup: BuildSetup, task: BuildTask, io: BuildIO, inv: ReturnType<typeof invocationFor>, timeLimit: (ms: number) => number) {
+  const preset = setup.choice.kind === 'preset' ? setup.choice : null;
+  const { worktree } = task;
+  // A result left by an earlier attempt must not be taken for this one's.
+  rmSync(join(worktree, '.build_result'), { force: true });
+  if (preset) writeFileSync(io.outputFile, '');
+  // The agent's stderr goes to the builder log: where this run's part starts.
+  const logFrom = sizeOf(io.logFile);
+  const r = await runAgent({
+    argv: builderWrapperArgv(inv.argv, { id: task.id, branch: task.branch }),
+    cwd: worktree,
+    env: inv.env,
+    signal: io.signal,
+    timeoutMs: timeLimit(setup.limits.builderTimeoutMs),
+    stallMs: setup.limits.stallMs,
+    watchDir: worktree,
+    stdoutFile: preset ? io.outputFile : io.logFile,
+    stderrFile: io.logFile,
+    onSpawn: io.onSpawn,
+  });
+  const parsed: AgentOutcome = preset
+    ? await parseOutputFile(inv.preset!.parser, io.outputFile, r.code)
+    : { ok: r.code === 0, text: '', usage: emptyUsage(), session_id: null, error: null };
+  const outcome: AgentOutcome =
+    preset && (!parsed.ok || r.code !== 0)
+      ? { ...parsed, error: agentFailureMessage(inv.argv[0] ?? preset.preset.program, r, parsed, textSince(io.logFile, logFrom, STDERR_TAIL_BYTES)) }
+      : parsed;
+  return { r, outcome };
 }

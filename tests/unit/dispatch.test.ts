@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decide, handlerCandidates, maxRetries, relayOf, retryDelayMs } from '../../workflow/dispatch.js';
+import { FRESH_BOOK, UNCHANGED_RERUN_MS, decide, handlerCandidates, holdBack, maxRetries, relayOf, retryDelayMs, retryLeft, retryReduce, type RetryBook, type RetryEvent } from '../../workflow/dispatch.js';
 import { extractComponents, validateComponents } from '../../workflow/components.js';
 import { planBuilder } from '../../phases/execution.js';
 import { builderRecord } from '../../store/builders.js';
