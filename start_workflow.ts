@@ -19,10 +19,11 @@ import { repoProblem } from './workflow/repo_check.js';
 import { limitProblemLines, projectLimits } from './workflow/project_limits.js';
 import { archivePreviousWorkflow } from './store/history.js';
 import { START_LOCK_WAIT_MS, startLockPath, withStartLock } from './store/start_lock.js';
-import { projectStatePaths, readState, updateState } from './store/state.js';
+import { projectStatePaths, readState } from './store/state.js';
 import { installRoot } from './core/install_root.js';
 import { spawnOrchestrator } from './steer/launch.js';
 import { argoPaths } from './store/layout.js';
+import { WRITE_ORDERS, writeInOrder } from './store/write_orders.js';
 
 const ROOT = installRoot();
 
@@ -145,15 +146,14 @@ async function startLocked(project: string, query: string, state: ReturnType<typ
     err(`ERROR: could not keep the previous workflow's records in ${argoPaths(project).history}: ${errorMessage(e)}; the workflow was not started`);
     return 1;
   }
+  const [saveQuery, ...handOn] = WRITE_ORDERS.start(query);
   try {
-    await updateState(state, 'user_query', query);
+    await writeInOrder(state, [saveQuery!]);
   } catch (e) {
     err(`ERROR: Failed to save user query: ${errorMessage(e)}`);
     return 1;
   }
-  for (const [key, value] of [['phase', 'init'], ['action_owner', 'code'], ['action_needed', 'design_program']] as const) {
-    await updateState(state, key, value).catch(() => undefined);
-  }
+  for (const write of handOn) await writeInOrder(state, [write]).catch(() => undefined);
   logStateTransition(projectLogPaths(project), 'idle', 'init');
   // What this workflow's agents run with, whoever starts its orchestrator later (store/agent_env.ts).
   try {

@@ -13,6 +13,7 @@ import { mutateState, readStateDoc, updateState } from '../store/state.js';
 import { utcTimestamp } from '../core/time.js';
 import { complain, enterProject, recordError, say } from './handler.js';
 import { argoPaths, BUILDERS_ROOT, builderBranch } from '../store/layout.js';
+import { WRITE_ORDERS, writeInOrder } from '../store/write_orders.js';
 
 
 function createWorktree(dir: string, id: string): string | null {
@@ -90,8 +91,7 @@ export async function main(argv: string[]): Promise<number> {
     return 1;
   }
   logStateTransition(project.logs, 'design', 'execution');
-  await updateState(project.state, 'phase', 'execution');
-  await updateState(project.state, 'action_needed', 'spawn_builders');
+  await writeInOrder(project.state, WRITE_ORDERS.builders_ready());
   say('Design build complete - builders ready');
   say();
   return 0;

@@ -8,7 +8,7 @@ import { extractComponentsLenient, type Component, type RejectedComponent } from
 import { errorMessage } from '../core/errors.js';
 import { fromPlain, toPlain } from '../core/json_doc.js';
 import { logStateTransition, writeLog } from '../store/logs.js';
-import { mutateState, readState, readStateDoc, updateState } from '../store/state.js';
+import { mutateState, readState, readStateDoc } from '../store/state.js';
 import { DOC_LIMIT, tail, type AgentOutcome } from '../agents/presets/contract.js';
 import { invocationFor } from '../agents/invocation.js';
 import { BoundedLines } from '../agents/run/bounded_lines.js';
@@ -19,6 +19,7 @@ import { utcTimestamp } from '../core/time.js';
 import { readCiChoice } from '../agents/ci_choice.js';
 import { complain, enterProject, limitsOrRefuse, recordError, say, type Project } from './handler.js';
 import { argoPaths } from '../store/layout.js';
+import { WRITE_ORDERS, writeInOrder } from '../store/write_orders.js';
 
 export function designPrompt(query: string): string {
   return [
@@ -253,9 +254,7 @@ async function saveDesign(project: Project, { answer, answerFile, usage, failure
   say(`Design saved to state (${components.length} components)`);
 
   logStateTransition(project.logs, 'init', 'design');
-  await updateState(project.state, 'phase', 'design');
-  await updateState(project.state, 'action_owner', 'ci');
-  await updateState(project.state, 'action_needed', 'approve_design');
+  await writeInOrder(project.state, WRITE_ORDERS.designed());
   say('Design phase complete - awaiting design approval');
   say();
   return 0;

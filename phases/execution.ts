@@ -13,7 +13,7 @@ import { logStateTransition } from '../store/logs.js';
 import { builderGroupProof } from '../store/processes.js';
 import { signalStatus } from '../core/proc.js';
 import { onTermination } from '../core/termination.js';
-import { mutateState, updateState } from '../store/state.js';
+import { mutateState } from '../store/state.js';
 import { recordedUsage, workflowDeadline, type Halting, type Limits } from '../workflow/limits.js';
 import type { Failure } from '../agents/build.js';
 import { choiceLabel, choiceProgram, choiceSpec, type CiChoice } from '../agents/select.js';
@@ -28,6 +28,7 @@ import { backendOf } from '../distributed/config.js';
 import type { RunSpec } from '../distributed/coordinator.js';
 import { LocalBackend, LOCAL_WORKFLOW } from '../distributed/local_backend.js';
 import { readResult } from '../distributed/local_builder.js';
+import { WRITE_ORDERS, writeInOrder } from '../store/write_orders.js';
 
 export { builderPrompt } from '../workflow/builder_prompt.js';
 export { planBuilder, retryOnly, type Plan } from '../workflow/builder_plan.js';
@@ -57,16 +58,13 @@ export function builderEnv(project: Pick<Project, 'state' | 'logs'>, env: Env = 
 }
 
 async function handOn(project: Project): Promise<void> {
-  await updateState(project.state, 'phase', 'merge_build');
-  await updateState(project.state, 'execution.status', 'completed');
-  await updateState(project.state, 'action_needed', 'merge_branches');
+  await writeInOrder(project.state, WRITE_ORDERS.builders_done());
 }
 
 /** Budget or time limit: nothing is merged behind the user's back; they decide. */
 async function handToUser(project: Project, halted: { reason: string; failure: Failure }): Promise<number> {
   await mutateState(project.state, (d) => void (d.get('execution') as JsonObject | undefined)?.set('halt_reason', fromPlain(halted.reason)));
-  await updateState(project.state, 'action_owner', 'user');
-  await updateState(project.state, 'action_needed', halted.failure === 'budget' ? 'review_budget' : 'review_time_limit');
+  await writeInOrder(project.state, WRITE_ORDERS.builders_halted(halted.failure === 'budget' ? 'review_budget' : 'review_time_limit'));
   say(`Execution stopped: ${halted.reason} - control goes to the user`);
   say();
   return 0;

@@ -33,6 +33,7 @@ import { verifyMergedTree } from '../agents/merged_verify.js';
 import { builderRecord } from '../store/builders.js';
 import { argoPaths } from '../store/layout.js';
 import { onTermination } from '../core/termination.js';
+import { WRITE_ORDERS, writeInOrder } from '../store/write_orders.js';
 
 export interface MergeOutcome {
   merged: string[];
@@ -266,8 +267,7 @@ export async function main(argv: string[]): Promise<number> {
   const builders = execution.builders.map(builderOf);
   if (builders.length === 0) {
     say('No builders to merge - moving on to storage');
-    await updateState(project.state, 'phase', 'storage');
-    await updateState(project.state, 'action_owner', 'user');
+    await writeInOrder(project.state, WRITE_ORDERS.nothing_to_merge());
     return 0;
   }
   say(`Merging ${builders.length} builder branches...`);
@@ -333,8 +333,7 @@ async function mergeAll(project: Project, target: string, builders: Builder[], s
     say(`Merge conflicts detected in builders: ${out.conflicts.join(' ')}`);
     say('Resolve them on the builder branches, then set action_needed to merge_branches (owner code).');
     say();
-    await updateState(project.state, 'action_needed', 'resolve_conflicts');
-    await updateState(project.state, 'action_owner', 'ci');
+    await writeInOrder(project.state, WRITE_ORDERS.conflicts());
     // As the original: merge_conflicts is written after the two hand-off fields.
     await record(project, out, target, out.conflicts);
     say('Waiting for the conflicts to be resolved');
@@ -346,24 +345,20 @@ async function mergeAll(project: Project, target: string, builders: Builder[], s
     say();
     say(`Not merged: ${unmerged.join(' ')} (skipped: ${out.skipped.length}, branch missing: ${out.missing.length}, failed: ${out.failed.length})`);
     say('Review them (see .argo-project/logs/builder-<id>.log); re-run execution or merge_branches when ready.');
-    await updateState(project.state, 'action_needed', 'review_merge');
-    await updateState(project.state, 'action_owner', 'user');
+    await writeInOrder(project.state, WRITE_ORDERS.merge_review());
     return 0;
   }
   say('All builders merged successfully');
   // ---- the verification gate (see above)
   if (verified && !verified.ok) {
     say(`Verification failed: ${verified.message}`);
-    await updateState(project.state, 'action_needed', 'review_merge');
-    await updateState(project.state, 'action_owner', 'user');
+    await writeInOrder(project.state, WRITE_ORDERS.merge_review());
     return 0;
   }
   if (verified?.ran) say(verified.message);
   // ---- end of the verification gate
   logStateTransition(project.logs, 'merge_build', 'storage');
-  await updateState(project.state, 'phase', 'storage');
-  await updateState(project.state, 'action_owner', 'user');
-  await updateState(project.state, 'action_needed', 'none');
+  await writeInOrder(project.state, WRITE_ORDERS.merged());
   say('Merge phase complete - workflow finished');
   say();
   return 0;
