@@ -2,12 +2,12 @@
 // choice it makes, read after entering the project (D14), so another project's config
 // never decides. A module of its own so that handlers which run no CI tool do not load
 // the agent presets.
-import { readConfig, readConfigObject } from '../store/config.js';
+import { readConfigObject } from '../store/config.js';
 import type { Env } from '../core/context.js';
 import { presetNamed } from './presets/index.js';
 import { ciToolAvailable } from './ci_tool.js';
 import { errorMessage } from '../core/errors.js';
-import { chooseCi, type CiChoice } from './select.js';
+import { chooseCi, ciSource, type CiChoice } from './select.js';
 import type { Project } from '../store/project.js';
 
 /** The config and the choice, or why either is unusable (the file, the key and the value). */
@@ -21,14 +21,10 @@ export function readCiChoice(project: Project): { config: Record<string, unknown
 }
 
 /**
- * CI_COMMAND, else the program of the agent named by ARGO_AGENT or config ci.agent,
- * else config ci.tool, else `ci` (what get_ci_tool prints; agents/select.ts decides
- * how it is run).
+ * What get_ci_tool prints: the value of the first source in CI_SOURCES (agents/select.ts),
+ * an agent as its program — the same precedence chooseCi runs it by.
  */
 export async function getCiTool(env: Env, configFile: string): Promise<string> {
-  if (env.CI_COMMAND) return env.CI_COMMAND;
-  const agent = env.ARGO_AGENT || (await readConfig(configFile, 'ci.agent'));
-  if (agent && agent !== 'null') return presetNamed(agent)?.program ?? agent;
-  const tool = await readConfig(configFile, 'ci.tool');
-  return tool && tool !== 'null' ? tool : 'ci';
+  const pick = ciSource(env, readConfigObject(configFile));
+  return pick.kind === 'agent' ? (presetNamed(pick.value)?.program ?? pick.value) : pick.value;
 }

@@ -24,28 +24,55 @@ export function toolChoice(raw: string, source: string, existsAsIs: (w: string) 
   return { kind: 'command', words, source };
 }
 
+/** A source's value: a non-empty string; in config the text "null" is no value (as a null). */
+function usable(v: unknown, inConfig: boolean): v is string {
+  return typeof v === 'string' && v !== '' && !(inConfig && v === 'null');
+}
+
+/**
+ * Where the CI tool comes from, in order: the first source holding a value wins.
+ * chooseCi (how a handler runs it) and get_ci_tool (what it prints) both read this
+ * one list, so they cannot disagree.
+ */
+export const CI_SOURCES: readonly { source: string; kind: 'tool' | 'agent'; read: (env: Env, ci: Record<string, unknown>) => unknown }[] = [
+  { source: 'CI_COMMAND', kind: 'tool', read: (env) => env.CI_COMMAND },
+  { source: 'ARGO_AGENT', kind: 'agent', read: (env) => env.ARGO_AGENT },
+  {
+    source: 'ci.agent',
+    kind: 'agent',
+    read: (_env, ci) => {
+      if (ci.agent !== undefined && ci.agent !== null && typeof ci.agent !== 'string') {
+        throw new Error(`ci.agent must be an agent name (${PRESET_NAMES.join(', ')}), got ${JSON.stringify(ci.agent)}`);
+      }
+      return ci.agent;
+    },
+  },
+  { source: 'ci.tool', kind: 'tool', read: (_env, ci) => ci.tool },
+];
+
+/** The source that decides for this environment and config, else the default tool `ci`. */
+export function ciSource(env: Env, config: unknown): { source: string; kind: 'tool' | 'agent'; value: string } {
+  const ci = obj(obj(config).ci);
+  for (const s of CI_SOURCES) {
+    const v = s.read(env, ci);
+    if (usable(v, s.source.startsWith('ci.'))) return { source: s.source, kind: s.kind, value: v };
+  }
+  return { source: 'default', kind: 'tool', value: 'ci' };
+}
+
 /**
  * The choice for this environment and config (a plain object). Errors name the
  * variable or key and the value (unknown agent, bad override, unbalanced quotes).
  */
 export function chooseCi(env: Env, config: unknown, existsAsIs: (w: string) => boolean = () => false): CiChoice {
+  const pick = ciSource(env, config);
+  if (pick.kind === 'tool') return toolChoice(pick.value, pick.source, existsAsIs);
   const ci = obj(obj(config).ci);
-  if (env.CI_COMMAND) return toolChoice(env.CI_COMMAND, 'CI_COMMAND', existsAsIs);
-  const fromEnv = env.ARGO_AGENT ? { name: env.ARGO_AGENT, source: 'ARGO_AGENT' } : null;
-  const fromConfig = typeof ci.agent === 'string' && ci.agent !== '' ? { name: ci.agent, source: 'ci.agent' } : null;
-  if (ci.agent !== undefined && ci.agent !== null && typeof ci.agent !== 'string') {
-    throw new Error(`ci.agent must be an agent name (${PRESET_NAMES.join(', ')}), got ${JSON.stringify(ci.agent)}`);
-  }
-  const agent = fromEnv ?? fromConfig;
-  if (agent) {
-    const preset = presetNamed(agent.name);
-    if (!preset) throw new Error(`unknown agent '${agent.name}' in ${agent.source} (known: ${PRESET_NAMES.join(', ')})`);
-    const where = `ci.agents.${preset.name}`;
-    const model = typeof ci.model === 'string' && ci.model !== '' ? ci.model : null;
-    return { kind: 'preset', preset: withOverride(preset, obj(ci.agents)[preset.name], where), model, source: agent.source };
-  }
-  if (typeof ci.tool === 'string' && ci.tool !== '' && ci.tool !== 'null') return toolChoice(ci.tool, 'ci.tool', existsAsIs);
-  return { kind: 'word', tool: 'ci', source: 'default' };
+  const preset = presetNamed(pick.value);
+  if (!preset) throw new Error(`unknown agent '${pick.value}' in ${pick.source} (known: ${PRESET_NAMES.join(', ')})`);
+  const where = `ci.agents.${preset.name}`;
+  const model = typeof ci.model === 'string' && ci.model !== '' ? ci.model : null;
+  return { kind: 'preset', preset: withOverride(preset, obj(ci.agents)[preset.name], where), model, source: pick.source };
 }
 
 /** The program a choice runs (what get_ci_tool prints and `command -v` checks). */

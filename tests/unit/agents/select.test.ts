@@ -50,3 +50,26 @@ describe('getCiTool (get_ci_tool): the same precedence, printing the program', (
     expect(await getCiTool({}, file)).toBe('ci');
   });
 });
+
+describe('one ordered list of CI sources (CI_SOURCES): chooseCi and get_ci_tool never disagree', () => {
+  it.each([
+    [{ CI_COMMAND: 'x y' }, { agent: 'gemini', tool: 't' }],
+    [{ ARGO_AGENT: 'codex' }, { agent: 'gemini', tool: 't' }],
+    [{}, { agent: 'cursor', tool: 't' }],
+    [{}, { agent: 'null', tool: 'my-tool --x' }],
+    [{}, { agent: '', tool: 'null' }],
+    [{ ARGO_AGENT: '' }, { tool: 'one' }],
+  ])('env %j, ci %j', async (env, ci) => {
+    const { getCiTool } = await import('../../../agents/ci_choice.js');
+    const { ciSource } = await import('../../../agents/select.js');
+    const { writeFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tempDir } = await import('../helpers.js');
+    const file = join(tempDir(), 'config.json');
+    writeFileSync(file, JSON.stringify({ ci }));
+    const chosen = chooseCi(env, config(ci));
+    expect(chosen.source).toBe(ciSource(env, config(ci)).source);
+    const printed = await getCiTool(env, file);
+    expect(chosen.kind === 'command' ? chosen.words.join(' ') : choiceProgram(chosen)).toBe(printed);
+  });
+});
