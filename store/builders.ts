@@ -8,6 +8,7 @@ import { JsonObject, fromPlain, toPlain } from '../core/json_doc.js';
 import { mutateState, type StatePaths } from '../store/state.js';
 import type { AgentUsage } from './usage.js';
 import { recordedUsageOf, sumUsage } from './usage.js';
+import { builderBranch } from './layout.js';
 
 /**
  * One builder row. The null convention, for every optional field: absent, JSON null and
@@ -113,7 +114,7 @@ export function readBuilders(doc: unknown): BuilderRecord[] {
 
 /** The branch a builder's work is on: the recorded one, else argo-builder-<id>. */
 export function builderBranchOf(b: Pick<BuilderRecord, 'id' | 'branch'>): string {
-  return b.branch ?? `argo-builder-${b.id}`;
+  return b.branch ?? builderBranch(b.id);
 }
 
 /** The `running` builders, with their pid as recorded (unproven: stop proves each one). */
