@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `npm test`: unit tests (vitest) and shell-level tests (bats), at the same time. Every
 # test works in its own temp folders. bats files run several at once (tests/run_bats.mjs,
-# ARGO_TEST_JOBS of them), except the compat suite test_orchestrator.bats, which drops
+# ARGO_TEST_JOBS of them, the long ones split too), except the compat suite test_orchestrator.bats, which drops
 # handler scripts named after real phases (design.sh) into this checkout's phases/ (as
 # the original suite does): it runs first, alone, before anything else starts.
 # Parts and timings: docs/TESTING.md.
@@ -38,7 +38,10 @@ if realcli_installed || [[ ${CI:-} == true ]]; then
 else
   realcli_note="real agent CLI tests not run: tests/realcli/install.sh installs Claude Code and Codex (0.7 GB) into $REALCLI_CACHE; then npm test runs them"
 fi
-node tests/run_bats.mjs --except "$alone" "${paths[@]}" | tee -a "$out/bats.tap"
+# Long files whose tests share nothing also run three of their own tests at once.
+split=()
+for f in agents safety_data safety_proc phases; do split+=(--split "tests/bats/$f.bats"); done
+node tests/run_bats.mjs --except "$alone" "${split[@]}" "${paths[@]}" | tee -a "$out/bats.tap"
 ((PIPESTATUS[0] == 0)) || bats_rc=1
 
 wait "$vitest_pid"

@@ -5,15 +5,17 @@
 // only when every file's bats exited 0; a file whose bats died without saying which test
 // failed gets a "not ok" of its own, so the summary counts it.
 // --except FILE leaves that file out of a folder named (tests/run.sh runs it on its own).
-// The longest files start first: each file's last duration is kept in
-// $TMPDIR/argo-ts-bats-durations-<checkout hash>.json in ms (a new file's size in bytes
-// stands in: about a millisecond a byte).
-// Usage: node tests/run_bats.mjs [-j N] [--except FILE]... PATH...   (PATH: a .bats file or a folder)
+// --split FILE runs that file's own tests 3 at a time too (bats --jobs within the file,
+// which needs no GNU parallel): for long files whose tests share nothing.
+// The longest files start first: each file's last duration (ms) is kept in
+// dist/.bats-durations.json (a build folder, not tracked); before a first run here the
+// durations recorded in tests/bats_durations.json stand in, and for a file in neither its
+// size in bytes (about a millisecond a byte).
+// Usage: node tests/run_bats.mjs [-j N] [--except FILE]... [--split FILE]... PATH...   (PATH: a .bats file or a folder)
 // N defaults to $ARGO_TEST_JOBS, else 2 × the CPUs (most bats time is waiting on processes).
 import { spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -23,10 +25,12 @@ const bats = join(root, 'node_modules', 'bats', 'bin', 'bats');
 const args = process.argv.slice(2);
 let jobs = Number(process.env.ARGO_TEST_JOBS) || 2 * availableParallelism();
 const except = new Set();
+const split = new Set();
 const paths = [];
 for (let i = 0; i < args.length; i++) {
   if (args[i] === '-j') jobs = Number(args[++i]);
   else if (args[i] === '--except') except.add(resolve(args[++i]));
+  else if (args[i] === '--split') split.add(resolve(args[++i]));
   else paths.push(args[i]);
 }
 if (!Number.isInteger(jobs) || jobs < 1) {
@@ -43,14 +47,17 @@ function batsFiles(path) {
 }
 const files = paths.flatMap(batsFiles).filter((f) => !except.has(f));
 
-const durationsFile = join(tmpdir(), `argo-ts-bats-durations-${createHash('sha256').update(root).digest('hex').slice(0, 12)}.json`);
-let lastDurations = {};
-try {
-  lastDurations = JSON.parse(readFileSync(durationsFile, 'utf8'));
-} catch {
-  // first run here: sizes stand in
-}
-const weight = (f) => lastDurations[f] ?? statSync(f).size;
+const durationsFile = join(root, 'dist', '.bats-durations.json');
+const readJson = (file) => {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8'));
+  } catch {
+    return {};
+  }
+};
+// keys: paths relative to the checkout
+const lastDurations = { ...readJson(join(root, 'tests', 'bats_durations.json')), ...readJson(durationsFile) };
+const weight = (f) => lastDurations[relative(root, f)] ?? statSync(f).size;
 
 const results = files.map(() => undefined); // {out, err, code, seconds} once done
 let next = 0; // the next block to print
@@ -86,7 +93,11 @@ function flush() {
 function run(i) {
   return new Promise((done) => {
     const t0 = process.hrtime.bigint();
-    const child = spawn(bats, ['--tap', '--timing', files[i]], { stdio: ['ignore', 'pipe', 'pipe'] });
+    // ARGO_BATS_WRAPPER: a command put in front of bats (e.g. one measuring its CPU time)
+    const wrapper = process.env.ARGO_BATS_WRAPPER ? [process.env.ARGO_BATS_WRAPPER] : [];
+    const within = split.has(files[i]) ? ['--jobs', '3', '--no-parallelize-across-files'] : [];
+    const [cmd, ...rest] = [...wrapper, bats, '--tap', '--timing', ...within, files[i]];
+    const child = spawn(cmd, rest, { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     child.stdout.setEncoding('utf8').on('data', (d) => (out += d));
@@ -94,7 +105,7 @@ function run(i) {
     child.on('close', (code, signal) => {
       const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
       results[i] = { out, err, code: code ?? `signal ${signal}`, seconds };
-      lastDurations[files[i]] = Math.round(seconds * 1000);
+      if (!relative(root, files[i]).startsWith('..')) lastDurations[relative(root, files[i])] = Math.round(seconds * 1000);
       flush();
       done();
     });
@@ -113,7 +124,7 @@ await pool(files.map((_, i) => i), jobs);
 flush();
 process.stdout.write(`1..${number}\n`);
 try {
-  writeFileSync(durationsFile, JSON.stringify(lastDurations));
+  if (existsSync(dirname(durationsFile))) writeFileSync(durationsFile, JSON.stringify(lastDurations, null, 1) + '\n');
 } catch {
   // only a hint for the next run's order
 }

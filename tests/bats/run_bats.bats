@@ -6,6 +6,7 @@ bats_require_minimum_version 1.5.0
 
 setup() {
   load helpers
+  unset ARGO_BATS_WRAPPER ARGO_TEST_JOBS
   T=$(mktemp -d "$BATS_TEST_TMPDIR/runner.XXXXXX")
   mkdir -p "$T/suite/sub"
   # a.bats waits (with a deadline) for a marker b.bats writes: it passes only when b
@@ -20,7 +21,6 @@ setup() {
 BATS
   printf '@test "b writes its marker" { touch "%s/b.ran"; }\n' "$T" > "$T/suite/sub/b.bats"
   printf '@test "c fails" { false; }\n@test "c skips" { skip "no reason at all"; }\n' > "$T/c.bats"
-  export TMPDIR="$T" # the runner's durations file stays in this test's folder
 }
 
 @test "run_bats.mjs: files at once, one stream in the order named, numbered through, plan last; status 0 when all pass" {
@@ -53,4 +53,17 @@ BATS
   printf '@test "never" { true\n' > "$T/broken.bats" # unbalanced: bats cannot preprocess it
   run -1 node "$ROOT/tests/run_bats.mjs" "$T/broken.bats"
   assert_line --regexp "^not ok 1 .*broken\.bats: bats exited with status [0-9]+ after 0 test\(s\)$"
+}
+
+@test "run_bats.mjs --split FILE: that file's own tests run at once too (without it the first test here waits in vain)" {
+  cat > "$T/w.bats" <<BATS
+@test "first waits for the second" {
+  for ((i = 0; i < 200; i++)); do [[ -e "$T/second.ran" ]] && return 0; sleep 0.05; done
+  echo "the second never ran alongside the first"; false
+}
+@test "second writes its marker" { touch "$T/second.ran"; }
+BATS
+  run -0 node "$ROOT/tests/run_bats.mjs" --split "$T/w.bats" "$T/w.bats"
+  assert_line --regexp '^ok 1 first waits for the second in [0-9]+ms$'
+  assert_line --regexp '^ok 2 second writes its marker in [0-9]+ms$'
 }
