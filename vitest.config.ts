@@ -9,7 +9,7 @@ export default defineConfig({
     // Files at once: vitest's default is CPUs - 1 (one file at a time on 2 cores), but
     // most of these tests wait on processes they started (distributed/ alone waits
     // minutes on heartbeats), so several overlap well. ARGO_TEST_JOBS overrides.
-    maxWorkers: Number(process.env.ARGO_TEST_JOBS) || 4,
+    maxWorkers: Number(process.env.ARGO_TEST_JOBS) || 3,
     minWorkers: 1,
   },
 });

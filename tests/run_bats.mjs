@@ -12,7 +12,8 @@
 // durations recorded in tests/bats_durations.json stand in, and for a file in neither its
 // size in bytes (about a millisecond a byte).
 // Usage: node tests/run_bats.mjs [-j N] [--except FILE]... [--split FILE]... PATH...   (PATH: a .bats file or a folder)
-// N defaults to $ARGO_TEST_JOBS, else 2 × the CPUs (most bats time is waiting on processes).
+// N defaults to $ARGO_TEST_JOBS, else the CPUs + 1: the suite is CPU-bound (docs/TESTING.md),
+// and more at once only makes each test slower (and a timing test flakier) under load.
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -23,7 +24,7 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const bats = join(root, 'node_modules', 'bats', 'bin', 'bats');
 
 const args = process.argv.slice(2);
-let jobs = Number(process.env.ARGO_TEST_JOBS) || 2 * availableParallelism();
+let jobs = Number(process.env.ARGO_TEST_JOBS) || availableParallelism() + 1;
 const except = new Set();
 const split = new Set();
 const paths = [];
