@@ -3,6 +3,9 @@
 // report and the bats TAP stream. A skip's reason is the `skipReason` a vitest test put in
 // its meta (tests/unit/require_tool.ts) or the text after "# skip" on a TAP line
 // (tests/bats/require_tool.bash); a skip that gave none is named, so none goes unseen.
+// Above those, the ten slowest tests (seconds, file, name): vitest's per-test duration,
+// bats' " in Nms" (--timing) under the "# file PATH" line tests/run_bats.mjs heads each
+// file's block with.
 // Usage: node tests/summarize.mjs VITEST_JSON BATS_TAP
 import { readFileSync } from 'node:fs';
 import { relative } from 'node:path';
@@ -11,6 +14,7 @@ const [vitestFile, tapFile] = process.argv.slice(2);
 let passed = 0;
 let failed = 0;
 const reasons = new Map(); // reason → how many tests it skipped
+const timings = []; // {seconds, file, name}
 const skip = (reason) => reasons.set(reason, (reasons.get(reason) ?? 0) + 1);
 
 try {
@@ -19,6 +23,7 @@ try {
   failed += v.numFailedTests;
   for (const file of v.testResults ?? []) {
     for (const t of file.assertionResults ?? []) {
+      if ((t.status === 'passed' || t.status === 'failed') && typeof t.duration === 'number') timings.push({ seconds: t.duration / 1000, file: relative(process.cwd(), file.name), name: t.fullName });
       if (t.status === 'passed' || t.status === 'failed') continue;
       if (t.status === 'todo') skip('a todo test (it.todo)');
       else skip(t.meta?.skipReason ?? `skipped without a reason: ${relative(process.cwd(), file.name)} > ${t.fullName}`);
@@ -29,11 +34,21 @@ try {
   console.log('vitest: no result file');
 }
 
+let batsFile = '';
 for (const line of readFileSync(tapFile, 'utf8').split('\n')) {
-  const skipped = /^ok \d+ (.*?) # skip(?: (.*))?$/.exec(line);
+  const header = /^# file (.*)$/.exec(line);
+  if (header) batsFile = header[1];
+  const skipped = /^ok \d+ (.*?)(?: in \d+ms)? # skip(?: (.*))?$/.exec(line);
   if (skipped) skip(skipped[2] || `skipped without a reason: ${skipped[1]}`);
   else if (/^ok /.test(line)) passed++;
   else if (/^not ok /.test(line)) failed++;
+  const timed = !skipped && /^(?:not )?ok \d+ (.*) in (\d+)ms(?: # .*)?$/.exec(line);
+  if (timed) timings.push({ seconds: Number(timed[2]) / 1000, file: batsFile, name: timed[1] });
+}
+
+if (timings.length) {
+  console.log('Slowest tests:');
+  for (const t of timings.sort((a, b) => b.seconds - a.seconds).slice(0, 10)) console.log(`${t.seconds.toFixed(1).padStart(7)} s  ${t.file || '(bats)'}  ${t.name}`);
 }
 
 const skippedCount = [...reasons.values()].reduce((a, b) => a + b, 0);

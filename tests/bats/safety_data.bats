@@ -272,7 +272,7 @@ assert_nothing_lost() {
   completed_builders "${ids[@]}"
   setsid "$ROOT/phases/merge_build.sh" "$PROJ" > "$TMP/first.out" 2>&1 &
   pid=$!; STARTED+=("$pid")
-  wait_for '[ "$(jq ".merge.merged // [] | length" .argo-project/state.json 2>/dev/null)" -ge 20 ]' 60
+  wait_state '(.merge.merged // []) | length >= 20' 60
   kill -TERM -- "-$pid"
   rc=0; wait "$pid" || rc=$?
   [ "$rc" = 143 ]
@@ -297,7 +297,7 @@ assert_nothing_lost() {
   completed_builders "${ids[@]}"
   "$ROOT/orchestrator.sh" "$PROJ" >/dev/null 2>&1 &
   orch=$!; STARTED+=("$orch")
-  wait_for '[ "$(jq ".merge.merged // [] | length" .argo-project/state.json 2>/dev/null)" -ge 20 ]' 60
+  wait_state '(.merge.merged // []) | length >= 20' 60
   handler=$(pgrep -P "$orch" | head -1)
   [ -n "$handler" ]
   kill -TERM "$orch"
@@ -308,7 +308,7 @@ assert_nothing_lost() {
   # (merge.lock makes the new one wait for it)
   "$ROOT/orchestrator.sh" "$PROJ" >/dev/null 2>&1 &
   orch=$!; STARTED+=("$orch")
-  wait_for '[ "$(jq -r .phase .argo-project/state.json)" = storage ]' 120
+  wait_state '.phase == "storage"' 120
   [ "$(git log --merges --format=%s master | sort | uniq -c | awk '$1 != 1' | wc -l)" = 0 ]
   [ "$(git log --merges --format=%s master | wc -l)" = 100 ]
   [ "$(state '.merge.merged | length')" = 100 ]
@@ -396,7 +396,7 @@ assert_nothing_lost() {
   git checkout -q -b feature && echo "mine" >> main.txt
   setsid "$ROOT/phases/merge_build.sh" "$PROJ" > "$TMP/first.out" 2>&1 &
   pid=$!; STARTED+=("$pid")
-  wait_for '[ "$(jq ".merge.merged // [] | length" .argo-project/state.json 2>/dev/null)" -ge 5 ]' 60
+  wait_state '(.merge.merged // []) | length >= 5' 60
   kill -TERM -- "-$pid"
   rc=0; wait "$pid" || rc=$?
   [ "$rc" = 143 ]

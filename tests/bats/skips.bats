@@ -17,7 +17,7 @@ mini_checkout() {
   mkdir -p "$T/tests/unit" "$T/tests/bats" "$T/tests/realcli"
   ln -s "$ROOT/node_modules" "$T/node_modules"
   echo '{ "type": "module" }' > "$T/package.json"
-  cp "$ROOT/tests/run.sh" "$ROOT/tests/summarize.mjs" "$T/tests/"
+  cp "$ROOT/tests/run.sh" "$ROOT/tests/run_bats.mjs" "$ROOT/tests/summarize.mjs" "$T/tests/"
   cp "$ROOT/tests/unit/require_tool.ts" "$T/tests/unit/"
   cp "$ROOT/tests/bats/helpers.bash" "$ROOT/tests/bats/require_tool.bash" "$T/tests/bats/"
   cp "$ROOT/tests/realcli/clis.bash" "$ROOT/tests/realcli/realcli.bats" "$T/tests/realcli/"
@@ -76,6 +76,11 @@ BATS
   assert_success
   [ "${lines[-1]}" = '3 passed, 0 failed, 5 skipped' ]
   [ "${lines[-2]}" = 'Skipped 5: no frobnicator: apt-get install -y frobnicator (×2); skipped without a reason: tests/unit/tiny.test.ts > skipped bare (×1); no wibbler: apt-get install -y wibbler (×1); skipped without a reason: bare skip (×1)' ]
+  # above them the slowest tests that ran (here all three), each with its seconds and file
+  [ "${lines[-6]}" = 'Slowest tests:' ]
+  printf '%s\n' "${lines[@]: -5:3}" | grep -Eq '^ +[0-9]+\.[0-9] s  tests/bats/tiny\.bats  needs nothing$'
+  printf '%s\n' "${lines[@]: -5:3}" | grep -Eq '^ +[0-9]+\.[0-9] s  tests/unit/tiny\.test\.ts  has its tool$'
+  printf '%s\n' "${lines[@]: -5:3}" | grep -Eq '^ +[0-9]+\.[0-9] s  tests/unit/tiny\.test\.ts  needs nothing$'
   assert_line "real agent CLI tests not run: tests/realcli/install.sh installs Claude Code and Codex (0.7 GB) into $T/no-clis; then npm test runs them"
   refute_output --partial 'ran without its tool'
 }

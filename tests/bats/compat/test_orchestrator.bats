@@ -62,6 +62,9 @@ start_orchestrator() {  # output in $OUT
   update_state phase init; update_state action_owner ci
   start_orchestrator "$PROJ"
   wait_for 5 test -s .argo-project/orchestrator.pid
+  # and its signal handlers are in place (the original slept 1 s): a SIGTERM in the moment
+  # between writing the pid file and installing them ends it with the file left behind
+  wait_for 5 grep -qs '\[orchestrator\] Started (PID' .argo-project/logs/orchestrator.log
   alive "$ORCH"
   kill -TERM "$ORCH"
   wait_gone "$ORCH" 2
