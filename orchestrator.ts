@@ -443,13 +443,18 @@ export class Orchestrator {
 export async function main(argv: string[]): Promise<number> {
   const project = enterProjectDir(argv[0] ?? '', 'orchestrator.sh');
   if (typeof project === 'number') return project;
+  // The termination edge goes in before the pid file exists: a stop that reads the pid
+  // file must never meet a process still without its handlers (it would die at once and
+  // leave the file). A signal is handled on the event loop, after run() has started.
+  let orchestrator: Orchestrator | undefined;
+  const term = onTermination({ signals: ['SIGTERM', 'SIGINT', 'SIGHUP'], onSignal: () => void orchestrator?.stop() });
   const pid = PidFile.claim(argoPaths(project).orchestratorPid);
   if (typeof pid === 'string') {
+    term.dispose();
     process.stderr.write(`WARNING: Orchestrator already running (PID ${pid})\n`);
     return 1;
   }
-  const orchestrator = new Orchestrator(project, ROOT, libraryFunctionEnv(ROOT));
-  const term = onTermination({ signals: ['SIGTERM', 'SIGINT', 'SIGHUP'], onSignal: () => void orchestrator.stop() });
+  orchestrator = new Orchestrator(project, ROOT, libraryFunctionEnv(ROOT));
   // A crash must not end in /dev/null either (start_workflow detaches our output).
   process.on('uncaughtException', (e) => {
     orchestrator.log.line('orchestrator', `FATAL: ${e.stack ?? e.message}`);
