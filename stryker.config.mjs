@@ -20,6 +20,7 @@ export default {
     'core/git_args.ts',
     'workflow/worktrees.ts',
     'store/processes.ts',
+    'core/proc.ts',
     'view/model.ts',
     'notify/events.ts',
     'dashboard/handlers.ts',

@@ -21,6 +21,7 @@ export const MUTATION_TESTS = [
   'tests/unit/dispatch.test.ts',
   'tests/unit/git_args.test.ts',
   'tests/unit/limits.test.ts',
+  'tests/unit/limits_enforce.test.ts',
   'tests/unit/notify_events.test.ts',
   'tests/unit/safety_data.test.ts',
   'tests/unit/safety_proc.test.ts',
