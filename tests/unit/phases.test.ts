@@ -726,7 +726,8 @@ describe('merge_build', () => {
     expect(readFileSync(join(dir, '.argo-project/logs/workflow.log'), 'utf8')).toContain('Phase transition: merge_build -> storage');
   });
 
-  it('removes a real worktree of a merged builder', async () => {
+  /** A repository whose completed builder `core` has a real worktree with one commit. */
+  function mergedCoreWorktree(): { dir: string; wt: string } {
     const dir = mergeRepo([]);
     const wt = join(dir, '.argo-project/builders/core');
     git(dir, 'worktree', 'add', '-q', wt, '-b', 'argo-builder-core');
@@ -734,6 +735,11 @@ describe('merge_build', () => {
     git(wt, 'add', 'core.txt');
     git(wt, 'commit', '-qm', 'core');
     patchState(dir, { execution: { builders: [completed('core', { worktree: wt })] } });
+    return { dir, wt };
+  }
+
+  it('removes a real worktree of a merged builder', async () => {
+    const { dir, wt } = mergedCoreWorktree();
     expect((await handler('merge_build', [dir])).code).toBe(0);
     expect(existsSync(wt)).toBe(false);
     expect(existsSync(join(dir, 'core.txt'))).toBe(true);
@@ -741,13 +747,7 @@ describe('merge_build', () => {
   });
 
   it('a builder branch that gained a commit after its merge is kept (not deleted), its commit reachable (SAFETY.md)', async () => {
-    const dir = mergeRepo([]);
-    const wt = join(dir, '.argo-project/builders/core');
-    git(dir, 'worktree', 'add', '-q', wt, '-b', 'argo-builder-core');
-    writeFileSync(join(wt, 'core.txt'), 'core\n');
-    git(wt, 'add', 'core.txt');
-    git(wt, 'commit', '-qm', 'core');
-    patchState(dir, { execution: { builders: [completed('core', { worktree: wt })] } });
+    const { dir, wt } = mergedCoreWorktree();
     // The agent writes again right after the merge (git runs post-merge after a merge
     // commit): the cleanup commits that leftover to the branch, which is then not
     // on master any more and must not be deleted.
