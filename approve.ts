@@ -9,10 +9,9 @@ import { fieldText } from './workflow/dispatch.js';
 import { ArgoError, errorMessage } from './core/errors.js';
 import { JsonObject, fromPlain, toPlain } from './core/json_doc.js';
 import { projectLogPaths, writeLog } from './store/logs.js';
-import { isDir, resolveProjectDir } from './store/project_dir.js';
 import { relay } from './store/hand_off.js';
 import { projectStatePaths } from './store/state.js';
-import { argoPaths } from './store/layout.js';
+import { projectArg } from './store/project_arg.js';
 
 export async function main(argv: string[]): Promise<number> {
   let componentsFile: string | undefined;
@@ -21,12 +20,8 @@ export async function main(argv: string[]): Promise<number> {
     if (argv[i] === '--components') componentsFile = argv[++i] ?? '';
     else rest.push(argv[i]!);
   }
-  const arg = rest[0] ?? '.';
-  const project = resolveProjectDir(arg);
-  if (!project || !isDir(argoPaths(project).dir)) {
-    process.stderr.write(`ERROR: not an Argo project (no .argo-project/): ${arg}\n`);
-    return 1;
-  }
+  const project = projectArg(rest[0]);
+  if (!project) return 1;
   try {
     let components: Component[] | undefined;
     if (componentsFile !== undefined) {

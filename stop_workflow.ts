@@ -7,22 +7,18 @@ import { runIfEntry } from './core/cli.js';
 import { parseJson, toPlain } from './core/json_doc.js';
 import { builderGroupProof, orchestratorProof, projectProcesses } from './store/processes.js';
 import { killGroup, terminate } from './core/proc.js';
-import { isDir, resolveProjectDir } from './store/project_dir.js';
 import { LockOpenError } from './core/lock.js';
 import { START_LOCK_WAIT_MS, startLockPath, withStartLock } from './store/start_lock.js';
 import { sweepRuns } from './store/sweep.js';
 import { builderRunTokens, liveJobIds, runningBuilderPids } from './store/builders.js';
 import { argoPaths } from './store/layout.js';
+import { projectArg } from './store/project_arg.js';
 
 const out = (line: string) => void process.stdout.write(line + '\n');
 
 export async function main(argv: string[]): Promise<number> {
-  const arg = argv[0] ?? '.';
-  const project = resolveProjectDir(arg);
-  if (!project || !isDir(argoPaths(project).dir)) {
-    process.stderr.write(`ERROR: not an Argo project (no .argo-project/): ${arg}\n`);
-    return 1;
-  }
+  const project = projectArg(argv[0]);
+  if (!project) return 1;
   // A start in progress finishes first: what we then stop is what it started.
   let done: { value: number } | undefined;
   try {

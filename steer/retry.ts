@@ -11,13 +11,14 @@ import { runIfEntry } from '../core/cli.js';
 import { ArgoError, errorMessage } from '../core/errors.js';
 import { JsonObject, fromPlain, toPlain } from '../core/json_doc.js';
 import { projectLogPaths, writeLog } from '../store/logs.js';
-import { isDir, resolveProjectDir } from '../store/project_dir.js';
+import { isDir } from '../store/project_dir.js';
 import { projectStatePaths } from '../store/state.js';
 import { relay } from '../store/hand_off.js';
 import { START_LOCK_WAIT_MS, startLockPath, takeStartLock, type StartLock } from '../store/start_lock.js';
 import { runningOrchestrator, spawnOrchestrator } from './launch.js';
 import { builderRecord } from '../store/builders.js';
 import { argoPaths } from '../store/layout.js';
+import { projectArg } from '../store/project_arg.js';
 
 /** Which builders to run again (pure): the named ones, each of which must have failed. */
 export function retryPlan(builders: unknown[], ids: string[]): { ids: string[] } | { error: string } {
@@ -37,14 +38,11 @@ export async function main(args: string[]): Promise<number> {
   // --env-from-here: the agents run with the caller's environment from now on (recorded).
   const { argv, fromHere } = takeEnvFlag(args);
   // A first argument that is a project folder is the project; the rest are builder ids.
-  let projectArg = '.';
+  let given = '.';
   let ids = argv;
-  if (argv[0] !== undefined && isDir(argoPaths(argv[0]).dir)) [projectArg, ...ids] = argv;
-  const project = resolveProjectDir(projectArg);
-  if (!project || !isDir(argoPaths(project).dir)) {
-    process.stderr.write(`ERROR: not an Argo project (no .argo-project/): ${projectArg}\n`);
-    return 1;
-  }
+  if (argv[0] !== undefined && isDir(argoPaths(argv[0]).dir)) [given, ...ids] = argv;
+  const project = projectArg(given);
+  if (!project) return 1;
   const state = projectStatePaths(project);
   let lock: StartLock | undefined;
   try {

@@ -1,5 +1,5 @@
 // The project argument of the steering and viewing commands: a folder with .argo-project/.
-import { isDir, resolveProjectDir } from '../store/project_dir.js';
+import { isDir, resolveProjectDir } from './project_dir.js';
 import { argoPaths } from './layout.js';
 
 /** The absolute project folder, or undefined after one ERROR line naming the argument. */
