@@ -10,7 +10,7 @@ export interface Termination {
   readonly signal: AbortSignal;
   /** The first signal received (the cause that won), else undefined. */
   reason(): NodeJS.Signals | undefined;
-  /** A shell's status for that signal (lib/process.ts signalStatus), else undefined. */
+  /** A shell's status for that signal (core/proc.ts signalStatus), else undefined. */
   status(): number | undefined;
   /** Removes the handlers (idempotent); a later signal then has its default effect. */
   dispose(): void;

@@ -1,8 +1,8 @@
 // Ends every process a builder run started, whatever process group or session it
 // moved to: a daemon started with `setsid` leaves the builder's group, so the group
 // kill misses it, but it keeps the environment it was started with. Each builder run
-// gets a random token in ARGO_RUN_TOKEN; the sweep reads every process's environment (lib/process.ts) for it and
-// ends each process proven to carry it (lib/process.ts runTokenProof): TERM, a grace
+// gets a random token in ARGO_RUN_TOKEN; the sweep reads every process's environment (core/proc.ts) for it and
+// ends each process proven to carry it (store/processes.ts runTokenProof): TERM, a grace
 // period, the proof again, then KILL. A process that cleared its environment
 // (`env -i`) cannot be found this way (docs/SAFETY-PROCESSES.md).
 import { randomBytes } from 'node:crypto';

@@ -49,9 +49,8 @@ export interface RunResult {
 }
 
 
-// The group's probes and its end live with the other process code (lib/process.ts);
+// The group's probes and its end live with the other process code (core/proc.ts);
 // the race of the end causes and the group's end are core/child.ts's superviseGroup.
-export { endGroup, groupMembers } from '../../core/proc.js';
 
 function fileSize(fd: number | null): number {
   if (fd === null) return -1;

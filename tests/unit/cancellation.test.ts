@@ -305,7 +305,7 @@ describe('one place for each (greps over the sources)', () => {
     expect(filesWith(/128 \+/)).toEqual(['core/proc.ts']);
     expect(filesWith(/\b13[07]\b.*\b14[03]\b|SIGKILL' \? (9|137)/)).toEqual([]);
   });
-  it('signal handlers are installed in one file (core/termination.ts); pidAlive is not in lib/lock.ts', () => {
+  it('signal handlers are installed in one file (core/termination.ts); pidAlive is not in core/lock.ts', () => {
     expect(filesWith(/process\.(on|once|addListener)\(\s*(?!'(uncaughtException|exit)')/)).toEqual(['core/termination.ts']);
     expect(filesWith(/export function pidAlive/)).toEqual(['core/proc.ts']);
   });

@@ -6,7 +6,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { COMMAND_TIMEOUT_MS, postWebhook, runCommand, type Delivery } from '../../notify/channels.js';
-import { groupMembers } from '../../agents/run/runner.js';
+import { groupMembers } from '../../core/proc.js';
 import { pidAlive } from '../../core/proc.js';
 import { eventIdOf, Notifier } from '../../notify/notifier.js';
 import { buildView, type View } from '../../view/model.js';

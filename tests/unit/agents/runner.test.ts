@@ -3,7 +3,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { groupMembers, runAgent } from '../../../agents/run/runner.js';
+import { runAgent } from '../../../agents/run/runner.js';
+import { groupMembers } from '../../../core/proc.js';
 import { pidAlive } from '../../../core/proc.js';
 import { tempDir } from '../helpers.js';
 
