@@ -65,7 +65,7 @@ export async function main(argv: string[]): Promise<number> {
 
   say(`Components to build: ${components.length}`);
   const created = utcTimestamp();
-  const builders = components.map(({ id, description }) => {
+  const builders = components.map(({ id, description, ...plan }) => {
     say(`Setting up builder: ${id}`);
     const worktree = createWorktree(project.dir, id);
     return {
@@ -79,6 +79,8 @@ export async function main(argv: string[]): Promise<number> {
       started: null,
       completed: null,
       created,
+      // The plan's fields (issue 18), only when the design has them: additions to §2.7's row.
+      ...plan,
     };
   });
 

@@ -51,6 +51,12 @@ export interface BuilderRecord {
   job_state: string | null;
   attempt: number | null;
   worker: string | null;
+  /** The plan (design.components, issue 18): files or globs it owns; [] when none were given. */
+  paths: string[];
+  /** Ids of the builders that must be merged before it starts; [] when none. */
+  depends_on: string[];
+  /** How to tell it works, when the plan says. */
+  acceptance: string | null;
   /** The row as stored, for the fields whose shapes vary (a failure object, merge, usage.agent). */
   raw: Readonly<Record<string, unknown>>;
 }
@@ -66,6 +72,11 @@ function text(v: unknown): string | null {
 function number(v: unknown): number | null {
   const n = typeof v === 'string' && v.trim() !== '' ? Number(v) : v;
   return typeof n === 'number' && Number.isFinite(n) ? n : null;
+}
+
+/** A list of texts (the plan's paths, depends_on): the strings of an array, else none. */
+function strings(v: unknown): string[] {
+  return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string' && x !== '') : [];
 }
 
 /** One row, read (pure; any value, a row or not). */
@@ -97,6 +108,9 @@ export function builderRecord(v: unknown): BuilderRecord {
     job_state: text(o.job_state),
     attempt: number(o.attempt),
     worker: text(o.worker),
+    paths: strings(o.paths),
+    depends_on: strings(o.depends_on),
+    acceptance: typeof o.acceptance === 'string' && o.acceptance !== '' ? o.acceptance : null,
     raw: o,
   };
 }

@@ -6,6 +6,29 @@ import { builderBranch } from '../store/layout.js';
 export interface Component {
   id: string;
   description: string;
+  /** Files or globs (relative to the repository) the component owns: its builder's boundary. */
+  paths?: string[];
+  /** Ids of the components that must be merged before this one starts (dependency waves). */
+  depends_on?: string[];
+  /** How to tell the component works (said to its builder). */
+  acceptance?: string;
+}
+
+/**
+ * The plan fields of a component entry (paths, depends_on, acceptance), each kept only
+ * when it has its documented type: a list of non-empty strings, a string. A wrong type is
+ * a problem of the plan (workflow/plan_check.ts says which), never a crash here.
+ */
+export function planFields(o: Record<string, unknown>): Pick<Component, 'paths' | 'depends_on' | 'acceptance'> {
+  const strings = (v: unknown): string[] | undefined =>
+    Array.isArray(v) && v.every((x) => typeof x === 'string' && x !== '') ? (v as string[]) : undefined;
+  const out: Pick<Component, 'paths' | 'depends_on' | 'acceptance'> = {};
+  const paths = strings(o.paths);
+  if (paths) out.paths = paths;
+  const deps = strings(o.depends_on);
+  if (deps) out.depends_on = deps;
+  if (typeof o.acceptance === 'string' && o.acceptance.trim() !== '') out.acceptance = o.acceptance;
+  return out;
 }
 
 /** A component id that was not kept, and why (design.rejected_components). */
@@ -75,7 +98,7 @@ export function partitionComponents(value: unknown, source: string): { component
     if (seen.has(id)) return void rejected.push({ id, reason: `${source}: component id '${id}' appears twice` });
     seen.add(id);
     const description = typeof o.description === 'string' ? o.description : o.description == null ? 'null' : String(o.description);
-    components.push({ id, description });
+    components.push({ id, description, ...planFields(o) });
   });
   return { components, rejected };
 }

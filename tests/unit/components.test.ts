@@ -92,3 +92,15 @@ describe('extractComponents (D3)', () => {
     expect(() => extractComponents('[{"id":"a"},{"description":"no id"}]')).toThrow(/component 1 has no usable "id"/);
   });
 });
+
+describe('plan fields (issue 18)', () => {
+  it('keeps paths, depends_on and acceptance when they have their documented types', () => {
+    const [c] = validateComponents([{ id: 'ui', description: 'the page', paths: ['web/**', 'index.html'], depends_on: ['core'], acceptance: 'the page loads' }], 't');
+    expect(c).toEqual({ id: 'ui', description: 'the page', paths: ['web/**', 'index.html'], depends_on: ['core'], acceptance: 'the page loads' });
+  });
+
+  it('drops a field of the wrong type (the plan check names it), keeps the component', () => {
+    const [c] = validateComponents([{ id: 'ui', description: 'd', paths: 'web/**', depends_on: ['core', 3], acceptance: '  ' }], 't');
+    expect(c).toEqual({ id: 'ui', description: 'd' });
+  });
+});

@@ -90,3 +90,12 @@ describe('setBuilderFields keeps the bytes', () => {
     expect(readFileSync(file, 'utf8')).toBe(text);
   });
 });
+
+describe('builderRecord: the plan fields (issue 18)', () => {
+  it('reads paths, depends_on and acceptance; none given is [] / null', () => {
+    const b = builderRecord({ id: 'ui', paths: ['web/**', 7], depends_on: ['core'], acceptance: 'loads' });
+    expect([b.paths, b.depends_on, b.acceptance]).toEqual([['web/**'], ['core'], 'loads']);
+    const none = builderRecord({ id: 'x', paths: 'web', acceptance: '' });
+    expect([none.paths, none.depends_on, none.acceptance]).toEqual([[], [], null]);
+  });
+});
