@@ -7,7 +7,13 @@
 // (workflow/limits.ts haltFor), a halt cancels the live jobs and ends every builder not done with
 // the reason, a stop (the signal) cancels the live jobs and records nothing more, and a job
 // the queue retried (its attempt failed) is followed to its last attempt.
+// Dependency waves (workflow/waves.ts), when some builder depends on another: a waiting
+// builder is started only once its dependencies are merged into the base branch (the
+// back-end's `integrate`, called the moment a dependency has completed), on a branch the
+// back-end first bases on that updated base (`baseOn`); one that can never start fails
+// (`blocked`). With no dependencies nothing of this runs: every builder starts in order.
 import { haltFor, type Halt, type Halting } from './limits.js';
+import { decideWaves, type WaveStatus } from './waves.js';
 
 /** What the engine reads of a job (distributed/backend.ts JobSnapshot has it, and more). */
 export interface EngineJob {
@@ -53,20 +59,42 @@ export function waitMs(intervalMs: number, deadline: number | null | undefined, 
 }
 
 /** What a back-end records, each at the moment the engine decides it. */
-export interface EngineHooks<B extends { id: string }, J extends EngineJob = EngineJob> {
+export interface EngineHooks<B extends WaveMember, J extends EngineJob = EngineJob> {
   /** Puts the builder's job on the queue (and records that); the job's id. */
   enqueue(b: B): Promise<string>;
-  /** The job has ended (completed, failed for good, cancelled by someone else). */
-  finish(b: B, j: J): Promise<void>;
+  /** The job has ended (completed, failed for good, cancelled by someone else); true: the builder completed. */
+  finish(b: B, j: J): Promise<boolean | void>;
   /** The workflow halted: the builder ends with the reason (`jobId`: its live job, cancelled). */
   halted(b: B, h: Halt, jobId: string | null): Promise<void>;
   /** A live job's snapshot (the remote back-end mirrors it into state). */
   live?(b: B, j: J): Promise<void>;
   /** Resolves at the next change worth a look, after `ms` at the latest, or on abort. */
   wait(ms: number, signal: AbortSignal): Promise<void>;
+  /** Waves: merges a completed builder others depend on into the base branch; why not (a conflict names the files), or null. */
+  integrate?(id: string): Promise<string | null>;
+  /** Waves: before a builder with dependencies starts, bases its branch on the updated base branch; why not, or null. */
+  baseOn?(b: B): Promise<string | null>;
+  /** Waves: what the builder now waits for (recorded for the view); [] when it starts. */
+  waitingFor?(b: B, ids: string[]): Promise<void>;
+  /** Waves: the builder can never start (it fails with failure "dependency" and the message). */
+  blocked?(b: B, message: string): Promise<void>;
 }
 
-export interface EngineRun<B extends { id: string }, J extends EngineJob = EngineJob> {
+/** A builder as the waves see it: its dependencies (BuilderRecord has them). */
+export interface WaveMember {
+  id: string;
+  depends_on?: readonly string[];
+}
+
+/** What the waves start from (EngineRun.waves). */
+export interface EngineWaves {
+  /** Builders of the workflow outside this run (done earlier, or left failed by `argo retry <ids>`). */
+  outside: readonly { id: string; depends_on: readonly string[]; status: 'completed' | 'failed' }[];
+  /** Ids already merged into the base branch (merge.merged); the run's integrations are added. */
+  merged: Set<string>;
+}
+
+export interface EngineRun<B extends WaveMember, J extends EngineJob = EngineJob> {
   queue: EngineQueue<J>;
   /** The workflow run whose jobs are read. */
   workflow: string;
@@ -82,17 +110,21 @@ export interface EngineRun<B extends { id: string }, J extends EngineJob = Engin
   following?: Map<B, string>;
   /** Called once, when the first builders have been started (before the first wait). */
   onLaunched?: () => void;
+  /** Dependency waves: present only when some builder depends on another. */
+  waves?: EngineWaves;
 }
 
 export type EngineOutcome = 'finished' | 'aborted' | { halted: Halt };
 
 /** Runs every builder to its end through the queue; see the header for the rules. */
-export async function runEngine<B extends { id: string }, J extends EngineJob>(r: EngineRun<B, J>, hooks: EngineHooks<B, J>): Promise<EngineOutcome> {
+export async function runEngine<B extends WaveMember, J extends EngineJob>(r: EngineRun<B, J>, hooks: EngineHooks<B, J>): Promise<EngineOutcome> {
   const waiting = [...r.waiting];
   const live = new Map<B, string>(r.following ?? []);
+  const waves = r.waves ? new Waves(r, hooks, waiting, live) : null;
   let launched = false;
   for (;;) {
-    const step = nextStep({ aborted: r.signal.aborted, halt: haltFor(r.halting, Date.now()), waiting: waiting.length, live: live.size, limit: r.limit });
+    const ready = waves && !r.signal.aborted ? await waves.advance() : waiting;
+    const step = nextStep({ aborted: r.signal.aborted, halt: haltFor(r.halting, Date.now()), waiting: ready.length, live: live.size, limit: r.limit });
     if (step.kind !== 'start' && !launched) {
       launched = true;
       r.onLaunched?.();
@@ -102,21 +134,111 @@ export async function runEngine<B extends { id: string }, J extends EngineJob>(r
       return 'aborted';
     }
     if (step.kind === 'halt') return halt(r, hooks, step.halt, live, waiting);
-    if (step.kind === 'finished') return 'finished';
+    if (step.kind === 'finished') {
+      await waves?.strand(); // (none left by advance; kept so that nothing ever stays pending)
+      return 'finished';
+    }
     if (step.kind === 'start') {
-      for (let i = 0; i < step.count; i++) {
-        const b = waiting.shift()!;
+      for (const b of ready.slice(0, step.count)) {
+        waiting.splice(waiting.indexOf(b), 1);
+        if (waves && !(await waves.prepare(b))) continue;
         live.set(b, await hooks.enqueue(b));
+        waves?.status.set(b.id, 'live');
       }
       continue;
     }
     await hooks.wait(waitMs(r.intervalMs, r.halting?.deadline, Date.now()), r.signal);
-    if (!r.signal.aborted) await look(r, hooks, live);
+    if (!r.signal.aborted) await look(r, hooks, live, waves);
+  }
+}
+
+/** The engine's bookkeeping of the waves: where each builder stands, what is merged, what was said. */
+class Waves<B extends WaveMember, J extends EngineJob> {
+  readonly status = new Map<string, WaveStatus>();
+  private readonly unmergeable = new Map<string, string>();
+  private readonly told = new Map<string, string>();
+  private readonly warned = new Set<string>();
+  private readonly deps = new Map<string, readonly string[]>();
+
+  constructor(
+    private readonly r: EngineRun<B, J>,
+    private readonly hooks: EngineHooks<B, J>,
+    private readonly waiting: B[],
+    live: Map<B, string>,
+  ) {
+    if (!hooks.integrate || !hooks.blocked) throw new Error('dependency waves need the back-end\'s integrate and blocked hooks');
+    for (const o of r.waves!.outside) (this.status.set(o.id, o.status), this.deps.set(o.id, o.depends_on));
+    for (const b of live.keys()) (this.status.set(b.id, 'live'), this.deps.set(b.id, b.depends_on ?? []));
+    for (const b of waiting) (this.status.set(b.id, 'waiting'), this.deps.set(b.id, b.depends_on ?? []));
+  }
+
+  private decide() {
+    const builders = [...this.status].map(([id, status]) => ({ id, status, depends_on: this.deps.get(id) ?? [] }));
+    return decideWaves({ builders, merged: this.r.waves!.merged, unmergeable: this.unmergeable });
+  }
+
+  /** Fails what can never start, merges what others wait for, records who waits for what; the builders that may start. */
+  async advance(): Promise<B[]> {
+    for (;;) {
+      const d = this.decide();
+      for (const u of d.unknown) {
+        const key = `${u.id}\n${u.dependency}`;
+        if (!this.warned.has(key)) this.r.say(`WARNING: builder ${u.id} depends on ${u.dependency}, which is not a builder of this workflow - ignored`);
+        this.warned.add(key);
+      }
+      for (const x of d.blocked) await this.fail(this.waiting.find((b) => b.id === x.id)!, x.message);
+      if (d.integrate.length > 0) {
+        for (const id of d.integrate) {
+          const problem = await this.hooks.integrate!(id);
+          if (problem === null) this.r.waves!.merged.add(id);
+          else this.unmergeable.set(id, problem);
+        }
+        continue; // decide again on the new base
+      }
+      for (const w of d.waiting) await this.tell(this.waiting.find((b) => b.id === w.id)!, w.for);
+      const ready = new Set(d.ready);
+      return this.waiting.filter((b) => ready.has(b.id));
+    }
+  }
+
+  private async tell(b: B, ids: string[]): Promise<void> {
+    const said = ids.join(' ');
+    if (this.told.get(b.id) === said) return;
+    if (said !== '') this.r.say(`Builder ${b.id} waits for: ${ids.join(', ')}`);
+    this.told.set(b.id, said);
+    await this.hooks.waitingFor?.(b, ids);
+  }
+
+  private async fail(b: B, message: string): Promise<void> {
+    this.waiting.splice(this.waiting.indexOf(b), 1);
+    this.status.set(b.id, 'failed');
+    await this.hooks.blocked!(b, message);
+  }
+
+  /** Just before a builder starts: no longer waiting, and (with dependencies) based on the new base. False: it failed. */
+  async prepare(b: B): Promise<boolean> {
+    if (this.told.has(b.id)) await this.tell(b, []);
+    if ((b.depends_on ?? []).length === 0 || !this.hooks.baseOn) return true;
+    const problem = await this.hooks.baseOn(b);
+    if (problem === null) return true;
+    this.status.set(b.id, 'failed');
+    await this.hooks.blocked!(b, problem);
+    return false;
+  }
+
+  /** A job has ended: how it ended counts for its dependents. */
+  ended(b: B, completed: boolean | void): void {
+    this.status.set(b.id, completed === true ? 'completed' : 'failed');
+  }
+
+  /** Nothing runs and nothing can start: whatever still waits fails (the decision leaves none; this is the guard). */
+  async strand(): Promise<void> {
+    for (const b of [...this.waiting]) await this.fail(b, `waiting for ${(b.depends_on ?? []).join(', ')}, which will not be merged`);
   }
 }
 
 /** One look at the queue: ended jobs are finished, live ones shown to the back-end. */
-async function look<B extends { id: string }, J extends EngineJob>(r: EngineRun<B, J>, hooks: EngineHooks<B, J>, live: Map<B, string>): Promise<void> {
+async function look<B extends WaveMember, J extends EngineJob>(r: EngineRun<B, J>, hooks: EngineHooks<B, J>, live: Map<B, string>, waves: Waves<B, J> | null): Promise<void> {
   let jobs: J[];
   try {
     jobs = await r.queue.jobs(r.workflow);
@@ -130,13 +252,14 @@ async function look<B extends { id: string }, J extends EngineJob>(r: EngineRun<
     if (!j) continue;
     if (jobEnded(j)) {
       live.delete(b);
-      await hooks.finish(b, j);
+      const completed = await hooks.finish(b, j);
+      waves?.ended(b, completed);
     } else await hooks.live?.(b, j);
   }
 }
 
 /** Budget or time spent: the live jobs are cancelled and every builder not done ends with the reason. */
-async function halt<B extends { id: string }, J extends EngineJob>(r: EngineRun<B, J>, hooks: EngineHooks<B, J>, h: Halt, live: Map<B, string>, waiting: B[]): Promise<EngineOutcome> {
+async function halt<B extends WaveMember, J extends EngineJob>(r: EngineRun<B, J>, hooks: EngineHooks<B, J>, h: Halt, live: Map<B, string>, waiting: B[]): Promise<EngineOutcome> {
   r.say(`Stopping the builders: ${h.reason}`);
   await r.queue.cancel([...live.values()]);
   for (const [b, id] of live) await hooks.halted(b, h, id);

@@ -175,3 +175,92 @@ describe('runEngine over the in-process queue', () => {
     await r.worker.stop();
   });
 });
+
+describe('runEngine with dependency waves', () => {
+  /** The rig's hooks plus the waves' hooks, recording in the same event list. */
+  function wavesRig(conflict: string | null = null) {
+    const r = rig();
+    const hooks: EngineHooks<{ id: string; depends_on?: string[] }, JobSnapshot> = {
+      ...r.hooks,
+      finish: async (b, j) => (r.events.push(`finish ${b.id} ${j.output?.exit_code}`), j.output?.exit_code === 0),
+      integrate: async (id) => (r.events.push(`integrate ${id}`), conflict),
+      baseOn: async (b) => (r.events.push(`baseOn ${b.id}`), null),
+      waitingFor: async (b, ids) => void r.events.push(`waitingFor ${b.id} [${ids.join(',')}]`),
+      blocked: async (b, message) => void r.events.push(`blocked ${b.id}: ${message}`),
+    };
+    return { ...r, hooks };
+  }
+  const run = (r: ReturnType<typeof wavesRig>, limit: number, waiting: { id: string; depends_on?: string[] }[], lines: string[] = []) =>
+    runEngine({ queue: r.queue, workflow: 'wf', limit, signal: new AbortController().signal, intervalMs: 60_000, say: (l) => lines.push(l), waiting, waves: { outside: [], merged: new Set() } }, r.hooks);
+
+  it('a dependent starts only after its dependency completed and was integrated; independent ones run in parallel up to the limit', async () => {
+    const r = wavesRig();
+    const lines: string[] = [];
+    const done = run(r, 2, [{ id: 'ui', depends_on: ['core'] }, { id: 'core' }, { id: 'x' }, { id: 'y' }], lines);
+    await settle();
+    expect(r.started).toEqual(['core', 'x']); // ui waits; the two slots go to independent builders
+    r.running.get('x')!.end(0);
+    await settle();
+    expect(r.started).toEqual(['core', 'x', 'y']); // a free slot goes to y, not to ui
+    r.running.get('core')!.end(0);
+    await settle();
+    expect(r.started).toEqual(['core', 'x', 'y', 'ui']);
+    r.running.get('y')!.end(0);
+    r.running.get('ui')!.end(0);
+    expect(await done).toBe('finished');
+    expect(r.events).toEqual([
+      'waitingFor ui [core]', 'enqueue core', 'enqueue x', 'finish x 0', 'enqueue y',
+      'finish core 0', 'integrate core', 'waitingFor ui []', 'baseOn ui', 'enqueue ui', 'finish y 0', 'finish ui 0',
+    ]);
+    expect(lines).toContain('Builder ui waits for: core');
+    await r.worker.stop();
+  });
+
+  it('a dependency that fails: its dependents fail with the reason and never start, nothing is integrated', async () => {
+    const r = wavesRig();
+    const done = run(r, 3, [{ id: 'core' }, { id: 'ui', depends_on: ['core'] }, { id: 'docs', depends_on: ['ui'] }]);
+    await settle();
+    r.running.get('core')!.end(1);
+    expect(await done).toBe('finished');
+    expect(r.started).toEqual(['core']);
+    expect(r.events).toEqual(['waitingFor ui [core]', 'waitingFor docs [ui]', 'enqueue core', 'finish core 1', 'blocked ui: dependency core failed', 'blocked docs: dependency ui cannot start (dependency core failed)']);
+    await r.worker.stop();
+  });
+
+  it('a conflict while integrating: the dependents fail naming it', async () => {
+    const r = wavesRig('conflict in shared.txt');
+    const done = run(r, 2, [{ id: 'core' }, { id: 'ui', depends_on: ['core'] }]);
+    await settle();
+    r.running.get('core')!.end(0);
+    expect(await done).toBe('finished');
+    expect(r.started).toEqual(['core']);
+    expect(r.events.slice(-2)).toEqual(['integrate core', 'blocked ui: dependency core could not be merged into the base branch: conflict in shared.txt']);
+    await r.worker.stop();
+  });
+
+  it('a cycle and an unknown id: the cycle fails at once, the unknown id is ignored with a WARNING', async () => {
+    const r = wavesRig();
+    const lines: string[] = [];
+    const done = run(r, 2, [{ id: 'a', depends_on: ['b'] }, { id: 'b', depends_on: ['a'] }, { id: 'c', depends_on: ['ghost'] }], lines);
+    await settle();
+    expect(r.started).toEqual(['c']);
+    r.running.get('c')!.end(0);
+    expect(await done).toBe('finished');
+    expect(r.events.filter((e) => e.startsWith('blocked'))).toEqual(['blocked a: dependency cycle: a -> b -> a', 'blocked b: dependency cycle: b -> a -> b']);
+    expect(lines).toEqual(['WARNING: builder c depends on ghost, which is not a builder of this workflow - ignored']);
+    await r.worker.stop();
+  });
+
+  it('a dependency merged by an earlier run: the dependent starts at once, nothing integrated again', async () => {
+    const r = wavesRig();
+    const done = runEngine(
+      { queue: r.queue, workflow: 'wf', limit: 2, signal: new AbortController().signal, intervalMs: 60_000, say: () => {}, waiting: [{ id: 'ui', depends_on: ['core'] }], waves: { outside: [{ id: 'core', depends_on: [], status: 'completed' }], merged: new Set(['core']) } },
+      r.hooks,
+    );
+    await settle();
+    r.running.get('ui')!.end(0);
+    expect(await done).toBe('finished');
+    expect(r.events).toEqual(['baseOn ui', 'enqueue ui', 'finish ui 0']);
+    await r.worker.stop();
+  });
+});
