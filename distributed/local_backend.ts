@@ -59,6 +59,11 @@ export class LocalBackend {
     return w;
   }
 
+  /** A write of builder fields for the engine's other steps (the dependency waves); none once stopping. */
+  writeFields(id: string, fields: Record<string, unknown>): Promise<void> {
+    return this.write(id, fields);
+  }
+
   /** A builder the engine will run, with what its job does. */
   plan(b: BuilderRecord, work: LocalWork): void {
     this.builders.set(b.id, b);
@@ -91,13 +96,13 @@ export class LocalBackend {
     halted: async (b, h, jobId) => {
       const e = jobId ? await this.endings.get(jobId) : undefined;
       // One that ended on its own just before the halt keeps its own ending.
-      if (e?.kind === 'ended') return this.finish(b, e.code, e.failed, e.extra);
-      return this.finish(b, e?.code ?? 1, { failure: h.failure, message: h.reason }, e?.extra ?? {});
+      if (e?.kind === 'ended') return void (await this.finish(b, e.code, e.failed, e.extra));
+      await this.finish(b, e?.code ?? 1, { failure: h.failure, message: h.reason }, e?.extra ?? {});
     },
     wait: (ms, signal) => this.queue.changed.wait(ms, signal),
   };
 
-  private async finishJob(b: BuilderRecord, j: JobSnapshot): Promise<void> {
+  private async finishJob(b: BuilderRecord, j: JobSnapshot): Promise<boolean | void> {
     const e = await this.endings.get(j.id)?.catch(() => undefined);
     if (!e || j.state === 'failed') {
       this.s.complain(`ERROR: builder ${b.id}: ${j.error ?? `its job ended ${j.state}`}`);
@@ -106,10 +111,10 @@ export class LocalBackend {
     if (e.kind === 'ended') return this.finish(b, e.code, e.failed, e.extra);
   }
 
-  /** Records a builder's ending: one write of its fields, a log line, a line for the user. */
-  private async finish(b: BuilderRecord, code: number, failed: Failed | null, extra: { usage?: AgentUsage }): Promise<void> {
-    if (this.stopping) return;
+  /** Records a builder's ending: one write of its fields, a log line, a line for the user. True: it completed. */
+  private async finish(b: BuilderRecord, code: number, failed: Failed | null, extra: { usage?: AgentUsage }): Promise<boolean> {
     const ok = code === 0 && !failed;
+    if (this.stopping) return ok;
     const fields: Record<string, unknown> = { status: ok ? 'completed' : 'failed', exit_code: code, completed: utcTimestamp(), ...extra };
     if (ok) fields.progress = 100;
     if (failed) {
@@ -124,6 +129,7 @@ export class LocalBackend {
     const why = failed ? `${failed.failure}: ${failed.message}` : `Builder exited with status ${code}`;
     logBuilder(this.s.logs, b.id, ok ? 'completed' : 'failed', ok ? 'Builder finished successfully' : why);
     this.s.say(ok ? `Builder ${b.id} completed` : failed ? `Builder ${b.id} failed (${failed.failure})` : `Builder ${b.id} failed (exit status ${code})`);
+    return ok;
   }
 
   /** The engine has finished: the worker and the queue end (nothing is in flight). */

@@ -22,6 +22,7 @@ import { builderRecord, type BuilderRecord } from '../store/builders.js';
 import { builderPrompt } from '../workflow/builder_prompt.js';
 import { distinctBuilders, planBuilder, retryOnly } from '../workflow/builder_plan.js';
 import { runEngine, type EngineOutcome } from '../workflow/engine.js';
+import { waveHooks, wavesOf } from '../workflow/wave_steps.js';
 import { readCiChoice } from '../agents/ci_choice.js';
 import { complain, enterProject, limitsOrRefuse, readExecution, say, type Project } from './handler.js';
 import { backendOf } from '../distributed/config.js';
@@ -140,9 +141,12 @@ async function runHere(r: Run): Promise<number> {
   say(`Spawning ${r.builders.length} builders...`);
   say(`At most ${r.limits.maxParallelBuilders} builders run at once`);
   const { waiting, following } = await planHere(r, run);
+  // Dependency waves (issue 18): only when some builder depends on another.
+  const waves = await wavesOf(project, r.builders, new Set([...waiting, ...following.keys()].map((b) => b.id)));
+  const hooks = waves ? { ...run.hooks, ...waveHooks({ project, builders: r.builders, say, signal: run.signal, write: (id, f) => run.writeFields(id, f) }) } : run.hooks;
   const outcome = await runEngine(
-    { queue: run.queue, workflow: LOCAL_WORKFLOW, limit: r.limits.maxParallelBuilders, halting: r.halting, signal: run.signal, intervalMs: 1000, say, waiting, following, onLaunched: () => say('Builders launched - waiting for them to finish') },
-    run.hooks,
+    { queue: run.queue, workflow: LOCAL_WORKFLOW, limit: r.limits.maxParallelBuilders, halting: r.halting, signal: run.signal, intervalMs: 1000, say, waiting, following, waves, onLaunched: () => say('Builders launched - waiting for them to finish') },
+    hooks,
   );
   // A stop that came while the engine was finishing or halting wins too: nothing more is written.
   if (outcome === 'aborted' || run.signal.aborted) {

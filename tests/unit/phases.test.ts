@@ -279,6 +279,15 @@ describe('design_build', () => {
     expect(readFileSync(join(dir, '.argo-project/logs/workflow.log'), 'utf8')).toContain('Phase transition: design -> execution');
   });
 
+  it('copies the plan fields (paths, depends_on, acceptance) onto the builder rows; a component without them gets none', async () => {
+    const plan = { paths: ['src/ui/**', 'ui.ts'], depends_on: ['core'], acceptance: 'the page renders' };
+    const dir = project(design([{ id: 'core', description: 'C' }, { id: 'ui', description: 'U', ...plan }]), { git: true });
+    expect((await handler('design_build', [dir])).code).toBe(0);
+    const [core, ui] = state(dir).execution.builders;
+    expect(ui).toMatchObject(plan);
+    for (const k of ['paths', 'depends_on', 'acceptance']) expect(core).not.toHaveProperty(k);
+  });
+
   it('falls back to an existing branch', async () => {
     const dir = project(design([{ id: 'x', description: 'X' }]), { git: true });
     git(dir, 'branch', 'argo-builder-x');
