@@ -19,6 +19,9 @@ import { gitRemoteEnv } from '../core/git_args.js';
 import { baseRef, gitOrThrow } from '../core/git_async.js';
 import { signJob } from './job_auth.js';
 import { redactUrl } from './config.js';
+import type { BuilderRecord } from '../store/builders.js';
+import type { MergeProject } from '../workflow/builder_merge.js';
+import { waveHooks, wavesOf } from '../workflow/wave_steps.js';
 import { endingOf, liveFields, planRemote, reportedAttemptProblem, sameFields, usageAfterAttempt } from './plan.js';
 
 export interface CoordinatorBuilder {
@@ -33,6 +36,8 @@ export interface CoordinatorBuilder {
   failure: string | null;
   /** Usage its earlier attempts recorded (an attempt adds to it). */
   usage?: AgentUsage | null;
+  /** Ids of the builders it waits for (dependency waves). */
+  depends_on?: string[];
 }
 
 export type { Halt, Halting };
@@ -55,6 +60,12 @@ export interface CoordinatorOptions {
   signal: AbortSignal;
   pollMs?: number;
   say: (line: string) => void;
+  /**
+   * Dependency waves: every builder of the workflow as state has it (those this run does not
+   * start too) and the project's log files. A dependent's job then starts from its branch
+   * brought onto the updated base, pushed to the remote as a base ref (never the user's branch).
+   */
+  waves?: { all: BuilderRecord[] };
 }
 
 export function projectKey(dir: string): string {
@@ -99,18 +110,42 @@ export async function coordinate(o: CoordinatorOptions, builders: CoordinatorBui
     }
   }
   const sleep = new Latch(); // never notified: a poll interval cut short by the abort
+  const bases = new Map<string, string>(); // builder → the base its job starts from, when not `base`
+  const project = { dir: o.dir, state: o.state, logs: o.logs };
+  const waves = o.waves ? await wavesOf(project, o.waves.all, new Set([...waiting, ...following.keys()].map((b) => b.id))) : undefined;
+  const hooks = { ...remoteHooks(o, workflow, base, bases), wait: (ms: number, signal: AbortSignal) => sleep.wait(ms, signal) };
   return runEngine(
-    { queue: o.queue, workflow, limit: o.limit, halting: o.halting, signal: o.signal, intervalMs: o.pollMs ?? 250, say: o.say, waiting, following },
-    { ...remoteHooks(o, workflow, base), wait: (ms, signal) => sleep.wait(ms, signal) },
+    { queue: o.queue, workflow, limit: o.limit, halting: o.halting, signal: o.signal, intervalMs: o.pollMs ?? 250, say: o.say, waiting, following, waves },
+    waves ? { ...hooks, ...remoteWaveHooks(o, project, bases) } : hooks,
   );
 }
 
+/** The waves' hooks, remote: a dependent's branch, once on the updated base, is pushed as its job's base. */
+function remoteWaveHooks(o: CoordinatorOptions, project: MergeProject, bases: Map<string, string>): ReturnType<typeof waveHooks<CoordinatorBuilder>> {
+  const shared = waveHooks<CoordinatorBuilder>({ project, builders: o.waves!.all, say: o.say, signal: o.signal });
+  return {
+    ...shared,
+    baseOn: async (b) => {
+      const problem = await shared.baseOn(b);
+      if (problem !== null) return problem;
+      const tip = await gitOrThrow(['rev-parse', '--verify', '--end-of-options', `refs/heads/${b.branch}`], o.dir);
+      try {
+        await gitOrThrow(['push', '-q', '--', o.remote, `${tip}:${baseRef(tip)}`], o.dir, gitRemoteEnv());
+      } catch (e) {
+        return `could not push the base of ${b.branch} to ${redactUrl(o.remote)}: ${(e as Error).message}`;
+      }
+      bases.set(b.id, tip);
+      return null;
+    },
+  };
+}
+
 /** What the remote back-end records when the engine decides. */
-function remoteHooks(o: CoordinatorOptions, workflow: string, base: string): Omit<EngineHooks<CoordinatorBuilder, JobSnapshot>, 'wait'> {
+function remoteHooks(o: CoordinatorOptions, workflow: string, base: string, bases: ReadonlyMap<string, string>): Omit<EngineHooks<CoordinatorBuilder, JobSnapshot>, 'wait'> {
   const mirrored = new Map<string, Record<string, unknown>>();
   return {
     enqueue: async (b) => {
-      const data: BuilderJob = { ...o.run, workflow, project: projectKey(o.dir), builder: b.id, prompt: b.prompt, remote: o.remote, base, branch: b.branch };
+      const data: BuilderJob = { ...o.run, workflow, project: projectKey(o.dir), builder: b.id, prompt: b.prompt, remote: o.remote, base: bases.get(b.id) ?? base, branch: b.branch };
       // The id is chosen here so that the signature covers it: a copy in another row is refused.
       const id = await o.queue.enqueue(`${projectKey(o.dir)}/${b.id}`, signJob(data, randomUUID(), o.secret));
       o.say(`Queued builder: ${b.id} (job ${id})`);
@@ -139,7 +174,7 @@ function remoteHooks(o: CoordinatorOptions, workflow: string, base: string): Omi
 }
 
 /** A job has ended: its attempt's commit brought home, its log tail kept, its ending recorded. */
-async function finishRemote(o: CoordinatorOptions, b: CoordinatorBuilder, j: JobSnapshot): Promise<void> {
+async function finishRemote(o: CoordinatorOptions, b: CoordinatorBuilder, j: JobSnapshot): Promise<boolean> {
   const end = endingOf(j);
   let code = end.code;
   let why = end.why;
@@ -160,4 +195,5 @@ async function finishRemote(o: CoordinatorOptions, b: CoordinatorBuilder, j: Job
   await setBuilderFields(o.state, b.id, { ...end.fields, ...(usage ? { usage } : {}), status: ok ? 'completed' : 'failed', exit_code: code, completed: utcTimestamp(), ...(ok ? { progress: 100 } : {}), ...(ok && b.failure !== null ? { failure: null } : {}) }, agentRun);
   logBuilder(o.logs, b.id, ok ? 'completed' : 'failed', why);
   o.say(ok ? `Builder ${b.id} completed on ${j.host ?? 'a worker'}` : end.failure ? `Builder ${b.id} failed (${end.failure}) on ${j.host ?? 'a worker'}` : `Builder ${b.id} failed (${why})`);
+  return ok;
 }

@@ -24,6 +24,8 @@ export interface RemoteRun {
   backend: { databaseUrl: string; remote: string };
   /** The handler's stop (its entry point's onTermination): cancels the jobs. */
   signal: AbortSignal;
+  /** Every builder of the workflow (the dependency waves need those this run leaves alone too). */
+  all?: BuilderRecord[];
 }
 
 function view(b: BuilderRecord): CoordinatorBuilder {
@@ -37,6 +39,7 @@ function view(b: BuilderRecord): CoordinatorBuilder {
     jobId: b.job_id,
     failure: b.failure,
     usage: b.usage,
+    depends_on: b.depends_on,
     prompt: builderPrompt({ id: b.id, description, worktree: '. (the current directory)' }),
   };
 }
@@ -65,7 +68,7 @@ export async function runRemote(r: RemoteRun): Promise<number | Exclude<EngineOu
   let outcome: Awaited<ReturnType<typeof coordinate>>;
   try {
     outcome = await coordinate(
-      { dir: r.project.dir, state: r.project.state, logs: r.project.logs, queue, remote: r.backend.remote, secret: secret.key, run: r.run, limit: r.limit, halting: r.halting, signal: r.signal, say },
+      { dir: r.project.dir, state: r.project.state, logs: r.project.logs, queue, remote: r.backend.remote, secret: secret.key, run: r.run, limit: r.limit, halting: r.halting, signal: r.signal, say, waves: r.all ? { all: r.all } : undefined },
       builders,
     );
   } catch (e) {

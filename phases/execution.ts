@@ -118,7 +118,7 @@ async function runOnWorkers(r: Run, backend: { databaseUrl: string; remote: stri
   const retried = r.builders.filter((b) => planBuilder(b, () => false, () => undefined, r.only).kind !== 'skip');
   const term = onTermination(); // a stop cancels the jobs
   try {
-    const outcome = await runRemote({ project: r.project, builders: retried, limit: r.limits.maxParallelBuilders, run: remoteSpec(r), halting: r.halting, backend, signal: term.signal });
+    const outcome = await runRemote({ project: r.project, builders: retried, all: r.builders, limit: r.limits.maxParallelBuilders, run: remoteSpec(r), halting: r.halting, backend, signal: term.signal });
     return typeof outcome === 'number' ? outcome : settle(r.project, outcome, r.only);
   } finally {
     term.dispose();

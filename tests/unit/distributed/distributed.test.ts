@@ -223,6 +223,30 @@ describe('execution.backend = postgres', { timeout: 120_000 }, () => {
     expect((await c.jobs()).map((j) => j.state)).toEqual(['completed', 'completed', 'completed']);
   });
 
+  it('dependency waves on workers: ui is queued only once core is merged into master, its job starts from that base; master is never pushed', async () => {
+    const c = await makeCluster(await server.createDatabase(), ['ui', 'core']);
+    clusters.push(c);
+    const stateFile = join(c.dir, '.argo-project', 'state.json');
+    const doc = JSON.parse(readFileSync(stateFile, 'utf8'));
+    doc.design.components[0].depends_on = ['core'];
+    writeFileSync(stateFile, JSON.stringify(doc, null, 2) + '\n');
+    const build = c.handler('design_build');
+    expect(await build.exited, build.output()).toBe(0);
+    c.startWorker('w1', 2);
+    c.open();
+    const exec = c.handler('execution');
+    expect(await exec.exited, exec.output()).toBe(0);
+    const out = exec.output();
+    expect(out.indexOf('Merging builder core into master now')).toBeGreaterThan(out.indexOf('Builder core completed'));
+    expect(out.indexOf('Queued builder: ui')).toBeGreaterThan(out.indexOf('Merging builder core into master now'));
+    expect(builders(c).map((b) => [b.id, b.status])).toEqual([['ui', 'completed'], ['core', 'completed']]);
+    // ui's job's commit (ui.txt) sits on top of core's: the worker started it from the updated base.
+    expect(git(c.dir, 'show', 'argo-builder-ui:ui.txt')).toBe('built on w1');
+    expect(git(c.dir, 'show', 'argo-builder-ui:core.txt')).toBe('built on w1');
+    expect(git(c.remote, 'for-each-ref', '--format=%(refname)', 'refs/heads')).toBe('');
+    await mergeToStorage(c, ['core', 'ui']);
+  });
+
   it('an agent preset runs on the workers as a local builder: usage, cost, session, leftover commit, stall limit', async () => {
     const c = await cluster(['a', 'b', 'c']);
     const configFile = join(c.dir, '.argo-project', 'config.json');
