@@ -45,6 +45,10 @@ export interface BuilderRow {
   /** merged | conflict | skipped | missing | failed, once merge_build has seen it. */
   merge: string | null;
   last_log_line: string | null;
+  /** Dependency waves: the builders it still waits for (status `waiting`); [] when none. */
+  waiting_for: string[];
+  /** Dependency waves: 1 for a builder that depends on none, else one more than its latest dependency; null without waves (or in a cycle). */
+  wave: number | null;
 }
 
 export interface NextStep {
@@ -180,7 +184,9 @@ function interruptedAt(b: Obj, id: string, t0: number | null, input: ViewInput):
 function builderRow(r: BuilderRecord, input: ViewInput, mergeOf: (id: string) => string | null): BuilderRow {
   const b = r.raw; // the failure object, merge and usage.agent/model come in several shapes
   const id = r.id || 'null';
-  const recorded = r.status || 'pending';
+  const waitingFor = Array.isArray(b.waiting_for) ? b.waiting_for.filter((x): x is string => typeof x === 'string') : [];
+  // A pending builder the engine holds back for its dependencies: the view says so.
+  const recorded = r.status === 'pending' && waitingFor.length > 0 ? 'waiting' : r.status || 'pending';
   const started = r.started || null;
   const completed = r.completed || null;
   const t0 = parseTs(started);
@@ -210,7 +216,31 @@ function builderRow(r: BuilderRecord, input: ViewInput, mergeOf: (id: string) =>
     run_token: textOrNull(b.run_token),
     merge: perBuilderMerge ?? mergeOf(id),
     last_log_line: input.builderLogs[id] ?? null,
+    waiting_for: waitingFor,
+    wave: null,
   };
+}
+
+/** Each builder's wave (see BuilderRow.wave), from depends_on; all null when no builder depends on another. */
+export function wavesOfBuilders(list: readonly Pick<BuilderRecord, 'id' | 'depends_on'>[]): Map<string, number | null> {
+  const deps = new Map(list.map((b) => [b.id, b.depends_on.filter((d) => list.some((x) => x.id === d))]));
+  const out = new Map<string, number | null>();
+  const any = list.some((b) => b.depends_on.length > 0);
+  const wave = (id: string, seen: Set<string>): number | null => {
+    if (out.has(id)) return out.get(id)!;
+    if (seen.has(id)) return null; // a cycle
+    seen.add(id);
+    let n: number | null = 1;
+    for (const d of deps.get(id) ?? []) {
+      const w = wave(d, seen);
+      n = w === null || n === null ? null : Math.max(n, w + 1);
+    }
+    seen.delete(id);
+    out.set(id, n);
+    return n;
+  };
+  for (const b of list) any ? wave(b.id, new Set()) : out.set(b.id, null);
+  return out;
 }
 
 const MERGE_KEYS = ['merged', 'conflicts', 'skipped', 'missing', 'failed'] as const;
@@ -335,7 +365,9 @@ export function buildView(input: ViewInput): View {
     return null;
   };
   const execution = isObj(s.execution) ? s.execution : null;
-  const builders = readBuilders(s).map((b) => builderRow(b, input, mergeStatus));
+  const records = readBuilders(s);
+  const waves = wavesOfBuilders(records);
+  const builders = records.map((b) => ({ ...builderRow(b, input, mergeStatus), wave: waves.get(b.id) ?? null }));
   const designObj = isObj(s.design) ? s.design : null;
   const design = designObj
     ? {

@@ -69,6 +69,16 @@ function table(rows: string[][], p: Paint, colour: (row: number, col: number) =>
 
 const clip = (s: string, n: number) => (s.length > n ? s.slice(0, n - 1) + '…' : s);
 
+/** Dependency waves: which builders form each wave, and who waits for what. None without waves. */
+function waveLines(v: View): string[] {
+  const numbered = v.builders.filter((b) => b.wave !== null);
+  if (numbered.length === 0) return [];
+  const waves = [...new Set(numbered.map((b) => b.wave!))].sort((a, b) => a - b);
+  const out = ['', `Waves: ${waves.map((w) => `${w}: ${numbered.filter((b) => b.wave === w).map((b) => b.id).join(' ')}`).join(' | ')}`];
+  for (const b of v.builders) if (b.waiting_for.length > 0) out.push(`  ${b.id}: waiting for: ${b.waiting_for.join(', ')}`);
+  return out;
+}
+
 /** What status.sh adds after the original block. */
 export function extraLines(v: View, p: Paint): string[] {
   const out: string[] = [];
@@ -95,6 +105,7 @@ export function extraLines(v: View, p: Paint): string[] {
     out.push(...table(rows, p, (r, c) => (c === 1 ? statusColour(p, v.builders[r - 1]!.status) : c === 7 ? statusColour(p, v.builders[r - 1]!.merge ?? '') : id)));
     // Why each failed builder failed, in the agent's words (the last log line is often the
     // merge's); a bare exit status is in the EXIT column already.
+    out.push(...waveLines(v));
     const why = v.builders.filter((b) => b.status === 'failed' && b.failure_message && b.failure !== 'exit');
     if (why.length) {
       out.push('', p.red('Failures:'));

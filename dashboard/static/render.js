@@ -4,7 +4,7 @@
 
 /** A class for each known value; anything else (state is data) gets the neutral one. */
 const CLASSES = {
-  status: new Map([['pending', 's-pending'], ['running', 's-running'], ['completed', 's-completed'], ['failed', 's-failed']]),
+  status: new Map([['pending', 's-pending'], ['waiting', 's-pending'], ['running', 's-running'], ['completed', 's-completed'], ['failed', 's-failed']]),
   merge: new Map([['merged', 's-merged'], ['conflict', 's-conflict'], ['skipped', 's-skipped'], ['missing', 's-missing'], ['failed', 's-failed']]),
   who: new Map([['code', 'who-code'], ['ci', 'who-ci'], ['user', 'who-user'], ['nobody', 'who-nobody']]),
 };
@@ -79,7 +79,7 @@ export function buildersTable(v, onRetry) {
       'tr',
       { 'data-builder': b.id, 'data-status': b.status },
       el('td', {}, b.id),
-      el('td', { class: `status ${classFor('status', b.status)}` }, b.status),
+      el('td', { class: `status ${classFor('status', b.status)}` }, b.status, b.waiting_for?.length ? el('div.waiting-for', {}, `waiting for: ${b.waiting_for.join(', ')}`) : null, b.wave ? el('div.wave', {}, `wave ${b.wave}`) : null),
       el('td', {}, duration(b.elapsed_seconds)),
       el('td', {}, b.exit_code ?? '-'),
       el('td', {}, b.failure ?? '-', b.status === 'failed' && b.failure_message && b.failure !== 'exit' ? el('div.failure-message', {}, b.failure_message) : null),

@@ -47,6 +47,32 @@ describe('buildView: who acts next', () => {
   });
 });
 
+describe('buildView: dependency waves', () => {
+  const builders = [
+    { id: 'core', status: 'completed', depends_on: [] },
+    { id: 'ui', status: 'pending', depends_on: ['core', 'api'], waiting_for: ['api'] },
+    { id: 'api', status: 'running', depends_on: ['core'], started: '2026-11-25T11:59:00Z' },
+    { id: 'docs', status: 'failed', depends_on: ['ui'], exit_code: 1, failure: 'dependency', failure_message: 'dependency ui cannot start (dependency api failed)' },
+  ];
+  it('a waiting builder is shown waiting, with what it waits for and each builder\'s wave; a blocked one with why', () => {
+    const v = buildView(input({ phase: 'execution', execution: { builders } }));
+    const row = (id: string) => v.builders.find((b) => b.id === id)!;
+    expect(row('ui')).toMatchObject({ status: 'waiting', waiting_for: ['api'], wave: 3 });
+    expect([row('core').wave, row('api').wave, row('docs').wave]).toEqual([1, 2, 4]);
+    expect(row('core').waiting_for).toEqual([]);
+    const text = statusText(v);
+    expect(text).toContain('\nWaves: 1: core | 2: api | 3: ui | 4: docs\n');
+    expect(text).toContain('\n  ui: waiting for: api\n');
+    expect(text).toContain('\n  docs: dependency ui cannot start (dependency api failed)');
+  });
+
+  it('no depends_on anywhere: no waves, nothing waits, pending stays pending', () => {
+    const v = buildView(input({ phase: 'execution', execution: { builders: [{ id: 'a', status: 'pending' }, { id: 'b', status: 'pending', waiting_for: [] }] } }));
+    expect(v.builders.map((b) => [b.status, b.wave, b.waiting_for])).toEqual([['pending', null, []], ['pending', null, []]]);
+    expect(statusText(v)).not.toContain('Waves:');
+  });
+});
+
 describe('buildView: builders', () => {
   it('elapsed time, exit, failure, usage and the last log line', () => {
     const v = buildView(
