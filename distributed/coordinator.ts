@@ -38,6 +38,7 @@ export interface CoordinatorBuilder {
   usage?: AgentUsage | null;
   /** Ids of the builders it waits for (dependency waves). */
   depends_on?: string[];
+  waiting_for?: string[];
 }
 
 export type { Halt, Halting };

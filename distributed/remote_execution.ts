@@ -40,6 +40,7 @@ function view(b: BuilderRecord): CoordinatorBuilder {
     failure: b.failure,
     usage: b.usage,
     depends_on: b.depends_on,
+    waiting_for: b.waiting_for,
     prompt: builderPrompt({ id: b.id, description, worktree: '. (the current directory)' }),
   };
 }

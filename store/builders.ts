@@ -57,6 +57,8 @@ export interface BuilderRecord {
   depends_on: string[];
   /** How to tell it works, when the plan says. */
   acceptance: string | null;
+  /** Dependency waves: the builders the engine last recorded it waiting for; [] when none. */
+  waiting_for: string[];
   /** The row as stored, for the fields whose shapes vary (a failure object, merge, usage.agent). */
   raw: Readonly<Record<string, unknown>>;
 }
@@ -111,6 +113,7 @@ export function builderRecord(v: unknown): BuilderRecord {
     paths: strings(o.paths),
     depends_on: strings(o.depends_on),
     acceptance: typeof o.acceptance === 'string' && o.acceptance !== '' ? o.acceptance : null,
+    waiting_for: strings(o.waiting_for),
     raw: o,
   };
 }

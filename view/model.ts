@@ -184,7 +184,7 @@ function interruptedAt(b: Obj, id: string, t0: number | null, input: ViewInput):
 function builderRow(r: BuilderRecord, input: ViewInput, mergeOf: (id: string) => string | null): BuilderRow {
   const b = r.raw; // the failure object, merge and usage.agent/model come in several shapes
   const id = r.id || 'null';
-  const waitingFor = Array.isArray(b.waiting_for) ? b.waiting_for.filter((x): x is string => typeof x === 'string') : [];
+  const waitingFor = r.waiting_for;
   // A pending builder the engine holds back for its dependencies: the view says so.
   const recorded = r.status === 'pending' && waitingFor.length > 0 ? 'waiting' : r.status || 'pending';
   const started = r.started || null;

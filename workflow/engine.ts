@@ -84,6 +84,8 @@ export interface EngineHooks<B extends WaveMember, J extends EngineJob = EngineJ
 export interface WaveMember {
   id: string;
   depends_on?: readonly string[];
+  /** What an earlier run recorded it waiting for (cleared when it starts). */
+  waiting_for?: readonly string[];
 }
 
 /** What the waves start from (EngineRun.waves). */
@@ -169,7 +171,7 @@ class Waves<B extends WaveMember, J extends EngineJob> {
     if (!hooks.integrate || !hooks.blocked) throw new Error('dependency waves need the back-end\'s integrate and blocked hooks');
     for (const o of r.waves!.outside) (this.status.set(o.id, o.status), this.deps.set(o.id, o.depends_on));
     for (const b of live.keys()) (this.status.set(b.id, 'live'), this.deps.set(b.id, b.depends_on ?? []));
-    for (const b of waiting) (this.status.set(b.id, 'waiting'), this.deps.set(b.id, b.depends_on ?? []));
+    for (const b of waiting) (this.status.set(b.id, 'waiting'), this.deps.set(b.id, b.depends_on ?? []), this.told.set(b.id, (b.waiting_for ?? []).join(' ')));
   }
 
   private decide() {
@@ -217,7 +219,7 @@ class Waves<B extends WaveMember, J extends EngineJob> {
 
   /** Just before a builder starts: no longer waiting, and (with dependencies) based on the new base. False: it failed. */
   async prepare(b: B): Promise<boolean> {
-    if (this.told.has(b.id)) await this.tell(b, []);
+    if (this.told.get(b.id)) await this.tell(b, []);
     if ((b.depends_on ?? []).length === 0 || !this.hooks.baseOn) return true;
     const problem = await this.hooks.baseOn(b);
     if (problem === null) return true;

@@ -180,7 +180,7 @@ describe('runEngine with dependency waves', () => {
   /** The rig's hooks plus the waves' hooks, recording in the same event list. */
   function wavesRig(conflict: string | null = null) {
     const r = rig();
-    const hooks: EngineHooks<{ id: string; depends_on?: string[] }, JobSnapshot> = {
+    const hooks: EngineHooks<{ id: string; depends_on?: string[]; waiting_for?: string[] }, JobSnapshot> = {
       ...r.hooks,
       finish: async (b, j) => (r.events.push(`finish ${b.id} ${j.output?.exit_code}`), j.output?.exit_code === 0),
       integrate: async (id) => (r.events.push(`integrate ${id}`), conflict),
@@ -190,7 +190,7 @@ describe('runEngine with dependency waves', () => {
     };
     return { ...r, hooks };
   }
-  const run = (r: ReturnType<typeof wavesRig>, limit: number, waiting: { id: string; depends_on?: string[] }[], lines: string[] = []) =>
+  const run = (r: ReturnType<typeof wavesRig>, limit: number, waiting: { id: string; depends_on?: string[]; waiting_for?: string[] }[], lines: string[] = []) =>
     runEngine({ queue: r.queue, workflow: 'wf', limit, signal: new AbortController().signal, intervalMs: 60_000, say: (l) => lines.push(l), waiting, waves: { outside: [], merged: new Set() } }, r.hooks);
 
   it('a dependent starts only after its dependency completed and was integrated; independent ones run in parallel up to the limit', async () => {
@@ -262,5 +262,17 @@ describe('runEngine with dependency waves', () => {
     expect(await done).toBe('finished');
     expect(r.events).toEqual(['baseOn ui', 'enqueue ui', 'finish ui 0']);
     await r.worker.stop();
+  });
+
+  it('a builder an earlier run recorded as waiting: cleared when it starts, not written again while it still waits for the same', async () => {
+    const r = wavesRig();
+    const done = run(r, 2, [{ id: 'core' }, { id: 'ui', depends_on: ['core'], waiting_for: ['core'] }, { id: 'x', waiting_for: ['gone'] }]);
+    await settle();
+    r.running.get('core')!.end(0);
+    await settle();
+    r.running.get('x')!.end(0);
+    r.running.get('ui')!.end(0);
+    expect(await done).toBe('finished');
+    expect(r.events.filter((e) => e.startsWith('waitingFor'))).toEqual(['waitingFor x []', 'waitingFor ui []']);
   });
 });
