@@ -33,7 +33,7 @@ export interface BuilderRow {
   /** Seconds from start to completion (or to now while running, to the stop when interrupted); null before it starts. */
   elapsed_seconds: number | null;
   exit_code: number | null;
-  /** Why it failed, when known: timeout | stalled | no_changes | verify | agent_error | exit. */
+  /** Why it failed, when known: timeout | stalled | no_changes | verify | agent_error | dependency | exit. */
   failure: string | null;
   failure_message: string | null;
   usage: Usage | null;
