@@ -125,8 +125,10 @@ export async function runEngine<B extends WaveMember, J extends EngineJob>(r: En
   const waves = r.waves ? new Waves(r, hooks, waiting, live) : null;
   let launched = false;
   for (;;) {
-    const ready = waves && !r.signal.aborted ? await waves.advance() : waiting;
-    const step = nextStep({ aborted: r.signal.aborted, halt: haltFor(r.halting, Date.now()), waiting: ready.length, live: live.size, limit: r.limit });
+    const halting = haltFor(r.halting, Date.now());
+    // Stopped or halted: nothing more is merged behind the user's back.
+    const ready = waves && !r.signal.aborted && !halting ? await waves.advance() : waiting;
+    const step = nextStep({ aborted: r.signal.aborted, halt: halting, waiting: ready.length, live: live.size, limit: r.limit });
     if (step.kind !== 'start' && !launched) {
       launched = true;
       r.onLaunched?.();

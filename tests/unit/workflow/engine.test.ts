@@ -264,6 +264,18 @@ describe('runEngine with dependency waves', () => {
     await r.worker.stop();
   });
 
+  it('a halt: nothing is merged early any more, the waiting builders are halted', async () => {
+    const r = wavesRig();
+    const halting: Halting = { maxCostUsd: null, deadline: Date.now() - 1, spent: new Map() };
+    const out = await runEngine(
+      { queue: r.queue, workflow: 'wf', limit: 2, halting, signal: new AbortController().signal, intervalMs: 60_000, say: () => {}, waiting: [{ id: 'ui', depends_on: ['core'] }], waves: { outside: [{ id: 'core', depends_on: [], status: 'completed' }], merged: new Set() } },
+      r.hooks,
+    );
+    expect(out).toMatchObject({ halted: { failure: 'time_limit' } });
+    expect(r.events).toEqual(['halted ui time_limit waiting']);
+    await r.worker.stop();
+  });
+
   it('a builder an earlier run recorded as waiting: cleared when it starts, not written again while it still waits for the same', async () => {
     const r = wavesRig();
     const done = run(r, 2, [{ id: 'core' }, { id: 'ui', depends_on: ['core'], waiting_for: ['core'] }, { id: 'x', waiting_for: ['gone'] }]);
