@@ -352,4 +352,30 @@ git add "$file" && git -c user.name=ci -c user.email=ci@ci commit -q -m "build $
     await page.locator('button[data-action="resume"]').waitFor();
     expect(errors).toEqual([]);
   }, 120_000);
+
+  it('dependency waves: a waiting builder shows "waiting for: core" and its wave, a blocked one why', async () => {
+    const { chromium } = await import('playwright-core');
+    const work = tempDir();
+    const env = { ...process.env, ARGO_PROJECTS_REGISTRY: join(work, 'projects.json'), XDG_RUNTIME_DIR: join(work, 'run') };
+    process.env.ARGO_PROJECTS_REGISTRY = env.ARGO_PROJECTS_REGISTRY;
+    const project = newProject(work, 'waves', env);
+    const builders = [
+      { id: 'core', status: 'completed', depends_on: [], exit_code: 0 },
+      { id: 'ui', status: 'pending', depends_on: ['core'], waiting_for: ['core'] },
+      { id: 'docs', status: 'failed', depends_on: ['api'], failure: 'dependency', failure_message: 'dependency api failed', exit_code: 1 },
+      { id: 'api', status: 'failed', depends_on: [], exit_code: 3 },
+    ];
+    await mutateState(projectStatePaths(project, {}), (doc) => void doc.set('execution', parseJson(JSON.stringify({ builders }), 'test')));
+    const dash = await startDashboard({ host: '127.0.0.1', port: 0, token: 'waves-token', root: ROOT, registry: env.ARGO_PROJECTS_REGISTRY });
+    cleanups.push(() => dash.close());
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS, chromiumSandbox: false, headless: true });
+    cleanups.push(() => browser.close());
+    const page = await browser.newPage();
+    await page.goto(dash.url);
+    const status = (id: string) => page.locator(`#builders tr[data-builder="${id}"] td`).nth(1);
+    await page.locator('#builders tr[data-builder="ui"][data-status="waiting"]').waitFor({ timeout: 15_000 });
+    expect(await status('ui').textContent()).toBe('waitingwaiting for: corewave 2');
+    expect(await status('core').textContent()).toBe('completedwave 1');
+    expect(await page.locator('#builders tr[data-builder="docs"] td').nth(4).textContent()).toBe('dependencydependency api failed');
+  }, 60_000);
 });
