@@ -4,7 +4,8 @@
 // The phase's entry point: it reads the run's settings, chooses the back-end (this machine,
 // or `argo worker`s when execution.backend = "postgres"), lets the one execution engine
 // (workflow/engine.ts) run the builders, and hands on (to merge_build, or to the user when a
-// limit stopped the builders).
+// limit stopped the builders). When some builder depends on another, the engine runs them in
+// dependency waves (workflow/waves.ts, workflow/wave_steps.ts).
 import { runIfEntry } from '../core/cli.js';
 import type { Env } from '../core/context.js';
 import { ciToolAvailable } from '../agents/ci_tool.js';
