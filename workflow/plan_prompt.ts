@@ -3,7 +3,7 @@
 // a project uses. A single-word CI tool keeps the original's text (COMPAT §5.5) unless the
 // project sets `design.plan: true`; `design.plan: false` keeps it for every tool.
 import { ArgoError } from '../core/errors.js';
-import { readTemplate, renderTemplate, templateFile } from './prompt_template.js';
+import { placeholdersOf, readTemplate, renderTemplate, templateFile } from './prompt_template.js';
 
 /**
  * The plan as JSON: an object (the CLIs' structured output wants one at the top) with an
@@ -161,4 +161,32 @@ export function followUpPrompt(query: string, plan: PlanFormat, resumed: boolean
 export function answerTail(text: string, max = 8 * 1024): string {
   const t = text.trim();
   return t.length > max ? '…' + t.slice(t.length - max) : t;
+}
+
+/**
+ * Which design prompt a project uses, as `argo doctor` says it: the project's design.md (a
+ * placeholder it does not know is a problem), the built-in plan prompt, or the original's
+ * text; a bad design.plan is a problem naming its value.
+ */
+export function designPromptStatus(projectDir: string, kind: 'word' | 'command' | 'preset', structured: boolean, config: Record<string, unknown>): { ok: boolean; line: string } {
+  let setting: boolean | null;
+  let source: DesignPromptSource;
+  try {
+    setting = planSetting(config);
+    source = designPromptSource(projectDir);
+  } catch (e) {
+    return { ok: false, line: `design prompt: ERROR: ${(e as Error).message}` };
+  }
+  const plan = asksForPlan(kind, setting);
+  const form = !plan ? 'no plan asked' : structured ? 'the plan through the CLI\'s structured output' : 'the plan in a fenced JSON block';
+  if (source.template !== null) {
+    const unknown = placeholdersOf(source.template).filter((p) => !(DESIGN_PLACEHOLDERS as readonly string[]).includes(p));
+    if (unknown.length > 0) {
+      return { ok: false, line: `design prompt: ${source.file} has an unknown placeholder {{${unknown[0]}}} (accepted: ${DESIGN_PLACEHOLDERS.map((p) => `{{${p}}}`).join(', ')})` };
+    }
+    return { ok: true, line: `design prompt: ${source.file} (the project's template; ${form})` };
+  }
+  if (plan) return { ok: true, line: `design prompt: built-in plan prompt (components with paths, depends_on, acceptance; ${form})` };
+  const why = setting === false ? 'design.plan is false' : 'a single-word CI tool; design.plan: true asks it for a plan';
+  return { ok: true, line: `design prompt: built-in, the original's text (${why})` };
 }
