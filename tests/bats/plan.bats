@@ -70,7 +70,7 @@ JSON
   [ "$(jq -c '.design.components' .argo-project/state.json)" = '[{"id":"core","description":"C","paths":["src/core/**"],"depends_on":[],"acceptance":"npm test"},{"id":"ui","description":"U","paths":["src/core/ui.ts"],"depends_on":["core"]}]' ]
 }
 
-@test "status shows the plan warnings beside the approval" {
+@test "status shows the plan warnings beside the approval; argo approve prints them and keeps them" {
   awaiting '[{"id": "a", "description": "A"}]'
   jq '.design.warnings = ["components '"'"'a'"'"' and '"'"'b'"'"' both own '"'"'src'"'"'"]' .argo-project/state.json > t && mv t .argo-project/state.json
   run -0 "$ROOT/compat/argo" status "$PROJ"
@@ -78,6 +78,10 @@ JSON
   assert_line "  components 'a' and 'b' both own 'src'"
   assert_output --partial 'Review the design (1 components, 1 plan warning) and approve it.'
   assert_line "  $ROOT/compat/argo approve $PROJ"
+  run -0 "$ROOT/compat/argo" approve "$PROJ"
+  assert_line 'Plan warnings: 1'
+  assert_line "  components 'a' and 'b' both own 'src'"
+  [ "$(state '.design.warnings | length')" = 1 ]
 }
 
 @test "argo doctor names the design prompt in use, and flags a bad design.md or design.plan" {

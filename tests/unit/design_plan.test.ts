@@ -127,6 +127,18 @@ describe('structured output', () => {
   });
 });
 
+describe('the follow-up argv can be overridden', () => {
+  it('ci.agents.<name>.args.design_resume replaces it; null makes the follow-up a fresh design run', () => {
+    const over = (v: unknown) => chooseCi({ ARGO_AGENT: 'claude' }, { ci: { agents: { claude: { args: { design_resume: v } } } } });
+    const input = { prompt: 'P', worktree: '/p', sessionId: 's1', writePrompt: () => '' };
+    expect(invocationFor(over(['-p', '{prompt}', '-r', '{session_id}']), 'design_resume', input, {}).argv).toEqual(['claude', '-p', 'P', '-r', 's1']);
+    const fresh = invocationFor(over(null), 'design_resume', input, {});
+    expect(fresh.resumed).toBe(false);
+    expect(fresh.argv).toEqual(['claude', '-p', 'P', '--output-format', 'json', '--permission-mode', 'plan']);
+    expect(() => over('x')).toThrow('ci.agents.claude.args.design_resume must be a list of strings (or lists of strings), got "x"');
+  });
+});
+
 describe('design_program with a plan', () => {
   it('claude: --json-schema with the schema, the components from structured_output, no follow-up', async () => {
     const dir = project();
