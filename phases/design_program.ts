@@ -6,7 +6,7 @@ import { runIfEntry } from '../core/cli.js';
 import { ciToolAvailable, designWrapperArgv, runCiCaptured, type CapturedAnswer } from '../agents/ci_tool.js';
 import { findComponentList, partitionComponents, type Component, type RejectedComponent } from '../workflow/components.js';
 import { checkPlan } from '../workflow/plan_check.js';
-import { answerTail, asksForPlan, designPromptFor, designPromptSource, followUpPrompt, originalDesignPrompt, PLAN_SCHEMA_TEXT, planSetting, type PlanFormat } from '../workflow/plan_prompt.js';
+import { answerTail, asksForPlan, readableSummary, designPromptFor, designPromptSource, followUpPrompt, originalDesignPrompt, PLAN_SCHEMA_TEXT, planSetting, type PlanFormat } from '../workflow/plan_prompt.js';
 import { designTakesSchema } from '../agents/presets/index.js';
 import { runShare, sumUsage } from '../agents/settings.js';
 import { errorMessage } from '../core/errors.js';
@@ -335,7 +335,7 @@ function planOf({ answer, answerFile, outcome }: Asked): Plan | undefined {
 }
 
 /** Keeps the answer as the design (summary, components, usage, the plan's warnings) and hands it to `ci` for approval. */
-async function saveDesign(project: Project, { answer, answerFile, usage }: Asked, plan: Plan | undefined, followUp: FollowUp | null): Promise<number> {
+async function saveDesign(project: Project, { answer, answerFile, usage, outcome }: Asked, plan: Plan | undefined, followUp: FollowUp | null): Promise<number> {
   const { output } = answer;
   const rejected = plan?.rejected ?? [];
   // One bad id costs only itself: the others are kept, each rejection is said, logged and kept in state.
@@ -346,7 +346,9 @@ async function saveDesign(project: Project, { answer, answerFile, usage }: Asked
   const checked = checkPlan(plan?.components ?? [], plan?.raw);
   for (const w of checked.warnings) say(`WARNING: plan: ${w}`);
   const components = checked.components;
-  const plain: Record<string, unknown> = { summary: output.replace(/\n+$/, ''), components, created: utcTimestamp(), approved: false };
+  // A plan returned as structured output reads as its overview and a fenced list.
+  const summary = answer.truncated ? output : readableSummary(output, outcome?.structured);
+  const plain: Record<string, unknown> = { summary: summary.replace(/\n+$/, ''), components, created: utcTimestamp(), approved: false };
   if (rejected.length > 0) plain.rejected_components = rejected;
   if (checked.warnings.length > 0) plain.warnings = checked.warnings;
   if (answer.truncated && !answer.fileError) {

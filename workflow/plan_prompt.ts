@@ -190,3 +190,22 @@ export function designPromptStatus(projectDir: string, kind: 'word' | 'command' 
   const why = setting === false ? 'design.plan is false' : 'a single-word CI tool; design.plan: true asks it for a plan';
   return { ok: true, line: `design prompt: built-in, the original's text (${why})` };
 }
+
+/**
+ * The design as people (and builders) read it: an answer that is the plan's JSON (structured
+ * output) becomes its overview followed by the components in a fenced JSON block; any other
+ * answer stays as it is.
+ */
+export function readableSummary(text: string, structured?: unknown): string {
+  let plan = structured;
+  if (plan === undefined && text.trimStart().startsWith('{')) {
+    try {
+      plan = JSON.parse(text);
+    } catch {
+      return text;
+    }
+  }
+  const o = plan !== null && typeof plan === 'object' && !Array.isArray(plan) ? (plan as Record<string, unknown>) : null;
+  if (!o || typeof o.overview !== 'string' || !Array.isArray(o.components)) return text;
+  return `${o.overview.trim()}\n\n\`\`\`json\n${JSON.stringify({ components: o.components }, null, 2)}\n\`\`\``;
+}

@@ -149,6 +149,8 @@ describe('design_program with a plan', () => {
     const s = state(dir);
     expect(s.design.components.map((c: { id: string }) => c.id)).toEqual(['part-1', 'part-2', 'part-3']);
     expect(s.design.plan_followup).toBeUndefined();
+    // the plan's JSON reads as its overview and a fenced list
+    expect(s.design.summary).toBe(`Design by claude\n\n\`\`\`json\n${JSON.stringify({ components: s.design.components }, null, 2)}\n\`\`\``);
   });
 
   it('codex: --output-schema FILE, the file under .argo-project/prompts holds the schema', async () => {
@@ -159,6 +161,7 @@ describe('design_program with a plan', () => {
     expect(file).toBe(join(dir, '.argo-project', 'prompts', 'plan-schema.json'));
     expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual(JSON.parse(PLAN_SCHEMA_TEXT));
     expect(state(dir).design.components).toHaveLength(3);
+    expect(state(dir).design.summary).toMatch(/^Design by codex\n\n```json\n\{\n  "components": \[/);
   });
 
   it('a prose answer: exactly one follow-up in the same session (read-only), its list saved, its usage added', async () => {
