@@ -1,10 +1,13 @@
 // argo approve [--components FILE] [project_path]: approves the design (optionally
 // replacing its components) and hands control to code for design_build — what the
 // original's users did by editing state.json by hand. Only at phase design with
-// action_needed approve_design, and only a design with at least one usable component.
+// action_needed approve_design, and only a design with at least one usable component and
+// no dependency cycle (a cycle can never run). The plan is checked (workflow/plan_check.ts)
+// as design_program checks it; its warnings are printed and kept in design.warnings.
 import { readFileSync } from 'node:fs';
 import { runIfEntry } from './core/cli.js';
-import { validateComponents, type Component, type RejectedComponent } from './workflow/components.js';
+import { partitionComponents, validateComponents, type Component, type RejectedComponent } from './workflow/components.js';
+import { checkPlan, cycleText } from './workflow/plan_check.js';
 import { fieldText } from './workflow/dispatch.js';
 import { ArgoError, errorMessage } from './core/errors.js';
 import { JsonObject, fromPlain, toPlain } from './core/json_doc.js';
@@ -24,6 +27,7 @@ export async function main(argv: string[]): Promise<number> {
   if (!project) return 1;
   try {
     let components: Component[] | undefined;
+    let raw: unknown[] = [];
     if (componentsFile !== undefined) {
       if (!componentsFile) throw new ArgoError('--components needs a file');
       let text: string;
@@ -39,11 +43,12 @@ export async function main(argv: string[]): Promise<number> {
         throw new ArgoError(`invalid JSON in ${componentsFile}: ${errorMessage(e)}`);
       }
       components = validateComponents(parsed, componentsFile);
+      raw = parsed as unknown[];
     }
     const state = projectStatePaths(project);
     // The check, the approval and the hand-off to code in one locked write: nobody ever
     // sees the approved design still owned by ci, or code owning approve_design.
-    const { count, rejected } = await relay(state, { phase: 'design', needed: 'design_build', owner: 'code' }, (doc) => {
+    const { count, rejected, warnings } = await relay(state, { phase: 'design', needed: 'design_build', owner: 'code' }, (doc) => {
       const design = doc.get('design');
       if (!(design instanceof JsonObject)) throw new ArgoError(`no design to approve in ${state.stateFile} (run the design phase first)`);
       // Only the design awaiting approval may be approved (elsewhere it would rewind the workflow).
@@ -56,19 +61,24 @@ export async function main(argv: string[]): Promise<number> {
         design.set('components', fromPlain(components));
         design.delete('rejected_components');
       }
-      const list = design.get('components');
+      const list = toPlain(design.get('components') ?? null);
       const rejected = toPlain(design.get('rejected_components') ?? null);
       const count = Array.isArray(list) ? list.length : 0;
+      const warnings = count > 0 ? checkDesignPlan(design, list as unknown[], components ? raw : (list as unknown[]), components !== undefined, componentsFile ?? state.stateFile) : [];
       if (count === 0) {
         const why = Array.isArray(rejected) && rejected.length > 0 ? ` (${rejected.length} rejected: ${rejected.map((r) => fieldText((r as RejectedComponent).id)).join(', ')})` : '';
         throw new ArgoError(`the design in ${state.stateFile} has no usable components${why}; give a list: argo approve --components FILE ${project}`);
       }
       design.set('approved', true);
-      return { count, rejected: Array.isArray(rejected) ? (rejected as RejectedComponent[]) : [] };
+      return { count, rejected: Array.isArray(rejected) ? (rejected as RejectedComponent[]) : [], warnings };
     });
     if (rejected.length > 0) {
       process.stdout.write(`Rejected components (not built): ${rejected.length}\n`);
       for (const r of rejected) process.stdout.write(`  ${r.id ?? '(no id)'}: ${r.reason}\n`);
+    }
+    if (warnings.length > 0) {
+      process.stdout.write(`Plan warnings: ${warnings.length}\n`);
+      for (const w of warnings) process.stdout.write(`  ${w}\n`);
     }
     writeLog(projectLogPaths(project), 'APPROVE', `Design approved with ${count} components`);
     process.stdout.write(`Design approved (${count} components); design_build comes next\n`);
@@ -77,6 +87,27 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`ERROR: ${errorMessage(e)}\n`);
     return 1;
   }
+}
+
+/**
+ * The plan check of the design being approved (inside the locked write): a dependency cycle
+ * refuses the approval, naming it. A new list (--components) is kept cleaned (unknown
+ * dependencies and paths outside the repository dropped) and its warnings replace
+ * design.warnings; the design's own list was checked by design_program and keeps its warnings.
+ */
+function checkDesignPlan(design: JsonObject, list: unknown[], raw: unknown[], fromFile: boolean, source: string): string[] {
+  const checked = checkPlan(partitionComponents(list, source).components, raw);
+  if (checked.cycles.length > 0) {
+    throw new ArgoError(`the plan in ${source} has a dependency cycle: ${checked.cycles.map(cycleText).join('; ')} (a cycle can never run: change depends_on); nothing changed`);
+  }
+  if (!fromFile) {
+    const kept = toPlain(design.get('warnings') ?? null);
+    return Array.isArray(kept) ? kept.map(String) : [];
+  }
+  design.set('components', fromPlain(checked.components));
+  if (checked.warnings.length > 0) design.set('warnings', fromPlain(checked.warnings));
+  else design.delete('warnings');
+  return checked.warnings;
 }
 
 runIfEntry(import.meta.url, main);

@@ -18,6 +18,12 @@ export interface InvocationInput {
   gitDir?: string | null | (() => string | null);
   /** Writes the prompt to a file outside the worktree and returns its path. */
   writePrompt: (prompt: string) => string;
+  /**
+   * A design asked for as a plan: its JSON schema, for a template that hands it to the
+   * agent (`{schema}`), and the writer of its file (`{schema_file}`, called only when used).
+   */
+  schema?: string | null;
+  writeSchema?: () => string;
 }
 
 export interface Invocation {
@@ -40,8 +46,9 @@ export function invocationFor(choice: CiChoice, kind: RunKind, input: Invocation
     return { argv: commandArgv(choice.words, input.prompt, file), env, preset: null, model: null, resumed: false };
   }
   const { preset, model } = choice;
-  const resumed = kind === 'resume' && preset.resume !== null && !!input.sessionId;
-  const template = resumed ? preset.resume! : kind === 'design' ? preset.design : preset.builder;
+  const resumeTemplate = kind === 'design_resume' ? (preset.designResume ?? null) : preset.resume;
+  const resumed = (kind === 'resume' || kind === 'design_resume') && resumeTemplate !== null && !!input.sessionId;
+  const template = resumed ? resumeTemplate! : kind === 'design' || kind === 'design_resume' ? preset.design : preset.builder;
   const promptFile = templateUses(template, 'prompt_file') ? input.writePrompt(input.prompt) : null;
   const args = expandTemplate(template, {
     prompt: input.prompt,
@@ -51,6 +58,8 @@ export function invocationFor(choice: CiChoice, kind: RunKind, input: Invocation
     session_id: input.sessionId ?? null,
     git_common_dir: templateUses(template, 'git_common_dir') ? probed(input.gitCommonDir) : null,
     git_dir: templateUses(template, 'git_dir') ? probed(input.gitDir) : null,
+    schema: input.schema ?? null,
+    schema_file: input.schema && input.writeSchema && templateUses(template, 'schema_file') ? input.writeSchema() : null,
   });
   return { argv: [preset.program, ...args], env: { ...env, ...preset.env }, preset, model, resumed };
 }

@@ -4,12 +4,16 @@ import { dirname, join } from 'node:path';
 import { onTermination } from '../core/termination.js';
 import { runIfEntry } from '../core/cli.js';
 import { ciToolAvailable, designWrapperArgv, runCiCaptured, type CapturedAnswer } from '../agents/ci_tool.js';
-import { extractComponentsLenient, type Component, type RejectedComponent } from '../workflow/components.js';
+import { findComponentList, partitionComponents, type Component, type RejectedComponent } from '../workflow/components.js';
+import { checkPlan } from '../workflow/plan_check.js';
+import { answerTail, asksForPlan, readableSummary, designPromptFor, designPromptSource, followUpPrompt, originalDesignPrompt, PLAN_SCHEMA_TEXT, planSetting, type PlanFormat } from '../workflow/plan_prompt.js';
+import { designTakesSchema } from '../agents/presets/index.js';
+import { runShare, sumUsage } from '../agents/settings.js';
 import { errorMessage } from '../core/errors.js';
 import { fromPlain, toPlain } from '../core/json_doc.js';
 import { logStateTransition, writeLog } from '../store/logs.js';
 import { mutateState, readState, readStateDoc } from '../store/state.js';
-import { DOC_LIMIT, tail, type AgentOutcome } from '../agents/presets/contract.js';
+import { DOC_LIMIT, tail, type AgentOutcome, type AgentUsage } from '../agents/presets/contract.js';
 import { invocationFor } from '../agents/invocation.js';
 import { BoundedLines } from '../agents/run/bounded_lines.js';
 import { runAgent } from '../agents/run/runner.js';
@@ -21,19 +25,24 @@ import { complain, enterProject, limitsOrRefuse, recordError, say, type Project 
 import { argoPaths } from '../store/layout.js';
 import { WRITE_ORDERS, writeInOrder } from '../store/write_orders.js';
 
-export function designPrompt(query: string): string {
-  return [
-    'Please create a high-level software design for the following requirement.',
-    '',
-    `Requirement: ${query}`,
-    '',
-    'Provide:',
-    '1. A short overview of the approach',
-    '2. The main components to build',
-    '3. Key technologies or design patterns worth using',
-    '',
-    'Keep it high-level and focus on the decomposition into components.',
-  ].join('\n');
+/** The original's design prompt (COMPAT §5.5), what a single-word CI tool is asked. */
+export const designPrompt = originalDesignPrompt;
+
+/** How the design is asked: the prompt, and the form of the plan (null: the original's, no plan asked). */
+export interface DesignAsk {
+  prompt: string;
+  plan: PlanFormat | null;
+}
+
+/**
+ * The prompt for this CI choice and config: a plan for a preset or a command line (through
+ * the CLI's structured output when its design takes the schema), the original's text for a
+ * single word, `design.plan` deciding otherwise; the project's design.md when it has one.
+ * Throws (naming the key or the file) on a bad design.plan or template.
+ */
+export function designAsk(dir: string, choice: CiChoice, config: Record<string, unknown>, query: string): DesignAsk {
+  const plan = asksForPlan(choice.kind, planSetting(config)) ? (choice.kind === 'preset' && designTakesSchema(choice.preset) ? 'structured' : 'fenced') : null;
+  return { plan, prompt: designPromptFor(query, plan, designPromptSource(dir)) };
 }
 
 /** How much of the answer the state keeps in design.summary. */
@@ -91,10 +100,13 @@ export function answerFromText(text: string, code: number, file: string, keep: n
  * group, limits.design_timeout_seconds, ended when `signal` (the handler's stop) aborts. Its stdout is read
  * line by line through the preset's parser (never held whole).
  */
-async function askAgent(choice: CiChoice & { kind: 'preset' }, prompt: string, dir: string, timeoutMs: number, signal: AbortSignal): Promise<{ code: number; outcome: AgentOutcome }> {
-  const inv = invocationFor(choice, 'design', {
-    prompt,
+async function askAgent(choice: CiChoice & { kind: 'preset' }, run: AgentRun, dir: string, timeoutMs: number, signal: AbortSignal): Promise<{ code: number; outcome: AgentOutcome; resumed: boolean }> {
+  const inv = invocationFor(choice, run.kind, {
+    prompt: run.prompt,
     worktree: dir,
+    sessionId: run.sessionId,
+    schema: run.plan ? PLAN_SCHEMA_TEXT : null,
+    writeSchema: () => writeSchemaFile(dir),
     writePrompt: (text) => writePromptFile(dir, text),
   }, process.env);
   const parser = choice.preset.parser;
@@ -118,7 +130,24 @@ async function askAgent(choice: CiChoice & { kind: 'preset' }, prompt: string, d
   if (r.timedOut) outcome = { ...outcome, ok: false, error: timeLimitError(timeoutMs) };
   else if (r.startError) outcome = { ...outcome, ok: false, error: `could not start ${inv.argv[0]}: ${r.startError}` };
   else if (!outcome.ok && errTail.trim()) outcome = { ...outcome, error: `${outcome.error} (stderr: ${tail(errTail)})` };
-  return { code: r.code, outcome };
+  return { code: r.code, outcome, resumed: inv.resumed };
+}
+
+/** One run of a preset for the design: the first question, or the follow-up (resuming its session when it can). */
+interface AgentRun {
+  kind: 'design' | 'design_resume';
+  prompt: string;
+  sessionId: string | null;
+  plan: PlanFormat | null;
+}
+
+/** The plan's schema as a file (Codex `--output-schema FILE`), beside the prompt files. */
+function writeSchemaFile(dir: string): string {
+  const folder = argoPaths(dir).prompts;
+  mkdirSync(folder, { recursive: true });
+  const file = join(folder, 'plan-schema.json');
+  writeFileSync(file, PLAN_SCHEMA_TEXT + '\n');
+  return file;
 }
 
 const timeLimitError = (timeoutMs: number) => `no answer within limits.design_timeout_seconds (${timeoutMs / 1000} s)`;
@@ -152,6 +181,15 @@ export async function main(argv: string[]): Promise<number> {
     await recordError(project, 'Missing user query');
     return 1;
   }
+  let ask: DesignAsk;
+  try {
+    ask = designAsk(project.dir, choice, config, query);
+  } catch (e) {
+    // design.plan of the config or the project's design.md: named, nothing asked.
+    complain(`ERROR: ${errorMessage(e)}`);
+    await recordError(project, `Design prompt refused: ${errorMessage(e)}`);
+    return 1;
+  }
   say(`User query: ${query}`);
   say(`Asking CI tool (${tool}) for a design...`);
   if (!ciToolAvailable(choiceProgram(choice), project.dir, process.env)) {
@@ -162,15 +200,40 @@ export async function main(argv: string[]): Promise<number> {
   // One termination edge: a stop ends the tool's group, then we return as a signalled handler.
   const term = onTermination();
   try {
-    const asked = await askForDesign(project, choice, query, limits, config.pricing, term.signal);
+    const asking: Asking = { project, choice, query, ask, limits, pricing: config.pricing, signal: term.signal };
+    const asked = await askForDesign(asking);
     if (term.signal.aborted) {
       rmSync(asked.answerFile, { force: true }); // a stopped run saved nothing
       return term.status()!;
     }
-    return await saveDesign(project, asked);
+    if (!answered(asked)) return await refuseAnswer(project, asked);
+    reportAnswer(asked);
+    let plan = planOf(asked);
+    let followUp: FollowUp | null = null;
+    if (ask.plan && !(plan && plan.components.length > 0)) {
+      say(`The answer carries no component list: asking ${tool} once more for only the list`);
+      followUp = await askAgain(asking, asked);
+      if (term.signal.aborted) {
+        rmSync(asked.answerFile, { force: true });
+        return term.status()!;
+      }
+      if (followUp.plan) plan = followUp.plan;
+    }
+    return await saveDesign(project, asked, plan, followUp);
   } finally {
     term.dispose();
   }
+}
+
+/** What asking needs: the project, the tool, the question and its limits. */
+interface Asking {
+  project: Project;
+  choice: CiChoice;
+  query: string;
+  ask: DesignAsk;
+  limits: { designTimeoutMs: number };
+  pricing: Parameters<typeof usageRecord>[2];
+  signal: AbortSignal;
 }
 
 interface Asked {
@@ -179,7 +242,20 @@ interface Asked {
   usage: ReturnType<typeof usageRecord> | null;
   /** Why the tool gave no answer (': …'), '' when it did. */
   failure: string;
+  /** A preset's run: its parsed outcome (session, structured output, raw usage). */
+  outcome?: AgentOutcome;
 }
+
+/** The components an answer carries (and the entries that could not be components), or undefined without a list. */
+type Plan = { components: Component[]; rejected: RejectedComponent[]; raw: unknown[] };
+
+/** The follow-up's result: whether it gave a list, and its usage. */
+interface FollowUp {
+  plan: Plan | undefined;
+  usage: ReturnType<typeof usageRecord> | null;
+}
+
+const answerFileIn = (dir: string, tag = '') => join(argoPaths(dir).design, `answer-${utcTimestamp().replace(/[-:]/g, '')}-${process.pid}${tag}.txt`);
 
 /**
  * Asks the CI tool: a preset through the agent runner, a single word or a command
@@ -187,29 +263,52 @@ interface Asked {
  * limits.design_timeout_seconds, ended when `signal` aborts. The answer streams to a
  * file; memory and state keep a bounded excerpt (issue 6 point 8).
  */
-async function askForDesign(project: Project, choice: CiChoice, query: string, limits: { designTimeoutMs: number }, pricing: Parameters<typeof usageRecord>[2], signal: AbortSignal): Promise<Asked> {
-  const answerFile = join(argoPaths(project.dir).design, `answer-${utcTimestamp().replace(/[-:]/g, '')}-${process.pid}.txt`);
+async function askForDesign(a: Asking, prompt = a.ask.prompt, answerFile = answerFileIn(a.project.dir), resume: { session: string; earlier: AgentUsage[] } | null = null): Promise<Asked> {
+  const { project, choice, limits, signal } = a;
   if (choice.kind === 'preset') {
     // A preset: the answer is what its parser read (Claude's `result` …), usage recorded.
-    const r = await askAgent(choice, designPrompt(query), project.dir, limits.designTimeoutMs, signal);
+    const run: AgentRun = { kind: resume ? 'design_resume' : 'design', prompt, sessionId: resume?.session ?? null, plan: a.ask.plan };
+    const r = await askAgent(choice, run, project.dir, limits.designTimeoutMs, signal);
     const answer = answerFromText(r.outcome.text, r.outcome.ok ? 0 : r.code || 1, answerFile, SUMMARY_BYTES);
-    return { answer, answerFile, usage: usageRecord(choice, r.outcome, pricing), failure: r.outcome.ok ? '' : `: ${r.outcome.error ?? 'no answer'}` };
+    // A resumed session that reports the whole session's usage (Codex): only this run's share.
+    const own = r.resumed && choice.preset.resumeReportsSessionTotal ? runShare(r.outcome.usage, resume?.earlier ?? []) : r.outcome.usage;
+    return { answer, answerFile, usage: usageRecord(choice, { ...r.outcome, usage: own }, a.pricing), failure: r.outcome.ok ? '' : `: ${r.outcome.error ?? 'no answer'}`, outcome: r.outcome };
   }
   // A single word (as the original) or a command line with arguments (D16).
-  const argv = choice.kind === 'command' ? invocationFor(choice, 'design', { prompt: designPrompt(query), worktree: project.dir, writePrompt: (text) => writePromptFile(project.dir, text) }, process.env).argv : undefined;
-  const answer = await runCiCaptured(choiceProgram(choice), designPrompt(query), project.dir, process.env, { file: answerFile, keepBytes: SUMMARY_BYTES, argv, signal, timeoutMs: limits.designTimeoutMs });
+  const argv = choice.kind === 'command' ? invocationFor(choice, 'design', { prompt, worktree: project.dir, writePrompt: (text) => writePromptFile(project.dir, text) }, process.env).argv : undefined;
+  const answer = await runCiCaptured(choiceProgram(choice), prompt, project.dir, process.env, { file: answerFile, keepBytes: SUMMARY_BYTES, argv, signal, timeoutMs: limits.designTimeoutMs });
   return { answer, answerFile, usage: null, failure: answer.cause === 'timeout' ? `: ${timeLimitError(limits.designTimeoutMs)}` : '' };
 }
 
-/** Keeps the answer as the design (summary, components, usage) and hands it to `ci` for approval. */
-async function saveDesign(project: Project, { answer, answerFile, usage, failure }: Asked): Promise<number> {
-  const { code, output } = answer;
-  if (code !== 0 || !answer.truncated) rmSync(answerFile, { force: true }); // all of it is in the summary (or failed)
-  if (code !== 0) {
-    complain(`ERROR: CI query failed with exit code ${code}${failure}`);
-    await recordError(project, 'CI query failed');
-    return 1;
-  }
+/**
+ * The one follow-up question: the same session resumed when the preset can (it knows the
+ * requirement and its answer), else a question that stands alone, quoting the end of the
+ * first answer. Its usage is its own share; its answer file is not kept.
+ */
+async function askAgain(a: Asking, first: Asked): Promise<FollowUp> {
+  const session = a.choice.kind === 'preset' && a.choice.preset.designResume ? (first.outcome?.session_id ?? null) : null;
+  const prompt = followUpPrompt(a.query, a.ask.plan!, session !== null, answerTail(first.answer.output));
+  const again = await askForDesign(a, prompt, answerFileIn(a.project.dir, '-followup'), session === null ? null : { session, earlier: [first.outcome!.usage] });
+  const usage = again.usage;
+  const plan = answered(again) ? planOf(again) : undefined;
+  rmSync(again.answerFile, { force: true });
+  if (!answered(again)) say(`WARNING: the follow-up question failed${again.failure || ` (exit code ${again.answer.code})`}`);
+  return { plan, usage };
+}
+
+const answered = (asked: Asked) => asked.answer.code === 0;
+
+/** A failed answer: the ERROR line and last_error, nothing saved. */
+async function refuseAnswer(project: Project, { answer, answerFile, failure }: Asked): Promise<number> {
+  rmSync(answerFile, { force: true });
+  complain(`ERROR: CI query failed with exit code ${answer.code}${failure}`);
+  await recordError(project, 'CI query failed');
+  return 1;
+}
+
+/** 'CI tool answered', and where a large answer is; the answer file goes when the summary holds all of it (or it is partial). */
+function reportAnswer({ answer, answerFile }: Asked): void {
+  if (!answer.truncated) rmSync(answerFile, { force: true }); // all of it is in the summary
   say('CI tool answered');
   if (answer.fileError) {
     if (answer.truncated) say(`WARNING: ${answer.fileError}: the design keeps only the first ${SUMMARY_BYTES} of ${answer.bytes} bytes`);
@@ -217,36 +316,51 @@ async function saveDesign(project: Project, { answer, answerFile, usage, failure
   } else if (answer.truncated) {
     say(`The answer is ${answer.bytes} bytes: the design keeps its first ${SUMMARY_BYTES} bytes, the whole text is in ${answerFile}`);
   }
+}
 
-  let components: Component[] = [];
-  let rejected: RejectedComponent[] = [];
+/** The component list of an answer: the structured output it returned, else a list in its text (head, then tail of a large one). */
+function planOf({ answer, answerFile, outcome }: Asked): Plan | undefined {
+  const structured = outcome?.structured as { components?: unknown } | undefined;
+  if (structured && Array.isArray(structured.components)) return { ...partitionComponents(structured.components, 'CI answer'), raw: structured.components };
   try {
-    const texts = answer.truncated && !answer.fileError ? answerExcerpts(answerFile) : [output];
+    const texts = answer.truncated && !answer.fileError ? answerExcerpts(answerFile) : [answer.output];
     for (const text of texts) {
-      const found = extractComponentsLenient(text);
-      if (found) {
-        ({ components, rejected } = found);
-        break;
-      }
+      const list = findComponentList(text);
+      if (list) return { ...partitionComponents(list, 'CI answer'), raw: list };
     }
   } catch (e) {
     say(`WARNING: ignoring the component list in the answer: ${errorMessage(e)}`);
   }
+  return undefined;
+}
+
+/** Keeps the answer as the design (summary, components, usage, the plan's warnings) and hands it to `ci` for approval. */
+async function saveDesign(project: Project, { answer, answerFile, usage, outcome }: Asked, plan: Plan | undefined, followUp: FollowUp | null): Promise<number> {
+  const { output } = answer;
+  const rejected = plan?.rejected ?? [];
   // One bad id costs only itself: the others are kept, each rejection is said, logged and kept in state.
   for (const r of rejected) {
     say(`WARNING: component rejected: ${r.reason}`);
     writeLog(project.logs, 'WARN', `Design component rejected: ${r.reason}`);
   }
-  const plain: Record<string, unknown> = { summary: output.replace(/\n+$/, ''), components, created: utcTimestamp(), approved: false };
+  const checked = checkPlan(plan?.components ?? [], plan?.raw);
+  for (const w of checked.warnings) say(`WARNING: plan: ${w}`);
+  const components = checked.components;
+  // A plan returned as structured output reads as its overview and a fenced list.
+  const summary = answer.truncated ? output : readableSummary(output, outcome?.structured);
+  const plain: Record<string, unknown> = { summary: summary.replace(/\n+$/, ''), components, created: utcTimestamp(), approved: false };
   if (rejected.length > 0) plain.rejected_components = rejected;
+  if (checked.warnings.length > 0) plain.warnings = checked.warnings;
   if (answer.truncated && !answer.fileError) {
     plain.answer_file = answerFile;
     plain.answer_bytes = answer.bytes;
   }
-  if (usage) plain.usage = usage;
-  const design = fromPlain(plain);
+  const usages = [usage, followUp?.usage ?? null].filter((u) => u !== null);
+  if (usages.length > 0) plain.usage = { ...usages[0], ...sumUsage(usages) };
+  if (followUp) plain.plan_followup = true;
+  if (followUp && components.length === 0) say('WARNING: still no component list: add the components before approving (argo approve --components FILE, or the dashboard)');
   try {
-    await mutateState(project.state, (d) => void d.set('design', design));
+    await mutateState(project.state, (d) => void d.set('design', fromPlain(plain)));
   } catch (e) {
     complain(`ERROR: Failed to save design: ${errorMessage(e)}`);
     return 1;

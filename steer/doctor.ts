@@ -18,6 +18,8 @@ import { chooseCi, choiceLabel, choiceProgram, type CiChoice } from '../agents/s
 import { effectiveText, problemText, readLimits, UNUSED_LIMITS } from '../workflow/limits.js';
 import type { AgentName, Preset } from '../agents/presets/contract.js';
 import { argoPaths } from '../store/layout.js';
+import { designPromptStatus } from '../workflow/plan_prompt.js';
+import { designTakesSchema } from '../agents/presets/index.js';
 
 type Check = { ok: boolean | null; line: string };
 
@@ -188,7 +190,10 @@ export async function main(argv: string[]): Promise<number> {
     }
   }
   try {
-    checks.push(...agentChecks(chooseCi(env, config, (w) => locate(w, project, env) !== null), env, project));
+    const choice = chooseCi(env, config, (w) => locate(w, project, env) !== null);
+    checks.push(...agentChecks(choice, env, project));
+    // Which design prompt the project uses (its design.md, the plan prompt, the original's).
+    if (hasProject) checks.push(designPromptStatus(project, choice.kind, choice.kind === 'preset' && designTakesSchema(choice.preset), config));
   } catch (e) {
     checks.push({ ok: false, line: `agent: ${errorMessage(e)}` });
   }

@@ -7,6 +7,7 @@ import { fieldText } from '../workflow/dispatch.js';
 import { problemText, readLimits, type EffectiveLimit, type LimitProblem } from '../workflow/limits.js';
 import { readBuilders, type BuilderRecord } from '../store/builders.js';
 import { DEFAULT_CONFIG_FILE } from '../store/layout.js';
+import { cycleText, findCycles } from '../workflow/plan_check.js';
 
 /** Bumped when a field changes meaning or goes away (additions keep the version). */
 export const VIEW_VERSION = 1;
@@ -71,8 +72,22 @@ export interface View {
   /** The workflow reached storage. */
   ended: boolean;
   next: NextStep;
-  /** `rejected`: entries of the CI answer's list that could not be components, and why. */
-  design: { summary: string; components: { id: string; description: string }[]; rejected: { id: string | null; reason: string }[]; approved: boolean; usage: Usage | null } | null;
+  /**
+   * `rejected`: entries of the CI answer's list that could not be components, and why;
+   * `warnings`: what the plan check found (design.warnings); `cycles`: the dependency cycles
+   * of the components as they are now (`a → b → a`), which approval refuses;
+   * `plan_followup`: the CI tool was asked a second time for the component list.
+   */
+  design: {
+    summary: string;
+    components: ViewComponent[];
+    rejected: { id: string | null; reason: string }[];
+    warnings: string[];
+    cycles: string[];
+    plan_followup: boolean;
+    approved: boolean;
+    usage: Usage | null;
+  } | null;
   builders: BuilderRow[];
   merge: { target: string | null; merged: string[]; conflicts: string[]; skipped: string[]; missing: string[]; failed: string[]; completed: string | null } | null;
   /** The root merge_conflicts list (builder ids whose branches need resolving). */
@@ -95,6 +110,15 @@ export interface View {
    * state.json, then the default), and each bad one (a handler refuses to run then).
    */
   limits: { effective: EffectiveLimit[]; problems: (LimitProblem & { text: string })[] };
+}
+
+/** A component of the design; the plan fields only when it has them (the dashboard's editor keeps them). */
+export interface ViewComponent {
+  id: string;
+  description: string;
+  paths?: string[];
+  depends_on?: string[];
+  acceptance?: string;
 }
 
 export interface ViewInput {
@@ -315,11 +339,7 @@ export function nextStep(v: Omit<View, 'next'>, argoPath: string): NextStep {
     case 'gather_requirements':
       return { who, what: 'Start a workflow with what to build.', commands: [`${argo} start "<what to build>" ${p}`] };
     case 'approve_design':
-      return {
-        who,
-        what: `Review the design (${v.design?.components.length ?? 0} components) and approve it.`,
-        commands: withResume([`${argo} approve ${p}`, `${argo} approve --components components.json ${p}`]),
-      };
+      return approveStep(v, who, `${argo} approve --components components.json ${p}`, `${argo} approve ${p}`, withResume);
     case 'resolve_conflicts': {
       const ids = v.conflicts.length ? v.conflicts : (v.merge?.conflicts ?? []);
       return {
@@ -356,6 +376,55 @@ export function nextStep(v: Omit<View, 'next'>, argoPath: string): NextStep {
   return { who, what: `Waiting for ${who} to do: ${needed || '(nothing named)'}.`, commands: running ? [] : [resume] };
 }
 
+/** An example of the list `argo approve --components FILE` takes (said where a design has none). */
+export const COMPONENTS_EXAMPLE = '[{"id": "core", "description": "…", "paths": ["src/core/**"], "depends_on": [], "acceptance": "…"}]';
+
+/**
+ * The approval step: a design with no component list or with a dependency cycle cannot be
+ * approved as it is, so only the editor is offered (never the plain `argo approve` that fails).
+ */
+function approveStep(v: Omit<View, 'next'>, who: Who, withFile: string, plain: string, withResume: (c: string[]) => string[]): NextStep {
+  const d = v.design;
+  const count = d?.components.length ?? 0;
+  const editor = `the dashboard's component editor, or a file components.json holding a JSON list such as ${COMPONENTS_EXAMPLE}`;
+  if (count === 0) {
+    const asked = d?.plan_followup ? ' (the CI tool was asked twice)' : '';
+    return { who, what: `The design has no component list${asked}: add the components in the editor (${editor}), then approve.`, commands: withResume([withFile]) };
+  }
+  if (d && d.cycles.length > 0) {
+    return { who, what: `The plan has a dependency cycle (${d.cycles.join('; ')}), which can never run: change depends_on in the editor (${editor}), then approve.`, commands: withResume([withFile]) };
+  }
+  const warned = d?.warnings.length ? `, ${d.warnings.length} plan warning${d.warnings.length === 1 ? '' : 's'}` : '';
+  return { who, what: `Review the design (${count} components${warned}) and approve it.`, commands: withResume([plain, withFile]) };
+}
+
+function componentOf(c: unknown): ViewComponent {
+  if (!isObj(c)) return { id: text(c), description: '' };
+  const out: ViewComponent = { id: text(c.id), description: text(c.description) };
+  if (Array.isArray(c.paths)) out.paths = strings(c.paths);
+  if (Array.isArray(c.depends_on)) out.depends_on = strings(c.depends_on);
+  if (typeof c.acceptance === 'string') out.acceptance = c.acceptance;
+  return out;
+}
+
+function designOf(v: unknown): View['design'] {
+  if (!isObj(v)) return null;
+  const components = (Array.isArray(v.components) ? v.components : []).map(componentOf);
+  return {
+    summary: text(v.summary),
+    components,
+    rejected: (Array.isArray(v.rejected_components) ? v.rejected_components : []).map((r) => ({
+      id: isObj(r) ? textOrNull(r.id) : null,
+      reason: isObj(r) ? text(r.reason) : text(r),
+    })),
+    warnings: strings(v.warnings),
+    cycles: findCycles(components).map(cycleText),
+    plan_followup: v.plan_followup === true,
+    approved: v.approved === true || v.approved === 'true',
+    usage: usageOf(v.usage),
+  };
+}
+
 export function buildView(input: ViewInput): View {
   const s = input.state;
   const merge = mergeOf(s.merge);
@@ -368,22 +437,7 @@ export function buildView(input: ViewInput): View {
   const records = readBuilders(s);
   const waves = wavesOfBuilders(records);
   const builders = records.map((b) => ({ ...builderRow(b, input, mergeStatus), wave: waves.get(b.id) ?? null }));
-  const designObj = isObj(s.design) ? s.design : null;
-  const design = designObj
-    ? {
-        summary: text(designObj.summary),
-        components: (Array.isArray(designObj.components) ? designObj.components : []).map((c) => ({
-          id: text(isObj(c) ? c.id : c),
-          description: text(isObj(c) ? c.description : ''),
-        })),
-        rejected: (Array.isArray(designObj.rejected_components) ? designObj.rejected_components : []).map((r) => ({
-          id: isObj(r) ? textOrNull(r.id) : null,
-          reason: isObj(r) ? text(r.reason) : text(r),
-        })),
-        approved: designObj.approved === true || designObj.approved === 'true',
-        usage: usageOf(designObj.usage),
-      }
-    : null;
+  const design = designOf(s.design);
   const er = isObj(s.error_recovery) ? s.error_recovery : {};
   const lastError = text(er.last_error);
   const recovery = text(er.recovery_action);

@@ -116,6 +116,10 @@ export function extraLines(v: View, p: Paint): string[] {
     out.push('', p.yellow(`Rejected components (${v.design.rejected.length}):`));
     for (const r of v.design.rejected) out.push(`  ${r.id ?? '(no id)'}: ${r.reason}`);
   }
+  if (v.design?.warnings.length && v.action_needed === 'approve_design') {
+    out.push('', p.yellow(`Plan warnings (${v.design.warnings.length}):`));
+    for (const w of v.design.warnings) out.push(`  ${w}`);
+  }
   if (v.merge) {
     const parts = (['merged', 'conflicts', 'skipped', 'missing', 'failed'] as const)
       .filter((k) => v.merge![k].length)

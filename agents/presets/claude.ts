@@ -32,7 +32,11 @@ export function resultDocument(s: DocState, exitCode: number, agent: string): Ag
   let error: string | null = null;
   if (isError) error = `${agent} reported an error${subtype ? ` (${subtype})` : ''}${text ? ': ' + tail(text) : ''}`;
   else if (exitCode !== 0) error = `${agent} exited with status ${exitCode}`;
-  return { ok: error === null, text, usage, session_id: str(doc.session_id), error, reported: isError, model: str(doc.model), warnings };
+  const outcome: AgentOutcome = { ok: error === null, text, usage, session_id: str(doc.session_id), error, reported: isError, model: str(doc.model), warnings };
+  // --json-schema: the object the model returned through the StructuredOutput tool.
+  const structured = doc.structured_output;
+  if (structured !== null && typeof structured === 'object') outcome.structured = structured;
+  return outcome;
 }
 
 export const claudeParser: OutputParser<DocState> = {
@@ -45,7 +49,9 @@ export const claude: Preset = {
   name: 'claude',
   program: 'claude',
   // plan mode: the design run reads and answers, it edits nothing.
-  design: ['-p', '{prompt}', '--output-format', 'json', '--permission-mode', 'plan', ['--model', '{model}']],
+  // --json-schema: a design asked for as a plan comes back as `structured_output`.
+  design: ['-p', '{prompt}', '--output-format', 'json', '--permission-mode', 'plan', ['--json-schema', '{schema}'], ['--model', '{model}']],
+  designResume: ['-p', '{prompt}', '--resume', '{session_id}', '--output-format', 'json', '--permission-mode', 'plan', ['--json-schema', '{schema}'], ['--model', '{model}']],
   // acceptEdits cannot write .git, so a builder could not commit: bypass.
   builder: ['-p', '{prompt}', '--output-format', 'json', '--permission-mode', 'bypassPermissions', ['--model', '{model}']],
   resume: ['-p', '{prompt}', '--resume', '{session_id}', '--output-format', 'json', '--permission-mode', 'bypassPermissions', ['--model', '{model}']],

@@ -62,7 +62,9 @@ const writableGit = ['-c', 'sandbox_workspace_write.writable_roots=["{git_common
 export const codex: Preset = {
   name: 'codex',
   program: 'codex',
-  design: ['exec', '--json', '--sandbox', 'read-only', '-C', '{worktree}', ['-m', '{model}'], '{prompt}'],
+  // --output-schema: a design asked for as a plan ends in an agent message holding the plan's JSON.
+  design: ['exec', '--json', '--sandbox', 'read-only', ['--output-schema', '{schema_file}'], '-C', '{worktree}', ['-m', '{model}'], '{prompt}'],
+  designResume: ['exec', '--json', '--sandbox', 'read-only', ['--output-schema', '{schema_file}'], '-C', '{worktree}', ['-m', '{model}'], 'resume', '{session_id}', '{prompt}'],
   builder: ['exec', '--json', '--sandbox', 'workspace-write', writableGit, '-C', '{worktree}', ['-m', '{model}'], '{prompt}'],
   resume: ['exec', '--json', '--sandbox', 'workspace-write', writableGit, '-C', '{worktree}', ['-m', '{model}'], 'resume', '{session_id}', '{prompt}'],
   env: {},

@@ -23,6 +23,11 @@ export interface AgentOutcome {
   reported?: boolean;
   /** The model the agent says it used, when its output names one. */
   model?: string | null;
+  /**
+   * The structured output the agent returned for a schema it was given (Claude Code's
+   * `structured_output`), when it returned one.
+   */
+  structured?: unknown;
   /** Things worth a log line that do not make the run fail (permission denials …). */
   warnings?: string[];
 }
@@ -45,8 +50,8 @@ export interface OutputParser<S = unknown> {
  */
 export type ArgvTemplate = (string | string[])[];
 
-/** The three ways argo runs an agent. */
-export type RunKind = 'design' | 'builder' | 'resume';
+/** The ways argo runs an agent (design_resume: the one follow-up question of a design, issue 18). */
+export type RunKind = 'design' | 'builder' | 'resume' | 'design_resume';
 
 export interface Preset {
   name: AgentName;
@@ -58,6 +63,12 @@ export interface Preset {
   builder: ArgvTemplate;
   /** A builder continuing its earlier session (placeholder {session_id}); null: cannot resume. */
   resume: ArgvTemplate | null;
+  /**
+   * The design's session asked once more (the follow-up when its answer carried no component
+   * list), with the design's permissions (read-only), never a builder's; absent or null: the
+   * follow-up is a fresh design run.
+   */
+  designResume?: ArgvTemplate | null;
   /** Environment the agent needs on top of ours. */
   env: Record<string, string>;
   /** Variables holding a credential; any one of them set is enough (never printed). */

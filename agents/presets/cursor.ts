@@ -15,6 +15,7 @@ export const cursor: Preset = {
   program: 'cursor-agent',
   // Without --force shell actions are rejected: the design run changes nothing.
   design: ['-p', '--trust', '--output-format', 'json', '--workspace', '{worktree}', ['--model', '{model}'], '{prompt}'],
+  designResume: ['-p', '--trust', '--output-format', 'json', '--workspace', '{worktree}', '--resume', '{session_id}', ['--model', '{model}'], '{prompt}'],
   builder: ['-p', '--force', '--trust', '--output-format', 'json', '--workspace', '{worktree}', ['--model', '{model}'], '{prompt}'],
   resume: ['-p', '--force', '--trust', '--output-format', 'json', '--workspace', '{worktree}', '--resume', '{session_id}', ['--model', '{model}'], '{prompt}'],
   env: {},

@@ -45,6 +45,7 @@ export const gemini: Preset = {
   // Without yolo every ask becomes a denial: the design run changes nothing.
   // A fresh worktree is an untrusted folder (exit 55) without --skip-trust.
   design: ['-p', '{prompt}', '-o', 'json', '--skip-trust', ['-m', '{model}']],
+  designResume: ['-p', '{prompt}', '-o', 'json', '--skip-trust', '--resume', '{session_id}', ['-m', '{model}']],
   builder: ['-p', '{prompt}', '-o', 'json', '--approval-mode', 'yolo', '--skip-trust', ['-m', '{model}']],
   resume: ['-p', '{prompt}', '-o', 'json', '--approval-mode', 'yolo', '--skip-trust', '--resume', '{session_id}', ['-m', '{model}']],
   env: {},

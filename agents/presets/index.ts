@@ -25,9 +25,12 @@ export interface TemplateVars {
   git_common_dir?: string | null;
   /** The worktree's own git folder (a linked worktree's lies under the common one). */
   git_dir?: string | null;
+  /** The plan's JSON schema (a design asked for as a plan), as text / as a file. */
+  schema?: string | null;
+  schema_file?: string | null;
 }
 
-const PLACEHOLDER = /\{(prompt|prompt_file|model|worktree|session_id|git_common_dir|git_dir)\}/g;
+const PLACEHOLDER = /\{(prompt|prompt_file|model|worktree|session_id|git_common_dir|git_dir|schema|schema_file)\}/g;
 
 function fill(piece: string, vars: TemplateVars): { text: string; missing: boolean } {
   let missing = false;
@@ -62,12 +65,17 @@ export function expandTemplate(template: ArgvTemplate, vars: TemplateVars): stri
   return out;
 }
 
+/** Does the preset's design take the plan's schema (the CLI's structured output)? */
+export function designTakesSchema(preset: Preset): boolean {
+  return templateUses(preset.design, 'schema') || templateUses(preset.design, 'schema_file');
+}
+
 /** Does any piece of the template use `{name}`? (decides whether a prompt file is written) */
 export function templateUses(template: ArgvTemplate, name: keyof TemplateVars): boolean {
   return template.flat().some((p) => p.includes(`{${name}}`));
 }
 
-/** Overrides from config `ci.agents.<name>`: {program?, args?: {design?, builder?, resume?}, env?}. */
+/** Overrides from config `ci.agents.<name>`: {program?, args?: {design?, builder?, resume?, design_resume?}, env?}. */
 export interface PresetOverride {
   program?: string;
   args?: Partial<Record<RunKind, ArgvTemplate | null>>;
@@ -97,9 +105,11 @@ export function withOverride(preset: Preset, raw: unknown, where: string): Prese
     const args = isTemplate(o.args) ? { builder: o.args } : o.args;
     if (args === null || typeof args !== 'object' || Array.isArray(args)) throw new Error(`${where}.args must be a list or {design, builder, resume}, got ${JSON.stringify(o.args)}`);
     for (const [kind, t] of Object.entries(args as Record<string, unknown>)) {
-      if (kind !== 'design' && kind !== 'builder' && kind !== 'resume') throw new Error(`${where}.args.${kind}: unknown run kind (design, builder, resume)`);
+      if (kind !== 'design' && kind !== 'builder' && kind !== 'resume' && kind !== 'design_resume') throw new Error(`${where}.args.${kind}: unknown run kind (design, builder, resume, design_resume)`);
       if (kind === 'resume' && t === null) next.resume = null;
+      else if (kind === 'design_resume' && t === null) next.designResume = null;
       else if (!isTemplate(t)) throw new Error(`${where}.args.${kind} must be a list of strings (or lists of strings), got ${JSON.stringify(t)}`);
+      else if (kind === 'design_resume') next.designResume = t;
       else next[kind] = t;
     }
   }

@@ -63,6 +63,7 @@ export const opencode: Preset = {
   program: 'opencode',
   // Without --auto, `run` rejects every ask: the design run changes nothing.
   design: ['run', '--format', 'json', '--dir', '{worktree}', ['-m', '{model}'], '{prompt}'],
+  designResume: ['run', '--format', 'json', '--dir', '{worktree}', '-s', '{session_id}', ['-m', '{model}'], '{prompt}'],
   builder: ['run', '--format', 'json', '--dir', '{worktree}', ['-m', '{model}'], '--auto', '{prompt}'],
   resume: ['run', '--format', 'json', '--dir', '{worktree}', '-s', '{session_id}', ['-m', '{model}'], '--auto', '{prompt}'],
   env: {},

@@ -57,9 +57,11 @@ function designSection(p) {
   if (!v.design) return null;
   const key = JSON.stringify(v.design.components);
   const draft = drafts.get(p.id);
-  if (!draft || draft.key !== key) drafts.set(p.id, { key, text: JSON.stringify(v.design.components, null, 2) });
+  // No component list: an empty editor showing the form of one (never a list that approves nonsense).
+  const none = v.design.components.length === 0;
+  if (!draft || draft.key !== key) drafts.set(p.id, { key, text: none ? '' : JSON.stringify(v.design.components, null, 2) });
   const waiting = v.action_needed === 'approve_design';
-  const area = el('textarea#components', { rows: 8, spellcheck: 'false', disabled: !waiting, oninput: (e) => (drafts.get(p.id).text = e.target.value) });
+  const area = el('textarea#components', { rows: 8, spellcheck: 'false', disabled: !waiting, placeholder: none ? COMPONENTS_EXAMPLE : null, oninput: (e) => (drafts.get(p.id).text = e.target.value) });
   area.value = drafts.get(p.id).text;
   const approve = () => {
     let components;
@@ -78,8 +80,26 @@ function designSection(p) {
     el('pre#design-summary', {}, v.design.summary),
     v.design.rejected.length ? el('div#rejected.error', {}, el('strong', {}, 'Rejected components: '), v.design.rejected.map((r) => `${r.id ?? '(no id)'}: ${r.reason}`).join('; ')) : null,
     el('h4', {}, 'Components (JSON, editable before approval)'),
+    waiting && none ? el('p#no-components.error', {}, 'The design has no component list: add the components here (a JSON list of {"id", "description", "paths", "depends_on", "acceptance"}), then approve.') : null,
     area,
+    waiting ? planNotes(v.design) : null,
     waiting ? el('button.primary', { type: 'button', 'data-action': 'approve', onclick: approve }, 'Approve design') : null,
+  );
+}
+
+const COMPONENTS_EXAMPLE = '[\n  {"id": "core", "description": "…", "paths": ["src/core/**"], "depends_on": [], "acceptance": "…"}\n]';
+
+/** The plan check's findings, beside the Approve button: cycles (approval refuses them) and warnings. */
+function planNotes(design) {
+  const cycles = design.cycles ?? [];
+  const warnings = design.warnings ?? [];
+  if (!cycles.length && !warnings.length) return null;
+  return el(
+    'div#plan-warnings',
+    {},
+    cycles.length ? el('p#plan-cycles.error', {}, `Dependency cycle (approval refuses it): ${cycles.join('; ')}`) : null,
+    warnings.length ? el('strong', {}, `Plan warnings (${warnings.length}):`) : null,
+    warnings.length ? el('ul', {}, warnings.map((w) => el('li', {}, w))) : null,
   );
 }
 

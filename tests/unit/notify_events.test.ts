@@ -70,7 +70,7 @@ describe('formatEvent', () => {
   });
 
   it('control names who, what and the command', () => {
-    const v = view({ phase: 'design', action_owner: 'ci', action_needed: 'approve_design' });
+    const v = view({ phase: 'design', action_owner: 'ci', action_needed: 'approve_design', design: { summary: 's', components: [{ id: 'a', description: 'A' }] } });
     const [e] = diffViews(EMPTY_SNAPSHOT, v).events;
     const m = formatEvent(e!, v);
     expect(m.title).toBe('Argo: demo waits for ci');

@@ -22,6 +22,7 @@ function input(state: Record<string, unknown>, over: Partial<ViewInput> = {}): V
   };
 }
 
+const ONE_COMPONENT = { summary: 'S', components: [{ id: 'a', description: 'A' }], approved: false };
 const usage = (i: number, o: number, cost: number) => ({ input_tokens: i, output_tokens: o, cache_read_tokens: 1, cost_usd: cost, session_id: 's', agent: 'claude', model: 'm' });
 
 describe('buildView: who acts next', () => {
@@ -168,8 +169,34 @@ describe('buildView: merge, conflicts, errors, orchestrator', () => {
     expect(buildView(input({ design: { summary: '', components: [] } })).design?.rejected).toEqual([]);
   });
 
+  it('a design without a component list: said so, and only the editor is offered (never the plain approve that fails)', () => {
+    for (const design of [{ summary: 'prose', components: [], approved: false, plan_followup: true }, undefined]) {
+      const v = buildView(input({ phase: 'design', action_needed: 'approve_design', design }));
+      expect(v.next.what).toMatch(/^The design has no component list.*: add the components in the editor \(the dashboard's component editor, or a file components.json holding a JSON list such as \[\{"id": "core"/);
+      expect(v.next.commands).toEqual(['argo approve --components components.json /p']);
+      const text = statusText(v);
+      expect(text).toContain('The design has no component list');
+      expect(text).not.toMatch(/^ +argo approve \/p$/m);
+    }
+    expect(buildView(input({ phase: 'design', action_needed: 'approve_design', design: { components: [], plan_followup: true } })).next.what).toContain('(the CI tool was asked twice)');
+  });
+
+  it('a plan with a dependency cycle: named, only the editor offered; plan warnings in the view and the status text', () => {
+    const design = { summary: 's', approved: false, components: [{ id: 'a', description: '', depends_on: ['b'] }, { id: 'b', description: '', depends_on: ['a'], paths: ['src/b'], acceptance: 'ok' }], warnings: ['dependency cycle: a → b → a (these components can never start)'] };
+    const v = buildView(input({ phase: 'design', action_needed: 'approve_design', design }));
+    expect(v.design?.cycles).toEqual(['a → b → a']);
+    expect(v.design?.components[1]).toEqual({ id: 'b', description: '', depends_on: ['a'], paths: ['src/b'], acceptance: 'ok' });
+    expect(v.next.what).toMatch(/^The plan has a dependency cycle \(a → b → a\), which can never run/);
+    expect(v.next.commands).toEqual(['argo approve --components components.json /p']);
+    expect(statusText(v)).toContain('Plan warnings (1):\n  dependency cycle: a → b → a (these components can never start)\n');
+    const warned = buildView(input({ phase: 'design', action_needed: 'approve_design', design: { ...ONE_COMPONENT, warnings: ['w1', 'w2'] } }));
+    expect(warned.next.what).toBe('Review the design (1 components, 2 plan warnings) and approve it.');
+    expect(warned.design?.warnings).toEqual(['w1', 'w2']);
+    expect(warned.next.commands[0]).toBe('argo approve /p');
+  });
+
   it('paths with spaces are quoted in commands', () => {
-    const v = buildView(input({ phase: 'design', action_needed: 'approve_design' }, { path: "/my proj's" }));
+    const v = buildView(input({ phase: 'design', action_needed: 'approve_design', design: ONE_COMPONENT }, { path: "/my proj's" }));
     expect(v.next.commands[0]).toBe(`argo approve '/my proj'\\''s'`);
   });
 });
@@ -214,7 +241,7 @@ describe('next-step commands: every path is one word to bash', () => {
     chmodSync(argo, 0o755);
     const path = "/my proj's `x` $y\nz";
     const run = (line: string) => execFileSync('bash', ['-c', line], { encoding: 'utf8' }).split('\0').slice(0, -1);
-    const approve = buildView(input({ phase: 'design', action_needed: 'approve_design' }, { path, argo }));
+    const approve = buildView(input({ phase: 'design', action_needed: 'approve_design', design: ONE_COMPONENT }, { path, argo }));
     expect(run(approve.next.commands[0]!)).toEqual(['approve', path]);
     const retry = buildView(input({ phase: 'merge_build', action_owner: 'user', action_needed: 'review_merge', execution: { builders: [{ id: 'x y', status: 'failed', exit_code: 3 }] } }, { path, argo }));
     expect(run(retry.next.commands[0]!)).toEqual(['retry', path, 'x y']);
