@@ -131,12 +131,15 @@ export function runCiCaptured(
 // its worktree field at the user's checkout). Same rules as commitLeftovers in
 // workflow/worktrees.ts, in bash because the wrapper outlives the handler.
 // $3: more paths the commit leaves out, one a line (the design folder .argo, worktree.copy's files).
+// They are unstaged after `git add -A` rather than excluded in its pathspec: git add fails
+// when an exclude names a path info/exclude ignores, which is where these paths also are.
 const SAVE_LEFTOVERS =
-  'ex=(":(exclude).build_result"); while IFS= read -r p; do [[ -n $p ]] && ex+=(":(exclude)$p"); done <<< "$3"; ' +
+  'xs=(); ex=(":(exclude).build_result"); while IFS= read -r p; do [[ -n $p ]] && xs+=("$p") && ex+=(":(exclude)$p"); done <<< "$3"; ' +
   'if [[ -n $4 && $(git symbolic-ref -q --short HEAD 2>/dev/null) == "$4" && -z $(git rev-parse --show-prefix 2>/dev/null) ]] && ' +
   '[[ -n $(git status --porcelain -- . "${ex[@]}" 2>/dev/null) ]]; then ' +
   'ident=(); { git var GIT_AUTHOR_IDENT && git var GIT_COMMITTER_IDENT; } >/dev/null 2>&1 || ident=(-c user.name=argo-ts -c user.email=argo-ts@localhost); ' +
-  'if git add -A -- . "${ex[@]}" >/dev/null 2>&1 && ' +
+  'if git add -A -- . ":(exclude).build_result" >/dev/null 2>&1 && ' +
+  '{ ((${#xs[@]} == 0)) || git reset -q -- "${xs[@]}" >/dev/null 2>&1; } && ' +
   'git "${ident[@]}" commit --no-verify -q -m "argo: uncommitted work left by builder $5" >/dev/null 2>&1; ' +
   'then echo "argo: committed the uncommitted work builder $5 left in $PWD"; ' +
   'else echo "argo: could not commit the uncommitted work builder $5 left in $PWD" >&2; fi; fi; ';

@@ -1,10 +1,11 @@
 // A builder's worktree made ready (issue 18): worktree.* read and checked, the info/exclude
 // block, worktree.copy's globs, worktree.setup with its time limit and log.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { NO_WORKTREE_CONFIG, readWorktreeConfig } from '../../../agents/worktree_config.js';
+import { builderWrapperArgv } from '../../../agents/ci_tool.js';
 import { builderVars, copyIntoWorktree, excludeFromCommits, runSetup, withExcludeBlock } from '../../../agents/worktree_prep.js';
 import { tempDir } from '../helpers.js';
 
@@ -144,5 +145,24 @@ describe('worktree.setup', () => {
     const dir = tempDir();
     const r = await runSetup(cfg(['no-such-program-argo']), dir, process.env, signal, join(dir, 's.log'));
     expect(r.kind === 'failed' && r.message).toContain('could not start no-such-program-argo');
+  });
+});
+
+describe("the builder wrapper's commit of leftover work", () => {
+  it('leaves out .argo/ and the copied files even when git does not ignore them (a tracked .env.example overwritten)', () => {
+    const { wt } = repoWithWorktree();
+    git(wt, 'rm', '-q', 'a.txt');
+    writeFileSync(join(wt, '.env.example'), 'tracked\n');
+    git(wt, 'add', '.');
+    git(wt, 'commit', '-qm', 'env example');
+    writeFileSync(join(wt, '.env.example'), 'LOCAL SECRET\n');
+    mkdirSync(join(wt, '.argo'));
+    writeFileSync(join(wt, '.argo', 'design.md'), 'design');
+    writeFileSync(join(wt, 'work.txt'), 'work');
+    const [cmd, ...args] = builderWrapperArgv(['true'], { id: 'x', branch: 'argo-builder-x', exclude: ['.argo', '.env*'] });
+    const r = spawnSync(cmd!, args, { cwd: wt, encoding: 'utf8' });
+    expect(r.stdout).toContain('argo: committed the uncommitted work builder x left');
+    expect(git(wt, 'show', '--name-only', '--format=', 'HEAD').trim()).toBe('work.txt');
+    expect(readFileSync(join(wt, '.env.example'), 'utf8')).toBe('LOCAL SECRET\n');
   });
 });
