@@ -113,7 +113,7 @@ never_committed() {
   git log --all --format=%s | grep -q 'argo: uncommitted work left by builder core'
 }
 
-@test "a single-word CI tool keeps the original prompt and gets no design file; design.plan: true opts it in" {
+@test "a single-word CI tool keeps the original prompt and gets no design file, no info/exclude block" {
   cp "$WORK/agent" "$WORK/word-agent"
   export CI_COMMAND="$WORK/word-agent"
   start_and_approve
