@@ -165,8 +165,9 @@ async function prepare(setup: BuildSetup, task: BuildTask, io: BuildIO): Promise
     if (task.design != null || copy.length > 0) excludeFromCommits(task.worktree, copy);
     if (task.design != null) writeDesignFile(task.worktree, task.design);
     if (copy.length > 0) {
-      const { copied, unmatched } = copyIntoWorktree(task.copyFrom!, task.worktree, copy);
-      io.log('copied', `worktree.copy: ${copied.length > 0 ? copied.join(', ') : 'nothing'}${unmatched.length > 0 ? ` (no match for ${unmatched.join(', ')})` : ''}`);
+      const { copied, tracked, unmatched } = copyIntoWorktree(task.copyFrom!, task.worktree, copy);
+      const notes = [tracked.length > 0 ? `left as tracked: ${tracked.join(', ')}` : '', unmatched.length > 0 ? `no match for ${unmatched.join(', ')}` : ''].filter(Boolean);
+      io.log('copied', `worktree.copy: ${copied.length > 0 ? copied.join(', ') : 'nothing'}${notes.length > 0 ? ` (${notes.join('; ')})` : ''}`);
     }
   } catch (e) {
     io.log('setup_failed', errorMessage(e));

@@ -4,6 +4,7 @@
 // `worktree.copy` from the main checkout, the repository's info/exclude block that keeps
 // both out of every commit (ours and the agent's own `git add -A`), and `worktree.setup`
 // (`npm ci`) run as words, with its own time limit and log.
+import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
 import type { Env } from '../core/context.js';
@@ -98,20 +99,37 @@ function inside(root: string, path: string): boolean {
   return rel === '' || (!rel.startsWith('..') && !rel.startsWith(sep) && rel !== '..');
 }
 
+/** The files git tracks in the worktree. */
+function trackedFiles(worktree: string): string[] {
+  const r = spawnSync('git', ['ls-files', '-z'], { cwd: worktree, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+  if (r.status !== 0) throw new Error(`git ls-files failed in ${worktree}`);
+  return r.stdout.split('\0').filter(Boolean);
+}
+
 /**
- * Copies what `worktree.copy` names from the main checkout into the worktree. A match
- * that resolves outside the checkout (a symlink), or a target whose folder resolves
- * outside the worktree, is refused. Returns what was copied, and the patterns that matched nothing.
+ * Copies what `worktree.copy` names from the main checkout into the worktree: untracked
+ * files only — a match git tracks in the worktree (or a folder holding one) is left as the
+ * branch has it, so no commit can carry a local copy over it. A match that resolves outside
+ * the checkout (a symlink), or a target whose folder resolves outside the worktree, is
+ * refused. Returns what was copied, what was left because it is tracked, and the patterns
+ * that matched nothing.
  */
-export function copyIntoWorktree(from: string, worktree: string, patterns: readonly string[]): { copied: string[]; unmatched: string[] } {
+export function copyIntoWorktree(from: string, worktree: string, patterns: readonly string[]): { copied: string[]; tracked: string[]; unmatched: string[] } {
   const root = realpathSync(from);
   const wt = realpathSync(worktree);
+  const known = trackedFiles(wt);
+  const isTracked = (rel: string) => known.some((f) => f === rel || f.startsWith(`${rel}/`));
   const copied: string[] = [];
+  const tracked: string[] = [];
   const unmatched: string[] = [];
   for (const p of patterns) {
     const hits = matchPattern(root, p);
     if (hits.length === 0) unmatched.push(p);
     for (const rel of hits) {
+      if (isTracked(rel)) {
+        tracked.push(rel);
+        continue;
+      }
       const src = join(root, rel);
       if (!inside(root, realpathSync(src))) throw new Error(`worktree.copy: ${rel} resolves outside ${from}; refused`);
       const dst = join(wt, rel);
@@ -122,7 +140,7 @@ export function copyIntoWorktree(from: string, worktree: string, patterns: reado
       copied.push(rel);
     }
   }
-  return { copied, unmatched };
+  return { copied, tracked, unmatched };
 }
 
 export const SETUP_TAIL_BYTES = 2000;

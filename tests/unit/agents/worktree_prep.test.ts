@@ -90,15 +90,23 @@ describe('the info/exclude block', () => {
 });
 
 describe('worktree.copy', () => {
+  it('leaves a file the branch tracks as the branch has it (only untracked files are copied)', () => {
+    const { main, wt } = repoWithWorktree();
+    writeFileSync(join(main, 'a.txt'), 'local edit\n');
+    expect(copyIntoWorktree(main, wt, ['*.txt'])).toEqual({ copied: [], tracked: ['a.txt'], unmatched: [] });
+    expect(readFileSync(join(wt, 'a.txt'), 'utf8')).toBe('a\n');
+  });
+
   it('copies files and globs from the main checkout, never argo\'s or git\'s folders', () => {
     const { main, wt } = repoWithWorktree();
     writeFileSync(join(main, '.env'), 'A=1');
     writeFileSync(join(main, '.env.test'), 'B=2');
     mkdirSync(join(main, 'config'));
     writeFileSync(join(main, 'config', 'local.json'), '{}');
-    const r = copyIntoWorktree(main, wt, ['.env*', 'config/*.json', 'missing.txt', '.*']);
+    const r = copyIntoWorktree(main, wt, ['.env*', 'config/*.json', 'missing.txt', '.*', 'a.txt']);
     expect(r.copied.sort()).toEqual(['.env', '.env', '.env.test', '.env.test', 'config/local.json']);
     expect(r.unmatched).toEqual(['missing.txt']);
+    expect(r.tracked).toEqual(['a.txt']);
     expect(readFileSync(join(wt, '.env.test'), 'utf8')).toBe('B=2');
     expect(readFileSync(join(wt, 'config', 'local.json'), 'utf8')).toBe('{}');
   });
