@@ -240,3 +240,26 @@ OWN src/core/** | SIB - ui: src/ui/** | REQ Build a calculator CLI | DESIGN .arg
   run -1 "$ROOT/compat/argo" doctor "$PROJ"
   assert_line --partial 'FAIL worktree: ERROR: worktree.setup_timeout_seconds is "ten"'
 }
+
+@test "argo retry runs worktree.setup again before the agent" {
+  config '.worktree = {"setup": "bash -c \"echo setup $ARGO_BUILDER_ID >> '"$WORK"'/order; test -e '"$WORK"'/ok\""}'
+  export CI_COMMAND="$WORK/agent --quiet"
+  start_and_approve
+  wait_state '.action_needed == "review_merge"' 60
+  [ "$(state '[.execution.builders[].failure] | unique | join(",")')" = setup ]
+  touch "$WORK/ok"
+  run -0 "$ROOT/compat/argo" retry "$PROJ"
+  wait_state '.phase == "storage"' 60
+  [ "$(grep -cx 'setup core' "$WORK/order")" -eq 2 ]
+  (($(grep -nx 'setup core' "$WORK/order" | tail -1 | cut -d: -f1) < $(grep -nx 'agent core' "$WORK/order" | cut -d: -f1)))
+  [ "$(cat src/core/main.txt)" = core ]
+}
+
+@test "worktree.copy with builders on workers is refused (the files would travel through the database)" {
+  export CI_COMMAND="$WORK/agent --quiet" ARGO_DATABASE_URL=postgres://argo@127.0.0.1:1/argo
+  execution_ready
+  config ".execution.backend = \"postgres\" | .git.remote = \"$WORK/remote.git\" | .worktree = {\"copy\": [\".env\"]}"
+  run -1 "$ROOT/phases/execution.sh" "$PROJ"
+  assert_line "ERROR: worktree.copy is [\".env\"] in $PROJ/.argo-project/config.json, but execution.backend is \"postgres\"; accepted: no worktree.copy with workers (the files would travel through the database) - use worktree.setup on the worker instead"
+  cmp .argo-project/state.json "$WORK/state.before"
+}
