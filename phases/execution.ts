@@ -112,8 +112,10 @@ function promptsOf(project: Project, doc: JsonObject, config: unknown, choice: C
     return `ERROR: ${errorMessage(e)}`;
   }
   const query = toPlain(doc.get('user_query'));
-  const ctx: BuilderContext = { requirement: typeof query === 'string' ? query : '', verify, builders: distinctBuilders(builders) };
-  const design = kind.kind === 'original' ? null : designMarkdown(project.dir, toPlain(doc.get('design')) as { summary?: unknown } | null, ctx, ctx.builders as BuilderRecord[]);
+  const plan = distinctBuilders(builders);
+  const ctx: BuilderContext = { requirement: typeof query === 'string' ? query : '', verify, builders: plan };
+  // The original's prompt names no design file: nothing is written into its worktree.
+  const design = kind.kind === 'original' ? null : designMarkdown(project.dir, toPlain(doc.get('design')) as { summary?: unknown } | null, ctx, plan);
   return { prompt: (b, worktree) => promptFor(kind, ctx, b, worktree), design };
 }
 

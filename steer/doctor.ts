@@ -20,6 +20,7 @@ import type { AgentName, Preset } from '../agents/presets/contract.js';
 import { argoPaths } from '../store/layout.js';
 import { BUILDER_PLACEHOLDERS, builderPromptKind, unknownPlaceholders } from '../workflow/builder_prompt.js';
 import { readWorktreeConfig } from '../agents/worktree_config.js';
+import { readTemplate, templateFile } from '../workflow/prompt_template.js';
 
 type Check = { ok: boolean | null; line: string };
 
@@ -151,7 +152,10 @@ export function builderChecks(project: string, choice: CiChoice, config: unknown
   const checks: Check[] = [];
   try {
     const k = builderPromptKind(project, choice.kind, config);
-    if (k.kind === 'original') checks.push({ ok: null, line: "builder prompt: the original's (a single-word CI tool; config design.plan: true gives it the requirement, the design and its boundaries)" });
+    if (k.kind === 'original') {
+      const unused = readTemplate(project, 'builder') !== null ? `; ${templateFile(project, 'builder')} is not used` : '';
+      checks.push({ ok: null, line: `builder prompt: the original's (a single-word CI tool; config design.plan: true gives it the requirement, the design and its boundaries${unused})` });
+    }
     else if (k.kind === 'built-in') checks.push({ ok: true, line: 'builder prompt: built-in, with the requirement, the design (.argo/design.md) and its boundaries' });
     else {
       const unknown = unknownPlaceholders(k.text);

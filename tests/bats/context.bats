@@ -132,6 +132,10 @@ Work in the directory: $PROJ/.argo-project/builders/core
 Commit your changes when done." ]
   run ! grep -qxF design.md "$WORK/files.core"
   [ ! -e "$(git rev-parse --git-common-dir)/info/exclude" ] || run ! grep -q argo-ts "$(git rev-parse --git-common-dir)/info/exclude"
+  # argo doctor says which prompt, and that a builder.md would not be used
+  mkdir -p .argo-project/prompts && echo 'Build {{id}}' > .argo-project/prompts/builder.md
+  run "$ROOT/compat/argo" doctor "$PROJ"
+  assert_line "note builder prompt: the original's (a single-word CI tool; config design.plan: true gives it the requirement, the design and its boundaries; $PROJ/.argo-project/prompts/builder.md is not used)"
 }
 
 @test "a single-word CI tool with design.plan: true is told the context and gets the design file" {
