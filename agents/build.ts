@@ -21,9 +21,11 @@ import type { CiChoice } from './select.js';
 import { runShare, sumUsage, withCost, type AgentLimits } from './settings.js';
 import { runVerify } from './verify.js';
 import { gitCommonDir, gitDir, headOf, worktreeChanged } from './worktree.js';
+import { NO_WORKTREE_CONFIG, type WorktreeConfig } from './worktree_config.js';
+import { builderVars, commitExclusions, copyIntoWorktree, excludeFromCommits, runSetup, writeDesignFile } from './worktree_prep.js';
 
 /** Why a builder failed (state field `failure`); absent for the original's plain exit codes. */
-export type Failure = 'timeout' | 'stalled' | 'no_changes' | 'verify' | 'agent_error' | 'budget' | 'time_limit';
+export type Failure = 'timeout' | 'stalled' | 'no_changes' | 'verify' | 'agent_error' | 'budget' | 'time_limit' | 'setup';
 
 export interface Failed {
   failure: Failure;
@@ -36,6 +38,8 @@ export interface BuildSetup {
   limits: Pick<AgentLimits, 'builderTimeoutMs' | 'stallMs' | 'verifyRetries'>;
   verify: string | null;
   pricing: unknown;
+  /** `worktree.*` (setup, copy, port blocks); absent: none of them. */
+  worktree?: WorktreeConfig;
 }
 
 export interface BuildTask {
@@ -50,6 +54,12 @@ export interface BuildTask {
   retryOf: { failure: string | null } | null;
   /** Usage of the builder's earlier attempts (an earlier run, a retry): this run adds to it, never replaces it. */
   priorUsage?: Partial<AgentUsage> | null;
+  /** Its 0-based position in execution.builders (ARGO_BUILDER_INDEX, its port block). */
+  index?: number;
+  /** The text of `.argo/design.md`, written into the worktree before the agent starts; null: none. */
+  design?: string | null;
+  /** The main checkout `worktree.copy` copies from; null (a worker): nothing is copied. */
+  copyFrom?: string | null;
 }
 
 export interface BuildIO {
@@ -59,6 +69,8 @@ export interface BuildIO {
   logFile: string;
   /** Where a preset's stdout goes, outside the worktree so it is never committed. */
   outputFile: string;
+  /** Where worktree.setup's output goes (default: the log file's name with .setup.log). */
+  setupLogFile?: string;
   writePrompt: (text: string) => string;
   log: (event: string, message: string) => void;
   /** Ends the agent (and a verify run) at once: a stop, a lost claim, the budget. */
@@ -125,12 +137,49 @@ export function retryPrompt(id: string, why: string, tail: string): string {
 export async function buildComponent(setup: BuildSetup, task: BuildTask, io: BuildIO): Promise<BuildEnding> {
   const token = newRunToken();
   await io.onRunToken?.(token);
+  const vars = builderVars(task.id, task.index ?? 0, setup.worktree ?? NO_WORKTREE_CONFIG);
+  const run = { ...io, env: { ...io.env, [RUN_TOKEN_VAR]: token, ...vars } };
   try {
-    return await buildAttempts(setup, task, { ...io, env: { ...io.env, [RUN_TOKEN_VAR]: token } });
+    return (await prepare(setup, task, run)) ?? (await buildAttempts(setup, task, run));
   } finally {
     const swept = await sweepRuns([token]);
     if (swept.ended.length > 0) io.log('swept', `Ended ${swept.ended.length} process(es) the builder left running (PIDs ${swept.ended.join(' ')})`);
   }
+}
+
+/** The paths the wrapper's commit leaves out: the design folder and the copied files, when there are any. */
+function exclusionsOf(setup: BuildSetup, task: BuildTask): string[] {
+  const copy = task.copyFrom ? (setup.worktree?.copy ?? []) : [];
+  return task.design != null ? commitExclusions(copy) : copy;
+}
+
+/**
+ * Before the first attempt (a retry starts here again): the design file, the copied files
+ * and their info/exclude block, then worktree.setup. null: ready; else how the builder ends.
+ */
+async function prepare(setup: BuildSetup, task: BuildTask, io: BuildIO): Promise<BuildEnding | null> {
+  const wt = setup.worktree ?? NO_WORKTREE_CONFIG;
+  const copy = task.copyFrom ? wt.copy : [];
+  const failed = (code: number, message: string): BuildEnding => ({ kind: 'ended', code, failed: { failure: 'setup', message }, record: {} });
+  try {
+    if (task.design != null || copy.length > 0) excludeFromCommits(task.worktree, copy);
+    if (task.design != null) writeDesignFile(task.worktree, task.design);
+    if (copy.length > 0) {
+      const { copied, tracked, unmatched } = copyIntoWorktree(task.copyFrom!, task.worktree, copy);
+      const notes = [tracked.length > 0 ? `left as tracked: ${tracked.join(', ')}` : '', unmatched.length > 0 ? `no match for ${unmatched.join(', ')}` : ''].filter(Boolean);
+      io.log('copied', `worktree.copy: ${copied.length > 0 ? copied.join(', ') : 'nothing'}${notes.length > 0 ? ` (${notes.join('; ')})` : ''}`);
+    }
+  } catch (e) {
+    io.log('setup_failed', errorMessage(e));
+    return failed(1, errorMessage(e));
+  }
+  if (!wt.setup) return null;
+  io.log('setup', `Running worktree.setup: ${wt.setup}`);
+  const r = await runSetup(wt, task.worktree, io.env, io.signal, io.setupLogFile ?? io.logFile.replace(/(\.log)?$/, '.setup.log'), io.timeLimit);
+  if (r.kind === 'ok') return null;
+  if (r.kind === 'canceled') return { kind: 'canceled', code: r.code, record: {} };
+  io.log('setup_failed', r.message);
+  return failed(r.code, r.message);
 }
 
 /** What the attempts of one build add up to: each attempt's usage, the agent session, the model. */
@@ -232,7 +281,7 @@ async function runAttempt(setup: BuildSetup, task: BuildTask, io: BuildIO, inv: 
   // The agent's stderr goes to the builder log: where this run's part starts.
   const logFrom = sizeOf(io.logFile);
   const r = await runAgent({
-    argv: builderWrapperArgv(inv.argv, { id: task.id, branch: task.branch }),
+    argv: builderWrapperArgv(inv.argv, { id: task.id, branch: task.branch, exclude: exclusionsOf(setup, task) }),
     cwd: worktree,
     env: inv.env,
     signal: io.signal,

@@ -130,11 +130,16 @@ export function runCiCaptured(
 // only when the folder really is that branch's worktree (an agent may have pointed
 // its worktree field at the user's checkout). Same rules as commitLeftovers in
 // workflow/worktrees.ts, in bash because the wrapper outlives the handler.
+// $3: more paths the commit leaves out, one a line (the design folder .argo, worktree.copy's files).
+// They are unstaged after `git add -A` rather than excluded in its pathspec: git add fails
+// when an exclude names a path info/exclude ignores, which is where these paths also are.
 const SAVE_LEFTOVERS =
+  'xs=(); ex=(":(exclude).build_result"); while IFS= read -r p; do [[ -n $p ]] && xs+=("$p") && ex+=(":(exclude)$p"); done <<< "$3"; ' +
   'if [[ -n $4 && $(git symbolic-ref -q --short HEAD 2>/dev/null) == "$4" && -z $(git rev-parse --show-prefix 2>/dev/null) ]] && ' +
-  '[[ -n $(git status --porcelain -- . ":(exclude).build_result" 2>/dev/null) ]]; then ' +
+  '[[ -n $(git status --porcelain -- . "${ex[@]}" 2>/dev/null) ]]; then ' +
   'ident=(); { git var GIT_AUTHOR_IDENT && git var GIT_COMMITTER_IDENT; } >/dev/null 2>&1 || ident=(-c user.name=argo-ts -c user.email=argo-ts@localhost); ' +
   'if git add -A -- . ":(exclude).build_result" >/dev/null 2>&1 && ' +
+  '{ ((${#xs[@]} == 0)) || git reset -q -- "${xs[@]}" >/dev/null 2>&1; } && ' +
   'git "${ident[@]}" commit --no-verify -q -m "argo: uncommitted work left by builder $5" >/dev/null 2>&1; ' +
   'then echo "argo: committed the uncommitted work builder $5 left in $PWD"; ' +
   'else echo "argo: could not commit the uncommitted work builder $5 left in $PWD" >&2; fi; fi; ';
@@ -148,9 +153,10 @@ const SAVE_LEFTOVERS =
  * argv is from $6 on; $4/$5 are the builder's branch and id. `argo-builder` is $0,
  * which is how a later run recognises a builder pid as ours.
  */
-export function builderWrapperArgv(argv: string[], builder?: { id: string; branch: string }): string[] {
+export function builderWrapperArgv(argv: string[], builder?: { id: string; branch: string; exclude?: readonly string[] }): string[] {
   const script = PRELUDE + '"${@:6}"; rc=$?; ' + SAVE_LEFTOVERS + 'printf \'%s\\n\' "$rc" > .build_result; exit "$rc"';
-  return ['bash', '-c', script, 'argo-builder', LIB_DIR, argv[0] ?? '', '', builder?.branch ?? '', builder?.id ?? '', ...argv];
+  const exclude = (builder?.exclude ?? []).filter((p) => !/[\n\r]/.test(p)).join('\n');
+  return ['bash', '-c', script, 'argo-builder', LIB_DIR, argv[0] ?? '', exclude, builder?.branch ?? '', builder?.id ?? '', ...argv];
 }
 
 /** The design wrapper: libraries sourced (a bash CI script may call read_state), the argv run. */

@@ -28,6 +28,12 @@ export interface BuilderJob {
   pricing?: unknown;
   /** The workflow's end (limits.max_workflow_hours), ms since the epoch. */
   deadline?: number | null;
+  /** The text of the builder's `.argo/design.md` (null: none is written). */
+  design?: string | null;
+  /** `worktree.*` that a worker honours (worktree.copy never travels: it stays on the coordinator's host). */
+  worktree?: { setup: string | null; setup_timeout_seconds: number; port_base: number; port_block: number };
+  /** The builder's 0-based position in execution.builders (ARGO_BUILDER_INDEX, its port block). */
+  builder_index?: number;
   /** The id the queue gives this job, chosen by the coordinator so that the signature covers it. */
   job_id?: string;
   /** HMAC-SHA256 of everything above with the job secret (distributed/job_auth.ts). */

@@ -32,6 +32,8 @@ export interface CoordinatorBuilder {
   branch: string;
   jobId: string | null;
   prompt: string;
+  /** Its 0-based position in execution.builders. */
+  index?: number;
   /** The failure recorded by an earlier run (cleared when this one succeeds). */
   failure: string | null;
   /** Usage its earlier attempts recorded (an attempt adds to it). */
@@ -43,7 +45,7 @@ export interface CoordinatorBuilder {
 
 export type { Halt, Halting };
 
-export type RunSpec = Pick<BuilderJob, 'tool' | 'timeoutSeconds' | 'ci' | 'limits' | 'verify' | 'pricing' | 'deadline'>;
+export type RunSpec = Pick<BuilderJob, 'tool' | 'timeoutSeconds' | 'ci' | 'limits' | 'verify' | 'pricing' | 'deadline' | 'design' | 'worktree'>;
 
 export interface CoordinatorOptions {
   dir: string;
@@ -146,7 +148,7 @@ function remoteHooks(o: CoordinatorOptions, workflow: string, base: string, base
   const mirrored = new Map<string, Record<string, unknown>>();
   return {
     enqueue: async (b) => {
-      const data: BuilderJob = { ...o.run, workflow, project: projectKey(o.dir), builder: b.id, prompt: b.prompt, remote: o.remote, base: bases.get(b.id) ?? base, branch: b.branch };
+      const data: BuilderJob = { ...o.run, workflow, project: projectKey(o.dir), builder: b.id, prompt: b.prompt, remote: o.remote, base: bases.get(b.id) ?? base, branch: b.branch, ...(b.index !== undefined ? { builder_index: b.index } : {}) };
       // The id is chosen here so that the signature covers it: a copy in another row is refused.
       const id = await o.queue.enqueue(`${projectKey(o.dir)}/${b.id}`, signJob(data, randomUUID(), o.secret));
       o.say(`Queued builder: ${b.id} (job ${id})`);

@@ -31,6 +31,10 @@ export interface LocalSetup extends BuildSetup {
   env: Env;
   halting: Halting;
   prompt: (b: BuilderRecord) => string;
+  /** The text of every builder's `.argo/design.md` (null: none is written, the original's prompt). */
+  design?: string | null;
+  /** A builder's 0-based position in execution.builders (absent: 0). */
+  index?: (id: string) => number;
   /** Proves a recorded pid still runs one of this project's builders. */
   alive: (pid: number) => boolean;
   say: (line: string) => void;
@@ -106,7 +110,10 @@ export class LocalBuilder {
 
   private task(b: BuilderRecord, worktree: string, spent: AgentUsage | null) {
     const retryOf = b.status === 'failed' ? { failure: b.failure } : null;
-    return { id: b.id, branch: builderBranch(b.id), worktree, prompt: this.s.prompt(b), sessionId: b.session_id, retryOf, priorUsage: spent };
+    return {
+      id: b.id, branch: builderBranch(b.id), worktree, prompt: this.s.prompt(b), sessionId: b.session_id, retryOf, priorUsage: spent,
+      index: this.s.index?.(b.id) ?? 0, design: this.s.design ?? null, copyFrom: this.s.dir,
+    };
   }
 
   private io(b: BuilderRecord, spent: AgentUsage | null, signal: AbortSignal) {

@@ -6,7 +6,6 @@ import { signalStatus } from '../core/proc.js';
 import type { Project } from '../store/project.js';
 import { complain, say } from '../core/cli.js';
 import { builderBranchOf, type BuilderRecord } from '../store/builders.js';
-import { builderPrompt } from '../workflow/builder_prompt.js';
 import type { EngineOutcome } from '../workflow/engine.js';
 import { distinctBuilders } from '../workflow/builder_plan.js';
 import { redactUrl } from './config.js';
@@ -26,9 +25,13 @@ export interface RemoteRun {
   signal: AbortSignal;
   /** Every builder of the workflow (the dependency waves need those this run leaves alone too). */
   all?: BuilderRecord[];
+  /** A builder's first prompt, told that its directory is `worktree` (phases/execution.ts). */
+  prompt: (b: BuilderRecord, worktree: string) => string;
+  /** A builder's 0-based position in execution.builders. */
+  index: (id: string) => number;
 }
 
-function view(b: BuilderRecord): CoordinatorBuilder {
+function view(r: RemoteRun, b: BuilderRecord): CoordinatorBuilder {
   const description = b.description ?? 'null';
   return {
     id: b.id,
@@ -41,13 +44,14 @@ function view(b: BuilderRecord): CoordinatorBuilder {
     usage: b.usage,
     depends_on: b.depends_on,
     waiting_for: b.waiting_for,
-    prompt: builderPrompt({ id: b.id, description, worktree: '. (the current directory)' }),
+    prompt: r.prompt({ ...b, description }, '. (the current directory)'),
+    index: r.index(b.id),
   };
 }
 
 /** The engine's outcome, or the exit status when it could not run or was stopped. */
 export async function runRemote(r: RemoteRun): Promise<number | Exclude<EngineOutcome, 'aborted'>> {
-  const builders = distinctBuilders(r.builders).map(view);
+  const builders = distinctBuilders(r.builders).map((b) => view(r, b));
   // Workers run only jobs signed with the secret they share with us: no secret, no jobs.
   const secret = readJobSecret(process.env);
   if (!secret.ok) {

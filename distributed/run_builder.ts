@@ -11,11 +11,16 @@ import { buildComponent, type BuildEnding, type BuildSetup } from '../agents/bui
 import { choiceFromSpec } from '../agents/select.js';
 import { deadlinePassed, timeLeft, TIME_LIMIT_REASON } from '../workflow/limits.js';
 import type { BuilderJob } from './backend.js';
+import { readWorktreeConfig } from '../agents/worktree_config.js';
 
 /** The job's setup as agents/build.ts takes it (pure; throws on an agent unknown here). */
 export function jobSetup(d: BuilderJob): BuildSetup {
   const seconds = (n: number | null | undefined) => (typeof n === 'number' && n > 0 ? n * 1000 : 0);
+  // The job's worktree settings are data: checked here as the coordinator checked its config.
+  const wt = readWorktreeConfig({ worktree: d.worktree ?? null }, `the job of builder ${d.builder}`, (d.builder_index ?? 0) + 1);
+  if (!wt.ok) throw new Error(wt.error);
   return {
+    worktree: wt.config,
     choice: d.ci ? choiceFromSpec(d.ci, `the job of builder ${d.builder}`) : { kind: 'word', tool: d.tool, source: 'the job' },
     limits: {
       builderTimeoutMs: seconds(d.limits ? d.limits.builder_timeout_seconds : d.timeoutSeconds),
@@ -52,10 +57,11 @@ export async function runJobBuilder(d: BuilderJob, w: WorkerBuild): Promise<{ en
   const log = (event: string, message: string) => writeFileSync(w.logFile, `[${utcTimestamp()}] ${event} - ${message}\n`, { flag: 'a' });
   const ending = await buildComponent(
     setup,
-    { id: d.builder, branch: d.branch, worktree: w.worktree, prompt: d.prompt, sessionId: null, retryOf: null },
+    { id: d.builder, branch: d.branch, worktree: w.worktree, prompt: d.prompt, sessionId: null, retryOf: null, index: d.builder_index ?? 0, design: d.design ?? null, copyFrom: null },
     {
       env: w.env,
       logFile: w.logFile,
+      setupLogFile: w.logFile.replace(/(\.log)?$/, '.setup.log'),
       outputFile: join(w.scratch, 'agent.out'),
       writePrompt: (text) => {
         const file = join(w.scratch, 'prompt.txt');

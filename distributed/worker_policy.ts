@@ -1,7 +1,7 @@
 // What a worker agrees to run. A job is data written by whoever can reach the queue; the
 // worker's host decides what it runs: an agent preset built into this copy of argo (with
 // at most a model name from the job), or a command line its owner listed with
-// --allow-command / --allow-file. verify.command is a command line too and must be listed.
+// --allow-command / --allow-file. verify.command and worktree.setup are command lines too and must be listed.
 // Pure: the job and the allow list in, the job as it will run (or why not) out.
 import { isObjectId, isPlainBranch, validateRemote } from '../core/git_args.js';
 import { CommandLineError, splitCommandLine } from '../agents/command_line.js';
@@ -54,6 +54,13 @@ export function admitJob(d: BuilderJob, allow: AllowList): { ok: true; job: Buil
       return refuse(`verify.command ${JSON.stringify(d.verify)} is not in this worker's allow list; ${ALLOW_HINT}`);
     }
   }
+  const setup = d.worktree?.setup;
+  if (setup !== undefined && setup !== null) {
+    if (typeof setup !== 'string' || !allow.commands.some((line) => line === setup.trim())) {
+      return refuse(`worktree.setup ${JSON.stringify(setup)} is not in this worker's allow list; ${ALLOW_HINT}`);
+    }
+  }
+  if (d.builder_index !== undefined && (!Number.isInteger(d.builder_index) || d.builder_index < 0)) return refuse(`builder_index ${JSON.stringify(d.builder_index)} is not a whole number from 0`);
   const ci = d.ci ?? { kind: 'word' as const, tool: d.tool };
   if (ci.kind === 'word' || ci.kind === 'command') {
     const words = ci.kind === 'word' ? [ci.tool] : ci.words;

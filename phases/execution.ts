@@ -20,7 +20,9 @@ import type { Failure } from '../agents/build.js';
 import { choiceLabel, choiceProgram, choiceSpec, type CiChoice } from '../agents/select.js';
 import { verifyCommand } from '../agents/verify.js';
 import { builderRecord, type BuilderRecord } from '../store/builders.js';
-import { builderPrompt } from '../workflow/builder_prompt.js';
+import { builderPromptKind, checkBuilderTemplate, designMarkdown, promptFor, type BuilderContext, type BuilderPromptKind } from '../workflow/builder_prompt.js';
+import { readWorktreeConfig, type WorktreeConfig } from '../agents/worktree_config.js';
+import { errorMessage } from '../core/errors.js';
 import { distinctBuilders, planBuilder, retryOnly } from '../workflow/builder_plan.js';
 import { runEngine, type EngineOutcome } from '../workflow/engine.js';
 import { waveHooks, wavesOf } from '../workflow/wave_steps.js';
@@ -94,6 +96,29 @@ interface Run {
   halting: Halting;
   builders: BuilderRecord[];
   only: Set<string> | null;
+  worktree: WorktreeConfig;
+  /** Each builder's first prompt, told that its directory is `worktree`. */
+  prompt: (b: BuilderRecord, worktree: string) => string;
+  /** The text of `.argo/design.md` (null with the original's prompt: nothing is written). */
+  design: string | null;
+  index: (id: string) => number;
+}
+
+/** What the builders are told (issue 18): which prompt, its context, the design file; or the ERROR line. */
+function promptsOf(project: Project, doc: JsonObject, config: unknown, choice: CiChoice, builders: BuilderRecord[], verify: string | null): Pick<Run, 'prompt' | 'design'> | string {
+  let kind: BuilderPromptKind;
+  try {
+    kind = builderPromptKind(project.dir, choice.kind, config);
+    checkBuilderTemplate(kind);
+  } catch (e) {
+    return `ERROR: ${errorMessage(e)}`;
+  }
+  const query = toPlain(doc.get('user_query'));
+  const plan = distinctBuilders(builders);
+  const ctx: BuilderContext = { requirement: typeof query === 'string' ? query : '', verify, builders: plan };
+  // The original's prompt names no design file: nothing is written into its worktree.
+  const design = kind.kind === 'original' ? null : designMarkdown(project.dir, toPlain(doc.get('design')) as { summary?: unknown } | null, ctx, plan);
+  return { prompt: (b, worktree) => promptFor(kind, ctx, b, worktree), design };
 }
 
 /** How each builder runs on a worker: what a local builder of this workflow gets. */
@@ -108,6 +133,8 @@ function remoteSpec(r: Run): RunSpec {
     verify: r.verify,
     pricing: r.config.pricing ?? null,
     deadline: r.halting.deadline,
+    design: r.design,
+    worktree: { setup: r.worktree.setup, setup_timeout_seconds: r.worktree.setupTimeoutMs / 1000, port_base: r.worktree.portBase, port_block: r.worktree.portBlock },
   };
 }
 
@@ -119,7 +146,7 @@ async function runOnWorkers(r: Run, backend: { databaseUrl: string; remote: stri
   const retried = r.builders.filter((b) => planBuilder(b, () => false, () => undefined, r.only).kind !== 'skip');
   const term = onTermination(); // a stop cancels the jobs
   try {
-    const outcome = await runRemote({ project: r.project, builders: retried, all: r.builders, limit: r.limits.maxParallelBuilders, run: remoteSpec(r), halting: r.halting, backend, signal: term.signal });
+    const outcome = await runRemote({ project: r.project, builders: retried, all: r.builders, limit: r.limits.maxParallelBuilders, run: remoteSpec(r), halting: r.halting, backend, signal: term.signal, prompt: r.prompt, index: r.index });
     return typeof outcome === 'number' ? outcome : settle(r.project, outcome, r.only);
   } finally {
     term.dispose();
@@ -130,10 +157,10 @@ async function runOnWorkers(r: Run, backend: { databaseUrl: string; remote: stri
 async function runHere(r: Run): Promise<number> {
   const { project, choice } = r;
   const run = new LocalBackend(project.state, {
-    choice, limits: r.limits, verify: r.verify, pricing: r.config.pricing,
+    choice, limits: r.limits, verify: r.verify, pricing: r.config.pricing, worktree: r.worktree, design: r.design, index: r.index,
     toolOk: ciToolAvailable(choiceProgram(choice), project.dir, process.env),
     dir: project.dir, logs: project.logs, env: builderEnv(project), halting: r.halting,
-    prompt: builderPrompt, alive: (pid) => builderAlive(pid, project.dir), say, complain,
+    prompt: (b) => r.prompt(b, b.worktree ?? 'null'), alive: (pid) => builderAlive(pid, project.dir), say, complain,
   });
   // The handler's one termination edge: stop the builders (awaited), then exit as signalled.
   onTermination({ onSignal: (signal) => void run.stop(signal).then(() => process.exit(signalStatus(signal))) });
@@ -178,6 +205,12 @@ async function planHere(r: Run, run: LocalBackend): Promise<{ waiting: BuilderRe
   return { waiting, following };
 }
 
+/** A setting the run cannot start with: one ERROR line, nothing written. */
+function refuse(why: string): number {
+  complain(`ERROR: ${why}`);
+  return 1;
+}
+
 export async function main(argv: string[]): Promise<number> {
   const project = enterProject(argv, 'execution');
   if (typeof project === 'number') return project;
@@ -204,7 +237,21 @@ export async function main(argv: string[]): Promise<number> {
     return 1;
   }
   const halting: Halting = { maxCostUsd: limits.maxCostUsd, deadline: workflowDeadline(doc, limits.maxWorkflowHours), spent: recordedUsage(doc, builders) };
-  const run: Run = { project, choice, config, limits, verify: verifyCommand(config), halting, builders, only: retryOnly(toPlain(doc.get('execution'))) };
+  const worktree = readWorktreeConfig(config, project.configFile, builders.length);
+  if (!worktree.ok) return refuse(worktree.error);
+  if (backend.kind === 'postgres' && worktree.config.copy.length > 0) {
+    return refuse(`worktree.copy is ${JSON.stringify(worktree.config.copy)} in ${project.configFile}, but execution.backend is "postgres"; accepted: no worktree.copy with workers (the files would travel through the database) - use worktree.setup on the worker instead`);
+  }
+  const verify = verifyCommand(config);
+  const prompts = promptsOf(project, doc, config, choice, builders, verify);
+  if (typeof prompts === 'string') {
+    complain(prompts);
+    return 1;
+  }
+  const first = new Map<string, number>();
+  builders.forEach((b, i) => first.has(b.id) || first.set(b.id, i));
+  const index = (id: string) => first.get(id) ?? 0;
+  const run: Run = { project, choice, config, limits, verify, halting, builders, only: retryOnly(toPlain(doc.get('execution'))), worktree: worktree.config, ...prompts, index };
   return backend.kind === 'postgres' ? runOnWorkers(run, backend) : runHere(run);
 }
 

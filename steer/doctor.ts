@@ -20,6 +20,9 @@ import type { AgentName, Preset } from '../agents/presets/contract.js';
 import { argoPaths } from '../store/layout.js';
 import { designPromptStatus } from '../workflow/plan_prompt.js';
 import { designTakesSchema } from '../agents/presets/index.js';
+import { BUILDER_PLACEHOLDERS, builderPromptKind, unknownPlaceholders } from '../workflow/builder_prompt.js';
+import { readWorktreeConfig } from '../agents/worktree_config.js';
+import { readTemplate, templateFile } from '../workflow/prompt_template.js';
 
 type Check = { ok: boolean | null; line: string };
 
@@ -146,6 +149,37 @@ export function limitChecks(stateLimits: unknown, config: unknown): Check[] {
   return checks;
 }
 
+/** Which first prompt the builders get (a template with an unknown placeholder fails), and the worktree settings. */
+export function builderChecks(project: string, choice: CiChoice, config: unknown): Check[] {
+  const checks: Check[] = [];
+  try {
+    const k = builderPromptKind(project, choice.kind, config);
+    if (k.kind === 'original') {
+      const unused = readTemplate(project, 'builder') !== null ? `; ${templateFile(project, 'builder')} is not used` : '';
+      checks.push({ ok: null, line: `builder prompt: the original's (a single-word CI tool; config design.plan: true gives it the requirement, the design and its boundaries${unused})` });
+    }
+    else if (k.kind === 'built-in') checks.push({ ok: true, line: 'builder prompt: built-in, with the requirement, the design (.argo/design.md) and its boundaries' });
+    else {
+      const unknown = unknownPlaceholders(k.text);
+      checks.push(
+        unknown.length === 0
+          ? { ok: true, line: `builder prompt: ${k.file} (the project's template)` }
+          : { ok: false, line: `builder prompt: ERROR: ${k.file}: unknown placeholder {{${unknown[0]}}}; accepted: ${Object.keys(BUILDER_PLACEHOLDERS).map((p) => `{{${p}}}`).join(', ')}` },
+      );
+    }
+  } catch (e) {
+    checks.push({ ok: false, line: `builder prompt: ${errorMessage(e)}` });
+  }
+  const wt = readWorktreeConfig(config, argoPaths(project).config);
+  if (!wt.ok) checks.push({ ok: false, line: `worktree: ERROR: ${wt.error}` });
+  else if (wt.config.setup || wt.config.copy.length > 0) {
+    const c = wt.config;
+    const parts = [c.setup ? `setup '${c.setup}' (time limit ${c.setupTimeoutMs > 0 ? `${c.setupTimeoutMs / 1000} s` : 'none'})` : '', c.copy.length > 0 ? `copy ${c.copy.join(' ')}` : ''].filter(Boolean);
+    checks.push({ ok: true, line: `worktree: ${parts.join(', ')}; ports from ${c.portBase} in blocks of ${c.portBlock}` });
+  }
+  return checks;
+}
+
 export async function main(argv: string[]): Promise<number> {
   const arg = argv[0] ?? '.';
   const project = resolveProjectDir(arg) ?? arg;
@@ -194,6 +228,7 @@ export async function main(argv: string[]): Promise<number> {
     checks.push(...agentChecks(choice, env, project));
     // Which design prompt the project uses (its design.md, the plan prompt, the original's).
     if (hasProject) checks.push(designPromptStatus(project, choice.kind, choice.kind === 'preset' && designTakesSchema(choice.preset), config));
+    if (hasProject) checks.push(...builderChecks(project, choice, config));
   } catch (e) {
     checks.push({ ok: false, line: `agent: ${errorMessage(e)}` });
   }

@@ -274,6 +274,34 @@ describe('execution.backend = postgres', { timeout: 120_000 }, () => {
     expect(readFileSync(join(c.dir, '.argo-project', 'logs', 'builder-c.log'), 'utf8')).toContain('stalled: no output and no file change');
   });
 
+  it('a builder on a worker is told its context and gets .argo/design.md (never committed); worktree.setup (listed) runs there; ARGO_BUILDER_* set', async () => {
+    const c = await cluster(['a', 'b']);
+    const configFile = join(c.dir, '.argo-project', 'config.json');
+    const rec = join(c.dir, '..', 'rec');
+    const setup = `bash -c "echo setup $ARGO_BUILDER_ID $ARGO_BUILDER_INDEX $ARGO_PORT_BASE $(head -1 .argo/design.md) >> ${rec}.order"`;
+    writeFileSync(configFile, JSON.stringify({ ...JSON.parse(readFileSync(configFile, 'utf8')), ci: { agent: 'claude' }, worktree: { setup, port_base: 40000, port_block: 20 } }));
+    const agentEnv = { PATH: `${join(ROOT, 'tests', 'fixtures', 'agents')}:${process.env.PATH}`, FAKE_AGENT_LOG: rec, FAKE_AGENT_RECORD_ENV: 'ARGO_BUILDER_INDEX ARGO_PORT_BASE' };
+    c.startWorker('w1', 2, agentEnv, [setup]);
+    const exec = c.handler('execution');
+    expect(await exec.exited, exec.output()).toBe(0);
+    for (const b of builders(c)) {
+      expect(b).toMatchObject({ status: 'completed', exit_code: 0 });
+      expect(git(c.dir, 'log', '--format=', '--name-only', b.branch)).not.toContain('.argo');
+    }
+    const order = readFileSync(`${rec}.order`, 'utf8').split('\n').filter(Boolean).sort();
+    expect(order).toEqual(['setup a 0 40000 # The design', 'setup b 1 40020 # The design']);
+    const { readdirSync } = await import('node:fs');
+    const calls = readdirSync(rec).filter((f) => f.endsWith('.argv'));
+    expect(calls).toHaveLength(2);
+    for (const f of calls) {
+      const prompt = readFileSync(join(rec, f), 'utf8').split('\0').find((a) => a.startsWith('You are building'))!;
+      expect(prompt).toContain('.argo/design.md');
+      expect(prompt).toContain('do not edit these');
+      expect(prompt).toContain('Work in the directory: . (the current directory)');
+      expect(readFileSync(join(rec, f.replace('.argv', '.meta')), 'utf8')).toMatch(/env\.ARGO_PORT_BASE=400[02]0/);
+    }
+  });
+
   it('limits.max_cost_usd: once the workers\' reported cost reaches it, no further job is queued and the user decides', async () => {
     const c = await cluster(['a', 'b', 'c']);
     const stateFile = join(c.dir, '.argo-project', 'state.json');

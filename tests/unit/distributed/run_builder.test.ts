@@ -60,7 +60,7 @@ function worktree(): string {
   git('init', '-q', '-b', 'argo-builder-x');
   git('config', 'user.name', 'T');
   git('config', 'user.email', 't@example.invalid');
-  writeFileSync(join(dir, '.gitignore'), 'log\n.build_result\n');
+  writeFileSync(join(dir, '.gitignore'), 'log\nlog.setup.log\n.build_result\n');
   git('add', '.');
   git('commit', '-qm', 'base');
   return dir;
@@ -135,6 +135,31 @@ describe('runJobBuilder', () => {
     expect(ending).toEqual({ kind: 'ended', code: 3, failed: null, record: {} });
     expect(readFileSync(join(t.dir, 'log'), 'utf8')).toContain('working');
     expect(readFileSync(join(t.dir, '.build_result'), 'utf8').trim()).toBe('3');
+  });
+
+  it('the job\'s design file, worktree.setup before the agent, ARGO_BUILDER_INDEX and ARGO_PORT_BASE; the design file never committed', async () => {
+    const wt = worktree();
+    const rec = temp();
+    const tool = join(rec, 'tool');
+    writeFileSync(tool, `#!/bin/bash\necho "agent $ARGO_BUILDER_ID $ARGO_BUILDER_INDEX $ARGO_PORT_BASE $(cat .argo/design.md)" >> ${rec}/order\necho work > work.txt\n`);
+    chmodSync(tool, 0o755);
+    const setup = `bash -c "echo setup >> ${rec}/order"`;
+    const d = job({ ci: { kind: 'command', words: [tool] }, design: 'THE DESIGN', builder_index: 2, worktree: { setup, setup_timeout_seconds: 60, port_base: 30000, port_block: 10 } });
+    const { ending } = await runJobBuilder(d, io(wt));
+    expect(ending).toMatchObject({ kind: 'ended', code: 0, failed: null });
+    expect(readFileSync(join(rec, 'order'), 'utf8')).toBe('setup\nagent x 2 30020 THE DESIGN\n');
+    const committed = execFileSync('git', ['show', '--name-only', '--format=', 'HEAD'], { cwd: wt, encoding: 'utf8' }).trim();
+    expect(committed, readFileSync(join(wt, 'log'), 'utf8')).toBe('work.txt');
+    expect(readFileSync(join(wt, 'log.setup.log'), 'utf8')).toContain('worktree.setup');
+  });
+
+  it('a failing worktree.setup fails the builder (setup); a job with a bad worktree.setup_timeout_seconds fails naming it', async () => {
+    const wt = worktree();
+    const d = job({ ci: { kind: 'command', words: ['true'] }, worktree: { setup: 'bash -c "echo broken >&2; exit 4"', setup_timeout_seconds: 60, port_base: 20000, port_block: 100 } });
+    const { ending } = await runJobBuilder(d, io(wt));
+    expect(ending).toMatchObject({ kind: 'ended', code: 4, failed: { failure: 'setup', message: expect.stringContaining('failed with exit status 4; the end of its output: broken') } });
+    const bad = job({ worktree: { setup: null, setup_timeout_seconds: -5, port_base: 20000, port_block: 100 } });
+    expect(() => jobSetup(bad)).toThrow('worktree.setup_timeout_seconds is -5 in the job of builder x');
   });
 
   const claude = () => JSON.parse(JSON.stringify(choiceSpec(chooseCi({}, { ci: { agent: 'claude' } }))));
