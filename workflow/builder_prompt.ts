@@ -11,6 +11,7 @@ import { relative } from 'node:path';
 import type { BuilderRecord } from '../store/builders.js';
 import { argoPaths } from '../store/layout.js';
 import { placeholdersOf, readTemplate, renderTemplate, templateFile } from './prompt_template.js';
+import { planSetting } from './plan_prompt.js';
 
 /** Where a builder finds the whole design, relative to its worktree (kept out of commits). */
 export const DESIGN_DIR = '.argo';
@@ -110,9 +111,12 @@ export function contextPrompt(b: PromptBuilder, ctx: BuilderContext, worktree: s
 /** Which prompt a run's builders get. */
 export type BuilderPromptKind = { kind: 'original' } | { kind: 'built-in' } | { kind: 'template'; file: string; text: string };
 
-/** The project opted in (config `design.plan: true`): a single-word CI tool gets the context too. */
+/**
+ * The project opted in (config `design.plan: true`): a single-word CI tool gets the context
+ * too. Read by the one reader of the key, so a bad value is refused here as in the design.
+ */
 export function designPlanOptIn(config: unknown): boolean {
-  return (config as { design?: { plan?: unknown } } | null)?.design?.plan === true;
+  return config !== null && typeof config === 'object' && planSetting(config as Record<string, unknown>) === true;
 }
 
 /** The prompt a run uses: the original for a plain word (unless opted in), else the project's template or the built-in one. */

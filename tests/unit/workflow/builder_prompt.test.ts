@@ -40,7 +40,7 @@ describe('the builder prompt', () => {
     expect(promptFor(k, ctx, core, '/w/core')).toBe(builderPrompt(core));
     // a template is not applied to a plain word either, unless the project opts in
     writeFileSync(templateFile(dir, 'builder'), 'Build {{id}}');
-    expect(builderPromptKind(dir, 'word', { design: { plan: 'yes' } })).toEqual({ kind: 'original' });
+    expect(() => builderPromptKind(dir, 'word', { design: { plan: 'yes' } })).toThrow('design.plan must be true or false, got "yes"');
     expect(builderPromptKind(dir, 'word', { design: { plan: true } }).kind).toBe('template');
   });
 
