@@ -68,7 +68,7 @@ claude() {
   server messages "$turn"
   capture "$name" "claude-code $CLAUDE_VERSION" "$turn" env -i PATH="$PATH" HOME="$SCRATCH/home" IS_SANDBOX=1 TZ=UTC \
     ANTHROPIC_BASE_URL="$URL" CLAUDE_CODE_MAX_RETRIES=0 "${@:-ANTHROPIC_API_KEY=sk-test-not-a-key}" \
-    "$REALCLI_BIN/claude" -p "$PROMPT" --output-format json --permission-mode bypassPermissions
+    "$REALCLI_BIN/claude" -p "$PROMPT" --output-format "${CLAUDE_FORMAT:-json}" ${CLAUDE_FORMAT:+--verbose} --permission-mode bypassPermissions
 }
 
 # codex NAME TURN_JSON: Codex as the builder preset runs it, its provider our server, no retries
@@ -100,6 +100,8 @@ run_one() {
     claude-429) claude "$1" '{"status": 429, "retry_after": 30, "message": "Number of request tokens has exceeded your per-minute rate limit"}' ;;
     claude-429-reset-headers) claude "$1" "$(jq -nc --argjson h "$UNIFIED" --arg r "$(date -u -d "@$RESET" +%Y-%m-%dT%H:%M:%SZ)" '{status: 429, retry_after: 30, message: "This request would exceed your account'"'"'s rate limit. Please try again later.", headers: ($h + {"anthropic-ratelimit-requests-reset": $r, "anthropic-ratelimit-tokens-reset": $r})}')" ;;
     claude-usage-limit-oauth) claude "$1" "$(jq -nc --argjson h "$UNIFIED" '{status: 429, message: "usage limit", headers: $h}')" CLAUDE_CODE_OAUTH_TOKEN=sk-ant-oat01-test-not-a-token ;;
+    # stream-json with two retries: the retry events Claude Code prints while it waits (retry-after: 2)
+    claude-429-stream-retries) CLAUDE_FORMAT=stream-json claude "$1" '{"status": 429, "retry_after": 2, "message": "Number of request tokens has exceeded your per-minute rate limit"}' ANTHROPIC_API_KEY=sk-test-not-a-key CLAUDE_CODE_MAX_RETRIES=2 ;;
     claude-529) claude "$1" '{"status": 529, "message": "Overloaded"}' ;;
     claude-500) claude "$1" '{"status": 500, "message": "Internal server error"}' ;;
     claude-401) claude "$1" '{"status": 401, "error_type": "authentication_error", "message": "invalid x-api-key"}' ;;
@@ -114,5 +116,5 @@ run_one() {
 }
 
 names=("$@")
-(( ${#names[@]} )) || names=(claude-429 claude-429-reset-headers claude-usage-limit-oauth claude-529 claude-500 claude-401 codex-429 codex-usage-limit codex-quota codex-500 codex-503 codex-401)
+(( ${#names[@]} )) || names=(claude-429 claude-429-reset-headers claude-429-stream-retries claude-usage-limit-oauth claude-529 claude-500 claude-401 codex-429 codex-usage-limit codex-quota codex-500 codex-503 codex-401)
 for n in "${names[@]}"; do run_one "$n"; done

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { durationSeconds, limitFrom, limitKind, resetAt } from '../../../agents/presets/limit_signals.js';
+import { durationSeconds, limitField, limitFrom, limitKind, resetAt } from '../../../agents/presets/limit_signals.js';
 
 const NOW = { now: '2026-12-03T07:50:00Z', timeZone: 'UTC' };
 
@@ -102,5 +102,14 @@ describe('limitFrom', () => {
   });
   it('null for anything that is not a limit', () => {
     expect(limitFrom('Internal server error', NOW)).toBeNull();
+  });
+});
+
+describe('limitField', () => {
+  it('a limit is only ever part of a failure', () => {
+    const l = { kind: 'rate_limit' as const, reset_at: null, message: '429' };
+    expect(limitField(true, l)).toEqual({ limit: l });
+    expect(limitField(false, l)).toEqual({});
+    expect(limitField(true, null)).toEqual({});
   });
 });

@@ -42,6 +42,12 @@ describe('claude: captured from Claude Code 2.1.197 (CLAUDE_CODE_MAX_RETRIES=0)'
     expect(o.limit!.message).toMatch(message);
     expect(o.error).toMatch(/claude reported an error/);
   });
+  it('stream-json (two retries honouring retry-after: 2): the api_retry events, then the same result', () => {
+    const { out } = captured('claude-429-stream-retries');
+    const retries = out.split('\n').filter((l) => l.includes('"subtype":"api_retry"')).map((l) => JSON.parse(l));
+    expect(retries.map((r) => [r.attempt, r.error_status, r.error, r.retry_delay_ms])).toEqual([[1, 429, 'rate_limit', 2000], [2, 429, 'rate_limit', 2000]]);
+    expect(parseCaptured('claude', 'claude-429-stream-retries').limit).toMatchObject({ kind: 'rate_limit', reset_at: null });
+  });
   it('a subscription usage limit: its reset from "resets 10am (UTC)"', () => {
     const o = parseCaptured('claude', 'claude-usage-limit-oauth');
     expect(o.ok).toBe(false);
