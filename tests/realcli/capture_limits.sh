@@ -16,7 +16,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 source "$ROOT/tests/realcli/clis.bash"
 realcli_installed || { echo "ERROR: the real CLIs are not in $REALCLI_CACHE: run tests/realcli/install.sh" >&2; exit 1; }
-OUT="$ROOT/tests/fixtures/agents/limits"
+OUT="${CAPTURE_OUT:-$ROOT/tests/fixtures/agents/limits}"  # CAPTURE_OUT: somewhere else (a dry run)
 mkdir -p "$OUT"
 SCRATCH=$(mktemp -d)
 SERVER_PID=
@@ -102,6 +102,8 @@ run_one() {
     claude-usage-limit-oauth) claude "$1" "$(jq -nc --argjson h "$UNIFIED" '{status: 429, message: "usage limit", headers: $h}')" CLAUDE_CODE_OAUTH_TOKEN=sk-ant-oat01-test-not-a-token ;;
     # stream-json with two retries: the retry events Claude Code prints while it waits (retry-after: 2)
     claude-429-stream-retries) CLAUDE_FORMAT=stream-json claude "$1" '{"status": 429, "retry_after": 2, "message": "Number of request tokens has exceeded your per-minute rate limit"}' ANTHROPIC_API_KEY=sk-test-not-a-key CLAUDE_CODE_MAX_RETRIES=2 ;;
+    # a weekly limit five days ahead: the CLI adds the date to the time
+    claude-weekly-limit-oauth) claude "$1" "$(jq -nc --arg r "$(( RESET + 5 * 86400 ))" '{status: 429, message: "usage limit", headers: {"anthropic-ratelimit-unified-status": "rejected", "anthropic-ratelimit-unified-representative-claim": "seven_day", "anthropic-ratelimit-unified-reset": $r}}')" CLAUDE_CODE_OAUTH_TOKEN=sk-ant-oat01-test-not-a-token ;;
     claude-529) claude "$1" '{"status": 529, "message": "Overloaded"}' ;;
     claude-500) claude "$1" '{"status": 500, "message": "Internal server error"}' ;;
     claude-401) claude "$1" '{"status": 401, "error_type": "authentication_error", "message": "invalid x-api-key"}' ;;
@@ -116,5 +118,5 @@ run_one() {
 }
 
 names=("$@")
-(( ${#names[@]} )) || names=(claude-429 claude-429-reset-headers claude-429-stream-retries claude-usage-limit-oauth claude-529 claude-500 claude-401 codex-429 codex-usage-limit codex-quota codex-500 codex-503 codex-401)
+(( ${#names[@]} )) || names=(claude-429 claude-429-reset-headers claude-429-stream-retries claude-usage-limit-oauth claude-weekly-limit-oauth claude-529 claude-500 claude-401 codex-429 codex-usage-limit codex-quota codex-500 codex-503 codex-401)
 for n in "${names[@]}"; do run_one "$n"; done

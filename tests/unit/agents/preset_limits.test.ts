@@ -53,6 +53,11 @@ describe('claude: captured from Claude Code 2.1.197 (CLAUDE_CODE_MAX_RETRIES=0)'
     expect(o.ok).toBe(false);
     expect(o.limit).toEqual({ kind: 'usage_limit', reset_at: statedReset('claude-usage-limit-oauth'), message: expect.stringMatching(/^You've hit your session limit · resets \d+am \(UTC\)$/) });
   });
+  it('a weekly limit days ahead: "resets Dec 8, 10am (UTC)" with its date', () => {
+    const o = parseCaptured('claude', 'claude-weekly-limit-oauth');
+    const fiveDays = new Date(Date.parse(statedReset('claude-weekly-limit-oauth')) + 5 * 86400 * 1000).toISOString().replace('.000Z', 'Z');
+    expect(o.limit).toEqual({ kind: 'usage_limit', reset_at: fiveDays, message: expect.stringMatching(/^You've hit your weekly limit · resets [A-Z][a-z]{2} \d+, \d+am \(UTC\)$/) });
+  });
   it.each(['claude-500', 'claude-401'])('%s is a failure and no limit', (name) => {
     const o = parseCaptured('claude', name);
     expect(o.ok).toBe(false);
