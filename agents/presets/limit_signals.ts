@@ -103,7 +103,8 @@ export function durationSeconds(text: string): number | null {
 
 const RELATIVE = /\b(?:try again|retry|resets?|available again|wait)\s+(?:in|after)\s+((?:\d+(?:\.\d+)?\s*[a-z]+[\s,]*(?:and\s+)?)+)/i;
 const UNIX_AFTER_BAR = /\blimit reached\|(\d{9,13})\b/i; // Claude Code's older "Claude AI usage limit reached|1712345678"
-const ISO = /\b(\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2}))/;
+// Only an ISO time said to be the end of the limit: a log line's own timestamp is not one.
+const ISO = /\b(?:until|resets?(?: at)?|(?:try again|retry|available again) (?:at|after))\s+(\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2}))/i;
 const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
 // "resets 10am (UTC)", "resets Dec 4, 3:30pm (Europe/Berlin)", "try again at 10:00 AM",
 // "try again at Dec 4th, 2026 10:00 AM"

@@ -50,6 +50,9 @@ describe('resetAt: the reset time an agent states, in UTC', () => {
     expect(resetAt('Claude AI usage limit reached|1796295600')).toBe('2026-12-03T11:00:00Z');
     expect(resetAt('Claude AI usage limit reached|1796295600000')).toBe('2026-12-03T11:00:00Z');
     expect(resetAt('rate limited until 2026-12-03T09:30:00+01:00')).toBe('2026-12-03T08:30:00Z');
+    expect(resetAt('Quota resets at 2026-12-04T00:00:00Z')).toBe('2026-12-04T00:00:00Z');
+    // a timestamp that is not the reset (when the error happened) is not taken for one
+    expect(resetAt('[2026-12-03T07:49:58Z] 429 Too Many Requests')).toBeNull();
   });
   it('relative times are added to the clock (fractions rounded up), and need one', () => {
     expect(resetAt('Please try again in 20s.', NOW)).toBe('2026-12-03T07:50:20Z');
