@@ -2,6 +2,7 @@
 // API errors), so errors are recognised in the text. Usage comes from its lines
 // `Tokens: 2.1k sent, 1.2k cache hit, 345 received. Cost: $0.01 message, $0.05 session.`
 import { add, appendBounded, emptyUsage, tail, type AgentUsage, type OutputParser, type Preset } from './contract.js';
+import { firstLimit, limitField } from './limit_signals.js';
 
 interface AiderState {
   text: string;
@@ -43,12 +44,12 @@ export const aiderParser: OutputParser<AiderState> = {
     s.text = appendBounded(s.text, line);
     return s;
   },
-  end(s, code) {
+  end(s, code, clock) {
     let error: string | null = null;
     if (s.errors.length > 0) error = `aider reported: ${tail(s.errors.join(' | '))}`;
     else if (code !== 0) error = `aider exited with status ${code}`;
     const usage = { ...s.usage, cost_usd: s.sessionCost !== null && Number.isFinite(s.sessionCost) ? s.sessionCost : null };
-    return { ok: error === null, text: s.text, usage, session_id: null, error, reported: s.errors.length > 0 };
+    return { ok: error === null, text: s.text, usage, session_id: null, error, reported: s.errors.length > 0, ...limitField(error !== null, firstLimit(s.errors, clock)) };
   },
 };
 

@@ -2,9 +2,10 @@
 // ({type: "result", subtype, is_error, result, session_id, total_cost_usd, usage}).
 // API errors can come with exit 0 and is_error: true, so the document decides.
 import { docInit, docLine, docValue, emptyUsage, num, obj, str, tail, type AgentOutcome, type DocState, type OutputParser, type Preset } from './contract.js';
+import { limitField, resultDocumentLimit, type LimitClock } from './limit_signals.js';
 
 /** The fields Claude Code and Cursor share (`result`, `is_error`, `subtype`, `session_id`). */
-export function resultDocument(s: DocState, exitCode: number, agent: string): AgentOutcome {
+export function resultDocument(s: DocState, exitCode: number, agent: string, clock?: LimitClock): AgentOutcome {
   const doc = docValue(s);
   const usage = emptyUsage();
   if (!doc) {
@@ -32,7 +33,7 @@ export function resultDocument(s: DocState, exitCode: number, agent: string): Ag
   let error: string | null = null;
   if (isError) error = `${agent} reported an error${subtype ? ` (${subtype})` : ''}${text ? ': ' + tail(text) : ''}`;
   else if (exitCode !== 0) error = `${agent} exited with status ${exitCode}`;
-  const outcome: AgentOutcome = { ok: error === null, text, usage, session_id: str(doc.session_id), error, reported: isError, model: str(doc.model), warnings };
+  const outcome: AgentOutcome = { ok: error === null, text, usage, session_id: str(doc.session_id), error, reported: isError, model: str(doc.model), warnings, ...limitField(error !== null, resultDocumentLimit(doc, clock)) };
   // --json-schema: the object the model returned through the StructuredOutput tool.
   const structured = doc.structured_output;
   if (structured !== null && typeof structured === 'object') outcome.structured = structured;
@@ -42,7 +43,7 @@ export function resultDocument(s: DocState, exitCode: number, agent: string): Ag
 export const claudeParser: OutputParser<DocState> = {
   init: docInit,
   line: docLine,
-  end: (s, code) => resultDocument(s, code, 'claude'),
+  end: (s, code, clock) => resultDocument(s, code, 'claude', clock),
 };
 
 export const claude: Preset = {

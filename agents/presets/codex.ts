@@ -2,6 +2,7 @@
 // completed agent_message item; tokens come from turn.completed (no USD); it exits 0
 // even when every tool call failed, so turn.failed / error events decide too.
 import { add, appendBounded, emptyUsage, jsonLine, num, obj, str, tail, type AgentUsage, type OutputParser, type Preset } from './contract.js';
+import { firstLimit, limitField } from './limit_signals.js';
 
 interface CodexState {
   text: string | null;
@@ -44,12 +45,12 @@ export const codexParser: OutputParser<CodexState> = {
     }
     return s;
   },
-  end(s, code) {
+  end(s, code, clock) {
     let error: string | null = null;
     if (s.errors.length > 0) error = `codex reported: ${tail(s.errors.join(' | '))}`;
     else if (code !== 0) error = `codex exited with status ${code}${s.prose ? ': ' + tail(s.prose) : ''}`;
     else if (s.text === null && s.session === null) error = `codex printed no JSON events${s.prose ? ': ' + tail(s.prose) : ''}`;
-    return { ok: error === null, text: s.text ?? '', usage: s.usage, session_id: s.session, error, reported: s.errors.length > 0 };
+    return { ok: error === null, text: s.text ?? '', usage: s.usage, session_id: s.session, error, reported: s.errors.length > 0, ...limitField(error !== null, firstLimit(s.errors, clock)) };
   },
 };
 

@@ -3,6 +3,7 @@
 // plus a pure output parser; nothing here starts a process.
 
 import { add, emptyUsage, type AgentUsage } from '../../store/usage.js';
+import type { AgentLimit, LimitClock } from './limit_signals.js';
 export { add, emptyUsage };
 
 export type AgentName = 'claude' | 'codex' | 'gemini' | 'aider' | 'opencode' | 'cursor';
@@ -30,6 +31,8 @@ export interface AgentOutcome {
   structured?: unknown;
   /** Things worth a log line that do not make the run fail (permission denials …). */
   warnings?: string[];
+  /** The failure was a rate limit, a usage limit or an overloaded model (agents/presets/limit_signals.ts); `ok` stays false. */
+  limit?: AgentLimit;
 }
 
 /**
@@ -40,7 +43,8 @@ export interface AgentOutcome {
 export interface OutputParser<S = unknown> {
   init(): S;
   line(state: S, line: string): S;
-  end(state: S, exitCode: number): AgentOutcome;
+  /** `clock`: when the output was printed, to resolve a stated reset time (limit_signals.ts). */
+  end(state: S, exitCode: number, clock?: LimitClock): AgentOutcome;
 }
 
 /**
@@ -87,12 +91,12 @@ export interface Preset {
 
 
 /** Runs a parser over a whole text (tests, and outputs read back from a file). */
-export function parseOutput<S>(parser: OutputParser<S>, text: string, exitCode: number): AgentOutcome {
+export function parseOutput<S>(parser: OutputParser<S>, text: string, exitCode: number, clock?: LimitClock): AgentOutcome {
   let state = parser.init();
   const lines = text.split('\n');
   if (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
   for (const l of lines) state = parser.line(state, l);
-  return parser.end(state, exitCode);
+  return parser.end(state, exitCode, clock);
 }
 
 // ---- small helpers the parsers share -------------------------------------------

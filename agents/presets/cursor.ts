@@ -7,7 +7,7 @@ import { resultDocument } from './claude.js';
 export const cursorParser: OutputParser<DocState> = {
   init: docInit,
   line: docLine,
-  end: (s, code) => resultDocument(s, code, 'cursor-agent'),
+  end: (s, code, clock) => resultDocument(s, code, 'cursor-agent', clock),
 };
 
 export const cursor: Preset = {

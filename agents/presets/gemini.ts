@@ -2,6 +2,7 @@
 // {response, stats: {models: {<model>: {tokens}}}, session_id?, error?}. No USD.
 // Exit codes carry meaning (41 auth, 42 input, 53 turn limit, 55 untrusted folder).
 import { add, docInit, docLine, docValue, emptyUsage, num, obj, str, tail, type DocState, type OutputParser, type Preset } from './contract.js';
+import { errorObjectLimit, limitField } from './limit_signals.js';
 
 const EXIT_MEANING: Record<number, string> = {
   1: 'general error',
@@ -15,7 +16,7 @@ const EXIT_MEANING: Record<number, string> = {
 export const geminiParser: OutputParser<DocState> = {
   init: docInit,
   line: docLine,
-  end(s, code) {
+  end(s, code, clock) {
     const doc = docValue(s);
     const usage = emptyUsage();
     let model: string | null = null;
@@ -35,7 +36,7 @@ export const geminiParser: OutputParser<DocState> = {
     if (str(err.message)) error = `gemini reported ${str(err.type) ?? 'an error'}: ${tail(str(err.message)!)}`;
     else if (code !== 0) error = `gemini exited with status ${code}${EXIT_MEANING[code] ? ` (${EXIT_MEANING[code]})` : ''}`;
     else if (!doc) error = `gemini printed no JSON result${s.text.trim() ? ': ' + tail(s.text) : ''}`;
-    return { ok: error === null, text: (doc && str(doc.response)) ?? '', usage, session_id: doc ? str(doc.session_id) ?? str(doc.sessionId) : null, error, reported: !!str(err.message), model };
+    return { ok: error === null, text: (doc && str(doc.response)) ?? '', usage, session_id: doc ? str(doc.session_id) ?? str(doc.sessionId) : null, error, reported: !!str(err.message), model, ...limitField(error !== null, errorObjectLimit(err, clock)) };
   },
 };
 

@@ -2,12 +2,15 @@
 // Text is in `text` events (.part.text); USD and tokens in step_finish parts, summed
 // over steps; session.error (exit 1) and error events say it failed.
 import { add, appendBounded, emptyUsage, jsonLine, num, obj, str, tail, type AgentUsage, type OutputParser, type Preset } from './contract.js';
+import { errorObjectLimit, limitField, type AgentLimit, type LimitClock } from './limit_signals.js';
 
 interface OpencodeState {
   text: string;
   usage: AgentUsage;
   session: string | null;
   errors: string[];
+  /** Each error's facts for limit_signals.ts: its message, `data.statusCode`, its name. */
+  errorFacts: Record<string, unknown>[];
   warnings: string[];
   events: number;
 }
@@ -17,8 +20,21 @@ function errorText(ev: Record<string, unknown>): string {
   return str(obj(e.data).message) ?? str(e.message) ?? str(ev.message) ?? str(e.name) ?? 'error event';
 }
 
+function errorFacts(ev: Record<string, unknown>): Record<string, unknown> {
+  const e = obj(ev.error ?? obj(ev.part).error ?? obj(ev.properties).error);
+  return { message: errorText(ev), statusCode: obj(e.data).statusCode, name: e.name };
+}
+
+function firstErrorLimit(facts: Record<string, unknown>[], clock?: LimitClock): AgentLimit | null {
+  for (const f of facts) {
+    const l = errorObjectLimit(f, clock);
+    if (l) return l;
+  }
+  return null;
+}
+
 export const opencodeParser: OutputParser<OpencodeState> = {
-  init: () => ({ text: '', usage: emptyUsage(), session: null, errors: [], warnings: [], events: 0 }),
+  init: () => ({ text: '', usage: emptyUsage(), session: null, errors: [], errorFacts: [], warnings: [], events: 0 }),
   line(s, line) {
     const ev = jsonLine(line);
     if (!ev) return s;
@@ -40,6 +56,7 @@ export const opencodeParser: OutputParser<OpencodeState> = {
       case 'error':
       case 'session.error':
         s.errors.push(errorText(ev));
+        s.errorFacts.push(errorFacts(ev));
         break;
       case 'done': {
         const rejected = ev.rejected ?? ev.permissions ?? part.rejected;
@@ -49,12 +66,12 @@ export const opencodeParser: OutputParser<OpencodeState> = {
     }
     return s;
   },
-  end(s, code) {
+  end(s, code, clock) {
     let error: string | null = null;
     if (s.errors.length > 0) error = `opencode reported: ${tail(s.errors.join(' | '))}`;
     else if (code !== 0) error = `opencode exited with status ${code}`;
     else if (s.events === 0) error = 'opencode printed no JSON events';
-    return { ok: error === null, text: s.text, usage: s.usage, session_id: s.session, error, reported: s.errors.length > 0, warnings: s.warnings };
+    return { ok: error === null, text: s.text, usage: s.usage, session_id: s.session, error, reported: s.errors.length > 0, warnings: s.warnings, ...limitField(error !== null, firstErrorLimit(s.errorFacts, clock)) };
   },
 };
 

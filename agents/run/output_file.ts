@@ -4,6 +4,8 @@
 import { closeSync, createReadStream, existsSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
 import { BoundedLines, LINE_CAP } from './bounded_lines.js';
 import type { AgentOutcome, OutputParser } from '../presets/contract.js';
+import type { LimitClock } from '../presets/limit_signals.js';
+import { utcTimestamp } from '../../core/time.js';
 
 export async function parseOutputFile<S>(parser: OutputParser<S>, file: string, exitCode: number, cap = LINE_CAP): Promise<AgentOutcome> {
   let state = parser.init();
@@ -13,7 +15,22 @@ export async function parseOutputFile<S>(parser: OutputParser<S>, file: string, 
     for await (const chunk of createReadStream(file, { encoding: 'utf8', highWaterMark: 256 * 1024 })) lines.push(chunk as string);
     lines.end();
   }
-  return parser.end(state, exitCode);
+  return parser.end(state, exitCode, outputClock(file));
+}
+
+/**
+ * The clock a stated reset time ("try again in 20s", "resets 10am") is resolved against:
+ * when the agent last wrote its output (also right for an output read back after a crash),
+ * in our zone, which the agent inherited.
+ */
+export function outputClock(file: string, zone = Intl.DateTimeFormat().resolvedOptions().timeZone): LimitClock {
+  let at: Date;
+  try {
+    at = statSync(file).mtime;
+  } catch {
+    at = new Date();
+  }
+  return { now: utcTimestamp(at), timeZone: zone };
 }
 
 /** The size of a file now (0 when it does not exist). */

@@ -19,7 +19,14 @@
 //   {"bash": "…"}                      a shell tool call (Claude `Bash` {command},
 //                                      Codex `exec_command` {cmd})
 //   {"hang": true}                     accepts the request and never answers
-//   {"status": 429, "retry_after": 1}  an HTTP error with that retry-after (seconds)
+//   {"status": 429, "retry_after": 1}  an HTTP error with that retry-after (seconds);
+//                                      optional "message" (the error's text), "error_type"
+//                                      (default: rate_limit_error for a 429, overloaded_error
+//                                      for a 529, api_error otherwise — Messages API;
+//                                      rate_limit_exceeded — Responses API), "body" (an
+//                                      object sent as the whole error body instead) and
+//                                      "headers" (more response headers, e.g.
+//                                      anthropic-ratelimit-unified-reset: <unix seconds>)
 // each with an optional "usage": {"input": n, "output": n, "cache_read": n}.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { mkdirSync, readFileSync, writeFileSync, renameSync } from 'node:fs';
@@ -28,7 +35,9 @@ import type { Socket } from 'node:net';
 
 type Api = 'messages' | 'responses';
 interface Usage { input?: number; output?: number; cache_read?: number }
-type Turn = ({ text: string } | { bash: string } | { hang: true } | { status: number; retry_after?: number; message?: string }) & { usage?: Usage };
+interface ErrorTurn { status: number; retry_after?: number; message?: string; error_type?: string; body?: Json; headers?: Record<string, string> }
+type Turn = ({ text: string } | { bash: string } | { hang: true } | ErrorTurn) & { usage?: Usage };
+type Json = Record<string, unknown>;
 interface Script { conversations: { match: string; turns: Turn[] }[]; other?: Turn }
 
 function arg(name: string): string {
@@ -53,7 +62,6 @@ const conversations = script.conversations.map((c) => ({ re: new RegExp(c.match)
 let requestCount = 0;
 let ids = 0;
 
-type Json = Record<string, unknown>;
 const isObj = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** The text of a message's content (a string or a list of blocks), for matching. */
@@ -127,6 +135,16 @@ function answerResponses(res: ServerResponse, turn: Turn, model: string): void {
   res.end();
 }
 
+function answerError(res: ServerResponse, turn: ErrorTurn): void {
+  const headers: Record<string, string> = { 'content-type': 'application/json', ...(turn.headers ?? {}) };
+  if (turn.retry_after !== undefined) headers['retry-after'] = String(turn.retry_after);
+  res.writeHead(turn.status, headers);
+  const message = turn.message ?? 'scripted error';
+  const messagesType = turn.status === 429 ? 'rate_limit_error' : turn.status === 529 ? 'overloaded_error' : 'api_error';
+  const body = turn.body ?? (api === 'messages' ? { type: 'error', error: { type: turn.error_type ?? messagesType, message } } : { error: { type: turn.error_type ?? 'rate_limit_exceeded', message } });
+  res.end(JSON.stringify(body));
+}
+
 const sockets = new Set<Socket>();
 const server = createServer((req: IncomingMessage, res: ServerResponse) => {
   const chunks: Buffer[] = [];
@@ -155,11 +173,7 @@ const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const turn = turnFor(body);
     if ('hang' in turn) return; // accepted, never answered: the stall limit must end the agent
     if ('status' in turn) {
-      const headers: Record<string, string> = { 'content-type': 'application/json' };
-      if (turn.retry_after !== undefined) headers['retry-after'] = String(turn.retry_after);
-      res.writeHead(turn.status, headers);
-      const message = turn.message ?? 'scripted error';
-      res.end(JSON.stringify(api === 'messages' ? { type: 'error', error: { type: turn.status === 429 ? 'rate_limit_error' : 'api_error', message } } : { error: { type: 'rate_limit_exceeded', message } }));
+      answerError(res, turn);
       return;
     }
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
