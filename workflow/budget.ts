@@ -129,18 +129,12 @@ export function decideRaise(state: Obj, config: Obj, text: string): RaiseDecisio
   if (usd <= spent) return refuse('not above the spend so far');
   if (limit.usd !== null && usd < limit.usd) return refuse(`below the limit in force (${limit.usd} USD in ${limit.source}): --raise never lowers the budget`);
   const where = limit.source === CONFIG_SOURCE ? CONFIG_SOURCE : STATE_SOURCE;
-  // The limits as they would be: every other limit must hold too, or the workflow could not continue.
-  const after = raisedLimits(state, config, where, usd);
-  const other = readLimits(after.stateLimits, after.config).problems.find((p) => p.key !== BUDGET_KEY);
+  // Every other limit must hold too, or the workflow could not continue (and a `limits` that
+  // is no object is not replaced behind the user's back).
+  const other = readLimits(state.limits, config).problems.find((p) => p.key !== BUDGET_KEY);
   if (other) return refuse(`another limit is bad (${problemText(other)}); fix it first (argo doctor lists every limit)`);
   const waiting = state.action_needed === 'review_budget';
   return { kind: 'raise', usd, from: limit.usd, where, spent, resume: waiting ? { ids: budgetHalted(state) } : null };
-}
-
-/** The state's `limits` and the config with the raise applied (copies). */
-function raisedLimits(state: Obj, config: Obj, where: string, usd: number): { stateLimits: unknown; config: Obj } {
-  if (where === CONFIG_SOURCE) return { stateLimits: state.limits, config: { ...config, limits: { ...(config.limits as Obj), max_cost_usd: usd } } };
-  return { stateLimits: { ...(isObj(state.limits) ? state.limits : {}), max_cost_usd: usd }, config };
 }
 
 /** The builders the budget stopped (failed with `failure: budget`), each id once. */

@@ -56,6 +56,8 @@ describe('spendSoFar: the spend per agent', () => {
     ]);
     expect(s.total_usd).toBe(2);
     expect(spendSoFar({})).toEqual({ total_usd: null, by_agent: [] });
+    const odd = spendSoFar({ design: { usage: { cost_usd: 1, agent: '' } }, execution: { builders: [{ id: 'z', usage: { cost_usd: 2, agent: 7 } }] } });
+    expect(odd.by_agent).toEqual([{ agent: 'unknown', cost_usd: 3, input_tokens: null, output_tokens: null, runs: ['z', 'design'] }]);
   });
 });
 
@@ -116,6 +118,9 @@ describe('decideRaise (pure)', () => {
     expect(decideRaise(halted(), { limits: { max_cost_usd: '$1' } }, '2')).toMatchObject({ kind: 'raise', where: '.argo-project/config.json', from: null });
     const d = decideRaise(halted(), { limits: { max_parallel_builders: 0 } }, '2');
     expect((d as { message: string }).message).toMatch(/another limit is bad \(limits.max_parallel_builders is 0 in .argo-project\/config.json; accepted: .*\); fix it first/);
+    // a state `limits` that is no object is not replaced by the raise: refused
+    expect((decideRaise(halted({ limits: 'abc' }), {}, '2') as { message: string }).message).toMatch(/another limit is bad \(limits is "abc" in .argo-project\/state.json/);
+    expect(decideRaise(halted({ limits: 'null' }), {}, '2')).toMatchObject({ kind: 'raise', where: '.argo-project/state.json', from: null });
   });
 });
 
@@ -125,6 +130,8 @@ describe('the budget\'s pieces', () => {
     expect(budgetLimit(halted(), { limits: { max_cost_usd: 3 } })).toMatchObject({ usd: 3, source: '.argo-project/config.json' });
     expect(budgetLimit({}, {})).toEqual({ usd: null, source: 'default', problem: null });
     expect(budgetLimit({ limits: { max_cost_usd: 'abc' } }, {}).problem).toMatch(/limits.max_cost_usd is "abc"/);
+    // another limit's problem is not the budget's
+    expect(budgetLimit({ limits: { max_cost_usd: 2, max_parallel_builders: 0 } }, {})).toEqual({ usd: 2, source: '.argo-project/state.json', problem: null });
   });
   it('budgetHalted: failed with failure budget, each id once', () => {
     expect(budgetHalted(halted())).toEqual(['b', 'c', 'd']);
