@@ -115,3 +115,13 @@ halt_on_budget() {
   wait_state '.phase == "storage"' 90
   [ "$(jq -r '[.execution.builders[] | .status] | unique | join(",")' .argo-project/state.json)" = completed ]
 }
+
+@test "the state write refused after config.json was raised: config.json gets its old value back, nothing changed" {
+  config '.limits = {"max_cost_usd": 2}'
+  # waiting on review_budget, but no execution to continue: the relay's own check refuses
+  state_edit '.phase = "execution" | .action_owner = "user" | .action_needed = "review_budget" | .execution = null | .design = {"usage": {"cost_usd": 2.5, "agent": "claude"}}'
+  before=$(fingerprint)
+  run -1 "$ROOT/compat/argo" budget "$PROJ" --raise 3
+  assert_output 'ERROR: no execution in the state: nothing to continue'
+  [ "$(fingerprint)" = "$before" ]
+}
