@@ -25,6 +25,7 @@ const PROGRAMS: Record<string, [Entry, string]> = {
   merge_build: [() => import('../phases/merge_build.js'), '<project_path>'],
   worker: [() => import('../distributed/worker_cli.js'), '--database URL [--concurrency N] [--workdir DIR] [--allow-command LINE]  run builders for other hosts\' workflows'],
   retry: [() => import('../steer/retry.js'), '[--env-from-here] [project_path] [builder-id …]  run failed builders again (resuming agent sessions)'],
+  budget: [() => import('../steer/budget.js'), '[project_path] [--raise USD]  the budget and the spend per agent; --raise: the new total limit (continues a workflow stopped by it)'],
   doctor: [() => import('../steer/doctor.js'), '[project_path]                check node, bash, git, the agent, its credential, the project'],
   server: [() => import('./shim_server.js'), '                              run the bash shims\' helper in the foreground'],
 };

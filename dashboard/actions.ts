@@ -1,5 +1,5 @@
 // The dashboard's buttons run the very commands a person types (compat/argo approve,
-// retry, stop, resume, merge), so the page and the CLI can never steer differently.
+// retry, stop, resume, merge, budget --raise), so the page and the CLI can never steer differently.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,6 +20,8 @@ export function commandFor(request: ActionRequest, path: string, componentsFile?
       return ['resume', path];
     case 'merge':
       return ['merge', path];
+    case 'budget':
+      return ['budget', path, '--raise', request.limit];
   }
 }
 

@@ -3,6 +3,7 @@
 // decided by the same canRead (auth.ts).
 import { ACTIONS, type ActionName, type ActionRequest, type ActionResult, type ProjectSummary } from './messages.js';
 import { canChange, canRead, tokenMatches, type Headers } from './auth.js';
+import { BUDGET_KEY, parseRaise } from '../workflow/budget.js';
 
 export interface Req {
   method: string;
@@ -59,12 +60,27 @@ export function parseAction(action: string, body: string): ActionRequest | strin
     if (typeof o.builder !== 'string' || !o.builder) return 'retry needs {"builder": "<id>"}';
     return { action, builder: o.builder };
   }
+  if (action === 'budget') return budgetRequest(o.limit);
   if (action === 'approve') {
     if (o.components === undefined) return { action };
     if (!Array.isArray(o.components)) return 'components must be a JSON array';
     return { action, components: o.components as { id: string; description: string }[] };
   }
   return { action: action as 'stop' | 'resume' | 'merge' };
+}
+
+/**
+ * The new budget from the page, checked here before any command runs: a plain number of
+ * US dollars (workflow/budget.ts parseRaise), as text of bounded length. Whether it is
+ * above the spend is `argo budget`'s own check (its ERROR line comes back as the answer).
+ */
+function budgetRequest(limit: unknown): ActionRequest | string {
+  const text = typeof limit === 'number' && Number.isFinite(limit) ? String(limit) : limit;
+  const accepted = `budget needs {"limit": <the new total ${BUDGET_KEY} in US dollars, a plain number such as 25>}`;
+  if (typeof text !== 'string' || text.length > 32) return accepted;
+  const parsed = parseRaise(text);
+  if ('why' in parsed) return `${accepted}; ${JSON.stringify(text)} is ${parsed.why}`;
+  return { action: 'budget', limit: text.trim() };
 }
 
 /** Where an asset lives in the URL space. */

@@ -19,10 +19,12 @@ export type ActionRequest =
   | { action: 'retry'; builder: string }
   | { action: 'stop' }
   | { action: 'resume' }
-  | { action: 'merge' };
+  | { action: 'merge' }
+  /** `argo budget --raise <limit>`: the new total limit in US dollars, as text (checked by the server). */
+  | { action: 'budget'; limit: string };
 
 export type ActionName = ActionRequest['action'];
-export const ACTIONS: readonly ActionName[] = ['approve', 'retry', 'stop', 'resume', 'merge'];
+export const ACTIONS: readonly ActionName[] = ['approve', 'retry', 'stop', 'resume', 'merge', 'budget'];
 
 /** What an action answers. */
 export interface ActionResult {

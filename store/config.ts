@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import type { Ctx, Env } from '../core/context.js';
 import { withFileLock } from '../core/lock.js';
 import { ArgoError } from '../core/errors.js';
-import { JsonObject, fromPlain, parseJson, setIn, stringifyJq, type Json } from '../core/json_doc.js';
+import { JsonObject, fromPlain, getIn, parseJson, setIn, stringifyJq, type Json } from '../core/json_doc.js';
 import { queryKey } from '../core/query.js';
 import { writeFileAtomic } from '../core/atomic_file.js';
 import { BUILDER_BRANCH_PREFIX, DEFAULT_CONFIG_FILE } from './layout.js';
@@ -50,6 +50,23 @@ export async function updateConfig(file: string, key: string, value: string, env
     if (!(doc instanceof JsonObject)) throw new ArgoError(`config file ${file} does not hold a JSON object`);
     setIn(doc, key.split('.'), value);
     writeFileAtomic(file, stringifyJq(doc));
+  });
+}
+
+
+/**
+ * Sets the JSON value at `path` (a number stays a number, unlike update_config's strings),
+ * under the same flock on `<file>.lock`; answers the value that was there (undefined: none).
+ */
+export async function setConfigValue(file: string, path: string[], value: Json, env: Env = process.env): Promise<Json | undefined> {
+  if (!existsSync(file)) throw new ArgoError(`Config file not found: ${file}`);
+  return withFileLock(`${file}.lock`, env, async () => {
+    const doc = parseJson(readFileSync(file, 'utf8'), file);
+    if (!(doc instanceof JsonObject)) throw new ArgoError(`config file ${file} does not hold a JSON object`);
+    const before = getIn(doc, path);
+    setIn(doc, path, value);
+    writeFileAtomic(file, stringifyJq(doc));
+    return before;
   });
 }
 

@@ -8,6 +8,7 @@ import { problemText, readLimits, type EffectiveLimit, type LimitProblem } from 
 import { readBuilders, type BuilderRecord } from '../store/builders.js';
 import { DEFAULT_CONFIG_FILE } from '../store/layout.js';
 import { cycleText, findCycles } from '../workflow/plan_check.js';
+import { BUDGET_KEY, spendSoFar, suggestedLimit, type AgentSpend } from '../workflow/budget.js';
 
 /** Bumped when a field changes meaning or goes away (additions keep the version). */
 export const VIEW_VERSION = 1;
@@ -110,6 +111,11 @@ export interface View {
    * state.json, then the default), and each bad one (a handler refuses to run then).
    */
   limits: { effective: EffectiveLimit[]; problems: (LimitProblem & { text: string })[] };
+  /**
+   * The budget: limits.max_cost_usd in force (null: none, or a bad one), where it comes
+   * from, and the spend so far — in total as the budget counts it, and per agent (workflow/budget.ts).
+   */
+  budget: { limit_usd: number | null; source: string; spent_usd: number | null; by_agent: AgentSpend[] };
 }
 
 /** A component of the design; the plan fields only when it has them (the dashboard's editor keeps them). */
@@ -302,6 +308,13 @@ function sumUsage(list: (Usage | null)[]): Usage | null {
   };
 }
 
+/** The budget in force and the spend so far (per agent). */
+function budgetOf(s: Obj, effective: EffectiveLimit[]): View['budget'] {
+  const limit = effective.find((e) => e.key === BUDGET_KEY);
+  const spend = spendSoFar(s);
+  return { limit_usd: limit?.value ?? null, source: limit?.source ?? 'default', spent_usd: spend.total_usd, by_agent: spend.by_agent };
+}
+
 /** `s` as one bash word: left as it is when every character is safe, else single-quoted. */
 export const shellWord = (s: string) => (/^[A-Za-z0-9_./:=@%+-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
 const q = shellWord;
@@ -348,9 +361,17 @@ export function nextStep(v: Omit<View, 'next'>, argoPath: string): NextStep {
         commands: withResume([`${argo} merge ${p}`]),
       };
     }
-    case 'review_budget':
+    case 'review_budget': {
+      const file = v.budget.source !== 'default' ? v.budget.source : DEFAULT_CONFIG_FILE;
+      const raise = suggestedLimit(v.budget.limit_usd, v.budget.spent_usd ?? 0);
+      return {
+        who,
+        what: `${v.halt_reason ?? 'The budget was reached'}: raise ${BUDGET_KEY} in ${file} with argo budget --raise <new total USD> to continue; the builders the budget stopped run again.`,
+        commands: [`${argo} budget ${p} --raise ${raise}`, `${argo} budget ${p}`],
+      };
+    }
     case 'review_time_limit': {
-      const limit = needed === 'review_budget' ? 'limits.max_cost_usd' : 'limits.max_workflow_hours';
+      const limit = 'limits.max_workflow_hours';
       const from = v.limits.effective.find((e) => e.key === limit)?.source;
       const file = from && from !== 'default' ? from : DEFAULT_CONFIG_FILE;
       return {
@@ -487,6 +508,7 @@ export function buildView(input: ViewInput): View {
     },
     log_tail: input.workflowLog,
     limits: { effective: reading.effective, problems },
+    budget: budgetOf(s, reading.effective),
   };
   return { ...partial, next: nextStep(partial, input.argo) };
 }

@@ -128,6 +128,7 @@ export function extraLines(v: View, p: Paint): string[] {
   }
   if (v.conflicts.length) out.push(p.red(`Conflicts to resolve: ${v.conflicts.join(', ')}`));
   if (v.halt_reason) out.push(p.red(`Execution halted: ${v.halt_reason}`));
+  if (v.budget.limit_usd !== null || v.action_needed === 'review_budget') out.push(...budgetLines(v, p));
   if (v.error) {
     out.push('');
     if (v.error.last_error) out.push(p.red(`Last error: ${v.error.last_error}`));
@@ -139,6 +140,15 @@ export function extraLines(v: View, p: Paint): string[] {
   const counts = Object.entries(t.by_status).map(([s, n]) => `${n} ${s}`).join(', ');
   const usage = t.input_tokens || t.output_tokens ? `, tokens ${t.input_tokens} in / ${t.output_tokens} out` : '';
   out.push('', `${p.bold('Totals:')} ${t.builders} builders${counts ? ` (${counts})` : ''}${usage}, cost ${money(t.cost_usd)}`);
+  return out;
+}
+
+/** The budget and the spend so far per agent (shown when a budget is set or the workflow waits on it). */
+function budgetLines(v: View, p: Paint): string[] {
+  const b = v.budget;
+  const limit = b.limit_usd === null ? 'no limit' : `${money(b.limit_usd)} (limits.max_cost_usd, ${b.source})`;
+  const out = ['', `${p.bold('Budget:')} ${money(b.spent_usd)} spent of ${limit}`];
+  for (const a of b.by_agent) out.push(`  ${a.agent}: ${money(a.cost_usd)} (${a.runs.join(', ')})`);
   return out;
 }
 

@@ -1,6 +1,6 @@
 // The dashboard page: a list of projects and one project in detail, kept current by
 // Server-Sent Events; buttons POST actions with the token in a header.
-import { buildersTable, el, nextStep, projectItem, summary } from './render.js';
+import { budgetBox, buildersTable, el, nextStep, projectItem, summary } from './render.js';
 
 const TOKEN_KEY = 'argo-dashboard-token';
 
@@ -34,6 +34,8 @@ let selected = null;
 /** The components text a person is editing, kept across live updates until the design changes. */
 const drafts = new Map();
 let message = null;
+/** The new budget a person is typing, kept across live updates, by project. */
+const budgetDrafts = new Map();
 
 async function act(id, action, body = {}) {
   message = { text: `${action}…`, ok: true };
@@ -103,6 +105,15 @@ function planNotes(design) {
   );
 }
 
+/** Beside the review_budget hand-off: the new total limit, sent to argo budget --raise (the server checks it). */
+function raiseBudget(p) {
+  if (p.view.action_needed !== 'review_budget') return null;
+  const input = el('input#budget-limit', { type: 'text', inputmode: 'decimal', size: 10, placeholder: 'new total USD', 'aria-label': 'new total limit in US dollars', oninput: (e) => budgetDrafts.set(p.id, e.target.value) });
+  input.value = budgetDrafts.get(p.id) ?? '';
+  const raise = () => act(p.id, 'budget', { limit: input.value.trim() });
+  return el('div.actions', {}, input, el('button.primary', { type: 'button', 'data-action': 'budget', onclick: raise }, 'Raise the budget and continue'));
+}
+
 function detail(p) {
   if (!p) return el('p.muted', {}, 'No project selected.');
   if (!p.view) return el('div', {}, el('h2', {}, p.name), el('p.error', {}, p.problem));
@@ -115,6 +126,7 @@ function detail(p) {
     el('h2', {}, v.project.name, el('span.path', {}, v.project.path)),
     summary(v),
     nextStep(v),
+    raiseBudget(p),
     el(
       'div.actions',
       {},
@@ -129,6 +141,7 @@ function detail(p) {
     v.error ? el('div#error.error', {}, el('strong', {}, 'Last error: '), v.error.last_error, v.error.recovery_action ? el('div.small', {}, v.error.recovery_action) : null) : null,
     conflicts.length ? el('div#conflicts.error', {}, `Merge conflicts: ${conflicts.join(', ')}`) : null,
     v.halt_reason ? el('div#halt.error', {}, `Execution halted: ${v.halt_reason}`) : null,
+    budgetBox(v),
     el('h3', {}, 'Builders'),
     buildersTable(v, (b) => act(p.id, 'retry', { builder: b })),
     designSection(p),
@@ -143,7 +156,7 @@ function render() {
   list.replaceChildren(...[...projects.values()].map((p) => projectItem(p, selected, (id) => ((selected = id), (message = null), render()))));
   const focused = document.activeElement?.id;
   document.getElementById('detail').replaceChildren(detail(projects.get(selected)));
-  if (focused === 'components') document.getElementById('components')?.focus();
+  if (focused === 'components' || focused === 'budget-limit') document.getElementById(focused)?.focus();
   const log = document.getElementById('log');
   if (log) log.scrollTop = log.scrollHeight; // the tail is what matters
 }

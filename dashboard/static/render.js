@@ -71,6 +71,20 @@ export function nextStep(v) {
   return el('div#next', { class: `next ${classFor('who', v.next.who)}` }, el('strong', {}, `${v.next.who}: `), v.next.what, v.next.commands.length ? el('pre.commands', {}, v.next.commands.join('\n')) : null);
 }
 
+/** The budget and the spend so far per agent (view.budget), when a budget is set or the workflow waits on it. */
+export function budgetBox(v) {
+  const b = v.budget;
+  if (!b || (b.limit_usd === null && v.action_needed !== 'review_budget')) return null;
+  const limit = b.limit_usd === null ? 'no limit' : `${money(b.limit_usd)} (limits.max_cost_usd, ${b.source})`;
+  return el(
+    'div#budget',
+    {},
+    el('strong', {}, 'Budget: '),
+    `${money(b.spent_usd)} spent of ${limit}`,
+    el('ul#spend', {}, ...b.by_agent.map((a) => el('li', { 'data-agent': a.agent }, `${a.agent}: ${money(a.cost_usd)} (${a.runs.join(', ')})`))),
+  );
+}
+
 export function buildersTable(v, onRetry) {
   if (!v.builders.length) return el('p.muted', {}, 'No builders yet.');
   const head = el('tr', {}, ...['Builder', 'Status', 'Elapsed', 'Exit', 'Failure', 'Tokens', 'Cost', 'Merge', 'Last log line', ''].map((h) => el('th', {}, h)));

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { bearerToken, canChange, canRead, isLoopback, tokenMatches } from '../../dashboard/auth.js';
 import { handle, parseAction, type Deps, type Req } from '../../dashboard/handlers.js';
 import { parseArgs } from '../../dashboard/main.js';
+import { commandFor } from '../../dashboard/actions.js';
 import type { ActionRequest, ProjectSummary } from '../../dashboard/messages.js';
 
 const TOKEN = 'secret-token-123';
@@ -187,6 +188,23 @@ describe('handle', () => {
     expect(calls).toEqual([{ action: 'approve', components: [{ id: 'a', description: 'A' }] }, { action: 'retry', builder: 'x' }]);
   });
 
+  it('budget: the new limit, checked on the server, reaches act() only when it is a number; the token and same-origin rules hold', async () => {
+    const calls: ActionRequest[] = [];
+    const d = deps(calls);
+    expect((await handle(post('/api/projects/demo-1/budget', { limit: '25' }, bearer), d)).status).toBe(200);
+    const bad = await handle(post('/api/projects/demo-1/budget', { limit: '$(touch /tmp/x)' }, bearer), d);
+    expect(bad.status).toBe(400);
+    expect(JSON.parse(bad.body).error).toMatch(/not a number of US dollars/);
+    expect((await handle(post('/api/projects/demo-1/budget', { limit: '25' }, { origin: 'http://evil.example' }), d)).status).toBe(403);
+    expect((await handle(post('/api/projects/demo-1/budget', { limit: '25' }, { authorization: '' }), d)).status).toBe(401);
+    expect(calls).toEqual([{ action: 'budget', limit: '25' }]);
+  });
+
+  it('each action is an argv of argo, never a shell line: budget is argo budget <path> --raise <limit>', () => {
+    expect(commandFor({ action: 'budget', limit: '25' }, '/p q')).toEqual(['budget', '/p q', '--raise', '25']);
+    expect(commandFor({ action: 'retry', builder: 'b' }, '/p')).toEqual(['retry', '/p', 'b']);
+  });
+
   it.each([
     ['retry', '{}', /retry needs/],
     ['retry', '{"builder": "b"}', { action: 'retry', builder: 'b' }],
@@ -195,6 +213,17 @@ describe('handle', () => {
     ['stop', 'not json', /not valid JSON/],
     ['merge', '[]', /JSON object/],
     ['resume', '{}', { action: 'resume' }],
+    ['budget', '{"limit": "25"}', { action: 'budget', limit: '25' }],
+    ['budget', '{"limit": 0.5}', { action: 'budget', limit: '0.5' }],
+    ['budget', '{"limit": " 3 "}', { action: 'budget', limit: '3' }],
+    ['budget', '{}', /^budget needs \{"limit": <the new total limits.max_cost_usd in US dollars/],
+    ['budget', '{"limit": "+5"}', /"\+5" is an increment \(\+N\) is not taken/],
+    ['budget', '{"limit": "5; rm -rf /"}', /is not a number of US dollars/],
+    ['budget', '{"limit": "--raise"}', /is not a number of US dollars/],
+    ['budget', '{"limit": "0"}', /not a positive number/],
+    ['budget', '{"limit": -1}', /is not a number of US dollars/],
+    ['budget', '{"limit": ["5"]}', /^budget needs/],
+    ['budget', `{"limit": "${'9'.repeat(33)}"}`, /^budget needs/],
   ])('parseAction %s %s', (action, body, want) => {
     const got = parseAction(action, body);
     if (want instanceof RegExp) expect(got).toMatch(want);

@@ -34,7 +34,7 @@ describe('buildView: who acts next', () => {
     ['code owns it, nothing runs', { phase: 'execution', action_owner: 'code', action_needed: 'spawn_builders' }, { orchestrator: { pidFile: true, pid: 9, alive: false } }, { who: 'user', what: /not running/, command: /^argo resume \/p$/ }],
     ['conflicts', { phase: 'merge_build', action_needed: 'resolve_conflicts', merge_conflicts: ['b1'] }, {}, { who: 'ci', what: /conflicts of b1/, command: /^argo merge \/p$/ }],
     ['review after a failed builder', { phase: 'merge_build', action_owner: 'user', action_needed: 'review_merge', execution: { builders: [{ id: 'x', status: 'failed', exit_code: 3 }] } }, {}, { who: 'user', what: /failed: x/, command: /^argo retry \/p x$/ }],
-    ['budget reached', { phase: 'execution', action_owner: 'user', action_needed: 'review_budget', execution: { halt_reason: 'cost $5.10 reached limits.max_cost_usd $5', builders: [] } }, {}, { who: 'user', what: /^cost \$5.10 reached .*raise limits.max_cost_usd/, command: /^argo retry \/p$/ }],
+    ['budget reached', { phase: 'execution', action_owner: 'user', action_needed: 'review_budget', execution: { halt_reason: 'cost $5.10 reached limits.max_cost_usd $5', builders: [] } }, {}, { who: 'user', what: /^cost \$5.10 reached .*raise limits.max_cost_usd in .argo-project\/state.json with argo budget --raise/, command: /^argo budget \/p --raise 10$/ }],
     ['time limit reached', { phase: 'execution', action_owner: 'user', action_needed: 'review_time_limit', execution: { builders: [] } }, {}, { who: 'user', what: /^A limit was reached: raise limits.max_workflow_hours/, command: /^argo retry \/p$/ }],
     ['handler errors hand to user', { phase: 'design', action_owner: 'user', action_needed: 'design_program', error_recovery: { last_error: 'CI tool not available', retry_count: 5, recovery_action: 'fix it' } }, {}, { who: 'user', what: /Fix the cause/, command: /state update action_owner code/ }],
     ['finished', { phase: 'storage', action_owner: 'user', action_needed: 'none' }, {}, { who: 'nobody', what: /finished/ }],
@@ -267,6 +267,46 @@ describe('buildView: limits', () => {
     expect(v.limits.effective.find((e) => e.key === 'limits.max_parallel_builders')).toMatchObject({ value: 2, source: '.argo-project/config.json' });
     expect(v.limits.effective.find((e) => e.key === 'limits.max_workflow_hours')).toMatchObject({ value: 48, source: '.argo-project/state.json' });
     expect(v.next.what).toMatch(/raise limits\.max_cost_usd in \.argo-project\/config\.json/);
+  });
+});
+
+describe('buildView: the budget and the spend per agent', () => {
+  const halted = {
+    phase: 'execution',
+    action_owner: 'user',
+    action_needed: 'review_budget',
+    limits: { max_cost_usd: 0.4 },
+    design: { usage: usage(1, 1, 0.05) },
+    execution: {
+      halt_reason: 'the cost so far (0.41 USD) reached limits.max_cost_usd (0.4 USD)',
+      builders: [
+        { id: 'a', status: 'completed', usage: usage(1, 1, 0.3) },
+        { id: 'b', status: 'failed', failure: 'budget', usage: { ...usage(2, 2, 0.06), agent: 'codex' } },
+        { id: 'c', status: 'failed', failure: 'budget' },
+      ],
+    },
+  };
+  it('--json: the limit, where it comes from, the spend in total and per agent (design and builders)', () => {
+    const v = buildView(input(halted));
+    expect(v.budget).toEqual({
+      limit_usd: 0.4,
+      source: '.argo-project/state.json',
+      spent_usd: 0.41,
+      by_agent: [
+        { agent: 'claude', cost_usd: 0.35, input_tokens: 2, output_tokens: 2, runs: ['a', 'design'] },
+        { agent: 'codex', cost_usd: 0.06, input_tokens: 2, output_tokens: 2, runs: ['b'] },
+      ],
+    });
+    expect(v.next).toMatchObject({ who: 'user', commands: ['argo budget /p --raise 0.82', 'argo budget /p'] });
+    expect(v.next.what).toMatch(/raise limits.max_cost_usd in .argo-project\/state.json with argo budget --raise <new total USD> to continue/);
+  });
+  it('the text shows the budget and each agent\'s spend when a budget is set or the workflow waits on it, not otherwise', () => {
+    const text = statusText(buildView(input(halted)));
+    expect(text).toContain('Budget: $0.4100 spent of $0.4000 (limits.max_cost_usd, .argo-project/state.json)\n  claude: $0.3500 (a, design)\n  codex: $0.0600 (b)\n');
+    const noBudget = { ...halted, action_needed: 'merge_branches', limits: {} };
+    expect(statusText(buildView(input(noBudget)))).not.toContain('Budget:');
+    expect(statusText(buildView(input({ ...noBudget, action_needed: 'review_budget' })))).toContain('Budget: $0.4100 spent of no limit');
+    expect(buildView(input(noBudget)).budget).toMatchObject({ limit_usd: null, source: 'default', spent_usd: 0.41 });
   });
 });
 
