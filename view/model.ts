@@ -8,7 +8,7 @@ import { problemText, readLimits, type EffectiveLimit, type LimitProblem } from 
 import { readBuilders, type BuilderRecord } from '../store/builders.js';
 import { DEFAULT_CONFIG_FILE } from '../store/layout.js';
 import { cycleText, findCycles } from '../workflow/plan_check.js';
-import { BUDGET_KEY, spendSoFar, suggestedLimit, type AgentSpend } from '../workflow/budget.js';
+import { BUDGET_KEY, raiseFile, spendSoFar, suggestedLimit, type AgentSpend } from '../workflow/budget.js';
 
 /** Bumped when a field changes meaning or goes away (additions keep the version). */
 export const VIEW_VERSION = 1;
@@ -362,7 +362,7 @@ export function nextStep(v: Omit<View, 'next'>, argoPath: string): NextStep {
       };
     }
     case 'review_budget': {
-      const file = v.budget.source !== 'default' ? v.budget.source : DEFAULT_CONFIG_FILE;
+      const file = raiseFile(v.budget.source);
       const raise = suggestedLimit(v.budget.limit_usd, v.budget.spent_usd ?? 0);
       return {
         who,

@@ -115,6 +115,11 @@ export type RaiseDecision =
       resume: { ids: string[] } | null;
     };
 
+/** Where a raise is written: config.json when the limit in force comes from there (it wins), else state.json. */
+export function raiseFile(source: string): typeof CONFIG_SOURCE | typeof STATE_SOURCE {
+  return source === CONFIG_SOURCE ? CONFIG_SOURCE : STATE_SOURCE;
+}
+
 /** Whether `argo budget --raise <text>` raises, and where; or the one sentence refusing it (pure). */
 export function decideRaise(state: Obj, config: Obj, text: string): RaiseDecision {
   const spent = spendSoFar(state).total_usd ?? 0;
@@ -128,7 +133,7 @@ export function decideRaise(state: Obj, config: Obj, text: string): RaiseDecisio
   const { usd } = parsed;
   if (usd <= spent) return refuse('not above the spend so far');
   if (limit.usd !== null && usd < limit.usd) return refuse(`below the limit in force (${limit.usd} USD in ${limit.source}): --raise never lowers the budget`);
-  const where = limit.source === CONFIG_SOURCE ? CONFIG_SOURCE : STATE_SOURCE;
+  const where = raiseFile(limit.source);
   // Every other limit must hold too, or the workflow could not continue (and a `limits` that
   // is no object is not replaced behind the user's back).
   const other = readLimits(state.limits, config).problems.find((p) => p.key !== BUDGET_KEY);
