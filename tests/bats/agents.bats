@@ -193,8 +193,9 @@ group_gone() {
   [ "$(jq -r '[.execution.builders[] | "\(.status):\(.failure)"] | join(",")' .argo-project/state.json)" = "completed:null,failed:budget,failed:budget" ]
   jq -r '.execution.halt_reason' .argo-project/state.json | grep -q 'max_cost_usd (0.02 USD)'
   group_gone "$(jq -r '.execution.builders[1].pid' .argo-project/state.json)"
-  # part-3 was never started
-  [ "$(grep -l "part-3" "$FAKE_AGENT_LOG"/*.argv | wc -l)" -eq 0 ]
+  # part-3 was never started (the others' prompts name it as a sibling: look for its own first line)
+  [ "$(grep -l "building the 'part-3' component" "$FAKE_AGENT_LOG"/*.argv | wc -l)" -eq 0 ]
+  [ "$(grep -l "building the 'part-1' component" "$FAKE_AGENT_LOG"/*.argv | wc -l)" -eq 1 ]
 }
 
 # ------------------------------------------------------------------ verify
