@@ -177,7 +177,8 @@ Commit your changes when done." ]
   export CI_COMMAND="$WORK/agent --quiet"
   start_and_approve
   wait_state '.action_needed == "review_failures" or .phase == "storage" or (.execution.builders | length > 0 and all(.status == "failed"))' 60
-  [ "$(state '[.execution.builders[].failure] | unique | join(",")')" = setup ]
+  # ui depends on core (the fake agent's plan): it never starts and fails for its dependency
+  [ "$(state '[.execution.builders[] | "\(.id):\(.failure)"] | join(",")')" = core:setup,ui:dependency ]
   [[ $(state '.execution.builders[0].failure_message') == *'worktree.setup (bash -c "echo npm ERR! no lockfile; exit 7") failed with exit status 7; the end of its output: npm ERR! no lockfile'* ]]
   [ ! -e "$WORK/order" ]
   grep -q 'npm ERR! no lockfile' .argo-project/logs/builder-core.setup.log
@@ -250,7 +251,8 @@ OWN src/core/** | SIB - ui: src/ui/** | REQ Build a calculator CLI | DESIGN .arg
   export CI_COMMAND="$WORK/agent --quiet"
   start_and_approve
   wait_state '.action_needed == "review_merge"' 60
-  [ "$(state '[.execution.builders[].failure] | unique | join(",")')" = setup ]
+  # ui depends on core (the fake agent's plan): it never starts and fails for its dependency
+  [ "$(state '[.execution.builders[] | "\(.id):\(.failure)"] | join(",")')" = core:setup,ui:dependency ]
   touch "$WORK/ok"
   run -0 "$ROOT/compat/argo" retry "$PROJ"
   wait_state '.phase == "storage"' 60

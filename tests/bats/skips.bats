@@ -113,9 +113,9 @@ BATS
 @test "the dashboard browser test without chromium: skipped with the reason, under CI=true failed" {
   cd "$ROOT"
   run -0 env -u CI NO_COLOR=1 ARGO_CHROMIUM="$T/no-chromium" timeout 120 npx vitest run tests/unit/dashboard_browser.test.ts
-  assert_output --regexp "Tests +4 skipped \(4\)"
+  assert_output --regexp "Tests +[0-9]+ skipped \(" # every test of the file skipped: none passed or failed
   assert_output --partial "[no chromium at $T/no-chromium: apt-get install -y chromium (or set ARGO_CHROMIUM=/path/to/chromium)]"
   run -1 env CI=true NO_COLOR=1 ARGO_CHROMIUM="$T/no-chromium" timeout 120 npx vitest run tests/unit/dashboard_browser.test.ts
-  assert_output --regexp "Tests +4 failed \(4\)"
+  assert_output --regexp "Tests +[0-9]+ failed \(" # every test of the file failed
   assert_output --partial "Error: CI=true and this test cannot run: no chromium at $T/no-chromium: apt-get install -y chromium (or set ARGO_CHROMIUM=/path/to/chromium) (under CI a missing tool fails the run instead of skipping)"
 }
