@@ -80,22 +80,24 @@ resumed_calls() { grep -l "^resume=$SESSION\$" "$FAKE_AGENT_LOG"/*.meta 2>/dev/n
   [ "$(resumed_calls | wc -l)" -eq 1 ]
 }
 
-@test "a stop during the wait keeps it (status waiting, resume_at); argo resume waits on until resume_at, then resumes the session" {
-  config '.ci.agent = "claude" | .limits = {"rate_limit_backoff_seconds": 5}'
+@test "a stop during the wait keeps it (status waiting, resume_at); argo resume waits on until the recorded resume_at, then resumes the session" {
+  config '.ci.agent = "claude" | .limits = {"rate_limit_backoff_seconds": 3}'
   start_and_approve
   wait_state '.execution.builders[1].status == "waiting"' 60
   resume_at=$(jq -r '.execution.builders[1].resume_at' .argo-project/state.json)
   run -0 "$ROOT/stop_workflow.sh" "$PROJ"
   ORCH=
   [ "$(jq -r '.execution.builders[1] | "\(.status) \(.resume_at) \(.waits)"' .argo-project/state.json)" = "waiting $resume_at 1" ]
+  # the restart reads the time from state: moved 6 s ahead, it is waited for
+  resume_at=$(date -u -d '+6 seconds' +%Y-%m-%dT%H:%M:%SZ)
+  jq --arg t "$resume_at" '.execution.builders[1].resume_at = $t' .argo-project/state.json > s && mv s .argo-project/state.json
   run -0 "$ROOT/compat/argo" resume "$PROJ"
   ORCH=$(cat .argo-project/orchestrator.pid)
   wait_state '.phase == "storage"' 60
   [ "$(resumed_calls | wc -l)" -eq 1 ]
-  # resumed no earlier than the recorded resume time (the first call's time is its file name)
+  # resumed no earlier than the recorded resume time (a call's time is its file name, in ns)
   c=$(resumed_calls)
   c=${c##*/}
-  started=$(( ${c%%.*} / 1000000000 ))
-  [ "$started" -ge "$(date -d "$resume_at" +%s)" ]
+  [ "$(( ${c%%.*} / 1000000000 ))" -ge "$(date -d "$resume_at" +%s)" ]
   [ "$(jq -r '.execution.builders[1].waits' .argo-project/state.json)" = 1 ]
 }
