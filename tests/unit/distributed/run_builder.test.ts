@@ -179,7 +179,7 @@ describe('runJobBuilder', () => {
     const a = await runJobBuilder(job({ ci: claude() }), { ...io(worktree()), env: agentEnv({ FAKE_AGENT_NOCHANGE: 'x' }) });
     expect(a.ending).toMatchObject({ kind: 'ended', failed: { failure: 'no_changes' } });
     const b = await runJobBuilder(job({ ci: claude() }), { ...io(worktree()), env: agentEnv({ FAKE_AGENT_ERROR: 'x' }) });
-    expect(b.ending).toMatchObject({ kind: 'ended', failed: { failure: 'agent_error', message: expect.stringContaining('529') } });
+    expect(b.ending).toMatchObject({ kind: 'ended', failed: { failure: 'agent_error', message: expect.stringContaining('500 Internal server error') } });
   });
 
   it('a limit (Claude\'s captured 429) ends the attempt with the limit for the coordinator; a resume job continues that session with the short prompt', async () => {
