@@ -15,6 +15,7 @@ import { sweepRuns } from '../store/sweep.js';
 import { utcTimestamp } from '../core/time.js';
 import { builderBranch } from '../workflow/worktrees.js';
 import type { AgentUsage } from '../agents/presets/contract.js';
+import type { AgentLimit } from '../agents/presets/limit_signals.js';
 import { buildComponent, judgeAttempt, usageRecord, type BuildRecord, type BuildSetup, type Failed } from '../agents/build.js';
 import { parseOutputFile } from '../agents/run/output_file.js';
 import { choiceProgram } from '../agents/select.js';
@@ -43,7 +44,7 @@ export interface LocalSetup extends BuildSetup {
 
 /** How a local builder's job ended. `extra`: fields recorded with the ending (usage). */
 export type LocalEnding =
-  | { kind: 'ended'; code: number; failed: Failed | null; extra: BuildRecord }
+  | { kind: 'ended'; code: number; failed: Failed | null; extra: BuildRecord; limit?: AgentLimit }
   /** The job was cancelled (a halt or a stop) while it ran: the back-end knows why. */
   | { kind: 'canceled'; code: number; extra: BuildRecord };
 
@@ -91,7 +92,8 @@ export class LocalBuilder {
     if (b.run_token) await sweepRuns([b.run_token]);
     const spent = await this.spent(b);
     if (spent) this.s.halting.spent.set(b.id, spent);
-    await this.write(b.id, { status: 'running', started: utcTimestamp(), pid: null });
+    // One that waited on a limit is running again: its wait is over (resume_at stays, as the last one).
+    await this.write(b.id, { status: 'running', started: utcTimestamp(), pid: null, ...(b.status === 'waiting' ? { waiting_reason: null } : {}) });
     this.log(b, 'starting', `Launching CI tool for builder ${b.id}`);
     if (!this.s.toolOk) {
       const tool = choiceProgram(this.s.choice);
@@ -105,13 +107,13 @@ export class LocalBuilder {
     }
     const ending = await buildComponent(this.s, this.task(b, b.worktree, spent), this.io(b, spent, signal));
     if (ending.kind === 'canceled') return { kind: 'canceled', code: ending.code, extra: ending.record };
-    return { kind: 'ended', code: ending.code, failed: ending.failed, extra: ending.record };
+    return { kind: 'ended', code: ending.code, failed: ending.failed, extra: ending.record, ...(ending.limit ? { limit: ending.limit } : {}) };
   }
 
   private task(b: BuilderRecord, worktree: string, spent: AgentUsage | null) {
     const retryOf = b.status === 'failed' ? { failure: b.failure } : null;
     return {
-      id: b.id, branch: builderBranch(b.id), worktree, prompt: this.s.prompt(b), sessionId: b.session_id, retryOf, priorUsage: spent,
+      id: b.id, branch: builderBranch(b.id), worktree, prompt: this.s.prompt(b), sessionId: b.session_id, retryOf, afterLimit: b.status === 'waiting', priorUsage: spent,
       index: this.s.index?.(b.id) ?? 0, design: this.s.design ?? null, copyFrom: this.s.dir,
     };
   }
@@ -208,6 +210,7 @@ export class LocalBuilder {
     const verdict = judgeAttempt({ code, timedOut: false, stalled: false }, outcome, true, () => true);
     const attempt = usageRecord(this.preset, outcome, this.s.pricing);
     const usage = { ...attempt, ...sumUsage(b.usage ? [b.usage, attempt] : [attempt]), session_id: attempt.session_id ?? b.session_id };
-    return verdict.ok ? { kind: 'ended', code: 0, failed: null, extra: { usage } } : { kind: 'ended', code: code || 1, failed: verdict, extra: { usage } };
+    if (verdict.ok) return { kind: 'ended', code: 0, failed: null, extra: { usage } };
+    return { kind: 'ended', code: code || 1, failed: verdict, extra: { usage }, ...(verdict.failure === 'agent_error' && outcome.limit ? { limit: outcome.limit } : {}) };
   }
 }

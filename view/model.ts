@@ -49,6 +49,10 @@ export interface BuilderRow {
   last_log_line: string | null;
   /** Dependency waves: the builders it still waits for (status `waiting`); [] when none. */
   waiting_for: string[];
+  /** Status `waiting` on a limit the agent reported (issue 19): rate_limit | usage_limit, the resume time (ISO), the waits so far; null otherwise. */
+  waiting_reason: string | null;
+  resume_at: string | null;
+  waits: number | null;
   /** Dependency waves: 1 for a builder that depends on none, else one more than its latest dependency; null without waves (or in a cycle). */
   wave: number | null;
 }
@@ -95,6 +99,12 @@ export interface View {
   conflicts: string[];
   /** Why execution stopped early (execution.halt_reason: budget or time limit reached). */
   halt_reason: string | null;
+  /**
+   * Parallelism that follows the quota (execution.quota): per preset, how many may run at
+   * once now, until when none starts (ISO, null: none held back), and its builders running
+   * and in all (those whose usage names the preset, or none when it is the only preset).
+   */
+  quota: Record<string, { cap: number | null; limited_until: string | null; running: number; builders: number }>;
   error: { last_error: string; recovery_action: string; retry_count: number; hint: string } | null;
   totals: {
     builders: number;
@@ -211,6 +221,17 @@ function interruptedAt(b: Obj, id: string, t0: number | null, input: ViewInput):
   return { at: logged !== undefined && (t0 === null || logged >= t0) ? logged : null };
 }
 
+/** View.quota from execution.quota and the builder rows. */
+function quotaOf(v: unknown, builders: readonly BuilderRow[]): View['quota'] {
+  const out: View['quota'] = {};
+  const presets = isObj(v) ? Object.entries(v).filter(([, q]) => isObj(q)) : [];
+  for (const [name, q] of presets as [string, Obj][]) {
+    const mine = builders.filter((b) => b.agent === name || (b.agent === null && presets.length === 1));
+    out[name] = { cap: num(q.cap), limited_until: textOrNull(q.limited_until), running: mine.filter((b) => b.status === 'running').length, builders: mine.length };
+  }
+  return out;
+}
+
 function builderRow(r: BuilderRecord, input: ViewInput, mergeOf: (id: string) => string | null): BuilderRow {
   const b = r.raw; // the failure object, merge and usage.agent/model come in several shapes
   const id = r.id || 'null';
@@ -247,6 +268,9 @@ function builderRow(r: BuilderRecord, input: ViewInput, mergeOf: (id: string) =>
     merge: perBuilderMerge ?? mergeOf(id),
     last_log_line: input.builderLogs[id] ?? null,
     waiting_for: waitingFor,
+    waiting_reason: r.waiting_reason,
+    resume_at: r.resume_at,
+    waits: r.waits,
     wave: null,
   };
 }
@@ -509,6 +533,7 @@ export function buildView(input: ViewInput): View {
     log_tail: input.workflowLog,
     limits: { effective: reading.effective, problems },
     budget: budgetOf(s, reading.effective),
+    quota: quotaOf(execution?.quota, builders),
   };
   return { ...partial, next: nextStep(partial, input.argo) };
 }

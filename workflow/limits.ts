@@ -24,6 +24,10 @@ export interface Limits {
   designTimeoutMs: number;
   stallMs: number;
   verifyRetries: number;
+  /** The first back-off of a builder the agent reports limited without a reset time (workflow/rate_limits.ts). */
+  rateLimitBackoffSeconds: number;
+  /** How many times a builder waits on a limit before it fails (`rate_limited`). */
+  rateLimitMaxWaits: number;
 }
 
 export const CONFIG_SOURCE = DEFAULT_CONFIG_FILE;
@@ -76,6 +80,8 @@ export const LIMIT_SPECS: Record<string, Spec> = {
   builder_timeout_seconds: { kind: 'duration', dflt: 3600, accepted: DURATION },
   design_timeout_seconds: { kind: 'duration', dflt: 900, accepted: DURATION },
   builder_stall_seconds: { kind: 'duration', dflt: 600, accepted: DURATION },
+  rate_limit_backoff_seconds: { kind: 'duration', dflt: 60, accepted: DURATION },
+  rate_limit_max_waits: { kind: 'retries', dflt: 8, accepted: 'a whole number of waits, 0 or more (0: a limited builder fails at once)' },
 };
 
 /** In the original's initial state.json (COMPAT §2.2) but read by nothing: allowed, never enforced. */
@@ -168,6 +174,8 @@ export function readLimits(stateLimits: unknown, config: unknown): LimitsReading
       designTimeoutMs: ms('design_timeout_seconds'),
       stallMs: ms('builder_stall_seconds'),
       verifyRetries: values['verify.retries']!,
+      rateLimitBackoffSeconds: v('rate_limit_backoff_seconds'),
+      rateLimitMaxWaits: v('rate_limit_max_waits'),
     },
     effective,
     problems,
