@@ -35,7 +35,8 @@ if [[ -n ${CPU_LOG:-} ]]; then
 else
   printf '%s %s\n' "$line" "${CPU_LABEL:-${*: -1}}" >&2
 fi
-# Back to the parent; the cgroup goes once nothing of CMD is left in it.
+# Back to the parent; the cgroup (and those nested calls left behind) goes once nothing of
+# CMD is left in it: a process CMD left running keeps its cgroup.
 echo $BASHPID > "$parent/cgroup.procs"
-rmdir "$cg" 2>/dev/null
+find "$cg" -depth -type d -exec rmdir {} + 2>/dev/null
 exit $rc
