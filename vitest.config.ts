@@ -3,6 +3,9 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['tests/unit/**/*.test.ts'],
+    // The tests that start handlers and workers run dist/ (tests/unit/built.ts): built
+    // here first when it is older than the sources.
+    globalSetup: ['tests/unit/global_setup.ts'],
     // Several tests start real processes (concurrent writers, orchestrators).
     testTimeout: 60_000,
     hookTimeout: 60_000,

@@ -67,3 +67,22 @@ BATS
   assert_line --regexp '^ok 1 first waits for the second in [0-9]+ms$'
   assert_line --regexp '^ok 2 second writes its marker in [0-9]+ms$'
 }
+
+@test "cpu_time.sh as ARGO_BATS_WRAPPER: one line per file with its CPU seconds, a detached process counted, the file's status kept" {
+  require_tool "a writable cgroup tree" "run as root with /sys/fs/cgroup writable" bash -c 'd=/sys/fs/cgroup/cpuacct; [[ -d $d ]] || d=/sys/fs/cgroup; mkdir "$d/argo-cpu-probe-$$" && rmdir "$d/argo-cpu-probe-$$"'
+  # a process the test leaves detached burns 1 s of CPU, out of reach of `time`; the
+  # file's bats waits for it only through the marker it writes at its end
+  cat > "$T/burn.bats" <<BATS
+@test "leaves a busy process behind" {
+  setsid node -e 'do for (let i = 0; i < 1e7; i++); while (process.cpuUsage().user < 1e6); require("fs").writeFileSync("$T/burnt", "")' >/dev/null 2>&1 < /dev/null &
+  for ((i = 0; i < 1200; i++)); do [[ -e "$T/burnt" ]] && return 0; sleep 0.05; done
+  false
+}
+BATS
+  run -1 env -u CPU_LABEL ARGO_BATS_WRAPPER="$ROOT/tests/cpu_time.sh" CPU_LOG="$T/cpu.log" node "$ROOT/tests/run_bats.mjs" "$T/burn.bats" "$T/c.bats"
+  [ "$(wc -l < "$T/cpu.log")" = 2 ]
+  grep -qE "^[0-9.]+ [0-9.]+ [0-9.]+ [0-9.]+ $T/burn.bats\$" "$T/cpu.log"
+  grep -qE "^[0-9.]+ [0-9.]+ [0-9.]+ [0-9.]+ $T/c.bats\$" "$T/cpu.log"
+  # total CPU of burn.bats: at least the 1 s of its busy process
+  awk -v f="$T/burn.bats" '$5 == f && $3 >= 1 {ok = 1} END {exit !ok}' "$T/cpu.log"
+}

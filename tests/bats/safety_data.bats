@@ -53,16 +53,17 @@ completed_builders() {
   set_state ".execution = {\"builders\": [$list], \"status\": \"completed\"} | .phase = \"merge_build\" | .action_owner = \"code\" | .action_needed = \"merge_branches\""
 }
 
-# argo-builder-<id> adding <id>.txt on top of $BASE (master), made with plumbing (fast, HEAD untouched)
+# builder_branch ID...: argo-builder-<id> for each id, adding <id>.txt ("<id>") on top of
+# $BASE (master), HEAD and the index untouched: one `git fast-import` for them all (made one
+# by one with plumbing, 100 branches were ≈ 900 processes and 2 CPU-seconds).
 builder_branch() {
-  local idx=$TMP/index.$1 blob tree commit base=${BASE:-master}
-  GIT_INDEX_FILE=$idx git read-tree "$base"
-  blob=$(printf '%s\n' "$1" | git hash-object -w --stdin)
-  GIT_INDEX_FILE=$idx git update-index --add --cacheinfo "100644,$blob,$1.txt"
-  tree=$(GIT_INDEX_FILE=$idx git write-tree)
-  commit=$(git commit-tree "$tree" -p "$base" -m "add $1")
-  git branch "argo-builder-$1" "$commit"
-  rm -f "$idx"
+  local base who id
+  base=$(git rev-parse --verify "${BASE:-master}^{commit}") || return 1
+  who=$(git var GIT_COMMITTER_IDENT) || return 1
+  for id in "$@"; do
+    printf 'commit refs/heads/argo-builder-%s\ncommitter %s\ndata %d\nadd %s\nfrom %s\nM 100644 inline %s.txt\ndata %d\n%s\n\n' \
+      "$id" "$who" $((5 + ${#id})) "$id" "$base" "$id" $((1 + ${#id})) "$id"
+  done | git fast-import --quiet
 }
 
 # wait_for 'shell condition' SECONDS
@@ -268,7 +269,8 @@ assert_nothing_lost() {
 @test "merge_build stopped (SIGTERM to its process group) in the middle of 100 builders, run again → storage, each merged exactly once" {
   repo_with_project
   ids=()
-  for i in $(seq 1 100); do builder_branch "p$i"; ids+=("p$i"); done
+  for i in $(seq 1 100); do ids+=("p$i"); done
+  builder_branch "${ids[@]}"
   completed_builders "${ids[@]}"
   setsid "$ROOT/phases/merge_build.sh" "$PROJ" > "$TMP/first.out" 2>&1 &
   pid=$!; STARTED+=("$pid")
@@ -293,7 +295,8 @@ assert_nothing_lost() {
 @test "orchestrator stopped during a 100-builder merge and started again → storage, each builder merged exactly once" {
   repo_with_project
   ids=()
-  for i in $(seq 1 100); do builder_branch "p$i"; ids+=("p$i"); done
+  for i in $(seq 1 100); do ids+=("p$i"); done
+  builder_branch "${ids[@]}"
   completed_builders "${ids[@]}"
   "$ROOT/orchestrator.sh" "$PROJ" >/dev/null 2>&1 &
   orch=$!; STARTED+=("$orch")
@@ -391,7 +394,8 @@ assert_nothing_lost() {
 @test "merge_build stopped while merging in its temporary worktree: the next run reuses it; a cleanup instead removes it, nothing lost" {
   repo_with_project
   ids=()
-  for i in $(seq 1 40); do builder_branch "p$i"; ids+=("p$i"); done
+  for i in $(seq 1 40); do ids+=("p$i"); done
+  builder_branch "${ids[@]}"
   completed_builders "${ids[@]}"
   git checkout -q -b feature && echo "mine" >> main.txt
   setsid "$ROOT/phases/merge_build.sh" "$PROJ" > "$TMP/first.out" 2>&1 &

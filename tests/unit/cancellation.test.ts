@@ -5,15 +5,14 @@ import { execFile, spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runCiCaptured } from '../../agents/ci_tool.js';
 import { superviseGroup } from '../../core/child.js';
 import { onTermination } from '../../core/termination.js';
 import { groupMembers, pidAlive } from '../../core/proc.js';
+import { built } from './built.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
-const TSX = pathToFileURL(join(ROOT, 'node_modules/tsx/dist/loader.mjs')).href;
 
 const temps: string[] = [];
 const groups: number[] = []; // process groups a test started itself, ended by pid in afterEach
@@ -145,7 +144,7 @@ function designProgram(dir: string, env: Record<string, string>): { pid: number;
   for (const k of ['CI_COMMAND', 'STATE_FILE', 'STATE_LOCK', 'LOG_DIR', 'WORKFLOW_LOG', 'CONFIG_FILE', 'ARGO_STATE_LOCK_HELD']) delete base[k];
   let pid = 0;
   const done = new Promise<Run>((resolve) => {
-    const child = execFile(process.execPath, ['--import', TSX, join(ROOT, 'phases', 'design_program.ts'), dir], { cwd: tmpdir(), env: { ...base, ...env } }, (err, stdout, stderr) =>
+    const child = execFile(process.execPath, [built('phases/design_program.ts'), dir], { cwd: tmpdir(), env: { ...base, ...env } }, (err, stdout, stderr) =>
       resolve({ code: child.exitCode ?? (err as { code?: number } | null)?.code ?? 0, stdout, stderr }),
     );
     pid = child.pid!;
@@ -214,7 +213,7 @@ describe('orchestrator stop()', () => {
     const dir = project({ user_query: 'q' });
     const base: Record<string, string | undefined> = { ...process.env, ARGO_SHIM_SERVER: '0', ARGO_ROOT: root };
     for (const k of ['STATE_FILE', 'STATE_LOCK', 'LOG_DIR', 'WORKFLOW_LOG', 'CONFIG_FILE', 'ARGO_STATE_LOCK_HELD']) delete base[k];
-    const orch = spawn(process.execPath, ['--import', TSX, join(ROOT, 'orchestrator.ts'), dir], { env: base, stdio: 'ignore', detached: true });
+    const orch = spawn(process.execPath, [built('orchestrator.ts'), dir], { env: base, stdio: 'ignore', detached: true });
     groups.push(orch.pid!);
     const pidFile = join(dir, '.argo-project', 'orchestrator.pid');
     await until('the handler running', () => existsSync(join(marks, 'handler')) && readFileSync(join(marks, 'handler'), 'utf8').endsWith('\n'), 20_000);

@@ -13,12 +13,12 @@ import { initStateFile, projectStatePaths, updateState } from '../../store/state
 import { ctxIn, ROOT, tempDir } from './helpers.js';
 
 const run = promisify(execFile);
-const fixture = join(ROOT, 'tests/unit/fixtures/libs_writer.ts');
+const fixture = join(ROOT, 'tests/unit/fixtures/libs_writer.mjs');
 
 describe('logging', () => {
   it('8 processes × 50 lines give exactly 400 intact lines', async () => {
     const dir = tempDir();
-    await Promise.all(Array.from({ length: 8 }, (_, w) => run(process.execPath, ['--import', 'tsx', fixture, 'log', dir, `W${w}`, '50'], { cwd: ROOT })));
+    await Promise.all(Array.from({ length: 8 }, (_, w) => run(process.execPath, [fixture, 'log', dir, `W${w}`, '50'], { cwd: ROOT })));
     const lines = readFileSync(join(dir, 'workflow.log'), 'utf8').split('\n').filter(Boolean);
     expect(lines).toHaveLength(400);
     for (const l of lines) expect(l).toMatch(/^\[\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\] \[W\d\] line \d+ x{200}$/);
@@ -50,7 +50,7 @@ describe('config', () => {
 describe('registry', () => {
   it('keeps every entry when 4 processes register at once, ids unique', async () => {
     const file = join(tempDir(), 'reg', 'projects.json');
-    await Promise.all(Array.from({ length: 4 }, (_, w) => run(process.execPath, ['--import', 'tsx', fixture, 'register', file, `p${w}-`, '5'], { cwd: ROOT })));
+    await Promise.all(Array.from({ length: 4 }, (_, w) => run(process.execPath, [fixture, 'register', file, `p${w}-`, '5'], { cwd: ROOT })));
     const all = listProjects(file);
     expect(all).toHaveLength(20);
     expect(new Set(all.map(([id]) => id)).size).toBe(20);

@@ -1,21 +1,19 @@
-// The four phase handlers run for real (node + tsx on the sources) against temp
+// The four phase handlers run for real (node on their build in dist/) against temp
 // projects and temp git repositories, with small stub CI scripts or compat/standin_ci.
 import { execFile, execFileSync, spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { designPrompt } from '../../phases/design_program.js';
 import { builderPrompt, planBuilder } from '../../phases/execution.js';
 import { builderRecord } from '../../store/builders.js';
 import { previouslyMerged } from '../../phases/merge_build.js';
 import { pidAlive } from '../../core/proc.js';
+import { built } from './built.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const STANDIN = join(ROOT, 'compat', 'standin_ci');
-// tsx by absolute URL: handlers run from other folders than the repo.
-const TSX = pathToFileURL(join(ROOT, 'node_modules/tsx/dist/loader.mjs')).href;
 const TS = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/;
 
 const temps: string[] = [];
@@ -104,7 +102,7 @@ const baseEnv = () => {
 
 function handler(name: string, args: string[], env: Record<string, string> = {}, cwd = tmpdir()): Promise<Run> {
   return new Promise((done) => {
-    execFile(process.execPath, ['--import', TSX, join(ROOT, 'phases', `${name}.ts`), ...args], { cwd, env: { ...baseEnv(), ...env } }, (err, stdout, stderr) =>
+    execFile(process.execPath, [built(`phases/${name}.ts`), ...args], { cwd, env: { ...baseEnv(), ...env } }, (err, stdout, stderr) =>
       done({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
     );
   });
@@ -518,7 +516,7 @@ count - end "$id"`);
     Object.assign(s0.execution.builders[0], { status: 'running', pid: String(child.pid) });
     writeState(dir, s0);
     const marker = join(tempDir(), 'respawned');
-    const h = spawn(process.execPath, ['--import', TSX, join(ROOT, 'phases/execution.ts'), dir], {
+    const h = spawn(process.execPath, [built('phases/execution.ts'), dir], {
       env: { ...baseEnv(), CI_COMMAND: stub(`touch ${marker}`) },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -548,7 +546,7 @@ count - end "$id"`);
     const marker = join(tempDir(), 'next-started');
     // the next builder notes whether the adopted one was still held when it started
     const ci = stub(`[[ -e ${release} ]] && echo after > ${marker} || echo before > ${marker}`);
-    const h = spawn(process.execPath, ['--import', TSX, join(ROOT, 'phases/execution.ts'), dir], { env: { ...baseEnv(), CI_COMMAND: ci }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const h = spawn(process.execPath, [built('phases/execution.ts'), dir], { env: { ...baseEnv(), CI_COMMAND: ci }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let timer: NodeJS.Timeout | undefined;
     h.stdout.on('data', (d) => {
@@ -586,7 +584,7 @@ count - end "$id"`);
         Object.assign(s0.execution.builders[0], { status: 'running', pid: String(foreign.pid) });
         writeState(dir, s0);
         const marker = join(tempDir(), 'ran');
-        const h = spawn(process.execPath, ['--import', TSX, join(ROOT, 'phases/execution.ts'), dir], {
+        const h = spawn(process.execPath, [built('phases/execution.ts'), dir], {
           env: { ...baseEnv(), CI_COMMAND: stub(`touch ${marker}`) },
           stdio: ['ignore', 'pipe', 'pipe'],
         });
@@ -647,7 +645,7 @@ count - end "$id"`);
     const { dir, builders } = executionProject(['slow']);
     const beat = join(builders[0]!.worktree, 'beat');
     const ci = stub(`while :; do date +%s%N >> ${beat}; sleep 0.05; done`);
-    const h = spawn(process.execPath, ['--import', TSX, join(ROOT, 'phases/execution.ts'), dir], {
+    const h = spawn(process.execPath, [built('phases/execution.ts'), dir], {
       env: { ...baseEnv(), CI_COMMAND: ci },
       stdio: 'ignore',
       detached: true,

@@ -103,9 +103,9 @@ describe('updateState', () => {
 
   it('loses nothing with 8 processes × 25 keys writing at once', async () => {
     const { dir, paths } = await project();
-    const fixture = join(ROOT, 'tests/unit/fixtures/writer.ts');
+    const fixture = join(ROOT, 'tests/unit/fixtures/writer.mjs');
     await Promise.all(
-      Array.from({ length: 8 }, (_, w) => run(process.execPath, ['--import', 'tsx', fixture, paths.stateFile, paths.lockFile, `w${w}`, '25'], { cwd: ROOT })),
+      Array.from({ length: 8 }, (_, w) => run(process.execPath, [fixture, paths.stateFile, paths.lockFile, `w${w}`, '25'], { cwd: ROOT })),
     );
     const s = stateOf(dir);
     for (let w = 0; w < 8; w++) for (let i = 0; i < 25; i++) expect(s[`w${w}`][`k${i}`]).toBe(`v${i}`);

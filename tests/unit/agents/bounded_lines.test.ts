@@ -7,6 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { BoundedLines, JsonSkimmer, TRUNCATED } from '../../../agents/run/bounded_lines.js';
 import { parseOutputFile } from '../../../agents/run/output_file.js';
 import { PRESETS } from '../../../agents/presets/index.js';
+import { built } from '../built.js';
 
 const dirs: string[] = [];
 const tmp = () => {
@@ -97,14 +98,14 @@ describe('parseOutputFile: a huge line from an agent', () => {
     out.end('","session_id":"big","total_cost_usd":0.24,"usage":{"input_tokens":7,"output_tokens":9}}\n');
     await once(out, 'finish');
     const script = `
-      import { parseOutputFile } from ${JSON.stringify(join(import.meta.dirname, '../../../agents/run/output_file.ts'))};
-      import { PRESETS } from ${JSON.stringify(join(import.meta.dirname, '../../../agents/presets/index.ts'))};
+      import { parseOutputFile } from ${JSON.stringify(built('agents/run/output_file.ts'))};
+      import { PRESETS } from ${JSON.stringify(built('agents/presets/index.ts'))};
       const before = process.resourceUsage().maxRSS;
       const o = await parseOutputFile(PRESETS.claude.parser, ${JSON.stringify(file)}, 0);
       const after = process.resourceUsage().maxRSS;
       console.log(JSON.stringify({ growthKiB: after - before, ok: o.ok, usage: o.usage, session: o.session_id, textLength: o.text.length }));
     `;
-    const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8', cwd: join(import.meta.dirname, '../../..') });
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', cwd: join(import.meta.dirname, '../../..') });
     expect(r.stderr).toBe('');
     const got = JSON.parse(r.stdout);
     expect(got).toMatchObject({ ok: true, session: 'big', usage: { input_tokens: 7, output_tokens: 9, cost_usd: 0.24 } });

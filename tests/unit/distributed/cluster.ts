@@ -1,20 +1,19 @@
 // A small cluster for the distributed tests: a project repository with its bare remote,
 // `argo worker`s in their own folders with their own HOMEs, handlers run as real processes
-// (node + tsx on the sources). Every process is started here in its own process group and
+// (node on their build in dist/, tests/unit/built.ts). Every process is started here in its own process group and
 // ended by pid.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { PgBossQueue } from '../../../distributed/pgboss_queue.js';
 import type { JobSnapshot } from '../../../distributed/backend.js';
 import { projectKey } from '../../../distributed/coordinator.js';
 import { randomBytes } from 'node:crypto';
 import { waitFor, type PgServer } from './pg_harness.js';
+import { built } from '../built.js';
 
 export const ROOT = join(import.meta.dirname, '..', '..', '..');
-const TSX = pathToFileURL(join(ROOT, 'node_modules/tsx/dist/loader.mjs')).href;
 export const GATED_CI = join(ROOT, 'tests', 'fixtures', 'gated_ci');
 
 export interface Proc {
@@ -73,7 +72,7 @@ export function baseEnv(): NodeJS.ProcessEnv {
 }
 
 export function startNode(script: string, args: string[], env: NodeJS.ProcessEnv, cwd = tmpdir()): Proc {
-  const child = spawn(process.execPath, ['--import', TSX, script, ...args], { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [built(script), ...args], { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
   child.stderr!.setEncoding('utf8').on('data', (d: string) => (out += d));
@@ -163,15 +162,15 @@ export async function makeCluster(databaseUrl: string, components: string[], opt
       const home = join(top, `home-${name}`);
       mkdirSync(home, { recursive: true });
       const env = { ...baseEnv(), HOME: home, ARGO_DATABASE_URL: opts.workerUrl ?? databaseUrl, GATED_CI_GATE: gate, GATED_CI_PIDS: pids, GATED_CI_WORKER: name, ...extraEnv };
-      const p = startNode(join(ROOT, 'compat', 'argo.ts'), ['worker', '--concurrency', String(concurrency), '--workdir', join(home, 'work'), '--name', name, ...[opts.tool ?? GATED_CI, ...allow].flatMap((line) => ['--allow-command', line])], env, home);
+      const p = startNode('compat/argo.ts', ['worker', '--concurrency', String(concurrency), '--workdir', join(home, 'work'), '--name', name, ...[opts.tool ?? GATED_CI, ...allow].flatMap((line) => ['--allow-command', line])], env, home);
       workers.set(name, p);
       return p;
     },
     handler(name, env = {}) {
-      return startNode(join(ROOT, 'phases', `${name}.ts`), [dir], { ...baseEnv(), HOME: top, ARGO_DATABASE_URL: databaseUrl, ...env }, dir);
+      return startNode(`phases/${name}.ts`, [dir], { ...baseEnv(), HOME: top, ARGO_DATABASE_URL: databaseUrl, ...env }, dir);
     },
     argo(...args) {
-      return startNode(join(ROOT, 'compat', 'argo.ts'), args, { ...baseEnv(), HOME: top, ARGO_DATABASE_URL: databaseUrl }, top);
+      return startNode('compat/argo.ts', args, { ...baseEnv(), HOME: top, ARGO_DATABASE_URL: databaseUrl }, top);
     },
     state: readState,
     jobs: () => queue.jobs(workflow),
