@@ -5,8 +5,8 @@
 import { execFile } from 'node:child_process';
 import { chmodSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { built } from './built.js';
 import { designAsk, designPrompt } from '../../phases/design_program.js';
 import { PLAN_SCHEMA_TEXT, planSetting, FOLLOW_UP_MARKER } from '../../workflow/plan_prompt.js';
 import { chooseCi } from '../../agents/select.js';
@@ -15,7 +15,6 @@ import { parseOutput } from '../../agents/presets/contract.js';
 import { invocationFor } from '../../agents/invocation.js';
 import { tempDir, ROOT } from './helpers.js';
 
-const TSX = pathToFileURL(join(ROOT, 'node_modules/tsx/dist/loader.mjs')).href;
 const AGENTS = join(ROOT, 'tests', 'fixtures', 'agents');
 const Q = 'Build a calculator';
 
@@ -35,7 +34,7 @@ function design(dir: string, env: Record<string, string>): Promise<{ code: numbe
   const full: Record<string, string | undefined> = { ...process.env, ARGO_SHIM_SERVER: '0', PATH: `${AGENTS}:${process.env.PATH}`, FAKE_AGENT_LOG: log, ...env };
   for (const k of ['CI_COMMAND', 'ARGO_AGENT', 'STATE_FILE', 'STATE_LOCK', 'CONFIG_FILE', 'ARGO_STATE_LOCK_HELD']) if (!(k in env)) delete full[k];
   return new Promise((done) => {
-    execFile(process.execPath, ['--import', TSX, join(ROOT, 'phases', 'design_program.ts'), dir], { env: full }, (err, stdout, stderr) => {
+    execFile(process.execPath, [built('phases/design_program.ts'), dir], { env: full }, (err, stdout, stderr) => {
       let files: string[] = [];
       try {
         files = readdirSync(log).filter((f) => f.endsWith('.argv')).sort();

@@ -4,11 +4,10 @@
 import { execFile, execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { built } from './built.js';
 import { ROOT, tempDir } from './helpers.js';
 
-const TSX = pathToFileURL(join(ROOT, 'node_modules/tsx/dist/loader.mjs')).href;
 const git = (cwd: string, ...args: string[]) => execFileSync('git', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 const statePath = (dir: string) => join(dir, '.argo-project', 'state.json');
 const state = (dir: string) => JSON.parse(readFileSync(statePath(dir), 'utf8'));
@@ -38,7 +37,7 @@ function handler(name: string, dir: string, env: Record<string, string> = {}): P
   const base: Record<string, string | undefined> = { ...process.env, ARGO_SHIM_SERVER: '0' };
   for (const k of ['CI_COMMAND', 'STATE_FILE', 'STATE_LOCK', 'LOG_DIR', 'WORKFLOW_LOG', 'CONFIG_FILE', 'ARGO_STATE_LOCK_HELD']) delete base[k];
   return new Promise((done) => {
-    execFile(process.execPath, ['--import', TSX, join(ROOT, 'phases', `${name}.ts`), dir], { cwd: dir, env: { ...base, ...env } }, (err, stdout, stderr) =>
+    execFile(process.execPath, [built(`phases/${name}.ts`), dir], { cwd: dir, env: { ...base, ...env } }, (err, stdout, stderr) =>
       done({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
     );
   });
