@@ -24,6 +24,8 @@ export interface Limits {
   designTimeoutMs: number;
   stallMs: number;
   verifyRetries: number;
+  /** Waits on a rate or usage limit after which `ci.fallback`'s next preset takes over (agents/failover.ts). */
+  fallbackAfterWaits: number;
 }
 
 export const CONFIG_SOURCE = DEFAULT_CONFIG_FILE;
@@ -76,6 +78,7 @@ export const LIMIT_SPECS: Record<string, Spec> = {
   builder_timeout_seconds: { kind: 'duration', dflt: 3600, accepted: DURATION },
   design_timeout_seconds: { kind: 'duration', dflt: 900, accepted: DURATION },
   builder_stall_seconds: { kind: 'duration', dflt: 600, accepted: DURATION },
+  fallback_after_waits: { kind: 'count', dflt: 2, accepted: 'a whole number of waits on a rate or usage limit, 1 or more' },
 };
 
 /** In the original's initial state.json (COMPAT §2.2) but read by nothing: allowed, never enforced. */
@@ -168,6 +171,7 @@ export function readLimits(stateLimits: unknown, config: unknown): LimitsReading
       designTimeoutMs: ms('design_timeout_seconds'),
       stallMs: ms('builder_stall_seconds'),
       verifyRetries: values['verify.retries']!,
+      fallbackAfterWaits: v('fallback_after_waits'),
     },
     effective,
     problems,
