@@ -100,6 +100,46 @@ export function nextAttemptAgent(row: FailoverRow, f: Failover, available: (c: P
   return { fresh: true, choice: next, from: nameOf(current) ?? choiceLabel(current), since: waits };
 }
 
+/** No fail-over: the workflow's one choice for every attempt. */
+export const noFailover = (primary: CiChoice): Failover => ({ primary, fallback: [], afterWaits: Number.POSITIVE_INFINITY });
+
+/** The agent a builder's attempts run with now (its row's `agent`, if still listed; else the primary). */
+export function agentInUse(row: FailoverRow, f: Failover): CiChoice {
+  return [...f.fallback].find((c) => c.preset.name === row.agent) ?? f.primary;
+}
+
+/** How the next attempt starts, as the place that starts it needs it. */
+export interface AttemptPlan {
+  choice: CiChoice;
+  /** A fresh session: no session resumed, no retry prompt; `prompt` instead. */
+  fresh: boolean;
+  /** The take-over prompt; null: the builder's own prompt (or its resume) as before. */
+  prompt: string | null;
+  /** Builder-row fields to record as the attempt starts (`agent`, and `agent_since_wait` on a take-over). */
+  fields: Record<string, unknown>;
+  /** The builder log line of a take-over; null when none. */
+  note: string | null;
+}
+
+/**
+ * nextAttemptAgent with what starting the attempt takes: on a take-over the prompt (the
+ * builder's first prompt and the committed summary, both asked only then) and the note
+ * for its log. Pure apart from the two callbacks.
+ */
+export function planAttempt(row: FailoverRow, f: Failover, task: { id: string; prompt: () => string; summary: () => string }, available?: (c: PresetChoice) => boolean): AttemptPlan {
+  const next = nextAttemptAgent(row, f, available);
+  const name = nameOf(next.choice);
+  if (!next.fresh) return { choice: next.choice, fresh: false, prompt: null, fields: name !== null && row.agent !== name ? { agent: name } : {}, note: null };
+  const waited = count(row.waits) - (next.from === nameOf(f.primary) ? 0 : Math.min(count(row.waits), count(row.agent_since_wait)));
+  return {
+    choice: next.choice,
+    fresh: true,
+    prompt: failoverPrompt({ id: task.id, from: next.from, to: next.choice.preset.name, task: task.prompt(), summary: boundSummary(task.summary()) }),
+    fields: { agent: next.choice.preset.name, agent_since_wait: next.since },
+    note: `${next.from} waited ${waited} time(s) on a limit (limits.fallback_after_waits = ${f.afterWaits}): ${choiceLabel(next.choice)} takes over in a fresh session (ci.fallback)`,
+  };
+}
+
 /** At most this much of the git summary goes into the prompt (a long history is cut, and says so). */
 export const SUMMARY_MAX_CHARS = 6000;
 

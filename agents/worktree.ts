@@ -48,5 +48,5 @@ export function forkPoint(worktree: string, projectDir: string): string | null {
  */
 export function committedSummary(dir: string, base: string | null, rev = 'HEAD'): string {
   const range = base === null ? [rev] : [`${base}..${rev}`];
-  return gitOut(['log', '--no-color', '--reverse', '--stat', '--format=commit %h%n%s%n%n%b', '--end-of-options', ...range, '--'], dir) ?? '';
+  return gitOut(['log', '--no-color', '--reverse', '--stat', '--format=commit %h: %s%n%b', '--end-of-options', ...range, '--'], dir) ?? '';
 }

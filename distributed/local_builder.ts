@@ -18,7 +18,10 @@ import type { AgentUsage } from '../agents/presets/contract.js';
 import { buildComponent, judgeAttempt, usageRecord, type BuildRecord, type BuildSetup, type Failed } from '../agents/build.js';
 import { parseOutputFile } from '../agents/run/output_file.js';
 import { choiceProgram } from '../agents/select.js';
-import { sumUsage } from '../agents/settings.js';
+import { runShare, sumUsage } from '../agents/settings.js';
+import { addUsageByAgent, usageByAgentOf, type UsageByAgent } from '../store/usage.js';
+import { agentInUse, noFailover, planAttempt, type AttemptPlan, type Failover } from '../agents/failover.js';
+import { committedSummary, forkPoint } from '../agents/worktree.js';
 import type { BuilderRecord } from '../store/builders.js';
 import { argoPaths } from '../store/layout.js';
 
@@ -35,6 +38,10 @@ export interface LocalSetup extends BuildSetup {
   design?: string | null;
   /** A builder's 0-based position in execution.builders (absent: 0). */
   index?: (id: string) => number;
+  /** `ci.fallback` (agents/failover.ts); absent: every attempt runs `choice`. */
+  failover?: Failover;
+  /** Whether a program is there to run (a fallback's; `toolOk` says it for `choice`). */
+  available?: (program: string) => boolean;
   /** Proves a recorded pid still runs one of this project's builders. */
   alive: (pid: number) => boolean;
   say: (line: string) => void;
@@ -70,8 +77,24 @@ export class LocalBuilder {
     private readonly wake: () => void = () => {},
   ) {}
 
-  private get preset() {
-    return this.s.choice.kind === 'preset' ? this.s.choice : null;
+  private get failover(): Failover {
+    return this.s.failover ?? noFailover(this.s.choice);
+  }
+
+  /** The preset the builder's attempts run with now (fail-over moves it on), if a preset. */
+  private presetOf(b: BuilderRecord) {
+    const c = agentInUse(b.raw, this.failover);
+    return c.kind === 'preset' ? c : null;
+  }
+
+  /** Which agent runs this attempt and how it starts (a fallback takes over: agents/failover.ts). */
+  private plan(b: BuilderRecord): AttemptPlan {
+    const wt = b.worktree;
+    return planAttempt(b.raw, this.failover, {
+      id: b.id,
+      prompt: () => this.s.prompt(b),
+      summary: () => (wt && existsSync(wt) ? committedSummary(wt, forkPoint(wt, this.s.dir)) : ''),
+    }, (c) => this.s.available?.(c.preset.program) ?? true);
   }
 
   private log(b: BuilderRecord, event: string, message: string): void {
@@ -93,8 +116,9 @@ export class LocalBuilder {
     if (spent) this.s.halting.spent.set(b.id, spent);
     await this.write(b.id, { status: 'running', started: utcTimestamp(), pid: null });
     this.log(b, 'starting', `Launching CI tool for builder ${b.id}`);
-    if (!this.s.toolOk) {
-      const tool = choiceProgram(this.s.choice);
+    const turn = this.plan(b);
+    if (turn.choice === this.s.choice ? !this.s.toolOk : !(this.s.available?.(choiceProgram(turn.choice)) ?? true)) {
+      const tool = choiceProgram(turn.choice);
       this.s.complain(`ERROR: CI tool not found: ${tool}`);
       this.log(b, 'failed', `CI tool not found: ${tool}`);
       return { kind: 'ended', code: 127, failed: null, extra: {} };
@@ -103,7 +127,14 @@ export class LocalBuilder {
       this.log(b, 'failed', `No worktree to work in (${b.worktree ?? 'null'})`);
       return { kind: 'ended', code: 1, failed: null, extra: {} };
     }
-    const ending = await buildComponent(this.s, this.task(b, b.worktree, spent), this.io(b, spent, signal));
+    if (Object.keys(turn.fields).length > 0) await this.write(b.id, turn.fields);
+    if (turn.note) this.log(b, 'failover', turn.note);
+    const task = { ...this.task(b, b.worktree, spent), priorByAgent: this.spentByAgent(b, spent) };
+    const ending = await buildComponent(
+      turn.choice === this.s.choice ? this.s : { ...this.s, choice: turn.choice },
+      turn.prompt === null ? task : { ...task, prompt: turn.prompt, sessionId: null, retryOf: null },
+      this.io(b, spent, signal),
+    );
     if (ending.kind === 'canceled') return { kind: 'canceled', code: ending.code, extra: ending.record };
     return { kind: 'ended', code: ending.code, failed: ending.failed, extra: ending.record };
   }
@@ -144,6 +175,17 @@ export class LocalBuilder {
   }
 
   /**
+   * The usage spent so far per agent: the row's, and what `spent` found beyond it (an
+   * interrupted attempt's) under the agent in use — so the per-agent totals add up to `usage`.
+   */
+  private spentByAgent(b: BuilderRecord, spent: AgentUsage | null): UsageByAgent {
+    const by = usageByAgentOf(b.raw);
+    const lost = spent && b.usage ? runShare(spent, [b.usage]) : spent;
+    const agent = this.presetOf(b)?.preset.name;
+    return lost && agent && Object.values(lost).some((n) => n) ? addUsageByAgent(by, agent, [lost]) : by;
+  }
+
+  /**
    * The usage already spent on a builder: what state records for its earlier attempts,
    * plus the attempt of a handler that died before recording it (its output is newer
    * than the attempt's start). Nothing spent is ever dropped by running it again.
@@ -158,7 +200,8 @@ export class LocalBuilder {
   }
 
   private async interruptedUsage(b: BuilderRecord): Promise<AgentUsage | null> {
-    if (!this.preset || b.started === null) return null;
+    const preset = this.presetOf(b);
+    if (!preset || b.started === null) return null;
     const file = this.outputFile(b.id);
     let mtime: number;
     try {
@@ -168,7 +211,7 @@ export class LocalBuilder {
     }
     // Timestamps have whole seconds: an output written in the attempt's first second counts.
     if (!(mtime >= Date.parse(b.started))) return null;
-    const { input_tokens, output_tokens, cache_read_tokens, cost_usd } = usageRecord(this.preset, await parseOutputFile(this.preset.preset.parser, file, 1), this.s.pricing);
+    const { input_tokens, output_tokens, cache_read_tokens, cost_usd } = usageRecord(preset, await parseOutputFile(preset.preset.parser, file, 1), this.s.pricing);
     return { input_tokens, output_tokens, cache_read_tokens, cost_usd };
   }
 
@@ -203,11 +246,13 @@ export class LocalBuilder {
    * and, with a preset, its output decide; that attempt's usage adds to the earlier ones.
    */
   private async fromOutput(b: BuilderRecord, code: number): Promise<LocalEnding> {
-    if (!this.preset) return { kind: 'ended', code, failed: null, extra: {} };
-    const outcome = await parseOutputFile(this.preset.preset.parser, this.outputFile(b.id), code);
+    const preset = this.presetOf(b);
+    if (!preset) return { kind: 'ended', code, failed: null, extra: {} };
+    const outcome = await parseOutputFile(preset.preset.parser, this.outputFile(b.id), code);
     const verdict = judgeAttempt({ code, timedOut: false, stalled: false }, outcome, true, () => true);
-    const attempt = usageRecord(this.preset, outcome, this.s.pricing);
+    const attempt = usageRecord(preset, outcome, this.s.pricing);
     const usage = { ...attempt, ...sumUsage(b.usage ? [b.usage, attempt] : [attempt]), session_id: attempt.session_id ?? b.session_id };
-    return verdict.ok ? { kind: 'ended', code: 0, failed: null, extra: { usage } } : { kind: 'ended', code: code || 1, failed: verdict, extra: { usage } };
+    const extra = { usage, usage_by_agent: addUsageByAgent(usageByAgentOf(b.raw), attempt.agent, [attempt]) };
+    return verdict.ok ? { kind: 'ended', code: 0, failed: null, extra } : { kind: 'ended', code: code || 1, failed: verdict, extra };
   }
 }

@@ -27,6 +27,7 @@ import { distinctBuilders, planBuilder, retryOnly } from '../workflow/builder_pl
 import { runEngine, type EngineOutcome } from '../workflow/engine.js';
 import { waveHooks, wavesOf } from '../workflow/wave_steps.js';
 import { readCiChoice } from '../agents/ci_choice.js';
+import { readFallback, type Failover } from '../agents/failover.js';
 import { complain, enterProject, limitsOrRefuse, readExecution, say, type Project } from './handler.js';
 import { backendOf } from '../distributed/config.js';
 import type { RunSpec } from '../distributed/coordinator.js';
@@ -102,6 +103,8 @@ interface Run {
   /** The text of `.argo/design.md` (null with the original's prompt: nothing is written). */
   design: string | null;
   index: (id: string) => number;
+  /** `ci.fallback` and limits.fallback_after_waits (agents/failover.ts). */
+  failover: Failover;
 }
 
 /** What the builders are told (issue 18): which prompt, its context, the design file; or the ERROR line. */
@@ -159,6 +162,7 @@ async function runHere(r: Run): Promise<number> {
   const run = new LocalBackend(project.state, {
     choice, limits: r.limits, verify: r.verify, pricing: r.config.pricing, worktree: r.worktree, design: r.design, index: r.index,
     toolOk: ciToolAvailable(choiceProgram(choice), project.dir, process.env),
+    failover: r.failover, available: (program) => ciToolAvailable(program, project.dir, process.env),
     dir: project.dir, logs: project.logs, env: builderEnv(project), halting: r.halting,
     prompt: (b) => r.prompt(b, b.worktree ?? 'null'), alive: (pid) => builderAlive(pid, project.dir), say, complain,
   });
@@ -251,7 +255,14 @@ export async function main(argv: string[]): Promise<number> {
   const first = new Map<string, number>();
   builders.forEach((b, i) => first.has(b.id) || first.set(b.id, i));
   const index = (id: string) => first.get(id) ?? 0;
-  const run: Run = { project, choice, config, limits, verify, halting, builders, only: retryOnly(toPlain(doc.get('execution'))), worktree: worktree.config, ...prompts, index };
+  let fallback: Failover['fallback'];
+  try {
+    fallback = readFallback(config, choice);
+  } catch (e) {
+    return refuse(`${errorMessage(e)} (in ${project.configFile})`);
+  }
+  const failover: Failover = { primary: choice, fallback, afterWaits: limits.fallbackAfterWaits };
+  const run: Run = { project, choice, config, limits, verify, halting, builders, only: retryOnly(toPlain(doc.get('execution'))), worktree: worktree.config, ...prompts, index, failover };
   return backend.kind === 'postgres' ? runOnWorkers(run, backend) : runHere(run);
 }
 
