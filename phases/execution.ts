@@ -144,12 +144,18 @@ function remoteSpec(r: Run): RunSpec {
 /** execution.backend = "postgres": the builders run on `argo worker`s (distributed/). */
 async function runOnWorkers(r: Run, backend: { databaseUrl: string; remote: string }): Promise<number> {
   const { runRemote } = await import('../distributed/remote_execution.js');
+  // A worker runs only its built-in presets: a fallback it would refuse is refused now, not at the fail-over.
+  const { presetOverrides } = await import('../distributed/worker_policy.js');
+  for (const f of r.failover.fallback) {
+    const changed = presetOverrides(f.preset);
+    if (changed.length > 0) return refuse(`ci.agents.${f.preset.name} overrides its ${changed.join(', ')} in ${r.project.configFile}, but '${f.preset.name}' is in ci.fallback and execution.backend is "postgres"; accepted: no program, args or env override for a fallback that runs on workers (they run only their built-in presets)`);
+  }
   if (r.choice.kind !== 'word') say(`CI tool: ${choiceLabel(r.choice)}`);
   // `argo retry <ids>`: the other failed builders stay as they are, as locally.
   const retried = r.builders.filter((b) => planBuilder(b, () => false, () => undefined, r.only).kind !== 'skip');
   const term = onTermination(); // a stop cancels the jobs
   try {
-    const outcome = await runRemote({ project: r.project, builders: retried, all: r.builders, limit: r.limits.maxParallelBuilders, run: remoteSpec(r), halting: r.halting, backend, signal: term.signal, prompt: r.prompt, index: r.index });
+    const outcome = await runRemote({ project: r.project, builders: retried, all: r.builders, limit: r.limits.maxParallelBuilders, run: remoteSpec(r), halting: r.halting, backend, signal: term.signal, prompt: r.prompt, index: r.index, failover: r.failover });
     return typeof outcome === 'number' ? outcome : settle(r.project, outcome, r.only);
   } finally {
     term.dispose();

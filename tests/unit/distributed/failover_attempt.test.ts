@@ -118,3 +118,12 @@ describe('fail-over in the attempt loop (local builder)', () => {
     expect(writes.some((w) => 'agent' in w)).toBe(false);
   });
 });
+
+describe('a fallback on workers', () => {
+  it('presetOverrides: what a worker would refuse of a fallback, asked before the fail-over', async () => {
+    const { presetOverrides } = await import('../../../distributed/worker_policy.js');
+    const [codex, gemini] = readFallback({ ci: { fallback: ['codex', 'gemini'], agents: { codex: { program: '/opt/codex', env: { A: 'b' } }, gemini: { model: 'gemini-2.5-pro' } } } }, claude);
+    expect(presetOverrides(codex!.preset)).toEqual(['program', 'env']);
+    expect(presetOverrides(gemini!.preset)).toEqual([]);
+  });
+});
