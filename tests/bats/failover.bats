@@ -90,3 +90,21 @@ execution_ready() {
   done
   grep -q 'failover - claude waited 1 time(s) on a limit' .argo-project/logs/builder-part-1.log
 }
+
+@test "argo status, status --json and argo list show a builder waiting on a limit, with its reason and resume time" {
+  jq '.phase = "execution" | .action_owner = "code" | .action_needed = "spawn_builders"
+      | .execution = {builders: [{id: "a", status: "waiting", waiting_reason: "rate_limit", resume_at: "2026-12-03T15:02:00Z", waits: 2, agent: "claude"},
+                                 {id: "b", status: "waiting", waiting_reason: "usage_limit", resume_at: "2026-12-03T15:30:00Z", waits: 1}]}' \
+    .argo-project/state.json > s && mv s .argo-project/state.json
+  TZ=UTC run -0 "$ROOT/compat/argo" status "$PROJ"
+  assert_line --regexp '^  a +waiting \(rate_limit\) until (Dec 3 )?15:02, wait 2 '
+  assert_line --regexp '^  b +waiting \(usage_limit\) until (Dec 3 )?15:30, wait 1 '
+  run -0 "$ROOT/compat/argo" status --json "$PROJ"
+  [ "$(jq -r '.builders[0] | "\(.status) \(.waiting_reason) \(.resume_at) \(.waits) \(.agent)"' <<< "$output")" = "waiting rate_limit 2026-12-03T15:02:00Z 2 claude" ]
+  TZ=UTC run -0 "$ROOT/compat/argo" list
+  assert_line --index 0 --regexp '^ID +PHASE +OWNER +NEEDED +ORCHESTRATOR +PATH$'
+  assert_line 'Waiting on limits:'
+  assert_line --regexp '^  demo-[0-9]+: a waiting \(rate_limit\) until (Dec 3 )?15:02, wait 2; b waiting \(usage_limit\) until (Dec 3 )?15:30, wait 1$'
+  run -0 "$ROOT/compat/argo" list --json
+  [ "$(jq -r '.[0].waiting | map("\(.id):\(.waiting_reason):\(.resume_at)") | join(",")' <<< "$output")" = "a:rate_limit:2026-12-03T15:02:00Z,b:usage_limit:2026-12-03T15:30:00Z" ]
+}

@@ -31,13 +31,15 @@ const waiting = (id: string, reason = 'rate_limit', resume = '2026-12-03T15:02:0
 
 describe('the view: a builder waiting on a limit', () => {
   it('its row carries the reason, the resume time and its waits; others none of them', () => {
-    const v = buildView(input([waiting('a'), { id: 'b', status: 'running', waits: 1 }, { id: 'c', status: 'pending', waiting_for: ['a'] }]));
+    const resumed = { ...waiting('d'), status: 'running' }; // the fields of its last wait left on the row
+    const v = buildView(input([waiting('a'), { id: 'b', status: 'running', waits: 1 }, { id: 'c', status: 'pending', waiting_for: ['a'] }, resumed]));
     const row = (id: string) => v.builders.find((b) => b.id === id)!;
     expect(row('a')).toMatchObject({ status: 'waiting', waiting_reason: 'rate_limit', resume_at: '2026-12-03T15:02:00Z', waits: 2 });
     // a builder that waited before and runs again keeps its count, not a reason
     expect(row('b')).toMatchObject({ status: 'running', waiting_reason: null, resume_at: null, waits: 1 });
     // waiting for its dependencies is not waiting on a limit
     expect(row('c')).toMatchObject({ status: 'waiting', waiting_reason: null, resume_at: null, waits: null });
+    expect(row('d')).toMatchObject({ status: 'running', waiting_reason: null, resume_at: null, waits: 2 });
   });
 
   it('status text: "waiting (rate_limit) until 15:02, wait 2" in the builders list', () => {
@@ -86,6 +88,10 @@ describe('the view: fail-over', () => {
     expect(v.totals.by_agent).toEqual({ claude: { input_tokens: 15, output_tokens: 10, cache_read_tokens: 0, cost_usd: 0.6 }, codex: { input_tokens: 20, output_tokens: 10, cache_read_tokens: 0, cost_usd: 0.2 } });
     expect(v.totals.cost_usd).toBe(0.8);
     expect(statusText(v, undefined, CLOCK)).toContain('\nBy agent: claude $0.6000 (tokens 15 in / 10 out), codex $0.2000 (tokens 20 in / 10 out)\n');
+  });
+  it('a fallback that just took over: its agent, before any usage of its own', () => {
+    const v = buildView(input([{ id: 'a', status: 'running', agent: 'codex', usage: u(10, 5, 0.5, 'claude') }]));
+    expect(v.builders[0]!.agent).toBe('codex');
   });
   it('one agent only: no per-agent line', () => {
     expect(statusText(buildView(input([builders[1]!])), undefined, CLOCK)).not.toContain('By agent:');
