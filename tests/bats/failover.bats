@@ -108,3 +108,44 @@ execution_ready() {
   run -0 "$ROOT/compat/argo" list --json
   [ "$(jq -r '.[0].waiting | map("\(.id):\(.waiting_reason):\(.resume_at)") | join(",")' <<< "$output")" = "a:rate_limit:2026-12-03T15:02:00Z,b:usage_limit:2026-12-03T15:30:00Z" ]
 }
+
+# Runs today: the waits a builder records (h/wait) are written by hand, as a builder that
+# failed rate_limited after its waits would have them; `argo retry` then starts its next
+# attempt, and the fail-over decision moves it to the fallback.
+@test "argo retry of builders that waited on limits: the fallback takes over in a fresh session with the task and the committed work; usage per agent" {
+  config '.ci.agent = "claude" | .ci.fallback = ["codex"] | .limits = {"fallback_after_waits": 2}'
+  export FAKE_AGENT_ENV="$WORK/fake.env" FAKE_AGENT_COMPONENTS=2
+  : > "$WORK/fake.env"
+  "$ROOT/start_workflow.sh" "Build a calculator" "$PROJ" >/dev/null
+  ORCH=$(cat .argo-project/orchestrator.pid)
+  wait_state '.action_needed == "approve_design"' 30
+  echo 'FAKE_AGENT_LIMITED=claude' > "$WORK/fake.env"   # every claude call answers 429 from now on
+  "$ROOT/compat/argo" approve "$PROJ" >/dev/null
+  wait_state '.action_needed == "review_merge"' 60
+  [ "$(jq -r '[.execution.builders[] | "\(.status):\(.agent)"] | join(",")' .argo-project/state.json)" = "failed:claude,failed:claude" ]
+  grep -q '429' .argo-project/logs/builder-part-1.log
+  # part-1 had committed some work before its limits
+  git -C .argo-project/builders/part-1 -c user.name=t -c user.email=t@t.invalid commit -q --allow-empty -m 'claude: half of part-1'
+  jq '.execution.builders |= map(.waits = 2)' .argo-project/state.json > s && mv s .argo-project/state.json
+  run -0 "$ROOT/compat/argo" retry "$PROJ"
+  wait_state '.phase == "storage"' 60
+  for k in 1 2; do grep -q "fixed part-$k by codex" "part-$k.txt"; done
+  [ "$(jq -r '[.execution.builders[] | "\(.agent):\(.agent_since_wait)"] | unique | join(",")' .argo-project/state.json)" = codex:2 ]
+  [ "$(jq -r '[.execution.builders[].usage_by_agent | keys | join("+")] | unique | join(",")' .argo-project/state.json)" = claude+codex ]
+  # the total is still the sum over agents, in the builder and in execution.usage
+  jq -e '[.execution.builders[] | (.usage.input_tokens == ([.usage_by_agent[].input_tokens] | add))] | all' .argo-project/state.json
+  jq -e '.execution.usage.input_tokens == ([.execution.builders[].usage.input_tokens] | add)' .argo-project/state.json
+  # codex started fresh, told the task and what is committed
+  local c n=0
+  for c in $(grep -l '^agent=codex$' "$FAKE_AGENT_LOG"/*.meta); do
+    n=$((n + 1))
+    [ "$(sed -n 's/^resume=//p' "$c")" = "" ]
+    tr '\0' '\n' < "${c%.meta}.argv" | grep -q "^You are taking over the 'part-[12]' component from another coding agent (claude)"
+    tr '\0' '\n' < "${c%.meta}.argv" | grep -q '^<task>$'
+  done
+  [ "$n" -eq 2 ]
+  grep -l '^agent=codex$' "$FAKE_AGENT_LOG"/*.meta | while read -r c; do tr '\0' '\n' < "${c%.meta}.argv"; done | grep -q 'claude: half of part-1'
+  grep -q 'failover - claude waited 2 time(s) on a limit (limits.fallback_after_waits = 2): codex' .argo-project/logs/builder-part-1.log
+  run -0 "$ROOT/compat/argo" status "$PROJ"
+  assert_line --regexp '^By agent: claude \$[0-9.]+ \(tokens [0-9]+ in / [0-9]+ out\), codex '
+}
