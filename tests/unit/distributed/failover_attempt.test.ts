@@ -35,7 +35,7 @@ function project() {
   return { dir, wt, logDir, calls: join(dir, 'calls') };
 }
 
-function builder(p: ReturnType<typeof project>, fallback: string[]) {
+function builder(p: ReturnType<typeof project>, fallback: string[], available: (program: string) => boolean = () => true) {
   const writes: Record<string, unknown>[] = [];
   const failover: Failover = { primary: claude, fallback: readFallback({ ci: { fallback } }, claude), afterWaits: 2 };
   const setup: LocalSetup = {
@@ -53,7 +53,7 @@ function builder(p: ReturnType<typeof project>, fallback: string[]) {
     say: () => {},
     complain: () => {},
     failover,
-    available: () => true,
+    available,
   };
   return { lb: new LocalBuilder(setup, async (_id, f) => void writes.push(f)), writes };
 }
@@ -116,6 +116,25 @@ describe('fail-over in the attempt loop (local builder)', () => {
     expect(ending).toMatchObject({ kind: 'ended', code: 0 });
     expect(calls(p.calls).map((c) => [c.agent, c.resume])).toEqual([['codex', 'sess-codex-x']]);
     expect(writes.some((w) => 'agent' in w)).toBe(false);
+  });
+});
+
+describe('a fallback not installed here', () => {
+  it('is passed over: the next one takes over', async () => {
+    const p = project();
+    const { lb, writes } = builder(p, ['codex', 'gemini'], (program) => program !== 'codex');
+    const ending = await lb.work(builderRecord({ id: 'x', status: 'waiting', worktree: p.wt, waits: 2, usage: earlier }), { kind: 'start' }, new AbortController().signal);
+    expect(ending).toMatchObject({ kind: 'ended', code: 0 });
+    expect(calls(p.calls).map((c) => c.agent)).toEqual(['gemini']);
+    expect(writes).toContainEqual({ agent: 'gemini', agent_since_wait: 2 });
+  });
+  it('the agent in use gone (uninstalled since): CI tool not found, as for the primary', async () => {
+    const p = project();
+    const { lb } = builder(p, ['codex'], (program) => program !== 'codex');
+    const row = builderRecord({ id: 'x', status: 'waiting', worktree: p.wt, waits: 3, agent: 'codex', agent_since_wait: 2 });
+    const ending = await lb.work(row, { kind: 'start' }, new AbortController().signal);
+    expect(ending).toMatchObject({ kind: 'ended', code: 127 });
+    expect(calls(p.calls)).toEqual([]);
   });
 });
 
