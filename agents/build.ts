@@ -13,6 +13,8 @@ import { errorMessage } from '../core/errors.js';
 import { RUN_TOKEN_VAR } from '../store/processes.js';
 import { newRunToken, sweepRuns } from '../store/sweep.js';
 import { emptyUsage, type AgentOutcome, type AgentUsage } from './presets/contract.js';
+import type { AgentLimit } from './presets/limit_signals.js';
+import { LIMIT_RESUME_PROMPT } from '../workflow/rate_limits.js';
 import { invocationFor } from './invocation.js';
 import { agentFailureMessage, STDERR_TAIL_BYTES } from './run/failure_message.js';
 import { parseOutputFile, sizeOf, textSince } from './run/output_file.js';
@@ -26,7 +28,7 @@ import { NO_WORKTREE_CONFIG, type WorktreeConfig } from './worktree_config.js';
 import { builderVars, commitExclusions, copyIntoWorktree, excludeFromCommits, runSetup, writeDesignFile } from './worktree_prep.js';
 
 /** Why a builder failed (state field `failure`); absent for the original's plain exit codes. */
-export type Failure = 'timeout' | 'stalled' | 'no_changes' | 'verify' | 'agent_error' | 'budget' | 'time_limit' | 'setup';
+export type Failure = 'timeout' | 'stalled' | 'no_changes' | 'verify' | 'agent_error' | 'budget' | 'time_limit' | 'setup' | 'rate_limited';
 
 export interface Failed {
   failure: Failure;
@@ -53,6 +55,8 @@ export interface BuildTask {
   sessionId: string | null;
   /** The builder failed before (`argo retry`): why; its session is resumed when the agent can. */
   retryOf: { failure: string | null } | null;
+  /** Its last attempt ended on a limit and it waited (issue 19): its session is resumed with a short "continue" prompt. */
+  afterLimit?: boolean;
   /** Usage of the builder's earlier attempts (an earlier run, a retry): this run adds to it, never replaces it. */
   priorUsage?: Partial<AgentUsage> | null;
   /** The same per agent (`usage_by_agent`, fail-over): absent, all of priorUsage is this run's agent's. */
@@ -100,7 +104,7 @@ export type BuildRecord = { usage?: AgentUsage & { session_id: string | null; ag
 export type BuildEnding =
   /** The signal ended it: the caller knows why (a stop, a halt, a lost claim). */
   | { kind: 'canceled'; code: number; record: BuildRecord }
-  | { kind: 'ended'; code: number; failed: Failed | null; record: BuildRecord };
+  | { kind: 'ended'; code: number; failed: Failed | null; record: BuildRecord; limit?: AgentLimit };
 
 /** One run's usage record of a preset (state field `usage`): its usage priced, the session, the agent, the model. */
 export function usageRecord(choice: CiChoice & { kind: 'preset' }, outcome: Pick<AgentOutcome, 'usage' | 'session_id' | 'model'>, pricing: unknown): NonNullable<BuildRecord['usage']> {
@@ -229,10 +233,10 @@ async function buildAttempts(setup: BuildSetup, task: BuildTask, io: BuildIO): P
   const timeLimit = io.timeLimit ?? ((ms: number) => ms);
   const base = headOf(worktree);
   const tally = new Tally(preset, task);
-  // A failed builder with a session resumes it when its agent can; else it starts afresh.
-  let kind: 'builder' | 'resume' = task.retryOf && tally.session && preset?.preset.resume != null ? 'resume' : 'builder';
-  let prompt = kind === 'resume' ? retryPrompt(task.id, `the last attempt failed (${task.retryOf!.failure ?? 'error'})`, '') : task.prompt;
-  const ended = (code: number, failed: Failed | null = null): BuildEnding => ({ kind: 'ended', code, failed, record: tally.record() });
+  // A failed or limited builder with a session resumes it when its agent can; else it starts afresh.
+  let kind: 'builder' | 'resume' = (task.retryOf || task.afterLimit) && tally.session && preset?.preset.resume != null ? 'resume' : 'builder';
+  let prompt = kind !== 'resume' ? task.prompt : task.afterLimit ? LIMIT_RESUME_PROMPT : retryPrompt(task.id, `the last attempt failed (${task.retryOf!.failure ?? 'error'})`, '');
+  const ended = (code: number, failed: Failed | null = null): Extract<BuildEnding, { kind: 'ended' }> => ({ kind: 'ended', code, failed, record: tally.record() });
 
   for (let attempt = 0; ; attempt++) {
     let inv: ReturnType<typeof invocationFor>;
@@ -256,6 +260,9 @@ async function buildAttempts(setup: BuildSetup, task: BuildTask, io: BuildIO): P
     if (!verdict.ok) {
       // A plain CI tool's exit status is its verdict, as in the original.
       if (!preset && verdict.failure === 'agent_error') return ended(r.code);
+      const limited = verdict.failure === 'agent_error' ? outcome.limit : undefined;
+      // A limit is no verdict on the work: the engine decides whether the builder waits (workflow/rate_limits.ts).
+      if (limited) return { ...ended(r.code || 1, { failure: 'agent_error', message: verdict.message }), limit: limited };
       return ended(r.code || 1, { failure: verdict.failure, message: verdict.message });
     }
     if (!setup.verify) return ended(0);

@@ -36,6 +36,8 @@ export interface BuilderJob {
   builder_index?: number;
   /** The id the queue gives this job, chosen by the coordinator so that the signature covers it. */
   job_id?: string;
+  /** After a wait on a limit (issue 19): the builder's agent session to resume (null: a fresh run), with the short "continue" prompt. */
+  resume?: { session_id: string | null };
   /** HMAC-SHA256 of everything above with the job secret (distributed/job_auth.ts). */
   signature?: string;
 }
@@ -66,6 +68,8 @@ export interface BuilderResult {
   /** Why it failed, as a local builder's `failure` (timeout, stalled, no_changes, verify …); absent: its exit status says. */
   failure?: string;
   failure_message?: string;
+  /** The agent reported a limit (agents/presets/limit_signals.ts): the coordinator's engine makes the builder wait. */
+  limit?: { kind: 'rate_limit' | 'usage_limit' | 'overloaded'; reset_at: string | null; message: string };
 }
 
 export type JobState = 'queued' | 'active' | 'completed' | 'failed' | 'cancelled';

@@ -14,7 +14,9 @@ import type { AgentUsage } from '../agents/presets/contract.js';
 import type { Halt, Halting } from '../workflow/limits.js';
 import type { BuilderJob, BuilderQueue, JobSnapshot } from './backend.js';
 import { Latch } from './local_queue.js';
-import { runEngine, type EngineHooks, type EngineOutcome } from '../workflow/engine.js';
+import { runEngine, type EngineHooks, type EngineOutcome, type LimitedEnding } from '../workflow/engine.js';
+import type { WaitSettings } from '../workflow/rate_limits.js';
+import { remoteLimitHooks, resumeBase } from './remote_limits.js';
 import { gitRemoteEnv } from '../core/git_args.js';
 import { baseRef, gitOrThrow } from '../core/git_async.js';
 import { signJob } from './job_auth.js';
@@ -46,6 +48,11 @@ export interface CoordinatorBuilder {
   /** Ids of the builders it waits for (dependency waves). */
   depends_on?: string[];
   waiting_for?: string[];
+  /** Waiting on a limit (issue 19): until when (ISO), how many waits so far. */
+  resume_at?: string | null;
+  waits?: number | null;
+  /** The agent session of its last attempt (a resume after a limit continues it). */
+  session_id?: string | null;
 }
 
 export type { Halt, Halting };
@@ -65,6 +72,8 @@ export interface CoordinatorOptions {
   limit: number;
   /** limits.max_cost_usd and limits.max_workflow_hours, enforced here as the local runner does. */
   halting?: Halting;
+  /** limits.rate_limit_backoff_seconds and limits.rate_limit_max_waits (default 60 s and 8). */
+  waits?: WaitSettings;
   signal: AbortSignal;
   pollMs?: number;
   say: (line: string) => void;
@@ -113,10 +122,15 @@ export async function coordinate(o: CoordinatorOptions, builders: CoordinatorBui
   const snapshot = await o.queue.jobs(workflow);
   const waiting: CoordinatorBuilder[] = [];
   const following = new Map<CoordinatorBuilder, string>(); // builder -> the job we follow
+  const asleep = new Map<CoordinatorBuilder, number>(); // builder -> its resume time (a wait on a limit)
   for (const b of builders) {
     const plan = planRemote(b, snapshot.filter((j) => j.builder === b.id));
     if (plan.kind === 'done') o.say(`Builder ${b.id} already completed`);
     else if (plan.kind === 'enqueue') waiting.push(b);
+    else if (plan.kind === 'wait') {
+      o.say(`Builder ${b.id} is waiting on a limit until ${b.resume_at ?? 'now'}`);
+      asleep.set(b, Date.parse(b.resume_at ?? '') || 0); // unreadable: at once
+    }
     else {
       o.say(plan.kind === 'adopt' ? `Builder ${b.id} is already on the queue (job ${plan.jobId}) - following it` : `Builder ${b.id} finished while nobody watched - taking its result`);
       following.set(b, plan.jobId);
@@ -126,9 +140,10 @@ export async function coordinate(o: CoordinatorOptions, builders: CoordinatorBui
   const bases = new Map<string, string>(); // builder → the base its job starts from, when not `base`
   const project = { dir: o.dir, state: o.state, logs: o.logs };
   const waves = o.waves ? await wavesOf(project, o.waves.all, new Set([...waiting, ...following.keys()].map((b) => b.id))) : undefined;
-  const hooks = { ...remoteHooks(o, workflow, base, bases), wait: (ms: number, signal: AbortSignal) => sleep.wait(ms, signal) };
+  const hooks = { ...remoteHooks(o, workflow, base, bases), ...remoteLimitHooks(o), wait: (ms: number, signal: AbortSignal) => sleep.wait(ms, signal) };
+  const preset = o.run.ci?.kind === 'preset' ? o.run.ci.preset.name : null;
   return runEngine(
-    { queue: o.queue, workflow, limit: o.limit, halting: o.halting, signal: o.signal, intervalMs: o.pollMs ?? 250, say: o.say, waiting, following, waves },
+    { queue: o.queue, workflow, limit: o.limit, halting: o.halting, signal: o.signal, intervalMs: o.pollMs ?? 250, say: o.say, waiting, following, waves, asleep, waits: o.waits, presetOf: () => preset },
     waves ? { ...hooks, ...remoteWaveHooks(o, project, bases) } : hooks,
   );
 }
@@ -166,16 +181,22 @@ async function pushTip(o: CoordinatorOptions, branch: string, from: string): Pro
 }
 
 /** What the remote back-end records when the engine decides. */
-function remoteHooks(o: CoordinatorOptions, workflow: string, base: string, bases: ReadonlyMap<string, string>): Omit<EngineHooks<CoordinatorBuilder, JobSnapshot>, 'wait'> {
+function remoteHooks(o: CoordinatorOptions, workflow: string, base: string, bases: Map<string, string>): Omit<EngineHooks<CoordinatorBuilder, JobSnapshot>, 'wait'> {
   const mirrored = new Map<string, Record<string, unknown>>();
   return {
-    enqueue: async (b) => {
+    enqueue: async (b, resume) => {
+      // A resume after a limit starts from the work the limited attempt left.
+      const tip = resume ? await resumeBase(o, b) : null;
+      if (tip) bases.set(b.id, tip);
       let from = bases.get(b.id) ?? base;
       const turn = await o.attempt?.(b, from);
       // A take-over continues the work on the builder's branch: the job starts from its tip.
       if (turn?.fresh) from = await pushTip(o, b.branch, from);
       const agent = turn ? { ci: choiceSpec(turn.choice), tool: choiceProgram(turn.choice), prompt: turn.prompt ?? b.prompt } : {};
-      const data: BuilderJob = { ...o.run, workflow, project: projectKey(o.dir), builder: b.id, prompt: b.prompt, remote: o.remote, base: from, branch: b.branch, ...(b.index !== undefined ? { builder_index: b.index } : {}), ...agent };
+      const data: BuilderJob = {
+        ...o.run, workflow, project: projectKey(o.dir), builder: b.id, prompt: b.prompt, remote: o.remote, base: from, branch: b.branch,
+        ...(b.index !== undefined ? { builder_index: b.index } : {}), ...(resume && !turn?.fresh ? { resume: { session_id: b.session_id ?? null } } : {}), ...agent,
+      };
       if (turn?.note) logBuilder(o.logs, b.id, 'failover', turn.note);
       // The id is chosen here so that the signature covers it: a copy in another row is refused.
       const id = await o.queue.enqueue(`${projectKey(o.dir)}/${b.id}`, signJob(data, randomUUID(), o.secret));
@@ -205,7 +226,7 @@ function remoteHooks(o: CoordinatorOptions, workflow: string, base: string, base
 }
 
 /** A job has ended: its attempt's commit brought home, its log tail kept, its ending recorded. */
-async function finishRemote(o: CoordinatorOptions, b: CoordinatorBuilder, j: JobSnapshot): Promise<boolean> {
+async function finishRemote(o: CoordinatorOptions, b: CoordinatorBuilder, j: JobSnapshot): Promise<boolean | LimitedEnding> {
   const end = endingOf(j);
   let code = end.code;
   let why = end.why;
@@ -224,6 +245,13 @@ async function finishRemote(o: CoordinatorOptions, b: CoordinatorBuilder, j: Job
   const usage = agentRun ? usageAfterAttempt(b.usage ?? null, j.output!.usage) : undefined;
   if (agentRun) b.usageByAgent = addUsageByAgent(b.usageByAgent ?? {}, j.output!.usage.agent as string, [j.output!.usage as Partial<AgentUsage>]);
   if (usage) o.halting?.spent.set(b.id, usage as Partial<AgentUsage>);
+  // A limit, its work brought home: the engine decides (the builder's fields are written by remoteLimitHooks).
+  if (j.state === 'completed' && j.output?.limit && code !== 0 && why === end.why) {
+    if (usage) b.usage = usage as unknown as AgentUsage;
+    const session = j.output.usage?.session_id;
+    if (typeof session === 'string' && session !== '') b.session_id = session;
+    return { limited: j.output.limit };
+  }
   await setBuilderFields(o.state, b.id, { ...end.fields, ...(usage ? { usage, usage_by_agent: b.usageByAgent } : {}), status: ok ? 'completed' : 'failed', exit_code: code, completed: utcTimestamp(), ...(ok ? { progress: 100 } : {}), ...(ok && b.failure !== null ? { failure: null } : {}) }, agentRun);
   logBuilder(o.logs, b.id, ok ? 'completed' : 'failed', why);
   o.say(ok ? `Builder ${b.id} completed on ${j.host ?? 'a worker'}` : end.failure ? `Builder ${b.id} failed (${end.failure}) on ${j.host ?? 'a worker'}` : `Builder ${b.id} failed (${why})`);

@@ -13,7 +13,10 @@ import { utcTimestamp } from '../core/time.js';
 import type { AgentUsage } from '../agents/presets/contract.js';
 import type { Failed } from '../agents/build.js';
 import { setBuilderFields, type BuilderRecord } from '../store/builders.js';
-import type { EngineHooks } from '../workflow/engine.js';
+import type { EngineHooks, LimitedEnding, LimitedStep } from '../workflow/engine.js';
+import { isoSeconds } from '../workflow/rate_limits.js';
+import { mutateState } from '../store/state.js';
+import { JsonObject, fromPlain } from '../core/json_doc.js';
 import type { BuilderJob, BuilderResult, Claim, JobSnapshot } from './backend.js';
 import { LocalBuilder, type LocalEnding, type LocalSetup, type LocalWork } from './local_builder.js';
 import { LocalQueue } from './local_queue.js';
@@ -32,6 +35,8 @@ export class LocalBackend {
   private readonly builders = new Map<string, BuilderRecord>();
   /** Each claimed job's ending, by job id (set the moment the worker claims it). */
   private readonly endings = new Map<string, Promise<LocalEnding>>();
+  /** Endings that said "limited", by builder id, until the engine decides (hooks.limited). */
+  private readonly limitedEndings = new Map<string, Extract<LocalEnding, { kind: 'ended' }>>();
   /** Builders whose run we started and that have not ended: a stop records `stopped` for them. */
   private readonly running = new Set<string>();
   private readonly writes = new Set<Promise<void>>();
@@ -72,6 +77,7 @@ export class LocalBackend {
 
   /** Puts a job on the queue for a builder already planned (adopted ones go first, beyond the engine's starts). */
   enqueue(b: BuilderRecord): Promise<string> {
+    this.limitedEndings.delete(b.id);
     const job: BuilderJob = { workflow: LOCAL_WORKFLOW, project: this.s.dir, builder: b.id, prompt: '', tool: '', remote: '', base: '', branch: b.branch ?? '', timeoutSeconds: null };
     return this.queue.enqueue(`${LOCAL_WORKFLOW}/${b.id}`, job);
   }
@@ -88,11 +94,17 @@ export class LocalBackend {
 
   /** How the engine drives this back-end. */
   readonly hooks: EngineHooks<BuilderRecord, JobSnapshot> = {
-    enqueue: (b) => {
-      if (this.works.get(b.id)?.kind !== 'adopt') this.s.say(`Spawning builder: ${b.id}`);
+    enqueue: (b, resume) => {
+      if (resume) this.s.say(`Resuming builder: ${b.id} (after waiting on a limit)`);
+      else if (this.works.get(b.id)?.kind !== 'adopt') this.s.say(`Spawning builder: ${b.id}`);
       return this.enqueue(b);
     },
     finish: async (b, j) => this.finishJob(b, j),
+    limited: async (b, step) => this.limited(b, step),
+    quota: async (view) => {
+      if (this.stopping) return;
+      await mutateState(this.state, (d) => void (d.get('execution') as JsonObject | undefined)?.set('quota', fromPlain(view)));
+    },
     halted: async (b, h, jobId) => {
       const e = jobId ? await this.endings.get(jobId) : undefined;
       // One that ended on its own just before the halt keeps its own ending.
@@ -102,13 +114,35 @@ export class LocalBackend {
     wait: (ms, signal) => this.queue.changed.wait(ms, signal),
   };
 
-  private async finishJob(b: BuilderRecord, j: JobSnapshot): Promise<boolean | void> {
+  private async finishJob(b: BuilderRecord, j: JobSnapshot): Promise<boolean | void | LimitedEnding> {
     const e = await this.endings.get(j.id)?.catch(() => undefined);
     if (!e || j.state === 'failed') {
       this.s.complain(`ERROR: builder ${b.id}: ${j.error ?? `its job ended ${j.state}`}`);
       return this.finish(b, 1, null, {});
     }
+    if (e.kind === 'ended' && e.limit) {
+      this.limitedEndings.set(b.id, e);
+      return { limited: e.limit };
+    }
     if (e.kind === 'ended') return this.finish(b, e.code, e.failed, e.extra);
+  }
+
+  /** The engine's decision on a limited builder: it waits (its row says until when) or fails `rate_limited`. */
+  private async limited(b: BuilderRecord, step: LimitedStep): Promise<void> {
+    const e = this.limitedEndings.get(b.id)!;
+    this.limitedEndings.delete(b.id);
+    if (step.kind === 'fail') return void (await this.finish(b, e.code, { failure: 'rate_limited', message: step.message }, e.extra));
+    if (this.stopping) return;
+    const resumeAt = isoSeconds(step.resumeAt);
+    const usage = e.extra.usage;
+    await this.write(b.id, { status: 'waiting', waiting_reason: step.reason, resume_at: resumeAt, waits: step.waits, exit_code: e.code, pid: null, ...(usage ? { usage } : {}) }, !!usage);
+    if (usage) this.s.halting.spent.set(b.id, usage);
+    // The next run resumes this attempt's session, with what it spent so far.
+    this.builders.set(b.id, { ...this.builders.get(b.id)!, status: 'waiting', waits: step.waits, usage: usage ?? b.usage, session_id: usage?.session_id ?? b.session_id });
+    this.works.set(b.id, { kind: 'start' });
+    const what = step.limit.kind === 'usage_limit' ? 'a usage limit' : step.limit.kind === 'overloaded' ? 'an overloaded model' : 'a rate limit';
+    logBuilder(this.s.logs, b.id, 'waiting', `${what}: ${step.limit.message} - waiting until ${resumeAt} (wait ${step.waits})`);
+    this.s.say(`Builder ${b.id} hit ${what} - waiting until ${resumeAt} (wait ${step.waits})`);
   }
 
   /** Records a builder's ending: one write of its fields, a log line, a line for the user. True: it completed. */

@@ -15,6 +15,7 @@ import { sweepRuns } from '../store/sweep.js';
 import { utcTimestamp } from '../core/time.js';
 import { builderBranch } from '../workflow/worktrees.js';
 import type { AgentUsage } from '../agents/presets/contract.js';
+import type { AgentLimit } from '../agents/presets/limit_signals.js';
 import { buildComponent, judgeAttempt, usageRecord, type BuildRecord, type BuildSetup, type Failed } from '../agents/build.js';
 import { parseOutputFile } from '../agents/run/output_file.js';
 import { choiceProgram } from '../agents/select.js';
@@ -50,7 +51,7 @@ export interface LocalSetup extends BuildSetup {
 
 /** How a local builder's job ended. `extra`: fields recorded with the ending (usage). */
 export type LocalEnding =
-  | { kind: 'ended'; code: number; failed: Failed | null; extra: BuildRecord }
+  | { kind: 'ended'; code: number; failed: Failed | null; extra: BuildRecord; limit?: AgentLimit }
   /** The job was cancelled (a halt or a stop) while it ran: the back-end knows why. */
   | { kind: 'canceled'; code: number; extra: BuildRecord };
 
@@ -77,20 +78,37 @@ export class LocalBuilder {
     private readonly wake: () => void = () => {},
   ) {}
 
+  /**
+   * The fail-over fields this builder's runs recorded (agent, agent_since_wait, usage_by_agent):
+   * a builder run again by the same handler (a resume after a wait) may come with its row as
+   * first read, which does not have them yet.
+   */
+  private readonly recorded = new Map<string, Record<string, unknown>>();
+
+  /** The row the fail-over reads: as read, with the waits the engine counted and what our runs recorded. */
+  private rowOf(b: BuilderRecord): Record<string, unknown> {
+    const waits = (b as BuilderRecord & { waits?: unknown }).waits;
+    return { ...b.raw, ...(waits !== undefined && waits !== null ? { waits } : {}), ...this.recorded.get(b.id) };
+  }
+
+  private remember(id: string, fields: Record<string, unknown>): void {
+    this.recorded.set(id, { ...this.recorded.get(id), ...fields });
+  }
+
   private get failover(): Failover {
     return this.s.failover ?? noFailover(this.s.choice);
   }
 
   /** The preset the builder's attempts run with now (fail-over moves it on), if a preset. */
   private presetOf(b: BuilderRecord) {
-    const c = agentInUse(b.raw, this.failover);
+    const c = agentInUse(this.rowOf(b), this.failover);
     return c.kind === 'preset' ? c : null;
   }
 
   /** Which agent runs this attempt and how it starts (a fallback takes over: agents/failover.ts). */
   private plan(b: BuilderRecord): AttemptPlan {
     const wt = b.worktree;
-    return planAttempt(b.raw, this.failover, {
+    return planAttempt(this.rowOf(b), this.failover, {
       id: b.id,
       prompt: () => this.s.prompt(b),
       summary: () => (wt && existsSync(wt) ? committedSummary(wt, forkPoint(wt, this.s.dir)) : ''),
@@ -114,7 +132,8 @@ export class LocalBuilder {
     if (b.run_token) await sweepRuns([b.run_token]);
     const spent = await this.spent(b);
     if (spent) this.s.halting.spent.set(b.id, spent);
-    await this.write(b.id, { status: 'running', started: utcTimestamp(), pid: null });
+    // One that waited on a limit is running again: its wait is over (resume_at stays, as the last one).
+    await this.write(b.id, { status: 'running', started: utcTimestamp(), pid: null, ...(b.status === 'waiting' ? { waiting_reason: null } : {}) });
     this.log(b, 'starting', `Launching CI tool for builder ${b.id}`);
     const turn = this.plan(b);
     if (turn.choice === this.s.choice ? !this.s.toolOk : !(this.s.available?.(choiceProgram(turn.choice)) ?? true)) {
@@ -127,7 +146,10 @@ export class LocalBuilder {
       this.log(b, 'failed', `No worktree to work in (${b.worktree ?? 'null'})`);
       return { kind: 'ended', code: 1, failed: null, extra: {} };
     }
-    if (Object.keys(turn.fields).length > 0) await this.write(b.id, turn.fields);
+    if (Object.keys(turn.fields).length > 0) {
+      this.remember(b.id, turn.fields);
+      await this.write(b.id, turn.fields);
+    }
     if (turn.note) this.log(b, 'failover', turn.note);
     const task = { ...this.task(b, b.worktree, spent), priorByAgent: this.spentByAgent(b, spent) };
     const ending = await buildComponent(
@@ -135,14 +157,15 @@ export class LocalBuilder {
       turn.prompt === null ? task : { ...task, prompt: turn.prompt, sessionId: null, retryOf: null },
       this.io(b, spent, signal),
     );
+    if (ending.record.usage_by_agent) this.remember(b.id, { usage_by_agent: ending.record.usage_by_agent });
     if (ending.kind === 'canceled') return { kind: 'canceled', code: ending.code, extra: ending.record };
-    return { kind: 'ended', code: ending.code, failed: ending.failed, extra: ending.record };
+    return { kind: 'ended', code: ending.code, failed: ending.failed, extra: ending.record, ...(ending.limit ? { limit: ending.limit } : {}) };
   }
 
   private task(b: BuilderRecord, worktree: string, spent: AgentUsage | null) {
     const retryOf = b.status === 'failed' ? { failure: b.failure } : null;
     return {
-      id: b.id, branch: builderBranch(b.id), worktree, prompt: this.s.prompt(b), sessionId: b.session_id, retryOf, priorUsage: spent,
+      id: b.id, branch: builderBranch(b.id), worktree, prompt: this.s.prompt(b), sessionId: b.session_id, retryOf, afterLimit: b.status === 'waiting', priorUsage: spent,
       index: this.s.index?.(b.id) ?? 0, design: this.s.design ?? null, copyFrom: this.s.dir,
     };
   }
@@ -179,7 +202,7 @@ export class LocalBuilder {
    * interrupted attempt's) under the agent in use — so the per-agent totals add up to `usage`.
    */
   private spentByAgent(b: BuilderRecord, spent: AgentUsage | null): UsageByAgent {
-    const by = usageByAgentOf(b.raw);
+    const by = usageByAgentOf(this.rowOf(b));
     const lost = spent && b.usage ? runShare(spent, [b.usage]) : spent;
     const agent = this.presetOf(b)?.preset.name;
     return lost && agent && Object.values(lost).some((n) => n) ? addUsageByAgent(by, agent, [lost]) : by;
@@ -252,7 +275,8 @@ export class LocalBuilder {
     const verdict = judgeAttempt({ code, timedOut: false, stalled: false }, outcome, true, () => true);
     const attempt = usageRecord(preset, outcome, this.s.pricing);
     const usage = { ...attempt, ...sumUsage(b.usage ? [b.usage, attempt] : [attempt]), session_id: attempt.session_id ?? b.session_id };
-    const extra = { usage, usage_by_agent: addUsageByAgent(usageByAgentOf(b.raw), attempt.agent, [attempt]) };
-    return verdict.ok ? { kind: 'ended', code: 0, failed: null, extra } : { kind: 'ended', code: code || 1, failed: verdict, extra };
+    const extra = { usage, usage_by_agent: addUsageByAgent(usageByAgentOf(this.rowOf(b)), attempt.agent, [attempt]) };
+    if (verdict.ok) return { kind: 'ended', code: 0, failed: null, extra };
+    return { kind: 'ended', code: code || 1, failed: verdict, extra, ...(verdict.failure === 'agent_error' && outcome.limit ? { limit: outcome.limit } : {}) };
   }
 }

@@ -11,7 +11,7 @@ export interface RemoteBuilderView {
   jobId: string | null;
 }
 
-export type RemotePlan = { kind: 'done' } | { kind: 'adopt'; jobId: string } | { kind: 'result'; jobId: string } | { kind: 'enqueue' };
+export type RemotePlan = { kind: 'done' } | { kind: 'adopt'; jobId: string } | { kind: 'result'; jobId: string } | { kind: 'enqueue' } | { kind: 'wait' };
 
 const live = (j: JobSnapshot) => j.state === 'queued' || j.state === 'active';
 
@@ -22,6 +22,8 @@ const live = (j: JobSnapshot) => j.state === 'queued' || j.state === 'active';
  */
 export function planRemote(b: RemoteBuilderView, jobs: JobSnapshot[]): RemotePlan {
   if (b.status === 'completed') return { kind: 'done' };
+  // Waiting on a limit: its last job's result is taken already; it waits on until resume_at.
+  if (b.status === 'waiting') return { kind: 'wait' };
   const running = jobs.find(live);
   if (running) return { kind: 'adopt', jobId: running.id };
   const recorded = b.jobId ? jobs.find((j) => j.id === b.jobId) : undefined;

@@ -13,6 +13,7 @@ import { committedSummary } from '../agents/worktree.js';
 import type { EngineOutcome } from '../workflow/engine.js';
 import { distinctBuilders } from '../workflow/builder_plan.js';
 import { redactUrl } from './config.js';
+import type { WaitSettings } from '../workflow/rate_limits.js';
 import { readJobSecret } from './job_auth.js';
 import { coordinate, type CoordinatorBuilder, type Halting, type RunSpec } from './coordinator.js';
 import { PgBossQueue } from './pgboss_queue.js';
@@ -33,6 +34,8 @@ export interface RemoteRun {
   prompt: (b: BuilderRecord, worktree: string) => string;
   /** A builder's 0-based position in execution.builders. */
   index: (id: string) => number;
+  /** limits.rate_limit_backoff_seconds and limits.rate_limit_max_waits. */
+  waits?: WaitSettings;
   /** `ci.fallback` (agents/failover.ts); absent: every job runs `run.ci`. */
   failover?: Failover;
 }
@@ -62,6 +65,9 @@ function view(r: RemoteRun, b: BuilderRecord): CoordinatorBuilder {
     usageByAgent: usageByAgentOf(b.raw),
     depends_on: b.depends_on,
     waiting_for: b.waiting_for,
+    resume_at: b.resume_at,
+    waits: b.waits,
+    session_id: b.session_id,
     prompt: r.prompt({ ...b, description }, '. (the current directory)'),
     index: r.index(b.id),
   };
@@ -91,7 +97,7 @@ export async function runRemote(r: RemoteRun): Promise<number | Exclude<EngineOu
   let outcome: Awaited<ReturnType<typeof coordinate>>;
   try {
     outcome = await coordinate(
-      { dir: r.project.dir, state: r.project.state, logs: r.project.logs, queue, remote: r.backend.remote, secret: secret.key, run: r.run, limit: r.limit, halting: r.halting, signal: r.signal, say, waves: r.all ? { all: r.all } : undefined, ...(r.failover ? { attempt: attemptOf(r, r.failover) } : {}) },
+      { dir: r.project.dir, state: r.project.state, logs: r.project.logs, queue, remote: r.backend.remote, secret: secret.key, run: r.run, limit: r.limit, halting: r.halting, waits: r.waits, signal: r.signal, say, waves: r.all ? { all: r.all } : undefined, ...(r.failover ? { attempt: attemptOf(r, r.failover) } : {}) },
       builders,
     );
   } catch (e) {

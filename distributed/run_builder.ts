@@ -32,6 +32,12 @@ export function jobSetup(d: BuilderJob): BuildSetup {
   };
 }
 
+/** The session a job resumes (its data is signed, but still only a string counts). */
+function resumedSession(d: BuilderJob): string | null {
+  const id = d.resume?.session_id;
+  return typeof id === 'string' && id !== '' ? id : null;
+}
+
 export interface WorkerBuild {
   worktree: string;
   /** The attempt's own folder: agent output, prompt files (never in the worktree). */
@@ -57,7 +63,8 @@ export async function runJobBuilder(d: BuilderJob, w: WorkerBuild): Promise<{ en
   const log = (event: string, message: string) => writeFileSync(w.logFile, `[${utcTimestamp()}] ${event} - ${message}\n`, { flag: 'a' });
   const ending = await buildComponent(
     setup,
-    { id: d.builder, branch: d.branch, worktree: w.worktree, prompt: d.prompt, sessionId: null, retryOf: null, index: d.builder_index ?? 0, design: d.design ?? null, copyFrom: null },
+    // After a wait on a limit: the session of its last attempt, resumed when this machine's agent has it.
+    { id: d.builder, branch: d.branch, worktree: w.worktree, prompt: d.prompt, sessionId: resumedSession(d), retryOf: null, afterLimit: d.resume != null, index: d.builder_index ?? 0, design: d.design ?? null, copyFrom: null },
     {
       env: w.env,
       logFile: w.logFile,

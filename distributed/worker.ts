@@ -272,6 +272,7 @@ export class Worker {
       timed_out: ending.failed?.failure === 'timeout',
       log_tail: tail(place.logFile),
       ...(ending.failed ? { failure: ending.failed.failure, failure_message: ending.failed.message } : {}),
+      ...(ending.limit ? { limit: ending.limit } : {}),
     };
     const taken = await this.o.queue.complete(claim, result);
     this.lastContact = Date.now();

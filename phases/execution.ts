@@ -16,6 +16,7 @@ import { signalStatus } from '../core/proc.js';
 import { onTermination } from '../core/termination.js';
 import { mutateState } from '../store/state.js';
 import { recordedUsage, workflowDeadline, type Halting, type Limits } from '../workflow/limits.js';
+import type { WaitSettings } from '../workflow/rate_limits.js';
 import type { Failure } from '../agents/build.js';
 import { choiceLabel, choiceProgram, choiceSpec, type CiChoice } from '../agents/select.js';
 import { verifyCommand } from '../agents/verify.js';
@@ -60,6 +61,11 @@ export function builderEnv(project: Pick<Project, 'state' | 'logs'>, env: Env = 
     LOG_DIR: project.logs.logDir,
     WORKFLOW_LOG: project.logs.workflowLog,
   };
+}
+
+/** What a builder waiting on a limit is held to. */
+export function waitSettings(limits: Limits): WaitSettings {
+  return { backoffSeconds: limits.rateLimitBackoffSeconds, maxWaits: limits.rateLimitMaxWaits };
 }
 
 async function handOn(project: Project): Promise<void> {
@@ -155,7 +161,7 @@ async function runOnWorkers(r: Run, backend: { databaseUrl: string; remote: stri
   const retried = r.builders.filter((b) => planBuilder(b, () => false, () => undefined, r.only).kind !== 'skip');
   const term = onTermination(); // a stop cancels the jobs
   try {
-    const outcome = await runRemote({ project: r.project, builders: retried, all: r.builders, limit: r.limits.maxParallelBuilders, run: remoteSpec(r), halting: r.halting, backend, signal: term.signal, prompt: r.prompt, index: r.index, failover: r.failover });
+    const outcome = await runRemote({ project: r.project, builders: retried, all: r.builders, limit: r.limits.maxParallelBuilders, run: remoteSpec(r), halting: r.halting, waits: waitSettings(r.limits), backend, signal: term.signal, prompt: r.prompt, index: r.index, failover: r.failover });
     return typeof outcome === 'number' ? outcome : settle(r.project, outcome, r.only);
   } finally {
     term.dispose();
@@ -178,12 +184,16 @@ async function runHere(r: Run): Promise<number> {
   if (choice.kind !== 'word') say(`CI tool: ${choiceLabel(choice)}`);
   say(`Spawning ${r.builders.length} builders...`);
   say(`At most ${r.limits.maxParallelBuilders} builders run at once`);
-  const { waiting, following } = await planHere(r, run);
+  const { waiting, following, asleep } = await planHere(r, run);
   // Dependency waves (issue 18): only when some builder depends on another.
   const waves = await wavesOf(project, r.builders, new Set([...waiting, ...following.keys()].map((b) => b.id)));
   const hooks = waves ? { ...run.hooks, ...waveHooks({ project, builders: r.builders, say, signal: run.signal, write: (id, f) => run.writeFields(id, f) }) } : run.hooks;
   const outcome = await runEngine(
-    { queue: run.queue, workflow: LOCAL_WORKFLOW, limit: r.limits.maxParallelBuilders, halting: r.halting, signal: run.signal, intervalMs: 1000, say, waiting, following, waves, onLaunched: () => say('Builders launched - waiting for them to finish') },
+    {
+      queue: run.queue, workflow: LOCAL_WORKFLOW, limit: r.limits.maxParallelBuilders, halting: r.halting, signal: run.signal, intervalMs: 1000, say, waiting, following, waves,
+      asleep, waits: waitSettings(r.limits), presetOf: () => (choice.kind === 'preset' ? choice.preset.name : null),
+      onLaunched: () => say('Builders launched - waiting for them to finish'),
+    },
     hooks,
   );
   // A stop that came while the engine was finishing or halting wins too: nothing more is written.
@@ -196,23 +206,27 @@ async function runHere(r: Run): Promise<number> {
 }
 
 /** Each builder's plan: the ones to start wait for the engine; adopted ones are followed at once. */
-async function planHere(r: Run, run: LocalBackend): Promise<{ waiting: BuilderRecord[]; following: Map<BuilderRecord, string> }> {
+async function planHere(r: Run, run: LocalBackend): Promise<{ waiting: BuilderRecord[]; following: Map<BuilderRecord, string>; asleep: Map<BuilderRecord, number> }> {
   const waiting: BuilderRecord[] = [];
   const following = new Map<BuilderRecord, string>();
+  const asleep = new Map<BuilderRecord, number>();
   for (const b of distinctBuilders(r.builders)) {
     const plan = planBuilder(b, (pid) => builderAlive(pid, r.project.dir), readResult, r.only);
     if (plan.kind === 'done') say(`Builder ${b.id} already completed`);
     else if (plan.kind === 'skip') say(`Builder ${b.id} stays failed (not in the retry list)`);
     else {
-      run.plan(b, plan);
+      run.plan(b, plan.kind === 'wait' ? { kind: 'start' } : plan);
       if (plan.kind === 'start') waiting.push(b);
-      else {
+      else if (plan.kind === 'wait') {
+        say(`Builder ${b.id} is waiting on a limit until ${b.resume_at ?? 'now'}`);
+        asleep.set(b, plan.resumeAt);
+      } else {
         if (plan.kind === 'adopt') say(`Builder ${b.id} is still running (PID ${plan.pid}) - waiting for it`);
         following.set(b, await run.enqueue(b));
       }
     }
   }
-  return { waiting, following };
+  return { waiting, following, asleep };
 }
 
 /** A setting the run cannot start with: one ERROR line, nothing written. */

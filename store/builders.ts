@@ -59,6 +59,10 @@ export interface BuilderRecord {
   acceptance: string | null;
   /** Dependency waves: the builders the engine last recorded it waiting for; [] when none. */
   waiting_for: string[];
+  /** Status `waiting` (issue 19): why (rate_limit, usage_limit), until when (ISO), and how many waits so far. */
+  waiting_reason: string | null;
+  resume_at: string | null;
+  waits: number | null;
   /** The row as stored, for the fields whose shapes vary (a failure object, merge, usage.agent). */
   raw: Readonly<Record<string, unknown>>;
 }
@@ -114,6 +118,9 @@ export function builderRecord(v: unknown): BuilderRecord {
     depends_on: strings(o.depends_on),
     acceptance: typeof o.acceptance === 'string' && o.acceptance !== '' ? o.acceptance : null,
     waiting_for: strings(o.waiting_for),
+    waiting_reason: name(o.waiting_reason),
+    resume_at: name(o.resume_at),
+    waits: number(o.waits),
     raw: o,
   };
 }

@@ -51,6 +51,10 @@ export interface BuilderRow extends LimitWait {
   last_log_line: string | null;
   /** Dependency waves: the builders it still waits for (status `waiting`); [] when none. */
   waiting_for: string[];
+  /** Status `waiting` on a limit the agent reported (issue 19): rate_limit | usage_limit, the resume time (ISO), the waits so far; null otherwise. */
+  waiting_reason: string | null;
+  resume_at: string | null;
+  waits: number | null;
   /** Dependency waves: 1 for a builder that depends on none, else one more than its latest dependency; null without waves (or in a cycle). */
   wave: number | null;
   /** Usage per agent (`usage_by_agent`; a fail-over runs more than one), null when none recorded. */
@@ -99,6 +103,12 @@ export interface View {
   conflicts: string[];
   /** Why execution stopped early (execution.halt_reason: budget or time limit reached). */
   halt_reason: string | null;
+  /**
+   * Parallelism that follows the quota (execution.quota): per preset, how many may run at
+   * once now, until when none starts (ISO, null: none held back), and its builders running
+   * and in all (those whose usage names the preset, or none when it is the only preset).
+   */
+  quota: Record<string, { cap: number | null; limited_until: string | null; running: number; builders: number }>;
   error: { last_error: string; recovery_action: string; retry_count: number; hint: string } | null;
   totals: {
     builders: number;
@@ -219,6 +229,17 @@ function byAgentOf(raw: Obj): Record<string, Usage> | null {
 }
 
 const withMaxWaits = (b: BuilderRow, max: number | null): BuilderRow => (b.waits !== null ? { ...b, max_waits: max } : b);
+
+/** View.quota from execution.quota and the builder rows. */
+function quotaOf(v: unknown, builders: readonly BuilderRow[]): View['quota'] {
+  const out: View['quota'] = {};
+  const presets = isObj(v) ? Object.entries(v).filter(([, q]) => isObj(q)) : [];
+  for (const [name, q] of presets as [string, Obj][]) {
+    const mine = builders.filter((b) => b.agent === name || (b.agent === null && presets.length === 1));
+    out[name] = { cap: num(q.cap), limited_until: textOrNull(q.limited_until), running: mine.filter((b) => b.status === 'running').length, builders: mine.length };
+  }
+  return out;
+}
 
 function builderRow(r: BuilderRecord, input: ViewInput, mergeOf: (id: string) => string | null): BuilderRow {
   const b = r.raw; // the failure object, merge and usage.agent/model come in several shapes
@@ -506,6 +527,7 @@ export function buildView(input: ViewInput): View {
     },
     log_tail: input.workflowLog,
     limits: { effective: reading.effective, problems },
+    quota: quotaOf(execution?.quota, builders),
   };
   return { ...partial, next: nextStep(partial, input.argo) };
 }

@@ -95,6 +95,30 @@ function byAgentLine(v: View, p: Paint): string[] {
   return [`${p.bold('By agent:')} ${agents.map(([a, u]) => `${a} ${money(u.cost_usd)} (tokens ${u.input_tokens} in / ${u.output_tokens} out)`).join(', ')}`];
 }
 
+/** A time of day (the viewer's zone), from an ISO time; the text itself when it is none. */
+function clockTime(iso: string, seconds: boolean): string {
+  const t = Date.parse(iso);
+  if (!Number.isFinite(t)) return iso;
+  const d = new Date(t);
+  const two = (n: number) => String(n).padStart(2, '0');
+  return `${two(d.getHours())}:${two(d.getMinutes())}${seconds ? `:${two(d.getSeconds())}` : ''}`;
+}
+
+/** Limits the agents reported (issue 19): who waits until when, and each preset's quota. */
+function limitLines(v: View): string[] {
+  const out: string[] = [];
+  for (const b of v.builders) {
+    if (b.status !== 'waiting' || b.waiting_reason === null) continue;
+    const until = b.resume_at ? ` until ${clockTime(b.resume_at, true)}` : '';
+    out.push(`  ${b.id}: waiting (${b.waiting_reason.replace('_', ' ')})${until}${b.waits !== null ? `, wait ${b.waits}` : ''}`);
+  }
+  for (const [name, q] of Object.entries(v.quota)) {
+    const held = q.limited_until ? `, rate-limited until ${clockTime(q.limited_until, false)}` : '';
+    out.push(`  ${name}: ${q.running} of ${q.builders} running${q.cap !== null ? ` (at most ${q.cap} at once)` : ''}${held}`);
+  }
+  return out.length > 0 ? ['', 'Limits:', ...out] : [];
+}
+
 /** What status.sh adds after the original block. */
 export function extraLines(v: View, p: Paint, clock: Clock = localClock()): string[] {
   const out: string[] = [];
@@ -122,6 +146,7 @@ export function extraLines(v: View, p: Paint, clock: Clock = localClock()): stri
     // Why each failed builder failed, in the agent's words (the last log line is often the
     // merge's); a bare exit status is in the EXIT column already.
     out.push(...waveLines(v));
+    out.push(...limitLines(v));
     const why = v.builders.filter((b) => b.status === 'failed' && b.failure_message && b.failure !== 'exit');
     if (why.length) {
       out.push('', p.red('Failures:'));

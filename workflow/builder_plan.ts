@@ -1,13 +1,14 @@
 // What the execution phase does with each builder when it starts (pure but for the probes
 // passed in): a completed one is left alone, one an earlier handler still runs is adopted,
 // one that ended while nobody watched is judged from its result, the others run — except,
-// under `argo retry <ids>`, the failed builders not named.
+// under `argo retry <ids>`, the failed builders not named; one waiting on a limit waits on
+// until its resume time (its wait and its time survive a restart).
 import type { BuilderRecord } from '../store/builders.js';
 
-export type Plan = { kind: 'done' } | { kind: 'adopt'; pid: number } | { kind: 'result'; code: number } | { kind: 'start' } | { kind: 'skip' };
+export type Plan = { kind: 'done' } | { kind: 'adopt'; pid: number } | { kind: 'result'; code: number } | { kind: 'start' } | { kind: 'skip' } | { kind: 'wait'; resumeAt: number };
 
 export function planBuilder(
-  b: Pick<BuilderRecord, 'id' | 'status' | 'pid' | 'worktree'>,
+  b: Pick<BuilderRecord, 'id' | 'status' | 'pid' | 'worktree'> & Partial<Pick<BuilderRecord, 'resume_at'>>,
   alive: (pid: number) => boolean,
   result: (wt: string | null) => number | undefined,
   only: Set<string> | null = null,
@@ -15,6 +16,8 @@ export function planBuilder(
   if (b.status === 'completed') return { kind: 'done' };
   // `argo retry <ids>`: the other failed builders stay as they are.
   if (only !== null && b.status === 'failed' && !only.has(b.id)) return { kind: 'skip' };
+  // An unreadable resume time resumes at once (0: long past).
+  if (b.status === 'waiting') return { kind: 'wait', resumeAt: Date.parse(b.resume_at ?? '') || 0 };
   if (b.status === 'running') {
     if (b.pid !== null && alive(b.pid)) return { kind: 'adopt', pid: b.pid };
     const code = result(b.worktree);

@@ -178,7 +178,7 @@ group_gone() {
   start_and_approve
   wait_state '.action_needed == "review_merge"' 60
   [ "$(jq -r '[.execution.builders[] | "\(.status):\(.failure)"] | join(",")' .argo-project/state.json)" = "failed:agent_error,failed:no_changes,completed:null" ]
-  grep -q 'quota exceeded' .argo-project/logs/builder-part-1.log
+  grep -q 'invalid API key' .argo-project/logs/builder-part-1.log
 }
 
 @test "budget: once the cost passes max_cost_usd no builder starts, running ones stop, the user decides" {
@@ -410,9 +410,9 @@ SH
     FAKE_AGENT_ENV="$WORK/fake.env" run "$ROOT/phases/execution.sh" "$PROJ"
     case $agent in
       codex) want='codex reported: stream disconnected | unexpected status 401 Unauthorized' ;;
-      gemini) want='gemini reported FatalAuthenticationError: quota exceeded' ;;
-      opencode) want='opencode reported: rate limited' ;;
-      cursor) want='cursor-agent reported an error (error_during_execution): API Error: 529 overloaded' ;;
+      gemini) want='gemini reported FatalAuthenticationError: invalid API key' ;;
+      opencode) want='opencode reported: bad request' ;;
+      cursor) want='cursor-agent reported an error (error_during_execution): API Error: 500 Internal server error' ;;
       aider) want='aider reported: litellm.AuthenticationError: AnthropicException - invalid x-api-key' ;;
     esac
     [ "$(jq -r '.execution.builders[0] | "\(.failure)|\(.failure_message)"' .argo-project/state.json)" = "agent_error|$want" ] || { echo "$agent: $(jq -c '.execution.builders[0]' .argo-project/state.json)"; return 1; }

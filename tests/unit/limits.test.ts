@@ -10,7 +10,7 @@ import { runAgent } from '../../agents/run/runner.js';
 const stateDefaults = () => (toPlain(initialState('p')) as { limits: unknown }).limits;
 
 describe('readLimits', () => {
-  it('defaults: 10 builders, 5 retries, 3600 s builder, 900 s design, 600 s stall, no cost or workflow bound', () => {
+  it('defaults: 10 builders, 5 retries, 3600 s builder, 900 s design, 600 s stall, no cost or workflow bound, 60 s back-off and 8 waits on a limit', () => {
     expect(readLimits(undefined, {}).limits).toEqual({
       maxParallelBuilders: 10,
       maxBuilderRetries: 5,
@@ -21,7 +21,24 @@ describe('readLimits', () => {
       stallMs: 600_000,
       verifyRetries: 0,
       fallbackAfterWaits: 2,
+      rateLimitBackoffSeconds: 60,
+      rateLimitMaxWaits: 8,
     });
+  });
+
+  it.each([
+    ['rate_limit_backoff_seconds', 0, 'a positive number of seconds'],
+    ['rate_limit_backoff_seconds', 'soon', 'a positive number of seconds'],
+    ['rate_limit_max_waits', -1, 'a whole number of waits, 0 or more'],
+    ['rate_limit_max_waits', 2.5, 'a whole number of waits, 0 or more'],
+  ])('limits.%s = %j is refused, naming key, value and what is accepted', (key, value, accepted) => {
+    const r = readLimits(undefined, { limits: { [key]: value } });
+    expect(r.limits).toBeNull();
+    expect(r.problems.map(problemText)).toEqual([expect.stringMatching(new RegExp(`^limits\\.${key} is ${JSON.stringify(JSON.stringify(value)).slice(1, -1).replace(/[.]/g, '\\.')} in .*; accepted: ${accepted}`))]);
+  });
+
+  it('the wait limits as given: a back-off of 0.5 s, no waits at all', () => {
+    expect(readLimits(undefined, { limits: { rate_limit_backoff_seconds: 0.5, rate_limit_max_waits: 0 } }).limits).toMatchObject({ rateLimitBackoffSeconds: 0.5, rateLimitMaxWaits: 0 });
   });
 
   it('the initial state.json of COMPAT §2.2 is valid: 48 hours from state, the rest built in', () => {

@@ -48,6 +48,37 @@ describe('buildView: who acts next', () => {
   });
 });
 
+describe('buildView: limits the agents reported (issue 19)', () => {
+  it('a builder waiting on a limit shows its reason, resume time and waits; each preset its running, cap and hold (text and --json)', () => {
+    const prev = process.env.TZ;
+    process.env.TZ = 'UTC';
+    try {
+      const builders = [
+        { id: 'a', status: 'waiting', waiting_reason: 'rate_limit', resume_at: '2026-11-25T15:02:30Z', waits: 2, usage: usage(1, 1, 0.1) },
+        { id: 'b', status: 'running', started: '2026-11-25T11:59:00Z', usage: usage(1, 1, 0.1) },
+        { id: 'c', status: 'running', started: '2026-11-25T11:59:00Z' },
+        { id: 'd', status: 'waiting', waiting_for: ['a'] },
+      ];
+      const v = buildView(input({ phase: 'execution', execution: { builders, quota: { claude: { cap: 3, limited_until: '2026-11-25T15:02:30Z' } } } }));
+      expect(v.builders[0]).toMatchObject({ status: 'waiting', waiting_reason: 'rate_limit', resume_at: '2026-11-25T15:02:30Z', waits: 2 });
+      expect(v.builders[3]).toMatchObject({ waiting_reason: null, resume_at: null, waits: null });
+      expect(v.quota).toEqual({ claude: { cap: 3, limited_until: '2026-11-25T15:02:30Z', running: 2, builders: 4 } });
+      const text = statusText(v);
+      expect(text).toContain('\nLimits:\n  a: waiting (rate limit) until 15:02:30, wait 2\n  claude: 2 of 4 running (at most 3 at once), rate-limited until 15:02\n');
+      expect(text).not.toContain('  d: waiting (');
+    } finally {
+      if (prev === undefined) delete process.env.TZ;
+      else process.env.TZ = prev;
+    }
+  });
+
+  it('no quota recorded: none shown', () => {
+    const v = buildView(input({ phase: 'execution', execution: { builders: [{ id: 'a', status: 'running' }] } }));
+    expect(v.quota).toEqual({});
+    expect(statusText(v)).not.toContain('Limits:');
+  });
+});
+
 describe('buildView: dependency waves', () => {
   const builders = [
     { id: 'core', status: 'completed', depends_on: [] },

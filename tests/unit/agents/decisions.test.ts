@@ -42,6 +42,13 @@ describe('planBuilder with a retry list', () => {
     expect(planBuilder(view('c', 'pending'), dead, none, only)).toEqual({ kind: 'start' });
     expect(planBuilder(view('a', 'failed'), dead, none, null)).toEqual({ kind: 'start' });
   });
+  it('a builder waiting on a limit is planned as a wait until its recorded resume_at (an unreadable one: at once), not a fresh start', () => {
+    const waiting = (resume_at: unknown) => builderRecord({ id: 'w', status: 'waiting', worktree: '/w', waiting_reason: 'rate_limit', resume_at, waits: 2 });
+    expect(planBuilder(waiting('2026-12-03T15:02:00Z'), dead, none, null)).toEqual({ kind: 'wait', resumeAt: Date.parse('2026-12-03T15:02:00Z') });
+    expect(planBuilder(waiting('2026-12-03T15:02:00Z'), dead, none, new Set(['other']))).toMatchObject({ kind: 'wait' });
+    expect(planBuilder(waiting('soon'), dead, none, null)).toEqual({ kind: 'wait', resumeAt: 0 });
+    expect(waiting('2026-12-03T15:02:00Z')).toMatchObject({ waiting_reason: 'rate_limit', resume_at: '2026-12-03T15:02:00Z', waits: 2 });
+  });
   it('execution.retry_only → the set; absent → null', () => {
     expect(retryOnly({ retry_only: ['x', 3] })).toEqual(new Set(['x']));
     expect(retryOnly({})).toBeNull();

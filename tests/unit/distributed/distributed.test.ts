@@ -1,7 +1,7 @@
 // Builders across machines: a real PostgreSQL (one server for this file, a database per
 // test), a bare git repository as the remote, two `argo worker`s in separate folders with
 // separate HOMEs, and the real execution and merge_build handlers.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { pidAlive } from '../../../core/proc.js';
@@ -272,6 +272,44 @@ describe('execution.backend = postgres', { timeout: 120_000 }, () => {
     expect(stalled!.exit_code).not.toBe(0);
     expect(c.state().execution.usage).toMatchObject({ cost_usd: 0.0246, input_tokens: 2000 });
     expect(readFileSync(join(c.dir, '.argo-project', 'logs', 'builder-c.log'), 'utf8')).toContain('stalled: no output and no file change');
+  });
+
+  it('a builder the agent reports rate-limited (Claude\'s captured 429) waits, then its resume job continues the session from the work left', async () => {
+    const c = await cluster(['a', 'b']);
+    const configFile = join(c.dir, '.argo-project', 'config.json');
+    writeFileSync(configFile, JSON.stringify({ ...JSON.parse(readFileSync(configFile, 'utf8')), ci: { agent: 'claude' }, limits: { rate_limit_backoff_seconds: 1 } }));
+    const calls = join(c.dir, '..', 'agent-calls');
+    c.startWorker('w1', 2, { PATH: `${join(ROOT, 'tests', 'fixtures', 'agents')}:${process.env.PATH}`, FAKE_AGENT_LIMITED: 'b', FAKE_AGENT_LOG: calls });
+    const exec = c.handler('execution');
+    expect(await exec.exited, exec.output()).toBe(0);
+    expect(exec.output()).toMatch(/Builder b hit a limit \(rate_limit\) - waiting until \S+ \(wait 1\)/);
+    const b = builders(c)[1]!;
+    expect(b).toMatchObject({ status: 'completed', exit_code: 0, waits: 1, waiting_reason: 'rate_limit' });
+    const session = '8048155b-9d2d-4f44-9fd7-21dfaa313fcb';
+    const metas = readdirSync(calls).filter((f) => f.endsWith('.meta')).map((f) => readFileSync(join(calls, f), 'utf8'));
+    expect(metas.filter((m) => m.includes(`resume=${session}\n`))).toHaveLength(1);
+    expect(git(c.dir, 'show', `${b.branch}:b.partial`)).toBe('partial b'); // the limited attempt's work, kept
+    expect(c.state().execution.quota).toEqual({ claude: { cap: expect.any(Number), limited_until: null } });
+  });
+
+  it('a coordinator restart during a wait keeps it: the builder resumes at its recorded resume_at, not before, once', async () => {
+    const c = await cluster(['a', 'b']);
+    const configFile = join(c.dir, '.argo-project', 'config.json');
+    writeFileSync(configFile, JSON.stringify({ ...JSON.parse(readFileSync(configFile, 'utf8')), ci: { agent: 'claude' }, limits: { rate_limit_backoff_seconds: 4 } }));
+    const calls = join(c.dir, '..', 'agent-calls');
+    c.startWorker('w1', 2, { PATH: `${join(ROOT, 'tests', 'fixtures', 'agents')}:${process.env.PATH}`, FAKE_AGENT_LIMITED: 'b', FAKE_AGENT_LOG: calls });
+    const first = c.handler('execution');
+    const waiting = await until('b waiting', () => builders(c).find((b) => b.id === 'b' && b.status === 'waiting'));
+    process.kill(first.pid, 'SIGTERM');
+    expect(await first.exited).toBe(143);
+    expect(builders(c)[1]).toMatchObject({ status: 'waiting', resume_at: waiting.resume_at, waits: 1 });
+    const again = c.handler('execution');
+    expect(await again.exited, again.output()).toBe(0);
+    expect(again.output()).toContain(`Builder b is waiting on a limit until ${waiting.resume_at}`);
+    expect(builders(c)[1]).toMatchObject({ status: 'completed', waits: 1 });
+    const resumed = readdirSync(calls).filter((f) => f.endsWith('.meta') && readFileSync(join(calls, f), 'utf8').includes('resume=8048155b-9d2d-4f44-9fd7-21dfaa313fcb\n'));
+    expect(resumed).toHaveLength(1);
+    expect(Number(resumed[0]!.split('.')[0]) / 1e6).toBeGreaterThanOrEqual(Date.parse(waiting.resume_at)); // a call's file name is its start, in ns
   });
 
   it('a builder on a worker is told its context and gets .argo/design.md (never committed); worktree.setup (listed) runs there; ARGO_BUILDER_* set', async () => {

@@ -34,6 +34,7 @@ describe('planRemote', () => {
     ['failed builder runs again', { status: 'failed', jobId: 'j1' }, [job({ state: 'completed', output: { ...result, exit_code: 3 } })], { kind: 'enqueue' }],
     ['cancelled job runs again', { status: 'running', jobId: 'j1' }, [job({ state: 'cancelled' })], { kind: 'enqueue' }],
     ['no job at all', { status: 'pending', jobId: null }, [], { kind: 'enqueue' }],
+    ['waiting on a limit: it waits on (its limited job\'s result is taken already)', { status: 'waiting', jobId: 'j1' }, [job({ state: 'completed', output: { ...result, exit_code: 1 } })], { kind: 'wait' }],
     ["someone else's completed job is not taken", { status: 'running', jobId: 'j9' }, [job({ state: 'completed', output: result })], { kind: 'enqueue' }],
   ])('%s', (_name, b, jobs, plan) => {
     expect(planRemote({ id: 'a', ...b }, jobs)).toEqual(plan);

@@ -179,7 +179,19 @@ describe('runJobBuilder', () => {
     const a = await runJobBuilder(job({ ci: claude() }), { ...io(worktree()), env: agentEnv({ FAKE_AGENT_NOCHANGE: 'x' }) });
     expect(a.ending).toMatchObject({ kind: 'ended', failed: { failure: 'no_changes' } });
     const b = await runJobBuilder(job({ ci: claude() }), { ...io(worktree()), env: agentEnv({ FAKE_AGENT_ERROR: 'x' }) });
-    expect(b.ending).toMatchObject({ kind: 'ended', failed: { failure: 'agent_error', message: expect.stringContaining('529') } });
+    expect(b.ending).toMatchObject({ kind: 'ended', failed: { failure: 'agent_error', message: expect.stringContaining('500 Internal server error') } });
+  });
+
+  it('a limit (Claude\'s captured 429) ends the attempt with the limit for the coordinator; a resume job continues that session with the short prompt', async () => {
+    const wt = worktree();
+    const first = await runJobBuilder(job({ ci: claude() }), { ...io(wt), env: agentEnv({ FAKE_AGENT_LIMITED: 'x' }) });
+    expect(first.ending).toMatchObject({ kind: 'ended', code: 1, limit: { kind: 'rate_limit', reset_at: null, message: expect.stringContaining('429') } });
+    const session = first.ending.record.usage?.session_id;
+    expect(session).toBe('8048155b-9d2d-4f44-9fd7-21dfaa313fcb');
+    const again = await runJobBuilder(job({ ci: claude(), resume: { session_id: session! } }), { ...io(wt), env: agentEnv({ FAKE_AGENT_LIMITED: 'x' }) });
+    expect(again.ending).toMatchObject({ kind: 'ended', code: 0, failed: null });
+    expect(readFileSync(join(wt, 'log'), 'utf8')).toContain(`Resuming agent session ${session}`);
+    expect(readFileSync(join(wt, 'x.partial'), 'utf8')).toBe('partial x\n'); // the limited attempt's work is still there
   });
 
   it('verify.command failing is fed back to the same session, then passes; both attempts are counted', async () => {
