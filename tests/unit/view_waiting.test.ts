@@ -69,8 +69,10 @@ describe('the view: a builder waiting on a limit', () => {
     const v = buildView(input([waiting('a'), { id: 'b', status: 'completed' }]));
     const json = JSON.parse(JSON.stringify(v));
     expect(json.builders[0]).toMatchObject({ waiting_reason: 'rate_limit', resume_at: '2026-12-03T15:02:00Z', waits: 2 });
-    expect(waitingBuilders(v.builders)).toEqual([{ id: 'a', waiting_reason: 'rate_limit', resume_at: '2026-12-03T15:02:00Z', waits: 2, max_waits: null }]);
-    expect(listWaitLine('demo-1', v.builders, NOW)).toBe('demo-1: a waiting (rate_limit) until 15:02, wait 2');
+    // limits.rate_limit_max_waits (h/wait: default 8) when this copy has it
+    const max = 'rate_limit_max_waits' in LIMIT_SPECS ? (LIMIT_SPECS.rate_limit_max_waits!.dflt as number) : null;
+    expect(waitingBuilders(v.builders)).toEqual([{ id: 'a', waiting_reason: 'rate_limit', resume_at: '2026-12-03T15:02:00Z', waits: 2, max_waits: max }]);
+    expect(listWaitLine('demo-1', v.builders, NOW)).toBe(`demo-1: a waiting (rate_limit) until 15:02, wait 2${max !== null ? ` of ${max}` : ''}`);
     expect(listWaitLine('demo-1', buildView(input([{ id: 'b', status: 'running' }])).builders, NOW)).toBeNull();
   });
 });

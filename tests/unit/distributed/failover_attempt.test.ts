@@ -119,6 +119,22 @@ describe('fail-over in the attempt loop (local builder)', () => {
   });
 });
 
+describe('one handler running a builder again (a resume after a wait)', () => {
+  it('reads the waits the engine counted and what its own runs recorded, not the row as first read', async () => {
+    const p = project();
+    const { lb } = builder(p, ['codex', 'gemini']);
+    const first = builderRecord({ id: 'x', status: 'pending', worktree: p.wt });
+    const signal = new AbortController().signal;
+    await lb.work(first, { kind: 'start' }, signal); // claude: 429
+    // the engine keeps its record and counts the waits on it (raw stays as first read)
+    await lb.work({ ...first, status: 'waiting', waits: 2 } as typeof first, { kind: 'start' }, signal); // codex takes over
+    const third = await lb.work({ ...first, status: 'waiting', waits: 3 } as typeof first, { kind: 'start' }, signal); // codex again: its own session
+    expect(calls(p.calls).map((c) => [c.agent, c.resume])).toEqual([['claude', ''], ['codex', ''], ['codex', '']]);
+    expect(calls(p.calls)[2]!.argv.at(-1)).not.toContain('taking over');
+    expect(Object.keys((third as { extra: { usage_by_agent: object } }).extra.usage_by_agent).sort()).toEqual(['claude', 'codex']);
+  });
+});
+
 describe('a fallback not installed here', () => {
   it('is passed over: the next one takes over', async () => {
     const p = project();
