@@ -77,20 +77,37 @@ export class LocalBuilder {
     private readonly wake: () => void = () => {},
   ) {}
 
+  /**
+   * The fail-over fields this builder's runs recorded (agent, agent_since_wait, usage_by_agent):
+   * a builder run again by the same handler (a resume after a wait) may come with its row as
+   * first read, which does not have them yet.
+   */
+  private readonly recorded = new Map<string, Record<string, unknown>>();
+
+  /** The row the fail-over reads: as read, with the waits the engine counted and what our runs recorded. */
+  private rowOf(b: BuilderRecord): Record<string, unknown> {
+    const waits = (b as BuilderRecord & { waits?: unknown }).waits;
+    return { ...b.raw, ...(waits !== undefined && waits !== null ? { waits } : {}), ...this.recorded.get(b.id) };
+  }
+
+  private remember(id: string, fields: Record<string, unknown>): void {
+    this.recorded.set(id, { ...this.recorded.get(id), ...fields });
+  }
+
   private get failover(): Failover {
     return this.s.failover ?? noFailover(this.s.choice);
   }
 
   /** The preset the builder's attempts run with now (fail-over moves it on), if a preset. */
   private presetOf(b: BuilderRecord) {
-    const c = agentInUse(b.raw, this.failover);
+    const c = agentInUse(this.rowOf(b), this.failover);
     return c.kind === 'preset' ? c : null;
   }
 
   /** Which agent runs this attempt and how it starts (a fallback takes over: agents/failover.ts). */
   private plan(b: BuilderRecord): AttemptPlan {
     const wt = b.worktree;
-    return planAttempt(b.raw, this.failover, {
+    return planAttempt(this.rowOf(b), this.failover, {
       id: b.id,
       prompt: () => this.s.prompt(b),
       summary: () => (wt && existsSync(wt) ? committedSummary(wt, forkPoint(wt, this.s.dir)) : ''),
@@ -127,7 +144,10 @@ export class LocalBuilder {
       this.log(b, 'failed', `No worktree to work in (${b.worktree ?? 'null'})`);
       return { kind: 'ended', code: 1, failed: null, extra: {} };
     }
-    if (Object.keys(turn.fields).length > 0) await this.write(b.id, turn.fields);
+    if (Object.keys(turn.fields).length > 0) {
+      this.remember(b.id, turn.fields);
+      await this.write(b.id, turn.fields);
+    }
     if (turn.note) this.log(b, 'failover', turn.note);
     const task = { ...this.task(b, b.worktree, spent), priorByAgent: this.spentByAgent(b, spent) };
     const ending = await buildComponent(
@@ -135,6 +155,7 @@ export class LocalBuilder {
       turn.prompt === null ? task : { ...task, prompt: turn.prompt, sessionId: null, retryOf: null },
       this.io(b, spent, signal),
     );
+    if (ending.record.usage_by_agent) this.remember(b.id, { usage_by_agent: ending.record.usage_by_agent });
     if (ending.kind === 'canceled') return { kind: 'canceled', code: ending.code, extra: ending.record };
     return { kind: 'ended', code: ending.code, failed: ending.failed, extra: ending.record };
   }
@@ -179,7 +200,7 @@ export class LocalBuilder {
    * interrupted attempt's) under the agent in use — so the per-agent totals add up to `usage`.
    */
   private spentByAgent(b: BuilderRecord, spent: AgentUsage | null): UsageByAgent {
-    const by = usageByAgentOf(b.raw);
+    const by = usageByAgentOf(this.rowOf(b));
     const lost = spent && b.usage ? runShare(spent, [b.usage]) : spent;
     const agent = this.presetOf(b)?.preset.name;
     return lost && agent && Object.values(lost).some((n) => n) ? addUsageByAgent(by, agent, [lost]) : by;
@@ -252,7 +273,7 @@ export class LocalBuilder {
     const verdict = judgeAttempt({ code, timedOut: false, stalled: false }, outcome, true, () => true);
     const attempt = usageRecord(preset, outcome, this.s.pricing);
     const usage = { ...attempt, ...sumUsage(b.usage ? [b.usage, attempt] : [attempt]), session_id: attempt.session_id ?? b.session_id };
-    const extra = { usage, usage_by_agent: addUsageByAgent(usageByAgentOf(b.raw), attempt.agent, [attempt]) };
+    const extra = { usage, usage_by_agent: addUsageByAgent(usageByAgentOf(this.rowOf(b)), attempt.agent, [attempt]) };
     return verdict.ok ? { kind: 'ended', code: 0, failed: null, extra } : { kind: 'ended', code: code || 1, failed: verdict, extra };
   }
 }
