@@ -129,7 +129,11 @@ describe('one handler running a builder again (a resume after a wait)', () => {
     // the engine keeps its record and counts the waits on it (raw stays as first read)
     await lb.work({ ...first, status: 'waiting', waits: 2 } as typeof first, { kind: 'start' }, signal); // codex takes over
     const third = await lb.work({ ...first, status: 'waiting', waits: 3 } as typeof first, { kind: 'start' }, signal); // codex again: its own session
-    expect(calls(p.calls).map((c) => [c.agent, c.resume])).toEqual([['claude', ''], ['codex', ''], ['codex', '']]);
+    const made = calls(p.calls);
+    expect(made.map((c) => c.agent)).toEqual(['claude', 'codex', 'codex']);
+    expect(made[1]!.resume).toBe(''); // the take-over: fresh
+    // then codex's own session when the engine resumes one after a wait (h/wait), never claude's
+    expect(['', 'sess-codex-x']).toContain(made[2]!.resume);
     expect(calls(p.calls)[2]!.argv.at(-1)).not.toContain('taking over');
     expect(Object.keys((third as { extra: { usage_by_agent: object } }).extra.usage_by_agent).sort()).toEqual(['claude', 'codex']);
   });
