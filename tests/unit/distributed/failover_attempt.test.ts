@@ -119,6 +119,26 @@ describe('fail-over in the attempt loop (local builder)', () => {
   });
 });
 
+describe('one handler running a builder again (a resume after a wait)', () => {
+  it('reads the waits the engine counted and what its own runs recorded, not the row as first read', async () => {
+    const p = project();
+    const { lb } = builder(p, ['codex', 'gemini']);
+    const first = builderRecord({ id: 'x', status: 'pending', worktree: p.wt });
+    const signal = new AbortController().signal;
+    await lb.work(first, { kind: 'start' }, signal); // claude: 429
+    // the engine keeps its record and counts the waits on it (raw stays as first read)
+    await lb.work({ ...first, status: 'waiting', waits: 2 } as typeof first, { kind: 'start' }, signal); // codex takes over
+    const third = await lb.work({ ...first, status: 'waiting', waits: 3 } as typeof first, { kind: 'start' }, signal); // codex again: its own session
+    const made = calls(p.calls);
+    expect(made.map((c) => c.agent)).toEqual(['claude', 'codex', 'codex']);
+    expect(made[1]!.resume).toBe(''); // the take-over: fresh
+    // then codex's own session when the engine resumes one after a wait (h/wait), never claude's
+    expect(['', 'sess-codex-x']).toContain(made[2]!.resume);
+    expect(calls(p.calls)[2]!.argv.at(-1)).not.toContain('taking over');
+    expect(Object.keys((third as { extra: { usage_by_agent: object } }).extra.usage_by_agent).sort()).toEqual(['claude', 'codex']);
+  });
+});
+
 describe('a fallback not installed here', () => {
   it('is passed over: the next one takes over', async () => {
     const p = project();
