@@ -76,7 +76,7 @@ execution_ready() {
   ORCH=$(cat .argo-project/orchestrator.pid)
   wait_state '.action_needed == "approve_design"' 30
   # the design ran; from now on every claude call is limited
-  echo 'FAKE_AGENT_LIMITED=claude' > "$WORK/fake.env"
+  echo 'FAKE_AGENT_LIMITED_AGENTS=claude' > "$WORK/fake.env"
   "$ROOT/compat/argo" approve "$PROJ" >/dev/null
   wait_state '.phase == "storage"' 90
   for k in 1 2; do grep -q "fixed part-$k by codex" "part-$k.txt"; done
@@ -122,7 +122,7 @@ execution_ready() {
   "$ROOT/start_workflow.sh" "Build a calculator" "$PROJ" >/dev/null
   ORCH=$(cat .argo-project/orchestrator.pid)
   wait_state '.action_needed == "approve_design"' 30
-  echo 'FAKE_AGENT_LIMITED=claude' > "$WORK/fake.env"   # every claude call answers 429 from now on
+  echo 'FAKE_AGENT_LIMITED_AGENTS=claude' > "$WORK/fake.env"   # every claude call answers 429 from now on
   "$ROOT/compat/argo" approve "$PROJ" >/dev/null
   wait_state '.action_needed == "review_merge"' 60
   [ "$(jq -r '[.execution.builders[] | "\(.status):\(.agent)"] | join(",")' .argo-project/state.json)" = "failed:claude,failed:claude" ]

@@ -46,7 +46,7 @@ function builder(p: ReturnType<typeof project>, fallback: string[], available: (
     toolOk: true,
     dir: p.dir,
     logs: { logDir: p.logDir, workflowLog: join(p.logDir, 'workflow.log') },
-    env: { ...process.env, PATH: `${AGENTS}:${process.env.PATH}`, FAKE_AGENT_LIMITED: 'claude', FAKE_AGENT_LOG: p.calls },
+    env: { ...process.env, PATH: `${AGENTS}:${process.env.PATH}`, FAKE_AGENT_LIMITED_AGENTS: 'claude', FAKE_AGENT_LOG: p.calls },
     halting: { maxCostUsd: null, deadline: null, spent: new Map() },
     prompt: () => TASK,
     alive: () => false,
