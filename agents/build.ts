@@ -21,6 +21,7 @@ import { parseOutputFile, sizeOf, textSince } from './run/output_file.js';
 import { runAgent, type RunResult } from './run/runner.js';
 import type { CiChoice } from './select.js';
 import { runShare, sumUsage, withCost, type AgentLimits } from './settings.js';
+import { addUsageByAgent, type UsageByAgent } from '../store/usage.js';
 import { runVerify } from './verify.js';
 import { gitCommonDir, gitDir, headOf, worktreeChanged } from './worktree.js';
 import { NO_WORKTREE_CONFIG, type WorktreeConfig } from './worktree_config.js';
@@ -58,6 +59,8 @@ export interface BuildTask {
   afterLimit?: boolean;
   /** Usage of the builder's earlier attempts (an earlier run, a retry): this run adds to it, never replaces it. */
   priorUsage?: Partial<AgentUsage> | null;
+  /** The same per agent (`usage_by_agent`, fail-over): absent, all of priorUsage is this run's agent's. */
+  priorByAgent?: UsageByAgent | null;
   /** Its 0-based position in execution.builders (ARGO_BUILDER_INDEX, its port block). */
   index?: number;
   /** The text of `.argo/design.md`, written into the worktree before the agent starts; null: none. */
@@ -96,7 +99,7 @@ export interface BuildIO {
 }
 
 /** The builder's usage record (state field `usage`): presets only. */
-export type BuildRecord = { usage?: AgentUsage & { session_id: string | null; agent: string; model: string | null } };
+export type BuildRecord = { usage?: AgentUsage & { session_id: string | null; agent: string; model: string | null }; usage_by_agent?: UsageByAgent };
 
 export type BuildEnding =
   /** The signal ended it: the caller knows why (a stop, a halt, a lost claim). */
@@ -204,7 +207,10 @@ class Tally {
 
   record(): BuildRecord {
     const p = this.preset;
-    return p ? { usage: { ...sumUsage([...this.prior, ...this.usages]), session_id: this.session, agent: p.preset.name, model: this.model } } : {};
+    if (!p) return {};
+    const agent = p.preset.name;
+    const earlier = this.task.priorByAgent ?? (this.task.priorUsage ? { [agent]: sumUsage([this.task.priorUsage]) } : {});
+    return { usage: { ...sumUsage([...this.prior, ...this.usages]), session_id: this.session, agent, model: this.model }, usage_by_agent: addUsageByAgent(earlier, agent, this.usages) };
   }
 
   /** One preset attempt's outcome: its session, its model, and its own share of the usage. */

@@ -31,3 +31,22 @@ export function worktreeChanged(dir: string, base: string | null): boolean {
   const status = gitOut(['status', '--porcelain', '--', '.', ':(exclude).build_result'], dir);
   return status !== null && status !== '';
 }
+
+/**
+ * Where the builder's branch left the project: the merge base of the worktree's HEAD and
+ * the project's HEAD (`projectDir`); null when either is unknown.
+ */
+export function forkPoint(worktree: string, projectDir: string): string | null {
+  const project = headOf(projectDir);
+  return project === null ? null : gitOut(['merge-base', 'HEAD', project], worktree);
+}
+
+/**
+ * The work committed in `dir` since `base` as `git log --stat` prints it (oldest first,
+ * no colour), for the prompt of an agent that takes a builder over; "" when there is none.
+ * `rev` is what to look at (HEAD of a worktree, or a builder's branch in the project).
+ */
+export function committedSummary(dir: string, base: string | null, rev = 'HEAD'): string {
+  const range = base === null ? [rev] : [`${base}..${rev}`];
+  return gitOut(['log', '--no-color', '--reverse', '--stat', '--format=commit %h: %s%n%b', '--end-of-options', ...range, '--'], dir) ?? '';
+}

@@ -20,6 +20,9 @@ import { remoteLimitHooks, resumeBase } from './remote_limits.js';
 import { gitRemoteEnv } from '../core/git_args.js';
 import { baseRef, gitOrThrow } from '../core/git_async.js';
 import { signJob } from './job_auth.js';
+import { choiceProgram, choiceSpec } from '../agents/select.js';
+import type { AttemptPlan } from '../agents/failover.js';
+import { addUsageByAgent, type UsageByAgent } from '../store/usage.js';
 import { redactUrl } from './config.js';
 import type { BuilderRecord } from '../store/builders.js';
 import type { MergeProject } from '../workflow/builder_merge.js';
@@ -40,6 +43,8 @@ export interface CoordinatorBuilder {
   failure: string | null;
   /** Usage its earlier attempts recorded (an attempt adds to it). */
   usage?: AgentUsage | null;
+  /** Its usage per agent so far (`usage_by_agent`; fail-over): an attempt adds to its agent's. */
+  usageByAgent?: UsageByAgent;
   /** Ids of the builders it waits for (dependency waves). */
   depends_on?: string[];
   waiting_for?: string[];
@@ -78,6 +83,11 @@ export interface CoordinatorOptions {
    * brought onto the updated base, pushed to the remote as a base ref (never the user's branch).
    */
   waves?: { all: BuilderRecord[] };
+  /**
+   * Which agent runs the job about to be queued, and how (ci.fallback: agents/failover.ts);
+   * `base` is the commit the job starts from. Absent: every job runs `run.ci` with the builder's prompt.
+   */
+  attempt?: (b: CoordinatorBuilder, base: string) => Promise<AttemptPlan>;
 }
 
 export function projectKey(dir: string): string {
@@ -158,6 +168,18 @@ function remoteWaveHooks(o: CoordinatorOptions, project: MergeProject, bases: Ma
   };
 }
 
+/**
+ * The tip of a builder's branch, pushed to the remote as a base ref (never the user's
+ * branch) so a worker's job starts from the work already brought home; `from` when the
+ * branch is there already or cannot be read.
+ */
+async function pushTip(o: CoordinatorOptions, branch: string, from: string): Promise<string> {
+  const tip = await gitOrThrow(['rev-parse', '--verify', '--end-of-options', `refs/heads/${branch}`], o.dir).catch(() => from);
+  if (tip === from) return from;
+  await gitOrThrow(['push', '-q', '--', o.remote, `${tip}:${baseRef(tip)}`], o.dir, gitRemoteEnv());
+  return tip;
+}
+
 /** What the remote back-end records when the engine decides. */
 function remoteHooks(o: CoordinatorOptions, workflow: string, base: string, bases: Map<string, string>): Omit<EngineHooks<CoordinatorBuilder, JobSnapshot>, 'wait'> {
   const mirrored = new Map<string, Record<string, unknown>>();
@@ -166,14 +188,20 @@ function remoteHooks(o: CoordinatorOptions, workflow: string, base: string, base
       // A resume after a limit starts from the work the limited attempt left.
       const tip = resume ? await resumeBase(o, b) : null;
       if (tip) bases.set(b.id, tip);
+      let from = bases.get(b.id) ?? base;
+      const turn = await o.attempt?.(b, from);
+      // A take-over continues the work on the builder's branch: the job starts from its tip.
+      if (turn?.fresh) from = await pushTip(o, b.branch, from);
+      const agent = turn ? { ci: choiceSpec(turn.choice), tool: choiceProgram(turn.choice), prompt: turn.prompt ?? b.prompt } : {};
       const data: BuilderJob = {
-        ...o.run, workflow, project: projectKey(o.dir), builder: b.id, prompt: b.prompt, remote: o.remote, base: bases.get(b.id) ?? base, branch: b.branch,
-        ...(b.index !== undefined ? { builder_index: b.index } : {}), ...(resume ? { resume: { session_id: b.session_id ?? null } } : {}),
+        ...o.run, workflow, project: projectKey(o.dir), builder: b.id, prompt: b.prompt, remote: o.remote, base: from, branch: b.branch,
+        ...(b.index !== undefined ? { builder_index: b.index } : {}), ...(resume && !turn?.fresh ? { resume: { session_id: b.session_id ?? null } } : {}), ...agent,
       };
+      if (turn?.note) logBuilder(o.logs, b.id, 'failover', turn.note);
       // The id is chosen here so that the signature covers it: a copy in another row is refused.
       const id = await o.queue.enqueue(`${projectKey(o.dir)}/${b.id}`, signJob(data, randomUUID(), o.secret));
       o.say(`Queued builder: ${b.id} (job ${id})`);
-      const fields = { status: 'pending', job_id: id, job_state: 'queued', attempt: 0, worker: null, started: utcTimestamp(), pid: null };
+      const fields = { status: 'pending', job_id: id, job_state: 'queued', attempt: 0, worker: null, started: utcTimestamp(), pid: null, ...turn?.fields };
       mirrored.set(b.id, fields);
       await setBuilderFields(o.state, b.id, fields);
       logBuilder(o.logs, b.id, 'queued', `Job ${id} queued for a worker`);
@@ -215,6 +243,7 @@ async function finishRemote(o: CoordinatorOptions, b: CoordinatorBuilder, j: Job
   // An agent preset's usage counts into execution.usage, as a local builder's does.
   const agentRun = typeof j.output?.usage?.agent === 'string';
   const usage = agentRun ? usageAfterAttempt(b.usage ?? null, j.output!.usage) : undefined;
+  if (agentRun) b.usageByAgent = addUsageByAgent(b.usageByAgent ?? {}, j.output!.usage.agent as string, [j.output!.usage as Partial<AgentUsage>]);
   if (usage) o.halting?.spent.set(b.id, usage as Partial<AgentUsage>);
   // A limit, its work brought home: the engine decides (the builder's fields are written by remoteLimitHooks).
   if (j.state === 'completed' && j.output?.limit && code !== 0 && why === end.why) {
@@ -223,7 +252,7 @@ async function finishRemote(o: CoordinatorOptions, b: CoordinatorBuilder, j: Job
     if (typeof session === 'string' && session !== '') b.session_id = session;
     return { limited: j.output.limit };
   }
-  await setBuilderFields(o.state, b.id, { ...end.fields, ...(usage ? { usage } : {}), status: ok ? 'completed' : 'failed', exit_code: code, completed: utcTimestamp(), ...(ok ? { progress: 100 } : {}), ...(ok && b.failure !== null ? { failure: null } : {}) }, agentRun);
+  await setBuilderFields(o.state, b.id, { ...end.fields, ...(usage ? { usage, usage_by_agent: b.usageByAgent } : {}), status: ok ? 'completed' : 'failed', exit_code: code, completed: utcTimestamp(), ...(ok ? { progress: 100 } : {}), ...(ok && b.failure !== null ? { failure: null } : {}) }, agentRun);
   logBuilder(o.logs, b.id, ok ? 'completed' : 'failed', why);
   o.say(ok ? `Builder ${b.id} completed on ${j.host ?? 'a worker'}` : end.failure ? `Builder ${b.id} failed (${end.failure}) on ${j.host ?? 'a worker'}` : `Builder ${b.id} failed (${why})`);
   return ok;

@@ -19,7 +19,10 @@ import type { AgentLimit } from '../agents/presets/limit_signals.js';
 import { buildComponent, judgeAttempt, usageRecord, type BuildRecord, type BuildSetup, type Failed } from '../agents/build.js';
 import { parseOutputFile } from '../agents/run/output_file.js';
 import { choiceProgram } from '../agents/select.js';
-import { sumUsage } from '../agents/settings.js';
+import { runShare, sumUsage } from '../agents/settings.js';
+import { addUsageByAgent, usageByAgentOf, type UsageByAgent } from '../store/usage.js';
+import { agentInUse, noFailover, planAttempt, type AttemptPlan, type Failover } from '../agents/failover.js';
+import { committedSummary, forkPoint } from '../agents/worktree.js';
 import type { BuilderRecord } from '../store/builders.js';
 import { argoPaths } from '../store/layout.js';
 
@@ -36,6 +39,10 @@ export interface LocalSetup extends BuildSetup {
   design?: string | null;
   /** A builder's 0-based position in execution.builders (absent: 0). */
   index?: (id: string) => number;
+  /** `ci.fallback` (agents/failover.ts); absent: every attempt runs `choice`. */
+  failover?: Failover;
+  /** Whether a program is there to run (a fallback's; `toolOk` says it for `choice`). */
+  available?: (program: string) => boolean;
   /** Proves a recorded pid still runs one of this project's builders. */
   alive: (pid: number) => boolean;
   say: (line: string) => void;
@@ -71,8 +78,41 @@ export class LocalBuilder {
     private readonly wake: () => void = () => {},
   ) {}
 
-  private get preset() {
-    return this.s.choice.kind === 'preset' ? this.s.choice : null;
+  /**
+   * The fail-over fields this builder's runs recorded (agent, agent_since_wait, usage_by_agent):
+   * a builder run again by the same handler (a resume after a wait) may come with its row as
+   * first read, which does not have them yet.
+   */
+  private readonly recorded = new Map<string, Record<string, unknown>>();
+
+  /** The row the fail-over reads: as read, with the waits the engine counted and what our runs recorded. */
+  private rowOf(b: BuilderRecord): Record<string, unknown> {
+    const waits = (b as BuilderRecord & { waits?: unknown }).waits;
+    return { ...b.raw, ...(waits !== undefined && waits !== null ? { waits } : {}), ...this.recorded.get(b.id) };
+  }
+
+  private remember(id: string, fields: Record<string, unknown>): void {
+    this.recorded.set(id, { ...this.recorded.get(id), ...fields });
+  }
+
+  private get failover(): Failover {
+    return this.s.failover ?? noFailover(this.s.choice);
+  }
+
+  /** The preset the builder's attempts run with now (fail-over moves it on), if a preset. */
+  private presetOf(b: BuilderRecord) {
+    const c = agentInUse(this.rowOf(b), this.failover);
+    return c.kind === 'preset' ? c : null;
+  }
+
+  /** Which agent runs this attempt and how it starts (a fallback takes over: agents/failover.ts). */
+  private plan(b: BuilderRecord): AttemptPlan {
+    const wt = b.worktree;
+    return planAttempt(this.rowOf(b), this.failover, {
+      id: b.id,
+      prompt: () => this.s.prompt(b),
+      summary: () => (wt && existsSync(wt) ? committedSummary(wt, forkPoint(wt, this.s.dir)) : ''),
+    }, (c) => this.s.available?.(c.preset.program) ?? true);
   }
 
   private log(b: BuilderRecord, event: string, message: string): void {
@@ -95,8 +135,9 @@ export class LocalBuilder {
     // One that waited on a limit is running again: its wait is over (resume_at stays, as the last one).
     await this.write(b.id, { status: 'running', started: utcTimestamp(), pid: null, ...(b.status === 'waiting' ? { waiting_reason: null } : {}) });
     this.log(b, 'starting', `Launching CI tool for builder ${b.id}`);
-    if (!this.s.toolOk) {
-      const tool = choiceProgram(this.s.choice);
+    const turn = this.plan(b);
+    if (turn.choice === this.s.choice ? !this.s.toolOk : !(this.s.available?.(choiceProgram(turn.choice)) ?? true)) {
+      const tool = choiceProgram(turn.choice);
       this.s.complain(`ERROR: CI tool not found: ${tool}`);
       this.log(b, 'failed', `CI tool not found: ${tool}`);
       return { kind: 'ended', code: 127, failed: null, extra: {} };
@@ -105,7 +146,18 @@ export class LocalBuilder {
       this.log(b, 'failed', `No worktree to work in (${b.worktree ?? 'null'})`);
       return { kind: 'ended', code: 1, failed: null, extra: {} };
     }
-    const ending = await buildComponent(this.s, this.task(b, b.worktree, spent), this.io(b, spent, signal));
+    if (Object.keys(turn.fields).length > 0) {
+      this.remember(b.id, turn.fields);
+      await this.write(b.id, turn.fields);
+    }
+    if (turn.note) this.log(b, 'failover', turn.note);
+    const task = { ...this.task(b, b.worktree, spent), priorByAgent: this.spentByAgent(b, spent) };
+    const ending = await buildComponent(
+      turn.choice === this.s.choice ? this.s : { ...this.s, choice: turn.choice },
+      turn.prompt === null ? task : { ...task, prompt: turn.prompt, sessionId: null, retryOf: null },
+      this.io(b, spent, signal),
+    );
+    if (ending.record.usage_by_agent) this.remember(b.id, { usage_by_agent: ending.record.usage_by_agent });
     if (ending.kind === 'canceled') return { kind: 'canceled', code: ending.code, extra: ending.record };
     return { kind: 'ended', code: ending.code, failed: ending.failed, extra: ending.record, ...(ending.limit ? { limit: ending.limit } : {}) };
   }
@@ -146,6 +198,17 @@ export class LocalBuilder {
   }
 
   /**
+   * The usage spent so far per agent: the row's, and what `spent` found beyond it (an
+   * interrupted attempt's) under the agent in use — so the per-agent totals add up to `usage`.
+   */
+  private spentByAgent(b: BuilderRecord, spent: AgentUsage | null): UsageByAgent {
+    const by = usageByAgentOf(this.rowOf(b));
+    const lost = spent && b.usage ? runShare(spent, [b.usage]) : spent;
+    const agent = this.presetOf(b)?.preset.name;
+    return lost && agent && Object.values(lost).some((n) => n) ? addUsageByAgent(by, agent, [lost]) : by;
+  }
+
+  /**
    * The usage already spent on a builder: what state records for its earlier attempts,
    * plus the attempt of a handler that died before recording it (its output is newer
    * than the attempt's start). Nothing spent is ever dropped by running it again.
@@ -160,7 +223,8 @@ export class LocalBuilder {
   }
 
   private async interruptedUsage(b: BuilderRecord): Promise<AgentUsage | null> {
-    if (!this.preset || b.started === null) return null;
+    const preset = this.presetOf(b);
+    if (!preset || b.started === null) return null;
     const file = this.outputFile(b.id);
     let mtime: number;
     try {
@@ -170,7 +234,7 @@ export class LocalBuilder {
     }
     // Timestamps have whole seconds: an output written in the attempt's first second counts.
     if (!(mtime >= Date.parse(b.started))) return null;
-    const { input_tokens, output_tokens, cache_read_tokens, cost_usd } = usageRecord(this.preset, await parseOutputFile(this.preset.preset.parser, file, 1), this.s.pricing);
+    const { input_tokens, output_tokens, cache_read_tokens, cost_usd } = usageRecord(preset, await parseOutputFile(preset.preset.parser, file, 1), this.s.pricing);
     return { input_tokens, output_tokens, cache_read_tokens, cost_usd };
   }
 
@@ -205,12 +269,14 @@ export class LocalBuilder {
    * and, with a preset, its output decide; that attempt's usage adds to the earlier ones.
    */
   private async fromOutput(b: BuilderRecord, code: number): Promise<LocalEnding> {
-    if (!this.preset) return { kind: 'ended', code, failed: null, extra: {} };
-    const outcome = await parseOutputFile(this.preset.preset.parser, this.outputFile(b.id), code);
+    const preset = this.presetOf(b);
+    if (!preset) return { kind: 'ended', code, failed: null, extra: {} };
+    const outcome = await parseOutputFile(preset.preset.parser, this.outputFile(b.id), code);
     const verdict = judgeAttempt({ code, timedOut: false, stalled: false }, outcome, true, () => true);
-    const attempt = usageRecord(this.preset, outcome, this.s.pricing);
+    const attempt = usageRecord(preset, outcome, this.s.pricing);
     const usage = { ...attempt, ...sumUsage(b.usage ? [b.usage, attempt] : [attempt]), session_id: attempt.session_id ?? b.session_id };
-    if (verdict.ok) return { kind: 'ended', code: 0, failed: null, extra: { usage } };
-    return { kind: 'ended', code: code || 1, failed: verdict, extra: { usage }, ...(verdict.failure === 'agent_error' && outcome.limit ? { limit: outcome.limit } : {}) };
+    const extra = { usage, usage_by_agent: addUsageByAgent(usageByAgentOf(this.rowOf(b)), attempt.agent, [attempt]) };
+    if (verdict.ok) return { kind: 'ended', code: 0, failed: null, extra };
+    return { kind: 'ended', code: code || 1, failed: verdict, extra, ...(verdict.failure === 'agent_error' && outcome.limit ? { limit: outcome.limit } : {}) };
   }
 }

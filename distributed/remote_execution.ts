@@ -5,7 +5,11 @@
 import { signalStatus } from '../core/proc.js';
 import type { Project } from '../store/project.js';
 import { complain, say } from '../core/cli.js';
-import { builderBranchOf, type BuilderRecord } from '../store/builders.js';
+import { builderBranchOf, readBuilders, type BuilderRecord } from '../store/builders.js';
+import { readStateDoc } from '../store/state.js';
+import { usageByAgentOf } from '../store/usage.js';
+import { planAttempt, type Failover } from '../agents/failover.js';
+import { committedSummary } from '../agents/worktree.js';
 import type { EngineOutcome } from '../workflow/engine.js';
 import { distinctBuilders } from '../workflow/builder_plan.js';
 import { redactUrl } from './config.js';
@@ -32,6 +36,19 @@ export interface RemoteRun {
   index: (id: string) => number;
   /** limits.rate_limit_backoff_seconds and limits.rate_limit_max_waits. */
   waits?: WaitSettings;
+  /** `ci.fallback` (agents/failover.ts); absent: every job runs `run.ci`. */
+  failover?: Failover;
+}
+
+/**
+ * The agent of a builder's next job, from its row as state holds it now (its waits, the
+ * agent in use); a take-over's summary is the builder's branch here since the job's base.
+ */
+function attemptOf(r: RemoteRun, f: Failover) {
+  return async (b: CoordinatorBuilder, base: string) => {
+    const row = readBuilders(await readStateDoc(r.project.state.stateFile)).find((x) => x.id === b.id);
+    return planAttempt(row?.raw ?? {}, f, { id: b.id, prompt: () => b.prompt, summary: () => committedSummary(r.project.dir, base, `refs/heads/${b.branch}`) });
+  };
 }
 
 function view(r: RemoteRun, b: BuilderRecord): CoordinatorBuilder {
@@ -45,6 +62,7 @@ function view(r: RemoteRun, b: BuilderRecord): CoordinatorBuilder {
     jobId: b.job_id,
     failure: b.failure,
     usage: b.usage,
+    usageByAgent: usageByAgentOf(b.raw),
     depends_on: b.depends_on,
     waiting_for: b.waiting_for,
     resume_at: b.resume_at,
@@ -79,7 +97,7 @@ export async function runRemote(r: RemoteRun): Promise<number | Exclude<EngineOu
   let outcome: Awaited<ReturnType<typeof coordinate>>;
   try {
     outcome = await coordinate(
-      { dir: r.project.dir, state: r.project.state, logs: r.project.logs, queue, remote: r.backend.remote, secret: secret.key, run: r.run, limit: r.limit, halting: r.halting, waits: r.waits, signal: r.signal, say, waves: r.all ? { all: r.all } : undefined },
+      { dir: r.project.dir, state: r.project.state, logs: r.project.logs, queue, remote: r.backend.remote, secret: secret.key, run: r.run, limit: r.limit, halting: r.halting, waits: r.waits, signal: r.signal, say, waves: r.all ? { all: r.all } : undefined, ...(r.failover ? { attempt: attemptOf(r, r.failover) } : {}) },
       builders,
     );
   } catch (e) {

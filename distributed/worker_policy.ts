@@ -6,6 +6,7 @@
 import { isObjectId, isPlainBranch, validateRemote } from '../core/git_args.js';
 import { CommandLineError, splitCommandLine } from '../agents/command_line.js';
 import { presetNamed, PRESET_NAMES } from '../agents/presets/index.js';
+import type { Preset } from '../agents/presets/contract.js';
 import { canonicalJson } from './job_auth.js';
 import type { BuilderJob } from './backend.js';
 
@@ -41,6 +42,17 @@ function listed(words: string[], allow: AllowList): boolean {
 
 const ALLOW_HINT = "start the worker with --allow-command '<that command line>' (or list it in its --allow-file) to run it";
 
+/**
+ * What a preset changes of the built-in one of its name that a worker refuses: a program,
+ * argv or env from a job would run whatever the job says under a preset's name. The
+ * coordinator asks it too, before a fallback (ci.fallback) is ever needed.
+ */
+export function presetOverrides(preset: Partial<Pick<Preset, 'name' | 'program' | 'builder' | 'resume' | 'env'>> | undefined): string[] {
+  const known = presetNamed(String(preset?.name));
+  if (!known) return ['name'];
+  return (['program', 'builder', 'resume', 'env'] as const).filter((k) => canonicalJson(preset?.[k]) !== canonicalJson(known[k]));
+}
+
 /** The job as this worker will run it, or why it refuses it. */
 export function admitJob(d: BuilderJob, allow: AllowList): { ok: true; job: BuilderJob } | { ok: false; reason: string } {
   const refuse = (reason: string) => ({ ok: false as const, reason });
@@ -73,9 +85,7 @@ export function admitJob(d: BuilderJob, allow: AllowList): { ok: true; job: Buil
   const name = String(ci.preset?.name);
   const known = presetNamed(name);
   if (!known) return refuse(`unknown agent '${name}' (this worker runs only its built-in presets: ${PRESET_NAMES.join(', ')})`);
-  // The preset as the job carries it must be the built-in one: a program, argv or env
-  // from the job would run whatever the job says under a preset's name.
-  const differs = (['program', 'builder', 'resume', 'env'] as const).filter((k) => canonicalJson(ci.preset?.[k]) !== canonicalJson(known[k]));
+  const differs = presetOverrides(ci.preset);
   if (differs.length > 0) {
     return refuse(`the job's preset '${name}' overrides its ${differs.join(', ')} (ci.agents.${name}); a worker runs only its built-in presets, unchanged`);
   }

@@ -3,6 +3,7 @@
 // persisted, so an orchestrator restart compares against what was last seen and
 // nothing is announced twice.
 import type { View } from '../view/model.js';
+import { workflowLimitWait } from '../view/waiting.js';
 
 export interface Snapshot {
   phase: string;
@@ -13,12 +14,18 @@ export interface Snapshot {
   failed: string[];
   /** Hand-offs announced so far: part of each one's id, since two alike within one second of last_update are still two. */
   handoffs: number;
+  /** Every unfinished builder waited on a rate or usage limit (absent in snapshots saved before it existed: no). */
+  limit_wait?: boolean;
 }
 
 export type NotifyEvent =
   | { kind: 'control'; id: string; owner: 'ci' | 'user'; needed: string; phase: string }
   | { kind: 'builder_failed'; id: string; builder: string; failure: string | null; exit_code: number | null; last_log_line: string | null }
-  | { kind: 'workflow_ended'; id: string; phase: string };
+  | { kind: 'workflow_ended'; id: string; phase: string }
+  /** Every unfinished builder now waits on a limit: nothing runs until the earliest resume_at. */
+  | { kind: 'workflow_waiting'; id: string; builders: string[]; reasons: string[]; resume_at: string | null }
+  /** After such a wait, a builder runs (or is about to) again. */
+  | { kind: 'workflow_resumed'; id: string; builders: string[] };
 
 export type EventKind = NotifyEvent['kind'];
 
@@ -30,12 +37,30 @@ export function snapshotOf(v: View): Snapshot {
     ended: v.ended,
     failed: v.builders.filter((b) => b.status === 'failed').map(failedKey),
     handoffs: 0,
+    limit_wait: workflowLimitWait(v.builders) !== null,
   };
 }
 
 const failedKey = (b: View['builders'][number]) => `${b.id}@${b.started ?? ''}@${b.run_token ?? ''}`;
 
 export const EMPTY_SNAPSHOT: Snapshot = { phase: '', action_owner: '', action_needed: '', ended: false, failed: [], handoffs: 0 };
+
+/**
+ * The whole workflow starts or stops waiting on limits (view/waiting.ts says when it
+ * does). A wait that ends because every builder finished (failed `rate_limited`, or the
+ * workflow ended) is no resumption: those have their own events.
+ */
+function limitWaitEvents(prev: Snapshot, next: View): NotifyEvent[] {
+  const wait = workflowLimitWait(next.builders);
+  if (wait && !prev.limit_wait) {
+    return [{ kind: 'workflow_waiting', id: `workflow_waiting:${wait.resume_at ?? ''}:${next.last_update}`, builders: wait.builders, reasons: wait.reasons, resume_at: wait.resume_at }];
+  }
+  if (!wait && prev.limit_wait) {
+    const going = next.builders.filter((b) => b.status === 'running' || b.status === 'pending' || (b.status === 'waiting' && b.waiting_reason === null)).map((b) => b.id);
+    if (going.length > 0) return [{ kind: 'workflow_resumed', id: `workflow_resumed:${next.last_update}`, builders: going }];
+  }
+  return [];
+}
 
 /**
  * Events between `prev` and `next`, and the snapshot to remember. With `relay` false
@@ -52,7 +77,8 @@ export function diffViews(prev: Snapshot, next: View, relay = true): { events: N
       events.push({ kind: 'builder_failed', id: `builder_failed:${key}`, builder: b.id, failure: b.failure, exit_code: b.exit_code, last_log_line: b.last_log_line });
     }
   }
-  if (!relay) return { events, snapshot: { ...prev, failed: now.failed } };
+  events.push(...limitWaitEvents(prev, next));
+  if (!relay) return { events, snapshot: { ...prev, failed: now.failed, limit_wait: now.limit_wait } };
   if (now.ended && !prev.ended) {
     events.push({ kind: 'workflow_ended', id: `workflow_ended:${next.last_update}`, phase: now.phase });
   } else if (!now.ended && (now.action_owner === 'ci' || now.action_owner === 'user')) {

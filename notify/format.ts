@@ -19,6 +19,14 @@ const FORMATTERS: { [K in NotifyEvent['kind']]: (e: Extract<NotifyEvent, { kind:
     title: `Argo: builder ${e.builder} failed in ${name(v)}`,
     text: `[${name(v)}] builder ${e.builder} failed (${e.failure ?? 'failed'}${e.exit_code !== null ? `, exit ${e.exit_code}` : ''})${e.last_log_line ? `: ${e.last_log_line}` : ''}`,
   }),
+  workflow_waiting: (e, v) => ({
+    title: `Argo: ${name(v)} waits on a limit (${e.reasons.join(', ')})`,
+    text: `[${name(v)}] every unfinished builder waits on a limit (${e.reasons.join(', ')}): ${e.builders.join(', ')}${e.resume_at ? `; the first resumes at ${e.resume_at}` : ''}. Nothing to do: they resume by themselves.`,
+  }),
+  workflow_resumed: (e, v) => ({
+    title: `Argo: ${name(v)} resumed`,
+    text: `[${name(v)}] the wait on limits is over: ${e.builders.join(', ')} run again`,
+  }),
   workflow_ended: (_e, v) => {
     const merged = v.merge?.merged ?? [];
     return {

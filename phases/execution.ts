@@ -28,6 +28,7 @@ import { distinctBuilders, planBuilder, retryOnly } from '../workflow/builder_pl
 import { runEngine, type EngineOutcome } from '../workflow/engine.js';
 import { waveHooks, wavesOf } from '../workflow/wave_steps.js';
 import { readCiChoice } from '../agents/ci_choice.js';
+import { readFallback, type Failover } from '../agents/failover.js';
 import { complain, enterProject, limitsOrRefuse, readExecution, say, type Project } from './handler.js';
 import { backendOf } from '../distributed/config.js';
 import type { RunSpec } from '../distributed/coordinator.js';
@@ -108,6 +109,8 @@ interface Run {
   /** The text of `.argo/design.md` (null with the original's prompt: nothing is written). */
   design: string | null;
   index: (id: string) => number;
+  /** `ci.fallback` and limits.fallback_after_waits (agents/failover.ts). */
+  failover: Failover;
 }
 
 /** What the builders are told (issue 18): which prompt, its context, the design file; or the ERROR line. */
@@ -147,12 +150,18 @@ function remoteSpec(r: Run): RunSpec {
 /** execution.backend = "postgres": the builders run on `argo worker`s (distributed/). */
 async function runOnWorkers(r: Run, backend: { databaseUrl: string; remote: string }): Promise<number> {
   const { runRemote } = await import('../distributed/remote_execution.js');
+  // A worker runs only its built-in presets: a fallback it would refuse is refused now, not at the fail-over.
+  const { presetOverrides } = await import('../distributed/worker_policy.js');
+  for (const f of r.failover.fallback) {
+    const changed = presetOverrides(f.preset);
+    if (changed.length > 0) return refuse(`ci.agents.${f.preset.name} overrides its ${changed.join(', ')} in ${r.project.configFile}, but '${f.preset.name}' is in ci.fallback and execution.backend is "postgres"; accepted: no program, args or env override for a fallback that runs on workers (they run only their built-in presets)`);
+  }
   if (r.choice.kind !== 'word') say(`CI tool: ${choiceLabel(r.choice)}`);
   // `argo retry <ids>`: the other failed builders stay as they are, as locally.
   const retried = r.builders.filter((b) => planBuilder(b, () => false, () => undefined, r.only).kind !== 'skip');
   const term = onTermination(); // a stop cancels the jobs
   try {
-    const outcome = await runRemote({ project: r.project, builders: retried, all: r.builders, limit: r.limits.maxParallelBuilders, run: remoteSpec(r), halting: r.halting, waits: waitSettings(r.limits), backend, signal: term.signal, prompt: r.prompt, index: r.index });
+    const outcome = await runRemote({ project: r.project, builders: retried, all: r.builders, limit: r.limits.maxParallelBuilders, run: remoteSpec(r), halting: r.halting, waits: waitSettings(r.limits), backend, signal: term.signal, prompt: r.prompt, index: r.index, failover: r.failover });
     return typeof outcome === 'number' ? outcome : settle(r.project, outcome, r.only);
   } finally {
     term.dispose();
@@ -165,6 +174,7 @@ async function runHere(r: Run): Promise<number> {
   const run = new LocalBackend(project.state, {
     choice, limits: r.limits, verify: r.verify, pricing: r.config.pricing, worktree: r.worktree, design: r.design, index: r.index,
     toolOk: ciToolAvailable(choiceProgram(choice), project.dir, process.env),
+    failover: r.failover, available: (program) => ciToolAvailable(program, project.dir, process.env),
     dir: project.dir, logs: project.logs, env: builderEnv(project), halting: r.halting,
     prompt: (b) => r.prompt(b, b.worktree ?? 'null'), alive: (pid) => builderAlive(pid, project.dir), say, complain,
   });
@@ -265,7 +275,14 @@ export async function main(argv: string[]): Promise<number> {
   const first = new Map<string, number>();
   builders.forEach((b, i) => first.has(b.id) || first.set(b.id, i));
   const index = (id: string) => first.get(id) ?? 0;
-  const run: Run = { project, choice, config, limits, verify, halting, builders, only: retryOnly(toPlain(doc.get('execution'))), worktree: worktree.config, ...prompts, index };
+  let fallback: Failover['fallback'];
+  try {
+    fallback = readFallback(config, choice);
+  } catch (e) {
+    return refuse(`${errorMessage(e)} (in ${project.configFile})`);
+  }
+  const failover: Failover = { primary: choice, fallback, afterWaits: limits.fallbackAfterWaits };
+  const run: Run = { project, choice, config, limits, verify, halting, builders, only: retryOnly(toPlain(doc.get('execution'))), worktree: worktree.config, ...prompts, index, failover };
   return backend.kind === 'postgres' ? runOnWorkers(run, backend) : runHere(run);
 }
 

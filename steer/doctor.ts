@@ -15,6 +15,7 @@ import { isDir, resolveProjectDir } from '../store/project_dir.js';
 import { readStateDoc } from '../store/state.js';
 import { toPlain } from '../core/json_doc.js';
 import { chooseCi, choiceLabel, choiceProgram, type CiChoice } from '../agents/select.js';
+import { readFallback } from '../agents/failover.js';
 import { effectiveText, problemText, readLimits, UNUSED_LIMITS } from '../workflow/limits.js';
 import type { AgentName, Preset } from '../agents/presets/contract.js';
 import { argoPaths } from '../store/layout.js';
@@ -226,6 +227,8 @@ export async function main(argv: string[]): Promise<number> {
   try {
     const choice = chooseCi(env, config, (w) => locate(w, project, env) !== null);
     checks.push(...agentChecks(choice, env, project));
+    // ci.fallback: checked as the execution phase reads it, each fallback as the primary is.
+    for (const f of readFallback(config, choice)) checks.push(...agentChecks(f, env, project));
     // Which design prompt the project uses (its design.md, the plan prompt, the original's).
     if (hasProject) checks.push(designPromptStatus(project, choice.kind, choice.kind === 'preset' && designTakesSchema(choice.preset), config));
     if (hasProject) checks.push(...builderChecks(project, choice, config));

@@ -42,3 +42,39 @@ export function recordedUsageOf(v: unknown): AgentUsage | null {
   };
   return { input_tokens: n(o.input_tokens), output_tokens: n(o.output_tokens), cache_read_tokens: n(o.cache_read_tokens), cost_usd: n(o.cost_usd) };
 }
+
+/** A builder's usage per agent (state field `usage_by_agent`): preset name → its attempts' total. */
+export type UsageByAgent = Record<string, AgentUsage>;
+
+/**
+ * A builder row's usage per agent: its `usage_by_agent`, else — a row written before
+ * fail-over existed, or by one agent only — its whole `usage` under `usage.agent`.
+ */
+export function usageByAgentOf(row: unknown): UsageByAgent {
+  const o = row !== null && typeof row === 'object' && !Array.isArray(row) ? (row as Record<string, unknown>) : {};
+  const out: UsageByAgent = {};
+  const by = o.usage_by_agent;
+  if (by !== null && typeof by === 'object' && !Array.isArray(by)) {
+    for (const [agent, u] of Object.entries(by as Record<string, unknown>)) {
+      const usage = recordedUsageOf(u);
+      if (usage) out[agent] = usage;
+    }
+    return out;
+  }
+  const usage = recordedUsageOf(o.usage);
+  const agent = (o.usage as Record<string, unknown> | undefined)?.agent;
+  if (usage && typeof agent === 'string' && agent !== '') out[agent] = usage;
+  return out;
+}
+
+/** `by` with `usages` added to `agent`'s total (a new object; `by` is left as it was). */
+export function addUsageByAgent(by: UsageByAgent, agent: string, usages: Partial<AgentUsage>[]): UsageByAgent {
+  return usages.length === 0 ? { ...by } : { ...by, [agent]: sumUsage([...(by[agent] ? [by[agent]!] : []), ...usages]) };
+}
+
+/** Per-agent totals over builders (`usage_by_agent` of each): what each agent has cost the workflow. */
+export function sumUsageByAgent(list: UsageByAgent[]): UsageByAgent {
+  let out: UsageByAgent = {};
+  for (const by of list) for (const [agent, u] of Object.entries(by)) out = addUsageByAgent(out, agent, [u]);
+  return out;
+}

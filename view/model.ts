@@ -6,6 +6,8 @@
 import { fieldText } from '../workflow/dispatch.js';
 import { problemText, readLimits, type EffectiveLimit, type LimitProblem } from '../workflow/limits.js';
 import { readBuilders, type BuilderRecord } from '../store/builders.js';
+import { sumUsageByAgent, usageByAgentOf } from '../store/usage.js';
+import { limitWaitOf, type LimitWait } from './waiting.js';
 import { DEFAULT_CONFIG_FILE } from '../store/layout.js';
 import { cycleText, findCycles } from '../workflow/plan_check.js';
 import { BUDGET_KEY, raiseFile, spendSoFar, suggestedLimit, type AgentSpend } from '../workflow/budget.js';
@@ -22,7 +24,8 @@ export interface Usage {
   cost_usd: number | null;
 }
 
-export interface BuilderRow {
+/** The limit-wait fields (waiting_reason, resume_at, waits, max_waits) are view/waiting.ts's. */
+export interface BuilderRow extends LimitWait {
   id: string;
   description: string;
   /**
@@ -55,6 +58,8 @@ export interface BuilderRow {
   waits: number | null;
   /** Dependency waves: 1 for a builder that depends on none, else one more than its latest dependency; null without waves (or in a cycle). */
   wave: number | null;
+  /** Usage per agent (`usage_by_agent`; a fail-over runs more than one), null when none recorded. */
+  usage_by_agent: Record<string, Usage> | null;
 }
 
 export interface NextStep {
@@ -114,6 +119,8 @@ export interface View {
     cache_read_tokens: number;
     /** null when no cost was recorded anywhere. */
     cost_usd: number | null;
+    /** The builders' usage per agent (their usage_by_agent summed); {} when none recorded. */
+    by_agent: Record<string, Usage>;
   };
   log_tail: string[];
   /**
@@ -221,6 +228,14 @@ function interruptedAt(b: Obj, id: string, t0: number | null, input: ViewInput):
   return { at: logged !== undefined && (t0 === null || logged >= t0) ? logged : null };
 }
 
+/** A row's usage per agent as view usage; null when none is recorded. */
+function byAgentOf(raw: Obj): Record<string, Usage> | null {
+  const by = Object.entries(usageByAgentOf(raw));
+  return by.length > 0 ? Object.fromEntries(by.map(([a, u]) => [a, usageOf(u)!])) : null;
+}
+
+const withMaxWaits = (b: BuilderRow, max: number | null): BuilderRow => (b.waits !== null ? { ...b, max_waits: max } : b);
+
 /** View.quota from execution.quota and the builder rows. */
 function quotaOf(v: unknown, builders: readonly BuilderRow[]): View['quota'] {
   const out: View['quota'] = {};
@@ -261,17 +276,16 @@ function builderRow(r: BuilderRecord, input: ViewInput, mergeOf: (id: string) =>
     failure: failure.kind,
     failure_message: failure.message,
     usage: usageOf(b.usage),
-    agent: textOrNull(usage.agent ?? b.agent),
+    agent: textOrNull(b.agent ?? usage.agent),
     model: textOrNull(usage.model ?? b.model),
     session_id: textOrNull(usage.session_id ?? b.session_id),
     run_token: textOrNull(b.run_token),
     merge: perBuilderMerge ?? mergeOf(id),
     last_log_line: input.builderLogs[id] ?? null,
     waiting_for: waitingFor,
-    waiting_reason: r.waiting_reason,
-    resume_at: r.resume_at,
-    waits: r.waits,
     wave: null,
+    ...limitWaitOf(b, status, null),
+    usage_by_agent: byAgentOf(b),
   };
 }
 
@@ -481,7 +495,9 @@ export function buildView(input: ViewInput): View {
   const execution = isObj(s.execution) ? s.execution : null;
   const records = readBuilders(s);
   const waves = wavesOfBuilders(records);
-  const builders = records.map((b) => ({ ...builderRow(b, input, mergeStatus), wave: waves.get(b.id) ?? null }));
+  const reading = readLimits(s.limits, input.config ?? {});
+  const maxWaits = reading.effective.find((e) => e.key === 'limits.rate_limit_max_waits')?.value ?? null;
+  const builders = records.map((b) => withMaxWaits({ ...builderRow(b, input, mergeStatus), wave: waves.get(b.id) ?? null }, maxWaits));
   const design = designOf(s.design);
   const er = isObj(s.error_recovery) ? s.error_recovery : {};
   const lastError = text(er.last_error);
@@ -496,7 +512,6 @@ export function buildView(input: ViewInput): View {
   const all = sumUsage([design?.usage ?? null, execUsage]);
   const pid = input.orchestrator.pid;
   const running = input.orchestrator.alive && pid !== null;
-  const reading = readLimits(s.limits, input.config ?? {});
   const problems = [
     ...(input.configError ? [{ key: 'config', value: null, source: DEFAULT_CONFIG_FILE, accepted: 'a JSON object', text: input.configError }] : []),
     ...reading.problems.map((x) => ({ ...x, text: problemText(x) })),
@@ -529,6 +544,7 @@ export function buildView(input: ViewInput): View {
       output_tokens: all?.output_tokens ?? 0,
       cache_read_tokens: all?.cache_read_tokens ?? 0,
       cost_usd: all?.cost_usd ?? null,
+      by_agent: Object.fromEntries(Object.entries(sumUsageByAgent(builders.map((b) => b.usage_by_agent ?? {}))).map(([a, u]) => [a, usageOf(u)!])),
     },
     log_tail: input.workflowLog,
     limits: { effective: reading.effective, problems },

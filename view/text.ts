@@ -2,6 +2,7 @@
 // then builders, merge, errors, the next step and totals; and a one-line summary for
 // non-TTY --watch output. Colour is passed in, never guessed here.
 import type { BuilderRow, View } from './model.js';
+import { localOffset, waitText } from './waiting.js';
 
 const RULE = '='.repeat(42);
 
@@ -79,6 +80,21 @@ function waveLines(v: View): string[] {
   return out;
 }
 
+/** When "now" is and how far east of UTC the reader's clock is (a limit wait's `until 15:02`). */
+export interface Clock {
+  now: number;
+  offsetMinutes: number;
+}
+
+const localClock = (): Clock => ({ now: Date.now(), offsetMinutes: localOffset(Date.now()) });
+
+/** Spend per agent, when more than one agent worked (ci.fallback took over). */
+function byAgentLine(v: View, p: Paint): string[] {
+  const agents = Object.entries(v.totals.by_agent ?? {});
+  if (agents.length < 2) return [];
+  return [`${p.bold('By agent:')} ${agents.map(([a, u]) => `${a} ${money(u.cost_usd)} (tokens ${u.input_tokens} in / ${u.output_tokens} out)`).join(', ')}`];
+}
+
 /** A time of day (the viewer's zone), from an ISO time; the text itself when it is none. */
 function clockTime(iso: string, seconds: boolean): string {
   const t = Date.parse(iso);
@@ -104,7 +120,7 @@ function limitLines(v: View): string[] {
 }
 
 /** What status.sh adds after the original block. */
-export function extraLines(v: View, p: Paint): string[] {
+export function extraLines(v: View, p: Paint, clock: Clock = localClock()): string[] {
   const out: string[] = [];
   if (v.limits.problems.length) {
     out.push('');
@@ -116,7 +132,7 @@ export function extraLines(v: View, p: Paint): string[] {
     for (const b of v.builders) {
       rows.push([
         b.id,
-        b.status,
+        waitText(b, clock.now, clock.offsetMinutes) ?? b.status,
         duration(b.elapsed_seconds),
         b.exit_code === null ? '-' : String(b.exit_code),
         b.failure ?? '-',
@@ -165,6 +181,7 @@ export function extraLines(v: View, p: Paint): string[] {
   const counts = Object.entries(t.by_status).map(([s, n]) => `${n} ${s}`).join(', ');
   const usage = t.input_tokens || t.output_tokens ? `, tokens ${t.input_tokens} in / ${t.output_tokens} out` : '';
   out.push('', `${p.bold('Totals:')} ${t.builders} builders${counts ? ` (${counts})` : ''}${usage}, cost ${money(t.cost_usd)}`);
+  out.push(...byAgentLine(v, p));
   return out;
 }
 
@@ -177,8 +194,8 @@ function budgetLines(v: View, p: Paint): string[] {
   return out;
 }
 
-export function statusText(v: View, p: Paint = NO_PAINT): string {
-  return [...originalLines(v), ...extraLines(v, p)].join('\n') + '\n';
+export function statusText(v: View, p: Paint = NO_PAINT, clock?: Clock): string {
+  return [...originalLines(v), ...extraLines(v, p, clock)].join('\n') + '\n';
 }
 
 /** One line per change for --watch on a pipe. */

@@ -24,6 +24,8 @@ export interface Limits {
   designTimeoutMs: number;
   stallMs: number;
   verifyRetries: number;
+  /** Waits on a rate or usage limit after which `ci.fallback`'s next preset takes over (agents/failover.ts). */
+  fallbackAfterWaits: number;
   /** The first back-off of a builder the agent reports limited without a reset time (workflow/rate_limits.ts). */
   rateLimitBackoffSeconds: number;
   /** How many times a builder waits on a limit before it fails (`rate_limited`). */
@@ -80,6 +82,7 @@ export const LIMIT_SPECS: Record<string, Spec> = {
   builder_timeout_seconds: { kind: 'duration', dflt: 3600, accepted: DURATION },
   design_timeout_seconds: { kind: 'duration', dflt: 900, accepted: DURATION },
   builder_stall_seconds: { kind: 'duration', dflt: 600, accepted: DURATION },
+  fallback_after_waits: { kind: 'count', dflt: 2, accepted: 'a whole number of waits on a rate or usage limit, 1 or more' },
   rate_limit_backoff_seconds: { kind: 'duration', dflt: 60, accepted: DURATION },
   rate_limit_max_waits: { kind: 'retries', dflt: 8, accepted: 'a whole number of waits, 0 or more (0: a limited builder fails at once)' },
 };
@@ -174,6 +177,7 @@ export function readLimits(stateLimits: unknown, config: unknown): LimitsReading
       designTimeoutMs: ms('design_timeout_seconds'),
       stallMs: ms('builder_stall_seconds'),
       verifyRetries: values['verify.retries']!,
+      fallbackAfterWaits: v('fallback_after_waits'),
       rateLimitBackoffSeconds: v('rate_limit_backoff_seconds'),
       rateLimitMaxWaits: v('rate_limit_max_waits'),
     },

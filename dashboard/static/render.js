@@ -85,6 +85,20 @@ export function budgetBox(v) {
   );
 }
 
+const two = (n) => String(n).padStart(2, '0');
+
+/**
+ * A builder waiting on a rate or usage limit (issue 19): its reason, when it resumes (in the
+ * reader's own clock; the ISO time as the tooltip) and its waits so far — text only.
+ */
+export function limitWait(b) {
+  if (!b.waiting_reason) return null;
+  const t = b.resume_at ? new Date(b.resume_at) : null;
+  const until = t && !Number.isNaN(t.getTime()) ? ` until ${two(t.getHours())}:${two(t.getMinutes())}` : '';
+  const of = b.waits !== null && b.waits !== undefined ? `, wait ${b.waits}${b.max_waits !== null && b.max_waits !== undefined ? ` of ${b.max_waits}` : ''}` : '';
+  return el('div.limit-wait', { title: b.resume_at ?? '' }, `${b.waiting_reason}${until}${of}`);
+}
+
 export function buildersTable(v, onRetry) {
   if (!v.builders.length) return el('p.muted', {}, 'No builders yet.');
   const head = el('tr', {}, ...['Builder', 'Status', 'Elapsed', 'Exit', 'Failure', 'Tokens', 'Cost', 'Merge', 'Last log line', ''].map((h) => el('th', {}, h)));
@@ -92,8 +106,8 @@ export function buildersTable(v, onRetry) {
     el(
       'tr',
       { 'data-builder': b.id, 'data-status': b.status },
-      el('td', {}, b.id),
-      el('td', { class: `status ${classFor('status', b.status)}` }, b.status, b.waiting_for?.length ? el('div.waiting-for', {}, `waiting for: ${b.waiting_for.join(', ')}`) : null, b.wave ? el('div.wave', {}, `wave ${b.wave}`) : null),
+      el('td', {}, b.id, b.agent ? el('div.agent', {}, b.agent) : null),
+      el('td', { class: `status ${classFor('status', b.status)}` }, b.status, limitWait(b), b.waiting_for?.length ? el('div.waiting-for', {}, `waiting for: ${b.waiting_for.join(', ')}`) : null, b.wave ? el('div.wave', {}, `wave ${b.wave}`) : null),
       el('td', {}, duration(b.elapsed_seconds)),
       el('td', {}, b.exit_code ?? '-'),
       el('td', {}, b.failure ?? '-', b.status === 'failed' && b.failure_message && b.failure !== 'exit' ? el('div.failure-message', {}, b.failure_message) : null),

@@ -378,4 +378,37 @@ git add "$file" && git -c user.name=ci -c user.email=ci@ci commit -q -m "build $
     expect(await status('core').textContent()).toBe('completedwave 1');
     expect(await page.locator('#builders tr[data-builder="docs"] td').nth(4).textContent()).toBe('dependencydependency api failed');
   }, 60_000);
+
+  it('limits (issue 19): a builder waiting on a limit shows its reason, resume time and waits; the agent in use; data stays text', async () => {
+    const { chromium } = await import('playwright-core');
+    const work = tempDir();
+    const env = { ...process.env, ARGO_PROJECTS_REGISTRY: join(work, 'projects.json'), XDG_RUNTIME_DIR: join(work, 'run') };
+    process.env.ARGO_PROJECTS_REGISTRY = env.ARGO_PROJECTS_REGISTRY;
+    const project = newProject(work, 'limits', env);
+    const odd = 'rate_limit s-failed <b>x</b>';
+    const builders = [
+      { id: 'a', status: 'waiting', waiting_reason: 'rate_limit', resume_at: '2026-12-03T15:02:00Z', waits: 2, agent: 'claude' },
+      { id: 'b', status: 'completed', agent: 'codex', waits: 2 },
+      { id: 'c', status: 'waiting', waiting_reason: odd, resume_at: 'never', waits: 1 },
+    ];
+    await mutateState(projectStatePaths(project, {}), (doc) => void doc.set('execution', parseJson(JSON.stringify({ builders }), 'test')));
+    const dash = await startDashboard({ host: '127.0.0.1', port: 0, token: 'limits-token', root: ROOT, registry: env.ARGO_PROJECTS_REGISTRY });
+    cleanups.push(() => dash.close());
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS, chromiumSandbox: false, headless: true });
+    cleanups.push(() => browser.close());
+    const page = await browser.newPage({ timezoneId: 'UTC' });
+    await page.goto(dash.url);
+    const cell = (id: string, n: number) => page.locator(`#builders tr[data-builder="${id}"] td`).nth(n);
+    await page.locator('#builders tr[data-builder="a"][data-status="waiting"]').waitFor({ timeout: 15_000 });
+    expect(await cell('a', 1).textContent()).toBe('waitingrate_limit until 15:02, wait 2');
+    expect(await page.locator('#builders tr[data-builder="a"] .limit-wait').getAttribute('title')).toBe('2026-12-03T15:02:00Z');
+    expect(await cell('a', 0).textContent()).toBe('aclaude');
+    expect(await cell('b', 0).textContent()).toBe('bcodex');
+    expect(await cell('b', 1).textContent()).toBe('completed');
+    // a reason from state is text: no markup, no class, an unreadable time left out
+    expect(await cell('c', 1).textContent()).toBe(`waiting${odd}, wait 1`);
+    expect(await page.locator('#builders b').count()).toBe(0);
+    expect(await page.locator('#builders tr[data-builder="c"] .limit-wait').getAttribute('class')).toBe('limit-wait');
+    expect(await cell('c', 1).getAttribute('class')).toBe('status s-pending');
+  }, 60_000);
 });

@@ -20,6 +20,7 @@ describe('readLimits', () => {
       designTimeoutMs: 900_000,
       stallMs: 600_000,
       verifyRetries: 0,
+      fallbackAfterWaits: 2,
       rateLimitBackoffSeconds: 60,
       rateLimitMaxWaits: 8,
     });
