@@ -5,7 +5,7 @@
 // (steer/budget.ts) does the writing.
 import { CONFIG_SOURCE, STATE_SOURCE, problemText, readLimits, type Source } from './limits.js';
 import { readBuilders } from '../store/builders.js';
-import { recordedUsageOf, sumUsage, type AgentUsage } from '../store/usage.js';
+import { recordedUsageOf, sumUsage, usageByAgentOf, type AgentUsage } from '../store/usage.js';
 
 export const BUDGET_KEY = 'limits.max_cost_usd';
 /** What a builder halted by the budget has as `failure` (workflow/limits.ts budgetHalt). */
@@ -39,23 +39,35 @@ const agentOf = (usage: unknown) => (isObj(usage) && typeof usage.agent === 'str
  * the design's usage.
  */
 export function spendSoFar(state: unknown): Spend {
-  const runs = new Map<string, { agent: string; usage: AgentUsage }>();
-  for (const b of readBuilders(state)) if (b.usage) runs.set(b.id, { agent: agentOf(b.raw.usage), usage: b.usage });
+  // Each builder id once (its last row); a builder that failed over to another agent counts
+  // towards each agent it ran (usage_by_agent), its total towards the budget as before.
+  const last = new Map(readBuilders(state).filter((b) => b.usage).map((b) => [b.id, b]));
+  const totals: AgentUsage[] = [];
+  const shares: { agent: string; run: string; usage: AgentUsage }[] = [];
+  for (const [id, b] of last) {
+    totals.push(b.usage!);
+    const by = Object.entries(usageByAgentOf(b.raw));
+    if (by.length === 0) shares.push({ agent: agentOf(b.raw.usage), run: id, usage: b.usage! });
+    for (const [agent, usage] of by) shares.push({ agent, run: id, usage });
+  }
   const design = isObj(state) && isObj(state.design) ? state.design.usage : undefined;
   const designUsage = recordedUsageOf(design);
-  if (designUsage) runs.set('/design', { agent: agentOf(design), usage: designUsage });
+  if (designUsage) {
+    totals.push(designUsage);
+    shares.push({ agent: agentOf(design), run: 'design', usage: designUsage });
+  }
   const agents = new Map<string, { usages: AgentUsage[]; runs: string[] }>();
-  for (const [key, r] of runs) {
+  for (const r of shares) {
     const a = agents.get(r.agent) ?? { usages: [], runs: [] };
     a.usages.push(r.usage);
-    a.runs.push(key === '/design' ? 'design' : key);
+    a.runs.push(r.run);
     agents.set(r.agent, a);
   }
   const by_agent = [...agents].map(([agent, a]) => {
     const sum = sumUsage(a.usages);
     return { agent, cost_usd: sum.cost_usd, input_tokens: sum.input_tokens, output_tokens: sum.output_tokens, runs: a.runs };
   });
-  return { total_usd: sumUsage([...runs.values()].map((r) => r.usage)).cost_usd, by_agent };
+  return { total_usd: sumUsage(totals).cost_usd, by_agent };
 }
 
 /** The budget in force: its value (null: no limit, or a bad one) and where it comes from. */

@@ -61,6 +61,25 @@ describe('spendSoFar: the spend per agent', () => {
   });
 });
 
+describe('spendSoFar with a fail-over (usage_by_agent)', () => {
+  it('a builder that ran on two agents counts towards each with its share; the total is its usage', () => {
+    const state = {
+      execution: {
+        builders: [
+          { id: 'ui', usage: { cost_usd: 0.3, input_tokens: 30, output_tokens: 3, agent: 'codex' }, usage_by_agent: { claude: { cost_usd: 0.1, input_tokens: 10, output_tokens: 1 }, codex: { cost_usd: 0.2, input_tokens: 20, output_tokens: 2 } } },
+          { id: 'core', usage: { cost_usd: 0.05, input_tokens: 5, output_tokens: 1, agent: 'claude' } },
+        ],
+      },
+    };
+    const spend = spendSoFar(state);
+    expect(spend.total_usd).toBeCloseTo(0.35, 10);
+    expect(spend.by_agent.map((a) => [a.agent, a.cost_usd, a.runs])).toEqual([
+      ['claude', 0.15, ['ui', 'core']],
+      ['codex', 0.2, ['ui']],
+    ]);
+  });
+});
+
 describe('parseRaise: the new total limit', () => {
   it.each([
     ['25', 25],
