@@ -222,3 +222,35 @@ plan_to_storage() {
   [ "$(cat .env.local)" = SECRET=from-the-main-checkout ]
   no_violations
 }
+
+# post PATH JSON: a request to the model server, its answer on stdout
+post() {
+  node -e 'fetch(process.argv[1], {method: "POST", headers: {"content-type": "application/json"}, body: process.argv[2]}).then((r) => r.text()).then((t) => process.stdout.write(t))' "$MODEL_URL$1" "$2"
+}
+
+@test "model server (no CLI): structured turns for both APIs; expect / expect_not / a structured turn the request cannot take are written to violations; routes name each request's conversation and turn" {
+  jq -nc '{conversations: [{name: "b", match: "hello", expect: ["hello", "missing-word"], expect_not: ["forbidden"], turns: [{structured: {a: 1}}, {text: "second"}]}]}' > "$WORK/script.json"
+  start_model_server messages
+  # turn 0 without a StructuredOutput tool: answered as scripted, one violation for it, two for the prompt
+  run -0 post /v1/messages '{"tools": [{"name": "Bash"}], "messages": [{"role": "user", "content": "hello forbidden"}]}'
+  assert_output --partial '"name":"StructuredOutput"'
+  assert_output --partial '"partial_json":"{\"a\":1}"'
+  # turn 1 (the request carries one answer): no first-request checks again
+  run -0 post /v1/messages '{"tools": [{"name": "StructuredOutput"}], "messages": [{"role": "user", "content": "hello forbidden"}, {"role": "assistant", "content": "x"}, {"role": "user", "content": "more"}]}'
+  assert_output --partial '"text":"second"'
+  # a side request without tools: "other"
+  run -0 post /v1/messages '{"messages": [{"role": "user", "content": "hello"}]}'
+  assert_output --partial '"text":"ok"'
+  [ "$(cat "$MODEL_DIR/routes")" = $'0001 b 0\n0002 b 1\n0003 other -' ]
+  [ "$(cat "$MODEL_DIR/violations")" = $'b: first request lacks /missing-word/\nb: first request has /forbidden/\nb: turn 0 answers structured output, but the request offers no StructuredOutput tool' ]
+  run ! no_violations
+  kill "$MODEL_PID" && wait_gone "$MODEL_PID" 10 && MODEL_PID=
+  # Responses API: the object's JSON as the message text; a request with text.format json_schema is no violation
+  rm -rf "$MODEL_DIR"
+  jq -nc '{conversations: [{name: "c", match: "plan", expect: ["plan"], turns: [{structured: {components: []}}]}]}' > "$WORK/script.json"
+  start_model_server responses
+  run -0 post /v1/responses '{"text": {"format": {"type": "json_schema", "schema": {}}}, "input": [{"role": "user", "content": [{"type": "input_text", "text": "a plan"}]}]}'
+  assert_output --partial '"text":"{\"components\":[]}"'
+  [ "$(cat "$MODEL_DIR/routes")" = '0001 c 0' ]
+  no_violations
+}
