@@ -170,6 +170,19 @@ plan_to_storage() {
   no_violations
 }
 
+@test "codex (real CLI): a design still in prose after the one follow-up: no third request, no components, and status offers only the editor (never the plain approve that fails)" {
+  plan_script '[{"text": "A prose design: a core, and a ui on top of it."}, {"text": "Still prose, no list."}, {"text": "A third answer nobody should ask for."}]'
+  use_codex
+  start_design
+  [ "$(conv_requests design | wc -l)" -eq 2 ]
+  [ "$(model_requests)" -eq 2 ]
+  [ "$(jq -r '.design.components | length' .argo-project/state.json)" = 0 ]
+  run -0 "$ROOT/status.sh" "$PROJ"
+  assert_output --partial 'no component list'
+  assert_output --partial 'approve --components'
+  run ! grep -E "approve ['\"]?$PROJ['\"]?\$" <<< "$output"
+}
+
 @test "claude (real CLI): a design answered in prose — the CLI's own StructuredOutput reminder answered in prose too — gets exactly one follow-up of argo's in the same session; the plan it returns is saved" {
   plan_script "$(jq -nc --argjson p "$PLAN" '[{text: "A prose design: a core, and a ui on top of it."}, {text: "Still prose, no list."}, {structured: $p}]')"
   use_claude
