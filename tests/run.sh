@@ -40,7 +40,7 @@ else
 fi
 # Long files whose tests share nothing also run three of their own tests at once.
 split=()
-for f in agents safety_data safety_proc phases; do split+=(--split "tests/bats/$f.bats"); done
+for f in agents safety_data safety_proc phases context limits; do split+=(--split "tests/bats/$f.bats"); done
 node tests/run_bats.mjs --except "$alone" "${split[@]}" "${paths[@]}" | tee -a "$out/bats.tap"
 ((PIPESTATUS[0] == 0)) || bats_rc=1
 

@@ -400,13 +400,13 @@ git add "$file" && git -c user.name=ci -c user.email=ci@ci commit -q -m "build $
     await page.goto(dash.url);
     const cell = (id: string, n: number) => page.locator(`#builders tr[data-builder="${id}"] td`).nth(n);
     await page.locator('#builders tr[data-builder="a"][data-status="waiting"]').waitFor({ timeout: 15_000 });
-    expect(await cell('a', 1).textContent()).toBe('waitingrate_limit until 15:02, wait 2');
+    expect(await cell('a', 1).textContent()).toBe('waitingrate_limit until 15:02, wait 2 of 8'); // limits.rate_limit_max_waits: 8 by default
     expect(await page.locator('#builders tr[data-builder="a"] .limit-wait').getAttribute('title')).toBe('2026-12-03T15:02:00Z');
     expect(await cell('a', 0).textContent()).toBe('aclaude');
     expect(await cell('b', 0).textContent()).toBe('bcodex');
     expect(await cell('b', 1).textContent()).toBe('completed');
     // a reason from state is text: no markup, no class, an unreadable time left out
-    expect(await cell('c', 1).textContent()).toBe(`waiting${odd}, wait 1`);
+    expect(await cell('c', 1).textContent()).toBe(`waiting${odd}, wait 1 of 8`);
     expect(await page.locator('#builders b').count()).toBe(0);
     expect(await page.locator('#builders tr[data-builder="c"] .limit-wait').getAttribute('class')).toBe('limit-wait');
     expect(await cell('c', 1).getAttribute('class')).toBe('status s-pending');
