@@ -23,20 +23,10 @@ teardown_file() {
   stop_shim_helper
 }
 
-# config KEY_JQ: edits .argo-project/config.json with a jq assignment
-config() {
-  jq "$1" .argo-project/config.json > .argo-project/config.json.new && mv .argo-project/config.json.new .argo-project/config.json
-}
 limits() {
   jq ".limits += $1" .argo-project/state.json > .argo-project/state.json.new && mv .argo-project/state.json.new .argo-project/state.json
 }
 
-start_and_approve() {
-  "$ROOT/start_workflow.sh" "Build a calculator" "$PROJ" >/dev/null
-  ORCH=$(cat .argo-project/orchestrator.pid)
-  wait_state '.action_needed == "approve_design"' 30
-  "$ROOT/compat/argo" approve "$PROJ" >/dev/null
-}
 
 # calls_of AGENT: the argv files of every call the fake AGENT recorded
 calls_of() { grep -l "^agent=$1\$" "$FAKE_AGENT_LOG"/*.meta | sed 's/\.meta$//'; }

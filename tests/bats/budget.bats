@@ -25,12 +25,6 @@ teardown_file() {
   stop_shim_helper
 }
 
-config() {
-  jq "$1" .argo-project/config.json > .argo-project/config.json.new && mv .argo-project/config.json.new .argo-project/config.json
-}
-state_edit() {
-  jq "$1" .argo-project/state.json > .argo-project/state.json.new && mv .argo-project/state.json.new .argo-project/state.json
-}
 fingerprint() { cat .argo-project/state.json .argo-project/config.json | sha256sum; }
 calls_for() { grep -l "$1" "$FAKE_AGENT_LOG"/*.argv 2>/dev/null | wc -l; }
 

@@ -45,15 +45,7 @@ teardown_file() {
   stop_shim_helper
 }
 
-config() {
-  jq "$1" .argo-project/config.json > .argo-project/config.json.new && mv .argo-project/config.json.new .argo-project/config.json
-}
 
-start_and_approve() {
-  "$ROOT/start_workflow.sh" "Build a calculator CLI" "$PROJ" >/dev/null
-  wait_state '.action_needed == "approve_design"' 30
-  "$ROOT/compat/argo" approve "$PROJ" >/dev/null
-}
 
 # never_committed PATH…: no commit reachable from any ref touches PATH
 never_committed() {
@@ -67,7 +59,7 @@ never_committed() {
   echo 'SECRET=1' > .env.local
   config '.verify.command = "echo \"$ARGO_BUILDER_ID $ARGO_BUILDER_INDEX $ARGO_PORT_BASE\" >> '"$WORK"'/verify.env" | .worktree = {"copy": [".env*"], "setup": "bash -c \"echo setup $ARGO_BUILDER_ID >> '"$WORK"'/order\"", "port_base": 31000, "port_block": 50}'
   export CI_COMMAND="$WORK/agent --quiet"
-  start_and_approve
+  start_and_approve "Build a calculator CLI"
   wait_state '.phase == "storage"' 60
   local p=$WORK/prompt.ui
   [ "$(sed -n 1p "$p")" = "You are building the 'ui' component." ]
@@ -106,7 +98,7 @@ never_committed() {
   config '.worktree = {"copy": [".env"]}'
   sed -i 's/^git add -A.*$/: leaves its work uncommitted/' "$WORK/agent"
   export CI_COMMAND="$WORK/agent --quiet"
-  start_and_approve
+  start_and_approve "Build a calculator CLI"
   wait_state '.phase == "storage"' 60
   [ "$(cat src/core/main.txt)" = core ]
   never_committed .argo .env
@@ -116,7 +108,7 @@ never_committed() {
 @test "a single-word CI tool keeps the original prompt and gets no design file, no info/exclude block" {
   cp "$WORK/agent" "$WORK/word-agent"
   export CI_COMMAND="$WORK/word-agent"
-  start_and_approve
+  start_and_approve "Build a calculator CLI"
   wait_state '.phase == "storage"' 60
   [ "$(cat "$WORK/prompt.core")" = "You are building the 'core' component.
 
@@ -142,7 +134,7 @@ Commit your changes when done." ]
   cp "$WORK/agent" "$WORK/word-agent"
   export CI_COMMAND="$WORK/word-agent"
   config '.design.plan = true'
-  start_and_approve
+  start_and_approve "Build a calculator CLI"
   wait_state '.phase == "storage"' 60
   grep -qxF 'Build a calculator CLI' "$WORK/prompt.core"
   grep -qxF design.md "$WORK/files.core"
@@ -152,7 +144,7 @@ Commit your changes when done." ]
 @test "a preset builder (claude) is told its context; ARGO_BUILDER_* reach it; the design file is never committed" {
   config '.ci.agent = "claude"'
   export FAKE_AGENT_RECORD_ENV='ARGO_BUILDER_ID ARGO_BUILDER_INDEX ARGO_PORT_BASE'
-  start_and_approve
+  start_and_approve "Build a calculator CLI"
   wait_state '.phase == "storage"' 60
   local c n=0 prompt
   for c in $(grep -l '^agent=claude$' "$FAKE_AGENT_LOG"/*.meta); do
@@ -175,7 +167,7 @@ Commit your changes when done." ]
 @test "worktree.setup fails: the builder fails (setup) with the end of its output, its agent never runs" {
   config '.worktree = {"setup": "bash -c \"echo npm ERR! no lockfile; exit 7\""}'
   export CI_COMMAND="$WORK/agent --quiet"
-  start_and_approve
+  start_and_approve "Build a calculator CLI"
   wait_state '.action_needed == "review_failures" or .phase == "storage" or (.execution.builders | length > 0 and all(.status == "failed"))' 60
   # ui depends on core (the fake agent's plan): it never starts and fails for its dependency
   [ "$(state '[.execution.builders[] | "\(.id):\(.failure)"] | join(",")')" = core:setup,ui:dependency ]
@@ -187,7 +179,7 @@ Commit your changes when done." ]
 @test "worktree.setup_timeout_seconds is enforced: a hung setup fails the builder (setup) within seconds" {
   config '.worktree = {"setup": "bash -c \"echo installing; sleep 300\"", "setup_timeout_seconds": 1}'
   export CI_COMMAND="$WORK/agent --quiet"
-  start_and_approve
+  start_and_approve "Build a calculator CLI"
   local t0=$SECONDS
   wait_state '.execution.builders | length > 0 and all(.status == "failed")' 60
   ((SECONDS - t0 < 30))
@@ -222,7 +214,7 @@ execution_ready() {
   mkdir -p .argo-project/prompts
   printf "You are building the '{{id}}' component.\nOWN {{paths}} | SIB {{siblings}} | REQ {{requirement}} | DESIGN {{design_file}}\n" > .argo-project/prompts/builder.md
   export CI_COMMAND="$WORK/agent --quiet"
-  start_and_approve
+  start_and_approve "Build a calculator CLI"
   wait_state '.phase == "storage"' 60
   [ "$(cat "$WORK/prompt.core")" = "You are building the 'core' component.
 OWN src/core/** | SIB - ui: src/ui/** | REQ Build a calculator CLI | DESIGN .argo/design.md" ]
@@ -249,7 +241,7 @@ OWN src/core/** | SIB - ui: src/ui/** | REQ Build a calculator CLI | DESIGN .arg
 @test "argo retry runs worktree.setup again before the agent" {
   config '.worktree = {"setup": "bash -c \"echo setup $ARGO_BUILDER_ID >> '"$WORK"'/order; test -e '"$WORK"'/ok\""}'
   export CI_COMMAND="$WORK/agent --quiet"
-  start_and_approve
+  start_and_approve "Build a calculator CLI"
   wait_state '.action_needed == "review_merge"' 60
   # ui depends on core (the fake agent's plan): it never starts and fails for its dependency
   [ "$(state '[.execution.builders[] | "\(.id):\(.failure)"] | join(",")')" = core:setup,ui:dependency ]

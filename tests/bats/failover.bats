@@ -25,9 +25,6 @@ teardown_file() {
   stop_shim_helper
 }
 
-config() {
-  jq "$1" .argo-project/config.json > .argo-project/config.json.new && mv .argo-project/config.json.new .argo-project/config.json
-}
 
 execution_ready() {
   jq '.phase = "execution" | .action_owner = "code" | .action_needed = "execution" | .user_query = "q"

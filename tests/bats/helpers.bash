@@ -99,3 +99,21 @@ declare -F wait_for >/dev/null || wait_for() { __poll_until "$@"; }
 
 # wait_gone PID SECONDS: until PID has ended.
 declare -F wait_gone >/dev/null || wait_gone() { __poll_until "$2" ended "$1"; }
+
+# The fake-agent workflow tests' shared steps (a test file may keep its own of each).
+# config JQ: edits .argo-project/config.json with a jq program (cwd: the project).
+declare -F config >/dev/null || config() {
+  jq "$1" .argo-project/config.json > .argo-project/config.json.new && mv .argo-project/config.json.new .argo-project/config.json
+}
+# state_edit JQ: edits .argo-project/state.json with a jq program (cwd: the project).
+declare -F state_edit >/dev/null || state_edit() {
+  jq "$1" .argo-project/state.json > .argo-project/state.json.new && mv .argo-project/state.json.new .argo-project/state.json
+}
+# start_and_approve [QUERY]: starts the workflow (ORCH = its orchestrator), waits for the
+# design and approves it as designed.
+declare -F start_and_approve >/dev/null || start_and_approve() {
+  "$ROOT/start_workflow.sh" "${1:-Build a calculator}" "$PROJ" >/dev/null
+  ORCH=$(cat .argo-project/orchestrator.pid)
+  wait_state '.action_needed == "approve_design"' 30
+  "$ROOT/compat/argo" approve "$PROJ" >/dev/null
+}

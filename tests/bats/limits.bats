@@ -27,12 +27,6 @@ teardown_file() {
   stop_shim_helper
 }
 
-config() {
-  jq "$1" .argo-project/config.json > .argo-project/config.json.new && mv .argo-project/config.json.new .argo-project/config.json
-}
-state_edit() {
-  jq "$1" .argo-project/state.json > .argo-project/state.json.new && mv .argo-project/state.json.new .argo-project/state.json
-}
 
 start_and_wait_design() {
   "$ROOT/start_workflow.sh" "Build a calculator" "$PROJ" >/dev/null

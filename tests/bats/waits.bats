@@ -27,16 +27,7 @@ teardown_file() {
   stop_shim_helper
 }
 
-config() {
-  jq "$1" .argo-project/config.json > .argo-project/config.json.new && mv .argo-project/config.json.new .argo-project/config.json
-}
 
-start_and_approve() {
-  "$ROOT/start_workflow.sh" "Build a calculator" "$PROJ" >/dev/null
-  ORCH=$(cat .argo-project/orchestrator.pid)
-  wait_state '.action_needed == "approve_design"' 30
-  "$ROOT/compat/argo" approve "$PROJ" >/dev/null
-}
 
 SESSION=8048155b-9d2d-4f44-9fd7-21dfaa313fcb # the captured result's session
 resumed_calls() { grep -l "^resume=$SESSION\$" "$FAKE_AGENT_LOG"/*.meta 2>/dev/null | sed 's/\.meta$//'; }
