@@ -104,14 +104,13 @@ function clockTime(iso: string, seconds: boolean): string {
   return `${two(d.getHours())}:${two(d.getMinutes())}${seconds ? `:${two(d.getSeconds())}` : ''}`;
 }
 
-/** Limits the agents reported (issue 19): who waits until when, and each preset's quota. */
+/**
+ * Each preset's quota (issue 19): how many of its builders run, at most how many at once,
+ * and until when it is rate-limited. (A waiting builder's own reason and resume time are in
+ * its STATUS cell, view/waiting.ts.)
+ */
 function limitLines(v: View): string[] {
   const out: string[] = [];
-  for (const b of v.builders) {
-    if (b.status !== 'waiting' || b.waiting_reason === null) continue;
-    const until = b.resume_at ? ` until ${clockTime(b.resume_at, true)}` : '';
-    out.push(`  ${b.id}: waiting (${b.waiting_reason.replace('_', ' ')})${until}${b.waits !== null ? `, wait ${b.waits}` : ''}`);
-  }
   for (const [name, q] of Object.entries(v.quota)) {
     const held = q.limited_until ? `, rate-limited until ${clockTime(q.limited_until, false)}` : '';
     out.push(`  ${name}: ${q.running} of ${q.builders} running${q.cap !== null ? ` (at most ${q.cap} at once)` : ''}${held}`);
