@@ -1,23 +1,41 @@
 // A scripted model server for the real agent CLIs, on loopback only: the Anthropic
 // Messages API (Claude Code) or the OpenAI Responses API (Codex), streaming server-sent
 // events the way the CLIs read them (docs/TESTING.md, AGENT-CLIS.md "Measured with the
-// real CLIs"). It makes no decisions of its own: a script says what to answer.
+// real CLIs"). It makes no decisions of its own: a script says what to answer, and what
+// the CLI must have been told.
 //
 //   tsx tests/realcli/model_server.ts --api messages|responses --script FILE --dir DIR
 //
 // Writes DIR/port once listening and every request it gets to DIR/requests/<n>.json
-// ({method, url, headers, body}), so a test can check what the CLI sent.
+// ({method, url, headers, body}), so a test can check what the CLI sent; DIR/routes gets
+// one line per model request, "<n> <conversation name> <turn>" ("<n> other -" for a
+// request that matched nothing or ran past its turns).
 //
-// Script (JSON): {"conversations": [{"match": "<regex>", "turns": [<turn>…]}…],
+// Script (JSON): {"conversations": [{"match": "<regex>", "turns": [<turn>…],
+//                                    "name": "…", "expect": ["<regex>"…],
+//                                    "expect_not": ["<regex>"…]}…],
 //                 "other": <turn>}
 // A request belongs to the first conversation whose regex matches the text of its user
 // messages before the first answer; which turn answers it is the number of assistant turns the request
 // already carries (so concurrent builders never mix, and a resumed session, which carries
 // its earlier conversation, goes on where it stopped). A request matching nothing, or
-// past the end of its turns, gets "other" (default: a short text). Turns:
+// past the end of its turns, gets "other" (default: a short text).
+//   name        the conversation's name in DIR/routes and DIR/violations (default: its index)
+//   expect      regexes the user text of the conversation's FIRST request (turn 0) must match
+//   expect_not  regexes it must not match
+// Each unmet one appends a line to DIR/violations ("<name>: first request lacks /<re>/",
+// "<name>: first request has /<re>/"), as does a "structured" turn the request cannot take;
+// a test asserts that file is absent. Turns:
 //   {"text": "…"}                      a text answer, the end of the agent's turn
 //   {"bash": "…"}                      a shell tool call (Claude `Bash` {command},
 //                                      Codex `exec_command` {cmd})
+//   {"structured": {…}}                the structured answer to a JSON schema: Claude calls the
+//                                      `StructuredOutput` tool (which `--json-schema` adds) with
+//                                      the object as its input; Codex answers a message whose text
+//                                      is the object's JSON (what `exec --output-schema` asks for:
+//                                      the request carries `text.format` {type: "json_schema"}).
+//                                      A request without that tool / format: a violation line,
+//                                      and the answer sent as scripted all the same
 //   {"hang": true}                     accepts the request and never answers
 //   {"status": 429, "retry_after": 1}  an HTTP error with that retry-after (seconds);
 //                                      optional "message" (the error's text), "error_type"
@@ -29,16 +47,17 @@
 //                                      anthropic-ratelimit-unified-reset: <unix seconds>)
 // each with an optional "usage": {"input": n, "output": n, "cache_read": n}.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { mkdirSync, readFileSync, writeFileSync, renameSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readFileSync, writeFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Socket } from 'node:net';
 
 type Api = 'messages' | 'responses';
 interface Usage { input?: number; output?: number; cache_read?: number }
 interface ErrorTurn { status: number; retry_after?: number; message?: string; error_type?: string; body?: Json; headers?: Record<string, string> }
-type Turn = ({ text: string } | { bash: string } | { hang: true } | ErrorTurn) & { usage?: Usage };
+type Turn = ({ text: string } | { bash: string } | { structured: unknown } | { hang: true } | ErrorTurn) & { usage?: Usage };
 type Json = Record<string, unknown>;
-interface Script { conversations: { match: string; turns: Turn[] }[]; other?: Turn }
+interface Conversation { match: string; turns: Turn[]; name?: string; expect?: string[]; expect_not?: string[] }
+interface Script { conversations: Conversation[]; other?: Turn }
 
 function arg(name: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -58,7 +77,13 @@ if (api !== 'messages' && api !== 'responses') {
 const script = JSON.parse(readFileSync(arg('script'), 'utf8')) as Script;
 const dir = arg('dir');
 mkdirSync(join(dir, 'requests'), { recursive: true });
-const conversations = script.conversations.map((c) => ({ re: new RegExp(c.match), turns: c.turns }));
+const conversations = script.conversations.map((c, i) => ({
+  re: new RegExp(c.match),
+  turns: c.turns,
+  name: c.name ?? String(i),
+  expect: (c.expect ?? []).map((r) => new RegExp(r)),
+  expectNot: (c.expect_not ?? []).map((r) => new RegExp(r)),
+}));
 let requestCount = 0;
 let ids = 0;
 
@@ -84,13 +109,43 @@ function conversationOf(body: Json): [string, number] {
   return [text, list.filter(isAnswer).length];
 }
 
-function turnFor(body: Json): Turn {
+/** A line in DIR/violations: something the CLI was not told, or could not take. */
+function violation(line: string): void {
+  appendFileSync(join(dir, 'violations'), `${line}\n`);
+}
+
+/** The turn answering a model request, its route recorded and a first request checked. */
+function turnFor(body: Json, n: string): Turn {
   const other = script.other ?? { text: 'ok' };
+  const route = (what: string) => appendFileSync(join(dir, 'routes'), `${n} ${what}\n`);
   // Claude Code's side requests (a title, a quota probe) come without tools.
-  if (api === 'messages' && !(Array.isArray(body.tools) && body.tools.length > 0)) return other;
+  if (api === 'messages' && !(Array.isArray(body.tools) && body.tools.length > 0)) {
+    route('other -');
+    return other;
+  }
   const [text, answered] = conversationOf(body);
   const conv = conversations.find((c) => c.re.test(text));
-  return conv?.turns[answered] ?? other;
+  const turn = conv?.turns[answered];
+  if (!conv || !turn) {
+    route('other -');
+    return other;
+  }
+  route(`${conv.name} ${answered}`);
+  if (answered === 0) {
+    for (const re of conv.expect) if (!re.test(text)) violation(`${conv.name}: first request lacks ${re}`);
+    for (const re of conv.expectNot) if (re.test(text)) violation(`${conv.name}: first request has ${re}`);
+  }
+  if ('structured' in turn && !offersSchema(body)) {
+    violation(`${conv.name}: turn ${answered} answers structured output, but the request ${api === 'messages' ? 'offers no StructuredOutput tool' : 'has no text.format json_schema'}`);
+  }
+  return turn;
+}
+
+/** Whether the request asks for a structured answer the way its CLI does. */
+function offersSchema(body: Json): boolean {
+  if (api === 'messages') return Array.isArray(body.tools) && body.tools.some((t) => isObj(t) && t.name === 'StructuredOutput');
+  const format = isObj(body.text) ? body.text.format : undefined;
+  return isObj(format) && format.type === 'json_schema';
 }
 
 function sse(res: ServerResponse, event: string, data: Json): void {
@@ -103,10 +158,11 @@ function answerMessages(res: ServerResponse, turn: Turn, model: string): void {
   const id = `msg_${++ids}`;
   sse(res, 'message_start', { type: 'message_start', message: { id, type: 'message', role: 'assistant', model, content: [], stop_reason: null, stop_sequence: null, usage: { ...usage, output_tokens: 1 } } });
   let stop = 'end_turn';
-  if ('bash' in turn) {
+  const tool = 'bash' in turn ? { name: 'Bash', input: { command: turn.bash, description: 'run a command' } } : 'structured' in turn ? { name: 'StructuredOutput', input: turn.structured } : null;
+  if (tool) {
     stop = 'tool_use';
-    sse(res, 'content_block_start', { type: 'content_block_start', index: 0, content_block: { type: 'tool_use', id: `toolu_${ids}`, name: 'Bash', input: {} } });
-    sse(res, 'content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'input_json_delta', partial_json: JSON.stringify({ command: turn.bash, description: 'run a command' }) } });
+    sse(res, 'content_block_start', { type: 'content_block_start', index: 0, content_block: { type: 'tool_use', id: `toolu_${ids}`, name: tool.name, input: {} } });
+    sse(res, 'content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'input_json_delta', partial_json: JSON.stringify(tool.input) } });
   } else {
     const text = 'text' in turn ? turn.text : 'ok';
     sse(res, 'content_block_start', { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } });
@@ -124,7 +180,7 @@ function answerResponses(res: ServerResponse, turn: Turn, model: string): void {
   const item =
     'bash' in turn
       ? { type: 'function_call', id: `fc_${ids}`, call_id: `call_${ids}`, name: 'exec_command', arguments: JSON.stringify({ cmd: turn.bash }), status: 'completed' }
-      : { type: 'message', id: `msg_${ids}`, role: 'assistant', status: 'completed', content: [{ type: 'output_text', text: 'text' in turn ? turn.text : 'ok', annotations: [] }] };
+      : { type: 'message', id: `msg_${ids}`, role: 'assistant', status: 'completed', content: [{ type: 'output_text', text: 'text' in turn ? turn.text : 'structured' in turn ? JSON.stringify(turn.structured) : 'ok', annotations: [] }] };
   const base = { id, object: 'response', created_at: Math.floor(Date.now() / 1000), model, status: 'in_progress', output: [] as unknown[] };
   sse(res, 'response.created', { type: 'response.created', response: base });
   sse(res, 'response.output_item.added', { type: 'response.output_item.added', output_index: 0, item: { ...item, status: 'in_progress' } });
@@ -170,7 +226,7 @@ const server = createServer((req: IncomingMessage, res: ServerResponse) => {
       res.end(req.method === 'HEAD' ? undefined : '{}');
       return;
     }
-    const turn = turnFor(body);
+    const turn = turnFor(body, n);
     if ('hang' in turn) return; // accepted, never answered: the stall limit must end the agent
     if ('status' in turn) {
       answerError(res, turn);

@@ -15,20 +15,12 @@ setup_file() {
 
 setup() {
   load ../bats/helpers
-  source "$BATS_TEST_DIRNAME/clis.bash"
-  require_tool "real agent CLIs in $REALCLI_CACHE" tests/realcli/install.sh realcli_installed
-  unset CI_COMMAND ARGO_AGENT ANTHROPIC_API_KEY ANTHROPIC_BASE_URL OPENAI_API_KEY CODEX_API_KEY IS_SANDBOX
-  git_work_project
-  "$ROOT/templates/project_setup.sh" demo "$PROJ" >/dev/null
-  AGENT_HOME="$WORK/home"  # the CLIs' HOME: no real login or settings are read
-  mkdir -p "$AGENT_HOME"
-  MODEL_PID=
+  load harness
+  realcli_setup
 }
 
 teardown() {
-  end_project_orchestrator
-  [[ -n $MODEL_PID ]] && kill "$MODEL_PID" 2>/dev/null
-  true
+  realcli_teardown
 }
 
 teardown_file() {
@@ -36,67 +28,24 @@ teardown_file() {
   stop_shim_helper
 }
 
-config() {
-  jq "$@" .argo-project/config.json > .argo-project/config.json.new && mv .argo-project/config.json.new .argo-project/config.json
-}
-limits() {
-  jq ".limits += $1" .argo-project/state.json > .argo-project/state.json.new && mv .argo-project/state.json.new .argo-project/state.json
-}
+# The design every script answers: three independent components, as a plan. Claude Code
+# with --json-schema takes it as a StructuredOutput tool call, Codex's text is its JSON (a
+# CLI asked without a schema gets the tool call refused, then the JSON as text: turn 1).
+PLAN3=$(jq -nc '{overview: "Three parts.", components: [range(1; 4) | {id: "part-\(.)", description: "Part \(.)", paths: ["part-\(.).txt"], depends_on: [], acceptance: "part-\(.).txt exists"}]}')
 
-# The design every script answers: three components, as the design phase parses them.
-DESIGN_TEXT=$'Design: three parts.\n\n```json\n[{"id": "part-1", "description": "Part 1"}, {"id": "part-2", "description": "Part 2"}, {"id": "part-3", "description": "Part 3"}]\n```'
-
-# commit_cmd ID WORD: a shell command writing "<WORD> <ID>" to <ID>.txt and committing it
-commit_cmd() { printf "echo '%s %s' > %s.txt && git add %s.txt && git -c user.name=agent -c user.email=agent@example.com commit -qm 'build %s' && echo committed" "$2" "$1" "$1" "$1" "$1"; }
-
-# builder_script ID [TURNS_JSON]: one builder's conversation (default: write, commit, say done)
+# builder_conv ID [TURNS_JSON]: one builder's conversation (default: write, commit, say done)
 builder_conv() {
   local id=$1 turns=${2:-}
   [[ -n $turns ]] || turns=$(jq -nc --arg c "$(commit_cmd "$id" fixed)" --arg id "$id" '[{bash: $c, usage: {input: 1000, output: 200}}, {text: "Built \($id).", usage: {input: 1200, output: 300, cache_read: 50}}]')
-  jq -nc --arg id "$id" --argjson t "$turns" '{match: "\u0027\($id)\u0027 component", turns: $t}'
+  jq -nc --arg id "$id" --argjson t "$turns" '{name: $id, match: "You are building the \u0027\($id)\u0027 component", turns: $t}'
 }
 
-# write_script [CONVERSATION_JSON…]: the design, then the given builders' conversations
+# write_script [CONVERSATION_JSON…]: the given builders' conversations, then the design's
+# (last: a builder's prompt may quote the requirement too)
 write_script() {
   local convs
   convs=$(printf '%s\n' "$@" | jq -sc '.')
-  jq -n --arg d "$DESIGN_TEXT" --argjson c "$convs" '{conversations: ([{match: "Requirement:", turns: [{text: $d, usage: {input: 500, output: 100}}]}] + $c)}' > "$WORK/script.json"
-}
-
-# start_model_server messages|responses: the scripted server on loopback; sets MODEL_URL
-start_model_server() {
-  MODEL_DIR="$WORK/model"
-  node --import "file://$ROOT/node_modules/tsx/dist/loader.mjs" "$BATS_TEST_DIRNAME/model_server.ts" \
-    --api "$1" --script "$WORK/script.json" --dir "$MODEL_DIR" 2> "$WORK/model.err" &
-  MODEL_PID=$!
-  wait_for 30 test -s "$MODEL_DIR/port"
-  MODEL_URL="http://127.0.0.1:$(cat "$MODEL_DIR/port")"
-}
-
-use_claude() { # [IS_SANDBOX value]: the preset on the real program, its env from config
-  local sandbox=${1-1}
-  start_model_server messages
-  config --arg p "$REALCLI_BIN/claude" --arg h "$AGENT_HOME" --arg u "$MODEL_URL" --arg s "$sandbox" \
-    '.ci.agent = "claude" | .ci.agents.claude = {program: $p, env: ({HOME: $h, ANTHROPIC_BASE_URL: $u, ANTHROPIC_API_KEY: "sk-test-not-a-key"} + (if $s == "" then {} else {IS_SANDBOX: $s} end))}'
-}
-
-use_codex() {
-  start_model_server responses
-  mkdir -p "$AGENT_HOME/.codex"
-  cat > "$AGENT_HOME/.codex/config.toml" <<TOML
-model_provider = "local"
-
-[model_providers.local]
-name = "local"
-base_url = "$MODEL_URL/v1"
-wire_api = "responses"
-env_key = "OPENAI_API_KEY"
-supports_websockets = false
-request_max_retries = 0
-stream_max_retries = 0
-TOML
-  config --arg p "$REALCLI_BIN/codex" --arg h "$AGENT_HOME" \
-    '.ci.agent = "codex" | .ci.model = "gpt-5-codex" | .pricing["gpt-5-codex"] = {input_per_mtok: 2, output_per_mtok: 10, cache_read_per_mtok: 1} | .ci.agents.codex = {program: $p, env: {HOME: $h, OPENAI_API_KEY: "sk-test-not-a-key"}}'
+  jq -n --argjson p "$PLAN3" --argjson c "$convs" '{conversations: ($c + [{name: "design", match: "high-level software design", turns: [{structured: $p, usage: {input: 500, output: 100}}, {text: ($p | tojson)}]}])}' > "$WORK/script.json"
 }
 
 start_and_approve() {
@@ -106,13 +55,8 @@ start_and_approve() {
 }
 
 # requests_of ID: the model requests of builder ID's conversation, in order (JSON lines);
-# Claude's side request without tools (a title for the session) also quotes the prompt
-requests_of() {
-  jq -c --arg m "'$1' component" 'select((.body | type) == "object" and (.body.tools | length) > 0) | select((.body.messages // .body.input) | tostring | test($m))' "$MODEL_DIR"/requests/*.json
-}
-
-# agent_doc ID: what the CLI printed for builder ID (its stdout, kept in the logs)
-agent_out() { cat ".argo-project/logs/builder-$1.agent.out"; }
+# Claude's side requests without tools (a title for the session) are routed elsewhere
+requests_of() { conv_requests "$1"; }
 
 @test "claude (real CLI): a whole workflow to storage; each builder's Bash tool call writes and commits; usage and session as the CLI reports them" {
   write_script "$(builder_conv part-1)" "$(builder_conv part-2)" "$(builder_conv part-3)"
