@@ -8,17 +8,21 @@
 //
 // Writes DIR/port once listening and every request it gets to DIR/requests/<n>.json
 // ({method, url, headers, body}), so a test can check what the CLI sent; DIR/routes gets
-// one line per model request, "<n> <conversation name> <turn>" ("<n> other -" for a
-// request that matched nothing or ran past its turns).
+// one line per model request, "<n> <conversation name> <turn>" (<turn>: the turn's index in
+// the script; "<n> other -" for a request that matched nothing or ran past its turns).
 //
 // Script (JSON): {"conversations": [{"match": "<regex>", "turns": [<turn>…],
 //                                    "name": "…", "expect": ["<regex>"…],
 //                                    "expect_not": ["<regex>"…]}…],
 //                 "other": <turn>}
 // A request belongs to the first conversation whose regex matches the text of its user
-// messages before the first answer; which turn answers it is the number of assistant turns the request
+// messages before the first answer; which turn answers it is the number of this server's
+// answers (tool calls, texts it sent; not a CLI's own stand-in for a refused answer) the request
 // already carries (so concurrent builders never mix, and a resumed session, which carries
-// its earlier conversation, goes on where it stopped). A request matching nothing, or
+// its earlier conversation, goes on where it stopped), counted over the turns still live:
+// an error turn with "times" answers that many requests, then drops out of the list (a
+// retried request carries no more answers than the refused one, so without it a refusal
+// would answer every retry forever). A request matching nothing, or
 // past the end of its turns, gets "other" (default: a short text).
 //   name        the conversation's name in DIR/routes and DIR/violations (default: its index)
 //   expect      regexes the user text of the conversation's FIRST request (turn 0) must match
@@ -44,7 +48,10 @@
 //                                      rate_limit_exceeded — Responses API), "body" (an
 //                                      object sent as the whole error body instead) and
 //                                      "headers" (more response headers, e.g.
-//                                      anthropic-ratelimit-unified-reset: <unix seconds>)
+//                                      anthropic-ratelimit-unified-reset: <unix seconds>);
+//                                      optional "times": n — the first n requests that land
+//                                      on it get the error, later ones go to the next turn
+//                                      (without it: every request landing on it, for ever)
 // each with an optional "usage": {"input": n, "output": n, "cache_read": n}.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { appendFileSync, mkdirSync, readFileSync, writeFileSync, renameSync } from 'node:fs';
@@ -53,7 +60,7 @@ import type { Socket } from 'node:net';
 
 type Api = 'messages' | 'responses';
 interface Usage { input?: number; output?: number; cache_read?: number }
-interface ErrorTurn { status: number; retry_after?: number; message?: string; error_type?: string; body?: Json; headers?: Record<string, string> }
+interface ErrorTurn { status: number; times?: number; retry_after?: number; message?: string; error_type?: string; body?: Json; headers?: Record<string, string> }
 type Turn = ({ text: string } | { bash: string } | { structured: unknown } | { hang: true } | ErrorTurn) & { usage?: Usage };
 type Json = Record<string, unknown>;
 interface Conversation { match: string; turns: Turn[]; name?: string; expect?: string[]; expect_not?: string[] }
@@ -86,6 +93,10 @@ const conversations = script.conversations.map((c, i) => ({
 }));
 let requestCount = 0;
 let ids = 0;
+/** Requests an error turn with "times" has answered, by "<conversation index> <turn index>". */
+const errorsSent = new Map<string, number>();
+/** The texts this server answered with: an assistant message carrying one of them is one of its answers. */
+const textsSent = new Set<string>();
 
 const isObj = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -106,12 +117,29 @@ function conversationOf(body: Json): [string, number] {
   const firstAnswer = list.findIndex(isAnswer);
   const before = firstAnswer < 0 ? list : list.slice(0, firstAnswer);
   const text = before.filter((m) => m.role === 'user').map((m) => contentText(m.content)).join('\n');
-  return [text, list.filter(isAnswer).length];
+  return [text, list.filter(isOurAnswer).length];
+}
+
+/** An answer this server gave: a tool call, or a text it sent. Not a CLI's own stand-in for an
+ * answer it never got (Claude Code resumes a session whose last request was refused with an
+ * assistant message "No response requested." of its own). */
+function isOurAnswer(m: Json): boolean {
+  if (m.type === 'function_call') return true;
+  if (m.role !== 'assistant') return false;
+  const blocks = Array.isArray(m.content) ? m.content.filter(isObj) : [];
+  return blocks.some((b) => b.type === 'tool_use') || textsSent.has(contentText(m.content));
 }
 
 /** A line in DIR/violations: something the CLI was not told, or could not take. */
 function violation(line: string): void {
   appendFileSync(join(dir, 'violations'), `${line}\n`);
+}
+
+/** The script indexes of conversation CI's turns still live: an error turn with "times" is
+ * gone once it answered that many requests. */
+function liveTurns(ci: number): number[] {
+  const turns = conversations[ci]?.turns ?? [];
+  return turns.flatMap((t, i) => ('times' in t && typeof t.times === 'number' && (errorsSent.get(`${ci} ${i}`) ?? 0) >= t.times ? [] : [i]));
 }
 
 /** The turn answering a model request, its route recorded and a first request checked. */
@@ -124,19 +152,22 @@ function turnFor(body: Json, n: string): Turn {
     return other;
   }
   const [text, answered] = conversationOf(body);
-  const conv = conversations.find((c) => c.re.test(text));
-  const turn = conv?.turns[answered];
-  if (!conv || !turn) {
+  const ci = conversations.findIndex((c) => c.re.test(text));
+  const conv = conversations[ci];
+  const index = conv ? liveTurns(ci)[answered] : undefined;
+  const turn = conv && index !== undefined ? conv.turns[index] : undefined;
+  if (!conv || !turn || index === undefined) {
     route('other -');
     return other;
   }
-  route(`${conv.name} ${answered}`);
+  if ('times' in turn) errorsSent.set(`${ci} ${index}`, (errorsSent.get(`${ci} ${index}`) ?? 0) + 1);
+  route(`${conv.name} ${index}`);
   if (answered === 0) {
     for (const re of conv.expect) if (!re.test(text)) violation(`${conv.name}: first request lacks ${re}`);
     for (const re of conv.expectNot) if (re.test(text)) violation(`${conv.name}: first request has ${re}`);
   }
   if ('structured' in turn && !offersSchema(body)) {
-    violation(`${conv.name}: turn ${answered} answers structured output, but the request ${api === 'messages' ? 'offers no StructuredOutput tool' : 'has no text.format json_schema'}`);
+    violation(`${conv.name}: turn ${index} answers structured output, but the request ${api === 'messages' ? 'offers no StructuredOutput tool' : 'has no text.format json_schema'}`);
   }
   return turn;
 }
@@ -165,6 +196,7 @@ function answerMessages(res: ServerResponse, turn: Turn, model: string): void {
     sse(res, 'content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'input_json_delta', partial_json: JSON.stringify(tool.input) } });
   } else {
     const text = 'text' in turn ? turn.text : 'ok';
+    textsSent.add(text);
     sse(res, 'content_block_start', { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } });
     sse(res, 'content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text } });
   }
@@ -174,13 +206,20 @@ function answerMessages(res: ServerResponse, turn: Turn, model: string): void {
   res.end();
 }
 
+/** A Responses API message's text for TURN, remembered as one of our answers. */
+function textSent(turn: Turn): string {
+  const text = 'text' in turn ? turn.text : 'structured' in turn ? JSON.stringify(turn.structured) : 'ok';
+  textsSent.add(text);
+  return text;
+}
+
 function answerResponses(res: ServerResponse, turn: Turn, model: string): void {
   const u = turn.usage ?? {};
   const id = `resp_${++ids}`;
   const item =
     'bash' in turn
       ? { type: 'function_call', id: `fc_${ids}`, call_id: `call_${ids}`, name: 'exec_command', arguments: JSON.stringify({ cmd: turn.bash }), status: 'completed' }
-      : { type: 'message', id: `msg_${ids}`, role: 'assistant', status: 'completed', content: [{ type: 'output_text', text: 'text' in turn ? turn.text : 'structured' in turn ? JSON.stringify(turn.structured) : 'ok', annotations: [] }] };
+      : { type: 'message', id: `msg_${ids}`, role: 'assistant', status: 'completed', content: [{ type: 'output_text', text: textSent(turn), annotations: [] }] };
   const base = { id, object: 'response', created_at: Math.floor(Date.now() / 1000), model, status: 'in_progress', output: [] as unknown[] };
   sse(res, 'response.created', { type: 'response.created', response: base });
   sse(res, 'response.output_item.added', { type: 'response.output_item.added', output_index: 0, item: { ...item, status: 'in_progress' } });

@@ -1,0 +1,105 @@
+#!/usr/bin/env bats
+# Issue 19's "Done when" against the REAL Claude Code and Codex CLIs (tests/realcli/install.sh),
+# offline, each talking to the scripted model server on loopback (tests/realcli/model_server.ts):
+# the model endpoint refuses a builder's first requests with HTTP 429 until the CLI gives up
+# (its own retries cut short: CLAUDE_CODE_MAX_RETRIES, Codex's request_max_retries = 0), the
+# builder waits (status `waiting`, `resume_at`), resumes its own session at resume_at and the
+# workflow reaches storage with no person acting; and a fail-over run where claude's endpoint
+# never recovers finishes on codex (ci.fallback). tests/run.sh runs this folder when the CLIs
+# are installed (always under CI=true).
+bats_require_minimum_version 1.5.0
+
+setup_file() {
+  load ../bats/require_tool
+  source "$BATS_TEST_DIRNAME/clis.bash"
+  require_tool "real agent CLIs in $REALCLI_CACHE" tests/realcli/install.sh realcli_installed
+}
+
+setup() {
+  load ../bats/helpers
+  load harness
+  realcli_setup
+}
+
+teardown() {
+  realcli_teardown
+}
+
+teardown_file() {
+  load ../bats/helpers
+  stop_shim_helper
+}
+
+# Two independent components: part-1 is the one the endpoint limits, part-2 builds at once.
+PLAN2=$(jq -nc '{overview: "Two parts.", components: [range(1; 3) | {id: "part-\(.)", description: "Part \(.)", paths: ["part-\(.).txt"], depends_on: [], acceptance: "part-\(.).txt exists"}]}')
+REFUSED='API Error|429|rate limit'
+
+# builder_conv ID [FIRST_TURNS_JSON]: ID's conversation: FIRST_TURNS (default none), then a
+# tool call writing and committing ID.txt, then "done"
+builder_conv() {
+  local id=$1 first=${2:-[]}
+  jq -nc --arg id "$id" --arg c "$(commit_cmd "$id" fixed)" --argjson f "$first" \
+    '{name: $id, match: "You are building the \u0027\($id)\u0027 component", turns: ($f + [{bash: $c}, {text: "Built \($id)."}])}'
+}
+
+# write_script CONVERSATION_JSON…: the given conversations, then the design's (last: a
+# builder's prompt quotes the requirement too)
+write_script() {
+  local convs
+  convs=$(printf '%s\n' "$@" | jq -sc '.')
+  jq -n --argjson p "$PLAN2" --argjson c "$convs" '{conversations: ($c + [{name: "design", match: "high-level software design", turns: [{structured: $p}, {text: ($p | tojson)}]}])}' > "$WORK/script.json"
+}
+
+# The only commands a person types: start, then approve the design as it stands.
+start_and_approve() {
+  "$ROOT/start_workflow.sh" "Build a calculator" "$PROJ" >/dev/null
+  wait_state '.action_needed == "approve_design"' 90
+  "$ROOT/compat/argo" approve "$PROJ" >/dev/null
+}
+
+# status_shows_waiting ID: `argo status --json` shows builder ID waiting on a rate limit, with
+# a resume time; its line goes to $WORK/seen-waiting
+status_shows_waiting() {
+  local out
+  out=$("$ROOT/compat/argo" status --json "$PROJ" 2>/dev/null) || return 1
+  jq -ce --arg id "$1" '.builders[] | select(.id == $id and .status == "waiting" and .waiting_reason == "rate_limit" and (.resume_at | type) == "string") | {status, waiting_reason, resume_at, waits}' <<< "$out" > "$WORK/seen-waiting"
+}
+
+# reached_storage_unattended: storage, every component merged by its own commit, nobody asked
+reached_storage_unattended() {
+  wait_state '.phase == "storage" or .action_owner == "user" and .action_needed != "none"' 180
+  [ "$(jq -r '.phase + " " + .action_owner + "/" + .action_needed' .argo-project/state.json)" = "storage user/none" ]
+  for k in 1 2; do
+    [ "$(cat "part-$k.txt")" = "fixed part-$k" ]
+    git log --format=%s | grep -qx "build part-$k"
+  done
+  [ "$(jq -r '[.execution.builders[] | "\(.id):\(.status)"] | join(",")' .argo-project/state.json)" = "part-1:completed,part-2:completed" ]
+}
+
+@test "claude (real CLI): 429s until the CLI gives up — part-1 waits (status: waiting, resume_at), resumes its own session at resume_at and the workflow reaches storage, no person acting" {
+  # part-1's first two requests are refused: the CLI's one retry (CLAUDE_CODE_MAX_RETRIES=1,
+  # after retry-after: 1) is refused too, so it gives up; the resumed session is answered
+  write_script "$(builder_conv part-1 '[{"status": 429, "retry_after": 1, "times": 2, "message": "Number of requests has exceeded your rate limit"}]')" "$(builder_conv part-2)"
+  use_claude
+  config '.ci.agents.claude.env.CLAUDE_CODE_MAX_RETRIES = "1" | .limits = {"rate_limit_backoff_seconds": 2}'
+  start_and_approve
+  # while it waited, status showed it waiting with a resume time
+  wait_for 90 status_shows_waiting part-1
+  reached_storage_unattended
+  jq -e '.waits == 1' "$WORK/seen-waiting" >/dev/null
+  [ "$(jq -r '.execution.builders[0] | "\(.waits) \(.status) \(.agent // .usage.agent)"' .argo-project/state.json)" = "1 completed claude" ]
+  grep -q 'Builder part-1 hit a rate limit - waiting until' .argo-project/logs/*.log
+  # the refused run: the CLI's own request and its retry, both refused, then it gave up
+  [ "$(awk '$2 == "part-1" && $3 == 0' "$MODEL_DIR/routes" | wc -l)" -eq 2 ]
+  # the resumed run: the same session, its first request carrying the original task and the
+  # short "continue" prompt, answered by the tool call (turn 1), then done (turn 2)
+  first=$(conv_requests part-1 | sed -n 1p) resumed=$(conv_requests part-1 | sed -n 3p)
+  session=$(jq -r '.headers["x-claude-code-session-id"]' <<< "$first")
+  [[ $session =~ ^[0-9a-f-]{36}$ ]]
+  [ "$(jq -r '.headers["x-claude-code-session-id"]' <<< "$resumed")" = "$session" ]
+  jq -e '.body.messages | tostring | test("You are building the \u0027part-1\u0027 component") and test("interrupted by a rate limit")' <<< "$resumed" >/dev/null
+  grep -q "Resuming agent session $session" .argo-project/logs/builder-part-1.log
+  [ "$(jq -r '.execution.builders[0].usage.session_id' .argo-project/state.json)" = "$session" ]
+  awk '$2 == "part-1" {print $3}' "$MODEL_DIR/routes" | paste -sd, | grep -qx '0,0,1,2'
+  no_violations
+}
