@@ -50,6 +50,9 @@ write_script() {
   jq -n --argjson p "$PLAN2" --argjson c "$convs" '{conversations: ($c + [{name: "design", match: "high-level software design", turns: [{structured: $p}, {text: ($p | tojson)}]}])}' > "$WORK/script.json"
 }
 
+# session_of: the session a model request (JSON on stdin) belongs to, as its CLI names it
+session_of() { jq -r '.headers["x-claude-code-session-id"] // .headers["thread-id"] // .headers["session-id"]'; }
+
 # The only commands a person types: start, then approve the design as it stands.
 start_and_approve() {
   "$ROOT/start_workflow.sh" "Build a calculator" "$PROJ" >/dev/null
@@ -94,12 +97,35 @@ reached_storage_unattended() {
   # the resumed run: the same session, its first request carrying the original task and the
   # short "continue" prompt, answered by the tool call (turn 1), then done (turn 2)
   first=$(conv_requests part-1 | sed -n 1p) resumed=$(conv_requests part-1 | sed -n 3p)
-  session=$(jq -r '.headers["x-claude-code-session-id"]' <<< "$first")
+  session=$(session_of <<< "$first")
   [[ $session =~ ^[0-9a-f-]{36}$ ]]
-  [ "$(jq -r '.headers["x-claude-code-session-id"]' <<< "$resumed")" = "$session" ]
+  [ "$(session_of <<< "$resumed")" = "$session" ]
   jq -e '.body.messages | tostring | test("You are building the \u0027part-1\u0027 component") and test("interrupted by a rate limit")' <<< "$resumed" >/dev/null
   grep -q "Resuming agent session $session" .argo-project/logs/builder-part-1.log
   [ "$(jq -r '.execution.builders[0].usage.session_id' .argo-project/state.json)" = "$session" ]
   awk '$2 == "part-1" {print $3}' "$MODEL_DIR/routes" | paste -sd, | grep -qx '0,0,1,2'
+  no_violations
+}
+
+@test "codex (real CLI): a 429 fails it at once (request_max_retries = 0) — part-1 waits (status: waiting, resume_at), resumes its own thread at resume_at and the workflow reaches storage, no person acting" {
+  write_script "$(builder_conv part-1 '[{"status": 429, "retry_after": 1, "times": 1, "message": "Rate limit reached for requests"}]')" "$(builder_conv part-2)"
+  use_codex
+  config '.limits = {"rate_limit_backoff_seconds": 2}'
+  start_and_approve
+  wait_for 90 status_shows_waiting part-1
+  reached_storage_unattended
+  jq -e '.waits == 1' "$WORK/seen-waiting" >/dev/null
+  [ "$(jq -r '.execution.builders[0] | "\(.waits) \(.status) \(.agent // .usage.agent)"' .argo-project/state.json)" = "1 completed codex" ]
+  grep -q 'Builder part-1 hit a rate limit - waiting until' .argo-project/logs/*.log
+  # the resumed run: the same thread, its first request carrying the original task and the
+  # short "continue" prompt, answered by the tool call (turn 1), then done (turn 2)
+  awk '$2 == "part-1" {print $3}' "$MODEL_DIR/routes" | paste -sd, | grep -qx '0,1,2'
+  first=$(conv_requests part-1 | sed -n 1p) resumed=$(conv_requests part-1 | sed -n 2p)
+  thread=$(agent_out part-1 | jq -r 'select(.type == "thread.started") | .thread_id')
+  [[ $thread =~ ^[0-9a-f-]{36}$ ]]
+  [ "$(session_of <<< "$first")" = "$thread" ] && [ "$(session_of <<< "$resumed")" = "$thread" ]
+  grep -q "Resuming agent session $thread" .argo-project/logs/builder-part-1.log
+  jq -e '.body.input | tostring | test("You are building the \u0027part-1\u0027 component") and test("interrupted by a rate limit")' <<< "$resumed" >/dev/null
+  [ "$(jq -r '.execution.builders[0].usage.session_id' .argo-project/state.json)" = "$thread" ]
   no_violations
 }
