@@ -23,6 +23,8 @@ setup() {
 
 teardown() {
   realcli_teardown
+  [[ -n ${CODEX_PID:-} ]] && kill "$CODEX_PID" 2>/dev/null # the fail-over's second server
+  true
 }
 
 teardown_file() {
@@ -128,4 +130,49 @@ reached_storage_unattended() {
   jq -e '.body.input | tostring | test("You are building the \u0027part-1\u0027 component") and test("interrupted by a rate limit")' <<< "$resumed" >/dev/null
   [ "$(jq -r '.execution.builders[0].usage.session_id' .argo-project/state.json)" = "$thread" ]
   no_violations
+}
+
+# takeover_conv ID: ID's conversation in the fresh session of the fallback that takes it over
+# (its prompt says so, and carries the original task)
+takeover_conv() {
+  jq -nc --arg id "$1" --arg c "$(commit_cmd "$1" fixed)" \
+    '{name: "\($id)-takeover", match: "You are taking over the \u0027\($id)\u0027 component from another coding agent \\(claude\\)",
+      expect: ["You are building the \u0027\($id)\u0027 component"], turns: [{bash: $c}, {text: "Built \($id)."}]}'
+}
+
+@test "fail-over (real CLIs): claude's endpoint never recovers (every builder request 429), ci.fallback codex takes each builder over after one wait (fallback_after_waits 1) in a fresh session; storage, no person acting" {
+  # one script for both servers: claude only ever sees the builders' own prompts (always
+  # refused), codex only the take-over prompts (listed first: they quote the task too)
+  local refused='[{"status": 429, "retry_after": 1, "message": "Number of requests has exceeded your rate limit"}]'
+  write_script "$(takeover_conv part-1)" "$(takeover_conv part-2)" \
+    "$(jq -nc --argjson t "$refused" '{name: "part-1", match: "You are building the \u0027part-1\u0027 component", turns: $t}')" \
+    "$(jq -nc --argjson t "$refused" '{name: "part-2", match: "You are building the \u0027part-2\u0027 component", turns: $t}')"
+  MODEL_NAME=model-codex use_codex
+  CODEX_DIR=$MODEL_DIR CODEX_PID=$MODEL_PID
+  use_claude
+  CLAUDE_DIR=$MODEL_DIR
+  # claude is the agent; codex the fallback with its own model; claude gives up at the first 429
+  config '.ci.agent = "claude" | .ci.model = null | .ci.agents.codex.model = "gpt-5-codex" | .ci.fallback = ["codex"]
+    | .ci.agents.claude.env.CLAUDE_CODE_MAX_RETRIES = "0"
+    | .limits = {"rate_limit_backoff_seconds": 2, "fallback_after_waits": 1}'
+  start_and_approve
+  wait_for 90 status_shows_waiting part-1
+  reached_storage_unattended
+  # each builder: one wait on claude, then finished by codex
+  [ "$(jq -r '[.execution.builders[] | "\(.id):\(.agent):\(.waits):\(.usage.agent)"] | join(",")' .argo-project/state.json)" = "part-1:codex:1:codex,part-2:codex:1:codex" ]
+  jq -e '[.execution.builders[].usage_by_agent | has("codex")] | all' .argo-project/state.json >/dev/null
+  for k in 1 2; do
+    grep -q "failover - claude waited 1 time(s) on a limit (limits.fallback_after_waits = 1): .*codex (agent preset codex, model gpt-5-codex) takes over in a fresh session" ".argo-project/logs/builder-part-$k.log"
+    run ! grep -q 'Resuming agent session' ".argo-project/logs/builder-part-$k.log"
+    # claude was refused (one request a run, no retries); codex got the take-over in a fresh thread
+    MODEL_DIR=$CLAUDE_DIR
+    [ "$(conv_requests "part-$k" | wc -l)" -ge 1 ]
+    MODEL_DIR=$CODEX_DIR
+    awk -v c="part-$k-takeover" '$2 == c {print $3}' "$MODEL_DIR/routes" | paste -sd, | grep -qx '0,1'
+    [ "$(conv_requests "part-$k" | wc -l)" -eq 0 ]
+    first=$(conv_requests "part-$k-takeover" | sed -n 1p)
+    [ "$(jq '[.body.input[] | select(.type == "function_call" or .role == "assistant")] | length' <<< "$first")" -eq 0 ]
+  done
+  MODEL_DIR=$CLAUDE_DIR no_violations
+  MODEL_DIR=$CODEX_DIR no_violations
 }
