@@ -160,7 +160,10 @@ takeover_conv() {
   reached_storage_unattended
   # each builder: one wait on claude, then finished by codex
   [ "$(jq -r '[.execution.builders[] | "\(.id):\(.agent):\(.waits):\(.usage.agent)"] | join(",")' .argo-project/state.json)" = "part-1:codex:1:codex,part-2:codex:1:codex" ]
-  jq -e '[.execution.builders[].usage_by_agent | has("codex")] | all' .argo-project/state.json >/dev/null
+  # usage per agent: claude's refused runs (no tokens; the CLI still prices its side request)
+  # and codex's two turns of the script's default 100/50 tokens
+  [ "$(jq -r '[.execution.builders[].usage_by_agent | keys | join("+")] | unique | join(",")' .argo-project/state.json)" = claude+codex ]
+  [ "$(jq -r '[.execution.builders[].usage_by_agent | "\(.claude.input_tokens)/\(.codex.input_tokens)/\(.codex.output_tokens)"] | unique | join(",")' .argo-project/state.json)" = 0/200/100 ]
   for k in 1 2; do
     grep -q "failover - claude waited 1 time(s) on a limit (limits.fallback_after_waits = 1): .*codex (agent preset codex, model gpt-5-codex) takes over in a fresh session" ".argo-project/logs/builder-part-$k.log"
     run ! grep -q 'Resuming agent session' ".argo-project/logs/builder-part-$k.log"
