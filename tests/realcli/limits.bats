@@ -179,3 +179,28 @@ takeover_conv() {
   MODEL_DIR=$CLAUDE_DIR no_violations
   MODEL_DIR=$CODEX_DIR no_violations
 }
+
+# post PATH JSON: a request to the model server, its answer on stdout
+post() {
+  node -e 'fetch(process.argv[1], {method: "POST", headers: {"content-type": "application/json"}, body: process.argv[2]}).then((r) => r.text()).then((t) => process.stdout.write(t))' "$MODEL_URL$1" "$2"
+}
+
+@test "model server (no CLI): an error turn with times answers that many requests, then the next turn answers; Claude's stand-in \"No response requested.\" is no answer" {
+  jq -nc '{conversations: [{name: "b", match: "hello", turns: [{status: 429, retry_after: 1, times: 2}, {text: "after"}]}]}' > "$WORK/script.json"
+  start_model_server messages
+  local ask='{"tools": [{"name": "Bash"}], "messages": [{"role": "user", "content": "hello"}]}'
+  # the request and its retry carry no answer: both refused, then the third is answered
+  run -0 post /v1/messages "$ask"
+  assert_output --partial '"type":"rate_limit_error"'
+  run -0 post /v1/messages "$ask"
+  assert_output --partial '"type":"rate_limit_error"'
+  run -0 post /v1/messages "$ask"
+  assert_output --partial '"text":"after"'
+  # a resumed session with the CLI's stand-in for the refused answer: still the first live turn
+  run -0 post /v1/messages '{"tools": [{"name": "Bash"}], "messages": [{"role": "user", "content": "hello"}, {"role": "assistant", "content": [{"type": "text", "text": "No response requested."}]}, {"role": "user", "content": "continue"}]}'
+  assert_output --partial '"text":"after"'
+  # one real answer on: past the live turns
+  run -0 post /v1/messages '{"tools": [{"name": "Bash"}], "messages": [{"role": "user", "content": "hello"}, {"role": "assistant", "content": "after"}, {"role": "user", "content": "more"}]}'
+  assert_output --partial '"text":"ok"'
+  [ "$(cat "$MODEL_DIR/routes")" = $'0001 b 0\n0002 b 0\n0003 b 1\n0004 b 1\n0005 other -' ]
+}

@@ -16,14 +16,14 @@
 //                                    "expect_not": ["<regex>"…]}…],
 //                 "other": <turn>}
 // A request belongs to the first conversation whose regex matches the text of its user
-// messages before the first answer; which turn answers it is the number of this server's
-// answers (tool calls, texts it sent; not a CLI's own stand-in for a refused answer) the request
-// already carries (so concurrent builders never mix, and a resumed session, which carries
-// its earlier conversation, goes on where it stopped), counted over the turns still live:
-// an error turn with "times" answers that many requests, then drops out of the list (a
-// retried request carries no more answers than the refused one, so without it a refusal
-// would answer every retry forever). A request matching nothing, or
-// past the end of its turns, gets "other" (default: a short text).
+// messages before the first answer; which turn answers it is the number of assistant turns
+// the request already carries (so concurrent builders never mix, and a resumed session, which
+// carries its earlier conversation, goes on where it stopped), counted over the turns still
+// live: an error turn with "times" answers that many requests, then drops out of the list (a
+// retried request carries no more answers than the refused one, so without it a refusal would
+// answer every retry for ever). A CLI's own stand-in for an answer it never got is no answer
+// (Claude Code resumes a refused session with an assistant "No response requested."). A
+// request matching nothing, or past the end of its turns, gets "other" (default: a short text).
 //   name        the conversation's name in DIR/routes and DIR/violations (default: its index)
 //   expect      regexes the user text of the conversation's FIRST request (turn 0) must match
 //   expect_not  regexes it must not match
@@ -95,8 +95,8 @@ let requestCount = 0;
 let ids = 0;
 /** Requests an error turn with "times" has answered, by "<conversation index> <turn index>". */
 const errorsSent = new Map<string, number>();
-/** The texts this server answered with: an assistant message carrying one of them is one of its answers. */
-const textsSent = new Set<string>();
+/** What a CLI puts in place of an answer it never got: not one of our answers. */
+const STAND_INS = new Set(['No response requested.']);
 
 const isObj = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -117,17 +117,15 @@ function conversationOf(body: Json): [string, number] {
   const firstAnswer = list.findIndex(isAnswer);
   const before = firstAnswer < 0 ? list : list.slice(0, firstAnswer);
   const text = before.filter((m) => m.role === 'user').map((m) => contentText(m.content)).join('\n');
-  return [text, list.filter(isOurAnswer).length];
+  return [text, list.filter(isModelAnswer).length];
 }
 
-/** An answer this server gave: a tool call, or a text it sent. Not a CLI's own stand-in for an
- * answer it never got (Claude Code resumes a session whose last request was refused with an
- * assistant message "No response requested." of its own). */
-function isOurAnswer(m: Json): boolean {
+/** An answer of the model's: any assistant message or tool call but a CLI's own stand-in for an
+ * answer it never got (measured: Claude Code resumes a session whose last request was refused
+ * with an assistant message "No response requested." of its own, not sent by any model). */
+function isModelAnswer(m: Json): boolean {
   if (m.type === 'function_call') return true;
-  if (m.role !== 'assistant') return false;
-  const blocks = Array.isArray(m.content) ? m.content.filter(isObj) : [];
-  return blocks.some((b) => b.type === 'tool_use') || textsSent.has(contentText(m.content));
+  return m.role === 'assistant' && !STAND_INS.has(contentText(m.content).trim());
 }
 
 /** A line in DIR/violations: something the CLI was not told, or could not take. */
@@ -196,7 +194,6 @@ function answerMessages(res: ServerResponse, turn: Turn, model: string): void {
     sse(res, 'content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'input_json_delta', partial_json: JSON.stringify(tool.input) } });
   } else {
     const text = 'text' in turn ? turn.text : 'ok';
-    textsSent.add(text);
     sse(res, 'content_block_start', { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } });
     sse(res, 'content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text } });
   }
@@ -206,20 +203,13 @@ function answerMessages(res: ServerResponse, turn: Turn, model: string): void {
   res.end();
 }
 
-/** A Responses API message's text for TURN, remembered as one of our answers. */
-function textSent(turn: Turn): string {
-  const text = 'text' in turn ? turn.text : 'structured' in turn ? JSON.stringify(turn.structured) : 'ok';
-  textsSent.add(text);
-  return text;
-}
-
 function answerResponses(res: ServerResponse, turn: Turn, model: string): void {
   const u = turn.usage ?? {};
   const id = `resp_${++ids}`;
   const item =
     'bash' in turn
       ? { type: 'function_call', id: `fc_${ids}`, call_id: `call_${ids}`, name: 'exec_command', arguments: JSON.stringify({ cmd: turn.bash }), status: 'completed' }
-      : { type: 'message', id: `msg_${ids}`, role: 'assistant', status: 'completed', content: [{ type: 'output_text', text: textSent(turn), annotations: [] }] };
+      : { type: 'message', id: `msg_${ids}`, role: 'assistant', status: 'completed', content: [{ type: 'output_text', text: 'text' in turn ? turn.text : 'structured' in turn ? JSON.stringify(turn.structured) : 'ok', annotations: [] }] };
   const base = { id, object: 'response', created_at: Math.floor(Date.now() / 1000), model, status: 'in_progress', output: [] as unknown[] };
   sse(res, 'response.created', { type: 'response.created', response: base });
   sse(res, 'response.output_item.added', { type: 'response.output_item.added', output_index: 0, item: { ...item, status: 'in_progress' } });
