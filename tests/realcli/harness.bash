@@ -1,4 +1,4 @@
-# Shared by the real-CLI test files (realcli.bats, plan.bats): a git project with the
+# Shared by the real-CLI test files (realcli.bats, plan.bats, limits.bats): a git project with the
 # demo config, the scripted model server of tests/realcli/model_server.ts on loopback, the
 # claude / codex presets pointed at the real programs with a scratch HOME. Loaded from a
 # test file's setup(); needs tests/bats/helpers.bash loaded first.
