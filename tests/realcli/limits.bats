@@ -203,4 +203,9 @@ post() {
   run -0 post /v1/messages '{"tools": [{"name": "Bash"}], "messages": [{"role": "user", "content": "hello"}, {"role": "assistant", "content": "after"}, {"role": "user", "content": "more"}]}'
   assert_output --partial '"text":"ok"'
   [ "$(cat "$MODEL_DIR/routes")" = $'0001 b 0\n0002 b 0\n0003 b 1\n0004 b 1\n0005 other -' ]
+  kill "$MODEL_PID" && wait_gone "$MODEL_PID" 10 && MODEL_PID=
+  # a "times" that is no count of requests is refused, naming it
+  jq -nc '{conversations: [{name: "b", match: "hello", turns: [{status: 429, times: 0}]}]}' > "$WORK/script.json"
+  run -2 node --import "file://$ROOT/node_modules/tsx/dist/loader.mjs" "$BATS_TEST_DIRNAME/model_server.ts" --api messages --script "$WORK/script.json" --dir "$WORK/m2"
+  assert_output 'ERROR: conversation b turn 0: "times" is 0; accepted: a whole number, 1 or more'
 }

@@ -83,6 +83,15 @@ if (api !== 'messages' && api !== 'responses') {
 }
 const script = JSON.parse(readFileSync(arg('script'), 'utf8')) as Script;
 const dir = arg('dir');
+// "times" is a count of requests: anything else would refuse for ever or never, silently.
+for (const [i, c] of script.conversations.entries()) {
+  for (const [j, t] of c.turns.entries()) {
+    if ('times' in t && !(Number.isInteger(t.times) && (t.times as number) >= 1)) {
+      process.stderr.write(`ERROR: conversation ${c.name ?? i} turn ${j}: "times" is ${JSON.stringify(t.times)}; accepted: a whole number, 1 or more\n`);
+      process.exit(2);
+    }
+  }
+}
 mkdirSync(join(dir, 'requests'), { recursive: true });
 const conversations = script.conversations.map((c, i) => ({
   re: new RegExp(c.match),
