@@ -1,4 +1,4 @@
-# Shared by the real-CLI test files (realcli.bats, plan.bats): a git project with the
+# Shared by the real-CLI test files (realcli.bats, plan.bats, limits.bats): a git project with the
 # demo config, the scripted model server of tests/realcli/model_server.ts on loopback, the
 # claude / codex presets pointed at the real programs with a scratch HOME. Loaded from a
 # test file's setup(); needs tests/bats/helpers.bash loaded first.
@@ -31,9 +31,10 @@ limits() {
 commit_cmd() { printf "echo '%s %s' > %s.txt && git add %s.txt && git -c user.name=agent -c user.email=agent@example.com commit -qm 'build %s' && echo committed" "$2" "$1" "$1" "$1" "$1"; }
 
 # start_model_server messages|responses: the scripted server ($WORK/script.json) on
-# loopback; sets MODEL_DIR and MODEL_URL
+# loopback; sets MODEL_DIR ($WORK/$MODEL_NAME, default $WORK/model: a second server for a
+# second CLI) and MODEL_URL
 start_model_server() {
-  MODEL_DIR="$WORK/model"
+  MODEL_DIR="$WORK/${MODEL_NAME:-model}"
   node --import "file://$ROOT/node_modules/tsx/dist/loader.mjs" "$BATS_TEST_DIRNAME/model_server.ts" \
     --api "$1" --script "$WORK/script.json" --dir "$MODEL_DIR" 2> "$WORK/model.err" &
   MODEL_PID=$!

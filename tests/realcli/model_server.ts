@@ -8,18 +8,22 @@
 //
 // Writes DIR/port once listening and every request it gets to DIR/requests/<n>.json
 // ({method, url, headers, body}), so a test can check what the CLI sent; DIR/routes gets
-// one line per model request, "<n> <conversation name> <turn>" ("<n> other -" for a
-// request that matched nothing or ran past its turns).
+// one line per model request, "<n> <conversation name> <turn>" (<turn>: the turn's index in
+// the script; "<n> other -" for a request that matched nothing or ran past its turns).
 //
 // Script (JSON): {"conversations": [{"match": "<regex>", "turns": [<turn>…],
 //                                    "name": "…", "expect": ["<regex>"…],
 //                                    "expect_not": ["<regex>"…]}…],
 //                 "other": <turn>}
 // A request belongs to the first conversation whose regex matches the text of its user
-// messages before the first answer; which turn answers it is the number of assistant turns the request
-// already carries (so concurrent builders never mix, and a resumed session, which carries
-// its earlier conversation, goes on where it stopped). A request matching nothing, or
-// past the end of its turns, gets "other" (default: a short text).
+// messages before the first answer; which turn answers it is the number of assistant turns
+// the request already carries (so concurrent builders never mix, and a resumed session, which
+// carries its earlier conversation, goes on where it stopped), counted over the turns still
+// live: an error turn with "times" answers that many requests, then drops out of the list (a
+// retried request carries no more answers than the refused one, so without it a refusal would
+// answer every retry for ever). A CLI's own stand-in for an answer it never got is no answer
+// (Claude Code resumes a refused session with an assistant "No response requested."). A
+// request matching nothing, or past the end of its turns, gets "other" (default: a short text).
 //   name        the conversation's name in DIR/routes and DIR/violations (default: its index)
 //   expect      regexes the user text of the conversation's FIRST request (turn 0) must match
 //   expect_not  regexes it must not match
@@ -44,7 +48,10 @@
 //                                      rate_limit_exceeded — Responses API), "body" (an
 //                                      object sent as the whole error body instead) and
 //                                      "headers" (more response headers, e.g.
-//                                      anthropic-ratelimit-unified-reset: <unix seconds>)
+//                                      anthropic-ratelimit-unified-reset: <unix seconds>);
+//                                      optional "times": n — the first n requests that land
+//                                      on it get the error, later ones go to the next turn
+//                                      (without it: every request landing on it, for ever)
 // each with an optional "usage": {"input": n, "output": n, "cache_read": n}.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { appendFileSync, mkdirSync, readFileSync, writeFileSync, renameSync } from 'node:fs';
@@ -53,7 +60,7 @@ import type { Socket } from 'node:net';
 
 type Api = 'messages' | 'responses';
 interface Usage { input?: number; output?: number; cache_read?: number }
-interface ErrorTurn { status: number; retry_after?: number; message?: string; error_type?: string; body?: Json; headers?: Record<string, string> }
+interface ErrorTurn { status: number; times?: number; retry_after?: number; message?: string; error_type?: string; body?: Json; headers?: Record<string, string> }
 type Turn = ({ text: string } | { bash: string } | { structured: unknown } | { hang: true } | ErrorTurn) & { usage?: Usage };
 type Json = Record<string, unknown>;
 interface Conversation { match: string; turns: Turn[]; name?: string; expect?: string[]; expect_not?: string[] }
@@ -76,6 +83,15 @@ if (api !== 'messages' && api !== 'responses') {
 }
 const script = JSON.parse(readFileSync(arg('script'), 'utf8')) as Script;
 const dir = arg('dir');
+// "times" is a count of requests: anything else would refuse for ever or never, silently.
+for (const [i, c] of script.conversations.entries()) {
+  for (const [j, t] of c.turns.entries()) {
+    if ('times' in t && !(Number.isInteger(t.times) && (t.times as number) >= 1)) {
+      process.stderr.write(`ERROR: conversation ${c.name ?? i} turn ${j}: "times" is ${JSON.stringify(t.times)}; accepted: a whole number, 1 or more\n`);
+      process.exit(2);
+    }
+  }
+}
 mkdirSync(join(dir, 'requests'), { recursive: true });
 const conversations = script.conversations.map((c, i) => ({
   re: new RegExp(c.match),
@@ -86,6 +102,10 @@ const conversations = script.conversations.map((c, i) => ({
 }));
 let requestCount = 0;
 let ids = 0;
+/** Requests an error turn with "times" has answered, by "<conversation index> <turn index>". */
+const errorsSent = new Map<string, number>();
+/** What a CLI puts in place of an answer it never got: not one of our answers. */
+const STAND_INS = new Set(['No response requested.']);
 
 const isObj = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -106,12 +126,27 @@ function conversationOf(body: Json): [string, number] {
   const firstAnswer = list.findIndex(isAnswer);
   const before = firstAnswer < 0 ? list : list.slice(0, firstAnswer);
   const text = before.filter((m) => m.role === 'user').map((m) => contentText(m.content)).join('\n');
-  return [text, list.filter(isAnswer).length];
+  return [text, list.filter(isModelAnswer).length];
+}
+
+/** An answer of the model's: any assistant message or tool call but a CLI's own stand-in for an
+ * answer it never got (measured: Claude Code resumes a session whose last request was refused
+ * with an assistant message "No response requested." of its own, not sent by any model). */
+function isModelAnswer(m: Json): boolean {
+  if (m.type === 'function_call') return true;
+  return m.role === 'assistant' && !STAND_INS.has(contentText(m.content).trim());
 }
 
 /** A line in DIR/violations: something the CLI was not told, or could not take. */
 function violation(line: string): void {
   appendFileSync(join(dir, 'violations'), `${line}\n`);
+}
+
+/** The script indexes of conversation CI's turns still live: an error turn with "times" is
+ * gone once it answered that many requests. */
+function liveTurns(ci: number): number[] {
+  const turns = conversations[ci]?.turns ?? [];
+  return turns.flatMap((t, i) => ('times' in t && typeof t.times === 'number' && (errorsSent.get(`${ci} ${i}`) ?? 0) >= t.times ? [] : [i]));
 }
 
 /** The turn answering a model request, its route recorded and a first request checked. */
@@ -124,19 +159,22 @@ function turnFor(body: Json, n: string): Turn {
     return other;
   }
   const [text, answered] = conversationOf(body);
-  const conv = conversations.find((c) => c.re.test(text));
-  const turn = conv?.turns[answered];
-  if (!conv || !turn) {
+  const ci = conversations.findIndex((c) => c.re.test(text));
+  const conv = conversations[ci];
+  const index = conv ? liveTurns(ci)[answered] : undefined;
+  const turn = conv && index !== undefined ? conv.turns[index] : undefined;
+  if (!conv || !turn || index === undefined) {
     route('other -');
     return other;
   }
-  route(`${conv.name} ${answered}`);
+  if ('times' in turn) errorsSent.set(`${ci} ${index}`, (errorsSent.get(`${ci} ${index}`) ?? 0) + 1);
+  route(`${conv.name} ${index}`);
   if (answered === 0) {
     for (const re of conv.expect) if (!re.test(text)) violation(`${conv.name}: first request lacks ${re}`);
     for (const re of conv.expectNot) if (re.test(text)) violation(`${conv.name}: first request has ${re}`);
   }
   if ('structured' in turn && !offersSchema(body)) {
-    violation(`${conv.name}: turn ${answered} answers structured output, but the request ${api === 'messages' ? 'offers no StructuredOutput tool' : 'has no text.format json_schema'}`);
+    violation(`${conv.name}: turn ${index} answers structured output, but the request ${api === 'messages' ? 'offers no StructuredOutput tool' : 'has no text.format json_schema'}`);
   }
   return turn;
 }
