@@ -40,7 +40,7 @@ resumed_calls() { grep -l "^resume=$SESSION\$" "$FAKE_AGENT_LOG"/*.meta 2>/dev/n
   [ "$(jq -r '.execution.builders[1] | "\(.waiting_reason) \(.waits) \(.resume_at | test("^[0-9-]+T[0-9:]+Z$"))"' .argo-project/state.json)" = "rate_limit 1 true" ]
   [ "$(jq -r '.execution.builders[1].usage.session_id' .argo-project/state.json)" = "$SESSION" ]
   run -0 "$ROOT/status.sh" "$PROJ"
-  assert_output --regexp 'part-2: waiting \(rate limit\) until [0-9]{2}:[0-9]{2}:[0-9]{2}, wait 1'
+  assert_output --regexp 'part-2 +waiting \(rate_limit\) until [0-9]{2}:[0-9]{2}, wait 1 of 8'
   assert_output --regexp 'claude: [0-9]+ of 3 running \(at most [0-9]+ at once\), rate-limited until [0-9]{2}:[0-9]{2}'
   run -0 "$ROOT/status.sh" --json "$PROJ"
   [ "$(jq -r '.builders[1] | "\(.status) \(.waiting_reason) \(.waits)"' <<< "$output")" = "waiting rate_limit 1" ]
