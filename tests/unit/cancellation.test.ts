@@ -11,6 +11,7 @@ import { superviseGroup } from '../../core/child.js';
 import { onTermination } from '../../core/termination.js';
 import { groupMembers, pidAlive } from '../../core/proc.js';
 import { built } from './built.js';
+import { until } from './helpers.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 
@@ -41,14 +42,6 @@ function stub(body: string): string {
   writeFileSync(file, `#!/bin/bash\n${body}\n`);
   chmodSync(file, 0o755);
   return file;
-}
-
-async function until(what: string, cond: () => boolean, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 const readPid = (file: string) => Number(readFileSync(file, 'utf8').trim());

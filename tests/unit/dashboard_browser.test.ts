@@ -14,7 +14,7 @@ import { startDashboard, type Dashboard } from '../../dashboard/server.js';
 import { parseJson } from '../../core/json_doc.js';
 import { awaitingApproval, newProject } from './dashboard_fixtures.js';
 import { mutateState, projectStatePaths } from '../../store/state.js';
-import { tempDir, ROOT } from './helpers.js';
+import { tempDir, ROOT, until } from './helpers.js';
 import { requireTool, type Tool } from './require_tool.js';
 
 const CHROMIUM = process.env.ARGO_CHROMIUM || '/usr/bin/chromium';
@@ -70,16 +70,6 @@ function state(project: string): Record<string, any> {
   return JSON.parse(readFileSync(join(project, '.argo-project', 'state.json'), 'utf8'));
 }
 
-async function until<T>(what: string, probe: () => T | undefined | false, ms = 60_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = probe();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 describe('dashboard in chromium', () => {
   beforeEach((ctx) => {
     requireTool(ctx, chromium);
@@ -133,7 +123,7 @@ describe('dashboard in chromium', () => {
     await page.locator('#components').fill(JSON.stringify([{ id: 'engine', description: 'The engine' }, { id: 'ui', description: 'The UI' }]));
     await page.locator('button[data-action="approve"]').click();
     await page.locator('#phase', { hasText: /execution|merge_build|storage/ }).waitFor({ timeout: 60_000 });
-    await until('the approval in state.json', () => state(project).design?.approved === true);
+    await until('the approval in state.json', () => state(project).design?.approved === true, 60_000, 50);
     expect(state(project).design.components.map((c: { id: string }) => c.id)).toEqual(['engine', 'ui']);
 
     // Builders appear live and end merged.

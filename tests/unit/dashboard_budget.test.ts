@@ -29,14 +29,6 @@ afterAll(async () => {
 
 const stateOf = (project: string) => readFileSync(join(project, '.argo-project', 'state.json'), 'utf8');
 
-async function until(what: string, probe: () => boolean, ms = 60_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!probe()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 describe('dashboard: the budget', () => {
   beforeEach((ctx) => {
     requireTool(ctx, chromium);

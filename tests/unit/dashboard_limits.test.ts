@@ -10,7 +10,7 @@ import { createInterface } from 'node:readline';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { MAX_EVENT_CLIENTS, startDashboard } from '../../dashboard/server.js';
 import { awaitingApproval, newProject } from './dashboard_fixtures.js';
-import { ROOT, tempDir } from './helpers.js';
+import { ROOT, tempDir, until } from './helpers.js';
 import { requireTool, type Tool } from './require_tool.js';
 
 const build: Tool = { name: 'build in dist/', have: existsSync(join(ROOT, 'dist', 'compat', 'argo.js')), install: 'npm run build' };
@@ -23,16 +23,6 @@ afterAll(() => {
 });
 
 const rssKb = (pid: number): number => Number(/^VmRSS:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]);
-
-async function until<T>(what: string, probe: () => T | undefined | false, ms = 20_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = probe();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 /** An event stream over a raw socket; `text()` is what it read so far. */
 function stream(port: number, token: string): { socket: Socket; text: () => string; ended: Promise<void> } {
@@ -72,15 +62,15 @@ describe('dashboard limits', () => {
 
     // One page that reads, and the rest of the cap connected but never reading.
     const reader = stream(port, token);
-    await until('the reader connected', () => reader.text().includes('event: projects'));
+    await until('the reader connected', () => reader.text().includes('event: projects'), 20_000);
     const idle = Array.from({ length: MAX_EVENT_CLIENTS - 1 }, () => stream(port, token));
-    await until('every idle stream answered', () => idle.every((s) => s.text().startsWith('HTTP/1.1 200')));
+    await until('every idle stream answered', () => idle.every((s) => s.text().startsWith('HTTP/1.1 200')), 20_000);
     for (const s of idle) s.socket.pause();
     // Twenty changes, each seen by the reading page.
     const log = join(project, '.argo-project', 'logs', 'workflow.log');
     for (let i = 0; i < 20; i++) {
       appendFileSync(log, `[2026-01-01T00:00:00Z] change number ${i}\n`);
-      await until(`change ${i} at the reading page`, () => reader.text().includes(`change number ${i}`));
+      await until(`change ${i} at the reading page`, () => reader.text().includes(`change number ${i}`), 20_000);
     }
     const after = rssKb(dashboard.pid!);
     const answer = await api();
@@ -104,7 +94,7 @@ describe('dashboard limits', () => {
     // A stream that was idle and reads again gets the whole current list, then follows.
     const late = idle[0]!;
     late.socket.resume();
-    await until('the idle stream caught up', () => late.text().includes('change number 19'));
+    await until('the idle stream caught up', () => late.text().includes('change number 19'), 20_000);
     // One closed, one more may open.
     idle[1]!.socket.destroy();
     await idle[1]!.ended;
@@ -112,7 +102,7 @@ describe('dashboard limits', () => {
     const deadline = Date.now() + 10_000;
     let again = stream(port, token);
     for (;;) {
-      await until('an answer', () => again.text().includes('\r\n\r\n'));
+      await until('an answer', () => again.text().includes('\r\n\r\n'), 20_000);
       if (again.text().startsWith('HTTP/1.1 200 ') || Date.now() > deadline) break;
       again = stream(port, token);
     }

@@ -21,3 +21,17 @@ export function ctxIn(cwd: string, env: Env = {}) {
 }
 
 export const ROOT = join(import.meta.dirname, '..', '..');
+
+/**
+ * The tests' one condition wait (never a fixed sleep): polls `probe` every `stepMs` until it
+ * gives a truthy value, which it returns; after `ms`, throws naming `what`.
+ */
+export async function until<T>(what: string, probe: () => T | undefined | null | false, ms = 10_000, stepMs = 20): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = probe();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, stepMs));
+  }
+}

@@ -4,6 +4,7 @@
 // resume time, fails `rate_limited` after the last wait, and a preset's quota holds back
 // and steps down.
 import { describe, expect, it } from 'vitest';
+import { until } from '../helpers.js';
 import type { BuilderJob, BuilderResult, Claim, JobSnapshot } from '../../../distributed/backend.js';
 import { LocalQueue } from '../../../distributed/local_queue.js';
 import { LocalWorker } from '../../../distributed/local_worker.js';
@@ -82,13 +83,8 @@ const job = (builder: string): BuilderJob => ({ workflow: 'wf', project: 'p', bu
 const result = (code: number): BuilderResult => ({ exit_code: code, ref: null, commit: null, host: 'here', attempt: 0, usage: { wall_seconds: 0 }, timed_out: false, log_tail: '' });
 
 /** Resolves once `cond` holds; fails the test after `ms`. */
-async function until(cond: () => boolean, ms = 3000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 2));
-  }
-}
+/** The engine gets there within 3 s (looked at every 2 ms). */
+const soon = (cond: () => boolean) => until('the engine to get there', cond, 3000, 2);
 
 /** The engine's outcome, or a failure after `ms` (an engine that never ends fails the test, it does not hang it). */
 function within<T>(p: Promise<T>, ms = 3000): Promise<T> {
@@ -136,17 +132,17 @@ describe('runEngine: a limited builder waits, it does not fail', () => {
   it('a limited job frees its slot at once, its builder waits until resume_at and is then queued again as a resume', async () => {
     const r = rig();
     const done = runEngine(r.run({ waiting: [{ id: 'a' }, { id: 'b' }] }), r.hooks);
-    await until(() => r.running.has('a'));
+    await soon(() => r.running.has('a'));
     r.running.get('a')!(LIMITED);
-    await until(() => r.running.has('b')); // the slot (limit 1) went to b while a waits
+    await soon(() => r.running.has('b')); // the slot (limit 1) went to b while a waits
     expect(r.events).toEqual(['enqueue a', 'wait a 1 +60s', 'enqueue b']);
     r.running.get('b')!(0);
-    await until(() => r.events.includes('finish b 0'));
+    await soon(() => r.events.includes('finish b 0'));
     r.tick(59_000); // not yet
     await new Promise((res) => setImmediate(res));
     expect(r.events).not.toContain('resume a');
     r.tick(1_000);
-    await until(() => r.running.has('a'));
+    await soon(() => r.running.has('a'));
     expect(r.events).toEqual(['enqueue a', 'wait a 1 +60s', 'enqueue b', 'finish b 0', 'resume a']);
     r.running.get('a')!(0);
     expect(await within(done)).toBe('finished');
@@ -158,12 +154,12 @@ describe('runEngine: a limited builder waits, it does not fail', () => {
     const r = rig();
     const done = runEngine(r.run({ waiting: [{ id: 'a' }], waits: { backoffSeconds: 10, maxWaits: 2 } }), r.hooks);
     for (const wait of [10, 20]) {
-      await until(() => r.running.has('a'));
+      await soon(() => r.running.has('a'));
       r.running.get('a')!(LIMITED);
-      await until(() => r.events.at(-1)?.startsWith('wait') === true);
+      await soon(() => r.events.at(-1)?.startsWith('wait') === true);
       r.tick(wait * 1000);
     }
-    await until(() => r.running.has('a'));
+    await soon(() => r.running.has('a'));
     r.running.get('a')!(LIMITED);
     expect(await within(done)).toBe('finished');
     expect(r.events).toEqual(['enqueue a', 'wait a 1 +10s', 'resume a', 'wait a 2 +20s', 'resume a', 'rate_limited a']);
@@ -174,12 +170,12 @@ describe('runEngine: a limited builder waits, it does not fail', () => {
   it('the waits an earlier run recorded count (a restarted builder does not start over at 0)', async () => {
     const r = rig();
     const done = runEngine(r.run({ waiting: [{ id: 'a', waits: 2 }], waits: { backoffSeconds: 10, maxWaits: 3 } }), r.hooks);
-    await until(() => r.running.has('a'));
+    await soon(() => r.running.has('a'));
     r.running.get('a')!(LIMITED);
-    await until(() => r.events.length === 2);
+    await soon(() => r.events.length === 2);
     expect(r.events).toEqual(['enqueue a', 'wait a 3 +40s']);
     r.tick(40_000);
-    await until(() => r.running.has('a'));
+    await soon(() => r.running.has('a'));
     r.running.get('a')!(LIMITED);
     expect(await within(done)).toBe('finished');
     expect(r.events.at(-1)).toBe('rate_limited a');
@@ -190,10 +186,10 @@ describe('runEngine: a limited builder waits, it does not fail', () => {
     const r = rig();
     const a = { id: 'a', waits: 1 };
     const done = runEngine(r.run({ asleep: new Map([[a, T0 + 30_000]]), waiting: [{ id: 'b' }], limit: 2 }), r.hooks);
-    await until(() => r.running.has('b'));
+    await soon(() => r.running.has('b'));
     expect(r.events).toEqual(['enqueue b']);
     r.tick(30_000);
-    await until(() => r.running.has('a'));
+    await soon(() => r.running.has('a'));
     expect(r.events).toEqual(['enqueue b', 'resume a']);
     r.running.get('a')!(0);
     r.running.get('b')!(0);
@@ -205,9 +201,9 @@ describe('runEngine: a limited builder waits, it does not fail', () => {
     const r = rig();
     const halting: Halting = { maxCostUsd: null, deadline: T0 + 30_000, spent: new Map() };
     const done = runEngine(r.run({ waiting: [{ id: 'a' }], halting }), r.hooks);
-    await until(() => r.running.has('a'));
+    await soon(() => r.running.has('a'));
     r.running.get('a')!(LIMITED);
-    await until(() => r.events.length === 2);
+    await soon(() => r.events.length === 2);
     r.tick(30_000);
     expect(await within(done)).toEqual({ halted: expect.objectContaining({ failure: 'time_limit' }) });
     expect(r.events).toEqual(['enqueue a', 'wait a 1 +60s', 'halted a time_limit not live']);
@@ -218,9 +214,9 @@ describe('runEngine: a limited builder waits, it does not fail', () => {
     const r = rig();
     const stop = new AbortController();
     const done = runEngine(r.run({ waiting: [{ id: 'a' }], signal: stop.signal }), r.hooks);
-    await until(() => r.running.has('a'));
+    await soon(() => r.running.has('a'));
     r.running.get('a')!(LIMITED);
-    await until(() => r.events.length === 2);
+    await soon(() => r.events.length === 2);
     stop.abort();
     expect(await within(done)).toBe('aborted');
     expect(r.events).toEqual(['enqueue a', 'wait a 1 +60s']);
@@ -233,21 +229,21 @@ describe('runEngine: parallelism that follows the quota', () => {
     const r = rig();
     const ids = ['a', 'b', 'c', 'd', 'e', 'f'];
     const done = runEngine(r.run({ waiting: ids.map((id) => ({ id })), limit: 4, presetOf: () => 'claude' }), r.hooks);
-    await until(() => r.running.size === 4);
+    await soon(() => r.running.size === 4);
     r.running.get('a')!(LIMITED);
-    await until(() => r.quotas.length === 1);
+    await soon(() => r.quotas.length === 1);
     expect(r.quotas[0]).toEqual({ claude: { cap: 2, limited_until: '2026-12-03T15:01:00Z' } });
     r.running.get('b')!(0); // a slot frees, but the preset is held
-    await until(() => r.events.includes('finish b 0'));
+    await soon(() => r.events.includes('finish b 0'));
     await new Promise((res) => setImmediate(res));
     expect(r.running.size).toBe(2);
     expect(r.quotas.at(-1)).toEqual({ claude: { cap: 3, limited_until: '2026-12-03T15:01:00Z' } });
     r.tick(60_000); // the hold is over: a resumes first; cap 3 with c, d running: just a
-    await until(() => r.running.has('a'));
+    await soon(() => r.running.has('a'));
     expect(r.quotas.at(-1)).toEqual({ claude: { cap: 3, limited_until: null } });
     expect([...r.running.keys()].sort()).toEqual(['a', 'c', 'd']);
     r.running.get('c')!(0); // cap 4 now: e and f start
-    await until(() => r.running.has('e') && r.running.has('f'));
+    await soon(() => r.running.has('e') && r.running.has('f'));
     for (const id of ['a', 'd', 'e', 'f']) r.running.get(id)!(0);
     expect(await within(done)).toBe('finished');
     await r.worker.stop();
@@ -256,13 +252,13 @@ describe('runEngine: parallelism that follows the quota', () => {
   it('a builder of another preset (or of none) is not held back by a preset\'s hold', async () => {
     const r = rig();
     const done = runEngine(r.run({ waiting: ['a', 'x'].map((id) => ({ id })), limit: 1, presetOf: (b) => (b.id === 'x' ? 'codex' : 'claude') }), r.hooks);
-    await until(() => r.running.has('a'));
+    await soon(() => r.running.has('a'));
     r.running.get('a')!(LIMITED);
-    await until(() => r.running.has('x'));
+    await soon(() => r.running.has('x'));
     r.running.get('x')!(0);
-    await until(() => r.events.includes('finish x 0'));
+    await soon(() => r.events.includes('finish x 0'));
     r.tick(60_000);
-    await until(() => r.running.has('a'));
+    await soon(() => r.running.has('a'));
     r.running.get('a')!(0);
     expect(await within(done)).toBe('finished');
     await r.worker.stop();
