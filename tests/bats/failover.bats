@@ -8,11 +8,7 @@ bats_require_minimum_version 1.5.0
 
 setup() {
   load helpers
-  unset CI_COMMAND ARGO_AGENT
-  export PATH="$ROOT/tests/fixtures/agents:$PATH"
-  git_work_project
-  export FAKE_AGENT_LOG="$WORK/calls"
-  "$ROOT/templates/project_setup.sh" demo "$PROJ" >/dev/null
+  fake_agents_project
 }
 
 teardown() {

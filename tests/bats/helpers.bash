@@ -101,6 +101,16 @@ declare -F wait_for >/dev/null || wait_for() { __poll_until "$@"; }
 declare -F wait_gone >/dev/null || wait_gone() { __poll_until "$2" ended "$1"; }
 
 # The fake-agent workflow tests' shared steps (a test file may keep its own of each).
+# fake_agents_project: a git project set up by project_setup.sh, the fake agent CLIs
+# (tests/fixtures/agents) first on PATH under the real names, their calls logged in
+# $FAKE_AGENT_LOG; no CI_COMMAND or ARGO_AGENT from outside.
+declare -F fake_agents_project >/dev/null || fake_agents_project() {
+  unset CI_COMMAND ARGO_AGENT
+  export PATH="$ROOT/tests/fixtures/agents:$PATH"
+  git_work_project
+  export FAKE_AGENT_LOG="$WORK/calls"
+  "$ROOT/templates/project_setup.sh" demo "$PROJ" >/dev/null
+}
 # config JQ: edits .argo-project/config.json with a jq program (cwd: the project).
 declare -F config >/dev/null || config() {
   jq "$1" .argo-project/config.json > .argo-project/config.json.new && mv .argo-project/config.json.new .argo-project/config.json
