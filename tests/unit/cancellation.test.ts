@@ -260,7 +260,8 @@ describe('the dashboard\'s argo commands (runArgo)', () => {
       setInterval(() => {}, 1000);
     `.replace(/^ +/gm, ''));
     writeFileSync(join(root, 'dist', 'package.json'), '{"type": "commonjs"}');
-    const run = runArgo(root, ['stop', '/nowhere'], marks, 500);
+    // The limit leaves a loaded machine time to start node and write the pids (500 ms did not: CI).
+    const run = runArgo(root, ['stop', '/nowhere'], marks, 3000);
     await until('argo running', () => existsSync(join(marks, 'pids')) && readFileSync(join(marks, 'pids'), 'utf8').endsWith('\n'));
     const [leader, kid] = readFileSync(join(marks, 'pids'), 'utf8').trim().split(' ').map(Number) as [number, number];
     groups.push(leader);
