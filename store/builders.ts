@@ -63,8 +63,54 @@ export interface BuilderRecord {
   waiting_reason: string | null;
   resume_at: string | null;
   waits: number | null;
+  /** Its merge (issue 20, written by merge_build): how it went, where, what the person needs; null: not seen yet. */
+  merge: BuilderMerge | null;
+  /** merge_build sent it back to its agent (a failed verify at the merge, a conflict): what the fix run is told; null: none pending. */
+  merge_feedback: MergeFeedback | null;
   /** The row as stored, for the fields whose shapes vary (a failure object, merge, usage.agent). */
   raw: Readonly<Record<string, unknown>>;
+}
+
+/** How a builder's merge went (issue 20). */
+export type BuilderMergeStatus = 'merged' | 'conflict' | 'resolved_by_agent' | 'verify_failed' | 'skipped';
+export const BUILDER_MERGE_STATUSES: readonly BuilderMergeStatus[] = ['merged', 'conflict', 'resolved_by_agent', 'verify_failed', 'skipped'];
+
+/** Builder row field `merge` (an object; the original never wrote one). */
+export interface BuilderMerge {
+  status: BuilderMergeStatus;
+  /** The commit that moved the target (merged, resolved_by_agent); null otherwise. */
+  commit: string | null;
+  target: string | null;
+  /** Verify runs at the merge gate so far (each send-back adds one). */
+  attempts: number;
+  /** The last verify output file at the gate (under .argo-project/logs); null: none ran. */
+  output: string | null;
+  /** Conflicted files (status conflict, and the ones an agent resolved). */
+  files: string[];
+  /** A file with `git diff` of the conflict (under .argo-project/logs); null: none. */
+  diff: string | null;
+  /** Where a person continues: the builder's worktree and branch. */
+  worktree: string | null;
+  branch: string | null;
+  /** One line: what happened (the verify failure, the resolver's answer). */
+  message: string | null;
+}
+
+/** Builder row field `merge_feedback`: the fix run's brief (the execution phase reads it, then drops it). */
+export interface MergeFeedback {
+  kind: 'verify' | 'conflict';
+  target: string;
+  /** The target's commit the fix is to build on (merged into the builder's branch before the agent runs). */
+  base: string;
+  /** The verify output file; null for a conflict. */
+  output: string | null;
+  /** Its last 8 KB (or the conflict's diff, cut to 8 KB). */
+  tail: string;
+  /** Builders merged onto the target since this builder's work began (their ids). */
+  merged_since: string[];
+  files: string[];
+  /** 1 for the first send-back. */
+  attempt: number;
 }
 
 const isObj = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
@@ -121,7 +167,48 @@ export function builderRecord(v: unknown): BuilderRecord {
     waiting_reason: name(o.waiting_reason),
     resume_at: name(o.resume_at),
     waits: number(o.waits),
+    merge: builderMergeOf(o.merge),
+    merge_feedback: mergeFeedbackOf(o.merge_feedback),
     raw: o,
+  };
+}
+
+const textOr = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null);
+
+/** The row's `merge` object, read; a string (an older hand edit) or an unknown status: null. */
+export function builderMergeOf(v: unknown): BuilderMerge | null {
+  if (!isObj(v) || !BUILDER_MERGE_STATUSES.includes(v.status as BuilderMergeStatus)) return null;
+  const attempts = number(v.attempts);
+  return {
+    status: v.status as BuilderMergeStatus,
+    commit: textOr(v.commit),
+    target: textOr(v.target),
+    attempts: attempts !== null && Number.isInteger(attempts) && attempts >= 0 ? attempts : 0,
+    output: textOr(v.output),
+    files: strings(v.files),
+    diff: textOr(v.diff),
+    worktree: textOr(v.worktree),
+    branch: textOr(v.branch),
+    message: textOr(v.message),
+  };
+}
+
+/** The row's `merge_feedback`, read; anything without a kind, target and base: null. */
+export function mergeFeedbackOf(v: unknown): MergeFeedback | null {
+  if (!isObj(v) || (v.kind !== 'verify' && v.kind !== 'conflict')) return null;
+  const target = textOr(v.target);
+  const base = textOr(v.base);
+  if (!target || !base) return null;
+  const attempt = number(v.attempt);
+  return {
+    kind: v.kind,
+    target,
+    base,
+    output: textOr(v.output),
+    tail: typeof v.tail === 'string' ? v.tail : '',
+    merged_since: strings(v.merged_since),
+    files: strings(v.files),
+    attempt: attempt !== null && Number.isInteger(attempt) && attempt > 0 ? attempt : 1,
   };
 }
 
