@@ -59,14 +59,26 @@ end_project_orchestrator() {
 # jq runs only when the file's text changed since the last look (read with a builtin): a
 # jq start costs 10-25 ms of CPU, and 20 looks a second while several test files wait at
 # once took the CPU from the very processes being waited on.
+# A condition of the form `.path == "text"` (or several joined by `and`) cannot hold while
+# the file lacks one of those texts, quoted: then jq is not started at all (a workflow's
+# state changes a few dozen times before it reaches "storage").
 declare -F wait_state >/dev/null || wait_state() {
-  local end=$((SECONDS + $2)) file="$PROJ/.argo-project/state.json" text seen=
+  local end=$((SECONDS + $2)) file="$PROJ/.argo-project/state.json" text seen= lit needs=() rest=$1
+  local test='\.[A-Za-z0-9_.]+(\[[0-9]+\])?[A-Za-z0-9_.]* == "([A-Za-z0-9_.: -]*)"'
+  while [[ $rest =~ ^$test( and (.*))?$ ]]; do
+    needs+=("\"${BASH_REMATCH[2]}\"")
+    rest=${BASH_REMATCH[4]}
+    [[ -n ${BASH_REMATCH[3]} ]] || break
+  done
+  [[ -z $rest || ${#needs[@]} -eq 0 ]] || needs=() # not that form: jq decides every time
   for ((;;)); do
     text=
     { IFS= read -r -d '' text < "$file"; } 2>/dev/null || true # status 1 at the end of the file, text read
     if [[ -n $text && $text != "$seen" ]]; then
       seen=$text
-      if jq -e "$1" <<< "$text" >/dev/null 2>&1; then return 0; fi
+      local has_all=1
+      for lit in "${needs[@]}"; do [[ $text == *"$lit"* ]] || has_all=; done
+      if [[ -n $has_all ]] && jq -e "$1" <<< "$text" >/dev/null 2>&1; then return 0; fi
     fi
     ((SECONDS < end)) || { echo "timed out waiting for $1; state: $(jq -c '{phase,action_owner,action_needed,error_recovery,b:[.execution.builders[]?|{id,status,failure}]}' "$file")" >&2; return 1; }
     sleep 0.05
