@@ -2,11 +2,23 @@
 // start handlers, workers and the orchestrator run it (tests/unit/built.ts). `npm test` has
 // just built it; after an edit (`npx vitest run …` alone) it is built here, once, and a
 // failed build fails the run with tsc's own messages instead of testing an old build.
+// Also: the folder of the run's one shared PostgreSQL (distributed/pg_harness.ts), started
+// by the first test file that needs it and stopped here at the end.
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT, staleSource } from './built.js';
+import { SHARED_PG_VAR, stopSharedPostgres } from './distributed/pg_harness.js';
 
-export default function setup(): void {
+export default function setup(): () => Promise<void> {
+  build();
+  const pgDir = mkdtempSync(join(tmpdir(), 'argo-test-pg-'));
+  process.env[SHARED_PG_VAR] = pgDir; // the test workers inherit it
+  return () => stopSharedPostgres(pgDir);
+}
+
+function build(): void {
   const stale = staleSource();
   if (stale === undefined) return;
   process.stderr.write(`dist/ is older than ${stale} (or lacks it): building it (npm run build) before the unit tests\n`);

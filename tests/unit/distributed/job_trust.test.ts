@@ -12,12 +12,12 @@ import type { BuilderJob } from '../../../distributed/backend.js';
 import { signJob } from '../../../distributed/job_auth.js';
 import { baseRef } from '../../../core/git_async.js';
 import { TEST_JOB_SECRET, cleanup, git, makeCluster, readmeRoles, tempDir, until, type Cluster } from './cluster.js';
-import { startPostgres, type PgServer } from './pg_harness.js';
+import { sharedPostgres, type PgServer } from './pg_harness.js';
 
 let server: PgServer;
 const clusters: Cluster[] = [];
 beforeAll(async () => {
-  server = await startPostgres();
+  server = await sharedPostgres();
 }, 60_000);
 afterEach(async () => {
   for (const c of clusters.splice(0)) await c.close();

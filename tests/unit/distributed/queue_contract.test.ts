@@ -6,7 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { BuilderJob, BuilderQueue } from '../../../distributed/backend.js';
 import { LocalQueue } from '../../../distributed/local_queue.js';
 import { PgBossQueue } from '../../../distributed/pgboss_queue.js';
-import { startPostgres, type PgServer } from './pg_harness.js';
+import { sharedPostgres, type PgServer } from './pg_harness.js';
 
 const job = (builder: string, workflow = 'wf1'): BuilderJob => ({
   workflow,
@@ -121,7 +121,7 @@ function contract(name: string, open: () => Promise<BuilderQueue>) {
 describe('on PostgreSQL', () => {
   let server: PgServer;
   beforeAll(async () => {
-    server = await startPostgres();
+    server = await sharedPostgres();
   }, 60_000);
   afterAll(async () => {
     await server?.stop();
