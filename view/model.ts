@@ -117,6 +117,12 @@ export interface View {
   } | null;
   /** The root merge_conflicts list (builder ids whose branches need resolving). */
   conflicts: string[];
+  /**
+   * Issue 20: the builders whose merge waits for a person (a conflict the resolver gave up
+   * on, a verify gate failed out of retries; details in their merge_detail) and the one
+   * command that continues once they are fixed; null when none does.
+   */
+  step_in: { conflict: string[]; verify_failed: string[]; command: string } | null;
   /** Why execution stopped early (execution.halt_reason: budget or time limit reached). */
   halt_reason: string | null;
   /**
@@ -460,6 +466,14 @@ export function nextStep(v: Omit<View, 'next'>, argoPath: string): NextStep {
   return { who, what: `Waiting for ${who} to do: ${needed || '(nothing named)'}.`, commands: running ? [] : [resume] };
 }
 
+/** View.step_in: who waits for a person at the merge, and `argo merge <project>`. */
+function stepInOf(builders: readonly BuilderRow[], argo: string, path: string): View['step_in'] {
+  const conflict = idsWithMerge(builders, 'conflict');
+  const verifyFailed = idsWithMerge(builders, 'verify_failed');
+  if (conflict.length + verifyFailed.length === 0) return null;
+  return { conflict, verify_failed: verifyFailed, command: `${q(argo)} merge ${q(path)}` };
+}
+
 /** review_merge: what was not merged and why (failed builders; issue 20: a verify gate failed out of retries, conflicts left). */
 function reviewMergeStep(v: Omit<View, 'next'>, who: Who, argo: string, p: string, failedIds: string[], withResume: (c: string[]) => string[]): NextStep {
   const verify = verifyFailedDetails(v.builders, q);
@@ -578,6 +592,7 @@ export function buildView(input: ViewInput): View {
     builders,
     merge,
     conflicts: strings(s.merge_conflicts),
+    step_in: stepInOf(builders, input.argo, input.path),
     halt_reason: textOrNull(execution?.halt_reason),
     error,
     totals: {
