@@ -8,7 +8,7 @@ import { closeSync, constants, fstatSync, openSync, readlinkSync, readSync, real
 import { isAbsolute, join, relative } from 'node:path';
 import { argoPaths } from '../store/layout.js';
 import { readBuilders } from '../store/builders.js';
-import { DIFF_LIMIT, MAX_NAME, printable, type MergeDiffRead } from './merge.js';
+import { DIFF_LIMIT, MAX_NAME, mergeDetailOf, printable, type MergeDetail, type MergeDiffRead } from './merge.js';
 
 const refused = (problem: string): MergeDiffRead => ({ text: null, bytes: null, cut: false, problem });
 const shown = (recorded: string) => printable(recorded.length > MAX_NAME ? recorded.slice(0, MAX_NAME - 1) + '…' : recorded);
@@ -75,4 +75,16 @@ export function mergeDiffsOf(project: string, state: unknown, limit = DIFF_LIMIT
   const out: Record<string, MergeDiffRead> = {};
   for (const b of readBuilders(state)) if (b.merge?.diff) out[b.id] = readMergeDiff(project, b.merge.diff, limit);
   return out;
+}
+
+/**
+ * One builder's merge record with its diff read (proven, cut) — the dashboard's diff
+ * endpoint. The record comes from the state as stored (not a view's clipped copy), so a long
+ * recorded path is proven as it is; undefined when the builder has no merge record.
+ */
+export function builderMergeDiff(project: string, builder: string, state: unknown): MergeDetail | undefined {
+  const b = readBuilders(state).find((x) => x.id === builder);
+  if (!b?.merge) return undefined;
+  const diff = b.merge.diff ? readMergeDiff(project, b.merge.diff) : { text: null, bytes: null, cut: false, problem: 'diff not shown: the merge record names no diff file' };
+  return mergeDetailOf(b.merge, diff) ?? undefined;
 }
