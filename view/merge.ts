@@ -13,6 +13,14 @@ export const MAX_NAME = 256;
 export const DIFF_LIMIT = 16 * 1024;
 /** The most file names a sentence (the next step, a notification) names per builder. */
 export const FILES_IN_SENTENCE = 5;
+/** The most builders the next step's sentence describes one by one (the rest are counted; `argo status` lists them all). */
+export const BUILDERS_IN_SENTENCE = 10;
+
+/** `parts` joined with `sep`, at most BUILDERS_IN_SENTENCE of them, then how many more. */
+function bounded(parts: string[], sep: string): string {
+  const more = parts.length - BUILDERS_IN_SENTENCE;
+  return parts.slice(0, BUILDERS_IN_SENTENCE).join(sep) + (more > 0 ? `${sep}and ${more} more (argo status lists them)` : '');
+}
 
 /** What the edge found reading a merge record's diff file (merge_diff.ts readMergeDiff). */
 export interface MergeDiffRead {
@@ -140,21 +148,20 @@ const withDetail = (rows: readonly MergeRowLike[], status: string) =>
 export function conflictDetails(rows: readonly MergeRowLike[], word: (s: string) => string): string | null {
   const conflicted = withDetail(rows, 'conflict');
   if (conflicted.length === 0) return null;
-  return conflicted.map((r) => conflictClause(r, word)).join('; ');
+  return bounded(conflicted.map((r) => conflictClause(r, word)), '; ');
 }
 
 /** The builders whose merged tree failed the verify gate out of retries: output file and where to fix it; null: none. */
 export function verifyFailedDetails(rows: readonly MergeRowLike[], word: (s: string) => string): string | null {
   const failed = withDetail(rows, 'verify_failed');
   if (failed.length === 0) return null;
-  return failed
-    .map((r) => {
-      const d = r.merge_detail;
-      const where = whereText(d, word);
-      const out = d.output ? `, output ${word(printable(d.output))}` : '';
-      return `${printable(r.id)} (after ${d.attempts} verify run${d.attempts === 1 ? '' : 's'}${out}${where ? `; fix it: ${where}` : ''})`;
-    })
-    .join(', ');
+  const clause = (r: (typeof failed)[number]) => {
+    const d = r.merge_detail;
+    const where = whereText(d, word);
+    const out = d.output ? `, output ${word(printable(d.output))}` : '';
+    return `${printable(r.id)} (after ${d.attempts} verify run${d.attempts === 1 ? '' : 's'}${out}${where ? `; fix it: ${where}` : ''})`;
+  };
+  return bounded(failed.map(clause), ', ');
 }
 
 /** Ids of the rows with a merge record of `status`. */

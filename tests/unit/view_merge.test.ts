@@ -118,6 +118,14 @@ describe('the view: merge records and totals', () => {
     expect(text).toContain('(+9980 more)');
   });
 
+  it('many conflicted builders: the sentence describes ten and counts the rest', () => {
+    const builders = Array.from({ length: 40 }, (_, i) => ({ id: `b${i}`, status: 'completed', merge: conflict(`b${i}`) }));
+    const v = buildView(input({ merge_conflicts: builders.map((b) => b.id), execution: { builders } }));
+    expect(v.next.what.match(/conflicted files/g)).toHaveLength(10);
+    expect(v.next.what).toContain('; and 30 more (argo status lists them).');
+    expect(statusText(v).match(/^  b\d+: conflict in/gm)).toHaveLength(40);
+  });
+
   it('printable: control characters, separators and bidi overrides become escapes', () => {
     expect(printable('a\nb\tc\r\x1b[31m\u2028\u202e\u2066d')).toBe('a\\nb\\tc\\r\\x1b[31m\\u2028\\u202e\\u2066d');
     expect(printable('plain/ok-name_1.ts')).toBe('plain/ok-name_1.ts');
