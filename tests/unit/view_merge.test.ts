@@ -118,6 +118,12 @@ describe('the view: merge records and totals', () => {
     expect(text).toContain('(+9980 more)');
   });
 
+  it('the row\'s record wins over the root lists (a later run\'s outcome over an earlier one\'s)', () => {
+    const v = buildView(input({ merge: { merged: ['cli'], conflicts: [] }, execution: { builders: [{ id: 'cli', status: 'completed', merge: conflict('cli') }] } }));
+    expect(v.builders[0]!.merge).toBe('conflict');
+    expect(v.totals.by_merge.conflict).toBe(1);
+  });
+
   it('many conflicted builders: the sentence describes ten and counts the rest', () => {
     const builders = Array.from({ length: 40 }, (_, i) => ({ id: `b${i}`, status: 'completed', merge: conflict(`b${i}`) }));
     const v = buildView(input({ merge_conflicts: builders.map((b) => b.id), execution: { builders } }));
