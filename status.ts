@@ -30,11 +30,13 @@ export function orchestratorState(pidFile: string, project: string): string {
 
 /**
  * The view of `project`, with the orchestrator's liveness as status has always judged it.
- * The workflow log's tail is read only for `--json` (the text does not show it).
+ * The workflow log's tail is read only for `--json` (the text does not show it); each
+ * builder's merge diff is read (proven, cut: view/merge_diff.ts) — `--json` shows its text,
+ * the text its size or why it is not shown.
  */
 export function projectView(project: string, json = true): View {
   const text = orchestratorState(argoPaths(project).orchestratorPid, project);
-  return readView(project, { argo: argoCommand(), alive: () => text.startsWith('Running'), orchestratorText: text, ...(json ? {} : { logLines: 0 }) });
+  return readView(project, { argo: argoCommand(), alive: () => text.startsWith('Running'), orchestratorText: text, mergeDiffs: true, ...(json ? {} : { logLines: 0 }) });
 }
 
 interface Options {

@@ -4,6 +4,7 @@
 import { ACTIONS, type ActionName, type ActionRequest, type ActionResult, type ProjectSummary } from './messages.js';
 import { canChange, canRead, tokenMatches, type Headers } from './auth.js';
 import { BUDGET_KEY, parseRaise } from '../workflow/budget.js';
+import type { MergeDetail } from '../view/merge.js';
 
 export interface Req {
   method: string;
@@ -26,6 +27,8 @@ export interface Deps {
   /** A static file of the page by name (index.html, app.js, style.css), or undefined. */
   asset(name: string): { type: string; body: string } | undefined;
   act(project: ProjectSummary, request: ActionRequest): Promise<ActionResult>;
+  /** A builder's merge record with its diff read only once proven a file of the project's logs (view/merge_diff.ts); undefined: no such record. */
+  mergeDiff(project: ProjectSummary, builder: string): MergeDetail | undefined;
 }
 
 /** On every response, the page's and the API's alike (and the server's own: 413, event stream …). */
@@ -87,6 +90,7 @@ function budgetRequest(limit: unknown): ActionRequest | string {
 const ASSET = /^\/static\/([a-z_]+\.(?:js|css))$/;
 const PROJECT = /^\/api\/projects\/([^/]+)$/;
 const ACTION = /^\/api\/projects\/([^/]+)\/([a-z]+)$/;
+const MERGE = /^\/api\/projects\/([^/]+)\/merge\/([^/]+)$/;
 
 /**
  * The request target as a URL of this server. A target starting with `//` (or `/\`)
@@ -104,6 +108,16 @@ function decodedId(raw: string): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** GET /api/projects/<id>/merge/<builder>: the builder's merge record and its diff (text, cut; or why it is not shown). */
+function mergeAnswer(deps: Deps, rawProject: string, rawBuilder: string): Res {
+  const id = decodedId(rawProject);
+  const p = id === undefined ? undefined : deps.project(id);
+  if (!p) return error(404, `no registered project '${id ?? rawProject}'`);
+  const builder = decodedId(rawBuilder);
+  const merge = builder === undefined ? undefined : deps.mergeDiff(p, builder);
+  return merge ? json(200, { builder, merge }) : error(404, `no merge record for builder '${builder ?? rawBuilder}'`);
 }
 
 const unauthorized = (): Res => ({
@@ -144,6 +158,8 @@ export async function handle(req: Req, deps: Deps): Promise<Res> {
       const p = id === undefined ? undefined : deps.project(id);
       return p ? json(200, { project: p }) : error(404, `no registered project '${id ?? one[1]}'`);
     }
+    const merge = MERGE.exec(path);
+    if (merge) return mergeAnswer(deps, merge[1]!, merge[2]!);
     return error(404, `not found: ${path}`);
   }
   if (req.method === 'POST') {

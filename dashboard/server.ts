@@ -16,6 +16,9 @@ import { actWithCli } from './actions.js';
 import { canRead, EVENTS_PATH } from './auth.js';
 import { handle, requestUrl, SECURITY_HEADERS, type Deps, type Req } from './handlers.js';
 import type { ProjectSummary, ServerEvent } from './messages.js';
+import { builderMergeDiff } from '../view/merge_diff.js';
+import { readStatePlain } from '../view/read.js';
+import type { MergeDetail } from '../view/merge.js';
 
 const TYPES: Record<string, string> = {
   html: 'text/html; charset=utf-8',
@@ -225,6 +228,15 @@ function readBody(req: IncomingMessage): Promise<string | undefined> {
   });
 }
 
+/** A builder's merge record and diff, from the project's state as stored (the path proof is merge_diff.ts's). */
+export function mergeDiffReader(p: ProjectSummary, builder: string): MergeDetail | undefined {
+  try {
+    return builderMergeDiff(p.path, builder, readStatePlain(p.path));
+  } catch {
+    return undefined; // no state file, or not JSON: no record to show
+  }
+}
+
 export interface Dashboard {
   url: string;
   port: number;
@@ -235,7 +247,7 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
   const readOpts = { argo: argoCommand(opts.root), logLines: opts.logLines ?? 40 };
   const projects = () => registeredProjects(opts.registry, readOpts);
   const project = (id: string) => registeredProject(id, opts.registry, readOpts);
-  const deps: Deps = { token: opts.token, projects, project, asset: assetReader(opts.root), act: actWithCli(opts.root) };
+  const deps: Deps = { token: opts.token, projects, project, asset: assetReader(opts.root), act: actWithCli(opts.root), mergeDiff: mergeDiffReader };
   const maxClients = opts.maxEventClients ?? MAX_EVENT_CLIENTS;
   const hub = new EventHub(projects, project, maxClients, watchProject, () => registeredEntries(opts.registry));
   const headersTimeout = opts.headersTimeoutMs ?? HEADERS_TIMEOUT_MS;

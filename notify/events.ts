@@ -4,6 +4,7 @@
 // nothing is announced twice.
 import type { View } from '../view/model.js';
 import { workflowLimitWait } from '../view/waiting.js';
+import { FILES_IN_SENTENCE } from '../view/merge.js';
 
 export interface Snapshot {
   phase: string;
@@ -16,6 +17,17 @@ export interface Snapshot {
   handoffs: number;
   /** Every unfinished builder waited on a rate or usage limit (absent in snapshots saved before it existed: no). */
   limit_wait?: boolean;
+  /** `<id>@<merge status>@<commit>@<attempts>` of every builder whose merge was conflict, resolved_by_agent or verify_failed (absent in older snapshots: none). */
+  merge_outcomes?: string[];
+}
+
+/** A conflict handed to the person, as a notification names it: at most FILES_IN_SENTENCE files. */
+export interface ConflictNote {
+  id: string;
+  files: string[];
+  files_total: number;
+  worktree: string | null;
+  branch: string | null;
 }
 
 export type NotifyEvent =
@@ -25,7 +37,9 @@ export type NotifyEvent =
   /** Every unfinished builder now waits on a limit: nothing runs until the earliest resume_at. */
   | { kind: 'workflow_waiting'; id: string; builders: string[]; reasons: string[]; resume_at: string | null }
   /** After such a wait, a builder runs (or is about to) again. */
-  | { kind: 'workflow_resumed'; id: string; builders: string[] };
+  | { kind: 'workflow_resumed'; id: string; builders: string[] }
+  /** Issue 20: merges that need a person (a conflict the resolver gave up on, a verify gate out of retries) or that the resolver agent made. */
+  | { kind: 'merge_outcome'; id: string; conflict: ConflictNote[]; verify_failed: string[]; resolved_by_agent: string[] };
 
 export type EventKind = NotifyEvent['kind'];
 
@@ -38,7 +52,25 @@ export function snapshotOf(v: View): Snapshot {
     failed: v.builders.filter((b) => b.status === 'failed').map(failedKey),
     handoffs: 0,
     limit_wait: workflowLimitWait(v.builders) !== null,
+    merge_outcomes: v.builders.flatMap((b) => (b.merge_detail && NOTED.has(b.merge_detail.status) ? [outcomeKey(b)] : [])),
   };
+}
+
+/** The merge statuses a person hears of. */
+const NOTED = new Set(['conflict', 'resolved_by_agent', 'verify_failed']);
+const outcomeKey = (b: View['builders'][number]) => `${b.id}@${b.merge_detail!.status}@${b.merge_detail!.commit ?? ''}@${b.merge_detail!.attempts}`;
+
+/** New conflict / resolved_by_agent / verify_failed outcomes since `prev`: one event naming them all. */
+function mergeOutcomeEvents(prev: Snapshot, next: View): NotifyEvent[] {
+  const before = new Set(prev.merge_outcomes ?? []);
+  const fresh = next.builders.filter((b) => b.merge_detail && NOTED.has(b.merge_detail.status) && !before.has(outcomeKey(b)));
+  if (fresh.length === 0) return [];
+  const having = (status: string) => fresh.filter((b) => b.merge_detail!.status === status);
+  const conflict = having('conflict').map((b) => {
+    const d = b.merge_detail!;
+    return { id: b.id, files: d.files.slice(0, FILES_IN_SENTENCE), files_total: d.files_total, worktree: d.worktree, branch: d.branch };
+  });
+  return [{ kind: 'merge_outcome', id: `merge_outcome:${fresh.map(outcomeKey).join(',')}`, conflict, verify_failed: having('verify_failed').map((b) => b.id), resolved_by_agent: having('resolved_by_agent').map((b) => b.id) }];
 }
 
 const failedKey = (b: View['builders'][number]) => `${b.id}@${b.started ?? ''}@${b.run_token ?? ''}`;
@@ -78,7 +110,8 @@ export function diffViews(prev: Snapshot, next: View, relay = true): { events: N
     }
   }
   events.push(...limitWaitEvents(prev, next));
-  if (!relay) return { events, snapshot: { ...prev, failed: now.failed, limit_wait: now.limit_wait } };
+  events.push(...mergeOutcomeEvents(prev, next));
+  if (!relay) return { events, snapshot: { ...prev, failed: now.failed, limit_wait: now.limit_wait, merge_outcomes: now.merge_outcomes } };
   if (now.ended && !prev.ended) {
     events.push({ kind: 'workflow_ended', id: `workflow_ended:${next.last_update}`, phase: now.phase });
   } else if (!now.ended && (now.action_owner === 'ci' || now.action_owner === 'user')) {

@@ -8,6 +8,7 @@ import { problemText, readLimits, type EffectiveLimit, type LimitProblem } from 
 import { readBuilders, type BuilderRecord } from '../store/builders.js';
 import { sumUsageByAgent, usageByAgentOf } from '../store/usage.js';
 import { limitWaitOf, type LimitWait } from './waiting.js';
+import { conflictDetails, idsWithMerge, mergeDetailOf, mergeTotals, printable, verifyFailedDetails, type MergeDetail, type MergeDiffRead } from './merge.js';
 import { DEFAULT_CONFIG_FILE } from '../store/layout.js';
 import { cycleText, findCycles } from '../workflow/plan_check.js';
 import { BUDGET_KEY, raiseFile, spendSoFar, suggestedLimit, type AgentSpend } from '../workflow/budget.js';
@@ -47,8 +48,10 @@ export interface BuilderRow extends LimitWait {
   session_id: string | null;
   /** ARGO_RUN_TOKEN of its last run: one attempt from another, even when both started in one second. */
   run_token: string | null;
-  /** merged | conflict | skipped | missing | failed, once merge_build has seen it. */
+  /** merged | conflict | resolved_by_agent | verify_failed | skipped (the row's merge record), else missing | failed (the root lists of older states), once merge_build has seen it. */
   merge: string | null;
+  /** The row's merge record (issue 20; view/merge.ts): files, worktree, branch, diff … ; null when it has none (older states). */
+  merge_detail: MergeDetail | null;
   last_log_line: string | null;
   /** Dependency waves: the builders it still waits for (status `waiting`); [] when none. */
   waiting_for: string[];
@@ -99,9 +102,27 @@ export interface View {
     usage: Usage | null;
   } | null;
   builders: BuilderRow[];
-  merge: { target: string | null; merged: string[]; conflicts: string[]; skipped: string[]; missing: string[]; failed: string[]; completed: string | null } | null;
+  merge: {
+    target: string | null;
+    merged: string[];
+    conflicts: string[];
+    skipped: string[];
+    missing: string[];
+    failed: string[];
+    /** Issue 20's root lists (absent in older states: []) and the strategy (null when not recorded). */
+    resolved_by_agent: string[];
+    verify_failed: string[];
+    strategy: string | null;
+    completed: string | null;
+  } | null;
   /** The root merge_conflicts list (builder ids whose branches need resolving). */
   conflicts: string[];
+  /**
+   * Issue 20: the builders whose merge waits for a person (a conflict the resolver gave up
+   * on, a verify gate failed out of retries; details in their merge_detail) and the one
+   * command that continues once they are fixed; null when none does.
+   */
+  step_in: { conflict: string[]; verify_failed: string[]; command: string } | null;
   /** Why execution stopped early (execution.halt_reason: budget or time limit reached). */
   halt_reason: string | null;
   /**
@@ -121,6 +142,8 @@ export interface View {
     cost_usd: number | null;
     /** The builders' usage per agent (their usage_by_agent summed); {} when none recorded. */
     by_agent: Record<string, Usage>;
+    /** Builders per merge status: merged, conflict, resolved_by_agent, verify_failed, skipped always (0 when none); missing, failed when an older state has them. */
+    by_merge: Record<string, number>;
   };
   log_tail: string[];
   /**
@@ -173,6 +196,8 @@ export interface ViewInput {
   builderAlive?: Record<string, boolean>;
   /** When each builder's log was last written (ms since the epoch), by id. */
   builderLogTimes?: Record<string, number>;
+  /** What the edge read of each builder's merge diff (view/merge_diff.ts), by id; absent: not read. */
+  mergeDiffs?: Record<string, MergeDiffRead>;
 }
 
 type Obj = Record<string, unknown>;
@@ -264,7 +289,8 @@ function builderRow(r: BuilderRecord, input: ViewInput, mergeOf: (id: string) =>
   // failure_message beside a plain failure kind (the runner's, a worker's): why, in the agent's words.
   if (failure.message === null && status === 'failed') failure.message = textOrNull(b.failure_message);
   const usage = isObj(b.usage) ? b.usage : {};
-  const perBuilderMerge = isObj(b.merge) ? textOrNull(b.merge.status ?? b.merge.result) : textOrNull(b.merge);
+  // Issue 20's record first; then the shapes hand edits and older tools left.
+  const perBuilderMerge = r.merge?.status ?? (isObj(b.merge) ? textOrNull(b.merge.status ?? b.merge.result) : textOrNull(b.merge));
   return {
     id,
     description: text(b.description),
@@ -281,6 +307,7 @@ function builderRow(r: BuilderRecord, input: ViewInput, mergeOf: (id: string) =>
     session_id: textOrNull(usage.session_id ?? b.session_id),
     run_token: textOrNull(b.run_token),
     merge: perBuilderMerge ?? mergeOf(id),
+    merge_detail: mergeDetailOf(r.merge, input.mergeDiffs?.[id]),
     last_log_line: input.builderLogs[id] ?? null,
     waiting_for: waitingFor,
     wave: null,
@@ -311,8 +338,11 @@ export function wavesOfBuilders(list: readonly Pick<BuilderRecord, 'id' | 'depen
   return out;
 }
 
-const MERGE_KEYS = ['merged', 'conflicts', 'skipped', 'missing', 'failed'] as const;
+// resolved_by_agent before merged: a builder the resolver merged is in both root lists.
+const MERGE_KEYS = ['resolved_by_agent', 'merged', 'conflicts', 'verify_failed', 'skipped', 'missing', 'failed'] as const;
 const MERGE_WORD: Record<(typeof MERGE_KEYS)[number], string> = {
+  resolved_by_agent: 'resolved_by_agent',
+  verify_failed: 'verify_failed',
   merged: 'merged',
   conflicts: 'conflict',
   skipped: 'skipped',
@@ -330,6 +360,9 @@ function mergeOf(v: unknown): View['merge'] {
     skipped: strings(v.skipped),
     missing: strings(v.missing),
     failed: strings(v.failed),
+    resolved_by_agent: strings(v.resolved_by_agent),
+    verify_failed: strings(v.verify_failed),
+    strategy: textOrNull(v.strategy),
     completed: textOrNull(v.completed),
   };
 }
@@ -393,9 +426,11 @@ export function nextStep(v: Omit<View, 'next'>, argoPath: string): NextStep {
       return approveStep(v, who, `${argo} approve --components components.json ${p}`, `${argo} approve ${p}`, withResume);
     case 'resolve_conflicts': {
       const ids = v.conflicts.length ? v.conflicts : (v.merge?.conflicts ?? []);
+      // Issue 20: each conflicted builder's files, worktree, branch and diff; an older state keeps the original sentence.
+      const details = conflictDetails(v.builders, q);
       return {
         who,
-        what: `Resolve the merge conflicts of ${ids.join(', ') || 'the builders'} on their branches, then merge again.`,
+        what: `Resolve the merge conflicts of ${ids.join(', ') || 'the builders'} on their branches, then merge again${details ? `: ${details}` : ''}.`,
         commands: withResume([`${argo} merge ${p}`]),
       };
     }
@@ -419,11 +454,7 @@ export function nextStep(v: Omit<View, 'next'>, argoPath: string): NextStep {
       };
     }
     case 'review_merge':
-      return {
-        who,
-        what: `Some builders were not merged${failedIds.length ? ` (failed: ${failedIds.join(', ')})` : ''}: retry them or merge again.`,
-        commands: withResume([...(failedIds.length ? [`${argo} retry ${p} ${failedIds.map(q).join(' ')}`] : []), `${argo} merge ${p}`]),
-      };
+      return reviewMergeStep(v, who, argo, p, failedIds, withResume);
   }
   if (v.error) {
     return {
@@ -433,6 +464,32 @@ export function nextStep(v: Omit<View, 'next'>, argoPath: string): NextStep {
     };
   }
   return { who, what: `Waiting for ${who} to do: ${needed || '(nothing named)'}.`, commands: running ? [] : [resume] };
+}
+
+/** View.step_in: who waits for a person at the merge, and `argo merge <project>`. */
+function stepInOf(builders: readonly BuilderRow[], argo: string, path: string): View['step_in'] {
+  const conflict = idsWithMerge(builders, 'conflict');
+  const verifyFailed = idsWithMerge(builders, 'verify_failed');
+  if (conflict.length + verifyFailed.length === 0) return null;
+  return { conflict, verify_failed: verifyFailed, command: `${q(argo)} merge ${q(path)}` };
+}
+
+/** review_merge: what was not merged and why (failed builders; issue 20: a verify gate failed out of retries, conflicts left). */
+function reviewMergeStep(v: Omit<View, 'next'>, who: Who, argo: string, p: string, failedIds: string[], withResume: (c: string[]) => string[]): NextStep {
+  const verify = verifyFailedDetails(v.builders, q);
+  const conflicts = conflictDetails(v.builders, q);
+  const why = [
+    failedIds.length ? `failed: ${failedIds.join(', ')}` : null,
+    verify ? `the verify command failed on the merged tree: ${verify}` : null,
+    conflicts ? `merge conflicts: ${conflicts}` : null,
+  ].filter((x) => x !== null);
+  const resolved = idsWithMerge(v.builders, 'resolved_by_agent');
+  const agent = resolved.length ? ` (the resolver agent merged ${resolved.map(printable).join(', ')})` : '';
+  return {
+    who,
+    what: `Some builders were not merged${why.length ? ` (${why.join('; ')})` : ''}${agent}: retry them or merge again.`,
+    commands: withResume([...(failedIds.length ? [`${argo} retry ${p} ${failedIds.map(q).join(' ')}`] : []), `${argo} merge ${p}`]),
+  };
 }
 
 /** An example of the list `argo approve --components FILE` takes (said where a design has none). */
@@ -535,6 +592,7 @@ export function buildView(input: ViewInput): View {
     builders,
     merge,
     conflicts: strings(s.merge_conflicts),
+    step_in: stepInOf(builders, input.argo, input.path),
     halt_reason: textOrNull(execution?.halt_reason),
     error,
     totals: {
@@ -545,6 +603,7 @@ export function buildView(input: ViewInput): View {
       cache_read_tokens: all?.cache_read_tokens ?? 0,
       cost_usd: all?.cost_usd ?? null,
       by_agent: Object.fromEntries(Object.entries(sumUsageByAgent(builders.map((b) => b.usage_by_agent ?? {}))).map(([a, u]) => [a, usageOf(u)!])),
+      by_merge: mergeTotals(builders.map((b) => b.merge)),
     },
     log_tail: input.workflowLog,
     limits: { effective: reading.effective, problems },

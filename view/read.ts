@@ -8,6 +8,7 @@ import { parsePid } from '../core/proc.js';
 import { projectConfig } from '../store/config_object.js';
 import { buildView, type View, type ViewInput } from './model.js';
 import { argoPaths } from '../store/layout.js';
+import { mergeDiffsOf } from './merge_diff.js';
 
 /** The last `lines` lines of a file (reads at most its last `maxBytes`); [] when missing. */
 export function tailLines(file: string, lines: number, maxBytes = 64 * 1024): string[] {
@@ -53,6 +54,8 @@ export interface ReadOptions {
   orchestratorText?: string;
   /** Read each builder's last log line (default true); the notifier reads one only for an event that shows it. */
   builderLogs?: boolean;
+  /** Read each builder's merge diff, proven and cut (view/merge_diff.ts; default false: `argo status` asks). */
+  mergeDiffs?: boolean;
 }
 
 /** The last line of a builder's log, or null (no log, or an id that cannot be a file name). */
@@ -106,6 +109,7 @@ export function gatherInput(project: string, state: Record<string, unknown>, opt
     // 0 lines: the file is not read (slice(-0) would keep every line).
     workflowLog: (opts.logLines ?? 20) > 0 ? tailLines(logs.workflowLog, opts.logLines ?? 20) : [],
     builderLogs,
+    ...(opts.mergeDiffs ? { mergeDiffs: mergeDiffsOf(project, state) } : {}),
     now: opts.now ?? Date.now(),
     argo: opts.argo ?? 'argo',
   };

@@ -3,6 +3,8 @@
 // non-TTY --watch output. Colour is passed in, never guessed here.
 import type { BuilderRow, View } from './model.js';
 import { localOffset, waitText } from './waiting.js';
+import { fileList, printable, whereText } from './merge.js';
+import { shellWord } from './model.js';
 
 const RULE = '='.repeat(42);
 
@@ -47,8 +49,8 @@ export const money = (usd: number | null) => (usd === null ? '-' : `$${usd.toFix
 const tokens = (b: BuilderRow) => (b.usage ? `${b.usage.input_tokens}/${b.usage.output_tokens}` : '-');
 
 function statusColour(p: Paint, status: string): (s: string) => string {
-  if (status === 'completed' || status === 'merged') return p.green;
-  if (status === 'failed' || status === 'conflict') return p.red;
+  if (status === 'completed' || status === 'merged' || status === 'resolved_by_agent') return p.green;
+  if (status === 'failed' || status === 'conflict' || status === 'verify_failed') return p.red;
   if (status === 'running') return p.cyan;
   if (status === 'interrupted') return p.yellow;
   return id;
@@ -161,12 +163,14 @@ export function extraLines(v: View, p: Paint, clock: Clock = localClock()): stri
     for (const w of v.design.warnings) out.push(`  ${w}`);
   }
   if (v.merge) {
-    const parts = (['merged', 'conflicts', 'skipped', 'missing', 'failed'] as const)
+    const parts = (['merged', 'conflicts', 'skipped', 'missing', 'failed', 'resolved_by_agent', 'verify_failed'] as const)
       .filter((k) => v.merge![k].length)
       .map((k) => `${k}: ${v.merge![k].join(', ')}`);
     out.push('', `${p.bold('Merge')}${v.merge.target ? ` into ${v.merge.target}` : ''}: ${parts.join('; ') || 'nothing merged'}`);
   }
+  out.push(...mergeOutcomeLine(v));
   if (v.conflicts.length) out.push(p.red(`Conflicts to resolve: ${v.conflicts.join(', ')}`));
+  out.push(...stepInLines(v, p));
   if (v.halt_reason) out.push(p.red(`Execution halted: ${v.halt_reason}`));
   if (v.budget.limit_usd !== null || v.action_needed === 'review_budget') out.push(...budgetLines(v, p));
   if (v.error) {
@@ -181,6 +185,37 @@ export function extraLines(v: View, p: Paint, clock: Clock = localClock()): stri
   const usage = t.input_tokens || t.output_tokens ? `, tokens ${t.input_tokens} in / ${t.output_tokens} out` : '';
   out.push('', `${p.bold('Totals:')} ${t.builders} builders${counts ? ` (${counts})` : ''}${usage}, cost ${money(t.cost_usd)}`);
   out.push(...byAgentLine(v, p));
+  return out;
+}
+
+/** The totals per merge status, once a builder carries a merge record (issue 20). */
+function mergeOutcomeLine(v: View): string[] {
+  if (!v.builders.some((b) => b.merge_detail !== null)) return [];
+  return [`Merge outcomes: ${Object.entries(v.totals.by_merge).map(([s, n]) => `${n} ${s}`).join(', ')}`];
+}
+
+/** How many file names the status text lists per builder (--json carries up to MAX_FILES_SHOWN). */
+const FILES_IN_TEXT = 20;
+
+/**
+ * Where a person steps in (issue 20): each builder whose conflict or failed verify gate is
+ * theirs — the files, the worktree and branch to work in, the diff (its size, or why it is
+ * not shown), the resolver's or the gate's message. Names from state are made printable.
+ */
+function stepInLines(v: View, p: Paint): string[] {
+  const rows = v.builders.filter((b) => b.merge_detail && (b.merge_detail.status === 'conflict' || b.merge_detail.status === 'verify_failed'));
+  if (rows.length === 0) return [];
+  const out = ['', p.bold('Where to step in:')];
+  for (const b of rows) {
+    const d = b.merge_detail!;
+    const head = d.status === 'conflict' ? `conflict in ${d.files_total} file${d.files_total === 1 ? '' : 's'}${d.files_total ? `: ${fileList(d, FILES_IN_TEXT)}` : ''}` : `the verify command failed on the merged tree after ${d.attempts} run${d.attempts === 1 ? '' : 's'}${d.output ? `: output ${printable(d.output)}` : ''}`;
+    out.push(`  ${printable(b.id)}: ${p.red(head)}`);
+    const where = whereText(d, shellWord);
+    if (where) out.push(`    ${where}${d.target ? ` (target ${printable(d.target)})` : ''}`);
+    if (d.diff_problem) out.push(`    ${d.diff_problem}`);
+    else if (d.diff) out.push(`    diff: ${printable(d.diff)}${d.diff_bytes !== null ? ` (${d.diff_bytes} bytes)` : ''}`);
+    if (d.message) out.push(`    ${d.status === 'conflict' ? 'resolver' : 'gate'}: ${printable(d.message)}`);
+  }
   return out;
 }
 

@@ -1,6 +1,6 @@
 // The dashboard page: a list of projects and one project in detail, kept current by
 // Server-Sent Events; buttons POST actions with the token in a header.
-import { budgetBox, buildersTable, el, nextStep, projectItem, summary } from './render.js';
+import { budgetBox, buildersTable, el, mergeTotals, nextStep, projectItem, stepIn, summary } from './render.js';
 
 const TOKEN_KEY = 'argo-dashboard-token';
 
@@ -36,6 +36,24 @@ const drafts = new Map();
 let message = null;
 /** The new budget a person is typing, kept across live updates, by project. */
 const budgetDrafts = new Map();
+/** Conflict diffs fetched from the server, by project and builder (kept across live updates). */
+const diffs = new Map();
+const diffKey = (project, builder) => JSON.stringify([project, builder]);
+
+/** GET /api/projects/<id>/merge/<builder> with the token: the builder's merge record and its diff (text). */
+async function loadDiff(id, builder) {
+  const key = diffKey(id, builder);
+  diffs.set(key, { loading: true });
+  render();
+  try {
+    const res = await fetch(`/api/projects/${encodeURIComponent(id)}/merge/${encodeURIComponent(builder)}`, { headers: { authorization: `Bearer ${token}` } });
+    const out = await res.json();
+    diffs.set(key, res.ok ? { merge: out.merge } : { error: out.error ?? `HTTP ${res.status}` });
+  } catch (e) {
+    diffs.set(key, { error: String(e) });
+  }
+  render();
+}
 
 async function act(id, action, body = {}) {
   message = { text: `${action}…`, ok: true };
@@ -140,6 +158,8 @@ function detail(p) {
     message ? el(`pre#message.${message.ok ? 'ok' : 'error'}`, {}, message.text) : null,
     v.error ? el('div#error.error', {}, el('strong', {}, 'Last error: '), v.error.last_error, v.error.recovery_action ? el('div.small', {}, v.error.recovery_action) : null) : null,
     conflicts.length ? el('div#conflicts.error', {}, `Merge conflicts: ${conflicts.join(', ')}`) : null,
+    mergeTotals(v),
+    stepIn(v, (b) => diffs.get(diffKey(p.id, b)), (b) => loadDiff(p.id, b)),
     v.halt_reason ? el('div#halt.error', {}, `Execution halted: ${v.halt_reason}`) : null,
     budgetBox(v),
     el('h3', {}, 'Builders'),

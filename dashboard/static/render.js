@@ -5,7 +5,7 @@
 /** A class for each known value; anything else (state is data) gets the neutral one. */
 const CLASSES = {
   status: new Map([['pending', 's-pending'], ['waiting', 's-pending'], ['running', 's-running'], ['completed', 's-completed'], ['failed', 's-failed']]),
-  merge: new Map([['merged', 's-merged'], ['conflict', 's-conflict'], ['skipped', 's-skipped'], ['missing', 's-missing'], ['failed', 's-failed']]),
+  merge: new Map([['merged', 's-merged'], ['resolved_by_agent', 's-merged'], ['conflict', 's-conflict'], ['verify_failed', 's-failed'], ['skipped', 's-skipped'], ['missing', 's-missing'], ['failed', 's-failed']]),
   who: new Map([['code', 'who-code'], ['ci', 'who-ci'], ['user', 'who-user'], ['nobody', 'who-nobody']]),
 };
 
@@ -119,4 +119,51 @@ export function buildersTable(v, onRetry) {
     ),
   );
   return el('table#builders', {}, el('thead', {}, head), el('tbody', {}, ...rows));
+}
+
+/** The totals per merge status (view.totals.by_merge), once a builder carries a merge record. */
+export function mergeTotals(v) {
+  if (!v.builders.some((b) => b.merge_detail) || !v.totals.by_merge) return null;
+  return el('div#merge-totals.small', {}, `Merge: ${Object.entries(v.totals.by_merge).map(([s, n]) => `${n} ${s}`).join(', ')}`);
+}
+
+/** What a conflict's diff request left for a builder: nothing yet, loading, the answer, or an error. */
+function diffBox(state) {
+  if (!state) return null;
+  if (state.loading) return el('p.muted', {}, 'Loading the diff…');
+  if (state.error) return el('p.error', {}, state.error);
+  const m = state.merge;
+  if (m.diff_problem) return el('p.error.diff-problem', {}, m.diff_problem);
+  return el('div', {}, m.diff_note ? el('p.muted.diff-note', {}, m.diff_note) : null, el('pre.diff', {}, m.diff_text ?? ''));
+}
+
+/**
+ * Issue 20: each builder whose merge waits for a person — its conflicted files, the worktree
+ * and branch to work in, the resolver's or the gate's message, its diff on demand — and the
+ * one command that continues. Text only (textContent), classes from this file only.
+ * `diffs(id)` gives what was fetched for a builder; `onDiff(id)` fetches it.
+ */
+export function stepIn(v, diffs, onDiff) {
+  if (!v.step_in) return null;
+  const rows = v.builders.filter((b) => b.merge_detail && (b.merge_detail.status === 'conflict' || b.merge_detail.status === 'verify_failed'));
+  const items = rows.map((b) => {
+    const d = b.merge_detail;
+    const conflict = d.status === 'conflict';
+    const head = conflict
+      ? `conflict in ${d.files_total} file${d.files_total === 1 ? '' : 's'}`
+      : `the verify command failed on the merged tree after ${d.attempts} run${d.attempts === 1 ? '' : 's'}${d.output ? ` (output ${d.output})` : ''}`;
+    const more = d.files_total - d.files.length;
+    const where = [d.worktree ? `work in ${d.worktree}` : null, d.branch ? `on branch ${d.branch}` : null].filter(Boolean).join(' ');
+    return el(
+      'div.step-in-builder',
+      { 'data-builder': b.id },
+      el('strong', {}, b.id), `: ${head}`,
+      d.files.length ? el('ul.files', {}, ...d.files.map((f) => el('li', {}, f)), more > 0 ? el('li.muted', {}, `… and ${more} more`) : null) : null,
+      where ? el('div.where', {}, where, d.target ? ` (target ${d.target})` : '') : null,
+      d.message ? el('div.small', {}, `${conflict ? 'resolver' : 'gate'}: ${d.message}`) : null,
+      d.diff ? el('button', { type: 'button', 'data-action': 'diff', 'data-builder': b.id, onclick: () => onDiff(b.id) }, 'Show the diff') : null,
+      diffBox(diffs(b.id)),
+    );
+  });
+  return el('section#step-in', {}, el('h3', {}, 'Where to step in'), ...items, el('p', {}, 'When it is fixed, continue with:'), el('pre.commands', {}, v.step_in.command));
 }

@@ -85,13 +85,13 @@ rich_state() {
     and (.orchestrator | .running == false and .pid == null and .text == "Not running")
     and (.next | .who == "user" and (.commands | type == "array"))
     and (.builders | length == 2)
-    and (.builders[0] | keys == ["agent","completed","description","elapsed_seconds","exit_code","failure","failure_message","id","last_log_line","max_waits","merge","model","resume_at","run_token","session_id","started","status","usage","usage_by_agent","waiting_for","waiting_reason","waits","wave"])
+    and (.builders[0] | keys == ["agent","completed","description","elapsed_seconds","exit_code","failure","failure_message","id","last_log_line","max_waits","merge","merge_detail","model","resume_at","run_token","session_id","started","status","usage","usage_by_agent","waiting_for","waiting_reason","waits","wave"])
     and .quota == {}
     and .builders[0].usage == {"input_tokens": 1000, "output_tokens": 200, "cache_read_tokens": 5, "cost_usd": 0.12}
     and .builders[1].failure == "timeout" and .builders[1].elapsed_seconds == 30
     and .merge.target == "main" and .conflicts == []
     and .error.last_error == "execution: CI tool timed out"
-    and (.totals | del(.by_agent)) == {"builders": 2, "by_status": {"completed": 1, "failed": 1}, "input_tokens": 1000, "output_tokens": 200, "cache_read_tokens": 5, "cost_usd": 0.12}
+    and (.totals | del(.by_agent, .by_merge)) == {"builders": 2, "by_status": {"completed": 1, "failed": 1}, "input_tokens": 1000, "output_tokens": 200, "cache_read_tokens": 5, "cost_usd": 0.12}
     and .totals.by_agent == {"claude": {"input_tokens": 1000, "output_tokens": 200, "cache_read_tokens": 5, "cost_usd": 0.12}}
     and (.log_tail | type == "array")' --arg p "$PROJ"
   run "$ROOT/compat/argo" status --bogus "$PROJ"

@@ -6,7 +6,7 @@
 // port; values from state that are no class names. Without chromium (or a build in
 // dist/) the tests are skipped with the reason, and fail under CI=true (require_tool.ts).
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
@@ -400,5 +400,59 @@ git add "$file" && git -c user.name=ci -c user.email=ci@ci commit -q -m "build $
     expect(await page.locator('#builders b').count()).toBe(0);
     expect(await page.locator('#builders tr[data-builder="c"] .limit-wait').getAttribute('class')).toBe('limit-wait');
     expect(await cell('c', 1).getAttribute('class')).toBe('status s-pending');
+  }, 60_000);
+
+  it('merge conflicts (issue 20): files, worktree, branch and argo merge as text; the diff loaded through the token-guarded endpoint; a symlink out shows why', async () => {
+    const { chromium } = await import('playwright-core');
+    const work = tempDir();
+    const env = { ...process.env, ARGO_PROJECTS_REGISTRY: join(work, 'projects.json'), XDG_RUNTIME_DIR: join(work, 'run') };
+    process.env.ARGO_PROJECTS_REGISTRY = env.ARGO_PROJECTS_REGISTRY;
+    const project = newProject(work, 'conflicts', env);
+    const logs = join(project, '.argo-project', 'logs');
+    mkdirSync(logs, { recursive: true });
+    writeFileSync(join(logs, 'merge-cli.diff'), 'diff --cc src/a.ts\n<<<<<<< HEAD\n<img src=x onerror="document.title=1">\n');
+    writeFileSync(join(work, 'secret.txt'), 'TOP SECRET');
+    symlinkSync(join(work, 'secret.txt'), join(logs, 'merge-api.diff'));
+    const record = (id: string, files: string[]) => ({ status: 'conflict', target: 'main', attempts: 0, files, diff: `.argo-project/logs/merge-${id}.diff`, worktree: join(project, '.argo-project', 'builders', id), branch: `argo-builder-${id}`, message: 'the resolver gave up' });
+    const builders = [
+      { id: 'cli', status: 'completed', merge: record('cli', ['src/a.ts', 'odd <b>name</b>\nline']) },
+      { id: 'api', status: 'completed', merge: record('api', ['x.ts']) },
+      { id: 'ui', status: 'completed', merge: { status: 'resolved_by_agent', commit: 'c', attempts: 1, files: ['u.ts'] } },
+    ];
+    await mutateState(projectStatePaths(project, {}), (doc) => {
+      doc.set('phase', 'merge_build');
+      doc.set('action_owner', 'ci');
+      doc.set('action_needed', 'resolve_conflicts');
+      doc.set('merge_conflicts', parseJson('["cli", "api"]', 'test'));
+      doc.set('execution', parseJson(JSON.stringify({ builders }), 'test'));
+    });
+    const dash = await startDashboard({ host: '127.0.0.1', port: 0, token: 'merge-token', root: ROOT, registry: env.ARGO_PROJECTS_REGISTRY });
+    cleanups.push(() => dash.close());
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS, chromiumSandbox: false, headless: true });
+    cleanups.push(() => browser.close());
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(dash.url);
+    const cli = page.locator('#step-in .step-in-builder[data-builder="cli"]');
+    await cli.waitFor({ timeout: 15_000 });
+    expect(await cli.locator('ul.files li').allTextContents()).toEqual(['src/a.ts', 'odd <b>name</b>\nline']);
+    expect(await cli.locator('.where').textContent()).toBe(`work in ${join(project, '.argo-project', 'builders', 'cli')} on branch argo-builder-cli (target main)`);
+    expect(await page.locator('#step-in pre.commands').textContent()).toMatch(/compat\/argo merge .*conflicts$/);
+    expect(await page.locator('#merge-totals').textContent()).toBe('Merge: 0 merged, 2 conflict, 1 resolved_by_agent, 0 verify_failed, 0 skipped');
+    expect(await page.locator('#builders tr[data-builder="ui"] td').nth(7).getAttribute('class')).toBe('s-merged');
+    await cli.locator('button[data-action="diff"]').click();
+    await cli.locator('pre.diff').waitFor({ timeout: 15_000 });
+    expect(await cli.locator('pre.diff').textContent()).toContain('<img src=x onerror="document.title=1">');
+    const api = page.locator('#step-in .step-in-builder[data-builder="api"]');
+    await api.locator('button[data-action="diff"]').click();
+    await api.locator('.diff-problem').waitFor({ timeout: 15_000 });
+    expect(await api.locator('.diff-problem').textContent()).toBe("diff not shown: .argo-project/logs/merge-api.diff is not inside the project's .argo-project/logs folder (refused)");
+    expect(await page.content()).not.toContain('TOP SECRET');
+    expect(await page.locator('#step-in b, #step-in img').count()).toBe(0); // data, never markup
+    expect(await page.title()).toBe('Argo dashboard');
+    expect(errors).toEqual([]);
+    // The endpoint wants the token like every API request.
+    expect((await fetch(`http://127.0.0.1:${dash.port}/api/projects/${encodeURIComponent('x')}/merge/cli`)).status).toBe(401);
   }, 60_000);
 });

@@ -23,6 +23,7 @@ function deps(calls: ActionRequest[] = []): Deps {
       calls.push(r);
       return { ok: true, output: `did ${r.action}` };
     },
+    mergeDiff: () => undefined,
   };
 }
 

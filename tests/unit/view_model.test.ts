@@ -133,7 +133,7 @@ describe('buildView: builders', () => {
     expect(c).toMatchObject({ failure: 'timeout', exit_code: 124, last_log_line: 'killed' });
     expect(d).toMatchObject({ failure: 'exit', failure_message: 'exit status 3' });
     expect(e).toMatchObject({ status: 'pending', elapsed_seconds: null, failure: null });
-    expect(v.totals).toEqual({ builders: 5, by_status: { completed: 1, running: 1, failed: 2, pending: 1 }, input_tokens: 110, output_tokens: 22, cache_read_tokens: 2, cost_usd: 0.75, by_agent: { claude: { input_tokens: 110, output_tokens: 22, cache_read_tokens: 2, cost_usd: 0.75 } } });
+    expect(v.totals).toEqual({ builders: 5, by_status: { completed: 1, running: 1, failed: 2, pending: 1 }, input_tokens: 110, output_tokens: 22, cache_read_tokens: 2, cost_usd: 0.75, by_agent: { claude: { input_tokens: 110, output_tokens: 22, cache_read_tokens: 2, cost_usd: 0.75 } }, by_merge: { merged: 0, conflict: 0, resolved_by_agent: 0, verify_failed: 0, skipped: 0 } });
   });
 
   it('failure as an object keeps its message', () => {
