@@ -206,6 +206,6 @@ post() {
   kill "$MODEL_PID" && wait_gone "$MODEL_PID" 10 && MODEL_PID=
   # a "times" that is no count of requests is refused, naming it
   jq -nc '{conversations: [{name: "b", match: "hello", turns: [{status: 429, times: 0}]}]}' > "$WORK/script.json"
-  run -2 node --import "file://$ROOT/node_modules/tsx/dist/loader.mjs" "$BATS_TEST_DIRNAME/model_server.ts" --api messages --script "$WORK/script.json" --dir "$WORK/m2"
+  run -2 node "$(model_server_js)" --api messages --script "$WORK/script.json" --dir "$WORK/m2"
   assert_output 'ERROR: conversation b turn 0: "times" is 0; accepted: a whole number, 1 or more'
 }
