@@ -9,8 +9,8 @@
 // may have moved (the message says so). The integration worktree is the gate's, detached
 // and throwaway: the gate resets it (abort, or reset to the target's tip); the resolver
 // never aborts, resets or re-runs a merge itself.
-import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative, resolve, sep } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import type { AgentUsage } from '../agents/presets/contract.js';
 import { git, unmergedFiles } from '../core/git.js';
 import { complain } from '../core/cli.js';
@@ -25,7 +25,8 @@ import { choiceLabel } from '../agents/select.js';
 import { ciToolAvailable } from '../agents/ci_tool.js';
 import { readResolver } from './resolver_config.js';
 import { resolverPrompt } from './resolver_prompt.js';
-import { hasConflictMarkers, judgeResolution, type ResolutionProbe } from './resolver_judge.js';
+import { judgeResolution, type ResolutionProbe } from './resolver_judge.js';
+import { filesWithMarkers } from '../agents/merge_fix.js';
 import { runResolverAgent } from './resolver_run.js';
 
 /** One side of the conflict: a component as the plan gave it. */
@@ -63,25 +64,11 @@ const revParse = (rev: string, dir: string): string | null => {
   return r.ok ? r.stdout.trim() : null;
 };
 
-/** Conflicted files (names from git: data) that still hold markers; a name leading outside `dir` is not read. */
-function markedFiles(dir: string, files: string[]): string[] {
-  const root = resolve(dir);
-  return files.filter((f) => {
-    const p = resolve(root, f);
-    if (p !== root && !p.startsWith(root + sep)) return false;
-    try {
-      return existsSync(p) && statSync(p).isFile() && hasConflictMarkers(readFileSync(p, 'utf8'));
-    } catch {
-      return true; // unreadable: not proven clean
-    }
-  });
-}
-
 /** git's view of `dir` after the agent, for the judge. */
 export function probeResolution(dir: string, start: { head: string; mergeHead: string }, files: string[]): ResolutionProbe {
   const head = revParse('HEAD', dir);
   const parents = head ? git(['rev-list', '--parents', '-n', '1', '--end-of-options', head], dir).stdout.trim().split(' ').slice(1) : [];
-  return { startHead: start.head, mergeHead: start.mergeHead, head, mergeHeadNow: revParse('MERGE_HEAD', dir), parents, unmerged: unmergedFiles(dir), marked: markedFiles(dir, files) };
+  return { startHead: start.head, mergeHead: start.mergeHead, head, mergeHeadNow: revParse('MERGE_HEAD', dir), parents, unmerged: unmergedFiles(dir), marked: filesWithMarkers(dir, files) };
 }
 
 /** A builder id as part of a log file's name. */

@@ -36,9 +36,4 @@ export function judgeResolution(p: ResolutionProbe): Resolution {
   return { kind: 'gave_up', message: `HEAD (${(p.head ?? 'none').slice(0, 12)}) is not a merge commit concluding the merge` };
 }
 
-/** Lines that git writes as conflict markers (the `=======` divider alone is ordinary text too often: a heading underline). */
-const MARKER = /^(<{7} |>{7} |\|{7} )|^(<{7}|>{7}|\|{7})$/m;
-
-export function hasConflictMarkers(text: string): boolean {
-  return MARKER.test(text);
-}
+export { hasConflictMarkers } from '../agents/merge_fix.js';
