@@ -76,6 +76,7 @@ describe('the judge', () => {
     expect(judgeResolution({ ...base, head: 'h0', parents: ['hp'] })).toEqual({ kind: 'gave_up', message: 'the merge was aborted' });
     expect(judgeResolution({ ...base, parents: ['h0'] }).kind).toBe('gave_up');
     expect(judgeResolution({ ...base, parents: ['m1', 'h0'] }).kind).toBe('gave_up');
+    expect(judgeResolution({ ...base, parents: ['hx', 'm1'] }).kind).toBe('gave_up'); // a merge of the incoming tip onto another commit
     expect(judgeResolution({ ...base, head: 'h0', mergeHeadNow: 'other' }).kind).toBe('gave_up');
   });
   it('markers: git\'s lines, not a lone ======= (a heading underline)', () => {
