@@ -88,3 +88,20 @@ sent_back() {
   run -0 jq -c '.execution.builders[] | select(.id == "cli") | [.status, .failure, (.merge_feedback.base == "'"$BASE"'")]' .argo-project/state.json
   [ "$output" = '["failed","agent_error",true]' ]
 }
+
+@test "argo doctor: merge.resolver — the builders' preset by default, a bad value fails with the key, the value and what is accepted, \"none\" noted" {
+  export ANTHROPIC_API_KEY=sk-test CODEX_API_KEY=sk-test IS_SANDBOX=1 # the agent checks pass: only the resolver's line decides
+  config '.ci.agent = "claude"'
+  run -0 "$ROOT/compat/argo" doctor "$PROJ"
+  assert_line --partial "ok   resolver: claude (agent preset claude) from ci.agent (the builders' agent; no merge.resolver)"
+  config '.merge = {"resolver": 7}'
+  run -1 "$ROOT/compat/argo" doctor "$PROJ"
+  assert_line "FAIL resolver: ERROR: merge.resolver is 7 in $PROJ/.argo-project/config.json: not a string; accepted: an agent preset (claude, codex, gemini, aider, opencode, cursor), a command line, or \"none\""
+  config '.merge = {"resolver": "none"}'
+  run -0 "$ROOT/compat/argo" doctor "$PROJ"
+  assert_line --partial 'note resolver: none (merge.resolver is "none"): merge conflicts go to you'
+  config '.merge = {"resolver": "codex"}'
+  run -0 "$ROOT/compat/argo" doctor "$PROJ"
+  assert_line --partial 'ok   resolver: codex (agent preset codex) from merge.resolver'
+  assert_line --partial "found: $ROOT/tests/fixtures/agents/codex"
+}
