@@ -70,6 +70,9 @@ export type TargetMerge = { kind: 'merged'; conflicted: string[]; message: strin
 export async function mergeTargetInto(worktree: string, branch: string, feedback: MergeFeedback): Promise<TargetMerge> {
   const base = feedback.base;
   if (!git(['rev-parse', '-q', '--verify', '--end-of-options', `${base}^{commit}`], worktree).ok) return { kind: 'failed', message: `the target's commit ${base} is not in this repository` };
+  // An earlier attempt (stopped, or failed) left this very merge in progress: the agent goes on with it.
+  const inProgress = git(['rev-parse', '-q', '--verify', 'MERGE_HEAD'], worktree).stdout.trim();
+  if (inProgress === base) return { kind: 'merged', conflicted: unmergedFiles(worktree), message: `the merge of ${feedback.target} (${base.slice(0, 12)}) into ${branch} is still in progress: left for the agent` };
   if (isAncestor(base, 'HEAD', worktree)) return { kind: 'merged', conflicted: [], message: `${feedback.target} (${base.slice(0, 12)}) is already in ${branch}` };
   const args = [...commitIdentity(worktree), 'merge', '-q', '--no-ff', '--no-edit', '-m', `argo: merge ${feedback.target} into ${branch} (sent back by the merge gate)`, '--end-of-options', base];
   const r = await gitShielded(args, worktree);

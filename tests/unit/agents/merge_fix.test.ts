@@ -96,6 +96,13 @@ describe('mergeTargetInto', () => {
     expect(r).toMatchObject({ kind: 'merged', conflicted: ['app.txt'] });
     expect(g(dir, 'rev-parse', 'MERGE_HEAD')).toBe(base);
     expect(conflictLeft(dir, ['app.txt'])).toContain('still in progress');
+    // run again (a restart, a retry): the merge in progress is the agent's to finish, never aborted
+    writeFileSync(join(dir, 'app.txt'), 'half resolved\n');
+    g(dir, 'add', 'app.txt');
+    expect(await mergeTargetInto(dir, 'argo-builder-cli', { ...feedback, base })).toMatchObject({ kind: 'merged', conflicted: [], message: expect.stringContaining('still in progress: left for the agent') });
+    expect(g(dir, 'rev-parse', 'MERGE_HEAD')).toBe(base);
+    expect(readFileSync(join(dir, 'app.txt'), 'utf8')).toBe('half resolved\n');
+    g(dir, 'checkout', '-m', '--', 'app.txt'); // the markers back, as git left them
     g(dir, 'commit', '-qam', 'markers committed');
     expect(conflictLeft(dir, ['app.txt'])).toBe('conflict markers left in app.txt');
     writeFileSync(join(dir, 'app.txt'), 'core\ncli\n');
