@@ -27,7 +27,8 @@ export function readResolver(config: unknown, env: Env, configFile: string, exis
   if (merge !== undefined && merge !== null && (typeof merge !== 'object' || Array.isArray(merge))) {
     return { kind: 'error', message: `merge is ${JSON.stringify(merge)} in ${configFile}: not an object; accepted: an object with target, strategy, resolver` };
   }
-  if (raw === undefined || raw === null) return buildersPreset(config, env, existsAsIs);
+  // The text "null" (what `update_config merge.resolver null` leaves) is no value, as for ci.*.
+  if (raw === undefined || raw === null || raw === 'null') return buildersPreset(config, env, existsAsIs);
   if (typeof raw !== 'string') return bad('not a string');
   const value = raw.trim();
   if (value === '') return bad('empty');

@@ -24,6 +24,8 @@ describe('merge.resolver (readResolver)', () => {
     expect(readResolver({ ci: { tool: 'my-ci' } }, {}, CFG).kind).toBe('none');
     expect(readResolver({}, {}, CFG).kind).toBe('none');
     expect(readResolver({ ci: { agent: 'claude' }, merge: { target: 'main' } }, {}, CFG).kind).toBe('agent');
+    expect(readResolver({ ci: { agent: 'claude' }, merge: { resolver: 'null' } }, {}, CFG).kind).toBe('agent');
+    expect(readResolver({ ci: { agent: 'claude' } }, { ARGO_AGENT: 'codex' }, CFG)).toMatchObject({ kind: 'agent', choice: { preset: { name: 'codex' } } });
   });
 
   it('"none" disables it, even with a preset for the builders', () => {
