@@ -26,6 +26,7 @@ import { runVerify } from './verify.js';
 import { gitCommonDir, gitDir, headOf, worktreeChanged } from './worktree.js';
 import { NO_WORKTREE_CONFIG, type WorktreeConfig } from './worktree_config.js';
 import { builderVars, commitExclusions, copyIntoWorktree, excludeFromCommits, runSetup, writeDesignFile } from './worktree_prep.js';
+import { conflictLeft, mergeFixPrompt, mergeTargetInto, type MergeFixBrief } from './merge_fix.js';
 
 /** Why a builder failed (state field `failure`); absent for the original's plain exit codes. */
 export type Failure = 'timeout' | 'stalled' | 'no_changes' | 'verify' | 'agent_error' | 'budget' | 'time_limit' | 'setup' | 'rate_limited';
@@ -67,6 +68,8 @@ export interface BuildTask {
   design?: string | null;
   /** The main checkout `worktree.copy` copies from; null (a worker): nothing is copied. */
   copyFrom?: string | null;
+  /** Sent back by the merge gate (issue 20, `merge_feedback`): the target is merged in first, the fix prompt told. */
+  mergeFix?: MergeFixBrief | null;
 }
 
 export interface BuildIO {
@@ -147,11 +150,36 @@ export async function buildComponent(setup: BuildSetup, task: BuildTask, io: Bui
   const vars = builderVars(task.id, task.index ?? 0, setup.worktree ?? NO_WORKTREE_CONFIG);
   const run = { ...io, env: { ...io.env, [RUN_TOKEN_VAR]: token, ...vars } };
   try {
-    return (await prepare(setup, task, run)) ?? (await buildAttempts(setup, task, run));
+    const fix = await fixStart(task, run);
+    if ('kind' in fix) return fix;
+    return (await prepare(setup, task, run)) ?? (await buildAttempts(setup, task, run, fix));
   } finally {
     const swept = await sweepRuns([token]);
     if (swept.ended.length > 0) io.log('swept', `Ended ${swept.ended.length} process(es) the builder left running (PIDs ${swept.ended.join(' ')})`);
   }
+}
+
+/** How the attempts start: a fix run's prompt and conflicted files, and the commit its changes count from. */
+interface FixStart {
+  fix: { prompt: string; conflicted: string[] } | null;
+  base: string | null;
+}
+
+/**
+ * A builder the merge gate sent back: the target at the gate's commit is merged into its
+ * branch before anything else (a conflict is left in progress for the agent). The head
+ * before that merge is where its changes count from (the merge alone may be the fix).
+ */
+async function fixStart(task: BuildTask, io: BuildIO): Promise<FixStart | BuildEnding> {
+  const base = headOf(task.worktree);
+  if (!task.mergeFix) return { fix: null, base };
+  const merged = await mergeTargetInto(task.worktree, task.branch, task.mergeFix.feedback);
+  if (merged.kind === 'failed') {
+    io.log('setup_failed', merged.message);
+    return { kind: 'ended', code: 1, failed: { failure: 'setup', message: merged.message }, record: {} };
+  }
+  io.log('merge_fix', merged.message);
+  return { fix: { prompt: mergeFixPrompt(task.id, task.mergeFix, merged.conflicted), conflicted: merged.conflicted }, base };
 }
 
 /** The paths the wrapper's commit leaves out: the design folder and the copied files, when there are any. */
@@ -226,16 +254,23 @@ class Tally {
   }
 }
 
-async function buildAttempts(setup: BuildSetup, task: BuildTask, io: BuildIO): Promise<BuildEnding> {
+/** The first attempt's prompt: a fresh start gets its task (and a fix run's brief after it); a resume only what is new. */
+export function firstPrompt(task: Pick<BuildTask, 'id' | 'prompt' | 'afterLimit' | 'retryOf'>, resume: boolean, fix: string | null): string {
+  if (!resume) return fix ? `${task.prompt}\n\n${fix}` : task.prompt;
+  if (fix) return fix;
+  return task.afterLimit ? LIMIT_RESUME_PROMPT : retryPrompt(task.id, `the last attempt failed (${task.retryOf?.failure ?? 'error'})`, '');
+}
+
+async function buildAttempts(setup: BuildSetup, task: BuildTask, io: BuildIO, start: FixStart): Promise<BuildEnding> {
   const { choice } = setup;
   const preset = choice.kind === 'preset' ? choice : null;
   const { worktree } = task;
   const timeLimit = io.timeLimit ?? ((ms: number) => ms);
-  const base = headOf(worktree);
+  const { base, fix } = start;
   const tally = new Tally(preset, task);
   // A failed or limited builder with a session resumes it when its agent can; else it starts afresh.
-  let kind: 'builder' | 'resume' = (task.retryOf || task.afterLimit) && tally.session && preset?.preset.resume != null ? 'resume' : 'builder';
-  let prompt = kind !== 'resume' ? task.prompt : task.afterLimit ? LIMIT_RESUME_PROMPT : retryPrompt(task.id, `the last attempt failed (${task.retryOf!.failure ?? 'error'})`, '');
+  let kind: 'builder' | 'resume' = (task.retryOf || task.afterLimit || fix) && tally.session && preset?.preset.resume != null ? 'resume' : 'builder';
+  let prompt = firstPrompt(task, kind === 'resume', fix?.prompt ?? null);
   const ended = (code: number, failed: Failed | null = null): Extract<BuildEnding, { kind: 'ended' }> => ({ kind: 'ended', code, failed, record: tally.record() });
 
   for (let attempt = 0; ; attempt++) {
@@ -265,6 +300,8 @@ async function buildAttempts(setup: BuildSetup, task: BuildTask, io: BuildIO): P
       if (limited) return { ...ended(r.code || 1, { failure: 'agent_error', message: verdict.message }), limit: limited };
       return ended(r.code || 1, { failure: verdict.failure, message: verdict.message });
     }
+    const unresolved = fix ? conflictLeft(worktree, fix.conflicted) : null;
+    if (unresolved) return ended(1, { failure: 'agent_error', message: unresolved });
     if (!setup.verify) return ended(0);
     io.log('verifying', `Running verify.command: ${setup.verify}`);
     const v = await runVerify(setup.verify, worktree, io.env, { timeoutMs: timeLimit(setup.limits.builderTimeoutMs), signal: io.signal, logFile: io.logFile });

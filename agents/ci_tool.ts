@@ -136,6 +136,8 @@ export function runCiCaptured(
 const SAVE_LEFTOVERS =
   'xs=(); ex=(":(exclude).build_result"); while IFS= read -r p; do [[ -n $p ]] && xs+=("$p") && ex+=(":(exclude)$p"); done <<< "$3"; ' +
   'if [[ -n $4 && $(git symbolic-ref -q --short HEAD 2>/dev/null) == "$4" && -z $(git rev-parse --show-prefix 2>/dev/null) ]] && ' +
+  // Unresolved conflicts (a fix run's merge of the target, issue 20) are never committed with their markers.
+  '[[ -z $(git ls-files -u 2>/dev/null) ]] && ' +
   '[[ -n $(git status --porcelain -- . "${ex[@]}" 2>/dev/null) ]]; then ' +
   'ident=(); { git var GIT_AUTHOR_IDENT && git var GIT_COMMITTER_IDENT; } >/dev/null 2>&1 || ident=(-c user.name=argo-ts -c user.email=argo-ts@localhost); ' +
   'if git add -A -- . ":(exclude).build_result" >/dev/null 2>&1 && ' +

@@ -3,6 +3,7 @@
 // An attempt is one claim of a job; every call that settles or extends a job names
 // the attempt, so a superseded attempt (a paused worker that wakes up) cannot touch it.
 import type { CiSpec } from '../agents/select.js';
+import type { MergeFixBrief } from '../agents/merge_fix.js';
 
 /** What a worker needs to run one builder somewhere else (the job's data). */
 export interface BuilderJob {
@@ -38,6 +39,8 @@ export interface BuilderJob {
   job_id?: string;
   /** After a wait on a limit (issue 19): the builder's agent session to resume (null: a fresh run), with the short "continue" prompt. */
   resume?: { session_id: string | null };
+  /** Sent back by the merge gate (issue 20): the target's commit (pushed as a base ref) is merged in first, the fix prompt told. */
+  merge_fix?: MergeFixBrief;
   /** HMAC-SHA256 of everything above with the job secret (distributed/job_auth.ts). */
   signature?: string;
 }

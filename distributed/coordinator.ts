@@ -8,7 +8,8 @@ import { appendFileSync, existsSync, realpathSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { builderLogFile, logBuilder } from '../store/logs.js';
 import type { StatePaths } from '../store/state.js';
-import { setBuilderFields } from '../store/builders.js';
+import { REMOVE_FIELD, setBuilderFields } from '../store/builders.js';
+import type { MergeFixBrief } from '../agents/merge_fix.js';
 import { utcTimestamp } from '../core/time.js';
 import type { AgentUsage } from '../agents/presets/contract.js';
 import type { Halt, Halting } from '../workflow/limits.js';
@@ -53,6 +54,8 @@ export interface CoordinatorBuilder {
   waits?: number | null;
   /** The agent session of its last attempt (a resume after a limit continues it). */
   session_id?: string | null;
+  /** Sent back by the merge gate (merge_feedback): the fix run's brief; its job starts from the builder's branch. */
+  mergeFix?: MergeFixBrief | null;
 }
 
 export type { Halt, Halting };
@@ -180,6 +183,13 @@ async function pushTip(o: CoordinatorOptions, branch: string, from: string): Pro
   return tip;
 }
 
+/** A fix run's job base: the builder's branch tip, and the gate's commit pushed as a base ref so the worker can merge it. */
+async function fixBase(o: CoordinatorOptions, b: CoordinatorBuilder, from: string): Promise<string> {
+  const target = b.mergeFix!.feedback.base;
+  await gitOrThrow(['push', '-q', '--', o.remote, `${target}:${baseRef(target)}`], o.dir, gitRemoteEnv());
+  return pushTip(o, b.branch, from);
+}
+
 /** What the remote back-end records when the engine decides. */
 function remoteHooks(o: CoordinatorOptions, workflow: string, base: string, bases: Map<string, string>): Omit<EngineHooks<CoordinatorBuilder, JobSnapshot>, 'wait'> {
   const mirrored = new Map<string, Record<string, unknown>>();
@@ -189,13 +199,16 @@ function remoteHooks(o: CoordinatorOptions, workflow: string, base: string, base
       const tip = resume ? await resumeBase(o, b) : null;
       if (tip) bases.set(b.id, tip);
       let from = bases.get(b.id) ?? base;
+      // A fix run (issue 20) continues the builder's own work, with the gate's commit beside it on the remote.
+      if (b.mergeFix) from = await fixBase(o, b, from);
       const turn = await o.attempt?.(b, from);
       // A take-over continues the work on the builder's branch: the job starts from its tip.
       if (turn?.fresh) from = await pushTip(o, b.branch, from);
       const agent = turn ? { ci: choiceSpec(turn.choice), tool: choiceProgram(turn.choice), prompt: turn.prompt ?? b.prompt } : {};
       const data: BuilderJob = {
         ...o.run, workflow, project: projectKey(o.dir), builder: b.id, prompt: b.prompt, remote: o.remote, base: from, branch: b.branch,
-        ...(b.index !== undefined ? { builder_index: b.index } : {}), ...(resume && !turn?.fresh ? { resume: { session_id: b.session_id ?? null } } : {}), ...agent,
+        ...(b.index !== undefined ? { builder_index: b.index } : {}), ...((resume || b.mergeFix) && !turn?.fresh ? { resume: { session_id: b.session_id ?? null } } : {}), ...agent,
+        ...(b.mergeFix ? { merge_fix: b.mergeFix } : {}),
       };
       if (turn?.note) logBuilder(o.logs, b.id, 'failover', turn.note);
       // The id is chosen here so that the signature covers it: a copy in another row is refused.
@@ -252,7 +265,7 @@ async function finishRemote(o: CoordinatorOptions, b: CoordinatorBuilder, j: Job
     if (typeof session === 'string' && session !== '') b.session_id = session;
     return { limited: j.output.limit };
   }
-  await setBuilderFields(o.state, b.id, { ...end.fields, ...(usage ? { usage, usage_by_agent: b.usageByAgent } : {}), status: ok ? 'completed' : 'failed', exit_code: code, completed: utcTimestamp(), ...(ok ? { progress: 100 } : {}), ...(ok && b.failure !== null ? { failure: null } : {}) }, agentRun);
+  await setBuilderFields(o.state, b.id, { ...end.fields, ...(usage ? { usage, usage_by_agent: b.usageByAgent } : {}), status: ok ? 'completed' : 'failed', exit_code: code, completed: utcTimestamp(), ...(ok ? { progress: 100 } : {}), ...(ok && b.failure !== null ? { failure: null } : {}), ...(ok && b.mergeFix ? { merge_feedback: REMOVE_FIELD } : {}) }, agentRun);
   logBuilder(o.logs, b.id, ok ? 'completed' : 'failed', why);
   o.say(ok ? `Builder ${b.id} completed on ${j.host ?? 'a worker'}` : end.failure ? `Builder ${b.id} failed (${end.failure}) on ${j.host ?? 'a worker'}` : `Builder ${b.id} failed (${why})`);
   return ok;

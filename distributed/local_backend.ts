@@ -12,7 +12,7 @@ import type { StatePaths } from '../store/state.js';
 import { utcTimestamp } from '../core/time.js';
 import type { AgentUsage } from '../agents/presets/contract.js';
 import type { Failed } from '../agents/build.js';
-import { setBuilderFields, type BuilderRecord } from '../store/builders.js';
+import { REMOVE_FIELD, setBuilderFields, type BuilderRecord } from '../store/builders.js';
 import type { EngineHooks, LimitedEnding, LimitedStep } from '../workflow/engine.js';
 import { isoSeconds } from '../workflow/rate_limits.js';
 import { mutateState } from '../store/state.js';
@@ -158,6 +158,8 @@ export class LocalBackend {
       fields.failure = null;
       fields.failure_message = null;
     }
+    // A fix run the merge gate asked for is done: its brief goes (merge_build merges it again).
+    if (ok && b.merge_feedback) fields.merge_feedback = REMOVE_FIELD;
     await this.write(b.id, fields, 'usage' in extra);
     if (extra.usage) this.s.halting.spent.set(b.id, extra.usage);
     const why = failed ? `${failed.failure}: ${failed.message}` : `Builder exited with status ${code}`;

@@ -24,6 +24,7 @@ import { addUsageByAgent, usageByAgentOf, type UsageByAgent } from '../store/usa
 import { agentInUse, noFailover, planAttempt, type AttemptPlan, type Failover } from '../agents/failover.js';
 import { committedSummary, forkPoint } from '../agents/worktree.js';
 import type { BuilderRecord } from '../store/builders.js';
+import type { MergeFixBrief } from '../agents/merge_fix.js';
 import { argoPaths } from '../store/layout.js';
 
 /** What the local builders of a run work with, decided once when the handler starts. */
@@ -43,6 +44,8 @@ export interface LocalSetup extends BuildSetup {
   failover?: Failover;
   /** Whether a program is there to run (a fallback's; `toolOk` says it for `choice`). */
   available?: (program: string) => boolean;
+  /** A builder the merge gate sent back (merge_feedback): its fix run's brief; absent or null: none. */
+  mergeFix?: (b: BuilderRecord) => MergeFixBrief | null;
   /** Proves a recorded pid still runs one of this project's builders. */
   alive: (pid: number) => boolean;
   say: (line: string) => void;
@@ -166,7 +169,7 @@ export class LocalBuilder {
     const retryOf = b.status === 'failed' ? { failure: b.failure } : null;
     return {
       id: b.id, branch: builderBranch(b.id), worktree, prompt: this.s.prompt(b), sessionId: b.session_id, retryOf, afterLimit: b.status === 'waiting', priorUsage: spent,
-      index: this.s.index?.(b.id) ?? 0, design: this.s.design ?? null, copyFrom: this.s.dir,
+      index: this.s.index?.(b.id) ?? 0, design: this.s.design ?? null, copyFrom: this.s.dir, mergeFix: this.s.mergeFix?.(b) ?? null,
     };
   }
 

@@ -11,6 +11,7 @@ import { usageByAgentOf } from '../store/usage.js';
 import { planAttempt, type Failover } from '../agents/failover.js';
 import { committedSummary } from '../agents/worktree.js';
 import type { EngineOutcome } from '../workflow/engine.js';
+import type { MergeFixBrief } from '../agents/merge_fix.js';
 import { distinctBuilders } from '../workflow/builder_plan.js';
 import { redactUrl } from './config.js';
 import type { WaitSettings } from '../workflow/rate_limits.js';
@@ -38,6 +39,8 @@ export interface RemoteRun {
   waits?: WaitSettings;
   /** `ci.fallback` (agents/failover.ts); absent: every job runs `run.ci`. */
   failover?: Failover;
+  /** A builder the merge gate sent back: its fix run's brief (agents/merge_fix.ts); absent or null: none. */
+  mergeFix?: (b: BuilderRecord) => MergeFixBrief | null;
 }
 
 /**
@@ -70,6 +73,7 @@ function view(r: RemoteRun, b: BuilderRecord): CoordinatorBuilder {
     session_id: b.session_id,
     prompt: r.prompt({ ...b, description }, '. (the current directory)'),
     index: r.index(b.id),
+    mergeFix: r.mergeFix?.(b) ?? null,
   };
 }
 

@@ -64,7 +64,8 @@ export async function runJobBuilder(d: BuilderJob, w: WorkerBuild): Promise<{ en
   const ending = await buildComponent(
     setup,
     // After a wait on a limit: the session of its last attempt, resumed when this machine's agent has it.
-    { id: d.builder, branch: d.branch, worktree: w.worktree, prompt: d.prompt, sessionId: resumedSession(d), retryOf: null, afterLimit: d.resume != null, index: d.builder_index ?? 0, design: d.design ?? null, copyFrom: null },
+    // A fix run the merge gate asked for (merge_fix): the target merged in first, its session resumed with the fix prompt.
+    { id: d.builder, branch: d.branch, worktree: w.worktree, prompt: d.prompt, sessionId: resumedSession(d), retryOf: d.merge_fix ? { failure: 'merge_verify' } : null, afterLimit: d.resume != null && !d.merge_fix, index: d.builder_index ?? 0, design: d.design ?? null, copyFrom: null, mergeFix: d.merge_fix ?? null },
     {
       env: w.env,
       logFile: w.logFile,

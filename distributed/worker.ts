@@ -227,6 +227,9 @@ export class Worker {
         if (!existsSync(join(repo, '.git'))) await gitOrThrow(['init', '-q', repo], this.o.workdir);
         // The remote, branch and base were checked (admitJob); `--` keeps them operands all the same.
         await gitOrThrow(['fetch', '-q', '--', d.remote, `+${baseRef(d.base)}:${baseRef(d.base)}`], repo, gitRemoteEnv());
+        // A fix run merges the gate's commit into the builder's work (agents/merge_fix.ts): it must be here.
+        const fix = d.merge_fix?.feedback.base;
+        if (fix) await gitOrThrow(['fetch', '-q', '--', d.remote, `+${baseRef(fix)}:${baseRef(fix)}`], repo, gitRemoteEnv());
         await this.dropOldWorktrees(repo, d.branch);
         await gitOrThrow(['worktree', 'add', '-q', '-f', '-B', d.branch, '--', place.worktree, d.base], repo);
       });

@@ -60,6 +60,7 @@ export function admitJob(d: BuilderJob, allow: AllowList): { ok: true; job: Buil
   if (remote) return refuse(`remote ${JSON.stringify(d.remote)} refused: ${remote}`);
   if (!isObjectId(d.base)) return refuse(`base ${JSON.stringify(d.base)} is not a commit id`);
   if (!isPlainBranch(d.branch)) return refuse(`branch ${JSON.stringify(d.branch)} is not a plain branch name`);
+  if (d.merge_fix !== undefined && !isObjectId(d.merge_fix?.feedback?.base)) return refuse(`merge_fix.feedback.base ${JSON.stringify(d.merge_fix?.feedback?.base)} is not a commit id`);
   if (typeof d.builder !== 'string' || typeof d.prompt !== 'string') return refuse('the job names no builder or prompt');
   if (d.verify !== undefined && d.verify !== null) {
     if (typeof d.verify !== 'string' || !allow.commands.some((line) => line === d.verify!.trim())) {

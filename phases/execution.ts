@@ -20,6 +20,7 @@ import type { WaitSettings } from '../workflow/rate_limits.js';
 import type { Failure } from '../agents/build.js';
 import { choiceLabel, choiceProgram, choiceSpec, type CiChoice } from '../agents/select.js';
 import { verifyCommand } from '../agents/verify.js';
+import { mergeFixBrief, mergeVerifyCommand, type MergeFixBrief } from '../agents/merge_fix.js';
 import { builderRecord, type BuilderRecord } from '../store/builders.js';
 import { builderPromptKind, checkBuilderTemplate, designMarkdown, promptFor, type BuilderContext, type BuilderPromptKind } from '../workflow/builder_prompt.js';
 import { readWorktreeConfig, type WorktreeConfig } from '../agents/worktree_config.js';
@@ -111,6 +112,8 @@ interface Run {
   index: (id: string) => number;
   /** `ci.fallback` and limits.fallback_after_waits (agents/failover.ts). */
   failover: Failover;
+  /** A builder the merge gate sent back: its fix run's brief (agents/merge_fix.ts), else null. */
+  mergeFix: (b: BuilderRecord) => MergeFixBrief | null;
 }
 
 /** What the builders are told (issue 18): which prompt, its context, the design file; or the ERROR line. */
@@ -161,7 +164,7 @@ async function runOnWorkers(r: Run, backend: { databaseUrl: string; remote: stri
   const retried = r.builders.filter((b) => planBuilder(b, () => false, () => undefined, r.only).kind !== 'skip');
   const term = onTermination(); // a stop cancels the jobs
   try {
-    const outcome = await runRemote({ project: r.project, builders: retried, all: r.builders, limit: r.limits.maxParallelBuilders, run: remoteSpec(r), halting: r.halting, waits: waitSettings(r.limits), backend, signal: term.signal, prompt: r.prompt, index: r.index, failover: r.failover });
+    const outcome = await runRemote({ project: r.project, builders: retried, all: r.builders, limit: r.limits.maxParallelBuilders, run: remoteSpec(r), halting: r.halting, waits: waitSettings(r.limits), backend, signal: term.signal, prompt: r.prompt, index: r.index, failover: r.failover, mergeFix: r.mergeFix });
     return typeof outcome === 'number' ? outcome : settle(r.project, outcome, r.only);
   } finally {
     term.dispose();
@@ -175,7 +178,7 @@ async function runHere(r: Run): Promise<number> {
     choice, limits: r.limits, verify: r.verify, pricing: r.config.pricing, worktree: r.worktree, design: r.design, index: r.index,
     toolOk: ciToolAvailable(choiceProgram(choice), project.dir, process.env),
     failover: r.failover, available: (program) => ciToolAvailable(program, project.dir, process.env),
-    dir: project.dir, logs: project.logs, env: builderEnv(project), halting: r.halting,
+    dir: project.dir, logs: project.logs, env: builderEnv(project), halting: r.halting, mergeFix: r.mergeFix,
     prompt: (b) => r.prompt(b, b.worktree ?? 'null'), alive: (pid) => builderAlive(pid, project.dir), say, complain,
   });
   // The handler's one termination edge: stop the builders (awaited), then exit as signalled.
@@ -282,7 +285,9 @@ export async function main(argv: string[]): Promise<number> {
     return refuse(`${errorMessage(e)} (in ${project.configFile})`);
   }
   const failover: Failover = { primary: choice, fallback, afterWaits: limits.fallbackAfterWaits };
-  const run: Run = { project, choice, config, limits, verify, halting, builders, only: retryOnly(toPlain(doc.get('execution'))), worktree: worktree.config, ...prompts, index, failover };
+  const gate = mergeVerifyCommand(config);
+  const mergeFix = (b: BuilderRecord) => (b.merge_feedback ? mergeFixBrief(b.merge_feedback, builders, gate) : null);
+  const run: Run = { project, choice, config, limits, verify, halting, builders, only: retryOnly(toPlain(doc.get('execution'))), worktree: worktree.config, ...prompts, index, failover, mergeFix };
   return backend.kind === 'postgres' ? runOnWorkers(run, backend) : runHere(run);
 }
 

@@ -24,6 +24,7 @@ import { designTakesSchema } from '../agents/presets/index.js';
 import { BUILDER_PLACEHOLDERS, builderPromptKind, unknownPlaceholders } from '../workflow/builder_prompt.js';
 import { readWorktreeConfig } from '../agents/worktree_config.js';
 import { readTemplate, templateFile } from '../workflow/prompt_template.js';
+import { readResolver, RESOLVER_KEY } from '../merge/resolver_config.js';
 
 type Check = { ok: boolean | null; line: string };
 
@@ -181,6 +182,15 @@ export function builderChecks(project: string, choice: CiChoice, config: unknown
   return checks;
 }
 
+/** merge.resolver (issue 20): the agent that resolves merge conflicts, checked as the builders' agent is; a bad value fails. */
+export function resolverChecks(config: unknown, env: NodeJS.ProcessEnv, cwd: string, configFile: string): Check[] {
+  const r = readResolver(config, env, configFile, (w) => locate(w, cwd, env) !== null);
+  if (r.kind === 'error') return [{ ok: false, line: `resolver: ERROR: ${r.message}` }];
+  if (r.kind === 'none') return [{ ok: null, line: `resolver: none (${r.why}): merge conflicts go to you` }];
+  const own = r.source === RESOLVER_KEY ? agentChecks(r.choice, env, cwd) : [];
+  return [{ ok: true, line: `resolver: ${choiceLabel(r.choice)} from ${r.source}` }, ...own];
+}
+
 export async function main(argv: string[]): Promise<number> {
   const arg = argv[0] ?? '.';
   const project = resolveProjectDir(arg) ?? arg;
@@ -235,6 +245,7 @@ export async function main(argv: string[]): Promise<number> {
   } catch (e) {
     checks.push({ ok: false, line: `agent: ${errorMessage(e)}` });
   }
+  if (hasProject) checks.push(...resolverChecks(config, env, project, argoPaths(project).config));
   for (const c of checks) process.stdout.write(`${c.ok === true ? 'ok  ' : c.ok === false ? 'FAIL' : 'note'} ${c.line}\n`);
   const failed = checks.filter((c) => c.ok === false).length;
   process.stdout.write(failed === 0 ? 'Ready.\n' : `${failed} problem(s) found.\n`);

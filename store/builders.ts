@@ -245,6 +245,9 @@ export function liveJobIds(doc: unknown): string[] {
   return readBuilders(doc).flatMap((b) => ((b.raw.status === 'pending' || b.raw.status === 'running') && b.job_id !== null ? [b.job_id] : []));
 }
 
+/** A field value for setBuilderFields that removes the field from the row (merge_feedback once the fix run completed). */
+export const REMOVE_FIELD: unique symbol = Symbol('remove the field');
+
 /**
  * The one write of a builder's fields, for the local and the remote back-end alike: every
  * entry with that id gets the fields (no last_update bump, as the original's direct jq
@@ -258,7 +261,10 @@ export async function setBuilderFields(paths: StatePaths, id: string, fields: Re
     if (!Array.isArray(list)) return;
     for (const b of list) {
       if (b instanceof JsonObject && String(b.get('id') ?? 'null') === id) {
-        for (const [k, v] of Object.entries(fields)) b.set(k, fromPlain(v));
+        for (const [k, v] of Object.entries(fields)) {
+          if (v === REMOVE_FIELD) b.delete(k);
+          else b.set(k, fromPlain(v));
+        }
       }
     }
     if (totals && exec instanceof JsonObject) {

@@ -36,7 +36,7 @@ const agentOf = (usage: unknown) => (isObj(usage) && typeof usage.agent === 'str
 /**
  * The spend so far, per agent and in total, from a state document. Counted as the budget
  * counts it (workflow/limits.ts recordedUsage): each builder id once (its last row), then
- * the design's usage.
+ * the design's usage, then the conflict resolver's (merge.usage).
  */
 export function spendSoFar(state: unknown): Spend {
   // Each builder id once (its last row); a builder that failed over to another agent counts
@@ -55,6 +55,13 @@ export function spendSoFar(state: unknown): Spend {
   if (designUsage) {
     totals.push(designUsage);
     shares.push({ agent: agentOf(design), run: 'design', usage: designUsage });
+  }
+  // The conflict resolver's runs (issue 20): root merge.usage, their sum.
+  const merge = isObj(state) && isObj(state.merge) ? state.merge.usage : undefined;
+  const mergeUsage = recordedUsageOf(merge);
+  if (mergeUsage) {
+    totals.push(mergeUsage);
+    shares.push({ agent: agentOf(merge), run: 'merge', usage: mergeUsage });
   }
   const agents = new Map<string, { usages: AgentUsage[]; runs: string[] }>();
   for (const r of shares) {

@@ -269,5 +269,8 @@ export function recordedUsage(doc: JsonObject, builders: { id: string; usage: Ag
   for (const b of builders) if (b.usage) costs.set(b.id, b.usage);
   const designUsage = (toPlain(doc.get('design')) as { usage?: unknown } | null)?.usage;
   if (designUsage && typeof designUsage === 'object') costs.set('/design', designUsage as AgentUsage);
+  // The conflict resolver's runs (issue 20) count towards the budget too.
+  const mergeUsage = (toPlain(doc.get('merge')) as { usage?: unknown } | null)?.usage;
+  if (mergeUsage && typeof mergeUsage === 'object') costs.set('/merge', mergeUsage as AgentUsage);
   return costs;
 }

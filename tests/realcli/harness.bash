@@ -1,4 +1,4 @@
-# Shared by the real-CLI test files (realcli.bats, plan.bats, limits.bats): a git project with the
+# Shared by the real-CLI test files (realcli.bats, plan.bats, limits.bats, resolver.bats): a git project with the
 # demo config, the scripted model server of tests/realcli/model_server.ts on loopback, the
 # claude / codex presets pointed at the real programs with a scratch HOME. Loaded from a
 # test file's setup(); needs tests/bats/helpers.bash loaded first.
@@ -87,6 +87,12 @@ conv_requests() {
     [[ $_name == "$1" ]] && jq -c . "$MODEL_DIR/requests/$n.json"
   done < "$MODEL_DIR/routes"
   return 0
+}
+
+# tool_outputs: the tool results a request (JSON on stdin) carries back to the model, one per line
+tool_outputs() {
+  jq -r '((.body.messages // []) | map(.content | arrays | .[] | select(.type == "tool_result") | .content | if type == "string" then . else (map(.text // "") | join("")) end))
+    + ((.body.input // []) | map(select(.type == "function_call_output") | .output | tostring)) | .[]'
 }
 
 # no_violations: the server found everything its scripts expect (model_server.ts "expect")

@@ -86,12 +86,6 @@ plan_saved() {
   jq -e '(.design.warnings // []) == [] and (.design.rejected_components // []) == []' .argo-project/state.json >/dev/null
 }
 
-# tool_outputs: the tool results a request (JSON on stdin) carries back to the model, one per line
-tool_outputs() {
-  jq -r '((.body.messages // []) | map(.content | arrays | .[] | select(.type == "tool_result") | .content | if type == "string" then . else (map(.text // "") | join("")) end))
-    + ((.body.input // []) | map(select(.type == "function_call_output") | .output | tostring)) | .[]'
-}
-
 # user_texts: the user messages of a request (JSON on stdin), one JSON string a line
 user_texts() { jq -c '(.body.messages // .body.input)[] | select(.role == "user") | .content | if type == "string" then . else (map(.text // "") | join("")) end'; }
 assistant_texts() { jq -c '(.body.messages // .body.input)[] | select(.role == "assistant") | .content | if type == "string" then . else (map(.text // "") | join("")) end'; }

@@ -3,7 +3,7 @@
 // too); an agent preset runs as it does locally (usage and cost from its output, the
 // leftover commit, verify fed back to its session).
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -206,5 +206,29 @@ describe('runJobBuilder', () => {
     expect(log).toMatch(/verify_failed - verify.command failed with exit status 1/);
     expect(log).toMatch(/resuming - Resuming agent session sess-claude-x/);
     expect(log).toMatch(/verified - verify.command passed/);
+  });
+
+  it('a fix run (merge_fix): the gate\'s commit merged into the work first, the session resumed with the fix prompt', async () => {
+    const wt = worktree();
+    const git = (...a: string[]) => execFileSync('git', a, { cwd: wt, encoding: 'utf8' }).trim();
+    git('checkout', '-qb', 'main');
+    writeFileSync(join(wt, 'core.txt'), 'core\n');
+    git('add', 'core.txt');
+    git('commit', '-qm', 'Merge builder: core');
+    const base = git('rev-parse', 'HEAD');
+    git('checkout', '-q', 'argo-builder-x');
+    const rec = temp();
+    const feedback = { kind: 'verify' as const, target: 'main', base, output: null, tail: 'VERIFY-TAIL: 1 failing', merged_since: ['core'], files: [], attempt: 1 };
+    const d = job({ ci: claude(), resume: { session_id: 'sess-claude-x' }, merge_fix: { feedback, merged: [{ id: 'core', description: 'The core part', acceptance: 'core.txt exists' }], verify: 'test -f core.txt' } });
+    const { ending } = await runJobBuilder(d, { ...io(wt), env: agentEnv({ FAKE_AGENT_LOG: rec }) });
+    expect(ending).toMatchObject({ kind: 'ended', code: 0, failed: null });
+    expect(readFileSync(join(wt, 'core.txt'), 'utf8')).toBe('core\n');
+    const log = readFileSync(join(wt, 'log'), 'utf8');
+    expect(log).toContain(`merge_fix - main (${base.slice(0, 12)}) merged into argo-builder-x`);
+    expect(log).toContain('Resuming agent session sess-claude-x');
+    const argv = readFileSync(join(rec, readdirSync(rec).find((f) => f.endsWith('.argv'))!), 'utf8').split('\0');
+    const prompt = argv[argv.indexOf('-p') + 1]!;
+    for (const s of ['VERIFY-TAIL: 1 failing', '- core: The core part', 'acceptance: core.txt exists', 'The verify command: test -f core.txt']) expect(prompt).toContain(s);
+    expect(prompt).not.toContain("You are building the 'x' component."); // resumed: the fix alone
   });
 });
