@@ -53,6 +53,9 @@ export function previouslyMerged(merge: unknown): Set<string> {
 
 export const headRef = (branch: string) => `refs/heads/${branch}`;
 
+/** Where a squashed or rebased builder's own commits stay reachable once its branch is deleted. */
+export const mergedKeepRef = (id: string) => `refs/argo/merged/${id}`;
+
 /** One merge run: where it merges and what it has done so far. */
 export interface MergeRun {
   project: MergeProject;
@@ -67,7 +70,7 @@ export interface MergeRun {
 }
 
 /** Before merging: whatever the builder left uncommitted in its (proven) worktree goes on its branch. */
-function saveLeftovers(run: MergeRun, b: MergeBuilder): void {
+export function saveLeftovers(run: MergeRun, b: MergeBuilder): void {
   const { project, worktrees } = run;
   const wt = worktrees.find((w) => w.branch === b.branch);
   if (!wt || proveOurWorktree(project.dir, wt.path, BUILDERS_ROOT, worktrees).kind !== 'ours') return;
@@ -79,9 +82,11 @@ function saveLeftovers(run: MergeRun, b: MergeBuilder): void {
 /**
  * Removes the builder's worktree (the one state names and the one git has its branch
  * checked out in) only when proven ours, and its branch only when it is an
- * argo-builder-* branch whose commits are all on the target. Everything refused is logged.
+ * argo-builder-* branch whose commits are all on the target or kept under
+ * refs/argo/merged/<id> (a squash or rebase replays them as new commits; the originals
+ * stay reachable there). Everything refused is logged.
  */
-function cleanup(run: MergeRun, b: MergeBuilder): void {
+export function cleanup(run: MergeRun, b: MergeBuilder): void {
   const { project, target, worktrees } = run;
   const { dir, logs } = project;
   logBuilder(logs, b.id, 'cleanup', 'Removing worktree and branch');
@@ -108,7 +113,7 @@ function cleanup(run: MergeRun, b: MergeBuilder): void {
   if (!branchExists(headRef(b.branch), dir)) return;
   if (!b.branch.startsWith(BUILDER_BRANCH_PREFIX)) {
     logBuilder(logs, b.id, 'kept', `Branch ${b.branch} kept: not an ${BUILDER_BRANCH_PREFIX}* branch`);
-  } else if (!isAncestor(headRef(b.branch), headRef(target), dir)) {
+  } else if (!isAncestor(headRef(b.branch), headRef(target), dir) && !isAncestor(headRef(b.branch), mergedKeepRef(b.id), dir)) {
     logBuilder(logs, b.id, 'kept', `Branch ${b.branch} kept: it has commits that are not on ${target}`);
   } else if (!git(['branch', '-D', '--', b.branch], dir).ok) {
     logBuilder(logs, b.id, 'kept', `Branch ${b.branch} kept: git could not delete it (checked out somewhere?)`);

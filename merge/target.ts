@@ -1,0 +1,64 @@
+// The branch merge_build integrates into, and moving it. The target is the original's
+// (main, else master — COMPAT §8) or `merge.target` (`argo/<slug>`), created at main's
+// (else master's) tip the first time, so the person's main is never touched then.
+// Moving it (a gated merge that passed) never rewrites anyone's checkout: the checkout
+// that has the target checked out is fast-forwarded when it is ours to move (the project
+// checkout, clean; our temporary worktree of the target), else the ref is moved with a
+// compare-and-swap (`git update-ref <ref> <new> <old>`): a target that moved meanwhile is
+// never overwritten.
+import { realpathSync } from 'node:fs';
+import { git, gitShielded } from '../core/git.js';
+import { chooseTarget, mergingWorktree } from '../workflow/merge_place.js';
+import { listWorktrees } from '../workflow/worktrees.js';
+
+export const headRef = (branch: string) => `refs/heads/${branch}`;
+
+/** The commit a ref names, or null. */
+export function tipOf(ref: string, cwd: string): string | null {
+  const r = git(['rev-parse', '-q', '--verify', '--end-of-options', `${ref}^{commit}`], cwd);
+  return r.ok ? r.stdout.trim() : null;
+}
+
+export type TargetChoice = { target: string; base: string; created: boolean } | { problem: string };
+
+/** The target branch (created from the base branch when `configured` does not exist yet). */
+export function settleTarget(dir: string, configured: string | null): TargetChoice {
+  const base = chooseTarget(dir);
+  if (!base) return { problem: 'Could not check out the main or master branch' };
+  if (configured === null) return { target: base, base, created: false };
+  if (!git(['check-ref-format', '--branch', configured], dir).ok) return { problem: `merge.target is "${configured}": git does not take it as a branch name` };
+  if (tipOf(headRef(configured), dir)) return { target: configured, base, created: false };
+  const tip = tipOf(headRef(base), dir)!;
+  // The zero old value: created only if nobody made it meanwhile.
+  const r = git(['update-ref', '-m', `argo: merge.target from ${base}`, headRef(configured), tip, '0'.repeat(tip.length)], dir);
+  if (!r.ok && !tipOf(headRef(configured), dir)) return { problem: `could not create ${configured} at ${base}: ${r.stderr.trim()}` };
+  return { target: configured, base, created: r.ok };
+}
+
+function real(p: string): string {
+  try {
+    return realpathSync(p);
+  } catch {
+    return p;
+  }
+}
+
+export type Moved = { ok: true } | { ok: false; reason: string };
+
+/** Moves `target` from `old` to `next` (a descendant of `old`), as the header says. */
+export async function moveTarget(dir: string, target: string, old: string, next: string, why: string): Promise<Moved> {
+  const holder = listWorktrees(dir).find((w) => w.branch === target);
+  if (!holder) {
+    const r = git(['update-ref', '-m', why, headRef(target), next, old], dir);
+    return r.ok ? { ok: true } : { ok: false, reason: `${target} moved meanwhile (update-ref refused: ${r.stderr.trim()})` };
+  }
+  const at = real(holder.path);
+  if (at !== real(dir) && at !== real(mergingWorktree(dir, target))) {
+    return { ok: false, reason: `${target} is checked out in ${holder.path}: free it there, then run argo merge` };
+  }
+  const dirty = git(['status', '--porcelain', '--untracked-files=no'], at).stdout.trim() !== '' || git(['rev-parse', '-q', '--verify', 'MERGE_HEAD'], at).ok;
+  if (dirty) return { ok: false, reason: `${at} is on ${target} with uncommitted changes (or a merge in progress): commit or stash them, then run argo merge` };
+  if (tipOf('HEAD', at) !== old) return { ok: false, reason: `${target} moved meanwhile (now ${tipOf('HEAD', at)?.slice(0, 12)})` };
+  const r = await gitShielded(['merge', '--ff-only', '-q', '--end-of-options', next], at);
+  return r.ok ? { ok: true } : { ok: false, reason: `could not fast-forward ${target} in ${at}: ${(r.stderr || r.stdout).trim().split('\n')[0] ?? ''}` };
+}
