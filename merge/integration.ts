@@ -82,9 +82,10 @@ async function rebaseBranch(wt: string, branch: string, tip: string): Promise<In
  * A tree equal to the tip's adds nothing: the tip itself.
  */
 export async function linearize(wt: string, tip: string, merged: string, message: string): Promise<Integrated> {
-  const tree = tipOf(`${merged}^{tree}`, wt);
-  if (tree === null) return { kind: 'failed', reason: `no tree for ${merged}` };
-  if (tree === tipOf(`${tip}^{tree}`, wt)) return { kind: 'commit', commit: tip };
+  const treeOf = (c: string) => git(['rev-parse', '-q', '--verify', '--end-of-options', `${c}^{tree}`], wt).stdout.trim();
+  const tree = treeOf(merged);
+  if (tree === '') return { kind: 'failed', reason: `no tree for ${merged}` };
+  if (tree === treeOf(tip)) return { kind: 'commit', commit: tip };
   const c = git([...commitIdentity(wt), 'commit-tree', '-p', tip, '-m', message, tree], wt);
   if (!c.ok) return { kind: 'failed', reason: `git commit-tree failed: ${firstLine(c.stderr)}` };
   const commit = c.stdout.trim();
