@@ -16,27 +16,16 @@ export interface MergeSettings {
   gateKey: 'verify.merge_command' | 'verify.command' | null;
 }
 
+import { TARGET_ACCEPTED, validTarget } from '../workflow/merge_place.js';
+
+export { TARGET_ACCEPTED, validTarget };
+
 const isObj = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 const unset = (v: unknown) => v === undefined || v === null;
 const shown = (v: unknown) => {
   const s = JSON.stringify(v) ?? String(v);
   return s.length > 80 ? s.slice(0, 79) + '…' : s;
 };
-
-export const TARGET_ACCEPTED = 'a branch name "argo/<slug>" (letters, digits, ".", "_", "-"; "/" between parts), or absent for main/master';
-
-/**
- * `argo/<slug>` as git check-ref-format takes it (checked here without git): parts of
- * letters, digits, `.`, `_`, `-`, not starting with `.` or `-`, not ending in `.lock`
- * or `.`, no `..`. main and master are not accepted: absent means them.
- */
-export function validTarget(v: string): boolean {
-  if (!v.startsWith('argo/') || v.includes('..') || v.length > 200) return false;
-  return v
-    .slice('argo/'.length)
-    .split('/')
-    .every((part) => /^[A-Za-z0-9_][A-Za-z0-9._-]*$/.test(part) && !part.endsWith('.lock') && !part.endsWith('.'));
-}
 
 function commandAt(verify: Record<string, unknown>, key: 'merge_command' | 'command', problems: string[]): string | null {
   const v = verify[key];

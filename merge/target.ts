@@ -8,32 +8,10 @@
 // never overwritten.
 import { realpathSync } from 'node:fs';
 import { git, gitShielded } from '../core/git.js';
-import { chooseTarget, mergingWorktree } from '../workflow/merge_place.js';
+import { headRef, mergingWorktree, tipOf } from '../workflow/merge_place.js';
 import { listWorktrees } from '../workflow/worktrees.js';
 
-export const headRef = (branch: string) => `refs/heads/${branch}`;
-
-/** The commit a ref names, or null. */
-export function tipOf(ref: string, cwd: string): string | null {
-  const r = git(['rev-parse', '-q', '--verify', '--end-of-options', `${ref}^{commit}`], cwd);
-  return r.ok ? r.stdout.trim() : null;
-}
-
-export type TargetChoice = { target: string; base: string; created: boolean } | { problem: string };
-
-/** The target branch (created from the base branch when `configured` does not exist yet). */
-export function settleTarget(dir: string, configured: string | null): TargetChoice {
-  const base = chooseTarget(dir);
-  if (!base) return { problem: 'Could not check out the main or master branch' };
-  if (configured === null) return { target: base, base, created: false };
-  if (!git(['check-ref-format', '--branch', configured], dir).ok) return { problem: `merge.target is "${configured}": git does not take it as a branch name` };
-  if (tipOf(headRef(configured), dir)) return { target: configured, base, created: false };
-  const tip = tipOf(headRef(base), dir)!;
-  // The zero old value: created only if nobody made it meanwhile.
-  const r = git(['update-ref', '-m', `argo: merge.target from ${base}`, headRef(configured), tip, '0'.repeat(tip.length)], dir);
-  if (!r.ok && !tipOf(headRef(configured), dir)) return { problem: `could not create ${configured} at ${base}: ${r.stderr.trim()}` };
-  return { target: configured, base, created: r.ok };
-}
+export { headRef, settleTarget, tipOf, type TargetChoice } from '../workflow/merge_place.js';
 
 function real(p: string): string {
   try {
