@@ -6,13 +6,10 @@ import { JsonObject, fromPlain, toPlain } from '../core/json_doc.js';
 import { mutateState, type StatePaths } from '../store/state.js';
 import { relay } from '../store/hand_off.js';
 import { setBuilderFields, type BuilderMerge, type MergeFeedback } from '../store/builders.js';
-import { previouslyMerged, type MergeOutcome } from '../workflow/builder_merge.js';
+import { previouslyMerged, rowMerge, type MergeOutcome } from '../workflow/builder_merge.js';
 import { utcTimestamp } from '../core/time.js';
 
-/** A row's merge record with everything it does not say empty. */
-export function rowMerge(m: Partial<BuilderMerge> & Pick<BuilderMerge, 'status'>): BuilderMerge {
-  return { commit: null, target: null, attempts: 0, output: null, files: [], diff: null, worktree: null, branch: null, message: null, ...m };
-}
+export { rowMerge };
 
 export function setRowMerge(state: StatePaths, id: string, m: BuilderMerge): Promise<void> {
   return setBuilderFields(state, id, { merge: m });

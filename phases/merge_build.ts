@@ -1,6 +1,7 @@
 // merge_build: merges completed builders' branches with --no-ff, records conflicts
 // (hands to `ci` with resolve_conflicts), removes merged worktrees and branches, and
-// ends at storage. D13: only real conflicts count as conflicts; skipped builders and
+// ends at storage. With a gate command or a squash/rebase strategy the integration engine
+// does it instead, one verified builder at a time (merge/pass.ts, docs/MERGE.md). D13: only real conflicts count as conflicts; skipped builders and
 // missing branches are reported and do not end in storage.
 // Safety (docs/SAFETY.md): the user's branch and uncommitted changes are never
 // touched (a temporary worktree of the target is used instead, or the merge is
@@ -15,7 +16,7 @@ import { withWaitedLock } from '../store/start_lock.js';
 import { logBuilder, logStateTransition, writeLog } from '../store/logs.js';
 import { readStateDoc, updateState } from '../store/state.js';
 import { listWorktrees } from '../workflow/worktrees.js';
-import { dropMergeDir, mergeBuilderOf, mergeOne, prepareMergeDir, previouslyMerged, type MergeBuilder, type MergeOutcome, type MergeRun } from '../workflow/builder_merge.js';
+import { dropMergeDir, mergeBuilderOf, mergeOne, recordRowMerge, rowMerge, prepareMergeDir, previouslyMerged, type MergeBuilder, type MergeOutcome, type MergeRun } from '../workflow/builder_merge.js';
 import { complain, enterProject, readExecution, recordError, say, type Project } from './handler.js';
 import { readConfigObject } from '../store/config.js';
 import { errorMessage } from '../core/errors.js';
@@ -111,6 +112,7 @@ async function mergeAll(project: Project, target: string, builders: Builder[], s
     if (b.status !== 'completed') {
       logBuilder(project.logs, b.id, 'skipped', `Not completed (status: ${b.status})`);
       out.skipped.push(b.id);
+      await recordRowMerge(project, b.id, rowMerge({ status: 'skipped', target, branch: b.branch, message: `not completed (status: ${b.status})` }));
       continue;
     }
     await mergeOne(run, b, mergedBefore.has(b.id));

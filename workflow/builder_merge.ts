@@ -6,14 +6,14 @@
 // temporary worktree of the target is used instead, or the merge is refused); only
 // worktrees proven ours are removed and only merged argo-builder-* branches deleted; each
 // merge is recorded in merge.merged the moment it happens, so nothing is merged twice.
-import { mkdirSync, rmdirSync } from 'node:fs';
-import { dirname, relative } from 'node:path';
+import { mkdirSync, rmdirSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
 import { branchExists, git, gitShielded, isAncestor, unmergedFiles } from '../core/git.js';
 import { JsonObject, fromPlain, toPlain } from '../core/json_doc.js';
 import { complain, say } from '../core/cli.js';
 import { logBuilder, writeLog } from '../store/logs.js';
 import { mutateState, type StatePaths } from '../store/state.js';
-import { builderRecord } from '../store/builders.js';
+import { builderRecord, setBuilderFields, type BuilderMerge } from '../store/builders.js';
 import { chooseMergePlace, halfDoneMerge, inspectCheckout, mergingWorktree } from './merge_place.js';
 import { BUILDERS_ROOT, BUILDER_BRANCH_PREFIX, MERGING_ROOT, commitLeftovers, proveOurWorktree, removeOurWorktree, type WorktreeEntry } from './worktrees.js';
 
@@ -120,9 +120,22 @@ export function cleanup(run: MergeRun, b: MergeBuilder): void {
   }
 }
 
-/** Adds `id` to merge.merged (and the target) the moment it is merged: a stopped run resumes from there. */
-async function recordMerged(project: MergeProject, id: string, target: string): Promise<void> {
+/** A builder row's merge record (issue 20) with everything it does not say empty. */
+export function rowMerge(m: Partial<BuilderMerge> & Pick<BuilderMerge, 'status'>): BuilderMerge {
+  return { commit: null, target: null, attempts: 0, output: null, files: [], diff: null, worktree: null, branch: null, message: null, ...m };
+}
+
+/** The row's `merge` as this pass knows it (the original's pass: no gate, so no attempts). */
+export function recordRowMerge(project: MergeProject, id: string, m: BuilderMerge): Promise<void> {
+  return setBuilderFields(project.state, id, { merge: m });
+}
+
+/** Adds `id` to merge.merged (and the target) the moment it is merged, with its row's record, in one write: a stopped run resumes from there. */
+async function recordMerged(project: MergeProject, id: string, target: string, row: BuilderMerge): Promise<void> {
   await mutateState(project.state, (doc) => {
+    const exec = doc.get('execution');
+    const rows = exec instanceof JsonObject ? exec.get('builders') : undefined;
+    if (Array.isArray(rows)) for (const r of rows) if (r instanceof JsonObject && String(r.get('id') ?? 'null') === id) r.set('merge', fromPlain(row));
     let merge = doc.get('merge');
     if (!(merge instanceof JsonObject)) {
       merge = new JsonObject();
@@ -136,10 +149,10 @@ async function recordMerged(project: MergeProject, id: string, target: string): 
   });
 }
 
-async function merged(run: MergeRun, b: MergeBuilder, message: string): Promise<void> {
+async function merged(run: MergeRun, b: MergeBuilder, message: string, commit: string | null): Promise<void> {
   logBuilder(run.project.logs, b.id, 'merged', message);
   run.out.merged.push(b.id);
-  await recordMerged(run.project, b.id, run.target);
+  await recordMerged(run.project, b.id, run.target, rowMerge({ status: 'merged', commit, target: run.target, branch: b.branch, message }));
   if (run.cleanup) cleanup(run, b);
 }
 
@@ -160,31 +173,48 @@ export async function mergeOne(run: MergeRun, b: MergeBuilder, mergedBefore: boo
     logBuilder(logs, b.id, 'warning', `Branch ${b.branch} not found`);
     logBuilder(logs, b.id, 'error', 'Cannot merge: the branch does not exist');
     out.missing.push(b.id);
+    await recordRowMerge(project, b.id, rowMerge({ status: 'skipped', target, branch: b.branch, message: `branch ${b.branch} not found` }));
     return [];
   }
   saveLeftovers(run, b);
   if (isAncestor(headRef(b.branch), 'HEAD', mergeDir)) {
     // Merged by a run that was stopped before it could record it, or early for its dependents.
     say(`Builder ${b.id} is already on ${target}`);
-    await merged(run, b, `Branch ${b.branch} is already on ${target}`);
+    await merged(run, b, `Branch ${b.branch} is already on ${target}`, null);
     return [];
   }
   const r = await gitShielded(['merge', '--no-ff', '-m', `Merge builder: ${b.id}`, '--end-of-options', headRef(b.branch)], mergeDir);
   if (r.ok) {
-    await merged(run, b, `Branch ${b.branch} merged`);
+    await merged(run, b, `Branch ${b.branch} merged`, git(['rev-parse', '-q', '--verify', 'HEAD'], mergeDir).stdout.trim() || null);
     return [];
   }
   const files = unmergedFiles(mergeDir);
   if (files.length > 0) logBuilder(logs, b.id, 'conflict', 'Merge conflict detected');
+  const diff = files.length > 0 ? conflictDiffFile(run, b.id) : null;
   await gitShielded(['merge', '--abort'], mergeDir);
   if (files.length > 0) {
     logBuilder(logs, b.id, 'conflict', 'Conflict needs resolution');
     out.conflicts.push(b.id);
+    const worktree = run.worktrees.find((w) => w.branch === b.branch)?.path ?? b.worktree;
+    await recordRowMerge(project, b.id, rowMerge({ status: 'conflict', target, files, diff, worktree, branch: b.branch, message: `merging ${b.branch} into ${target} conflicts` }));
   } else {
-    logBuilder(logs, b.id, 'error', `Merge failed: ${(r.stderr || r.stdout).trim().split('\n')[0] ?? ''}`);
+    const why = `Merge failed: ${(r.stderr || r.stdout).trim().split('\n')[0] ?? ''}`;
+    logBuilder(logs, b.id, 'error', why);
     out.failed.push(b.id);
+    await recordRowMerge(project, b.id, rowMerge({ status: 'skipped', target, branch: b.branch, message: why }));
   }
   return files;
+}
+
+/** `git diff` of the conflicted merge in progress, written to .argo-project/logs/merge-<id>.diff for the person (null when it cannot be written). */
+export function conflictDiffFile(run: MergeRun, id: string): string | null {
+  const file = join(run.project.logs.logDir, `merge-${id}.diff`);
+  try {
+    writeFileSync(file, git(['diff'], run.mergeDir).stdout);
+    return file;
+  } catch {
+    return null;
+  }
 }
 
 /** Aborts a merge an earlier (stopped) run left half done in `dir`; refuses one that is not ours. */

@@ -263,3 +263,21 @@ subjects() { git log --first-parent --reverse --format=%s "${1:-master}" | tail 
   [ -z "$(git branch --list 'argo-builder-*')" ]
   grep -q "recovered - master has builder a's merge" .argo-project/logs/workflow.log
 }
+
+@test "without a gate (the original's pass): the same merges and lines, and each row's merge recorded; a conflict with its files, diff, worktree and branch" {
+  branch a shared.txt 'from a'
+  branch b shared.txt 'from b'
+  branch c c.txt c
+  builders a b c
+  set_state '.execution.builders += [{"id": "d", "status": "failed", "branch": "argo-builder-d"}]'
+  git worktree add -q .argo-project/builders/b argo-builder-b
+  run -0 merge_build
+  assert_line 'Merge conflicts detected in builders: b'
+  run ! grep -q 'Integrating into' <<< "$output"
+  [ "$(git log --first-parent --format=%s master | head -2 | tr '\n' '|')" = 'Merge builder: c|Merge builder: a|' ]
+  [ "$(state '[.execution.builders[].merge.status] | join(",")')" = merged,conflict,merged,skipped ]
+  [ "$(state '.execution.builders[0].merge.commit')" = "$(git rev-parse master~1)" ]
+  [ "$(state '.execution.builders[1].merge | "\(.files | join(",")) \(.branch) \(.worktree)"')" = "shared.txt argo-builder-b $PROJ/.argo-project/builders/b" ]
+  grep -q '^++<<<<<<< HEAD' "$(state '.execution.builders[1].merge.diff')"
+  [ "$(state '.merge | has("strategy")')" = false ]
+}
