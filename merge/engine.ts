@@ -11,7 +11,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { branchExists, git, isAncestor } from '../core/git.js';
-import { toPlain } from '../core/json_doc.js';
+import { getIn, toPlain } from '../core/json_doc.js';
 import { say } from '../core/cli.js';
 import { logBuilder, writeLog } from '../store/logs.js';
 import { readStateDoc } from '../store/state.js';
@@ -61,6 +61,8 @@ interface Engine extends EngineInput {
   out: EngineOutcome;
   records: BuilderRecord[];
   mergedBefore: Set<string>;
+  /** execution.retry_only: a send-back written there has not been handed on yet (execution drops the list when it runs). */
+  retryOnly: Set<string>;
 }
 
 /** The state of one builder's integration, from the target's tip to its landing. */
@@ -95,11 +97,14 @@ export async function runEngine(input: EngineInput): Promise<EngineOutcome> {
   const order = mergeOrder(records);
   const out = newOutcome(input.settings.strategy, order);
   await recoverPending(project, target);
-  const mergedBefore = previouslyMerged(toPlain((await readStateDoc(project.state.stateFile)).get('merge')));
+  const doc = await readStateDoc(project.state.stateFile);
+  const mergedBefore = previouslyMerged(toPlain(doc.get('merge')));
+  const retryOnly = toPlain(getIn(doc, ['execution', 'retry_only']));
+  const pendingBack = new Set(Array.isArray(retryOnly) ? retryOnly.filter((x): x is string => typeof x === 'string') : []);
   const opened = await openIntegration(project.dir, tipOf(headRef(target), project.dir)!);
   if ('problem' in opened) return { ...out, refused: opened.problem };
   const run: MergeRun = { project, target, mergeDir: opened.wt, out, worktrees: listWorktrees(project.dir), cleanup: true };
-  const e: Engine = { ...input, wt: opened.wt, run, out, records, mergedBefore };
+  const e: Engine = { ...input, wt: opened.wt, run, out, records, mergedBefore, retryOnly: pendingBack };
   for (const id of order) {
     if (input.stopped.aborted || out.refused) break;
     await integrateOne(e, records.find((r) => r.id === id)!);
@@ -132,7 +137,7 @@ async function integrateOne(e: Engine, b: BuilderRecord): Promise<void> {
   const { project, target, out } = e;
   if (b.status !== 'completed') {
     // A send-back a stopped run wrote but did not hand on yet.
-    if (b.failure === 'merge_verify' && b.merge_feedback) return void out.sent_back.push(b.id);
+    if (b.failure === 'merge_verify' && b.merge_feedback && e.retryOnly.has(b.id)) return void out.sent_back.push(b.id);
     logBuilder(project.logs, b.id, 'skipped', `Not completed (status: ${b.status ?? 'null'})`);
     return notMerged(e, b, out.skipped, `not completed (status: ${b.status ?? 'null'})`);
   }
@@ -172,6 +177,10 @@ async function settleConflict(e: Engine, s: Step, files: string[]): Promise<Inte
   const merged = mergedSince(e.wt, headRef(x.branch), x.tip, files).map((id) => e.records.find((r) => r.id === id)).filter((r): r is BuilderRecord => !!r);
   const input: ConflictInput = { project, dir: e.wt, target, incoming: sideOf(b), merged: merged.map(sideOf), files, verify: e.settings.gate, signal: e.stopped };
   const answer = await e.resolver(input).catch((err: unknown): ConflictResult => ({ kind: 'gave_up', agent: null, message: `the resolver failed: ${String(err)}`, usage: null }));
+  if (e.stopped.aborted && answer.kind !== 'resolved') {
+    await resetIntegration(e.wt, x.tip); // stopped, not given up: the next run tries again
+    return { kind: 'conflict', files };
+  }
   const head = tipOf('HEAD', e.wt);
   if (answer.kind === 'resolved' && head === answer.commit && !git(['rev-parse', '-q', '--verify', 'MERGE_HEAD'], e.wt).ok) {
     logBuilder(project.logs, b.id, 'resolved', `Conflict resolved by ${answer.agent}: ${answer.message}`);

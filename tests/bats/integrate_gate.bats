@@ -281,3 +281,19 @@ subjects() { git log --first-parent --reverse --format=%s "${1:-master}" | tail 
   grep -q '^++<<<<<<< HEAD' "$(state '.execution.builders[1].merge.diff')"
   [ "$(state '.merge | has("strategy")')" = false ]
 }
+
+@test "a send-back written but not handed on (stopped in between) is handed on by the next run; a finished one is not sent again" {
+  branch a a.txt a
+  branch bad bad.txt bad
+  builders 'a@2026-01-01T00:00:01Z' 'bad@2026-01-01T00:00:02Z'
+  config '.verify = {"command": "true"}'
+  set_state '.execution.builders[1] += {"status": "failed", "failure": "merge_verify", "merge_feedback": {"kind": "verify", "target": "master", "base": "x", "tail": "", "attempt": 1}} | .execution.retry_only = ["bad"]'
+  run -0 merge_build
+  [ "$(state '[.phase, .action_needed, .action_owner] | join(" ")')" = 'execution execution code' ]
+  [ "$(state '.merge.sent_back | join(",")')" = bad ]
+  # execution ran it (and dropped retry_only) and it failed again: not sent back a second time
+  set_state 'del(.execution.retry_only) | .phase = "merge_build" | .action_needed = "merge_branches"'
+  run -0 merge_build
+  [ "$(state '[.phase, .action_needed, .action_owner] | join(" ")')" = 'merge_build review_merge user' ]
+  [ "$(state '.merge.skipped | join(",")')" = bad ]
+}

@@ -98,3 +98,21 @@ describe('the engine and the resolver', () => {
     expect(git(dir, 'show', 'master:shared.txt')).toBe('from a\n');
   });
 });
+
+describe('a stop while the resolver works', () => {
+  it('is not a conflict for the person: nothing recorded, the merge aborted, the next run tries again', async () => {
+    const dir = conflicted({});
+    const stop = new AbortController();
+    const stopped = async (): Promise<ConflictResult> => {
+      stop.abort();
+      return { kind: 'gave_up', agent: 'scripted', message: 'stopped', usage: null };
+    };
+    await integrateAll(projectAt(dir), 'master', settings('true'), readState(dir).execution.builders, stop.signal, stopped);
+    const s = readState(dir);
+    expect(s.execution.builders[1].merge).toBeUndefined();
+    expect(s.merge_conflicts).toBeUndefined();
+    expect(git(dir, 'status', '--porcelain', '--untracked-files=no', '--', '.')).toBe('');
+    expect(git(join(dir, '.argo-project', 'merging', '.integration'), 'status', '--porcelain')).toBe('');
+    expect(s.merge.merged).toEqual(['a']);
+  });
+});
