@@ -21,7 +21,7 @@ import { cleanup, mergeBuilderOf, mergedKeepRef, previouslyMerged, saveLeftovers
 import { listWorktrees } from '../workflow/worktrees.js';
 import type { ConflictInput, ConflictResult, ConflictSide } from './resolver.js';
 import { conflictDiff, dropIntegration, finish, integrate, openIntegration, resetIntegration, type IntegrateInput, type Integrated } from './integration.js';
-import { headRef, moveTarget, tipOf } from './target.js';
+import { headRef, moveTarget, targetHolder, tipOf } from './target.js';
 import { runGate, type GateResult } from './gate.js';
 import { mergedSince } from './history.js';
 import { mergeOrder } from './order.js';
@@ -101,6 +101,9 @@ export async function runEngine(input: EngineInput): Promise<EngineOutcome> {
   const mergedBefore = previouslyMerged(toPlain(doc.get('merge')));
   const retryOnly = toPlain(getIn(doc, ['execution', 'retry_only']));
   const pendingBack = new Set(Array.isArray(retryOnly) ? retryOnly.filter((x): x is string => typeof x === 'string') : []);
+  // A target nobody may move (checked out elsewhere, or with changes) refuses before any gate runs.
+  const holder = targetHolder(project.dir, target);
+  if ('problem' in holder) return { ...out, refused: holder.problem };
   const opened = await openIntegration(project.dir, tipOf(headRef(target), project.dir)!);
   if ('problem' in opened) return { ...out, refused: opened.problem };
   const run: MergeRun = { project, target, mergeDir: opened.wt, out, worktrees: listWorktrees(project.dir), cleanup: true };

@@ -23,19 +23,30 @@ function real(p: string): string {
 
 export type Moved = { ok: true } | { ok: false; reason: string };
 
+type Holder = { at: string | null } | { problem: string };
+
+/** Where `target` is checked out when we may move it there (null: nowhere, the ref is moved), or why it may not be moved. */
+export function targetHolder(dir: string, target: string): Holder {
+  const holder = listWorktrees(dir).find((w) => w.branch === target);
+  if (!holder) return { at: null };
+  const at = real(holder.path);
+  if (at !== real(dir) && at !== real(mergingWorktree(dir, target))) {
+    return { problem: `${target} is checked out in ${holder.path}: free it there, then run argo merge` };
+  }
+  const dirty = git(['status', '--porcelain', '--untracked-files=no'], at).stdout.trim() !== '' || git(['rev-parse', '-q', '--verify', 'MERGE_HEAD'], at).ok;
+  if (dirty) return { problem: `${at} is on ${target} with uncommitted changes (or a merge in progress): commit or stash them, then run argo merge` };
+  return { at };
+}
+
 /** Moves `target` from `old` to `next` (a descendant of `old`), as the header says. */
 export async function moveTarget(dir: string, target: string, old: string, next: string, why: string): Promise<Moved> {
-  const holder = listWorktrees(dir).find((w) => w.branch === target);
-  if (!holder) {
+  const holder = targetHolder(dir, target);
+  if ('problem' in holder) return { ok: false, reason: holder.problem };
+  const at = holder.at;
+  if (at === null) {
     const r = git(['update-ref', '-m', why, headRef(target), next, old], dir);
     return r.ok ? { ok: true } : { ok: false, reason: `${target} moved meanwhile (update-ref refused: ${r.stderr.trim()})` };
   }
-  const at = real(holder.path);
-  if (at !== real(dir) && at !== real(mergingWorktree(dir, target))) {
-    return { ok: false, reason: `${target} is checked out in ${holder.path}: free it there, then run argo merge` };
-  }
-  const dirty = git(['status', '--porcelain', '--untracked-files=no'], at).stdout.trim() !== '' || git(['rev-parse', '-q', '--verify', 'MERGE_HEAD'], at).ok;
-  if (dirty) return { ok: false, reason: `${at} is on ${target} with uncommitted changes (or a merge in progress): commit or stash them, then run argo merge` };
   if (tipOf('HEAD', at) !== old) return { ok: false, reason: `${target} moved meanwhile (now ${tipOf('HEAD', at)?.slice(0, 12)})` };
   const r = await gitShielded(['merge', '--ff-only', '-q', '--end-of-options', next], at);
   return r.ok ? { ok: true } : { ok: false, reason: `could not fast-forward ${target} in ${at}: ${(r.stderr || r.stdout).trim().split('\n')[0] ?? ''}` };

@@ -297,3 +297,22 @@ subjects() { git log --first-parent --reverse --format=%s "${1:-master}" | tail 
   [ "$(state '[.phase, .action_needed, .action_owner] | join(" ")')" = 'merge_build review_merge user' ]
   [ "$(state '.merge.skipped | join(",")')" = bad ]
 }
+
+@test "the target checked out elsewhere, or with uncommitted changes: one ERROR before any gate runs, nothing merged, handed to the user" {
+  branch a a.txt a
+  builders a
+  config ".verify = {\"command\": \"touch $TMP/gate-ran\"}"
+  echo changed >> main.txt
+  run -1 merge_build
+  assert_output --partial "ERROR: $PROJ is on master with uncommitted changes"
+  [ ! -e "$TMP/gate-ran" ]
+  [ "$(state '.action_owner')" = user ]
+  [ "$(state '.merge.merged | length')" = 0 ]
+  git checkout -q -- main.txt
+  git checkout -q -b elsewhere
+  git worktree add -q "$TMP/other" master
+  run -1 merge_build
+  assert_output --partial "ERROR: master is checked out in $TMP/other"
+  [ ! -e "$TMP/gate-ran" ]
+  [ "$(git rev-parse master)" = "$(git rev-parse elsewhere)" ]
+}
