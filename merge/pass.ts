@@ -43,10 +43,8 @@ export async function integrateAll(project: Project, target: string, settings: M
     say(`Stopped after merging ${out.merged.length} builders (recorded in merge.merged); run merge_build again to go on`);
     return signalStatus(stopped.reason);
   }
-  if (out.refused) {
-    await recordRootMerge(project.state, out, target, out.conflicts);
-    return refuse(project, out.refused);
-  }
+  // Cut short: merge.merged already holds every merge made (recorded one by one); the pass's lists are partial, so not written.
+  if (out.refused) return refuse(project, out.refused);
   return handOn(project, target, out);
 }
 
