@@ -1,6 +1,7 @@
 // merge_build: merges completed builders' branches with --no-ff, records conflicts
 // (hands to `ci` with resolve_conflicts), removes merged worktrees and branches, and
-// ends at storage. D13: only real conflicts count as conflicts; skipped builders and
+// ends at storage. With a gate command or a squash/rebase strategy the integration engine
+// does it instead, one verified builder at a time (merge/pass.ts, docs/MERGE.md). D13: only real conflicts count as conflicts; skipped builders and
 // missing branches are reported and do not end in storage.
 // Safety (docs/SAFETY.md): the user's branch and uncommitted changes are never
 // touched (a temporary worktree of the target is used instead, or the merge is
@@ -10,16 +11,19 @@
 import { signalStatus } from '../core/proc.js';
 import { runIfEntry } from '../core/cli.js';
 import { insideGitRepo } from '../core/git.js';
-import { fromPlain, toPlain } from '../core/json_doc.js';
+import { toPlain } from '../core/json_doc.js';
 import { withWaitedLock } from '../store/start_lock.js';
 import { logBuilder, logStateTransition, writeLog } from '../store/logs.js';
-import { chooseTarget } from '../workflow/merge_place.js';
-import { mutateState, readStateDoc, updateState } from '../store/state.js';
-import { utcTimestamp } from '../core/time.js';
+import { readStateDoc, updateState } from '../store/state.js';
 import { listWorktrees } from '../workflow/worktrees.js';
-import { dropMergeDir, mergeBuilderOf, mergeOne, prepareMergeDir, previouslyMerged, type MergeBuilder, type MergeOutcome, type MergeRun } from '../workflow/builder_merge.js';
+import { dropMergeDir, mergeBuilderOf, mergeOne, recordRowMerge, rowMerge, prepareMergeDir, previouslyMerged, type MergeBuilder, type MergeOutcome, type MergeRun } from '../workflow/builder_merge.js';
 import { complain, enterProject, readExecution, recordError, say, type Project } from './handler.js';
-import { verifyMergedTree } from '../agents/merged_verify.js';
+import { readConfigObject } from '../store/config.js';
+import { errorMessage } from '../core/errors.js';
+import { readMergeSettings, usesEngine, type MergeSettings } from '../merge/settings.js';
+import { settleTarget } from '../merge/target.js';
+import { integrateAll } from '../merge/pass.js';
+import { recordRootMerge } from '../merge/records.js';
 import { argoPaths } from '../store/layout.js';
 import { onTermination } from '../core/termination.js';
 import { WRITE_ORDERS, writeInOrder } from '../store/write_orders.js';
@@ -37,16 +41,11 @@ async function handToUser(project: Project, message: string): Promise<number> {
   return 1;
 }
 
-async function record(project: Project, out: MergeOutcome, target: string, conflicts: string[]): Promise<void> {
-  await mutateState(project.state, (doc) => {
-    doc.set('merge', fromPlain({ ...out, target, completed: utcTimestamp() }));
-    if (conflicts.length > 0 || doc.has('merge_conflicts')) doc.set('merge_conflicts', fromPlain(conflicts));
-  });
-}
-
 /** The folder to merge in, or the exit code after a refusal. */
-async function mergeDirOrRefuse(project: Project, target: string, builders: Builder[]): Promise<string | number> {
-  const place = await prepareMergeDir(project, target, builders, new Set(builders.map((b) => b.branch)));
+async function mergeDirOrRefuse(project: Project, target: string, builders: Builder[], original: boolean): Promise<string | number> {
+  // The original switches the checkout from a builder branch to main; never to a merge.target branch.
+  const switchable = new Set(original ? builders.map((b) => b.branch) : []);
+  const place = await prepareMergeDir(project, target, builders, switchable);
   if ('refuse' in place) return handToUser(project, place.refuse);
   return 'code' in place ? place.code : place.dir;
 }
@@ -66,12 +65,16 @@ export async function main(argv: string[]): Promise<number> {
     await writeInOrder(project.state, WRITE_ORDERS.nothing_to_merge());
     return 0;
   }
+  const settings = mergeSettings(project);
+  if (Array.isArray(settings)) return handToUser(project, `${settings.join('; ')}; nothing merged`);
   say(`Merging ${builders.length} builder branches...`);
-  const target = chooseTarget(project.dir);
-  if (!target) {
-    complain('ERROR: Could not check out the main or master branch');
+  const chosen = settleTarget(project.dir, settings.target);
+  if ('problem' in chosen) {
+    complain(`ERROR: ${chosen.problem}`);
     return 1;
   }
+  const target = chosen.target;
+  if (chosen.created) say(`Created ${target} at ${chosen.base}'s tip: builders are merged there; ${chosen.base} is not touched`);
   // A stop (the orchestrator ends our process group) lets the merge in flight finish
   // (git runs in its own group) and ends the run between two builders.
   const stopped = onTermination();
@@ -80,15 +83,27 @@ export async function main(argv: string[]): Promise<number> {
   // finishing its last merge while the next one starts.
   const lock = argoPaths(project.dir).mergeLock;
   const held = await withWaitedLock(lock, () => say(`Waiting for the merge_build holding ${lock} to finish`), stopped.signal, () =>
-    mergeAll(project, target, builders, stopped.signal),
+    usesEngine(settings)
+      ? integrateAll(project, target, settings, execution.builders, stopped.signal)
+      : mergeAll(project, target, builders, stopped.signal, settings.target === null),
   );
   return held ? held.value : signalStatus(stopped.signal.reason); // stopped while waiting: nothing done
 }
 
-async function mergeAll(project: Project, target: string, builders: Builder[], stopped: AbortSignal): Promise<number> {
+/** merge.* and the gate's command (merge/settings.ts), or the problems. */
+function mergeSettings(project: Project): MergeSettings | string[] {
+  try {
+    const read = readMergeSettings(readConfigObject(project.configFile));
+    return 'settings' in read ? read.settings : read.problems;
+  } catch (e) {
+    return [errorMessage(e)];
+  }
+}
+
+async function mergeAll(project: Project, target: string, builders: Builder[], stopped: AbortSignal, original: boolean): Promise<number> {
   // Read under the lock: a run that held it may have recorded merges meanwhile.
   const mergedBefore = previouslyMerged(toPlain((await readStateDoc(project.state.stateFile)).get('merge')));
-  const mergeDir = await mergeDirOrRefuse(project, target, builders);
+  const mergeDir = await mergeDirOrRefuse(project, target, builders, original);
   if (typeof mergeDir === 'number') return mergeDir;
   const out: MergeOutcome = { merged: [], conflicts: [], skipped: [], missing: [], failed: [] };
   const run: MergeRun = { project, target, mergeDir, out, worktrees: listWorktrees(project.dir), cleanup: true };
@@ -97,6 +112,7 @@ async function mergeAll(project: Project, target: string, builders: Builder[], s
     if (b.status !== 'completed') {
       logBuilder(project.logs, b.id, 'skipped', `Not completed (status: ${b.status})`);
       out.skipped.push(b.id);
+      await recordRowMerge(project, b.id, rowMerge({ status: 'skipped', target, branch: b.branch, message: `not completed (status: ${b.status})` }));
       continue;
     }
     await mergeOne(run, b, mergedBefore.has(b.id));
@@ -105,11 +121,6 @@ async function mergeAll(project: Project, target: string, builders: Builder[], s
     say(`Stopped after merging ${out.merged.length} builders (recorded in merge.merged); run merge_build again to go on`);
     return signalStatus(stopped.reason);
   }
-  // ---- the verification gate (agents/merged_verify.ts): config verify.command on the
-  // merged tree, where the merge happened (before a temporary worktree goes)
-  const allMerged = out.conflicts.length + out.skipped.length + out.missing.length + out.failed.length === 0;
-  const verified = allMerged ? await verifyMergedTree(project, mergeDir) : null;
-  // ---- end of the verification gate
   dropMergeDir(project, mergeDir);
 
   if (out.conflicts.length > 0) {
@@ -119,11 +130,11 @@ async function mergeAll(project: Project, target: string, builders: Builder[], s
     say();
     await writeInOrder(project.state, WRITE_ORDERS.conflicts());
     // As the original: merge_conflicts is written after the two hand-off fields.
-    await record(project, out, target, out.conflicts);
+    await recordRootMerge(project.state, out, target, out.conflicts);
     say('Waiting for the conflicts to be resolved');
     return 0;
   }
-  await record(project, out, target, []);
+  await recordRootMerge(project.state, out, target, []);
   const unmerged = [...out.skipped, ...out.missing, ...out.failed];
   if (unmerged.length > 0) {
     say();
@@ -133,14 +144,7 @@ async function mergeAll(project: Project, target: string, builders: Builder[], s
     return 0;
   }
   say('All builders merged successfully');
-  // ---- the verification gate (see above)
-  if (verified && !verified.ok) {
-    say(`Verification failed: ${verified.message}`);
-    await writeInOrder(project.state, WRITE_ORDERS.merge_review());
-    return 0;
-  }
-  if (verified?.ran) say(verified.message);
-  // ---- end of the verification gate
+  // (With a verify command the engine's gate runs instead: merge/pass.ts.)
   logStateTransition(project.logs, 'merge_build', 'storage');
   await writeInOrder(project.state, WRITE_ORDERS.merged());
   say('Merge phase complete - workflow finished');

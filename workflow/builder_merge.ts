@@ -6,14 +6,14 @@
 // temporary worktree of the target is used instead, or the merge is refused); only
 // worktrees proven ours are removed and only merged argo-builder-* branches deleted; each
 // merge is recorded in merge.merged the moment it happens, so nothing is merged twice.
-import { mkdirSync, rmdirSync } from 'node:fs';
-import { dirname, relative } from 'node:path';
+import { mkdirSync, rmdirSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
 import { branchExists, git, gitShielded, isAncestor, unmergedFiles } from '../core/git.js';
 import { JsonObject, fromPlain, toPlain } from '../core/json_doc.js';
 import { complain, say } from '../core/cli.js';
 import { logBuilder, writeLog } from '../store/logs.js';
 import { mutateState, type StatePaths } from '../store/state.js';
-import { builderRecord } from '../store/builders.js';
+import { builderRecord, setBuilderFields, type BuilderMerge } from '../store/builders.js';
 import { chooseMergePlace, halfDoneMerge, inspectCheckout, mergingWorktree } from './merge_place.js';
 import { BUILDERS_ROOT, BUILDER_BRANCH_PREFIX, MERGING_ROOT, commitLeftovers, proveOurWorktree, removeOurWorktree, type WorktreeEntry } from './worktrees.js';
 
@@ -53,6 +53,9 @@ export function previouslyMerged(merge: unknown): Set<string> {
 
 export const headRef = (branch: string) => `refs/heads/${branch}`;
 
+/** Where a squashed or rebased builder's own commits stay reachable once its branch is deleted. */
+export const mergedKeepRef = (id: string) => `refs/argo/merged/${id}`;
+
 /** One merge run: where it merges and what it has done so far. */
 export interface MergeRun {
   project: MergeProject;
@@ -67,7 +70,7 @@ export interface MergeRun {
 }
 
 /** Before merging: whatever the builder left uncommitted in its (proven) worktree goes on its branch. */
-function saveLeftovers(run: MergeRun, b: MergeBuilder): void {
+export function saveLeftovers(run: MergeRun, b: MergeBuilder): void {
   const { project, worktrees } = run;
   const wt = worktrees.find((w) => w.branch === b.branch);
   if (!wt || proveOurWorktree(project.dir, wt.path, BUILDERS_ROOT, worktrees).kind !== 'ours') return;
@@ -79,9 +82,11 @@ function saveLeftovers(run: MergeRun, b: MergeBuilder): void {
 /**
  * Removes the builder's worktree (the one state names and the one git has its branch
  * checked out in) only when proven ours, and its branch only when it is an
- * argo-builder-* branch whose commits are all on the target. Everything refused is logged.
+ * argo-builder-* branch whose commits are all on the target or kept under
+ * refs/argo/merged/<id> (a squash or rebase replays them as new commits; the originals
+ * stay reachable there). Everything refused is logged.
  */
-function cleanup(run: MergeRun, b: MergeBuilder): void {
+export function cleanup(run: MergeRun, b: MergeBuilder): void {
   const { project, target, worktrees } = run;
   const { dir, logs } = project;
   logBuilder(logs, b.id, 'cleanup', 'Removing worktree and branch');
@@ -108,16 +113,29 @@ function cleanup(run: MergeRun, b: MergeBuilder): void {
   if (!branchExists(headRef(b.branch), dir)) return;
   if (!b.branch.startsWith(BUILDER_BRANCH_PREFIX)) {
     logBuilder(logs, b.id, 'kept', `Branch ${b.branch} kept: not an ${BUILDER_BRANCH_PREFIX}* branch`);
-  } else if (!isAncestor(headRef(b.branch), headRef(target), dir)) {
+  } else if (!isAncestor(headRef(b.branch), headRef(target), dir) && !isAncestor(headRef(b.branch), mergedKeepRef(b.id), dir)) {
     logBuilder(logs, b.id, 'kept', `Branch ${b.branch} kept: it has commits that are not on ${target}`);
   } else if (!git(['branch', '-D', '--', b.branch], dir).ok) {
     logBuilder(logs, b.id, 'kept', `Branch ${b.branch} kept: git could not delete it (checked out somewhere?)`);
   }
 }
 
-/** Adds `id` to merge.merged (and the target) the moment it is merged: a stopped run resumes from there. */
-async function recordMerged(project: MergeProject, id: string, target: string): Promise<void> {
+/** A builder row's merge record (issue 20) with everything it does not say empty. */
+export function rowMerge(m: Partial<BuilderMerge> & Pick<BuilderMerge, 'status'>): BuilderMerge {
+  return { commit: null, target: null, attempts: 0, output: null, files: [], diff: null, worktree: null, branch: null, message: null, ...m };
+}
+
+/** The row's `merge` as this pass knows it (the original's pass: no gate, so no attempts). */
+export function recordRowMerge(project: MergeProject, id: string, m: BuilderMerge): Promise<void> {
+  return setBuilderFields(project.state, id, { merge: m });
+}
+
+/** Adds `id` to merge.merged (and the target) the moment it is merged, with its row's record, in one write: a stopped run resumes from there. */
+async function recordMerged(project: MergeProject, id: string, target: string, row: BuilderMerge): Promise<void> {
   await mutateState(project.state, (doc) => {
+    const exec = doc.get('execution');
+    const rows = exec instanceof JsonObject ? exec.get('builders') : undefined;
+    if (Array.isArray(rows)) for (const r of rows) if (r instanceof JsonObject && String(r.get('id') ?? 'null') === id) r.set('merge', fromPlain(row));
     let merge = doc.get('merge');
     if (!(merge instanceof JsonObject)) {
       merge = new JsonObject();
@@ -131,10 +149,10 @@ async function recordMerged(project: MergeProject, id: string, target: string): 
   });
 }
 
-async function merged(run: MergeRun, b: MergeBuilder, message: string): Promise<void> {
+async function merged(run: MergeRun, b: MergeBuilder, message: string, commit: string | null): Promise<void> {
   logBuilder(run.project.logs, b.id, 'merged', message);
   run.out.merged.push(b.id);
-  await recordMerged(run.project, b.id, run.target);
+  await recordMerged(run.project, b.id, run.target, rowMerge({ status: 'merged', commit, target: run.target, branch: b.branch, message }));
   if (run.cleanup) cleanup(run, b);
 }
 
@@ -155,31 +173,48 @@ export async function mergeOne(run: MergeRun, b: MergeBuilder, mergedBefore: boo
     logBuilder(logs, b.id, 'warning', `Branch ${b.branch} not found`);
     logBuilder(logs, b.id, 'error', 'Cannot merge: the branch does not exist');
     out.missing.push(b.id);
+    await recordRowMerge(project, b.id, rowMerge({ status: 'skipped', target, branch: b.branch, message: `branch ${b.branch} not found` }));
     return [];
   }
   saveLeftovers(run, b);
   if (isAncestor(headRef(b.branch), 'HEAD', mergeDir)) {
     // Merged by a run that was stopped before it could record it, or early for its dependents.
     say(`Builder ${b.id} is already on ${target}`);
-    await merged(run, b, `Branch ${b.branch} is already on ${target}`);
+    await merged(run, b, `Branch ${b.branch} is already on ${target}`, null);
     return [];
   }
   const r = await gitShielded(['merge', '--no-ff', '-m', `Merge builder: ${b.id}`, '--end-of-options', headRef(b.branch)], mergeDir);
   if (r.ok) {
-    await merged(run, b, `Branch ${b.branch} merged`);
+    await merged(run, b, `Branch ${b.branch} merged`, git(['rev-parse', '-q', '--verify', 'HEAD'], mergeDir).stdout.trim() || null);
     return [];
   }
   const files = unmergedFiles(mergeDir);
   if (files.length > 0) logBuilder(logs, b.id, 'conflict', 'Merge conflict detected');
+  const diff = files.length > 0 ? conflictDiffFile(run, b.id) : null;
   await gitShielded(['merge', '--abort'], mergeDir);
   if (files.length > 0) {
     logBuilder(logs, b.id, 'conflict', 'Conflict needs resolution');
     out.conflicts.push(b.id);
+    const worktree = run.worktrees.find((w) => w.branch === b.branch)?.path ?? b.worktree;
+    await recordRowMerge(project, b.id, rowMerge({ status: 'conflict', target, files, diff, worktree, branch: b.branch, message: `merging ${b.branch} into ${target} conflicts` }));
   } else {
-    logBuilder(logs, b.id, 'error', `Merge failed: ${(r.stderr || r.stdout).trim().split('\n')[0] ?? ''}`);
+    const why = `Merge failed: ${(r.stderr || r.stdout).trim().split('\n')[0] ?? ''}`;
+    logBuilder(logs, b.id, 'error', why);
     out.failed.push(b.id);
+    await recordRowMerge(project, b.id, rowMerge({ status: 'skipped', target, branch: b.branch, message: why }));
   }
   return files;
+}
+
+/** `git diff` of the conflicted merge in progress, written to .argo-project/logs/merge-<id>.diff for the person (null when it cannot be written). */
+export function conflictDiffFile(run: MergeRun, id: string): string | null {
+  const file = join(run.project.logs.logDir, `merge-${id}.diff`);
+  try {
+    writeFileSync(file, git(['diff'], run.mergeDir).stdout);
+    return file;
+  } catch {
+    return null;
+  }
 }
 
 /** Aborts a merge an earlier (stopped) run left half done in `dir`; refuses one that is not ours. */

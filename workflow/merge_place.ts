@@ -6,6 +6,66 @@ import { readFileSync, realpathSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { branchExists, git } from '../core/git.js';
 import { MERGING_ROOT, listWorktrees } from './worktrees.js';
+import { readConfigObject } from '../store/config_object.js';
+import { argoPaths } from '../store/layout.js';
+import { errorMessage } from '../core/errors.js';
+
+export const headRef = (branch: string) => `refs/heads/${branch}`;
+
+/** The commit a ref names, or null. */
+export function tipOf(ref: string, cwd: string): string | null {
+  const r = git(['rev-parse', '-q', '--verify', '--end-of-options', `${ref}^{commit}`], cwd);
+  return r.ok ? r.stdout.trim() : null;
+}
+
+export const TARGET_ACCEPTED = 'a branch name "argo/<slug>" (letters, digits, ".", "_", "-"; "/" between parts), or absent for main/master';
+
+/**
+ * `merge.target` (issue 20): `argo/<slug>` as git check-ref-format takes it (checked here
+ * without git): parts of letters, digits, `.`, `_`, `-`, not starting with `.` or `-`, not
+ * ending in `.lock` or `.`, no `..`. main and master are not accepted: absent means them.
+ * merge/settings.ts reads the key; the dependency waves (wave_steps.ts) honour it too.
+ */
+export function validTarget(v: string): boolean {
+  if (!v.startsWith('argo/') || v.includes('..') || v.length > 200) return false;
+  return v
+    .slice('argo/'.length)
+    .split('/')
+    .every((part) => /^[A-Za-z0-9_][A-Za-z0-9._-]*$/.test(part) && !part.endsWith('.lock') && !part.endsWith('.'));
+}
+
+export type TargetChoice = { target: string; base: string; created: boolean } | { problem: string };
+
+/** The target branch: `configured` (created from the base branch the first time), else the base (main, else master). */
+export function settleTarget(dir: string, configured: string | null): TargetChoice {
+  const base = chooseTarget(dir);
+  if (!base) return { problem: 'Could not check out the main or master branch' };
+  if (configured === null) return { target: base, base, created: false };
+  if (!validTarget(configured) || !git(['check-ref-format', '--branch', configured], dir).ok) return { problem: `merge.target is "${configured}"; accepted: ${TARGET_ACCEPTED}` };
+  if (tipOf(headRef(configured), dir)) return { target: configured, base, created: false };
+  const tip = tipOf(headRef(base), dir)!;
+  // The zero old value: created only if nobody made it meanwhile.
+  const r = git(['update-ref', '-m', `argo: merge.target from ${base}`, headRef(configured), tip, '0'.repeat(tip.length)], dir);
+  if (!r.ok && !tipOf(headRef(configured), dir)) return { problem: `could not create ${configured} at ${base}: ${r.stderr.trim()}` };
+  return { target: configured, base, created: r.ok };
+}
+
+/**
+ * The project's target as config.json names it (`merge.target`), settled: for the merges
+ * outside merge_build (the dependency waves), which must land where merge_build does.
+ */
+export function projectTarget(dir: string): TargetChoice {
+  let configured: unknown;
+  try {
+    const merge = readConfigObject(argoPaths(dir).config).merge;
+    configured = merge !== null && typeof merge === 'object' ? (merge as { target?: unknown }).target : undefined;
+  } catch (e) {
+    return { problem: errorMessage(e) };
+  }
+  if (configured === undefined || configured === null) return settleTarget(dir, null);
+  if (typeof configured !== 'string') return { problem: `merge.target is ${JSON.stringify(configured)}; accepted: ${TARGET_ACCEPTED}` };
+  return settleTarget(dir, configured);
+}
 
 /** `main` when that branch exists, else `master`, else null. */
 export function chooseTarget(dir: string): string | null {

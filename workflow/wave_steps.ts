@@ -14,7 +14,7 @@ import { readStateDoc } from '../store/state.js';
 import { withWaitedLock } from '../store/start_lock.js';
 import { dropMergeDir, headRef, mergeOne, prepareMergeDir, previouslyMerged, type MergeBuilder, type MergeProject, type MergeRun } from './builder_merge.js';
 import type { EngineHooks, EngineWaves } from './engine.js';
-import { chooseTarget } from './merge_place.js';
+import { projectTarget } from './merge_place.js';
 import { hasWaves } from './waves.js';
 import { commitIdentity, listWorktrees, proveOurWorktree } from './worktrees.js';
 
@@ -31,8 +31,9 @@ const asMerged = (b: BuilderRecord): MergeBuilder => ({ id: b.id, status: b.stat
 /** Merges builder `b` into the base branch now, under the project's merge lock; null, or why not (a conflict names the files). */
 export async function integrate(project: MergeProject, b: BuilderRecord, say: (line: string) => void, signal: AbortSignal): Promise<string | null> {
   if (!insideGitRepo(project.dir)) return 'not a git repository: nothing can be merged';
-  const target = chooseTarget(project.dir);
-  if (!target) return 'no main or master branch to merge into';
+  const chosen = projectTarget(project.dir);
+  if ('problem' in chosen) return chosen.problem;
+  const target = chosen.target;
   say(`Merging builder ${b.id} into ${target} now: other builders depend on it`);
   const lock = argoPaths(project.dir).mergeLock;
   const held = await withWaitedLock(lock, () => say(`Waiting for the merge holding ${lock} to finish`), signal, async () => {
@@ -58,9 +59,10 @@ export async function integrate(project: MergeProject, b: BuilderRecord, say: (l
  */
 export async function baseOn(project: MergeProject, b: BuilderRecord): Promise<string | null> {
   const dir = project.dir;
-  const target = chooseTarget(dir);
+  const chosen = projectTarget(dir);
+  if ('problem' in chosen) return chosen.problem;
+  const target = chosen.target;
   const branch = builderBranchOf(b);
-  if (!target) return 'no main or master branch to start from';
   if (!branchExists(headRef(branch), dir)) return `its branch ${branch} does not exist`;
   const base = git(['rev-parse', '--verify', '--end-of-options', headRef(target)], dir).stdout.trim();
   if (isAncestor(base, headRef(branch), dir)) return null; // already on it

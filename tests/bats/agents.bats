@@ -236,14 +236,17 @@ group_gone() {
   grep -q checking .argo-project/logs/builder-part-3.log
 }
 
-@test "verify on the merged tree: a failure hands to the user with review_merge, not storage" {
+@test "verify at the merge gate: the builder whose merge breaks it is not merged; out of retries, review_merge, not storage" {
   # passes in every worktree (one file each), fails once the three are merged
   config '.ci.agent = "claude" | .verify = {"command": "[ $(ls part-*.txt | wc -l) -lt 3 ]"}'
   start_and_approve
   wait_state '.action_needed == "review_merge"' 60
   [ "$(jq -r '.phase + "/" + .action_owner' .argo-project/state.json)" = merge_build/user ]
-  [ "$(jq -r '.merge.merged | length' .argo-project/state.json)" = 3 ]
-  [ -f .argo-project/logs/verify-merged.log ]
+  [ "$(jq -r '.merge.merged | length' .argo-project/state.json)" = 2 ]
+  [ "$(jq -r '.merge.verify_failed | length' .argo-project/state.json)" = 1 ]
+  id=$(jq -r '.merge.verify_failed[0]' .argo-project/state.json)
+  [ -f ".argo-project/logs/merge-verify-$id.log" ]
+  [ "$(ls part-*.txt | wc -l)" = 2 ]
 }
 
 # ------------------------------------------------------------------ commands

@@ -90,6 +90,22 @@ describe('dependency waves: ui depends on core', () => {
     expect(git(dir, 'show', 'main:ui.txt')).toBe('ui\n');
   });
 
+  it('merge.target argo/next: core is merged early into argo/next, ui starts on it, main is never touched (issue 20)', async () => {
+    const dir = project([{ id: 'ui', description: 'the UI', depends_on: ['core'] }, { id: 'core', description: 'the core' }]);
+    writeFileSync(join(dir, '.argo-project', 'config.json'), JSON.stringify({ merge: { target: 'argo/next' } }));
+    const main = git(dir, 'rev-parse', 'main').trim();
+    expect((await handler('design_build', dir)).code).toBe(0);
+    const notes = tempDir();
+    const r = await handler('execution', dir, { CI_COMMAND: fakeAgent(notes, dir) });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('Merging builder core into argo/next now: other builders depend on it\n');
+    expect(readFileSync(join(notes, 'ui'), 'utf8')).toMatch(/^files: .*core\.txt/m);
+    expect((await handler('merge_build', dir)).code).toBe(0);
+    expect(state(dir).phase).toBe('storage');
+    expect(git(dir, 'rev-parse', 'main').trim()).toBe(main);
+    expect(git(dir, 'show', 'argo/next:ui.txt')).toBe('ui\n');
+  });
+
   it('a conflict while merging core early: nothing half done, ui fails with failure dependency naming the file; merge_build reports core as a conflict', async () => {
     const dir = project([{ id: 'core', description: 'the core' }, { id: 'ui', description: 'the UI', depends_on: ['core'] }]);
     expect((await handler('design_build', dir)).code).toBe(0);
