@@ -131,6 +131,8 @@ async function alreadyMerged(e: Engine, b: BuilderRecord, message: string): Prom
   say(message);
   logBuilder(e.project.logs, b.id, 'merged', message);
   e.out.merged.push(b.id);
+  // merged by an earlier pass: its row (and so the root's resolved_by_agent list) stays as it was
+  if (b.merge?.status === 'resolved_by_agent') e.out.resolved_by_agent.push(b.id);
   const row = b.merge && (b.merge.status === 'merged' || b.merge.status === 'resolved_by_agent') ? b.merge : rowMerge({ status: 'merged', target: e.target, attempts: b.merge?.attempts ?? 0, message });
   await recordIntegrated(e.project.state, b.id, e.target, row);
   cleanup(e.run, mergeBuilderOf(b.raw));

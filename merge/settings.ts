@@ -63,5 +63,9 @@ export function readMergeSettings(config: unknown): { settings: MergeSettings } 
   return { settings: { target, strategy, gate, gateKey: own ? 'verify.merge_command' : shared ? 'verify.command' : null } };
 }
 
-/** Whether merge_build integrates through the engine (merge/engine.ts) rather than today's one pass. */
-export const usesEngine = (s: MergeSettings): boolean => s.gate !== null || s.strategy !== 'merge';
+/**
+ * Whether merge_build integrates through the engine (merge/engine.ts) rather than today's
+ * one pass: a gate, a strategy other than merge, or a resolver agent for conflicts
+ * (`resolver`: merge.resolver, else the builders' preset — merge/resolver_config.ts).
+ */
+export const usesEngine = (s: MergeSettings, resolver = false): boolean => s.gate !== null || s.strategy !== 'merge' || resolver;

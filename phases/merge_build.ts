@@ -21,6 +21,8 @@ import { complain, enterProject, readExecution, recordError, say, type Project }
 import { readConfigObject } from '../store/config.js';
 import { errorMessage } from '../core/errors.js';
 import { readMergeSettings, usesEngine, type MergeSettings } from '../merge/settings.js';
+import { readResolver } from '../merge/resolver_config.js';
+import { ciToolAvailable } from '../agents/ci_tool.js';
 import { settleTarget } from '../merge/target.js';
 import { integrateAll } from '../merge/pass.js';
 import { recordRootMerge } from '../merge/records.js';
@@ -65,8 +67,9 @@ export async function main(argv: string[]): Promise<number> {
     await writeInOrder(project.state, WRITE_ORDERS.nothing_to_merge());
     return 0;
   }
-  const settings = mergeSettings(project);
-  if (Array.isArray(settings)) return handToUser(project, `${settings.join('; ')}; nothing merged`);
+  const read = mergeSettings(project);
+  if (Array.isArray(read)) return handToUser(project, `${read.join('; ')}; nothing merged`);
+  const { settings, resolver } = read;
   say(`Merging ${builders.length} builder branches...`);
   const chosen = settleTarget(project.dir, settings.target);
   if ('problem' in chosen) {
@@ -83,18 +86,26 @@ export async function main(argv: string[]): Promise<number> {
   // finishing its last merge while the next one starts.
   const lock = argoPaths(project.dir).mergeLock;
   const held = await withWaitedLock(lock, () => say(`Waiting for the merge_build holding ${lock} to finish`), stopped.signal, () =>
-    usesEngine(settings)
+    usesEngine(settings, resolver)
       ? integrateAll(project, target, settings, execution.builders, stopped.signal)
       : mergeAll(project, target, builders, stopped.signal, settings.target === null),
   );
   return held ? held.value : signalStatus(stopped.signal.reason); // stopped while waiting: nothing done
 }
 
-/** merge.* and the gate's command (merge/settings.ts), or the problems. */
-function mergeSettings(project: Project): MergeSettings | string[] {
+/**
+ * merge.* and the gate's command (merge/settings.ts), and whether a conflict has a resolver
+ * agent (merge.resolver, else the builders' preset: then conflicts go to the engine too);
+ * or the problems.
+ */
+function mergeSettings(project: Project): { settings: MergeSettings; resolver: boolean } | string[] {
   try {
-    const read = readMergeSettings(readConfigObject(project.configFile));
-    return 'settings' in read ? read.settings : read.problems;
+    const config = readConfigObject(project.configFile);
+    const read = readMergeSettings(config);
+    if (!('settings' in read)) return read.problems;
+    const pick = readResolver(config, process.env, project.configFile, (w) => ciToolAvailable(w, project.dir, process.env));
+    if (pick.kind === 'error') return [pick.message];
+    return { settings: read.settings, resolver: pick.kind === 'agent' };
   } catch (e) {
     return [errorMessage(e)];
   }

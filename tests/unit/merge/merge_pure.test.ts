@@ -38,6 +38,8 @@ describe('readMergeSettings', () => {
     const r = readMergeSettings({});
     expect(r).toEqual({ settings: { target: null, strategy: 'merge', gate: null, gateKey: null } });
     expect(usesEngine((r as { settings: never }).settings)).toBe(false);
+    // a resolver agent for conflicts (merge.resolver, or the builders' preset) is enough
+    expect(usesEngine((r as { settings: never }).settings, true)).toBe(true);
   });
   it('the gate: verify.merge_command, else verify.command', () => {
     expect(readMergeSettings({ verify: { command: 'npm test' } })).toMatchObject({ settings: { gate: 'npm test', gateKey: 'verify.command' } });
