@@ -47,6 +47,15 @@ export function statFields(pid: number | 'self'): string[] | undefined {
   return stat ? stat.slice(stat.lastIndexOf(')') + 2).split(' ') : undefined;
 }
 
+/** Where an open file descriptor of this process points (/proc/self/fd/N); undefined when it cannot be told. */
+export function openFdPath(fd: number): string | undefined {
+  try {
+    return readlinkSync(`/proc/self/fd/${fd}`);
+  } catch {
+    return undefined;
+  }
+}
+
 /** The pids /proc lists (undefined when there is no /proc). */
 export function procPids(): number[] | undefined {
   try {

@@ -4,7 +4,8 @@
 // out), opened without following a last symlink and without blocking (a FIFO is refused,
 // not waited on), checked again on the open descriptor — and never more than DIFF_LIMIT
 // bytes of it. Anything else shows nothing and says why in one line.
-import { closeSync, constants, fstatSync, openSync, readlinkSync, readSync, realpathSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync, realpathSync } from 'node:fs';
+import { openFdPath } from '../core/proc.js';
 import { isAbsolute, join, relative } from 'node:path';
 import { argoPaths } from '../store/layout.js';
 import { readBuilders } from '../store/builders.js';
@@ -17,14 +18,8 @@ const inside = (root: string, p: string) => {
   return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel);
 };
 
-/** Where the open descriptor really points (Linux: /proc/self/fd); null when it cannot be told. */
-function openedPath(fd: number): string | null {
-  try {
-    return readlinkSync(`/proc/self/fd/${fd}`);
-  } catch {
-    return null;
-  }
-}
+/** Where the open descriptor really points (core/proc.ts, Linux); null when it cannot be told. */
+const openedPath = (fd: number): string | null => openFdPath(fd) ?? null;
 
 /** The proven file's size and first `limit` bytes, or why not. */
 function readProven(real: string, recorded: string, limit: number): MergeDiffRead {
