@@ -56,6 +56,7 @@ case_ 'argo.js --help' node ROOT/dist/compat/argo.js --help
 case_ 'argo.js call update_state phase design' node ROOT/dist/compat/argo.js call update_state phase design
 case_ 'argo.js call read_state phase' node ROOT/dist/compat/argo.js call read_state phase
 case_ 'status.js PROJECT' node ROOT/dist/status.js "$proj"
+case_ 'argo.js status PROJECT' node ROOT/dist/compat/argo.js status "$proj"
 case_ 'import phases/execution.js' node -e "$(imp phases/execution.js)"
 case_ 'import orchestrator.js' node -e "$(imp orchestrator.js)"
 case_ 'import phases/design_program.js' node -e "$(imp phases/design_program.js)"
