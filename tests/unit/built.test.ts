@@ -62,7 +62,7 @@ describe('entry points are bundles (scripts/bundle.mjs)', () => {
     expect(isBundle('import { spawn } from "node:child_process";\nimport { $ } from "zx";\nconst s = "./not/an/import.js";\nconst m = () => import("../status.js");')).toBe(true);
   });
 
-  it('unbundledEntry names an entry whose build is missing or flat, and none when all are bundles', () => {
+  it('unbundledEntry names an entry whose build is missing, flat or older than the bundler, and none when all are current bundles', () => {
     const root = tempDir();
     mkdirSync(join(root, 'dist', 'phases'), { recursive: true });
     writeFileSync(join(root, 'dist', 'status.js'), 'import { a } from "node:fs";\n');
@@ -70,6 +70,10 @@ describe('entry points are bundles (scripts/bundle.mjs)', () => {
     expect(unbundledEntry(['status.ts', 'phases/execution.ts'], root)).toBe('phases/execution.ts');
     expect(unbundledEntry(['status.ts', 'approve.ts'], root)).toBe('approve.ts');
     expect(unbundledEntry(['status.ts'], root)).toBeUndefined();
+    mkdirSync(join(root, 'scripts'));
+    writeFileSync(join(root, 'scripts', 'bundle.mjs'), '');
+    utimesSync(join(root, 'scripts', 'bundle.mjs'), new Date(Date.now() + 60_000), new Date(Date.now() + 60_000));
+    expect(unbundledEntry(['status.ts'], root)).toBe('status.ts'); // built before the bundler changed
   });
 
   it('this checkout: every entry in dist/ is a bundle, and what one still import()s is another entry', async () => {
@@ -78,6 +82,26 @@ describe('entry points are bundles (scripts/bundle.mjs)', () => {
     expect(unbundledEntry(entries)).toBeUndefined();
     const bundles = new Set(entries.map((e) => built(e)));
     for (const file of bundles) expect(relativeDynamicImports(file).filter((target) => !bundles.has(target)), file).toEqual([]);
+  });
+
+  it('the build refuses a package that a bundle would load at start while its module is only reached by import()', async () => {
+    const { eagerPackages } = (await import('../../scripts/bundle.mjs')) as { eagerPackages(m: unknown): string[] };
+    const imports = (...list: [string, string, boolean?][]) => ({ imports: list.map(([path, kind, external]) => ({ path, kind, external: external ?? false })) });
+    const metafile = (queueImport: 'import-statement' | 'dynamic-import') => ({
+      inputs: {
+        'phases/execution.ts': imports(['core/cli.ts', 'import-statement'], ['distributed/remote.ts', 'dynamic-import']),
+        'core/cli.ts': imports(['node:fs', 'import-statement', true]),
+        'distributed/remote.ts': imports(['distributed/queue.ts', 'import-statement']),
+        'distributed/queue.ts': imports(['pg-boss', queueImport, true]),
+        'distributed/worker_cli.ts': imports(['distributed/queue.ts', 'import-statement']),
+      },
+      outputs: {
+        [join(ROOT, 'dist/phases/execution.js')]: { entryPoint: 'phases/execution.ts', inputs: { 'phases/execution.ts': {}, 'core/cli.ts': {}, 'distributed/remote.ts': {}, 'distributed/queue.ts': {} } },
+        [join(ROOT, 'dist/distributed/worker_cli.js')]: { entryPoint: 'distributed/worker_cli.ts', inputs: { 'distributed/worker_cli.ts': {}, 'distributed/queue.ts': {} } },
+      },
+    });
+    expect(eagerPackages(metafile('import-statement'))).toEqual(["dist/phases/execution.js: distributed/queue.ts imports 'pg-boss'"]);
+    expect(eagerPackages(metafile('dynamic-import'))).toEqual([]);
   });
 
   it('isEntry: the started file is the build of that name (or its source under tsx), in that install only', () => {

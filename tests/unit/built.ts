@@ -71,11 +71,13 @@ export function relativeDynamicImports(file: string): string[] {
   return [...text.matchAll(/\bimport\(\s*['"](\.\.?\/[^'"]+)['"]\s*\)/g)].map((m) => resolve(dirname(file), m[1]!));
 }
 
-/** The first of `entries` (sources) whose build under `root`/dist is missing or not a bundle. */
+/** The first of `entries` (sources) whose build under `root`/dist is missing, not a bundle, or older than scripts/bundle.mjs. */
 export function unbundledEntry(entries: string[], root = ROOT): string | undefined {
+  const bundler = join(root, 'scripts', 'bundle.mjs');
+  const since = existsSync(bundler) ? statSync(bundler).mtimeMs : 0;
   for (const source of entries) {
     const out = join(root, 'dist', source.replace(/\.ts$/, '.js'));
-    if (!existsSync(out) || !isBundle(readFileSync(out, 'utf8'))) return source;
+    if (!existsSync(out) || statSync(out).mtimeMs < since || !isBundle(readFileSync(out, 'utf8'))) return source;
   }
   return undefined;
 }

@@ -12,7 +12,7 @@ export default async function setup(): Promise<void> {
     const stale = staleSource();
     if (stale !== undefined) return `dist/ is older than ${stale} (or lacks it)`;
     const flat = unbundledEntry(entries);
-    return flat === undefined ? undefined : `dist/'s build of ${flat} is not a bundle (scripts/bundle.mjs)`;
+    return flat === undefined ? undefined : `dist/'s build of ${flat} is not a current bundle (scripts/bundle.mjs)`;
   };
   const reason = why();
   if (reason === undefined) return;
