@@ -23,6 +23,8 @@ export function isEntry(name: string, started: string, root: string): boolean {
  * usually via the .sh shim), and sets the exit code. Unexpected errors become one ERROR line.
  */
 export function runIfEntry(name: string, main: Main): void {
+  // The former convention was runIfEntry(import.meta.url, main): such a call would never run.
+  if (!/^[\w-]+(\/[\w-]+)*$/.test(name)) throw new Error(`runIfEntry('${name}'): name the entry by its path under the install, without extension (e.g. 'phases/execution')`);
   const entry = process.argv[1];
   if (!entry) return;
   let started: string;

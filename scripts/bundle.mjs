@@ -50,8 +50,12 @@ function sources() {
 export function entryPoints() {
   const entries = [];
   for (const file of sources()) {
-    const m = ENTRY_LINE.exec(readFileSync(join(ROOT, file), 'utf8'));
-    if (!m) continue;
+    const text = readFileSync(join(ROOT, file), 'utf8');
+    const m = ENTRY_LINE.exec(text);
+    if (!m) {
+      if (file !== 'core/cli.ts' && /^\s*runIfEntry\(/m.test(text)) throw new Error(`${file}: an entry point ends with the line runIfEntry('${file.replace(/\.ts$/, '')}', main);`);
+      continue;
+    }
     if (m[1] !== file.replace(/\.ts$/, '')) throw new Error(`${file}: runIfEntry('${m[1]}', main) must name the file itself: runIfEntry('${file.replace(/\.ts$/, '')}', main)`);
     entries.push(file);
   }

@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { isEntry } from '../../core/cli.js';
+import { isEntry, runIfEntry } from '../../core/cli.js';
 import { built, compiledSources, entrySources, isBundle, relativeDynamicImports, ROOT, staleSource, unbundledEntry } from './built.js';
 import { tempDir } from './helpers.js';
 
@@ -111,6 +111,14 @@ describe('entry points are bundles (scripts/bundle.mjs)', () => {
     expect(isEntry('status', '/opt/argo/dist/view/status.js', '/opt/argo')).toBe(false);
     expect(isEntry('status', '/elsewhere/dist/status.js', '/opt/argo')).toBe(false);
     expect(isEntry('status', 'dist/status.js', '')).toBe(false);
+  });
+
+  it('runIfEntry refuses what is not an entry path (the former import.meta.url would silently never run)', () => {
+    const main = async () => 0;
+    expect(() => runIfEntry('file:///opt/argo/dist/status.js', main)).toThrow(/name the entry by its path/);
+    expect(() => runIfEntry('/opt/argo/dist/status.js', main)).toThrow(/name the entry by its path/);
+    expect(() => runIfEntry('status.js', main)).toThrow(/name the entry by its path/);
+    expect(() => runIfEntry('phases/execution', main)).not.toThrow(); // not this process's entry: nothing runs
   });
 
   it('a bundle started under another name does not run its main; under its own name it does', () => {
