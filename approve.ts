@@ -110,4 +110,4 @@ function checkDesignPlan(design: JsonObject, list: unknown[], raw: unknown[], fr
   return checked.warnings;
 }
 
-runIfEntry(import.meta.url, main);
+runIfEntry('approve', main);

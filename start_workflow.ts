@@ -198,4 +198,4 @@ async function startLocked(project: string, query: string, state: ReturnType<typ
   return 0;
 }
 
-runIfEntry(import.meta.url, main);
+runIfEntry('start_workflow', main);

@@ -94,4 +94,4 @@ async function stopLocked(project: string): Promise<number> {
   return remote.cancelLiveJobs(argoPaths(project).config, ids, out, (l) => void process.stderr.write(l + '\n'));
 }
 
-runIfEntry(import.meta.url, main);
+runIfEntry('stop_workflow', main);

@@ -7,20 +7,15 @@ import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Env } from '../core/context.js';
 import { superviseGroup, type EndCause } from '../core/child.js';
+import { packageRoot } from '../core/install_root.js';
 
 /** The install's lib/ folder with the bash libraries ('' when not found). */
 function bashLibDir(): string {
-  // dist/agents/ci_tool.js when built, agents/ci_tool.ts under vitest: walk up to the root.
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 4; i++) {
-    if (existsSync(join(dir, 'lib', 'state_file.sh'))) return join(dir, 'lib');
-    if (existsSync(join(dir, 'state_file.sh'))) return dir;
-    dir = dirname(dir);
-  }
-  return '';
+  // From the install this code was loaded from (a bundle in dist/, or the sources under vitest).
+  const root = packageRoot();
+  return root !== '' && existsSync(join(root, 'lib', 'state_file.sh')) ? join(root, 'lib') : '';
 }
 
 const LIB_DIR = bashLibDir();

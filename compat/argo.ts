@@ -87,4 +87,4 @@ export async function main(argv: string[]): Promise<number> {
   return (await program[0]()).main(rest);
 }
 
-runIfEntry(import.meta.url, main);
+runIfEntry('compat/argo', main);

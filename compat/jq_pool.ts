@@ -3,8 +3,11 @@
 // which its thread is terminated (wasm loops included) and a fresh one takes its place.
 import { Worker } from 'node:worker_threads';
 import { JqTimeoutError, type JqExecutor } from '../core/jq.js';
+import { builtEntry } from '../core/install_root.js';
 
-const WORKER = new URL('./jq_worker.js', import.meta.url);
+// The worker's own bundle in dist/ (not a path relative to this module: this code runs
+// from a bundle, dist/compat/shim_server.js, or from the sources under vitest).
+const WORKER = builtEntry('compat/jq_worker');
 
 export class JqPool {
   private idle: Worker[] = [];

@@ -17,6 +17,7 @@ import { bufferCtx, WriteGate, type Env } from '../core/context.js';
 import { errorMessage } from '../core/errors.js';
 import { tryFlockSync } from '../core/lock.js';
 import { runIfEntry } from '../core/cli.js';
+import { packageRoot } from '../core/install_root.js';
 import { procStartTicks } from '../core/proc.js';
 import { setJqExecutor } from '../core/jq.js';
 import { loadFunction } from './functions.js';
@@ -24,8 +25,10 @@ import { JqPool } from './jq_pool.js';
 import { onTermination } from '../core/termination.js';
 
 export const PROTOCOL = 'argo1';
+// The file this code was loaded from (its bundle, dist/compat/shim_server.js): a new build
+// replaces it, and the helper then stops so that the next call starts the new code.
 const SELF = fileURLToPath(import.meta.url);
-export const INSTALL_ROOT = resolve(dirname(SELF), '..', '..');
+export const INSTALL_ROOT = packageRoot();
 
 /** Bytes a connection may send before its token is proven (a request's head is ~100). */
 export const PRE_AUTH_MAX_BYTES = 64 * 1024;
@@ -391,4 +394,4 @@ export async function main(_argv: string[]): Promise<number> {
 }
 
 // Started directly by compat/shim.bash (detached); `argo server` runs it too.
-runIfEntry(import.meta.url, main);
+runIfEntry('compat/shim_server', main);

@@ -57,4 +57,4 @@ export async function main(argv: string[]): Promise<number> {
   return 0;
 }
 
-runIfEntry(import.meta.url, main);
+runIfEntry('dashboard/main', main);

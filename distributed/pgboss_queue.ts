@@ -2,7 +2,10 @@
 // settling). Two queues: `argo-builders` (one job per builder, policy `exclusive`, so a key
 // has at most one queued-or-active job: a restarted coordinator cannot enqueue twice) and
 // `argo-claims` (a small note per attempt naming the worker's host, for the state mirror).
-import { PgBoss } from 'pg-boss';
+// Loaded when a queue opens, not with the module: the execution handler and stop_workflow
+// are bundles (scripts/bundle.mjs) holding this module for the postgres back-end, and a
+// static import would load pg-boss in every start of theirs (≈ 100 ms of CPU).
+import type { PgBoss } from 'pg-boss';
 import type { BuilderJob, BuilderQueue, BuilderResult, Claim, JobSnapshot, JobState, QueueTimings } from './backend.js';
 import { DEFAULT_TIMINGS } from './backend.js';
 
@@ -46,6 +49,7 @@ export class PgBossQueue implements BuilderQueue {
 
   static async open(o: PgBossQueueOptions): Promise<PgBossQueue> {
     const timings = { ...DEFAULT_TIMINGS, ...o.timings };
+    const { PgBoss } = await import('pg-boss');
     const make = (createSchema: boolean) => {
       const boss = new PgBoss({
         connectionString: o.databaseUrl,

@@ -99,4 +99,4 @@ export async function main(argv: string[]): Promise<number> {
   return 0;
 }
 
-runIfEntry(import.meta.url, main);
+runIfEntry('phases/design_build', main);

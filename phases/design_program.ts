@@ -374,4 +374,4 @@ async function saveDesign(project: Project, { answer, answerFile, usage, outcome
   return 0;
 }
 
-runIfEntry(import.meta.url, main);
+runIfEntry('phases/design_program', main);

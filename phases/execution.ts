@@ -291,4 +291,4 @@ export async function main(argv: string[]): Promise<number> {
   return backend.kind === 'postgres' ? runOnWorkers(run, backend) : runHere(run);
 }
 
-runIfEntry(import.meta.url, main);
+runIfEntry('phases/execution', main);

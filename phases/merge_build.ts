@@ -163,4 +163,4 @@ async function mergeAll(project: Project, target: string, builders: Builder[], s
   return 0;
 }
 
-runIfEntry(import.meta.url, main);
+runIfEntry('phases/merge_build', main);

@@ -165,4 +165,4 @@ export async function main(args: string[]): Promise<number> {
   }
 }
 
-runIfEntry(import.meta.url, main);
+runIfEntry('steer/budget', main);

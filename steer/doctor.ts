@@ -252,4 +252,4 @@ export async function main(argv: string[]): Promise<number> {
   return failed === 0 ? 0 : 1;
 }
 
-runIfEntry(import.meta.url, main);
+runIfEntry('steer/doctor', main);

@@ -19,4 +19,4 @@ export async function main(argv: string[]): Promise<number> {
   return 0;
 }
 
-runIfEntry(import.meta.url, main);
+runIfEntry('steer/merge', main);

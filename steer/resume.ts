@@ -51,4 +51,4 @@ export async function main(args: string[]): Promise<number> {
   }
 }
 
-runIfEntry(import.meta.url, main);
+runIfEntry('steer/resume', main);

@@ -82,4 +82,4 @@ export async function main(args: string[]): Promise<number> {
   }
 }
 
-runIfEntry(import.meta.url, main);
+runIfEntry('steer/retry', main);

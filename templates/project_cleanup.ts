@@ -274,4 +274,4 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-runIfEntry(import.meta.url, main);
+runIfEntry('templates/project_cleanup', main);

@@ -108,4 +108,4 @@ export async function main(argv: string[]): Promise<number> {
   return 0;
 }
 
-runIfEntry(import.meta.url, main);
+runIfEntry('templates/project_setup', main);

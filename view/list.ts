@@ -34,4 +34,4 @@ export async function main(argv: string[]): Promise<number> {
   return 0;
 }
 
-runIfEntry(import.meta.url, main);
+runIfEntry('view/list', main);

@@ -45,6 +45,11 @@ no_compiler() { env -u PYTHON -u CC -u CXX -u npm_config_python PATH="$NOCC" "$@
   run no_compiler npm ci --no-audit --no-fund --prefer-offline
   assert_success
   [ -f dist/core/lock.js ]
+  # prepare bundled the entry points too (scripts/bundle.mjs, esbuild's prebuilt binary):
+  # no static import of a module of ours is left in them.
+  run grep -lE "^(import|export) .* from ['\"]\.\.?/" dist/status.js dist/compat/argo.js dist/phases/execution.js
+  assert_failure
+  assert_output ""
   # The addon is used wherever it ships a binary for this Node; elsewhere the fallback.
   local expected=flock backends=flock
   if [[ -f node_modules/fs-ext-extra-prebuilt/binaries/fs-ext-linux-$(node -p process.arch)-node-$(node -p 'process.versions.node.split(".")[0]').0.0.node ]]; then
