@@ -1,0 +1,92 @@
+#!/usr/bin/env bats
+# Issue 21: review what the agents did — `argo diff` (a builder's changes against the base
+# it started from, before and after its merge) and `argo say` (a message to one builder's
+# agent session). Values from state are data: a bad commit, branch or target is refused
+# with one ERROR line naming the key and the value, and never reaches git.
+bats_require_minimum_version 1.5.0
+
+setup() {
+  load helpers
+  git_work_project -b main
+  "$ROOT/compat/argo" state init demo "$PROJ" >/dev/null
+  g() { git -c user.name=t -c user.email=t@t "$@"; }
+  echo base > base.txt && g add base.txt && g commit -qm base
+  # core: a builder branch with one commit; main moves on meanwhile (not core's change).
+  g branch argo-builder-core
+  echo other > other.txt && g add other.txt && g commit -qm 'main moves on'
+  g checkout -q argo-builder-core
+  echo 'core work' > core.txt && g add core.txt && g commit -qm 'core work'
+  g checkout -q main
+}
+
+teardown_file() {
+  load helpers
+  stop_shim_helper
+}
+
+# $1: the builders list (JSON).
+builders() {
+  jq --argjson b "$1" '.execution = {"status": "completed", "builders": $b}' .argo-project/state.json > t && mv t .argo-project/state.json
+}
+
+@test "diff: before the merge, the builder's branch against its merge-base with main (main's own later commits left out)" {
+  builders '[{"id": "core", "status": "completed", "branch": "argo-builder-core"}]'
+  run "$ROOT/compat/argo" diff "$PROJ" core
+  assert_success
+  assert_line --partial '# core: branch argo-builder-core against its merge-base with main'
+  assert_line '+core work'
+  refute_output --partial 'other.txt'
+  run "$ROOT/compat/argo" diff "$PROJ" core --stat
+  assert_success
+  assert_line --regexp '^ core.txt \| 1 \+$'
+}
+
+@test "diff: after the merge (branch gone), the recorded merge commit against its first parent; no ref created or deleted" {
+  g() { git -c user.name=t -c user.email=t@t "$@"; }
+  g merge -q --no-ff -m 'Merge builder: core' argo-builder-core
+  commit=$(git rev-parse HEAD)
+  g branch -D argo-builder-core >/dev/null
+  echo later > later.txt && g add later.txt && g commit -qm 'later on main'
+  builders "[{\"id\": \"core\", \"status\": \"completed\", \"merge\": {\"status\": \"merged\", \"commit\": \"$commit\", \"target\": \"main\", \"attempts\": 0, \"files\": []}}]"
+  refs=$(git for-each-ref | sort)
+  run "$ROOT/compat/argo" diff "$PROJ" core
+  assert_success
+  assert_line --partial "# core: merge commit ${commit:0:12} against its first parent"
+  assert_line '+core work'
+  refute_output --partial 'later'
+  [[ $(git for-each-ref | sort) == "$refs" ]]
+}
+
+@test "diff: without an id, every builder's --stat; a builder without changes to show says why" {
+  builders '[{"id": "core", "status": "completed"}, {"id": "ui", "status": "pending"}]'
+  run "$ROOT/compat/argo" diff "$PROJ"
+  assert_failure
+  assert_line --partial '# core: branch argo-builder-core'
+  assert_line --regexp '^ core.txt \| 1 \+$'
+  assert_line --partial "ERROR: builder 'ui': no branch argo-builder-ui"
+}
+
+@test "diff: a hostile merge.commit, branch or target is refused by name and never reaches git" {
+  builders '[{"id": "core", "status": "completed", "merge": {"status": "merged", "commit": "--output=/tmp/pwned", "target": "main", "attempts": 0, "files": []}}]'
+  run "$ROOT/compat/argo" diff "$PROJ" core
+  assert_failure
+  assert_output "ERROR: builder 'core': merge.commit \"--output=/tmp/pwned\" is not a commit id (accepted: 7 to 64 hexadecimal digits)"
+  builders '[{"id": "core", "status": "completed", "branch": "main"}]'
+  run "$ROOT/compat/argo" diff "$PROJ" core
+  assert_failure
+  assert_output --partial "ERROR: builder 'core': branch \"main\" is not a builder branch"
+  builders '[{"id": "core", "status": "completed", "merge": {"status": "conflict", "target": "--all", "attempts": 0, "files": []}}]'
+  run "$ROOT/compat/argo" diff "$PROJ" core
+  assert_failure
+  assert_output --partial "ERROR: builder 'core': merge.target \"--all\" is not a branch name"
+}
+
+@test "diff: an unknown builder id and an unknown option get one ERROR line" {
+  builders '[{"id": "core", "status": "completed"}]'
+  run "$ROOT/compat/argo" diff "$PROJ" nope
+  assert_failure
+  assert_output "ERROR: builder-id 'nope' names no builder (builders: core)"
+  run "$ROOT/compat/argo" diff "$PROJ" --color
+  assert_failure 2
+  assert_output "ERROR: unknown option: --color (accepted: --stat)"
+}
