@@ -1,6 +1,6 @@
 // The dashboard page: a list of projects and one project in detail, kept current by
 // Server-Sent Events; buttons POST actions with the token in a header.
-import { budgetBox, buildersTable, el, mergeTotals, nextStep, projectItem, stepIn, summary } from './render.js';
+import { budgetBox, buildersTable, el, mergeTotals, nextStep, projectItem, reviewBox, stepIn, summary } from './render.js';
 
 const TOKEN_KEY = 'argo-dashboard-token';
 
@@ -51,6 +51,30 @@ async function loadDiff(id, builder) {
     diffs.set(key, res.ok ? { merge: out.merge } : { error: out.error ?? `HTTP ${res.status}` });
   } catch (e) {
     diffs.set(key, { error: String(e) });
+  }
+  render();
+}
+
+/** Builder reviews fetched from the server (changes, final message, verify), by project and builder; the one open, by project. */
+const reviews = new Map();
+const openReview = new Map();
+
+/** GET /api/projects/<id>/builders/<builder>/review with the token; a second click on the open one closes it. */
+async function loadReview(id, builder) {
+  if (openReview.get(id) === builder) {
+    openReview.delete(id);
+    return render();
+  }
+  openReview.set(id, builder);
+  const key = diffKey(id, builder);
+  reviews.set(key, { loading: true });
+  render();
+  try {
+    const res = await fetch(`/api/projects/${encodeURIComponent(id)}/builders/${encodeURIComponent(builder)}/review`, { headers: { authorization: `Bearer ${token}` } });
+    const out = await res.json();
+    reviews.set(key, res.ok ? { review: out.review } : { error: out.error ?? `HTTP ${res.status}` });
+  } catch (e) {
+    reviews.set(key, { error: String(e) });
   }
   render();
 }
@@ -163,7 +187,8 @@ function detail(p) {
     v.halt_reason ? el('div#halt.error', {}, `Execution halted: ${v.halt_reason}`) : null,
     budgetBox(v),
     el('h3', {}, 'Builders'),
-    buildersTable(v, (b) => act(p.id, 'retry', { builder: b })),
+    buildersTable(v, (b) => act(p.id, 'retry', { builder: b }), (b) => loadReview(p.id, b)),
+    openReview.has(p.id) ? reviewBox(openReview.get(p.id), reviews.get(diffKey(p.id, openReview.get(p.id)))) : null,
     designSection(p),
     el('h3', {}, 'Workflow log'),
     el('pre#log', {}, v.log_tail.join('\n')),

@@ -99,7 +99,35 @@ export function limitWait(b) {
   return el('div.limit-wait', { title: b.resume_at ?? '' }, `${b.waiting_reason}${until}${of}`);
 }
 
-export function buildersTable(v, onRetry) {
+/**
+ * Issue 21: what a builder changed, beside its agent's final message and verify result.
+ * `state`: what the review request left (nothing yet, loading, the answer, an error). Every
+ * value goes in as text; the diff scrolls inside its own box.
+ */
+export function reviewBox(id, state) {
+  if (!state) return null;
+  const box = (...children) => el('section.review', { 'data-review': id, 'aria-label': 'Review of builder ' + id }, el('h4', {}, `Changes of ${id}`), ...children);
+  if (state.loading) return box(el('p.muted', {}, 'Loading the changes…'));
+  if (state.error) return box(el('p.error', {}, state.error));
+  const r = state.review;
+  const c = r.changes;
+  const files = c.files.length
+    ? el('ul.files.review-files', {}, c.files.map((f) => el('li', {}, `${f.path} (${f.added === null ? 'binary' : `+${f.added} -${f.deleted}`})`)))
+    : el('p.muted', {}, c.problem ? '' : 'No files changed.');
+  const verify = r.verify
+    ? el(`p.review-verify.${r.verify.result === 'passed' ? 's-completed' : 's-failed'}`, {}, `Verify ${r.verify.result}${r.verify.where === 'merge' ? ' (at the merge)' : ''}: ${r.verify.line}`)
+    : el('p.review-verify.muted', {}, 'Verify: not run');
+  return box(
+    c.problem ? el('p.error.review-problem', {}, c.problem) : el('p.small', {}, c.what ?? ''),
+    files,
+    c.problem ? null : el('pre.diff.review-diff', { tabindex: '0', 'aria-label': 'unified diff' }, c.diff, c.cut ? '\n… (cut: the diff is larger; run argo diff for all of it)' : ''),
+    verify,
+    el('h4', {}, 'The agent\'s final message'),
+    r.final_message !== null ? el('pre.review-message', {}, r.final_message) : el('p.muted.review-message', {}, r.final_message_note ?? ''),
+  );
+}
+
+export function buildersTable(v, onRetry, onReview) {
   if (!v.builders.length) return el('p.muted', {}, 'No builders yet.');
   const head = el('tr', {}, ...['Builder', 'Status', 'Elapsed', 'Exit', 'Failure', 'Tokens', 'Cost', 'Merge', 'Last log line', ''].map((h) => el('th', {}, h)));
   const rows = v.builders.map((b) =>
@@ -115,7 +143,12 @@ export function buildersTable(v, onRetry) {
       el('td', {}, money(b.usage?.cost_usd)),
       el('td', { class: b.merge === null || b.merge === undefined ? 's-none' : classFor('merge', b.merge) }, b.merge ?? '-'),
       el('td.log', {}, b.last_log_line ?? ''),
-      el('td', {}, b.status === 'failed' ? el('button', { type: 'button', 'data-action': 'retry', 'data-builder': b.id, onclick: () => onRetry(b.id) }, 'Retry') : null),
+      el(
+        'td.row-actions',
+        {},
+        b.status === 'failed' ? el('button', { type: 'button', 'data-action': 'retry', 'data-builder': b.id, onclick: () => onRetry(b.id) }, 'Retry') : null,
+        onReview && b.status !== 'pending' ? el('button', { type: 'button', 'data-action': 'changes', 'data-builder': b.id, onclick: () => onReview(b.id) }, 'Changes') : null,
+      ),
     ),
   );
   return el('table#builders', {}, el('thead', {}, head), el('tbody', {}, ...rows));

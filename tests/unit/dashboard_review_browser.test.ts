@@ -1,0 +1,91 @@
+// Issue 21 in a real browser (Debian's chromium driven by playwright-core, as
+// dashboard_browser.test.ts): a builder's changes, its agent's final message and its
+// verify result on the page, markup in any of them shown as text, the diff scrolling
+// inside its box. Without chromium (or a build in dist/) skipped with the reason, failed
+// under CI=true (require_tool.ts).
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { startDashboard } from '../../dashboard/server.js';
+import { parseJson } from '../../core/json_doc.js';
+import { newProject } from './dashboard_fixtures.js';
+import { mutateState, projectStatePaths } from '../../store/state.js';
+import { tempDir, ROOT } from './helpers.js';
+import { requireTool, type Tool } from './require_tool.js';
+
+const CHROMIUM = process.env.ARGO_CHROMIUM || '/usr/bin/chromium';
+const chromium: Tool = { name: `chromium at ${CHROMIUM}`, have: existsSync(CHROMIUM), install: 'apt-get install -y chromium (or set ARGO_CHROMIUM=/path/to/chromium)' };
+const build: Tool = { name: 'build in dist/', have: existsSync(join(ROOT, 'dist', 'compat', 'argo.js')), install: 'npm run build' };
+const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'];
+
+const savedRegistry = process.env.ARGO_PROJECTS_REGISTRY;
+const cleanups: (() => Promise<void> | void)[] = [];
+afterAll(async () => {
+  for (const c of cleanups.reverse()) await c();
+  if (savedRegistry === undefined) delete process.env.ARGO_PROJECTS_REGISTRY;
+  else process.env.ARGO_PROJECTS_REGISTRY = savedRegistry;
+});
+
+const git = (cwd: string, ...args: string[]) => execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', ...args], { cwd, encoding: 'utf8' });
+
+/** A project whose builder `ui` committed a file with markup and a very long line, ran claude (final message with markup) and passed verify. */
+async function reviewProject(work: string, env: NodeJS.ProcessEnv): Promise<string> {
+  const project = newProject(work, 'review', env);
+  git(project, 'checkout', '-qb', 'argo-builder-ui');
+  writeFileSync(join(project, 'ui.html'), `<img src=x onerror="document.title='pwned'">\n${'long '.repeat(400)}\n`);
+  git(project, 'add', 'ui.html');
+  git(project, 'commit', '-qm', 'ui');
+  git(project, 'checkout', '-q', 'main');
+  const logs = join(project, '.argo-project', 'logs');
+  mkdirSync(logs, { recursive: true });
+  writeFileSync(join(logs, 'builder-ui.agent.out'), JSON.stringify({ type: 'result', subtype: 'success', is_error: false, result: 'Done: <b>UI</b> added.', session_id: 's1' }) + '\n');
+  writeFileSync(join(logs, 'builder-ui.log'), '[2026-01-01T00:01:00Z] verified - verify.command passed\n');
+  await mutateState(projectStatePaths(project, {}), (doc) => {
+    doc.set('phase', 'execution');
+    doc.set('action_owner', 'code');
+    doc.set('action_needed', 'execution');
+    doc.set('execution', parseJson(JSON.stringify({ builders: [{ id: 'ui', status: 'completed', usage: { agent: 'claude', session_id: 's1' } }] }), 'test'));
+  });
+  return project;
+}
+
+describe('dashboard review in chromium (issue 21)', () => {
+  beforeEach((ctx) => {
+    requireTool(ctx, chromium);
+    requireTool(ctx, build);
+  });
+
+  it("a builder's changed files and unified diff, its final message and verify result, as text; the diff scrolls inside its box", async () => {
+    const { chromium } = await import('playwright-core');
+    const work = tempDir();
+    const env = { ...process.env, ARGO_PROJECTS_REGISTRY: join(work, 'projects.json'), XDG_RUNTIME_DIR: join(work, 'run') };
+    process.env.ARGO_PROJECTS_REGISTRY = env.ARGO_PROJECTS_REGISTRY;
+    await reviewProject(work, env);
+    const dash = await startDashboard({ host: '127.0.0.1', port: 0, token: 'review-token', root: ROOT, registry: env.ARGO_PROJECTS_REGISTRY });
+    cleanups.push(() => dash.close());
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS, chromiumSandbox: false, headless: true });
+    cleanups.push(() => browser.close());
+    const page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(dash.url);
+    await page.locator('#builders tr[data-builder="ui"] button[data-action="changes"]').click();
+    const box = page.locator('section.review[data-review="ui"]');
+    await box.locator('pre.review-diff').waitFor({ timeout: 15_000 });
+    expect(await box.locator('ul.review-files li').allTextContents()).toEqual(['ui.html (+2 -0)']);
+    expect(await box.locator('pre.review-diff').textContent()).toContain(`+<img src=x onerror="document.title='pwned'">`);
+    expect(await box.locator('pre.review-message').textContent()).toBe('Done: <b>UI</b> added.');
+    expect(await box.locator('.review-verify').textContent()).toBe('Verify passed: verify.command passed');
+    expect(await page.locator('section.review img, section.review b').count()).toBe(0); // data, never markup
+    // The long line scrolls inside the diff's box, not the page.
+    const { inner, outer } = await box.locator('pre.review-diff').evaluate((pre) => ({ inner: pre.scrollWidth, outer: pre.clientWidth }));
+    expect(inner).toBeGreaterThan(outer);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
+    expect(await page.title()).toBe('Argo dashboard');
+    expect(errors).toEqual([]);
+    // A second click closes it.
+    await page.locator('#builders tr[data-builder="ui"] button[data-action="changes"]').click();
+    await box.waitFor({ state: 'detached', timeout: 5_000 });
+  }, 60_000);
+});
