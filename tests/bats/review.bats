@@ -90,3 +90,80 @@ builders() {
   assert_failure 2
   assert_output "ERROR: unknown option: --color (accepted: --stat)"
 }
+
+# ---- argo say ---------------------------------------------------------------------
+
+# A fake-agent project whose builder `core` ran claude (session recorded) in a real worktree
+# and wrote a draft; $1: its status (completed).
+say_project() {
+  fake_agents_project
+  git -c user.name=t -c user.email=t@t commit -q --allow-empty -m base
+  git worktree add -q -b argo-builder-core .argo-project/builders/core
+  echo draft > .argo-project/builders/core/core.txt
+  git -C .argo-project/builders/core add core.txt
+  git -C .argo-project/builders/core -c user.name=t -c user.email=t@t commit -qm 'core draft'
+  export FAKE_AGENT_DRAFT=core
+  jq --arg wt "$PROJ/.argo-project/builders/core" --arg st "${1:-completed}" '.phase = "execution" | .action_owner = "user" | .action_needed = "review_merge"
+    | .execution = {"status": "completed", "builders": [{"id": "core", "status": $st, "worktree": $wt, "branch": "argo-builder-core",
+        "usage": {"input_tokens": 1, "output_tokens": 1, "cache_read_tokens": 0, "cost_usd": 0.01, "session_id": "sess-claude-core", "agent": "claude", "model": null}},
+      {"id": "plain", "status": "completed", "worktree": $wt}]}' .argo-project/state.json > t && mv t .argo-project/state.json
+}
+
+@test "say: resumes the builder's agent session in its worktree with the text; the reply and the new commit in its log; usage added" {
+  say_project
+  run "$ROOT/compat/argo" say "$PROJ" core "Please use fixed wording in core.txt"
+  assert_success
+  assert_line 'built core'
+  assert_line --partial 'New commits on argo-builder-core:'
+  # The fake claude was resumed with the builder's session, in its worktree, with the text as its prompt.
+  meta=$(grep -l '^resume=sess-claude-core$' "$FAKE_AGENT_LOG"/*.meta)
+  grep -qx "workdir=$PROJ/.argo-project/builders/core" "$meta"
+  tr '\0' '\n' < "${meta%.meta}.argv" > argv.txt
+  grep -qx 'Please use fixed wording in core.txt' argv.txt
+  [[ $(cat .argo-project/builders/core/core.txt) == 'fixed core by claude' ]]
+  [[ -z $(git -C .argo-project/builders/core status --porcelain) ]]   # the wrapper committed it (and .build_result is not left behind)
+  log=.argo-project/logs/builder-core.log
+  grep -q 'say - Message to agent session sess-claude-core: Please use fixed wording in core.txt' "$log"
+  grep -q 'say_reply - built core' "$log"
+  grep -q 'say_commits - New commits on argo-builder-core:' "$log"
+  [[ $(state '.execution.builders[0].usage.cost_usd') == 0.0223 ]]
+}
+
+@test "say: a running builder, a plain tool, an unknown id, no text: one ERROR line each, the agent never started" {
+  say_project running
+  run "$ROOT/compat/argo" say "$PROJ" core "hello"
+  assert_failure
+  assert_output --partial "ERROR: builder 'core' is running: argo say does not talk to a builder that may be running (it refuses, it does not queue)"
+  run "$ROOT/compat/argo" say "$PROJ" plain "hello"
+  assert_failure
+  assert_output "ERROR: builder 'plain' ran a plain CI tool (no agent preset recorded in usage.agent): there is no agent session to resume"
+  run "$ROOT/compat/argo" say "$PROJ" nope "hello"
+  assert_failure
+  assert_output "ERROR: builder-id 'nope' names no builder (builders: core, plain)"
+  run "$ROOT/compat/argo" say "$PROJ" core "  "
+  assert_failure 2
+  assert_output --partial 'ERROR: the text is empty'
+  run ! ls "$FAKE_AGENT_LOG"
+}
+
+@test "say: a worktree gone after the merge, or one outside the builders folder, is refused with why" {
+  say_project
+  state_edit ".execution.builders[0].worktree = \"$BATS_TEST_TMPDIR\""
+  run "$ROOT/compat/argo" say "$PROJ" core "hello"
+  assert_failure
+  assert_output --partial "ERROR: builder 'core': its worktree cannot be used ("
+  run ! ls "$FAKE_AGENT_LOG"
+}
+
+@test "say: waits for the project's start lock (a start, stop or retry in progress) and sends nothing meanwhile" {
+  say_project
+  exec {fd}> .argo-project/start.lock
+  flock -x "$fd"
+  "$ROOT/compat/argo" say "$PROJ" core "hello" > say.out 2>&1 {fd}>&- &
+  pid=$!
+  wait_for 10 grep -q 'Waiting for' say.out
+  run ! ls "$FAKE_AGENT_LOG"
+  exec {fd}>&-
+  wait "$pid" || { cat say.out; false; }
+  grep -q 'built core' say.out
+}
