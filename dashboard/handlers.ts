@@ -67,12 +67,24 @@ export function parseAction(action: string, body: string): ActionRequest | strin
     return { action, builder: o.builder };
   }
   if (action === 'budget') return budgetRequest(o.limit);
+  if (action === 'say') return sayRequest(o);
   if (action === 'approve') {
     if (o.components === undefined) return { action };
     if (!Array.isArray(o.components)) return 'components must be a JSON array';
     return { action, components: o.components as { id: string; description: string }[] };
   }
   return { action: action as 'stop' | 'resume' | 'merge' };
+}
+
+/** The most a message from the page may hold (argo say's own limit, in bytes). */
+export const SAY_TEXT_MAX_BYTES = 32 * 1024;
+
+/** A message to a builder's agent, checked before `argo say` runs (which checks it again). */
+function sayRequest(o: Record<string, unknown>): ActionRequest | string {
+  const accepted = `say needs {"builder": "<id>", "text": "<the message, 1 to ${SAY_TEXT_MAX_BYTES} bytes>"}`;
+  if (typeof o.builder !== 'string' || !o.builder) return accepted;
+  if (typeof o.text !== 'string' || o.text.trim() === '' || Buffer.byteLength(o.text) > SAY_TEXT_MAX_BYTES) return accepted;
+  return { action: 'say', builder: o.builder, text: o.text };
 }
 
 /**

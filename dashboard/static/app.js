@@ -58,16 +58,33 @@ async function loadDiff(id, builder) {
 /** Builder reviews fetched from the server (changes, final message, verify), by project and builder; the one open, by project. */
 const reviews = new Map();
 const openReview = new Map();
+/** The message a person is typing to a builder's agent, kept across live updates, by project and builder. */
+const sayDrafts = new Map();
+
+/** A message to the builder's agent session (argo say): the reply comes back as the action's answer. */
+function sayForm(id, builder) {
+  const key = diffKey(id, builder);
+  const area = el('textarea#say-text', { rows: 3, spellcheck: 'true', 'aria-label': `message to the agent of builder ${builder}`, placeholder: 'A message to this builder\'s agent (its session is resumed in its worktree)', oninput: (e) => sayDrafts.set(key, e.target.value) });
+  area.value = sayDrafts.get(key) ?? '';
+  const send = async () => {
+    const text = area.value;
+    if (!text.trim()) return;
+    await act(id, 'say', { builder, text });
+    if (message?.ok) sayDrafts.delete(key);
+    loadReview(id, builder, true); // the new commits and the final message
+  };
+  return el('div.say', {}, el('h4', {}, 'Talk to this agent'), area, el('button.primary', { type: 'button', 'data-action': 'say', 'data-builder': builder, onclick: send }, 'Send to the agent'));
+}
 
 /** GET /api/projects/<id>/builders/<builder>/review with the token; a second click on the open one closes it. */
-async function loadReview(id, builder) {
-  if (openReview.get(id) === builder) {
+async function loadReview(id, builder, refresh = false) {
+  if (!refresh && openReview.get(id) === builder) {
     openReview.delete(id);
     return render();
   }
   openReview.set(id, builder);
   const key = diffKey(id, builder);
-  reviews.set(key, { loading: true });
+  if (!refresh || !reviews.get(key)?.review) reviews.set(key, { loading: true });
   render();
   try {
     const res = await fetch(`/api/projects/${encodeURIComponent(id)}/builders/${encodeURIComponent(builder)}/review`, { headers: { authorization: `Bearer ${token}` } });
@@ -188,7 +205,7 @@ function detail(p) {
     budgetBox(v),
     el('h3', {}, 'Builders'),
     buildersTable(v, (b) => act(p.id, 'retry', { builder: b }), (b) => loadReview(p.id, b)),
-    openReview.has(p.id) ? reviewBox(openReview.get(p.id), reviews.get(diffKey(p.id, openReview.get(p.id)))) : null,
+    openReview.has(p.id) ? reviewBox(openReview.get(p.id), reviews.get(diffKey(p.id, openReview.get(p.id))), sayForm(p.id, openReview.get(p.id))) : null,
     designSection(p),
     el('h3', {}, 'Workflow log'),
     el('pre#log', {}, v.log_tail.join('\n')),
@@ -201,7 +218,7 @@ function render() {
   list.replaceChildren(...[...projects.values()].map((p) => projectItem(p, selected, (id) => ((selected = id), (message = null), render()))));
   const focused = document.activeElement?.id;
   document.getElementById('detail').replaceChildren(detail(projects.get(selected)));
-  if (focused === 'components' || focused === 'budget-limit') document.getElementById(focused)?.focus();
+  if (focused === 'components' || focused === 'budget-limit' || focused === 'say-text') document.getElementById(focused)?.focus();
   const log = document.getElementById('log');
   if (log) log.scrollTop = log.scrollHeight; // the tail is what matters
 }

@@ -104,7 +104,7 @@ export function limitWait(b) {
  * `state`: what the review request left (nothing yet, loading, the answer, an error). Every
  * value goes in as text; the diff scrolls inside its own box.
  */
-export function reviewBox(id, state) {
+export function reviewBox(id, state, sayForm = null) {
   if (!state) return null;
   const box = (...children) => el('section.review', { 'data-review': id, 'aria-label': 'Review of builder ' + id }, el('h4', {}, `Changes of ${id}`), ...children);
   if (state.loading) return box(el('p.muted', {}, 'Loading the changes…'));
@@ -124,6 +124,7 @@ export function reviewBox(id, state) {
     verify,
     el('h4', {}, 'The agent\'s final message'),
     r.final_message !== null ? el('pre.review-message', {}, r.final_message) : el('p.muted.review-message', {}, r.final_message_note ?? ''),
+    sayForm,
   );
 }
 

@@ -86,3 +86,25 @@ describe('GET /api/projects/<id>/builders/<builder>/review', () => {
     expect(lastVerify(['[t] starting - x'])).toBeNull();
   });
 });
+
+describe('POST /api/projects/<id>/say (argo say from the page)', () => {
+  it('checks the builder and the text before any command runs; the argv is argo say <path> <builder> <text>', async () => {
+    const { parseAction } = await import('../../dashboard/handlers.js');
+    const { commandFor } = await import('../../dashboard/actions.js');
+    expect(parseAction('say', JSON.stringify({ builder: 'ui', text: 'Use tabs; not spaces' }))).toEqual({ action: 'say', builder: 'ui', text: 'Use tabs; not spaces' });
+    for (const body of [{}, { builder: 'ui' }, { builder: '', text: 'x' }, { builder: 'ui', text: '  ' }, { builder: 'ui', text: 'x'.repeat(32 * 1024 + 1) }, { builder: 'ui', text: 5 }]) {
+      expect(parseAction('say', JSON.stringify(body)), JSON.stringify(body).slice(0, 40)).toMatch(/^say needs \{"builder"/);
+    }
+    expect(commandFor({ action: 'say', builder: 'ui', text: '$(rm -rf ~)' }, '/p q')).toEqual(['say', '/p q', 'ui', '$(rm -rf ~)']);
+  });
+  it('needs the token and an allowed origin like every POST', async () => {
+    let acted = 0;
+    const d = { ...deps(project()), act: async () => ((acted += 1), { ok: true, output: '' }) };
+    const post = (headers: Record<string, string>): Req => ({ method: 'POST', url: '/api/projects/demo-1/say', headers: { host: '127.0.0.1:7787', 'content-type': 'application/json', ...headers }, body: JSON.stringify({ builder: 'ui', text: 'hi' }) });
+    expect((await handle(post({}), d)).status).toBe(401);
+    expect((await handle(post({ ...bearer, origin: 'http://evil.example' }), d)).status).toBe(403);
+    expect(acted).toBe(0);
+    expect((await handle(post(bearer), d)).status).toBe(200);
+    expect(acted).toBe(1);
+  });
+});

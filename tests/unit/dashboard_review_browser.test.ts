@@ -4,7 +4,7 @@
 // inside its box. Without chromium (or a build in dist/) skipped with the reason, failed
 // under CI=true (require_tool.ts).
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { startDashboard } from '../../dashboard/server.js';
@@ -19,12 +19,14 @@ const chromium: Tool = { name: `chromium at ${CHROMIUM}`, have: existsSync(CHROM
 const build: Tool = { name: 'build in dist/', have: existsSync(join(ROOT, 'dist', 'compat', 'argo.js')), install: 'npm run build' };
 const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'];
 
-const savedRegistry = process.env.ARGO_PROJECTS_REGISTRY;
+const SAVED = ['ARGO_PROJECTS_REGISTRY', 'PATH', 'FAKE_AGENT_LOG', 'FAKE_AGENT_DRAFT'].map((k) => [k, process.env[k]] as const);
 const cleanups: (() => Promise<void> | void)[] = [];
 afterAll(async () => {
   for (const c of cleanups.reverse()) await c();
-  if (savedRegistry === undefined) delete process.env.ARGO_PROJECTS_REGISTRY;
-  else process.env.ARGO_PROJECTS_REGISTRY = savedRegistry;
+  for (const [k, v] of SAVED) {
+    if (v === undefined) delete process.env[k];
+    else process.env[k] = v;
+  }
 });
 
 const git = (cwd: string, ...args: string[]) => execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', ...args], { cwd, encoding: 'utf8' });
@@ -88,4 +90,42 @@ describe('dashboard review in chromium (issue 21)', () => {
     await page.locator('#builders tr[data-builder="ui"] button[data-action="changes"]').click();
     await box.waitFor({ state: 'detached', timeout: 5_000 });
   }, 60_000);
+
+  it('Talk to this agent: the message resumes the fake claude in the worktree, its reply comes back, the new commit appears in the diff', async () => {
+    const { chromium } = await import('playwright-core');
+    const work = tempDir();
+    const calls = join(work, 'calls');
+    const env = { ...process.env, ARGO_PROJECTS_REGISTRY: join(work, 'projects.json'), XDG_RUNTIME_DIR: join(work, 'run') };
+    Object.assign(process.env, { ARGO_PROJECTS_REGISTRY: env.ARGO_PROJECTS_REGISTRY, PATH: `${join(ROOT, 'tests', 'fixtures', 'agents')}:${process.env.PATH}`, FAKE_AGENT_LOG: calls, FAKE_AGENT_DRAFT: 'ui' });
+    const project = newProject(work, 'say', env);
+    const wt = join(project, '.argo-project', 'builders', 'ui');
+    git(project, 'worktree', 'add', '-q', '-b', 'argo-builder-ui', wt);
+    writeFileSync(join(wt, 'ui.txt'), 'draft\n');
+    git(wt, 'add', 'ui.txt');
+    git(wt, 'commit', '-qm', 'ui draft');
+    await mutateState(projectStatePaths(project, {}), (doc) => {
+      doc.set('execution', parseJson(JSON.stringify({ builders: [{ id: 'ui', status: 'completed', worktree: wt, branch: 'argo-builder-ui', usage: { agent: 'claude', session_id: 'sess-claude-ui' } }] }), 'test'));
+    });
+    const dash = await startDashboard({ host: '127.0.0.1', port: 0, token: 'say-token', root: ROOT, registry: env.ARGO_PROJECTS_REGISTRY });
+    cleanups.push(() => dash.close());
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS, chromiumSandbox: false, headless: true });
+    cleanups.push(() => browser.close());
+    const page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
+    await page.goto(dash.url);
+    await page.locator('#builders tr[data-builder="ui"] button[data-action="changes"]').click();
+    const box = page.locator('section.review[data-review="ui"]');
+    await box.locator('pre.review-diff').waitFor({ timeout: 15_000 });
+    expect(await box.locator('pre.review-diff').textContent()).toContain('+draft');
+    await box.locator('#say-text').fill('Please make the <wording> final');
+    await box.locator('button[data-action="say"]').click();
+    await page.locator('#message.ok', { hasText: 'built ui' }).waitFor({ timeout: 30_000 });
+    // The fake claude was resumed with the builder's session and the message as its prompt.
+    const metas = readdirSync(calls).filter((f) => f.endsWith('.meta'));
+    expect(metas).toHaveLength(1);
+    expect(readFileSync(join(calls, metas[0]!), 'utf8')).toContain('resume=sess-claude-ui');
+    expect(readFileSync(join(calls, metas[0]!.replace(/\.meta$/, '.argv')), 'utf8').split('\0')).toContain('Please make the <wording> final');
+    // Its new commit shows in the refreshed diff.
+    await box.locator('pre.review-diff', { hasText: '+fixed ui by claude' }).waitFor({ timeout: 15_000 });
+    expect(readFileSync(join(project, '.argo-project', 'logs', 'builder-ui.log'), 'utf8')).toMatch(/say_reply - built ui/);
+  }, 90_000);
 });
