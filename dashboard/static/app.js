@@ -1,6 +1,6 @@
 // The dashboard page: a list of projects and one project in detail, kept current by
 // Server-Sent Events; buttons POST actions with the token in a header.
-import { budgetBox, buildersTable, el, mergeTotals, nextStep, projectItem, reviewBox, stepIn, summary } from './render.js';
+import { budgetBox, buildersTable, el, leadingProject, mergeTotals, nextStep, projectItem, reviewBox, stepIn, summary } from './render.js';
 
 const TOKEN_KEY = 'argo-dashboard-token';
 
@@ -122,6 +122,17 @@ function designSection(p) {
   const none = v.design.components.length === 0;
   if (!draft || draft.key !== key) drafts.set(p.id, { key, text: none ? '' : JSON.stringify(v.design.components, null, 2) });
   const waiting = v.action_needed === 'approve_design';
+  // After approval the components are a plain list: the editor is gone.
+  if (v.design.approved || !waiting) {
+    return el(
+      'section.design',
+      {},
+      el('h3', {}, `Design ${v.design.approved ? '(approved)' : ''}`),
+      el('pre#design-summary', {}, v.design.summary),
+      el('h4', {}, 'Components'),
+      el('ul#component-list', {}, v.design.components.map((c) => el('li', {}, el('strong', {}, c.id), ` — ${c.description ?? ''}`))),
+    );
+  }
   const area = el('textarea#components', { rows: 8, spellcheck: 'false', disabled: !waiting, placeholder: none ? COMPONENTS_EXAMPLE : null, oninput: (e) => (drafts.get(p.id).text = e.target.value) });
   area.value = drafts.get(p.id).text;
   const approve = () => {
@@ -178,7 +189,11 @@ function detail(p) {
   if (!p.view) return el('div', {}, el('h2', {}, p.name), el('p.error', {}, p.problem));
   const v = p.view;
   const conflicts = v.conflicts.length ? v.conflicts : v.merge?.conflicts ?? [];
-  const canMerge = ['resolve_conflicts', 'review_merge'].includes(v.action_needed);
+  // "Merge again" only when there is something a person resolved: conflicts (or a verify failure at the merge).
+  const stepConflicts = v.step_in?.conflict ?? [];
+  const handedOver = ['resolve_conflicts', 'review_merge'].includes(v.action_needed);
+  const canMerge = handedOver && (conflicts.length > 0 || stepConflicts.length > 0);
+  const canMergeVerify = handedOver && !canMerge && (v.step_in?.verify_failed ?? []).length > 0;
   return el(
     'div',
     {},
@@ -195,6 +210,7 @@ function detail(p) {
           ? null
           : el('button', { type: 'button', 'data-action': 'resume', onclick: () => act(p.id, 'resume') }, 'Resume'),
       canMerge ? el('button', { type: 'button', 'data-action': 'merge', onclick: () => act(p.id, 'merge') }, 'Conflicts resolved — merge again') : null,
+      canMergeVerify ? el('button', { type: 'button', 'data-action': 'merge', onclick: () => act(p.id, 'merge') }, 'Verify fixed — merge again') : null,
     ),
     message ? el(`pre#message.${message.ok ? 'ok' : 'error'}`, {}, message.text) : null,
     v.error ? el('div#error.error', {}, el('strong', {}, 'Last error: '), v.error.last_error, v.error.recovery_action ? el('div.small', {}, v.error.recovery_action) : null) : null,
@@ -214,7 +230,8 @@ function detail(p) {
 
 function render() {
   const list = document.getElementById('projects');
-  if (selected === null && projects.size) selected = projects.keys().next().value;
+  // The page opens on the project that needs a person (then the most recently active).
+  if (selected === null && projects.size) selected = leadingProject([...projects.values()]);
   list.replaceChildren(...[...projects.values()].map((p) => projectItem(p, selected, (id) => ((selected = id), (message = null), render()))));
   const focused = document.activeElement?.id;
   document.getElementById('detail').replaceChildren(detail(projects.get(selected)));

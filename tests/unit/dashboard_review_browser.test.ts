@@ -128,4 +128,103 @@ describe('dashboard review in chromium (issue 21)', () => {
     await box.locator('pre.review-diff', { hasText: '+fixed ui by claude' }).waitFor({ timeout: 15_000 });
     expect(readFileSync(join(project, '.argo-project', 'logs', 'builder-ui.log'), 'utf8')).toMatch(/say_reply - built ui/);
   }, 90_000);
+
+  /** Two projects: `quiet` (finished, updated last) and `needs` (waits for you: a failed builder, an approved design with markup, no conflicts). */
+  async function leadProjects(work: string, env: NodeJS.ProcessEnv): Promise<string> {
+    // Registered first, so a page that opened on the first project would open on it.
+    const quiet = newProject(work, 'quiet', env);
+    await mutateState(projectStatePaths(quiet, {}), (doc) => {
+      doc.set('phase', 'storage');
+      doc.set('action_owner', 'code');
+      doc.set('action_needed', 'none');
+      doc.set('last_update', '2026-06-01T00:00:00Z');
+    });
+    const needs = await reviewProject(work, env);
+    await mutateState(projectStatePaths(needs, {}), (doc) => {
+      doc.set('phase', 'merge_build');
+      doc.set('action_owner', 'user');
+      doc.set('action_needed', 'review_merge');
+      doc.set('last_update', '2026-01-01T00:00:00Z');
+      doc.set('design', parseJson(JSON.stringify({ summary: '# Plan\n<img src=x onerror="document.title=1"> **bold**', components: [{ id: 'ui', description: 'The <b>UI</b>' }, { id: 'api', description: 'API' }], approved: true }), 'test'));
+      const builders = [
+        { id: 'ui', status: 'completed', usage: { agent: 'claude', session_id: 's1' } },
+        { id: 'api', status: 'failed', exit_code: 1, failure: 'verify', failure_message: 'verify.command failed with exit status 2' },
+        { id: 'cli', status: 'failed', exit_code: 3 },
+      ];
+      doc.set('execution', parseJson(JSON.stringify({ status: 'completed', builders }), 'test'));
+    });
+    return needs;
+  }
+
+  it('leads: opens on the project that needs you, says who acts in words, a failed row says why, no editor after approval, no "merge again" without conflicts, the design as text', async () => {
+    const { chromium } = await import('playwright-core');
+    const work = tempDir();
+    const env = { ...process.env, ARGO_PROJECTS_REGISTRY: join(work, 'projects.json'), XDG_RUNTIME_DIR: join(work, 'run') };
+    process.env.ARGO_PROJECTS_REGISTRY = env.ARGO_PROJECTS_REGISTRY;
+    await leadProjects(work, env);
+    const dash = await startDashboard({ host: '127.0.0.1', port: 0, token: 'lead-token', root: ROOT, registry: env.ARGO_PROJECTS_REGISTRY });
+    cleanups.push(() => dash.close());
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS, chromiumSandbox: false, headless: true });
+    cleanups.push(() => browser.close());
+    const page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(dash.url);
+    await page.locator('#detail h2', { hasText: 'review' }).waitFor({ timeout: 15_000 });
+    expect(await page.locator('#next strong.who').textContent()).toBe('You: ');
+    expect(await page.locator('#projects li[data-id] .badge').allTextContents()).toEqual(['you must act']);
+    expect(await page.locator('#builders tr[data-builder="api"] .failure-message').textContent()).toBe('verify.command failed with exit status 2');
+    expect(await page.locator('#builders tr[data-builder="cli"] .failure-message').textContent()).toBe('exit status 3');
+    expect(await page.locator('#builders tr[data-builder="ui"] .failure-message').count()).toBe(0);
+    expect(await page.locator('#components').count()).toBe(0); // approved: the editor is gone
+    expect(await page.locator('#component-list li').allTextContents()).toEqual(['ui — The <b>UI</b>', 'api — API']);
+    expect(await page.locator('button[data-action="merge"]').count()).toBe(0); // no conflicts: no "merge again"
+    expect(await page.locator('#design-summary').textContent()).toBe('# Plan\n<img src=x onerror="document.title=1"> **bold**');
+    expect(await page.locator('#detail img, #detail b').count()).toBe(0);
+    expect(await page.title()).toBe('Argo dashboard');
+    expect(errors).toEqual([]);
+  }, 60_000);
+
+  it('on a phone (390×844): no horizontal scrolling, every button on screen and reached by the keyboard, Enter works, the diff scrolls in its box', async () => {
+    const { chromium } = await import('playwright-core');
+    const work = tempDir();
+    const env = { ...process.env, ARGO_PROJECTS_REGISTRY: join(work, 'projects.json'), XDG_RUNTIME_DIR: join(work, 'run') };
+    process.env.ARGO_PROJECTS_REGISTRY = env.ARGO_PROJECTS_REGISTRY;
+    await leadProjects(work, env);
+    const dash = await startDashboard({ host: '127.0.0.1', port: 0, token: 'phone-token', root: ROOT, registry: env.ARGO_PROJECTS_REGISTRY });
+    cleanups.push(() => dash.close());
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS, chromiumSandbox: false, headless: true });
+    cleanups.push(() => browser.close());
+    const page = await browser.newPage({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 });
+    await page.goto(dash.url);
+    await page.locator('#builders tr[data-builder="api"]').waitFor({ timeout: 15_000 });
+    // Against the phone's 390 CSS pixels (a mobile viewport may widen itself to fit a page too wide).
+    const noSideways = () => page.evaluate(() => document.documentElement.scrollWidth <= 390 && document.body.scrollWidth <= 390 && window.innerWidth === 390);
+    expect(await noSideways()).toBe(true);
+    // Every button lies within the screen's width (reachable by scrolling down only).
+    const outside = await page.evaluate(() => [...document.querySelectorAll('button')].filter((b) => { const r = b.getBoundingClientRect(); return r.width === 0 || r.left < 0 || r.right > 390; }).map((b) => b.textContent));
+    expect(outside).toEqual([]);
+    // The keyboard reaches every button: Tab through the page and note what takes the focus.
+    const buttons = await page.locator('button').count();
+    const reached = new Set<string>();
+    for (let i = 0; i < 60 && reached.size < buttons; i++) {
+      await page.keyboard.press('Tab');
+      const at = await page.evaluate(() => { const a = document.activeElement; return a instanceof HTMLButtonElement ? [...document.querySelectorAll('button')].indexOf(a) : -1; });
+      if (at >= 0) reached.add(String(at));
+    }
+    expect(reached.size).toBe(buttons);
+    // Enter on the focused Changes button opens the review; its diff scrolls inside its box, the page does not.
+    await page.locator('#builders tr[data-builder="ui"] button[data-action="changes"]').focus();
+    await page.keyboard.press('Enter');
+    const box = page.locator('section.review[data-review="ui"]');
+    await box.locator('pre.review-diff').waitFor({ timeout: 15_000 });
+    const { inner, outer } = await box.locator('pre.review-diff').evaluate((pre) => ({ inner: pre.scrollWidth, outer: pre.clientWidth }));
+    expect(inner).toBeGreaterThan(outer);
+    expect(await noSideways()).toBe(true);
+    // The message box and its button fit too, and the keyboard gets there.
+    await page.locator('#say-text').focus();
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => (document.activeElement as HTMLElement | null)?.dataset.action)).toBe('say');
+    if (process.env.ARGO_PHONE_SCREENSHOT) await page.screenshot({ path: process.env.ARGO_PHONE_SCREENSHOT, fullPage: true });
+  }, 60_000);
 });
