@@ -167,3 +167,16 @@ say_project() {
   wait "$pid" || { cat say.out; false; }
   grep -q 'built core' say.out
 }
+
+@test "say: waits for the merge lock (merge_build or a wave merging) and sends nothing meanwhile" {
+  say_project
+  exec {fd}> .argo-project/merge.lock
+  flock -x "$fd"
+  "$ROOT/compat/argo" say "$PROJ" core "hello" > say.out 2>&1 {fd}>&- &
+  pid=$!
+  wait_for 10 grep -q 'merge.lock' say.out
+  run ! ls "$FAKE_AGENT_LOG"
+  exec {fd}>&-
+  wait "$pid" || { cat say.out; false; }
+  grep -q 'built core' say.out
+}
