@@ -108,3 +108,17 @@ describe('POST /api/projects/<id>/say (argo say from the page)', () => {
     expect(acted).toBe(1);
   });
 });
+
+describe('builderChanges: a diff larger than the limit', () => {
+  it('is cut at the limit and says so (git is not left to fill memory)', async () => {
+    const { builderChanges } = await import('../../view/builder_diff.js');
+    const { builderRecord } = await import('../../store/builders.js');
+    const p = project();
+    const c = builderChanges(p.path, builderRecord({ id: 'ui', status: 'completed' }), 64);
+    expect(c.cut).toBe(true);
+    expect(c.diff.length).toBeLessThanOrEqual(64);
+    expect(c.files).toEqual([{ path: 'ui.html', added: 1, deleted: 0 }]);
+    const whole = builderChanges(p.path, builderRecord({ id: 'ui', status: 'completed' }));
+    expect(whole.cut).toBe(false);
+  });
+});
