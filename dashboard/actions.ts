@@ -22,6 +22,8 @@ export function commandFor(request: ActionRequest, path: string, componentsFile?
       return ['merge', path];
     case 'budget':
       return ['budget', path, '--raise', request.limit];
+    case 'say':
+      return ['say', path, request.builder, request.text];
   }
 }
 
@@ -41,6 +43,9 @@ export async function runArgo(root: string, args: string[], cwd: string, timeout
   return { ok: end.status === 0 && end.cause === 'exit', output: (stdout + stderr).trim() };
 }
 
+/** The longest `argo say` from the page may take (its agent run is also bounded by limits.builder_timeout_seconds). */
+export const SAY_TIMEOUT_MS = 60 * 60_000;
+
 /** A timed-out command gets TERM, then this long before its group gets KILL. */
 const ACTION_GRACE_MS = 2000;
 
@@ -54,7 +59,9 @@ export function actWithCli(root: string): (p: ProjectSummary, r: ActionRequest) 
         file = join(dir, 'components.json');
         writeFileSync(file, JSON.stringify(request.components));
       }
-      return await runArgo(root, commandFor(request, project.path, file), project.path);
+      // A conversation lasts as long as the agent takes to answer: not the 60 s of the other commands.
+      const timeout = request.action === 'say' ? SAY_TIMEOUT_MS : undefined;
+      return await runArgo(root, commandFor(request, project.path, file), project.path, timeout);
     } finally {
       if (dir) rmSync(dir, { recursive: true, force: true });
     }

@@ -5,6 +5,7 @@ import { ACTIONS, type ActionName, type ActionRequest, type ActionResult, type P
 import { canChange, canRead, tokenMatches, type Headers } from './auth.js';
 import { BUDGET_KEY, parseRaise } from '../workflow/budget.js';
 import type { MergeDetail } from '../view/merge.js';
+import type { BuilderReview } from '../view/builder_review.js';
 
 export interface Req {
   method: string;
@@ -29,6 +30,8 @@ export interface Deps {
   act(project: ProjectSummary, request: ActionRequest): Promise<ActionResult>;
   /** A builder's merge record with its diff read only once proven a file of the project's logs (view/merge_diff.ts); undefined: no such record. */
   mergeDiff(project: ProjectSummary, builder: string): MergeDetail | undefined;
+  /** A builder's changes, the agent's final message and the verify result (view/builder_review.ts); undefined: no such builder. */
+  review(project: ProjectSummary, builder: string): Promise<BuilderReview | undefined>;
 }
 
 /** On every response, the page's and the API's alike (and the server's own: 413, event stream …). */
@@ -64,12 +67,24 @@ export function parseAction(action: string, body: string): ActionRequest | strin
     return { action, builder: o.builder };
   }
   if (action === 'budget') return budgetRequest(o.limit);
+  if (action === 'say') return sayRequest(o);
   if (action === 'approve') {
     if (o.components === undefined) return { action };
     if (!Array.isArray(o.components)) return 'components must be a JSON array';
     return { action, components: o.components as { id: string; description: string }[] };
   }
   return { action: action as 'stop' | 'resume' | 'merge' };
+}
+
+/** The most a message from the page may hold (argo say's own limit, in bytes). */
+export const SAY_TEXT_MAX_BYTES = 32 * 1024;
+
+/** A message to a builder's agent, checked before `argo say` runs (which checks it again). */
+function sayRequest(o: Record<string, unknown>): ActionRequest | string {
+  const accepted = `say needs {"builder": "<id>", "text": "<the message, 1 to ${SAY_TEXT_MAX_BYTES} bytes>"}`;
+  if (typeof o.builder !== 'string' || !o.builder) return accepted;
+  if (typeof o.text !== 'string' || o.text.trim() === '' || Buffer.byteLength(o.text) > SAY_TEXT_MAX_BYTES) return accepted;
+  return { action: 'say', builder: o.builder, text: o.text };
 }
 
 /**
@@ -91,6 +106,7 @@ const ASSET = /^\/static\/([a-z_]+\.(?:js|css))$/;
 const PROJECT = /^\/api\/projects\/([^/]+)$/;
 const ACTION = /^\/api\/projects\/([^/]+)\/([a-z]+)$/;
 const MERGE = /^\/api\/projects\/([^/]+)\/merge\/([^/]+)$/;
+const REVIEW = /^\/api\/projects\/([^/]+)\/builders\/([^/]+)\/review$/;
 
 /**
  * The request target as a URL of this server. A target starting with `//` (or `/\`)
@@ -118,6 +134,16 @@ function mergeAnswer(deps: Deps, rawProject: string, rawBuilder: string): Res {
   const builder = decodedId(rawBuilder);
   const merge = builder === undefined ? undefined : deps.mergeDiff(p, builder);
   return merge ? json(200, { builder, merge }) : error(404, `no merge record for builder '${builder ?? rawBuilder}'`);
+}
+
+/** GET /api/projects/<id>/builders/<builder>/review: what the builder changed, its agent's final message, its verify result. */
+async function reviewAnswer(deps: Deps, rawProject: string, rawBuilder: string): Promise<Res> {
+  const id = decodedId(rawProject);
+  const p = id === undefined ? undefined : deps.project(id);
+  if (!p) return error(404, `no registered project '${id ?? rawProject}'`);
+  const builder = decodedId(rawBuilder);
+  const review = builder === undefined ? undefined : await deps.review(p, builder);
+  return review ? json(200, { review }) : error(404, `no builder '${builder ?? rawBuilder}'`);
 }
 
 const unauthorized = (): Res => ({
@@ -160,6 +186,8 @@ export async function handle(req: Req, deps: Deps): Promise<Res> {
     }
     const merge = MERGE.exec(path);
     if (merge) return mergeAnswer(deps, merge[1]!, merge[2]!);
+    const review = REVIEW.exec(path);
+    if (review) return reviewAnswer(deps, review[1]!, review[2]!);
     return error(404, `not found: ${path}`);
   }
   if (req.method === 'POST') {

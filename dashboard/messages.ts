@@ -21,10 +21,12 @@ export type ActionRequest =
   | { action: 'resume' }
   | { action: 'merge' }
   /** `argo budget --raise <limit>`: the new total limit in US dollars, as text (checked by the server). */
-  | { action: 'budget'; limit: string };
+  | { action: 'budget'; limit: string }
+  /** `argo say <builder> <text>`: a message to the builder's agent session (issue 21). */
+  | { action: 'say'; builder: string; text: string };
 
 export type ActionName = ActionRequest['action'];
-export const ACTIONS: readonly ActionName[] = ['approve', 'retry', 'stop', 'resume', 'merge', 'budget'];
+export const ACTIONS: readonly ActionName[] = ['approve', 'retry', 'stop', 'resume', 'merge', 'budget', 'say'];
 
 /** What an action answers. */
 export interface ActionResult {

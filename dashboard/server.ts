@@ -19,6 +19,7 @@ import type { ProjectSummary, ServerEvent } from './messages.js';
 import { builderMergeDiff } from '../view/merge_diff.js';
 import { readStatePlain } from '../view/read.js';
 import type { MergeDetail } from '../view/merge.js';
+import { builderReview, type BuilderReview } from '../view/builder_review.js';
 
 const TYPES: Record<string, string> = {
   html: 'text/html; charset=utf-8',
@@ -237,6 +238,17 @@ export function mergeDiffReader(p: ProjectSummary, builder: string): MergeDetail
   }
 }
 
+/** A builder's review (changes, final message, verify) from the project's state as stored. */
+export async function reviewReader(p: ProjectSummary, builder: string): Promise<BuilderReview | undefined> {
+  let state: unknown;
+  try {
+    state = readStatePlain(p.path);
+  } catch {
+    return undefined; // no state file, or not JSON: no builder to show
+  }
+  return builderReview(p.path, builder, state);
+}
+
 export interface Dashboard {
   url: string;
   port: number;
@@ -247,7 +259,7 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
   const readOpts = { argo: argoCommand(opts.root), logLines: opts.logLines ?? 40 };
   const projects = () => registeredProjects(opts.registry, readOpts);
   const project = (id: string) => registeredProject(id, opts.registry, readOpts);
-  const deps: Deps = { token: opts.token, projects, project, asset: assetReader(opts.root), act: actWithCli(opts.root), mergeDiff: mergeDiffReader };
+  const deps: Deps = { token: opts.token, projects, project, asset: assetReader(opts.root), act: actWithCli(opts.root), mergeDiff: mergeDiffReader, review: reviewReader };
   const maxClients = opts.maxEventClients ?? MAX_EVENT_CLIENTS;
   const hub = new EventHub(projects, project, maxClients, watchProject, () => registeredEntries(opts.registry));
   const headersTimeout = opts.headersTimeoutMs ?? HEADERS_TIMEOUT_MS;

@@ -1,6 +1,6 @@
 // The dashboard page: a list of projects and one project in detail, kept current by
 // Server-Sent Events; buttons POST actions with the token in a header.
-import { budgetBox, buildersTable, el, mergeTotals, nextStep, projectItem, stepIn, summary } from './render.js';
+import { budgetBox, buildersTable, el, leadingProject, mergeTotals, nextStep, projectItem, reviewBox, stepIn, summary } from './render.js';
 
 const TOKEN_KEY = 'argo-dashboard-token';
 
@@ -55,6 +55,47 @@ async function loadDiff(id, builder) {
   render();
 }
 
+/** Builder reviews fetched from the server (changes, final message, verify), by project and builder; the one open, by project. */
+const reviews = new Map();
+const openReview = new Map();
+/** The message a person is typing to a builder's agent, kept across live updates, by project and builder. */
+const sayDrafts = new Map();
+
+/** A message to the builder's agent session (argo say): the reply comes back as the action's answer. */
+function sayForm(id, builder) {
+  const key = diffKey(id, builder);
+  const area = el('textarea#say-text', { rows: 3, spellcheck: 'true', 'aria-label': `message to the agent of builder ${builder}`, placeholder: 'A message to this builder\'s agent (its session is resumed in its worktree)', oninput: (e) => sayDrafts.set(key, e.target.value) });
+  area.value = sayDrafts.get(key) ?? '';
+  const send = async () => {
+    const text = area.value;
+    if (!text.trim()) return;
+    await act(id, 'say', { builder, text });
+    if (message?.ok) sayDrafts.delete(key);
+    loadReview(id, builder, true); // the new commits and the final message
+  };
+  return el('div.say', {}, el('h4', {}, 'Talk to this agent'), area, el('button.primary', { type: 'button', 'data-action': 'say', 'data-builder': builder, onclick: send }, 'Send to the agent'));
+}
+
+/** GET /api/projects/<id>/builders/<builder>/review with the token; a second click on the open one closes it. */
+async function loadReview(id, builder, refresh = false) {
+  if (!refresh && openReview.get(id) === builder) {
+    openReview.delete(id);
+    return render();
+  }
+  openReview.set(id, builder);
+  const key = diffKey(id, builder);
+  if (!refresh || !reviews.get(key)?.review) reviews.set(key, { loading: true });
+  render();
+  try {
+    const res = await fetch(`/api/projects/${encodeURIComponent(id)}/builders/${encodeURIComponent(builder)}/review`, { headers: { authorization: `Bearer ${token}` } });
+    const out = await res.json();
+    reviews.set(key, res.ok ? { review: out.review } : { error: out.error ?? `HTTP ${res.status}` });
+  } catch (e) {
+    reviews.set(key, { error: String(e) });
+  }
+  render();
+}
+
 async function act(id, action, body = {}) {
   message = { text: `${action}…`, ok: true };
   render();
@@ -81,6 +122,17 @@ function designSection(p) {
   const none = v.design.components.length === 0;
   if (!draft || draft.key !== key) drafts.set(p.id, { key, text: none ? '' : JSON.stringify(v.design.components, null, 2) });
   const waiting = v.action_needed === 'approve_design';
+  // After approval the components are a plain list: the editor is gone.
+  if (v.design.approved || !waiting) {
+    return el(
+      'section.design',
+      {},
+      el('h3', {}, `Design ${v.design.approved ? '(approved)' : ''}`),
+      el('pre#design-summary', {}, v.design.summary),
+      el('h4', {}, 'Components'),
+      el('ul#component-list', {}, v.design.components.map((c) => el('li', {}, el('strong', {}, c.id), ` — ${c.description ?? ''}`))),
+    );
+  }
   const area = el('textarea#components', { rows: 8, spellcheck: 'false', disabled: !waiting, placeholder: none ? COMPONENTS_EXAMPLE : null, oninput: (e) => (drafts.get(p.id).text = e.target.value) });
   area.value = drafts.get(p.id).text;
   const approve = () => {
@@ -137,7 +189,11 @@ function detail(p) {
   if (!p.view) return el('div', {}, el('h2', {}, p.name), el('p.error', {}, p.problem));
   const v = p.view;
   const conflicts = v.conflicts.length ? v.conflicts : v.merge?.conflicts ?? [];
-  const canMerge = ['resolve_conflicts', 'review_merge'].includes(v.action_needed);
+  // "Merge again" only when there is something a person resolved: conflicts (or a verify failure at the merge).
+  const stepConflicts = v.step_in?.conflict ?? [];
+  const handedOver = ['resolve_conflicts', 'review_merge'].includes(v.action_needed);
+  const canMerge = handedOver && (conflicts.length > 0 || stepConflicts.length > 0);
+  const canMergeVerify = handedOver && !canMerge && (v.step_in?.verify_failed ?? []).length > 0;
   return el(
     'div',
     {},
@@ -154,6 +210,7 @@ function detail(p) {
           ? null
           : el('button', { type: 'button', 'data-action': 'resume', onclick: () => act(p.id, 'resume') }, 'Resume'),
       canMerge ? el('button', { type: 'button', 'data-action': 'merge', onclick: () => act(p.id, 'merge') }, 'Conflicts resolved — merge again') : null,
+      canMergeVerify ? el('button', { type: 'button', 'data-action': 'merge', onclick: () => act(p.id, 'merge') }, 'Verify fixed — merge again') : null,
     ),
     message ? el(`pre#message.${message.ok ? 'ok' : 'error'}`, {}, message.text) : null,
     v.error ? el('div#error.error', {}, el('strong', {}, 'Last error: '), v.error.last_error, v.error.recovery_action ? el('div.small', {}, v.error.recovery_action) : null) : null,
@@ -163,7 +220,8 @@ function detail(p) {
     v.halt_reason ? el('div#halt.error', {}, `Execution halted: ${v.halt_reason}`) : null,
     budgetBox(v),
     el('h3', {}, 'Builders'),
-    buildersTable(v, (b) => act(p.id, 'retry', { builder: b })),
+    buildersTable(v, (b) => act(p.id, 'retry', { builder: b }), (b) => loadReview(p.id, b)),
+    openReview.has(p.id) ? reviewBox(openReview.get(p.id), reviews.get(diffKey(p.id, openReview.get(p.id))), sayForm(p.id, openReview.get(p.id))) : null,
     designSection(p),
     el('h3', {}, 'Workflow log'),
     el('pre#log', {}, v.log_tail.join('\n')),
@@ -172,11 +230,12 @@ function detail(p) {
 
 function render() {
   const list = document.getElementById('projects');
-  if (selected === null && projects.size) selected = projects.keys().next().value;
+  // The page opens on the project that needs a person (then the most recently active).
+  if (selected === null && projects.size) selected = leadingProject([...projects.values()]);
   list.replaceChildren(...[...projects.values()].map((p) => projectItem(p, selected, (id) => ((selected = id), (message = null), render()))));
   const focused = document.activeElement?.id;
   document.getElementById('detail').replaceChildren(detail(projects.get(selected)));
-  if (focused === 'components' || focused === 'budget-limit') document.getElementById(focused)?.focus();
+  if (focused === 'components' || focused === 'budget-limit' || focused === 'say-text') document.getElementById(focused)?.focus();
   const log = document.getElementById('log');
   if (log) log.scrollTop = log.scrollHeight; // the tail is what matters
 }

@@ -39,6 +39,23 @@ export function duration(s) {
 
 export const money = (usd) => (usd === null || usd === undefined ? '-' : `$${usd.toFixed(usd < 1 ? 4 : 2)}`);
 
+/** "Who acts" in words a person reads (the state's owner `ci` is the CI tool, `user` is you). */
+export const WHO_TEXT = { user: 'You', ci: 'The CI tool (or you, with the command below)', code: 'argo (nothing for you to do)', nobody: 'Nobody (finished)' };
+export const whoText = (who) => (Object.hasOwn(WHO_TEXT, who) ? WHO_TEXT[who] : String(who));
+const BADGE = { user: 'you must act', ci: 'the CI tool or you must act' };
+
+/**
+ * The project the page opens on (pure): one that needs a person (its next step is yours or
+ * the CI tool's), else the most recently active; among several, the most recent. null: none.
+ */
+export function leadingProject(list) {
+  const when = (p) => Date.parse(p.view?.last_update ?? '') || 0;
+  const needs = (p) => p.view && (p.view.next.who === 'user' || p.view.next.who === 'ci') ? 1 : 0;
+  let best = null;
+  for (const p of list) if (best === null || needs(p) > needs(best) || (needs(p) === needs(best) && when(p) > when(best))) best = p;
+  return best ? best.id : null;
+}
+
 export function projectItem(p, selected, onSelect) {
   const v = p.view;
   return el(
@@ -46,7 +63,7 @@ export function projectItem(p, selected, onSelect) {
     { 'data-id': p.id },
     el('button.link', { type: 'button', onclick: () => onSelect(p.id) }, p.name || p.id),
     el('div.small', {}, v ? `${v.phase} · ${v.action_owner}` : p.problem ?? ''),
-    v && v.next.who !== 'code' && v.next.who !== 'nobody' ? el('span.badge', {}, `${v.next.who} must act`) : null,
+    v && Object.hasOwn(BADGE, v.next.who) ? el('span.badge', {}, BADGE[v.next.who]) : null,
   );
 }
 
@@ -68,7 +85,7 @@ export function summary(v) {
 }
 
 export function nextStep(v) {
-  return el('div#next', { class: `next ${classFor('who', v.next.who)}` }, el('strong', {}, `${v.next.who}: `), v.next.what, v.next.commands.length ? el('pre.commands', {}, v.next.commands.join('\n')) : null);
+  return el('div#next', { class: `next ${classFor('who', v.next.who)}` }, el('strong.who', {}, `${whoText(v.next.who)}: `), v.next.what, v.next.commands.length ? el('pre.commands', {}, v.next.commands.join('\n')) : null);
 }
 
 /** The budget and the spend so far per agent (view.budget), when a budget is set or the workflow waits on it. */
@@ -99,9 +116,46 @@ export function limitWait(b) {
   return el('div.limit-wait', { title: b.resume_at ?? '' }, `${b.waiting_reason}${until}${of}`);
 }
 
-export function buildersTable(v, onRetry) {
+/**
+ * Issue 21: what a builder changed, beside its agent's final message and verify result.
+ * `state`: what the review request left (nothing yet, loading, the answer, an error). Every
+ * value goes in as text; the diff scrolls inside its own box.
+ */
+export function reviewBox(id, state, sayForm = null) {
+  if (!state) return null;
+  const box = (...children) => el('section.review', { 'data-review': id, 'aria-label': 'Review of builder ' + id }, el('h4', {}, `Changes of ${id}`), ...children);
+  if (state.loading) return box(el('p.muted', {}, 'Loading the changes…'));
+  if (state.error) return box(el('p.error', {}, state.error));
+  const r = state.review;
+  const c = r.changes;
+  const files = c.files.length
+    ? el('ul.files.review-files', {}, c.files.map((f) => el('li', {}, `${f.path} (${f.added === null ? 'binary' : `+${f.added} -${f.deleted}`})`)))
+    : el('p.muted', {}, c.problem ? '' : 'No files changed.');
+  const verify = r.verify
+    ? el(`p.review-verify.${r.verify.result === 'passed' ? 's-completed' : 's-failed'}`, {}, `Verify ${r.verify.result}${r.verify.where === 'merge' ? ' (at the merge)' : ''}: ${r.verify.line}`)
+    : el('p.review-verify.muted', {}, 'Verify: not run');
+  return box(
+    c.problem ? el('p.error.review-problem', {}, c.problem) : el('p.small', {}, c.what ?? ''),
+    files,
+    c.problem ? null : el('pre.diff.review-diff', { tabindex: '0', 'aria-label': 'unified diff' }, c.diff, c.cut ? '\n… (cut: the diff is larger; run argo diff for all of it)' : ''),
+    verify,
+    el('h4', {}, 'The agent\'s final message'),
+    r.final_message !== null ? el('pre.review-message', {}, r.final_message) : el('p.muted.review-message', {}, r.final_message_note ?? ''),
+    sayForm,
+  );
+}
+
+/** Why a failed builder failed, in one line: its message, else its exit status. */
+export function failureReason(b) {
+  if (b.failure_message) return b.failure_message;
+  if (b.exit_code !== null && b.exit_code !== undefined) return `exited with status ${b.exit_code}`;
+  return 'no reason recorded (see its log)';
+}
+
+export function buildersTable(v, onRetry, onReview) {
   if (!v.builders.length) return el('p.muted', {}, 'No builders yet.');
-  const head = el('tr', {}, ...['Builder', 'Status', 'Elapsed', 'Exit', 'Failure', 'Tokens', 'Cost', 'Merge', 'Last log line', ''].map((h) => el('th', {}, h)));
+  const labels = ['Builder', 'Status', 'Elapsed', 'Exit', 'Failure', 'Tokens', 'Cost', 'Merge', 'Last log line', ''];
+  const head = el('tr', {}, ...labels.map((h) => el('th', {}, h)));
   const rows = v.builders.map((b) =>
     el(
       'tr',
@@ -110,14 +164,21 @@ export function buildersTable(v, onRetry) {
       el('td', { class: `status ${classFor('status', b.status)}` }, b.status, limitWait(b), b.waiting_for?.length ? el('div.waiting-for', {}, `waiting for: ${b.waiting_for.join(', ')}`) : null, b.wave ? el('div.wave', {}, `wave ${b.wave}`) : null),
       el('td', {}, duration(b.elapsed_seconds)),
       el('td', {}, b.exit_code ?? '-'),
-      el('td', {}, b.failure ?? '-', b.status === 'failed' && b.failure_message && b.failure !== 'exit' ? el('div.failure-message', {}, b.failure_message) : null),
+      el('td', {}, b.failure ?? '-', b.status === 'failed' ? el('div.failure-message', {}, failureReason(b)) : null),
       el('td', {}, b.usage ? `${b.usage.input_tokens}/${b.usage.output_tokens}` : '-'),
       el('td', {}, money(b.usage?.cost_usd)),
       el('td', { class: b.merge === null || b.merge === undefined ? 's-none' : classFor('merge', b.merge) }, b.merge ?? '-'),
       el('td.log', {}, b.last_log_line ?? ''),
-      el('td', {}, b.status === 'failed' ? el('button', { type: 'button', 'data-action': 'retry', 'data-builder': b.id, onclick: () => onRetry(b.id) }, 'Retry') : null),
+      el(
+        'td.row-actions',
+        {},
+        b.status === 'failed' ? el('button', { type: 'button', 'data-action': 'retry', 'data-builder': b.id, onclick: () => onRetry(b.id) }, 'Retry') : null,
+        onReview && b.status !== 'pending' ? el('button', { type: 'button', 'data-action': 'changes', 'data-builder': b.id, onclick: () => onReview(b.id) }, 'Changes') : null,
+      ),
     ),
   );
+  // On a phone a row becomes a card: each cell names its column (fixed labels, never data).
+  for (const row of rows) [...row.children].forEach((td, i) => td.setAttribute('data-label', labels[i] || 'Actions'));
   return el('table#builders', {}, el('thead', {}, head), el('tbody', {}, ...rows));
 }
 

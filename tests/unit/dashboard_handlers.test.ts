@@ -24,6 +24,7 @@ function deps(calls: ActionRequest[] = []): Deps {
       return { ok: true, output: `did ${r.action}` };
     },
     mergeDiff: () => undefined,
+    review: async () => undefined,
   };
 }
 

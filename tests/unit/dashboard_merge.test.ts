@@ -37,6 +37,7 @@ function deps(p: ProjectSummary): Deps {
     asset: () => undefined,
     act: async () => ({ ok: true, output: '' }),
     mergeDiff: mergeDiffReader,
+    review: async () => undefined,
   };
 }
 
