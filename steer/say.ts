@@ -189,4 +189,4 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-runIfEntry(import.meta.url, main);
+runIfEntry('steer/say', main);

@@ -82,4 +82,4 @@ export async function main(argv: string[]): Promise<number> {
   return ok ? 0 : 1;
 }
 
-runIfEntry(import.meta.url, main);
+runIfEntry('view/diff', main);
