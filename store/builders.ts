@@ -67,6 +67,8 @@ export interface BuilderRecord {
   merge: BuilderMerge | null;
   /** merge_build sent it back to its agent (a failed verify at the merge, a conflict): what the fix run is told; null: none pending. */
   merge_feedback: MergeFeedback | null;
+  /** The review gate (issue 21, config review.required): null when never reviewed. */
+  review: BuilderReview | null;
   /** The row as stored, for the fields whose shapes vary (a failure object, merge, usage.agent). */
   raw: Readonly<Record<string, unknown>>;
 }
@@ -96,9 +98,26 @@ export interface BuilderMerge {
   message: string | null;
 }
 
+/** Builder row field `review` (issue 21): the person's verdict, every comment sent, the agent's last answer. */
+export interface BuilderReview {
+  status: 'pending' | 'approved' | 'changes_requested';
+  comments: ReviewComment[];
+  /** The agent's final message after the last request (≤ 4 KB); null: none yet. */
+  reply: string | null;
+  updated: string | null;
+}
+export interface ReviewComment {
+  at: string | null;
+  text: string;
+  file: string | null;
+  line: number | null;
+}
+export const REVIEW_STATUSES: readonly BuilderReview['status'][] = ['pending', 'approved', 'changes_requested'];
+
 /** Builder row field `merge_feedback`: the fix run's brief (the execution phase reads it, then drops it). */
 export interface MergeFeedback {
-  kind: 'verify' | 'conflict';
+  /** review (issue 21): a person's requested changes — tail holds the comments as one message. */
+  kind: 'verify' | 'conflict' | 'review';
   target: string;
   /** The target's commit the fix is to build on (merged into the builder's branch before the agent runs). */
   base: string;
@@ -169,6 +188,7 @@ export function builderRecord(v: unknown): BuilderRecord {
     waits: number(o.waits),
     merge: builderMergeOf(o.merge),
     merge_feedback: mergeFeedbackOf(o.merge_feedback),
+    review: builderReviewOf(o.review),
     raw: o,
   };
 }
@@ -193,9 +213,20 @@ export function builderMergeOf(v: unknown): BuilderMerge | null {
   };
 }
 
+/** The row's `review`, read; an unknown status: null. Comments without text are dropped. */
+export function builderReviewOf(v: unknown): BuilderReview | null {
+  if (!isObj(v) || !REVIEW_STATUSES.includes(v.status as BuilderReview['status'])) return null;
+  const comments = (Array.isArray(v.comments) ? v.comments : []).flatMap((c): ReviewComment[] => {
+    if (!isObj(c) || typeof c.text !== 'string' || c.text === '') return [];
+    const line = number(c.line);
+    return [{ at: textOr(c.at), text: c.text, file: textOr(c.file), line: line !== null && Number.isInteger(line) && line > 0 ? line : null }];
+  });
+  return { status: v.status as BuilderReview['status'], comments, reply: typeof v.reply === 'string' ? v.reply : null, updated: textOr(v.updated) };
+}
+
 /** The row's `merge_feedback`, read; anything without a kind, target and base: null. */
 export function mergeFeedbackOf(v: unknown): MergeFeedback | null {
-  if (!isObj(v) || (v.kind !== 'verify' && v.kind !== 'conflict')) return null;
+  if (!isObj(v) || (v.kind !== 'verify' && v.kind !== 'conflict' && v.kind !== 'review')) return null;
   const target = textOr(v.target);
   const base = textOr(v.base);
   if (!target || !base) return null;
