@@ -18,7 +18,8 @@ import { handBackToExecution, recordRootMerge } from './records.js';
 import { resolveConflict } from './resolver.js';
 import type { MergeSettings } from './settings.js';
 
-async function refuse(project: Project, message: string): Promise<number> {
+/** Refuses with one ERROR line and hands the workflow to the user (error_recovery.last_error): both passes. */
+export async function refuse(project: Project, message: string): Promise<number> {
   complain(`ERROR: ${message}`);
   writeLog(project.logs, 'ERROR', `merge_build: ${message}; control handed to user`);
   await updateState(project.state, 'error_recovery.last_error', message).catch(() => undefined);
@@ -69,10 +70,19 @@ async function handOn(project: Project, target: string, out: EngineOutcome): Pro
     say('Waiting for the conflicts to be resolved');
     return 0;
   }
-  const unmerged = [...out.verify_failed, ...out.skipped, ...out.missing, ...out.failed];
+  return endPass(project, out, `verify failed: ${out.verify_failed.length}, `);
+}
+
+/**
+ * How both passes end once nothing was sent back and no conflict waits: the builders not
+ * merged → review_merge, else storage — the original's lines (`verifyCount`: the engine's
+ * "verify failed: N, " before the original's counts).
+ */
+export async function endPass(project: Project, out: { verify_failed?: string[]; skipped: string[]; missing: string[]; failed: string[] }, verifyCount = ''): Promise<number> {
+  const unmerged = [...(out.verify_failed ?? []), ...out.skipped, ...out.missing, ...out.failed];
   if (unmerged.length > 0) {
     say();
-    say(`Not merged: ${unmerged.join(' ')} (verify failed: ${out.verify_failed.length}, skipped: ${out.skipped.length}, branch missing: ${out.missing.length}, failed: ${out.failed.length})`);
+    say(`Not merged: ${unmerged.join(' ')} (${verifyCount}skipped: ${out.skipped.length}, branch missing: ${out.missing.length}, failed: ${out.failed.length})`);
     say('Review them (see .argo-project/logs/builder-<id>.log); re-run execution or merge_branches when ready.');
     await writeInOrder(project.state, WRITE_ORDERS.merge_review());
     return 0;

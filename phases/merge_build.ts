@@ -13,18 +13,18 @@ import { runIfEntry } from '../core/cli.js';
 import { insideGitRepo } from '../core/git.js';
 import { toPlain } from '../core/json_doc.js';
 import { withWaitedLock } from '../store/start_lock.js';
-import { logBuilder, logStateTransition, writeLog } from '../store/logs.js';
-import { readStateDoc, updateState } from '../store/state.js';
+import { logBuilder } from '../store/logs.js';
+import { readStateDoc } from '../store/state.js';
 import { listWorktrees } from '../workflow/worktrees.js';
 import { dropMergeDir, mergeBuilderOf, mergeOne, recordRowMerge, rowMerge, prepareMergeDir, previouslyMerged, type MergeBuilder, type MergeOutcome, type MergeRun } from '../workflow/builder_merge.js';
-import { complain, enterProject, readExecution, recordError, say, type Project } from './handler.js';
+import { complain, enterProject, readExecution, say, type Project } from './handler.js';
 import { readConfigObject } from '../store/config.js';
 import { errorMessage } from '../core/errors.js';
 import { readMergeSettings, usesEngine, type MergeSettings } from '../merge/settings.js';
 import { readResolver } from '../merge/resolver_config.js';
 import { ciToolAvailable } from '../agents/ci_tool.js';
 import { settleTarget } from '../merge/target.js';
-import { integrateAll } from '../merge/pass.js';
+import { endPass, integrateAll, refuse } from '../merge/pass.js';
 import { recordRootMerge } from '../merge/records.js';
 import { argoPaths } from '../store/layout.js';
 import { onTermination } from '../core/termination.js';
@@ -34,21 +34,13 @@ export { previouslyMerged, type MergeOutcome } from '../workflow/builder_merge.j
 
 type Builder = MergeBuilder;
 
-/** Refuses with one ERROR line and hands the workflow to the user (error_recovery.last_error). */
-async function handToUser(project: Project, message: string): Promise<number> {
-  complain(`ERROR: ${message}`);
-  writeLog(project.logs, 'ERROR', `merge_build: ${message}; control handed to user`);
-  await recordError(project, message);
-  await updateState(project.state, 'action_owner', 'user');
-  return 1;
-}
 
 /** The folder to merge in, or the exit code after a refusal. */
 async function mergeDirOrRefuse(project: Project, target: string, builders: Builder[], original: boolean): Promise<string | number> {
   // The original switches the checkout from a builder branch to main; never to a merge.target branch.
   const switchable = new Set(original ? builders.map((b) => b.branch) : []);
   const place = await prepareMergeDir(project, target, builders, switchable);
-  if ('refuse' in place) return handToUser(project, place.refuse);
+  if ('refuse' in place) return refuse(project, place.refuse);
   return 'code' in place ? place.code : place.dir;
 }
 
@@ -68,7 +60,7 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const read = mergeSettings(project);
-  if (Array.isArray(read)) return handToUser(project, `${read.join('; ')}; nothing merged`);
+  if (Array.isArray(read)) return refuse(project, `${read.join('; ')}; nothing merged`);
   const { settings, resolver } = read;
   say(`Merging ${builders.length} builder branches...`);
   const chosen = settleTarget(project.dir, settings.target);
@@ -146,21 +138,7 @@ async function mergeAll(project: Project, target: string, builders: Builder[], s
     return 0;
   }
   await recordRootMerge(project.state, out, target, []);
-  const unmerged = [...out.skipped, ...out.missing, ...out.failed];
-  if (unmerged.length > 0) {
-    say();
-    say(`Not merged: ${unmerged.join(' ')} (skipped: ${out.skipped.length}, branch missing: ${out.missing.length}, failed: ${out.failed.length})`);
-    say('Review them (see .argo-project/logs/builder-<id>.log); re-run execution or merge_branches when ready.');
-    await writeInOrder(project.state, WRITE_ORDERS.merge_review());
-    return 0;
-  }
-  say('All builders merged successfully');
-  // (With a verify command the engine's gate runs instead: merge/pass.ts.)
-  logStateTransition(project.logs, 'merge_build', 'storage');
-  await writeInOrder(project.state, WRITE_ORDERS.merged());
-  say('Merge phase complete - workflow finished');
-  say();
-  return 0;
+  return endPass(project, out);
 }
 
 runIfEntry('phases/merge_build', main);

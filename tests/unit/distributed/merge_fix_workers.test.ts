@@ -6,13 +6,13 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, cleanup, git, makeCluster, type Cluster } from './cluster.js';
-import { startPostgres, type PgServer } from './pg_harness.js';
+import { sharedPostgres, type PgServer } from './pg_harness.js';
 
 let server: PgServer;
 const clusters: Cluster[] = [];
 
 beforeAll(async () => {
-  server = await startPostgres();
+  server = await sharedPostgres();
 }, 60_000);
 afterEach(async () => {
   for (const c of clusters.splice(0)) await c.close();
