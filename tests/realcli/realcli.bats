@@ -153,7 +153,7 @@ requests_of() { conv_requests "$1"; }
     "use_$agent"
     config '.verify = {"command": "grep -q fixed part-*.txt", "retries": 1}'
     start_and_approve
-    wait_state '.phase == "storage"' 120
+    wait_state '.phase == "storage"' 120 || { echo "agent $agent"; tail -n 30 .argo-project/logs/builder-part-2.log; cat "$MODEL_DIR/routes" 2>/dev/null; false; }
     [ "$(cat part-2.txt)" = "fixed part-2" ]
     grep -q 'verify_failed' .argo-project/logs/builder-part-2.log
     grep -q 'Resuming agent session' .argo-project/logs/builder-part-2.log
