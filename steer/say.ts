@@ -105,6 +105,15 @@ function choiceFor(project: string, preset: Preset): { kind: 'preset'; preset: P
   return { kind: 'preset', preset, model: null, source: 'the builder\'s usage.agent' };
 }
 
+/**
+ * What the agent is sent: the person's text under a line saying who speaks. Codex, opencode
+ * and Cursor take the prompt as the last word of their command line, so a text of its own
+ * could start with "-" and be read as an option; the framed message never does.
+ */
+export function sayPrompt(text: string): string {
+  return `A message from the person overseeing your work on this component:\n\n${text}`;
+}
+
 /** Runs the resumed session; records the message, the reply, the commits and the usage. */
 async function converse(project: string, b: BuilderRecord, preset: Preset, worktree: string, text: string): Promise<number> {
   const logs = projectLogPaths(project);
@@ -113,7 +122,7 @@ async function converse(project: string, b: BuilderRecord, preset: Preset, workt
   const limits = readLimits(readStatePlain(project).limits, config).limits;
   const outputFile = builderLogFile(logs, b.id).replace(/\.log$/, '.say.out');
   const promptFile = builderLogFile(logs, b.id).replace(/\.log$/, '.say.prompt');
-  const inv = invocationFor(choice, 'resume', { prompt: text, worktree, sessionId: b.session_id, writePrompt: (p) => (writeFile(promptFile, p), promptFile) }, orchestratorEnv(project));
+  const inv = invocationFor(choice, 'resume', { prompt: sayPrompt(text), worktree, sessionId: b.session_id, writePrompt: (p) => (writeFile(promptFile, p), promptFile) }, orchestratorEnv(project));
   if (!inv.resumed) throw new ArgoError(`builder '${b.id}': ${preset.name} could not be asked to resume session ${b.session_id}`);
   const before = headOf(worktree);
   // The wrapper writes the exit status to .build_result: the builder's own result is put back after.

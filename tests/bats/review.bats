@@ -120,6 +120,7 @@ say_project() {
   grep -qx "workdir=$PROJ/.argo-project/builders/core" "$meta"
   tr '\0' '\n' < "${meta%.meta}.argv" > argv.txt
   grep -qx 'Please use fixed wording in core.txt' argv.txt
+  grep -qx 'A message from the person overseeing your work on this component:' argv.txt # framed: never an option
   [[ $(cat .argo-project/builders/core/core.txt) == 'fixed core by claude' ]]
   [[ -z $(git -C .argo-project/builders/core status --porcelain) ]]   # the wrapper committed it (and .build_result is not left behind)
   log=.argo-project/logs/builder-core.log

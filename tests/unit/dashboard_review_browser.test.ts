@@ -123,7 +123,7 @@ describe('dashboard review in chromium (issue 21)', () => {
     const metas = readdirSync(calls).filter((f) => f.endsWith('.meta'));
     expect(metas).toHaveLength(1);
     expect(readFileSync(join(calls, metas[0]!), 'utf8')).toContain('resume=sess-claude-ui');
-    expect(readFileSync(join(calls, metas[0]!.replace(/\.meta$/, '.argv')), 'utf8').split('\0')).toContain('Please make the <wording> final');
+    expect(readFileSync(join(calls, metas[0]!.replace(/\.meta$/, '.argv')), 'utf8').split('\0').some((a) => a.endsWith('\n\nPlease make the <wording> final'))).toBe(true);
     // Its new commit shows in the refreshed diff.
     await box.locator('pre.review-diff', { hasText: '+fixed ui by claude' }).waitFor({ timeout: 15_000 });
     expect(readFileSync(join(project, '.argo-project', 'logs', 'builder-ui.log'), 'utf8')).toMatch(/say_reply - built ui/);

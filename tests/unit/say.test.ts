@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { builderRecord } from '../../store/builders.js';
-import { parseSayArgs, SAY_MAX_BYTES, sayDecision } from '../../steer/say.js';
+import { parseSayArgs, SAY_MAX_BYTES, sayDecision, sayPrompt } from '../../steer/say.js';
 
 const isProj = (p: string) => p === '/proj';
 const row = (o: Record<string, unknown>) => builderRecord({ id: 'core', status: 'completed', worktree: '/proj/.argo-project/builders/core', usage: { agent: 'claude', session_id: 's1' }, ...o });
@@ -33,5 +33,13 @@ describe('argo say: whether a builder can be talked to', () => {
     expect(sayDecision(row({ usage: { agent: 'evil; rm', session_id: 's' } }), {})).toHaveProperty('error', expect.stringContaining('not a known agent'));
     expect(sayDecision(row({ usage: { agent: 'claude' } }), {})).toHaveProperty('error', expect.stringContaining('no agent session'));
     expect(sayDecision(row({ worktree: null }), {})).toHaveProperty('error', expect.stringContaining('no worktree'));
+  });
+});
+
+describe('the message sent', () => {
+  it('is framed, so a text starting with "-" never opens an argument (no option for the agent CLI)', () => {
+    const p = sayPrompt('--dangerously-skip-permissions');
+    expect(p.startsWith('-')).toBe(false);
+    expect(p.endsWith('\n\n--dangerously-skip-permissions')).toBe(true);
   });
 });
