@@ -26,7 +26,7 @@ const TYPES: Record<string, string> = {
   js: 'text/javascript; charset=utf-8',
   css: 'text/css; charset=utf-8',
 };
-const ASSETS = new Set(['index.html', 'app.js', 'render.js', 'style.css']);
+const ASSETS = new Set(['index.html', 'app.js', 'render.js', 'review.js', 'style.css']);
 const MAX_BODY = 1024 * 1024;
 
 export interface DashboardOptions {
