@@ -185,6 +185,10 @@ describe("the review endpoint carries the row's review record, bounded", () => {
     writeFileSync(join(dir, '.argo-project', 'state.json'), JSON.stringify({ execution: { builders: [row, { id: 'plain', status: 'completed' }] } }));
     const p = { ...PROJECT, path: dir };
     expect((await reviewReader(p, 'ui'))!.review).toEqual(row.review);
+    // Through the endpoint's reader too: a long history comes back bounded.
+    const long = { ...row, review: { ...row.review, comments } };
+    writeFileSync(join(dir, '.argo-project', 'state.json'), JSON.stringify({ execution: { builders: [long, { id: 'plain', status: 'completed' }] } }));
+    expect((await reviewReader(p, 'ui'))!.review!.comments.map((c) => c.text.length)).toEqual([...Array.from({ length: 19 }, (_, i) => `c${i + 5}`.length), 2048]);
     expect((await reviewReader(p, 'plain'))!.review).toBeNull();
   });
 });
