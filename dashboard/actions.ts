@@ -32,10 +32,13 @@ export function commandFor(request: ActionRequest, path: string, componentsFile?
   }
 }
 
-/** `argo review <path> <builder> --approve | --request-changes TEXT | --comments FILE`. */
+/**
+ * `argo review <path> <builder> --approve`, or `--comments FILE`. The free-text request goes
+ * in the file too, as one comment on no line (what `--request-changes TEXT` records): a text
+ * from the page never meets argv's option parsing (a text starting with `--` stays text).
+ */
 function reviewCommand(builder: string, verdict: Extract<ActionRequest, { action: 'review' }>['verdict'], path: string, file?: string): string[] {
   if ('approve' in verdict) return ['review', path, builder, '--approve'];
-  if ('request_changes' in verdict) return ['review', path, builder, '--request-changes', verdict.request_changes];
   if (!file) throw new Error('review comments need their temp file');
   return ['review', path, builder, '--comments', file];
 }
@@ -44,6 +47,7 @@ function reviewCommand(builder: string, verdict: Extract<ActionRequest, { action
 function fileContent(request: ActionRequest): { name: string; value: unknown } | undefined {
   if (request.action === 'approve' && request.components) return { name: 'components.json', value: request.components };
   if (request.action === 'review' && 'comments' in request.verdict) return { name: 'comments.json', value: request.verdict.comments };
+  if (request.action === 'review' && 'request_changes' in request.verdict) return { name: 'comments.json', value: [{ file: null, line: null, text: request.verdict.request_changes }] };
   return undefined;
 }
 

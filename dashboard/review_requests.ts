@@ -15,6 +15,9 @@ const bytes = (s: string) => Buffer.byteLength(s);
 /** Text that could not be one argument or one line of a file name: NUL, or a line break in a path. */
 const badPath = (s: string) => /[\0\r\n]/.test(s);
 
+/** A comment's text as argo review accepts it: not blank, at most COMMENT_MAX_BYTES, no NUL. */
+const goodText = (t: unknown): t is string => typeof t === 'string' && t.trim() !== '' && bytes(t) <= COMMENT_MAX_BYTES && !t.includes('\0');
+
 /** One comment of the batch, or why it is refused (`at` names it: `comments[3]`). */
 function lineComment(c: unknown, at: string): LineComment | string {
   if (typeof c !== 'object' || c === null || Array.isArray(c)) return `${at} must be an object {"file", "line", "text"}`;
@@ -26,7 +29,7 @@ function lineComment(c: unknown, at: string): LineComment | string {
   if (file !== null && (typeof file !== 'string' || file === '' || file.length > FILE_MAX || badPath(file))) return `${at}.file must be a path of the diff (1 to ${FILE_MAX} characters, one line) or null`;
   if (line !== null && (typeof line !== 'number' || !Number.isInteger(line) || line < 1 || line > 10_000_000)) return `${at}.line must be a line number (an integer from 1) or null`;
   if (line !== null && file === null) return `${at}.line needs a file`;
-  if (typeof o.text !== 'string' || o.text.trim() === '' || bytes(o.text) > COMMENT_MAX_BYTES) return `${at}.text must be text of 1 to ${COMMENT_MAX_BYTES} bytes`;
+  if (!goodText(o.text)) return `${at}.text must be text of 1 to ${COMMENT_MAX_BYTES} bytes, without NUL`;
   return { file, line, text: o.text };
 }
 
@@ -57,7 +60,7 @@ export function reviewRequest(o: Record<string, unknown>): ActionRequest | strin
     verdict = { approve: true };
   } else if (given[0] === 'request_changes') {
     const t = o.request_changes;
-    if (typeof t !== 'string' || t.trim() === '' || bytes(t) > COMMENT_MAX_BYTES) return `request_changes must be text of 1 to ${COMMENT_MAX_BYTES} bytes`;
+    if (!goodText(t)) return `request_changes must be text of 1 to ${COMMENT_MAX_BYTES} bytes, without NUL`;
     verdict = { request_changes: t };
   } else {
     const batch = commentBatch(o.comments);

@@ -61,6 +61,8 @@ describe('review requests from the page, checked before anything runs', () => {
     ['101 comments', { builder: 'ui', comments: Array.from({ length: 101 }, () => comment()) }, /1 to 100/],
     ['a comment over 2 KB', { builder: 'ui', comments: [comment(), comment('x'.repeat(2049))] }, /^comments\[1\]\.text must be text of 1 to 2048 bytes/],
     ['an empty comment', { builder: 'ui', comments: [comment(' ')] }, /comments\[0\]\.text/],
+    ['a comment with NUL', { builder: 'ui', comments: [comment('a\0b')] }, /comments\[0\]\.text must be text of 1 to 2048 bytes, without NUL/],
+    ['a request with NUL', { builder: 'ui', request_changes: 'a\0b' }, /request_changes must be text/],
     ['a line 0', { builder: 'ui', comments: [comment('x', 'a.ts', 0)] }, /comments\[0\]\.line must be a line number/],
     ['a fractional line', { builder: 'ui', comments: [comment('x', 'a.ts', 1.5)] }, /\.line must be a line number/],
     ['a line as text', { builder: 'ui', comments: [{ file: 'a.ts', line: '3', text: 'x' }] }, /\.line must be a line number/],
@@ -73,9 +75,9 @@ describe('review requests from the page, checked before anything runs', () => {
     expect(review(body)).toMatch(why);
   });
 
-  it('the argv: argo review <path> <builder> --approve | --request-changes TEXT | --comments FILE (one argument each, never a shell)', () => {
+  it('the argv: argo review <path> <builder> --approve | --comments FILE (one argument each, never a shell; the free text goes in the file)', () => {
     expect(commandFor({ action: 'review', builder: 'ui', verdict: { approve: true } }, '/p q')).toEqual(['review', '/p q', 'ui', '--approve']);
-    expect(commandFor({ action: 'review', builder: 'ui', verdict: { request_changes: '$(rm -rf ~); `x`' } }, '/p q')).toEqual(['review', '/p q', 'ui', '--request-changes', '$(rm -rf ~); `x`']);
+    expect(commandFor({ action: 'review', builder: 'ui', verdict: { request_changes: '--approve $(rm -rf ~)' } }, '/p q', '/tmp/f.json')).toEqual(['review', '/p q', 'ui', '--comments', '/tmp/f.json']);
     expect(commandFor({ action: 'review', builder: 'ui', verdict: { comments: [comment()] } }, '/p q', '/tmp/f.json')).toEqual(['review', '/p q', 'ui', '--comments', '/tmp/f.json']);
   });
 });
@@ -101,7 +103,14 @@ describe('the comment batch goes to argo through a 0600 temp file, removed after
     expect(existsSync(dirname(seen[0]!.args[4]!))).toBe(false);
   });
 
-  it('the file is removed when argo fails or the runner throws; approve and request changes need none', async () => {
+  it('the free-text request goes as one comment on no line, in the same kind of file (a text starting with -- stays text)', async () => {
+    const seen: unknown[] = [];
+    const run: ArgoRunner = async (_r, args) => (seen.push([args.slice(0, 4), statSync(args[4]!).mode & 0o777, JSON.parse(readFileSync(args[4]!, 'utf8'))]), { ok: true, output: '' });
+    await actWithCli('/root', run)(PROJECT, { action: 'review', builder: 'ui', verdict: { request_changes: '--approve: no, split it' } });
+    expect(seen).toEqual([[['review', '/p q', 'ui', '--comments'], 0o600, [{ file: null, line: null, text: '--approve: no, split it' }]]]);
+  });
+
+  it('the file is removed when argo fails or the runner throws; approve needs none', async () => {
     let file = '';
     const throwing: ArgoRunner = async (_r, args) => {
       file = args[4]!;
@@ -113,8 +122,7 @@ describe('the comment batch goes to argo through a 0600 temp file, removed after
     const argvs: string[][] = [];
     const run: ArgoRunner = async (_r, args) => (argvs.push(args), { ok: false, output: 'ERROR: builder ui is not waiting for review' });
     expect(await actWithCli('/root', run)(PROJECT, { action: 'review', builder: 'ui', verdict: { approve: true } })).toEqual({ ok: false, output: 'ERROR: builder ui is not waiting for review' });
-    await actWithCli('/root', run)(PROJECT, { action: 'review', builder: 'ui', verdict: { request_changes: 'Rename it' } });
-    expect(argvs).toEqual([['review', '/p q', 'ui', '--approve'], ['review', '/p q', 'ui', '--request-changes', 'Rename it']]);
+    expect(argvs).toEqual([['review', '/p q', 'ui', '--approve']]);
   });
 });
 

@@ -55,7 +55,7 @@ const stateFile = path.join(project, '.argo-project', 'state.json');
 const state = JSON.parse(fs.readFileSync(stateFile, 'utf8'));
 const row = state.execution.builders.find((b) => b.id === builder);
 const at = new Date().toISOString();
-const sent = flag === '--comments' ? call.file.content : flag === '--request-changes' ? [{ file: null, line: null, text: value }] : [];
+const sent = flag === '--comments' ? call.file.content : [];
 row.review = { status: flag === '--approve' ? 'approved' : 'changes_requested', comments: [...row.review.comments, ...sent.map((c) => ({ at, ...c }))], reply: row.review.reply, updated: at };
 fs.writeFileSync(stateFile, JSON.stringify(state, null, 2));
 process.stdout.write(flag === '--approve' ? 'Approved ' + builder + '\\n' : 'Sent ' + sent.length + ' comment(s) to ' + builder + '\\n');
@@ -172,7 +172,7 @@ describe('the review gate on the page, in chromium (issue 21)', () => {
     expect(errors).toEqual([]);
   }, 90_000);
 
-  it("the gate's buttons: Request changes sends the text; Approve runs argo review --approve; neither shows unless the review is pending", async () => {
+  it("the gate's buttons: Request changes sends the text (as one comment on no line); Approve runs argo review --approve; neither shows unless the review is pending", async () => {
     const work = tempDir();
     const env = { ...process.env, ARGO_PROJECTS_REGISTRY: join(work, 'projects.json'), XDG_RUNTIME_DIR: join(work, 'run') };
     process.env.ARGO_PROJECTS_REGISTRY = env.ARGO_PROJECTS_REGISTRY;
@@ -193,8 +193,9 @@ describe('the review gate on the page, in chromium (issue 21)', () => {
     await changes.click();
     await box.locator('button[data-action="approve-builder"]').click();
     await box.locator('#review-status', { hasText: 'approved' }).waitFor({ timeout: 15_000 });
+    expect(readCalls(calls)[0].file).toEqual({ mode: 0o600, content: [{ file: null, line: null, text: 'Split it in two files' }] });
     expect(readCalls(calls).map((c) => c.args)).toEqual([
-      ['review', project, 'ui', '--request-changes', 'Split it in two files'],
+      ['review', project, 'ui', '--comments', expect.stringMatching(/comments\.json$/)],
       ['review', project, 'ui', '--approve'],
     ]);
     expect(await box.locator('button[data-action="approve-builder"], button[data-action="request-changes"]').count()).toBe(0);
