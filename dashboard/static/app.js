@@ -133,9 +133,16 @@ function gateFor(id, builder) {
   };
   return (r) => {
     const waiting = r.review?.status === 'pending';
-    return { history: reviewHistory(r.review), diff: commentableDiff(r.changes.diff, r.changes.cut, waiting, pick), actions: waiting ? reviewActions(builder, ui) : null };
+    // The diff's rows are built once per answer and moved into each render (a long diff costs
+    // its build once, not on every live update; its scroll position stays).
+    let diff = diffNodes.get(r);
+    if (!diff || diff.waiting !== waiting) diffNodes.set(r, (diff = { waiting, node: commentableDiff(r.changes.diff, r.changes.cut, waiting, pick) }));
+    return { history: reviewHistory(r.review), diff: diff.node, actions: waiting ? reviewActions(builder, ui) : null };
   };
 }
+
+/** The diff's element per review answer (a new answer, a new element). */
+const diffNodes = new WeakMap();
 
 /** GET /api/projects/<id>/builders/<builder>/review with the token; a second click on the open one closes it. */
 async function loadReview(id, builder, refresh = false) {
