@@ -4,10 +4,13 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ActionRequest, ActionResult, ProjectSummary } from './messages.js';
+import type { ActionRequest, ActionResult, ProjectSummary, StartRequest } from './messages.js';
 import { superviseGroup } from '../core/child.js';
 
-/** The argv of `argo` for a request (the components go through a temp file, as --components takes one). */
+/**
+ * The argv of `argo` for a request. The components, and a review's line comments, go
+ * through a temp file (`file`), as --components and --comments take one.
+ */
 export function commandFor(request: ActionRequest, path: string, componentsFile?: string): string[] {
   switch (request.action) {
     case 'approve':
@@ -24,7 +27,28 @@ export function commandFor(request: ActionRequest, path: string, componentsFile?
       return ['budget', path, '--raise', request.limit];
     case 'say':
       return ['say', path, request.builder, request.text];
+    case 'review':
+      return reviewCommand(request.builder, request.verdict, path, componentsFile);
   }
+}
+
+/**
+ * `argo review <path> <builder> --approve`, or `--comments FILE`. The free-text request goes
+ * in the file too, as one comment on no line (what `--request-changes TEXT` records): a text
+ * from the page never meets argv's option parsing (a text starting with `--` stays text).
+ */
+function reviewCommand(builder: string, verdict: Extract<ActionRequest, { action: 'review' }>['verdict'], path: string, file?: string): string[] {
+  if ('approve' in verdict) return ['review', path, builder, '--approve'];
+  if (!file) throw new Error('review comments need their temp file');
+  return ['review', path, builder, '--comments', file];
+}
+
+/** What goes into the temp file of a request, if it needs one (approve's components, a review's comment batch). */
+function fileContent(request: ActionRequest): { name: string; value: unknown } | undefined {
+  if (request.action === 'approve' && request.components) return { name: 'components.json', value: request.components };
+  if (request.action === 'review' && 'comments' in request.verdict) return { name: 'comments.json', value: request.verdict.comments };
+  if (request.action === 'review' && 'request_changes' in request.verdict) return { name: 'comments.json', value: [{ file: null, line: null, text: request.verdict.request_changes }] };
+  return undefined;
 }
 
 /**
@@ -49,21 +73,32 @@ export const SAY_TIMEOUT_MS = 60 * 60_000;
 /** A timed-out command gets TERM, then this long before its group gets KILL. */
 const ACTION_GRACE_MS = 2000;
 
-export function actWithCli(root: string): (p: ProjectSummary, r: ActionRequest) => Promise<ActionResult> {
+/** Runs argo (runArgo; a test passes a stand-in that records what it is given). */
+export type ArgoRunner = (root: string, args: string[], cwd: string, timeoutMs?: number) => Promise<ActionResult>;
+
+export function actWithCli(root: string, run: ArgoRunner = runArgo): (p: ProjectSummary, r: ActionRequest) => Promise<ActionResult> {
   return async (project, request) => {
     let dir: string | undefined;
     try {
       let file: string | undefined;
-      if (request.action === 'approve' && request.components) {
+      const content = fileContent(request);
+      if (content) {
+        // A folder only we can enter, a file only we can read: comments and components are the person's words.
         dir = mkdtempSync(join(tmpdir(), 'argo-dashboard-'));
-        file = join(dir, 'components.json');
-        writeFileSync(file, JSON.stringify(request.components));
+        file = join(dir, content.name);
+        writeFileSync(file, JSON.stringify(content.value), { mode: 0o600 });
       }
       // A conversation lasts as long as the agent takes to answer: not the 60 s of the other commands.
       const timeout = request.action === 'say' ? SAY_TIMEOUT_MS : undefined;
-      return await runArgo(root, commandFor(request, project.path, file), project.path, timeout);
+      return await run(root, commandFor(request, project.path, file), project.path, timeout);
     } finally {
       if (dir) rmSync(dir, { recursive: true, force: true });
     }
   };
+}
+
+/** `argo start <query> <path>` from the page: start_workflow's own checks answer (its ERROR line comes back). */
+export function startWithCli(root: string, run: ArgoRunner = runArgo): (r: StartRequest) => Promise<ActionResult> {
+  // Run from the install root: the project folder may not exist (start_workflow says so itself).
+  return (request) => run(root, ['start', request.query, request.path], root);
 }

@@ -1,7 +1,8 @@
 // The dashboard's HTTP handlers as pure functions (request, deps) → response, tested
 // without a socket. Streaming (SSE) lives in server.ts; whether a stream may open is
 // decided by the same canRead (auth.ts).
-import { ACTIONS, type ActionName, type ActionRequest, type ActionResult, type ProjectSummary } from './messages.js';
+import { ACTIONS, type ActionName, type ActionRequest, type ActionResult, type ProjectSummary, type StartRequest } from './messages.js';
+import { reviewRequest, startRequest } from './review_requests.js';
 import { canChange, canRead, tokenMatches, type Headers } from './auth.js';
 import { BUDGET_KEY, parseRaise } from '../workflow/budget.js';
 import type { MergeDetail } from '../view/merge.js';
@@ -32,6 +33,8 @@ export interface Deps {
   mergeDiff(project: ProjectSummary, builder: string): MergeDetail | undefined;
   /** A builder's changes, the agent's final message and the verify result (view/builder_review.ts); undefined: no such builder. */
   review(project: ProjectSummary, builder: string): Promise<BuilderReview | undefined>;
+  /** `argo start <query> <path>` (POST /api/start); absent: the page cannot start workflows here. */
+  start?(request: StartRequest): Promise<ActionResult>;
 }
 
 /** On every response, the page's and the API's alike (and the server's own: 413, event stream …). */
@@ -68,6 +71,7 @@ export function parseAction(action: string, body: string): ActionRequest | strin
   }
   if (action === 'budget') return budgetRequest(o.limit);
   if (action === 'say') return sayRequest(o);
+  if (action === 'review') return reviewRequest(o);
   if (action === 'approve') {
     if (o.components === undefined) return { action };
     if (!Array.isArray(o.components)) return 'components must be a JSON array';
@@ -146,6 +150,18 @@ async function reviewAnswer(deps: Deps, rawProject: string, rawBuilder: string):
   return review ? json(200, { review }) : error(404, `no builder '${builder ?? rawBuilder}'`);
 }
 
+/** Where the page starts a workflow (not under a project: the folder may not be registered yet). */
+export const START_PATH = '/api/start';
+
+/** POST /api/start: the body checked, then `argo start`; its answer (an ERROR line on refusal) comes back as is. */
+async function startAnswer(deps: Deps, body: string): Promise<Res> {
+  if (!deps.start) return error(404, 'starting a workflow is not available on this dashboard');
+  const request = startRequest(body);
+  if (typeof request === 'string') return error(400, request);
+  const result = await deps.start(request);
+  return json(result.ok ? 200 : 409, result);
+}
+
 const unauthorized = (): Res => ({
   status: 401,
   headers: { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store', ...SECURITY_HEADERS },
@@ -193,6 +209,7 @@ export async function handle(req: Req, deps: Deps): Promise<Res> {
   if (req.method === 'POST') {
     const allowed = canChange(req.headers, deps.token);
     if (!allowed.ok) return error(403, `refused: ${allowed.why}`);
+    if (path === START_PATH) return startAnswer(deps, req.body);
     const m = ACTION.exec(path);
     if (!m) return error(404, `not found: ${path}`);
     const id = decodedId(m[1]!);

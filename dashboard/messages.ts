@@ -23,10 +23,28 @@ export type ActionRequest =
   /** `argo budget --raise <limit>`: the new total limit in US dollars, as text (checked by the server). */
   | { action: 'budget'; limit: string }
   /** `argo say <builder> <text>`: a message to the builder's agent session (issue 21). */
-  | { action: 'say'; builder: string; text: string };
+  | { action: 'say'; builder: string; text: string }
+  /** `argo review <builder> --approve | --request-changes TEXT | --comments FILE` (issue 21's review gate). */
+  | { action: 'review'; builder: string; verdict: ReviewVerdict };
+
+/** What a person decides about a builder's work: approve it, ask for changes in words, or send line comments as one batch. */
+export type ReviewVerdict = { approve: true } | { request_changes: string } | { comments: LineComment[] };
+
+/** One comment of the batch (the `--comments FILE` element: the file and line of the diff, or null for a general remark). */
+export interface LineComment {
+  file: string | null;
+  line: number | null;
+  text: string;
+}
+
+/** Page → server: POST /api/start, `argo start <query> <path>` (start_workflow.sh's checks are the CLI's own). */
+export interface StartRequest {
+  query: string;
+  path: string;
+}
 
 export type ActionName = ActionRequest['action'];
-export const ACTIONS: readonly ActionName[] = ['approve', 'retry', 'stop', 'resume', 'merge', 'budget', 'say'];
+export const ACTIONS: readonly ActionName[] = ['approve', 'retry', 'stop', 'resume', 'merge', 'budget', 'say', 'review'];
 
 /** What an action answers. */
 export interface ActionResult {

@@ -12,7 +12,7 @@ import type { AddressInfo } from 'node:net';
 import { registeredEntries, registeredProject, registeredProjects } from '../view/projects.js';
 import { argoCommand } from '../view/argo_command.js';
 import { watchProject, type ProjectChange } from '../store/watch.js';
-import { actWithCli } from './actions.js';
+import { actWithCli, startWithCli } from './actions.js';
 import { canRead, EVENTS_PATH } from './auth.js';
 import { handle, requestUrl, SECURITY_HEADERS, type Deps, type Req } from './handlers.js';
 import type { ProjectSummary, ServerEvent } from './messages.js';
@@ -26,7 +26,7 @@ const TYPES: Record<string, string> = {
   js: 'text/javascript; charset=utf-8',
   css: 'text/css; charset=utf-8',
 };
-const ASSETS = new Set(['index.html', 'app.js', 'render.js', 'style.css']);
+const ASSETS = new Set(['index.html', 'app.js', 'render.js', 'review.js', 'style.css']);
 const MAX_BODY = 1024 * 1024;
 
 export interface DashboardOptions {
@@ -259,7 +259,7 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
   const readOpts = { argo: argoCommand(opts.root), logLines: opts.logLines ?? 40 };
   const projects = () => registeredProjects(opts.registry, readOpts);
   const project = (id: string) => registeredProject(id, opts.registry, readOpts);
-  const deps: Deps = { token: opts.token, projects, project, asset: assetReader(opts.root), act: actWithCli(opts.root), mergeDiff: mergeDiffReader, review: reviewReader };
+  const deps: Deps = { token: opts.token, projects, project, asset: assetReader(opts.root), act: actWithCli(opts.root), start: startWithCli(opts.root), mergeDiff: mergeDiffReader, review: reviewReader };
   const maxClients = opts.maxEventClients ?? MAX_EVENT_CLIENTS;
   const hub = new EventHub(projects, project, maxClients, watchProject, () => registeredEntries(opts.registry));
   const headersTimeout = opts.headersTimeoutMs ?? HEADERS_TIMEOUT_MS;

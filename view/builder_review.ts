@@ -8,7 +8,7 @@
 import { existsSync } from 'node:fs';
 import { parseOutputFile } from '../agents/run/output_file.js';
 import { presetNamed } from '../agents/presets/index.js';
-import { readBuilders, type BuilderRecord } from '../store/builders.js';
+import { readBuilders, type BuilderRecord, type BuilderReview as ReviewRecord } from '../store/builders.js';
 import { builderLogFile, projectLogPaths } from '../store/logs.js';
 import { builderChanges, type BuilderChanges } from './builder_diff.js';
 import { tailLines } from './read.js';
@@ -24,6 +24,19 @@ export interface BuilderReview {
   final_message_note: string | null;
   /** The last verify result: passed | failed, its line; null when verify never ran. */
   verify: { result: 'passed' | 'failed'; line: string; where: 'builder' | 'merge' } | null;
+  /** The review gate's record (the row's `review`; null: never reviewed), bounded: the last REVIEW_COMMENTS_SHOWN comments, each cut. */
+  review: ReviewRecord | null;
+}
+
+/** The most comments of the history sent to the page, and the most characters of each (the reply: FINAL_MESSAGE_LIMIT). */
+export const REVIEW_COMMENTS_SHOWN = 20;
+export const REVIEW_COMMENT_LIMIT = 2048;
+
+/** The row's review record as the page shows it (pure): the newest comments, every text cut. */
+export function shownReview(r: ReviewRecord | null): ReviewRecord | null {
+  if (!r) return null;
+  const comments = r.comments.slice(-REVIEW_COMMENTS_SHOWN).map((c) => ({ ...c, text: cutText(c.text, REVIEW_COMMENT_LIMIT) }));
+  return { ...r, comments, reply: r.reply === null ? null : cutText(r.reply) };
 }
 
 /** Where a preset's stdout went (agents run it there; see distributed/local_builder.ts). */
@@ -77,5 +90,5 @@ export async function builderReview(project: string, builder: string, state: unk
   const b = readBuilders(state).find((x) => x.id === builder);
   if (!b) return undefined;
   const message = await finalMessage(project, b);
-  return { builder: b.id, status: b.status, changes: builderChanges(project, b), final_message: message.text, final_message_note: message.note, verify: verifyOf(project, b) };
+  return { builder: b.id, status: b.status, changes: builderChanges(project, b), final_message: message.text, final_message_note: message.note, verify: verifyOf(project, b), review: shownReview(b.review) };
 }

@@ -1,6 +1,7 @@
 // The dashboard page: a list of projects and one project in detail, kept current by
 // Server-Sent Events; buttons POST actions with the token in a header.
 import { budgetBox, buildersTable, el, leadingProject, mergeTotals, nextStep, projectItem, reviewBox, stepIn, summary } from './render.js';
+import { commentableDiff, reviewActions, reviewHistory } from './review.js';
 
 const TOKEN_KEY = 'argo-dashboard-token';
 
@@ -75,6 +76,73 @@ function sayForm(id, builder) {
   };
   return el('div.say', {}, el('h4', {}, 'Talk to this agent'), area, el('button.primary', { type: 'button', 'data-action': 'say', 'data-builder': builder, onclick: send }, 'Send to the agent'));
 }
+
+/**
+ * What a person writes while reviewing, by project and builder, kept across live updates
+ * until sent: the line being commented on, the batch of comments, the free-text request.
+ */
+const reviewDrafts = new Map();
+const reviewDraft = (key) => {
+  if (!reviewDrafts.has(key)) reviewDrafts.set(key, { target: null, comments: [], request: '' });
+  return reviewDrafts.get(key);
+};
+/** Where the focus goes after the next render (a new field, or back to the line's button). */
+let focusNext = null;
+
+/** A textarea bound to a draft (its id from a fixed name and an index, never from data). */
+function textArea(id, value, onInput, label) {
+  const area = el(`textarea#${id}`, { rows: 3, spellcheck: 'true', 'aria-label': label, oninput: (e) => onInput(e.target.value) });
+  area.value = value;
+  return area;
+}
+
+/** The review gate's parts for the open builder: the history, the diff with its line buttons, the buttons while it waits. */
+function gateFor(id, builder) {
+  const key = diffKey(id, builder);
+  const d = reviewDraft(key);
+  const after = async (ok) => {
+    if (ok) reviewDrafts.delete(key);
+    await loadReview(id, builder, true); // the new status and history
+  };
+  const send = async (verdict) => {
+    await act(id, 'review', { builder, ...verdict });
+    await after(message?.ok);
+  };
+  const ui = {
+    target: d.target,
+    comments: d.comments,
+    request: d.request,
+    textArea,
+    setRequest: (v) => (d.request = v),
+    addComment: () => {
+      if (!d.target.text.trim()) return;
+      d.comments.push({ file: d.target.file, line: d.target.line, text: d.target.text });
+      d.target = null;
+      render();
+    },
+    cancelComment: () => ((d.target = null), render()),
+    removeComment: (i) => (d.comments.splice(i, 1), render()),
+    sendComments: () => send({ comments: d.comments.map((c) => ({ file: c.file, line: c.line, text: c.text })) }),
+    requestChanges: () => (d.request.trim() ? send({ request_changes: d.request }) : undefined),
+    approve: () => send({ approve: true }),
+  };
+  const pick = (file, line) => {
+    d.target = { file, line, text: d.target?.file === file && d.target?.line === line ? d.target.text : '' };
+    focusNext = 'comment-text';
+    render();
+  };
+  return (r) => {
+    const waiting = r.review?.status === 'pending';
+    // The diff's rows are built once per answer and moved into each render (a long diff costs
+    // its build once, not on every live update; its scroll position stays).
+    let diff = diffNodes.get(r);
+    if (!diff || diff.waiting !== waiting) diffNodes.set(r, (diff = { waiting, node: commentableDiff(r.changes.diff, r.changes.cut, waiting, pick) }));
+    return { history: reviewHistory(r.review), diff: diff.node, actions: waiting ? reviewActions(builder, ui) : null };
+  };
+}
+
+/** The diff's element per review answer (a new answer, a new element). */
+const diffNodes = new WeakMap();
 
 /** GET /api/projects/<id>/builders/<builder>/review with the token; a second click on the open one closes it. */
 async function loadReview(id, builder, refresh = false) {
@@ -221,7 +289,7 @@ function detail(p) {
     budgetBox(v),
     el('h3', {}, 'Builders'),
     buildersTable(v, (b) => act(p.id, 'retry', { builder: b }), (b) => loadReview(p.id, b)),
-    openReview.has(p.id) ? reviewBox(openReview.get(p.id), reviews.get(diffKey(p.id, openReview.get(p.id))), sayForm(p.id, openReview.get(p.id))) : null,
+    openReview.has(p.id) ? reviewBox(openReview.get(p.id), reviews.get(diffKey(p.id, openReview.get(p.id))), sayForm(p.id, openReview.get(p.id)), gateFor(p.id, openReview.get(p.id))) : null,
     designSection(p),
     el('h3', {}, 'Workflow log'),
     el('pre#log', {}, v.log_tail.join('\n')),
@@ -235,9 +303,56 @@ function render() {
   list.replaceChildren(...[...projects.values()].map((p) => projectItem(p, selected, (id) => ((selected = id), (message = null), render()))));
   const focused = document.activeElement?.id;
   document.getElementById('detail').replaceChildren(detail(projects.get(selected)));
-  if (focused === 'components' || focused === 'budget-limit' || focused === 'say-text') document.getElementById(focused)?.focus();
+  const keep = ['components', 'budget-limit', 'say-text', 'comment-text', 'request-changes-text'].includes(focused) || /^comment-edit-\d+$/.test(focused ?? '');
+  if (focusNext) document.getElementById(focusNext)?.focus();
+  else if (keep) document.getElementById(focused)?.focus();
+  focusNext = null;
+  startPaths();
   const log = document.getElementById('log');
   if (log) log.scrollTop = log.scrollHeight; // the tail is what matters
+}
+
+/**
+ * Start a workflow (argo start <query> <path>, start_workflow.sh's checks): a form built
+ * once, so live updates never disturb what is typed; the registered folders are offered.
+ */
+function startForm() {
+  const query = el('textarea#start-query', { rows: 3, 'aria-label': 'what to build (the query)', placeholder: 'What to build, e.g. "Build a REST API for todos"' });
+  const path = el('input#start-path', { type: 'text', list: 'start-paths', spellcheck: 'false', autocomplete: 'off', 'aria-label': "the project's folder (absolute path)", placeholder: '/path/to/project' });
+  const out = el('pre#start-message', { hidden: true });
+  const start = async () => {
+    out.hidden = false;
+    out.className = 'ok';
+    out.textContent = 'starting…';
+    try {
+      const res = await fetch('/api/start', { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ query: query.value, path: path.value.trim() }) });
+      const answer = await res.json();
+      out.className = res.ok ? 'ok' : 'error';
+      out.textContent = answer.output ?? answer.error ?? `HTTP ${res.status}`;
+    } catch (e) {
+      out.className = 'error';
+      out.textContent = String(e);
+    }
+  };
+  return el(
+    'section#start',
+    {},
+    el('h2', {}, 'Start a workflow'),
+    el('label', { for: 'start-query' }, 'Query'),
+    query,
+    el('label', { for: 'start-path' }, 'Project folder'),
+    path,
+    el('datalist#start-paths'),
+    el('button.primary', { type: 'button', 'data-action': 'start', onclick: start }, 'Start the workflow'),
+    out,
+  );
+}
+
+/** The registered projects' folders, offered by the start form's path field. */
+function startPaths() {
+  const list = document.getElementById('start-paths');
+  const paths = [...new Set([...projects.values()].map((p) => p.path))];
+  if (list && list.children.length !== paths.length) list.replaceChildren(...paths.map((p) => el('option', { value: p })));
 }
 
 function connect() {
@@ -247,6 +362,7 @@ function connect() {
     document.getElementById('detail').replaceChildren(el('p.error', {}, 'No token: open the URL that argo dashboard printed (it ends in #token=…).'));
     return;
   }
+  document.querySelector('nav').append(startForm());
   // EventSource cannot send headers: the event stream alone takes the token in its query.
   const source = new EventSource(`/api/events?token=${encodeURIComponent(token)}`);
   source.addEventListener('open', () => (status.textContent = 'live'));

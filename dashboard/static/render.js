@@ -119,9 +119,10 @@ export function limitWait(b) {
 /**
  * Issue 21: what a builder changed, beside its agent's final message and verify result.
  * `state`: what the review request left (nothing yet, loading, the answer, an error). Every
- * value goes in as text; the diff scrolls inside its own box.
+ * value goes in as text; the diff scrolls inside its own box. `gate(review)` (review.js via
+ * app.js) gives the review gate's parts: the commentable diff, the history, the buttons.
  */
-export function reviewBox(id, state, sayForm = null) {
+export function reviewBox(id, state, sayForm = null, gate = null) {
   if (!state) return null;
   const box = (...children) => el('section.review', { 'data-review': id, 'aria-label': 'Review of builder ' + id }, el('h4', {}, `Changes of ${id}`), ...children);
   if (state.loading) return box(el('p.muted', {}, 'Loading the changes…'));
@@ -134,10 +135,13 @@ export function reviewBox(id, state, sayForm = null) {
   const verify = r.verify
     ? el(`p.review-verify.${r.verify.result === 'passed' ? 's-completed' : 's-failed'}`, {}, `Verify ${r.verify.result}${r.verify.where === 'merge' ? ' (at the merge)' : ''}: ${r.verify.line}`)
     : el('p.review-verify.muted', {}, 'Verify: not run');
+  const g = gate ? gate(r) : null;
   return box(
+    g ? g.history : null,
     c.problem ? el('p.error.review-problem', {}, c.problem) : el('p.small', {}, c.what ?? ''),
     files,
-    c.problem ? null : el('pre.diff.review-diff', { tabindex: '0', 'aria-label': 'unified diff' }, c.diff, c.cut ? '\n… (cut: the diff is larger; run argo diff for all of it)' : ''),
+    c.problem ? null : g ? g.diff : el('pre.diff.review-diff', { tabindex: '0', 'aria-label': 'unified diff' }, c.diff, c.cut ? '\n… (cut: the diff is larger; run argo diff for all of it)' : ''),
+    g ? g.actions : null,
     verify,
     el('h4', {}, 'The agent\'s final message'),
     r.final_message !== null ? el('pre.review-message', {}, r.final_message) : el('p.muted.review-message', {}, r.final_message_note ?? ''),
