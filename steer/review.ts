@@ -24,7 +24,7 @@ import { chooseTarget } from '../workflow/merge_place.js';
 import { argoCommand } from '../view/argo_command.js';
 import { readStatePlain } from '../view/read.js';
 import { runningOrchestrator, spawnOrchestrator } from './launch.js';
-import { COMMENTS_FILE_MAX_BYTES, commentsMessage, parseCommentsFile, parseReviewArgs, plainBranch, reviewRefusal, waitsForReview } from './review_input.js';
+import { COMMENTS_FILE_MAX_BYTES, commentsMessage, parseCommentsFile, parseReviewArgs, plainBranch, reviewRefusal, waitsForReview, type ReviewAction } from './review_input.js';
 
 type Comments = Omit<ReviewComment, 'at'>[];
 
@@ -129,7 +129,7 @@ async function ensureOrchestrator(project: string): Promise<void> {
   process.stdout.write(`Orchestrator started (PID ${pid})\n`);
 }
 
-async function act(project: string, id: string, action: Exclude<ReturnType<typeof parseReviewArgs>, string>['action']): Promise<void> {
+async function act(project: string, id: string, action: Exclude<ReviewAction, { kind: 'list' }>): Promise<void> {
   const logs = projectLogPaths(project);
   if (action.kind === 'approve') {
     const handed = await approve(project, id);
