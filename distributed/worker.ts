@@ -276,6 +276,7 @@ export class Worker {
       log_tail: tail(place.logFile),
       ...(ending.failed ? { failure: ending.failed.failure, failure_message: ending.failed.message } : {}),
       ...(ending.limit ? { limit: ending.limit } : {}),
+      ...(ending.reply ? { reply: Buffer.from(ending.reply).subarray(0, 4096).toString('utf8') } : {}),
     };
     const taken = await this.o.queue.complete(claim, result);
     this.lastContact = Date.now();
