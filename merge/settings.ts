@@ -63,7 +63,7 @@ export function readMergeSettings(config: unknown): { settings: MergeSettings } 
   const shared = commandAt(verify, 'command', problems);
   if (problems.length > 0) return { problems };
   const gate = own ?? shared;
-  return { settings: { target, strategy, gate, gateKey: own ? 'verify.merge_command' : shared ? 'verify.command' : null, review } };
+  return { settings: { target, strategy, gate, gateKey: own ? 'verify.merge_command' : shared ? 'verify.command' : null, ...(review ? { review } : {}) } };
 }
 
 /** `review.required`: true or false (absent: false); anything else is a problem. */
