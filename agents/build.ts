@@ -273,7 +273,7 @@ async function buildAttempts(setup: BuildSetup, task: BuildTask, io: BuildIO, st
   let prompt = firstPrompt(task, kind === 'resume', fix?.prompt ?? null);
   // The agent's last answer (its outcome's text): a review's fix run keeps it as review.reply.
   let reply: string | null = null;
-  const ended = (code: number, failed: Failed | null = null): Extract<BuildEnding, { kind: 'ended' }> => ({ kind: 'ended', code, failed, record: tally.record(), reply });
+  const ended = (code: number, failed: Failed | null = null): Extract<BuildEnding, { kind: 'ended' }> => ({ kind: 'ended', code, failed, record: tally.record(), ...(reply !== null ? { reply } : {}) });
 
   for (let attempt = 0; ; attempt++) {
     let inv: ReturnType<typeof invocationFor>;

@@ -162,7 +162,7 @@ export class LocalBuilder {
     );
     if (ending.record.usage_by_agent) this.remember(b.id, { usage_by_agent: ending.record.usage_by_agent });
     if (ending.kind === 'canceled') return { kind: 'canceled', code: ending.code, extra: ending.record };
-    return { kind: 'ended', code: ending.code, failed: ending.failed, extra: ending.record, ...(ending.limit ? { limit: ending.limit } : {}), reply: ending.reply ?? null };
+    return { kind: 'ended', code: ending.code, failed: ending.failed, extra: ending.record, ...(ending.limit ? { limit: ending.limit } : {}), ...(ending.reply ? { reply: ending.reply } : {}) };
   }
 
   private task(b: BuilderRecord, worktree: string, spent: AgentUsage | null) {
