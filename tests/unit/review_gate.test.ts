@@ -5,7 +5,11 @@ import { describe, expect, it } from 'vitest';
 import { readMergeSettings, usesEngine, type MergeSettings } from '../../merge/settings.js';
 import { reviewHolds } from '../../merge/engine.js';
 import { commentsMessage, parseCommentsFile, parseReviewArgs, reviewRefusal, waitsForReview } from '../../steer/review_input.js';
-import { mergeFixBrief, mergeFixPrompt, reviewAnswered } from '../../agents/merge_fix.js';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { tempDir } from './helpers.js';
+import { projectStatePaths } from '../../store/state.js';
+import { mergeFixBrief, mergeFixPrompt, recordReviewAnswer, reviewAnswered } from '../../agents/merge_fix.js';
 import { builderRecord, type MergeFeedback } from '../../store/builders.js';
 import { reviewStep, reviewView, waitingForReview } from '../../view/review_row.js';
 
@@ -159,5 +163,19 @@ describe('the view (bounded) and the next step', () => {
     const step = reviewStep(['core'], '/opt/argo/compat/argo', '/w/p', (s) => s);
     expect(step.what).toContain('core (see: /opt/argo/compat/argo diff /w/p core)');
     expect(step.commands).toEqual(['/opt/argo/compat/argo review /w/p core --approve', '/opt/argo/compat/argo review /w/p core --request-changes "..."', '/opt/argo/compat/argo diff /w/p core']);
+  });
+});
+
+describe('recordReviewAnswer (the coordinator\'s path: a worker\'s fix run completed)', () => {
+  it('the row as it is now: review pending again, its comments kept, the reply recorded; other rows untouched', async () => {
+    const dir = tempDir();
+    mkdirSync(join(dir, '.argo-project'), { recursive: true });
+    const comments = [{ at: 't', text: 'rename', file: 'a.ts', line: 3 }];
+    const state = { phase: 'execution', execution: { builders: [{ id: 'core', status: 'completed', review: { status: 'changes_requested', comments, reply: null, updated: 't' } }, { id: 'cli', status: 'completed' }] } };
+    writeFileSync(join(dir, '.argo-project', 'state.json'), JSON.stringify(state));
+    await recordReviewAnswer(projectStatePaths(dir), 'core', 'renamed it');
+    const after = JSON.parse(readFileSync(join(dir, '.argo-project', 'state.json'), 'utf8'));
+    expect(after.execution.builders[0].review).toMatchObject({ status: 'pending', comments, reply: 'renamed it' });
+    expect(after.execution.builders[1]).toEqual({ id: 'cli', status: 'completed' });
   });
 });
