@@ -12,6 +12,10 @@ import { projectStatePaths } from '../../store/state.js';
 import { mergeFixBrief, mergeFixPrompt, recordReviewAnswer, reviewAnswered } from '../../agents/merge_fix.js';
 import { builderRecord, type MergeFeedback } from '../../store/builders.js';
 import { reviewStep, reviewView, waitingForReview } from '../../view/review_row.js';
+import { buildView } from '../../view/model.js';
+import { statusText } from '../../view/text.js';
+import { diffViews, snapshotOf } from '../../notify/events.js';
+import { formatEvent } from '../../notify/format.js';
 
 const settingsOf = (config: unknown): MergeSettings => {
   const r = readMergeSettings(config);
@@ -177,5 +181,33 @@ describe('recordReviewAnswer (the coordinator\'s path: a worker\'s fix run compl
     const after = JSON.parse(readFileSync(join(dir, '.argo-project', 'state.json'), 'utf8'));
     expect(after.execution.builders[0].review).toMatchObject({ status: 'pending', comments, reply: 'renamed it' });
     expect(after.execution.builders[1]).toEqual({ id: 'cli', status: 'completed' });
+  });
+});
+
+describe('status and the notification while builders wait for review', () => {
+  const state = {
+    project_name: 'demo', phase: 'merge_build', action_owner: 'user', action_needed: 'review_builder',
+    execution: { builders: [
+      { id: 'core', status: 'completed', review: { status: 'pending', comments: [], reply: null, updated: null }, merge: { status: 'skipped', message: 'waiting for review' } },
+      { id: 'cli', status: 'completed', review: { status: 'approved', comments: [] } },
+    ] },
+  };
+  const view = buildView({ path: '/w/p', state, orchestrator: { pidFile: true, pid: 42, alive: true }, workflowLog: [], builderLogs: {}, now: Date.now(), argo: 'argo' });
+  it('the next step names the waiting builder with argo diff, and the approve / request-changes commands; each row carries its review', () => {
+    expect(view.next.who).toBe('user');
+    expect(view.next.what).toContain('core (see: argo diff /w/p core)');
+    expect(view.next.what).not.toContain('cli (see');
+    expect(view.next.commands.slice(0, 2)).toEqual(['argo review /w/p core --approve', 'argo review /w/p core --request-changes "..."']);
+    expect(view.builders.map((b) => b.review?.status)).toEqual(['pending', 'approved']);
+    expect(statusText(view)).toContain('argo review /w/p core --approve');
+  });
+  it('the hand-off notification carries the sentence and both commands', () => {
+    const { events } = diffViews(snapshotOf({ ...view, action_owner: 'code', action_needed: 'merge_branches' }), view);
+    const control = events.find((e) => e.kind === 'control')!;
+    const text = formatEvent(control, view).text;
+    expect(text).toContain('review_builder');
+    expect(text).toContain('argo diff /w/p core');
+    expect(text).toContain('argo review /w/p core --approve');
+    expect(text).toContain('argo review /w/p core --request-changes');
   });
 });
