@@ -140,3 +140,17 @@ held() {
   [[ $stderr == *'review.required is "yes" in config.json; accepted: true or false, or absent'* ]] || { echo "$stderr"; false; }
   [ "$(jq -r .action_owner .argo-project/state.json)" = user ]
 }
+
+@test "approving the last builder waiting hands to merge_build and starts an orchestrator when none runs" {
+  held
+  edit_state '.execution.builders |= map(select(.id == "core"))'
+  [ ! -s .argo-project/orchestrator.pid ]
+  run -0 "$ROOT/compat/argo" review "$PROJ" core --approve
+  assert_line 'Approved core; no builder waits for review: merge_build comes next'
+  assert_line --regexp '^Orchestrator started \(PID [0-9]+\)$'
+  [ "$(row core '.review.status')" = approved ]
+  # merge_build ran for it: approved, so not held again (its branch was never made: missing)
+  wait_state '.action_needed == "review_merge"' 60
+  [ "$(row core '.merge.status')" = skipped ]
+  [[ $(row core '.merge.message') == 'branch '*' not found' ]]
+}
