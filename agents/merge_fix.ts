@@ -80,7 +80,7 @@ function setRowFields(doc: unknown, id: string, fields: Record<string, unknown>)
   for (const b of list) if (b instanceof JsonObject && String(b.get('id') ?? 'null') === id) for (const [k, v] of Object.entries(fields)) b.set(k, fromPlain(v));
 }
 
-function cutReply(text: string): string {
+export function cutReply(text: string): string {
   const buf = Buffer.from(text, 'utf8');
   if (buf.length <= REPLY_MAX_BYTES) return text;
   // Cut on a character boundary (a partial UTF-8 sequence at the end is dropped).
