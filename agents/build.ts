@@ -107,7 +107,7 @@ export type BuildRecord = { usage?: AgentUsage & { session_id: string | null; ag
 export type BuildEnding =
   /** The signal ended it: the caller knows why (a stop, a halt, a lost claim). */
   | { kind: 'canceled'; code: number; record: BuildRecord }
-  | { kind: 'ended'; code: number; failed: Failed | null; record: BuildRecord; limit?: AgentLimit };
+  | { kind: 'ended'; code: number; failed: Failed | null; record: BuildRecord; limit?: AgentLimit; reply?: string | null };
 
 /** One run's usage record of a preset (state field `usage`): its usage priced, the session, the agent, the model. */
 export function usageRecord(choice: CiChoice & { kind: 'preset' }, outcome: Pick<AgentOutcome, 'usage' | 'session_id' | 'model'>, pricing: unknown): NonNullable<BuildRecord['usage']> {
@@ -271,7 +271,9 @@ async function buildAttempts(setup: BuildSetup, task: BuildTask, io: BuildIO, st
   // A failed or limited builder with a session resumes it when its agent can; else it starts afresh.
   let kind: 'builder' | 'resume' = (task.retryOf || task.afterLimit || fix) && tally.session && preset?.preset.resume != null ? 'resume' : 'builder';
   let prompt = firstPrompt(task, kind === 'resume', fix?.prompt ?? null);
-  const ended = (code: number, failed: Failed | null = null): Extract<BuildEnding, { kind: 'ended' }> => ({ kind: 'ended', code, failed, record: tally.record() });
+  // The agent's last answer (its outcome's text): a review's fix run keeps it as review.reply.
+  let reply: string | null = null;
+  const ended = (code: number, failed: Failed | null = null): Extract<BuildEnding, { kind: 'ended' }> => ({ kind: 'ended', code, failed, record: tally.record(), ...(reply !== null ? { reply } : {}) });
 
   for (let attempt = 0; ; attempt++) {
     let inv: ReturnType<typeof invocationFor>;
@@ -285,6 +287,7 @@ async function buildAttempts(setup: BuildSetup, task: BuildTask, io: BuildIO, st
     const { r, outcome } = await runAttempt(setup, task, io, inv, timeLimit);
     if (preset) {
       tally.add(inv, outcome, setup.pricing);
+      reply = outcome.text.trim() || reply;
       for (const w of outcome.warnings ?? []) io.log('warning', w);
     }
     if (r.canceled) return { kind: 'canceled', code: r.code, record: tally.record() };

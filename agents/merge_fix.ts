@@ -8,7 +8,10 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { resolve, sep } from 'node:path';
 import { git, gitShielded, isAncestor, unmergedFiles } from '../core/git.js';
-import type { MergeFeedback } from '../store/builders.js';
+import { readBuilders, type BuilderReview, type MergeFeedback } from '../store/builders.js';
+import { mutateState, type StatePaths } from '../store/state.js';
+import { JsonObject, fromPlain } from '../core/json_doc.js';
+import { utcTimestamp } from '../core/time.js';
 import { commitIdentity } from '../workflow/worktrees.js';
 
 /** A component merged onto the target since the builder's work began. */
@@ -39,8 +42,54 @@ export function mergeFixBrief(feedback: MergeFeedback, rows: readonly MergedComp
   return { feedback, merged, verify };
 }
 
+/** A person's requested changes (kind review, issue 21): the comments as one message. */
+function reviewFixPrompt(id: string, brief: MergeFixBrief, conflicted: readonly string[]): string {
+  const f = brief.feedback;
+  return [
+    `A person reviewed your work on the '${id}' component and asks for these changes:`,
+    '',
+    f.tail.trim(),
+    '',
+    `${f.target} at ${f.base.slice(0, 12)} has been merged into your branch, so you now work on top of it.`,
+    ...(conflicted.length > 0 ? ['', `Merging ${f.target} into your branch conflicted; resolve these files first (remove every conflict marker, git add them), then commit to conclude the merge:`, ...conflicted.map((c) => `- ${JSON.stringify(c)}`)] : []),
+    '',
+    brief.verify ? `Make them, keep the verify command passing (${brief.verify}), and commit your changes.` : 'Make them, keep the tests passing, and commit your changes.',
+    'End with a short answer to the reviewer: what you changed, and anything you did not change and why.',
+  ].join('\n');
+}
+
+/** The fields a completed fix run of kind review writes (pure): the gate holds it again (pending), its answer kept (≤ 4 KB). */
+export function reviewAnswered(review: BuilderReview | null, reply: string | null, at: string): BuilderReview {
+  return { status: 'pending', comments: review?.comments ?? [], reply: reply === null ? (review?.reply ?? null) : cutReply(reply), updated: at };
+}
+
+export const REPLY_MAX_BYTES = 4096;
+
+/** The same, written to the row as it is now (the coordinator's path: its builder carries no review record). */
+export function recordReviewAnswer(state: StatePaths, id: string, reply: string | null): Promise<void> {
+  return mutateState(state, (doc) => {
+    const row = readBuilders(doc).find((b) => b.id === id);
+    if (row) return setRowFields(doc, id, { review: reviewAnswered(row.review, reply, utcTimestamp()) });
+  });
+}
+
+function setRowFields(doc: unknown, id: string, fields: Record<string, unknown>): void {
+  const exec = doc instanceof JsonObject ? doc.get('execution') : undefined;
+  const list = exec instanceof JsonObject ? exec.get('builders') : undefined;
+  if (!Array.isArray(list)) return;
+  for (const b of list) if (b instanceof JsonObject && String(b.get('id') ?? 'null') === id) for (const [k, v] of Object.entries(fields)) b.set(k, fromPlain(v));
+}
+
+export function cutReply(text: string): string {
+  const buf = Buffer.from(text, 'utf8');
+  if (buf.length <= REPLY_MAX_BYTES) return text;
+  // Cut on a character boundary (a partial UTF-8 sequence at the end is dropped).
+  return buf.subarray(0, REPLY_MAX_BYTES - 3).toString('utf8').replace(/\uFFFD$/, '') + '…';
+}
+
 export function mergeFixPrompt(id: string, brief: MergeFixBrief, conflicted: readonly string[]): string {
   const f = brief.feedback;
+  if (f.kind === 'review') return reviewFixPrompt(id, brief, conflicted);
   const why = f.kind === 'verify' ? `the verify command failed on ${f.target} with your work merged` : `merging your work into ${f.target} conflicted`;
   const tailLines = f.tail.trim() ? ['', f.kind === 'verify' ? 'The end of its output:' : 'The conflict:', '```', f.tail.trim(), '```'] : [];
   return [

@@ -13,6 +13,7 @@ const PROGRAMS: Record<string, [Entry, string]> = {
   logs: [() => import('../view/logs.js'), '[builder-id|--orchestrator] [project_path] [-f]  a log, followed live with -f'],
   diff: [() => import('../view/diff.js'), '[project_path] [builder-id] [--stat]  a builder\'s changes against its base (every builder\'s --stat without an id)'],
   say: [() => import('../steer/say.js'), '[project_path] <builder-id> "text"  a message to a builder\'s agent session (resumed in its worktree)'],
+  review: [() => import('../steer/review.js'), '[project_path] [<builder-id> (--approve | --request-changes "text" | --comments FILE)]  the review gate: approve a builder, or send comments back to its agent; no id: the list'],
   resume: [() => import('../steer/resume.js'), '[--env-from-here] [project_path]  start the orchestrator again, resetting nothing'],
   merge: [() => import('../steer/merge.js'), '[project_path]                conflicts resolved: merge again (merge_branches)'],
   dashboard: [() => import('../dashboard/main.js'), '[--port N] [--host H] [--allow-remote]  every project in a browser (token in the URL)'],

@@ -71,6 +71,8 @@ export interface BuilderResult {
   /** Why it failed, as a local builder's `failure` (timeout, stalled, no_changes, verify …); absent: its exit status says. */
   failure?: string;
   failure_message?: string;
+  /** The agent's last answer (≤ 4 KB): a review's fix run keeps it as review.reply (issue 21). */
+  reply?: string;
   /** The agent reported a limit (agents/presets/limit_signals.ts): the coordinator's engine makes the builder wait. */
   limit?: { kind: 'rate_limit' | 'usage_limit' | 'overloaded'; reset_at: string | null; message: string };
 }

@@ -12,6 +12,7 @@ import type { StatePaths } from '../store/state.js';
 import { utcTimestamp } from '../core/time.js';
 import type { AgentUsage } from '../agents/presets/contract.js';
 import type { Failed } from '../agents/build.js';
+import { reviewAnswered } from '../agents/merge_fix.js';
 import { REMOVE_FIELD, setBuilderFields, type BuilderRecord } from '../store/builders.js';
 import type { EngineHooks, LimitedEnding, LimitedStep } from '../workflow/engine.js';
 import { isoSeconds } from '../workflow/rate_limits.js';
@@ -108,7 +109,7 @@ export class LocalBackend {
     halted: async (b, h, jobId) => {
       const e = jobId ? await this.endings.get(jobId) : undefined;
       // One that ended on its own just before the halt keeps its own ending.
-      if (e?.kind === 'ended') return void (await this.finish(b, e.code, e.failed, e.extra));
+      if (e?.kind === 'ended') return void (await this.finish(b, e.code, e.failed, e.extra, e.reply));
       await this.finish(b, e?.code ?? 1, { failure: h.failure, message: h.reason }, e?.extra ?? {});
     },
     wait: (ms, signal) => this.queue.changed.wait(ms, signal),
@@ -124,7 +125,7 @@ export class LocalBackend {
       this.limitedEndings.set(b.id, e);
       return { limited: e.limit };
     }
-    if (e.kind === 'ended') return this.finish(b, e.code, e.failed, e.extra);
+    if (e.kind === 'ended') return this.finish(b, e.code, e.failed, e.extra, e.reply);
   }
 
   /** The engine's decision on a limited builder: it waits (its row says until when) or fails `rate_limited`. */
@@ -146,7 +147,7 @@ export class LocalBackend {
   }
 
   /** Records a builder's ending: one write of its fields, a log line, a line for the user. True: it completed. */
-  private async finish(b: BuilderRecord, code: number, failed: Failed | null, extra: { usage?: AgentUsage }): Promise<boolean> {
+  private async finish(b: BuilderRecord, code: number, failed: Failed | null, extra: { usage?: AgentUsage }, reply: string | null = null): Promise<boolean> {
     const ok = code === 0 && !failed;
     if (this.stopping) return ok;
     const fields: Record<string, unknown> = { status: ok ? 'completed' : 'failed', exit_code: code, completed: utcTimestamp(), ...extra };
@@ -160,6 +161,8 @@ export class LocalBackend {
     }
     // A fix run the merge gate asked for is done: its brief goes (merge_build merges it again).
     if (ok && b.merge_feedback) fields.merge_feedback = REMOVE_FIELD;
+    // A person's requested changes are done: the review gate holds it again, with the agent's answer.
+    if (ok && b.merge_feedback?.kind === 'review') fields.review = reviewAnswered(b.review, reply, utcTimestamp());
     await this.write(b.id, fields, 'usage' in extra);
     if (extra.usage) this.s.halting.spent.set(b.id, extra.usage);
     const why = failed ? `${failed.failure}: ${failed.message}` : `Builder exited with status ${code}`;

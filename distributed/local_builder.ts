@@ -54,7 +54,7 @@ export interface LocalSetup extends BuildSetup {
 
 /** How a local builder's job ended. `extra`: fields recorded with the ending (usage). */
 export type LocalEnding =
-  | { kind: 'ended'; code: number; failed: Failed | null; extra: BuildRecord; limit?: AgentLimit }
+  | { kind: 'ended'; code: number; failed: Failed | null; extra: BuildRecord; limit?: AgentLimit; reply?: string | null }
   /** The job was cancelled (a halt or a stop) while it ran: the back-end knows why. */
   | { kind: 'canceled'; code: number; extra: BuildRecord };
 
@@ -162,7 +162,7 @@ export class LocalBuilder {
     );
     if (ending.record.usage_by_agent) this.remember(b.id, { usage_by_agent: ending.record.usage_by_agent });
     if (ending.kind === 'canceled') return { kind: 'canceled', code: ending.code, extra: ending.record };
-    return { kind: 'ended', code: ending.code, failed: ending.failed, extra: ending.record, ...(ending.limit ? { limit: ending.limit } : {}) };
+    return { kind: 'ended', code: ending.code, failed: ending.failed, extra: ending.record, ...(ending.limit ? { limit: ending.limit } : {}), ...(ending.reply ? { reply: ending.reply } : {}) };
   }
 
   private task(b: BuilderRecord, worktree: string, spent: AgentUsage | null) {

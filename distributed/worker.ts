@@ -16,6 +16,7 @@ import { jobSignatureProblem } from './job_auth.js';
 import { runJobBuilder } from './run_builder.js';
 import { admitJob, type AllowList } from './worker_policy.js';
 import { textSince } from '../agents/run/output_file.js';
+import { cutReply } from '../agents/merge_fix.js';
 
 /** Where one attempt runs on this worker: the remote's clone, its worktree, scratch and log. */
 interface Place {
@@ -276,6 +277,7 @@ export class Worker {
       log_tail: tail(place.logFile),
       ...(ending.failed ? { failure: ending.failed.failure, failure_message: ending.failed.message } : {}),
       ...(ending.limit ? { limit: ending.limit } : {}),
+      ...(ending.reply ? { reply: cutReply(ending.reply) } : {}),
     };
     const taken = await this.o.queue.complete(claim, result);
     this.lastContact = Date.now();

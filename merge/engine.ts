@@ -15,7 +15,8 @@ import { getIn, toPlain } from '../core/json_doc.js';
 import { say } from '../core/cli.js';
 import { logBuilder, writeLog } from '../store/logs.js';
 import { readStateDoc } from '../store/state.js';
-import { builderRecord, type BuilderMerge, type BuilderRecord } from '../store/builders.js';
+import { builderRecord, setBuilderFields, type BuilderMerge, type BuilderRecord } from '../store/builders.js';
+import { utcTimestamp } from '../core/time.js';
 import type { Project } from '../store/project.js';
 import { cleanup, mergeBuilderOf, mergedKeepRef, previouslyMerged, saveLeftovers, type MergeOutcome, type MergeRun } from '../workflow/builder_merge.js';
 import { listWorktrees } from '../workflow/worktrees.js';
@@ -37,6 +38,8 @@ export interface EngineOutcome extends MergeOutcome {
   verify_failed: string[];
   /** Sent back to their agents (a failed gate with retries left): execution runs them again. */
   sent_back: string[];
+  /** Held by the review gate (review.required): completed, not approved yet; a person reviews them. */
+  waiting_review: string[];
   stopped: boolean;
   /** Why the pass stopped for the person (the target could not be moved, the worktree is not ours). */
   refused: string | null;
@@ -87,7 +90,7 @@ async function recoverPending(p: Project, target: string): Promise<void> {
 }
 
 function newOutcome(strategy: MergeSettings['strategy'], order: string[]): EngineOutcome {
-  return { merged: [], conflicts: [], skipped: [], missing: [], failed: [], strategy, order, resolved_by_agent: [], verify_failed: [], sent_back: [], stopped: false, refused: null };
+  return { merged: [], conflicts: [], skipped: [], missing: [], failed: [], strategy, order, resolved_by_agent: [], verify_failed: [], sent_back: [], waiting_review: [], stopped: false, refused: null };
 }
 
 /** The whole pass. The integration worktree is removed at the end (kept, as ours to reset, when stopped). */
@@ -126,6 +129,21 @@ async function notMerged(e: Engine, b: BuilderRecord, list: string[], message: s
   await setRowMerge(e.project.state, b.id, rowMerge({ status: 'skipped', target: e.target, attempts: b.merge?.attempts ?? 0, branch: b.branch, message }));
 }
 
+/** The review gate (pure): review.required holds a completed builder until a person approved it (one merged earlier stays merged). */
+export function reviewHolds(settings: Pick<MergeSettings, 'review'>, b: Pick<BuilderRecord, 'id' | 'review'>, mergedBefore: ReadonlySet<string>): boolean {
+  return settings.review === true && b.review?.status !== 'approved' && !mergedBefore.has(b.id);
+}
+
+/** Held for review: its row says so (review.status pending when it had none), nothing of it is merged. */
+async function waitForReview(e: Engine, b: BuilderRecord): Promise<void> {
+  say(`Builder ${b.id} waits for review`);
+  logBuilder(e.project.logs, b.id, 'waiting_review', 'Not merged: waiting for review (argo review)');
+  e.out.waiting_review.push(b.id);
+  const review = b.review ?? { status: 'pending', comments: [], reply: null, updated: utcTimestamp() };
+  const merge = rowMerge({ status: 'skipped', target: e.target, attempts: b.merge?.attempts ?? 0, branch: b.branch, message: 'waiting for review' });
+  await setBuilderFields(e.project.state, b.id, { merge, ...(b.review ? {} : { review }) });
+}
+
 /** Lands a builder that needs no new commit (on the target already, or merged by an earlier run). */
 async function alreadyMerged(e: Engine, b: BuilderRecord, message: string): Promise<void> {
   say(message);
@@ -146,6 +164,7 @@ async function integrateOne(e: Engine, b: BuilderRecord): Promise<void> {
     logBuilder(project.logs, b.id, 'skipped', `Not completed (status: ${b.status ?? 'null'})`);
     return notMerged(e, b, out.skipped, `not completed (status: ${b.status ?? 'null'})`);
   }
+  if (reviewHolds(e.settings, b, e.mergedBefore)) return waitForReview(e, b);
   const mb = mergeBuilderOf(b.raw);
   say(`Merging builder: ${b.id}`);
   logBuilder(project.logs, b.id, 'merging', `Merging branch ${mb.branch}`);

@@ -2,7 +2,7 @@
 // the workflow on: sent-back builders → execution (one write, as argo retry); conflicts the
 // resolver gave up on → `ci` / resolve_conflicts with merge_conflicts (the original's
 // hand-off); anything else not merged (verify_failed, skipped, missing, failed) →
-// review_merge; all merged → storage. The same lines as the original's pass where they
+// review_merge; builders held by the review gate → review_builder (user); all merged → storage. The same lines as the original's pass where they
 // say the same things.
 import { complain, say } from '../core/cli.js';
 import { signalStatus } from '../core/proc.js';
@@ -70,13 +70,20 @@ async function handOn(project: Project, target: string, out: EngineOutcome): Pro
     say('Waiting for the conflicts to be resolved');
     return 0;
   }
+  if (out.waiting_review.length > 0) {
+    say();
+    say(`Waiting for review: ${out.waiting_review.join(' ')} (review.required); merged: ${out.merged.length}`);
+    say('Review each (argo diff <project> <id>), then argo review <project> <id> --approve or --request-changes "..."');
+    await writeInOrder(project.state, WRITE_ORDERS.review_wait());
+    return 0;
+  }
   return endPass(project, out, `verify failed: ${out.verify_failed.length}, `);
 }
 
 /**
- * How both passes end once nothing was sent back and no conflict waits: the builders not
- * merged → review_merge, else storage — the original's lines (`verifyCount`: the engine's
- * "verify failed: N, " before the original's counts).
+ * How both passes end once nothing was sent back and no conflict or review waits: the
+ * builders not merged → review_merge, else storage — the original's lines (`verifyCount`:
+ * the engine's "verify failed: N, " before the original's counts).
  */
 export async function endPass(project: Project, out: { verify_failed?: string[]; skipped: string[]; missing: string[]; failed: string[] }, verifyCount = ''): Promise<number> {
   const unmerged = [...(out.verify_failed ?? []), ...out.skipped, ...out.missing, ...out.failed];

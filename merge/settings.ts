@@ -14,6 +14,8 @@ export interface MergeSettings {
   gate: string | null;
   /** Which key the gate's command came from (for messages). */
   gateKey: 'verify.merge_command' | 'verify.command' | null;
+  /** `review.required` (issue 21): every builder waits for a person's approval before it is merged. */
+  review?: boolean;
 }
 
 import { TARGET_ACCEPTED, validTarget } from '../workflow/merge_place.js';
@@ -56,16 +58,27 @@ export function readMergeSettings(config: unknown): { settings: MergeSettings } 
       else problems.push(`merge.strategy is ${shown(merge.strategy)} in config.json; accepted: ${MERGE_STRATEGIES.join(', ')}`);
     }
   }
+  const review = reviewRequired(isObj(config) ? config.review : undefined, problems);
   const own = commandAt(verify, 'merge_command', problems);
   const shared = commandAt(verify, 'command', problems);
   if (problems.length > 0) return { problems };
   const gate = own ?? shared;
-  return { settings: { target, strategy, gate, gateKey: own ? 'verify.merge_command' : shared ? 'verify.command' : null } };
+  return { settings: { target, strategy, gate, gateKey: own ? 'verify.merge_command' : shared ? 'verify.command' : null, ...(review ? { review } : {}) } };
+}
+
+/** `review.required`: true or false (absent: false); anything else is a problem. */
+function reviewRequired(review: unknown, problems: string[]): boolean {
+  if (unset(review)) return false;
+  const v = isObj(review) ? review.required : review;
+  if (isObj(review) && (v === undefined || typeof v === 'boolean')) return v === true;
+  problems.push(`${isObj(review) ? 'review.required' : 'review'} is ${shown(v)} in config.json; accepted: ${isObj(review) ? 'true or false' : 'an object ({"required": true})'}, or absent`);
+  return false;
 }
 
 /**
  * Whether merge_build integrates through the engine (merge/engine.ts) rather than today's
  * one pass: a gate, a strategy other than merge, or a resolver agent for conflicts
- * (`resolver`: merge.resolver, else the builders' preset — merge/resolver_config.ts).
+ * (`resolver`: merge.resolver, else the builders' preset — merge/resolver_config.ts), or
+ * the review gate (review.required: the engine holds a builder until a person approves it).
  */
-export const usesEngine = (s: MergeSettings, resolver = false): boolean => s.gate !== null || s.strategy !== 'merge' || resolver;
+export const usesEngine = (s: MergeSettings, resolver = false): boolean => s.gate !== null || s.strategy !== 'merge' || resolver || s.review === true;

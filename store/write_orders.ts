@@ -24,6 +24,8 @@ export const WRITE_ORDERS = {
   conflicts: (): Write[] => [['action_needed', 'resolve_conflicts'], ['action_owner', 'ci']],
   /** merge_build left builders unmerged, or the merged tree failed verification (argo's). */
   merge_review: (): Write[] => [['action_needed', 'review_merge'], ['action_owner', 'user']],
+  /** merge_build held builders for a person's review (review.required, issue 21; argo's). */
+  review_wait: (): Write[] => [['action_needed', 'review_builder'], ['action_owner', 'user']],
   /** merge_build with no conflicts. */
   merged: (): Write[] => [['phase', 'storage'], ['action_owner', 'user'], ['action_needed', 'none']],
   /** merge_build with no builders: action_needed is unchanged. */

@@ -8,6 +8,7 @@ import { problemText, readLimits, type EffectiveLimit, type LimitProblem } from 
 import { readBuilders, type BuilderRecord } from '../store/builders.js';
 import { sumUsageByAgent, usageByAgentOf } from '../store/usage.js';
 import { limitWaitOf, type LimitWait } from './waiting.js';
+import { reviewStep, reviewView, waitingForReview, type ReviewView } from './review_row.js';
 import { conflictDetails, idsWithMerge, mergeDetailOf, mergeTotals, printable, verifyFailedDetails, type MergeDetail, type MergeDiffRead } from './merge.js';
 import { DEFAULT_CONFIG_FILE } from '../store/layout.js';
 import { cycleText, findCycles } from '../workflow/plan_check.js';
@@ -63,6 +64,8 @@ export interface BuilderRow extends LimitWait {
   wave: number | null;
   /** Usage per agent (`usage_by_agent`; a fail-over runs more than one), null when none recorded. */
   usage_by_agent: Record<string, Usage> | null;
+  /** The review gate's record (issue 21; view/review_row.ts, bounded), null when never reviewed. */
+  review: ReviewView | null;
 }
 
 export interface NextStep {
@@ -313,6 +316,7 @@ function builderRow(r: BuilderRecord, input: ViewInput, mergeOf: (id: string) =>
     wave: null,
     ...limitWaitOf(b, status, null),
     usage_by_agent: byAgentOf(b),
+    review: reviewView(r),
   };
 }
 
@@ -453,6 +457,8 @@ export function nextStep(v: Omit<View, 'next'>, argoPath: string): NextStep {
         commands: withResume([`${argo} status ${p}`, `${argo} retry ${p}`]),
       };
     }
+    case 'review_builder':
+      return { who, ...reviewStep(waitingForReview(v.builders), argo, p, q) };
     case 'review_merge':
       return reviewMergeStep(v, who, argo, p, failedIds, withResume);
   }
