@@ -9,6 +9,8 @@ export interface NotifyConfig {
   command?: string;
   webhook?: string;
   desktop?: boolean;
+  /** Where the person opens the dashboard (e.g. through an SSH tunnel): each message links to its project there. */
+  dashboard_url?: string;
 }
 
 export interface Delivery {
@@ -21,6 +23,8 @@ export interface Delivery {
   action_needed: string;
   title: string;
   message: string;
+  /** The project's page on the dashboard (notify.dashboard_url), when configured. */
+  url?: string;
 }
 
 export interface ChannelOptions {
@@ -56,7 +60,35 @@ export function notifyConfigOf(config: unknown): NotifyConfig {
     command: typeof o.command === 'string' && o.command ? o.command : undefined,
     webhook: typeof o.webhook === 'string' && o.webhook ? o.webhook : undefined,
     desktop: o.desktop === true || o.desktop === 'true',
+    dashboard_url: dashboardBase(o.dashboard_url),
   };
+}
+
+/** notify.dashboard_url when it is an http(s) address (its fragment dropped: a token never goes in a message); else none. */
+function dashboardBase(v: unknown): string | undefined {
+  if (typeof v !== 'string' || v === '') return undefined;
+  try {
+    const u = new URL(v);
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') return undefined;
+    u.hash = '';
+    return u.toString();
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The project's page: the dashboard's address with `#project=<path>`, which the page opens
+ * (dashboard/static/render.js projectFromHash). The token is never in it: the page takes
+ * the one this browser already holds.
+ */
+export function pageLink(base: string | undefined, projectPath: string): string | undefined {
+  return base ? `${base}#project=${encodeURIComponent(projectPath)}` : undefined;
+}
+
+/** A delivery with its project's page: the message's last line and `url` (ARGO_URL, the webhook's `url`). */
+export function withPage<D extends Delivery>(d: D, url: string | undefined): D {
+  return url ? { ...d, url, message: `${d.message}\nOpen: ${url}` } : d;
 }
 
 export function deliveryEnv(d: Delivery, base: Env = process.env): Env {
@@ -69,6 +101,7 @@ export function deliveryEnv(d: Delivery, base: Env = process.env): Env {
     ARGO_ACTION_OWNER: d.action_owner,
     ARGO_ACTION_NEEDED: d.action_needed,
     ARGO_MESSAGE: d.message,
+    ...(d.url ? { ARGO_URL: d.url } : {}),
   };
 }
 
@@ -96,7 +129,7 @@ export async function runCommand(command: string, d: Delivery, cwd: string, opts
 }
 
 export function webhookBody(d: Delivery): string {
-  return JSON.stringify({ id: d.event_id, text: d.message, event: d.event, project: d.project, phase: d.phase, action_owner: d.action_owner, action_needed: d.action_needed, title: d.title });
+  return JSON.stringify({ id: d.event_id, text: d.message, event: d.event, project: d.project, phase: d.phase, action_owner: d.action_owner, action_needed: d.action_needed, title: d.title, ...(d.url ? { url: d.url } : {}) });
 }
 
 /** POSTs the JSON body; retries network errors and 5xx/429 with doubling back-off. */

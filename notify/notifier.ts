@@ -11,7 +11,7 @@ import { writeFileAtomic } from '../core/atomic_file.js';
 import type { View } from '../view/model.js';
 import { lastBuilderLogLine, readView } from '../view/read.js';
 import { fileSignature, stateChanged, watchProject, type WatchOptions } from '../store/watch.js';
-import { desktopAvailable, notifyConfigOf, notifyDesktop, postWebhook, runCommand, type ChannelOptions, type Delivery, type NotifyConfig } from './channels.js';
+import { desktopAvailable, notifyConfigOf, notifyDesktop, pageLink, postWebhook, runCommand, withPage, type ChannelOptions, type Delivery, type NotifyConfig } from './channels.js';
 import { diffViews, EMPTY_SNAPSHOT, type NotifyEvent, type Snapshot } from './events.js';
 import { formatEvent } from './format.js';
 import { argoPaths } from '../store/layout.js';
@@ -142,8 +142,8 @@ export class Notifier {
   private async deliver(queued: Queued): Promise<void> {
     if (this.giveUp.signal.aborted) return;
     // pending events saved before ids were given get theirs now (the same formula)
-    const d = { ...queued, event_id: queued.event_id ?? eventIdOf(this.project, queued.id) };
     const cfg = this.config();
+    const d = withPage({ ...queued, event_id: queued.event_id ?? eventIdOf(this.project, queued.id) }, pageLink(cfg.dashboard_url, this.project));
     const opts = { ...this.opts, signal: this.giveUp.signal };
     const jobs: Promise<unknown>[] = [];
     if (cfg.command) jobs.push(runCommand(cfg.command, d, this.project, opts));

@@ -1,6 +1,6 @@
 // The dashboard page: a list of projects and one project in detail, kept current by
 // Server-Sent Events; buttons POST actions with the token in a header.
-import { budgetBox, buildersTable, el, leadingProject, mergeTotals, nextStep, projectItem, reviewBox, stepIn, summary } from './render.js';
+import { budgetBox, buildersTable, el, mergeTotals, openingProject, projectFromHash, nextStep, projectItem, reviewBox, stepIn, summary } from './render.js';
 import { commentableDiff, reviewActions, reviewHistory } from './review.js';
 
 const TOKEN_KEY = 'argo-dashboard-token';
@@ -29,6 +29,8 @@ function takeToken() {
   }
 }
 
+// Read before takeToken() clears the address: a notification's link names its project.
+const wantedProject = projectFromHash(location.hash);
 const token = takeToken();
 const projects = new Map();
 let selected = null;
@@ -299,7 +301,7 @@ function detail(p) {
 function render() {
   const list = document.getElementById('projects');
   // The page opens on the project that needs a person (then the most recently active).
-  if (selected === null && projects.size) selected = leadingProject([...projects.values()]);
+  if (selected === null && projects.size) selected = openingProject([...projects.values()], wantedProject);
   list.replaceChildren(...[...projects.values()].map((p) => projectItem(p, selected, (id) => ((selected = id), (message = null), render()))));
   const focused = document.activeElement?.id;
   document.getElementById('detail').replaceChildren(detail(projects.get(selected)));

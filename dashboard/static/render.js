@@ -48,6 +48,18 @@ const BADGE = { user: 'you must act', ci: 'the CI tool or you must act' };
  * The project the page opens on (pure): one that needs a person (its next step is yours or
  * the CI tool's), else the most recently active; among several, the most recent. null: none.
  */
+/** The project a link asked for (`#project=<path>`, what a notification links to); null: none. */
+export function projectFromHash(hash) {
+  const p = new URLSearchParams(String(hash).replace(/^#/, '')).get('project');
+  return p ? p : null;
+}
+
+/** The project to open: the one a link named (by its path), else the leading one. */
+export function openingProject(list, wantedPath) {
+  const named = wantedPath ? list.find((p) => p.view?.project?.path === wantedPath || p.path === wantedPath) : undefined;
+  return named ? named.id : leadingProject(list);
+}
+
 export function leadingProject(list) {
   const when = (p) => Date.parse(p.view?.last_update ?? '') || 0;
   const needs = (p) => p.view && (p.view.next.who === 'user' || p.view.next.who === 'ci') ? 1 : 0;

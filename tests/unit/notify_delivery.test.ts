@@ -5,7 +5,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { COMMAND_TIMEOUT_MS, postWebhook, runCommand, type Delivery } from '../../notify/channels.js';
+import { COMMAND_TIMEOUT_MS, notifyConfigOf, postWebhook, runCommand, type Delivery } from '../../notify/channels.js';
 import { groupMembers } from '../../core/proc.js';
 import { pidAlive } from '../../core/proc.js';
 import { eventIdOf, Notifier } from '../../notify/notifier.js';
@@ -114,6 +114,28 @@ describe('Notifier', () => {
     n.observe();
     await n.idle();
     expect(readFileSync(kinds, 'utf8')).toBe('control\nworkflow_ended\n');
+  });
+
+  it('notify.dashboard_url: every message links to its project\'s page (never a token); the webhook and the hook get the link too', async () => {
+    const dir = projectDir();
+    const out = join(dir, 'hook.out');
+    const r = await receiver();
+    const cfg = notifyConfigOf({ notify: { webhook: r.url, command: `printf '%s\\n--\\n%s\\n' "$ARGO_MESSAGE" "$ARGO_URL" > ${out}`, dashboard_url: 'http://127.0.0.1:7787/#token=secret' } });
+    expect(cfg.dashboard_url).toBe('http://127.0.0.1:7787/');
+    const n = new Notifier(dir, { view: () => viewOf({ phase: 'design', action_owner: 'ci', action_needed: 'approve_design' }), config: () => cfg, backoffMs: 1 });
+    n.observe();
+    await n.idle();
+    const link = `http://127.0.0.1:7787/#project=${encodeURIComponent(dir)}`;
+    const [message, url] = readFileSync(out, 'utf8').split('\n--\n');
+    expect(message!.split('\n').at(-1)).toBe(`Open: ${link}`);
+    expect(url!.trim()).toBe(link);
+    const body = r.bodies[0] as { url: string; text: string };
+    expect(body.url).toBe(link);
+    expect(body.text.endsWith(`Open: ${link}`)).toBe(true);
+    expect(JSON.stringify(body)).not.toContain('secret');
+    // not an http(s) address: no link at all
+    expect(notifyConfigOf({ notify: { dashboard_url: 'javascript:alert(1)' } }).dashboard_url).toBeUndefined();
+    expect(notifyConfigOf({ notify: { dashboard_url: 7787 } }).dashboard_url).toBeUndefined();
   });
 
   it('desktop: notify-send with the title and the message, when it is installed', async () => {
