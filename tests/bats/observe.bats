@@ -85,7 +85,7 @@ rich_state() {
     and (.orchestrator | .running == false and .pid == null and .text == "Not running")
     and (.next | .who == "user" and (.commands | type == "array"))
     and (.builders | length == 2)
-    and (.builders[0] | keys == ["agent","completed","description","elapsed_seconds","exit_code","failure","failure_message","id","last_log_line","max_waits","merge","merge_detail","model","resume_at","run_token","session_id","started","status","usage","usage_by_agent","waiting_for","waiting_reason","waits","wave"])
+    and (.builders[0] | keys == ["agent","completed","description","elapsed_seconds","exit_code","failure","failure_message","id","last_log_line","max_waits","merge","merge_detail","model","resume_at","review","run_token","session_id","started","status","usage","usage_by_agent","waiting_for","waiting_reason","waits","wave"])
     and .quota == {}
     and .builders[0].usage == {"input_tokens": 1000, "output_tokens": 200, "cache_read_tokens": 5, "cost_usd": 0.12}
     and .builders[1].failure == "timeout" and .builders[1].elapsed_seconds == 30
