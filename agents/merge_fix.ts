@@ -65,6 +65,12 @@ export function reviewAnswered(review: BuilderReview | null, reply: string | nul
 
 export const REPLY_MAX_BYTES = 4096;
 
+/** The builder log's line for the agent's answer to a review (event review_reply): one line, at most 500 characters. */
+export function reviewReplyLine(reply: string | null): string {
+  const one = (reply ?? '').trim().replace(/\s*\n\s*/g, ' | ');
+  return one === '' ? '(the agent gave no answer)' : one.length > 500 ? `${one.slice(0, 499)}…` : one;
+}
+
 /** The same, written to the row as it is now (the coordinator's path: its builder carries no review record). */
 export function recordReviewAnswer(state: StatePaths, id: string, reply: string | null): Promise<void> {
   return mutateState(state, (doc) => {

@@ -9,7 +9,7 @@ import { hostname } from 'node:os';
 import { builderLogFile, logBuilder } from '../store/logs.js';
 import type { StatePaths } from '../store/state.js';
 import { REMOVE_FIELD, setBuilderFields } from '../store/builders.js';
-import { recordReviewAnswer, type MergeFixBrief } from '../agents/merge_fix.js';
+import { recordReviewAnswer, reviewReplyLine, type MergeFixBrief } from '../agents/merge_fix.js';
 import { utcTimestamp } from '../core/time.js';
 import type { AgentUsage } from '../agents/presets/contract.js';
 import type { Halt, Halting } from '../workflow/limits.js';
@@ -266,7 +266,11 @@ async function finishRemote(o: CoordinatorOptions, b: CoordinatorBuilder, j: Job
     return { limited: j.output.limit };
   }
   await setBuilderFields(o.state, b.id, { ...end.fields, ...(usage ? { usage, usage_by_agent: b.usageByAgent } : {}), status: ok ? 'completed' : 'failed', exit_code: code, completed: utcTimestamp(), ...(ok ? { progress: 100 } : {}), ...(ok && b.failure !== null ? { failure: null } : {}), ...(ok && b.mergeFix ? { merge_feedback: REMOVE_FIELD } : {}) }, agentRun);
-  if (ok && b.mergeFix?.feedback.kind === 'review') await recordReviewAnswer(o.state, b.id, typeof j.output?.reply === 'string' ? j.output.reply : null);
+  if (ok && b.mergeFix?.feedback.kind === 'review') {
+    const reply = typeof j.output?.reply === 'string' ? j.output.reply : null;
+    await recordReviewAnswer(o.state, b.id, reply);
+    logBuilder(o.logs, b.id, 'review_reply', reviewReplyLine(reply));
+  }
   logBuilder(o.logs, b.id, ok ? 'completed' : 'failed', why);
   o.say(ok ? `Builder ${b.id} completed on ${j.host ?? 'a worker'}` : end.failure ? `Builder ${b.id} failed (${end.failure}) on ${j.host ?? 'a worker'}` : `Builder ${b.id} failed (${why})`);
   return ok;

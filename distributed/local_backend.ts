@@ -12,7 +12,7 @@ import type { StatePaths } from '../store/state.js';
 import { utcTimestamp } from '../core/time.js';
 import type { AgentUsage } from '../agents/presets/contract.js';
 import type { Failed } from '../agents/build.js';
-import { reviewAnswered } from '../agents/merge_fix.js';
+import { reviewAnswered, reviewReplyLine } from '../agents/merge_fix.js';
 import { REMOVE_FIELD, setBuilderFields, type BuilderRecord } from '../store/builders.js';
 import type { EngineHooks, LimitedEnding, LimitedStep } from '../workflow/engine.js';
 import { isoSeconds } from '../workflow/rate_limits.js';
@@ -167,6 +167,7 @@ export class LocalBackend {
     if (extra.usage) this.s.halting.spent.set(b.id, extra.usage);
     const why = failed ? `${failed.failure}: ${failed.message}` : `Builder exited with status ${code}`;
     logBuilder(this.s.logs, b.id, ok ? 'completed' : 'failed', ok ? 'Builder finished successfully' : why);
+    if (ok && b.merge_feedback?.kind === 'review') logBuilder(this.s.logs, b.id, 'review_reply', reviewReplyLine(reply));
     this.s.say(ok ? `Builder ${b.id} completed` : failed ? `Builder ${b.id} failed (${failed.failure})` : `Builder ${b.id} failed (exit status ${code})`);
     return ok;
   }

@@ -74,6 +74,9 @@ edit_state() { jq "$@" .argo-project/state.json > .argo-project/state.json.new &
   [ "$(git show argo-builder-part-2:part-2.txt)" = 'fixed part-2 by claude' ]
   [ "$(row part-2 '.review.status')" = pending ]
   [ "$(row part-2 '.review.reply')" = 'built part-2' ]
+  # the comments and the agent's answer are in the builder's log too
+  grep -q 'review_changes - Changes requested (argo review): part-2.txt:1: draft is not done' .argo-project/logs/builder-part-2.log
+  grep -q 'review_reply - built part-2' .argo-project/logs/builder-part-2.log
   [ "$(row part-2 '.review.comments | length')" -eq 2 ]
   [ "$(row part-2 'has("merge_feedback")')" = false ]
   [ "$(row part-2 '.merge.message')" = 'waiting for review' ]
