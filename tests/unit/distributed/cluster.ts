@@ -10,7 +10,8 @@ import { PgBossQueue } from '../../../distributed/pgboss_queue.js';
 import type { JobSnapshot } from '../../../distributed/backend.js';
 import { projectKey } from '../../../distributed/coordinator.js';
 import { randomBytes } from 'node:crypto';
-import { waitFor, type PgServer } from './pg_harness.js';
+import { afterAll, afterEach, beforeAll } from 'vitest';
+import { sharedPostgres, waitFor, type PgServer } from './pg_harness.js';
 import { built } from '../built.js';
 
 export const ROOT = join(import.meta.dirname, '..', '..', '..');
@@ -212,4 +213,32 @@ export async function until<T>(what: string, probe: () => T | undefined | Promis
 
 export function pidsIn(dir: string): string[] {
   return readdirSync(dir);
+}
+
+/**
+ * A test file's setup for whole workflows on workers: the run's shared PostgreSQL (a
+ * database per cluster) and every cluster a test made, closed after it (then cleanup()).
+ * `cluster(ids)` makes one and tracks it.
+ */
+export function workersFixture(): { cluster: (ids: string[]) => Promise<Cluster>; server: () => PgServer } {
+  let server: PgServer | undefined;
+  const clusters: Cluster[] = [];
+  beforeAll(async () => {
+    server = await sharedPostgres();
+  }, 60_000);
+  afterEach(async () => {
+    for (const c of clusters.splice(0)) await c.close();
+    await cleanup();
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+  return {
+    server: () => server!,
+    async cluster(ids) {
+      const c = await makeCluster(await server!.createDatabase(), ids);
+      clusters.push(c);
+      return c;
+    },
+  };
 }

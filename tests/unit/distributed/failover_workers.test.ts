@@ -5,27 +5,14 @@
 // committed there before is under the fallback's feet and its result fast-forwards onto it.
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ROOT, cleanup, git, makeCluster, tempDir, type Cluster } from './cluster.js';
-import { sharedPostgres, type PgServer } from './pg_harness.js';
+import { describe, expect, it } from 'vitest';
+import { ROOT, git, tempDir, workersFixture } from './cluster.js';
 
-let server: PgServer;
-const clusters: Cluster[] = [];
-beforeAll(async () => {
-  server = await sharedPostgres();
-}, 60_000);
-afterEach(async () => {
-  for (const c of clusters.splice(0)) await c.close();
-  await cleanup();
-});
-afterAll(async () => {
-  await server?.stop();
-});
+const fx = workersFixture();
 
 describe('fail-over on workers', { timeout: 120_000 }, () => {
   it('a builder that waited on claude runs on codex, fresh, from its branch tip with the task and the committed work; usage per agent', async () => {
-    const c = await makeCluster(await server.createDatabase(), ['a', 'b']);
-    clusters.push(c);
+    const c = await fx.cluster(['a', 'b']);
     const build = c.handler('design_build');
     expect(await build.exited, build.output()).toBe(0);
     const configFile = join(c.dir, '.argo-project', 'config.json');
@@ -62,8 +49,7 @@ describe('fail-over on workers', { timeout: 120_000 }, () => {
   });
 
   it('a fallback a worker would refuse (a program override) is refused when execution starts: one ERROR line', async () => {
-    const c = await makeCluster(await server.createDatabase(), ['a']);
-    clusters.push(c);
+    const c = await fx.cluster(['a']);
     const build = c.handler('design_build');
     expect(await build.exited, build.output()).toBe(0);
     const configFile = join(c.dir, '.argo-project', 'config.json');

@@ -4,28 +4,14 @@
 // prompt; its work comes home and merge_feedback is removed. A real PostgreSQL, a bare remote.
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ROOT, cleanup, git, makeCluster, type Cluster } from './cluster.js';
-import { sharedPostgres, type PgServer } from './pg_harness.js';
+import { describe, expect, it } from 'vitest';
+import { ROOT, git, workersFixture } from './cluster.js';
 
-let server: PgServer;
-const clusters: Cluster[] = [];
-
-beforeAll(async () => {
-  server = await sharedPostgres();
-}, 60_000);
-afterEach(async () => {
-  for (const c of clusters.splice(0)) await c.close();
-  await cleanup();
-});
-afterAll(async () => {
-  await server?.stop();
-});
+const fx = workersFixture();
 
 describe('a fix run on workers', { timeout: 120_000 }, () => {
   it('starts from the builder\'s branch, merges the gate\'s commit first, resumes its session with the verify tail; merge_feedback removed', async () => {
-    const c = await makeCluster(await server.createDatabase(), ['core', 'cli']);
-    clusters.push(c);
+    const c = await fx.cluster(['core', 'cli']);
     const build = c.handler('design_build');
     expect(await build.exited, build.output()).toBe(0);
     const configFile = join(c.dir, '.argo-project', 'config.json');
