@@ -318,3 +318,16 @@ subjects() { git log --first-parent --reverse --format=%s "${1:-master}" | tail 
   [ ! -e "$TMP/gate-ran" ]
   [ "$(git rev-parse master)" = "$(git rev-parse elsewhere)" ]
 }
+
+@test "a bad limit refuses the gate instead of running it unbounded: ERROR naming the limit, nothing merged" {
+  branch a a.txt a
+  builders 'a'
+  config '.verify = {"merge_command": "true"} | .limits = {"builder_timeout_seconds": "forever"}'
+  local before
+  before=$(git rev-parse master)
+  run -1 merge_build
+  assert_output --partial 'ERROR: refused to merge with a bad limit: limits.builder_timeout_seconds is "forever"'
+  [ "$(git rev-parse master)" = "$before" ]
+  [ "$(state '.action_owner')" = user ]
+  [[ $(state '.error_recovery.last_error') == *'limits.builder_timeout_seconds is "forever"'* ]]
+}
