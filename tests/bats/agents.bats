@@ -126,20 +126,23 @@ group_gone() {
   return 0
 }
 
-@test "a hung builder with builder_timeout_seconds = 3 fails (timeout) within seconds, its group gone, the others unaffected" {
+@test "a hung builder with builder_timeout_seconds = 6 fails (timeout) within seconds, its group gone, the others unaffected" {
   config '.ci.agent = "claude"'
-  limits '{"builder_timeout_seconds": 3}'
+  # 6 s: the other builders run under the same limit, and on a loaded 2-core machine 3 s was
+  # sometimes too little for a fake agent's run and commit (seen once in CI under heavy load:
+  # another builder than the hung one did not end completed).
+  limits '{"builder_timeout_seconds": 6}'
   echo 'FAKE_AGENT_HANG=part-2' > "$WORK/fake.env"
   export FAKE_AGENT_ENV="$WORK/fake.env"
   start_and_approve
   local t0=$SECONDS
   wait_state '.execution.builders[1].status == "failed"' 30
-  (( SECONDS - t0 <= 15 ))
+  (( SECONDS - t0 <= 20 ))
   [ "$(jq -r '.execution.builders[1].failure' .argo-project/state.json)" = timeout ]
   pgid=$(jq -r '.execution.builders[1].pid' .argo-project/state.json)
   group_gone "$pgid"
   wait_state '.action_needed == "review_merge"' 30
-  [ "$(jq -r '[.execution.builders[] | .status] | join(",")' .argo-project/state.json)" = completed,failed,completed ]
+  [ "$(jq -r '[.execution.builders[] | .status] | join(",")' .argo-project/state.json)" = completed,failed,completed ] || { jq -c '[.execution.builders[] | {id, status, failure}]' .argo-project/state.json; false; }
   [ -f part-1.txt ]
   [ -f part-3.txt ]
   [ ! -f part-2.txt ]
