@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { procInfo } from '../../../core/proc.js';
 
 export interface PgServer {
   port: number;
@@ -201,14 +202,8 @@ export async function stopSharedPostgres(dir: string): Promise<void> {
   const info = join(dir, 'server.json');
   if (existsSync(info)) {
     const s = JSON.parse(readFileSync(info, 'utf8')) as Launched;
-    const ours = () => {
-      try {
-        const argv = readFileSync(`/proc/${s.pid}/cmdline`, 'utf8').split('\0');
-        return argv.includes(s.data) && !/^\S+ \S+ Z/.test(readFileSync(`/proc/${s.pid}/stat`, 'utf8').replace(/\(.*\)/, 'x'));
-      } catch {
-        return false;
-      }
-    };
+    // alive (not a zombie) and the postgres of that data folder: core/proc.ts reads /proc
+    const ours = () => procInfo(s.pid)?.args.includes(s.data) === true;
     if (ours()) {
       process.kill(s.pid, 'SIGINT'); // fast shutdown
       const end = Date.now() + 10_000;
