@@ -33,9 +33,14 @@ afterAll(async () => {
 
 /** Ends this test's orchestrator (its pid read from its own pid file) and waits until it is gone, before the folder is removed. */
 async function endOrchestrator(project: string): Promise<void> {
-  const file = join(project, '.argo-project', 'orchestrator.pid');
-  if (!existsSync(file)) return;
-  const pid = Number(readFileSync(file, 'utf8'));
+  // The orchestrator removes its pid file when the workflow ends, which may be now: read once, no check first.
+  let pid: number;
+  try {
+    pid = Number(readFileSync(join(project, '.argo-project', 'orchestrator.pid'), 'utf8'));
+  } catch {
+    return;
+  }
+  if (!Number.isInteger(pid) || pid <= 0) return;
   const alive = () => {
     try {
       process.kill(pid, 0);

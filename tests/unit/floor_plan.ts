@@ -19,6 +19,7 @@ export const LAYERS: Record<string, number> = {
   templates: 6,
   steer: 6,
   dashboard: 6,
+  cicd: 6, // unattended use (issue 23): argo run, its report, publishing the result
   '.': 7, // start_workflow, orchestrator, status, stop_workflow, approve
   compat: 8, // the `argo` command and the shim server: the top
 };
