@@ -190,3 +190,34 @@ JSON
   run "$ROOT/node_modules/.bin/tsc" -p "$INSTALL/tsconfig.handlers.json"
   assert_success
 }
+
+@test "handlers before design_program, after it (once approved) and between design_build and execution: each built-in hands to the list's next step" {
+  cat > "$INSTALL/phases/prep.sh" <<'SH'
+#!/bin/bash
+source "${BASH_SOURCE[0]%/*}/../lib/state_file.sh"; source "${BASH_SOURCE[0]%/*}/../lib/logging_enhanced.sh"
+cd "$1" && write_log STEP "prep -> $ARGO_NEXT_OWNER $ARGO_NEXT_ACTION" && update_state action_needed "$ARGO_NEXT_ACTION"
+SH
+  for name in after_design before_exec; do
+    printf '%s\n' "import { log, state } from 'argo-ts/handler';" \
+      "log.write('STEP', \`$name -> \${process.env.ARGO_NEXT_OWNER} \${process.env.ARGO_NEXT_ACTION}\`);" \
+      'await state.handOffNext();' > "$INSTALL/phases/$name.mjs"
+  done
+  chmod +x "$INSTALL/phases/prep.sh" "$INSTALL/phases/after_design.mjs" "$INSTALL/phases/before_exec.mjs"
+  phases '["prep", "design_program", "after_design", "design_build", "before_exec", "execution", "merge_build"]'
+  "$INSTALL/start_workflow.sh" "Build a calculator" "$PROJ" >/dev/null
+  wait_state '.action_needed == "approve_design"' 60
+  run "$INSTALL/compat/argo" approve "$PROJ"
+  assert_output 'Design approved (2 components); after_design comes next'
+  wait_state '.phase == "storage"' 90
+  run grep -o -e '\[STEP\] .*' -e 'Design approved' -e 'Phase transition: .*' .argo-project/logs/workflow.log
+  assert_output 'Phase transition: idle -> init
+[STEP] prep -> code design_program
+Phase transition: init -> design
+Design approved
+[STEP] after_design -> code design_build
+Phase transition: design -> execution
+[STEP] before_exec -> code spawn_builders
+Phase transition: execution -> merge_build
+Phase transition: merge_build -> storage'
+  [ "$(git log --merges --format=%s | sort | tr '\n' ,)" = "Merge builder: part-1,Merge builder: part-2," ]
+}
