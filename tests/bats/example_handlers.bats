@@ -145,6 +145,9 @@ Tick each item ("- [x]"), then: argo state update action_owner code
   assert_failure 1
   assert_output --regexp "^ERROR: workflow.phases names \"security_scan\" in config.json, which is neither a built-in \(design_program, design_build, execution, merge_build\) nor a handler in $INSTALL/phases \(an executable security_scan.sh, security_scan.ts or security_scan.mjs\); accepted: .*; the workflow was not started$"
   [ "${#lines[@]}" -eq 1 ]
+  run "$INSTALL/compat/argo" doctor "$PROJ"
+  assert_failure
+  assert_line --regexp '^FAIL steps: ERROR: workflow.phases names "security_scan" in config.json, which is neither a built-in'
   [ "$(cat .argo-project/state.json)" = "$before" ]
   [ ! -e .argo-project/orchestrator.pid ]
 }

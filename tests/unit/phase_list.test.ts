@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BUILT_IN_PHASES, END, firstAction, handlerFileIn, missingHandler, nextAfter, nextAfterBuiltIn, nextEnv, readPhases } from '../../workflow/phase_list.js';
 import { WRITE_ORDERS } from '../../store/write_orders.js';
+import { stepChecks } from '../../steer/doctor.js';
 import { tempDir } from './helpers.js';
 
 const cfg = (phases: unknown) => ({ workflow: { phases } });
@@ -106,5 +107,17 @@ describe('the built-ins hand on through the list (write orders)', () => {
     const file = join(tempDir(), 'config.json');
     writeFileSync(file, JSON.stringify(cfg(['design_program', 'execution'])));
     expect(() => nextAfterBuiltIn(file, 'execution')).toThrow(/^workflow\.phases is \["design_program","execution"\] in config\.json: its built-ins are/);
+  });
+});
+
+describe('argo doctor: the steps', () => {
+  it('says nothing without workflow.phases; lists the steps with one; fails a bad list or a missing handler', () => {
+    const root = tempDir();
+    mkdirSync(join(root, 'phases'));
+    expect(stepChecks({}, root)).toEqual([]);
+    expect(stepChecks(cfg(LINT), root)).toEqual([{ ok: false, line: expect.stringMatching(/^steps: ERROR: workflow\.phases names "lint_scan" in config\.json, which is neither a built-in/) }]);
+    for (const n of ['lint_scan', 'changelog']) writeFileSync(join(root, 'phases', `${n}.sh`), '#!/bin/bash\n', { mode: 0o755 });
+    expect(stepChecks(cfg(LINT), root)).toEqual([{ ok: true, line: `steps: design_program -> design_build -> execution -> lint_scan -> merge_build -> changelog (workflow.phases; handlers from ${join(root, 'phases')})` }]);
+    expect(stepChecks(cfg(['merge_build']), root)).toEqual([{ ok: false, line: expect.stringMatching(/^steps: ERROR: workflow\.phases is \["merge_build"\] in config\.json: its built-ins are \[merge_build\]/) }]);
   });
 });
