@@ -15,6 +15,8 @@ import { projectLogPaths, writeLog } from './store/logs.js';
 import { relay } from './store/hand_off.js';
 import { projectStatePaths } from './store/state.js';
 import { projectArg } from './store/project_arg.js';
+import { argoPaths } from './store/layout.js';
+import { nextAfterBuiltIn } from './workflow/phase_list.js';
 
 export async function main(argv: string[]): Promise<number> {
   let componentsFile: string | undefined;
@@ -46,9 +48,11 @@ export async function main(argv: string[]): Promise<number> {
       raw = parsed as unknown[];
     }
     const state = projectStatePaths(project);
+    // design_build, or the step workflow.phases puts after design_program (its handlers run once the design is approved).
+    const next = nextAfterBuiltIn(argoPaths(project).config, 'design_program');
     // The check, the approval and the hand-off to code in one locked write: nobody ever
     // sees the approved design still owned by ci, or code owning approve_design.
-    const { count, rejected, warnings } = await relay(state, { phase: 'design', needed: 'design_build', owner: 'code' }, (doc) => {
+    const { count, rejected, warnings } = await relay(state, { phase: 'design', needed: next.action, owner: 'code' }, (doc) => {
       const design = doc.get('design');
       if (!(design instanceof JsonObject)) throw new ArgoError(`no design to approve in ${state.stateFile} (run the design phase first)`);
       // Only the design awaiting approval may be approved (elsewhere it would rewind the workflow).
@@ -81,7 +85,7 @@ export async function main(argv: string[]): Promise<number> {
       for (const w of warnings) process.stdout.write(`  ${w}\n`);
     }
     writeLog(projectLogPaths(project), 'APPROVE', `Design approved with ${count} components`);
-    process.stdout.write(`Design approved (${count} components); design_build comes next\n`);
+    process.stdout.write(`Design approved (${count} components); ${next.action} comes next\n`);
     return 0;
   } catch (e) {
     process.stderr.write(`ERROR: ${errorMessage(e)}\n`);

@@ -22,6 +22,7 @@ import { mutateState, projectStatePaths, updateState, type StatePaths } from './
 import { installRoot } from './core/install_root.js';
 import { onTermination } from './core/termination.js';
 import { argoPaths } from './store/layout.js';
+import { handlerFileIn, missingHandler, nextEnv, readPhases } from './workflow/phase_list.js';
 
 /** The install folder (core/install_root.ts). */
 export const ROOT = installRoot();
@@ -298,19 +299,38 @@ export class Orchestrator {
     if (d.kind === 'stop') return void this.stop();
     if (d.kind === 'wait') return;
     if (d.kind === 'refuse') return this.refuse(d.name);
+    const steps = this.steps();
+    if ('problem' in steps) return this.refuseSteps(steps.problem);
     const wait = holdBack(this.book, d.name, text, Date.now());
     if (wait > 0) return this.wakeIn(wait);
     this.book = retryReduce(this.book, { kind: 'starting', name: d.name });
-    this.start(d.name, doc);
+    this.start(d.name, doc, steps.phases);
   }
 
-  private start(name: string, doc: Record<string, unknown>): void {
+  /** workflow.phases, checked before every step (an edit while the workflow runs counts), or the problem. */
+  private steps(): { phases: readonly string[] } | { problem: string } {
+    const read = readPhases(this.config());
+    if ('problem' in read || !read.custom) return read;
+    const missing = missingHandler(read.phases, (name) => handlerFileIn(this.root, name), join(this.root, 'phases'));
+    return missing ? { problem: missing } : read;
+  }
+
+  /** A bad workflow.phases runs no step: one ERROR line, the problem in last_error, the user decides. */
+  private async refuseSteps(problem: string): Promise<void> {
+    this.say(`ERROR: ${problem}; control handed to user`);
+    writeLog(projectLogPaths(this.project), 'ERROR', `${problem}; control handed to user`);
+    await this.setRecovery({ last_error: () => problem });
+    await updateState(this.state, 'action_owner', 'user');
+  }
+
+  private start(name: string, doc: Record<string, unknown>, phases: readonly string[]): void {
     const resolved = resolveHandler(this.root, name);
     if (!resolved) return; // as the original: no handler for this name, nothing to do
     this.log.line('orchestrator', `Running handler ${name} (${resolved.cmd}${resolved.args.length ? ' ' + resolved.args.join(' ') : ''})`);
     const child = spawn(resolved.cmd, [...resolved.args, this.project], {
       cwd: this.project,
-      env: { ...process.env, ...this.handlerEnv },
+      // ARGO_NEXT_*: how this step hands on to the one after it in workflow.phases (handler/index.ts handOffNext).
+      env: { ...process.env, ...this.handlerEnv, ...nextEnv(phases, name) },
       // Piped, not inherited: what a handler says goes to orchestrator.log as well as to our own stdout/stderr.
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true, // its own process group, ended with us

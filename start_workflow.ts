@@ -24,6 +24,8 @@ import { installRoot } from './core/install_root.js';
 import { spawnOrchestrator } from './steer/launch.js';
 import { argoPaths } from './store/layout.js';
 import { WRITE_ORDERS, writeInOrder } from './store/write_orders.js';
+import { projectConfig } from './store/config_object.js';
+import { firstAction, handlerFileIn, missingHandler, readPhases } from './workflow/phase_list.js';
 
 const ROOT = installRoot();
 
@@ -79,6 +81,11 @@ export async function main(argv: string[]): Promise<number> {
     for (const line of bad) err(`ERROR: ${line}; the workflow was not started (argo doctor lists every limit)`);
     return 1;
   }
+  const steps = startSteps(project);
+  if ('problem' in steps) {
+    err(`ERROR: ${steps.problem}; the workflow was not started`);
+    return 1;
+  }
   const problem = repoProblem(project);
   if (problem?.kind === 'not-a-repository') {
     // COMPAT: the original suite starts workflows in plain folders and checks the state;
@@ -98,7 +105,7 @@ export async function main(argv: string[]): Promise<number> {
     done = await withStartLock(
       project,
       (lockFile) => out(`Another start_workflow or stop_workflow of this project is running; waiting for it (${lockFile})...`),
-      () => startLocked(project, query, state),
+      () => startLocked(project, query, state, firstAction(steps.phases)),
     );
   } catch (e) {
     if (!(e instanceof LockOpenError)) throw e;
@@ -132,7 +139,15 @@ async function stopRunning(project: string, pidFile: string, state: ReturnType<t
   }
 }
 
-async function startLocked(project: string, query: string, state: ReturnType<typeof projectStatePaths>): Promise<number> {
+/** workflow.phases (workflow/phase_list.ts), each handler's file checked in this install's phases/, or the problem. */
+function startSteps(project: string): { phases: readonly string[] } | { problem: string } {
+  const read = readPhases(projectConfig(project).config);
+  if ('problem' in read) return read;
+  const missing = missingHandler(read.phases, (name) => handlerFileIn(ROOT, name), join(ROOT, 'phases'));
+  return missing ? { problem: missing } : read;
+}
+
+async function startLocked(project: string, query: string, state: ReturnType<typeof projectStatePaths>, first: string): Promise<number> {
   // D20: an orchestrator still running is stopped, and really gone, before the state changes.
   const pidFile = argoPaths(project).orchestratorPid;
   await stopRunning(project, pidFile, state);
@@ -146,7 +161,7 @@ async function startLocked(project: string, query: string, state: ReturnType<typ
     err(`ERROR: could not keep the previous workflow's records in ${argoPaths(project).history}: ${errorMessage(e)}; the workflow was not started`);
     return 1;
   }
-  const [saveQuery, ...handOn] = WRITE_ORDERS.start(query);
+  const [saveQuery, ...handOn] = WRITE_ORDERS.start(query, first);
   try {
     await writeInOrder(state, [saveQuery!]);
   } catch (e) {

@@ -110,6 +110,24 @@ export const state = {
     await state.set(values);
     if (next.phase !== undefined && next.phase !== before) log.transition(before, next.phase);
   },
+
+  /**
+   * Ends the step by handing on to the step after this handler in `workflow.phases` (the next
+   * handler or built-in; after the last step, the end: phase storage, owner user). The orchestrator
+   * says which in ARGO_NEXT_OWNER, ARGO_NEXT_ACTION and ARGO_NEXT_PHASE; without them (run by
+   * hand, or a handler not in the list) nothing is written: one ERROR line, exit status 1.
+   */
+  async handOffNext(): Promise<void> {
+    const owner = process.env.ARGO_NEXT_OWNER ?? '';
+    const action = process.env.ARGO_NEXT_ACTION ?? '';
+    if (!owner || !action) {
+      process.stderr.write('ERROR: state.handOffNext: ARGO_NEXT_OWNER and ARGO_NEXT_ACTION are not set (the orchestrator sets them for a step named in workflow.phases); nothing changed\n');
+      process.exitCode = 1;
+      return;
+    }
+    const phase = process.env.ARGO_NEXT_PHASE || undefined;
+    await state.handOff({ owner: owner as Owner, action, ...(phase === undefined ? {} : { phase }) });
+  },
 };
 
 const logs = () => projectLogPaths(project.dir);

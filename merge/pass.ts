@@ -13,6 +13,7 @@ import { readConfigObject } from '../store/config.js';
 import type { Project } from '../store/project.js';
 import { WRITE_ORDERS, writeInOrder } from '../store/write_orders.js';
 import { problemText, readLimits } from '../workflow/limits.js';
+import { nextAfterBuiltIn } from '../workflow/phase_list.js';
 import { runEngine, type EngineOutcome, type Resolver } from './engine.js';
 import { handBackToExecution, recordRootMerge } from './records.js';
 import { resolveConflict } from './resolver.js';
@@ -95,6 +96,14 @@ export async function endPass(project: Project, out: { verify_failed?: string[];
     return 0;
   }
   say('All builders merged successfully');
+  // A handler of workflow.phases after merge_build (a changelog entry…) ends the workflow instead.
+  const next = nextAfterBuiltIn(project.configFile, 'merge_build');
+  if (next.owner === 'code') {
+    await writeInOrder(project.state, WRITE_ORDERS.merged_then(next.action));
+    say(`Merge phase complete - ${next.action} comes next`);
+    say();
+    return 0;
+  }
   logStateTransition(project.logs, 'merge_build', 'storage');
   await writeInOrder(project.state, WRITE_ORDERS.merged());
   say('Merge phase complete - workflow finished');

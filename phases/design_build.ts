@@ -11,7 +11,7 @@ import { JsonObject, fromPlain, toPlain } from '../core/json_doc.js';
 import { logStateTransition } from '../store/logs.js';
 import { mutateState, readStateDoc, updateState } from '../store/state.js';
 import { utcTimestamp } from '../core/time.js';
-import { complain, enterProject, recordError, say } from './handler.js';
+import { complain, enterProject, nextOrRefuse, recordError, say } from './handler.js';
 import { argoPaths, BUILDERS_ROOT, builderBranch } from '../store/layout.js';
 import { WRITE_ORDERS, writeInOrder } from '../store/write_orders.js';
 
@@ -31,6 +31,8 @@ function createWorktree(dir: string, id: string): string | null {
 export async function main(argv: string[]): Promise<number> {
   const project = enterProject(argv, 'design_build');
   if (typeof project === 'number') return project;
+  const next = await nextOrRefuse(project, 'design_build');
+  if (typeof next === 'number') return next;
   const doc = await readStateDoc(project.state.stateFile);
   const design = doc.get('design');
   if (design === undefined || design === null) {
@@ -93,7 +95,7 @@ export async function main(argv: string[]): Promise<number> {
     return 1;
   }
   logStateTransition(project.logs, 'design', 'execution');
-  await writeInOrder(project.state, WRITE_ORDERS.builders_ready());
+  await writeInOrder(project.state, WRITE_ORDERS.builders_ready(next.action));
   say('Design build complete - builders ready');
   say();
   return 0;

@@ -30,7 +30,8 @@ import { runEngine, type EngineOutcome } from '../workflow/engine.js';
 import { waveHooks, wavesOf } from '../workflow/wave_steps.js';
 import { readCiChoice } from '../agents/ci_choice.js';
 import { readFallback, type Failover } from '../agents/failover.js';
-import { complain, enterProject, limitsOrRefuse, readExecution, say, type Project } from './handler.js';
+import { complain, enterProject, limitsOrRefuse, nextOrRefuse, readExecution, say, type Project } from './handler.js';
+import { nextAfterBuiltIn } from '../workflow/phase_list.js';
 import { backendOf } from '../distributed/config.js';
 import type { RunSpec } from '../distributed/coordinator.js';
 import { LocalBackend, LOCAL_WORKFLOW } from '../distributed/local_backend.js';
@@ -69,8 +70,9 @@ export function waitSettings(limits: Limits): WaitSettings {
   return { backoffSeconds: limits.rateLimitBackoffSeconds, maxWaits: limits.rateLimitMaxWaits };
 }
 
+/** To merge_build, or to the step workflow.phases puts after execution (main checked the list first). */
 async function handOn(project: Project): Promise<void> {
-  await writeInOrder(project.state, WRITE_ORDERS.builders_done());
+  await writeInOrder(project.state, WRITE_ORDERS.builders_done(nextAfterBuiltIn(project.configFile, 'execution').action));
 }
 
 /** Budget or time limit: nothing is merged behind the user's back; they decide. */
@@ -241,6 +243,8 @@ function refuse(why: string): number {
 export async function main(argv: string[]): Promise<number> {
   const project = enterProject(argv, 'execution');
   if (typeof project === 'number') return project;
+  const next = await nextOrRefuse(project, 'execution');
+  if (typeof next === 'number') return next;
   const ci = readCiChoice(project);
   if ('error' in ci) {
     complain(`ERROR: ${ci.error}`);

@@ -6,6 +6,8 @@ import { mutateState, readStateDoc, updateState } from '../store/state.js';
 import { enterProjectDir } from '../store/project_dir.js';
 import { projectAt, type Project } from '../store/project.js';
 import { say, complain } from '../core/cli.js';
+import { errorMessage } from '../core/errors.js';
+import { nextAfterBuiltIn, type HandOn } from '../workflow/phase_list.js';
 
 export type { Project } from '../store/project.js';
 
@@ -48,6 +50,20 @@ export async function limitsOrRefuse(project: Project, stateLimits: unknown, con
 }
 
 export { say, complain };
+
+/**
+ * Who acts after built-in `step` (workflow.phases; the built-ins' own order without it), read
+ * before the step does anything, or the exit code after one ERROR line when the list is bad.
+ */
+export async function nextOrRefuse(project: Project, step: string): Promise<HandOn | number> {
+  try {
+    return nextAfterBuiltIn(project.configFile, step);
+  } catch (e) {
+    complain(`ERROR: ${errorMessage(e)}`);
+    await recordError(project, errorMessage(e));
+    return 1;
+  }
+}
 
 /**
  * The state and its `.execution.builders` (plain values; missing/null → []), or the

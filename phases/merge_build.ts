@@ -17,7 +17,7 @@ import { logBuilder } from '../store/logs.js';
 import { readStateDoc } from '../store/state.js';
 import { listWorktrees } from '../workflow/worktrees.js';
 import { dropMergeDir, mergeBuilderOf, mergeOne, recordRowMerge, rowMerge, prepareMergeDir, previouslyMerged, type MergeBuilder, type MergeOutcome, type MergeRun } from '../workflow/builder_merge.js';
-import { complain, enterProject, readExecution, say, type Project } from './handler.js';
+import { complain, enterProject, nextOrRefuse, readExecution, say, type Project } from './handler.js';
 import { readConfigObject } from '../store/config.js';
 import { errorMessage } from '../core/errors.js';
 import { readMergeSettings, usesEngine, type MergeSettings } from '../merge/settings.js';
@@ -47,6 +47,8 @@ async function mergeDirOrRefuse(project: Project, target: string, builders: Buil
 export async function main(argv: string[]): Promise<number> {
   const project = enterProject(argv, 'merge_build');
   if (typeof project === 'number') return project;
+  const next = await nextOrRefuse(project, 'merge_build');
+  if (typeof next === 'number') return next;
   if (!insideGitRepo(project.dir)) {
     complain('ERROR: Not a git repository');
     return 1;

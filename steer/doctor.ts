@@ -25,6 +25,8 @@ import { BUILDER_PLACEHOLDERS, builderPromptKind, unknownPlaceholders } from '..
 import { readWorktreeConfig } from '../agents/worktree_config.js';
 import { readTemplate, templateFile } from '../workflow/prompt_template.js';
 import { readResolver, RESOLVER_KEY } from '../merge/resolver_config.js';
+import { handlerFileIn, missingHandler, readPhases } from '../workflow/phase_list.js';
+import { installRoot } from '../core/install_root.js';
 
 type Check = { ok: boolean | null; line: string };
 
@@ -191,6 +193,16 @@ export function resolverChecks(config: unknown, env: NodeJS.ProcessEnv, cwd: str
   return [{ ok: true, line: `resolver: ${choiceLabel(r.choice)} from ${r.source}` }, ...own];
 }
 
+/** workflow.phases (workflow/phase_list.ts), when the project has one: its steps, each handler's file in the install `root`; a bad list fails. */
+export function stepChecks(config: unknown, root: string): Check[] {
+  const read = readPhases(config);
+  if ('problem' in read) return [{ ok: false, line: `steps: ERROR: ${read.problem}` }];
+  if (!read.custom) return [];
+  const missing = missingHandler(read.phases, (n) => handlerFileIn(root, n), join(root, 'phases'));
+  if (missing) return [{ ok: false, line: `steps: ERROR: ${missing}` }];
+  return [{ ok: true, line: `steps: ${read.phases.join(' -> ')} (workflow.phases; handlers from ${join(root, 'phases')})` }];
+}
+
 export async function main(argv: string[]): Promise<number> {
   const arg = argv[0] ?? '.';
   const project = resolveProjectDir(arg) ?? arg;
@@ -246,6 +258,7 @@ export async function main(argv: string[]): Promise<number> {
     checks.push({ ok: false, line: `agent: ${errorMessage(e)}` });
   }
   if (hasProject) checks.push(...resolverChecks(config, env, project, argoPaths(project).config));
+  if (hasProject) checks.push(...stepChecks(config, installRoot()));
   for (const c of checks) process.stdout.write(`${c.ok === true ? 'ok  ' : c.ok === false ? 'FAIL' : 'note'} ${c.line}\n`);
   const failed = checks.filter((c) => c.ok === false).length;
   process.stdout.write(failed === 0 ? 'Ready.\n' : `${failed} problem(s) found.\n`);

@@ -11,13 +11,15 @@ export type Write = readonly [key: string, value: string];
 
 export const WRITE_ORDERS = {
   /** start_workflow: the query, then the relay to the orchestrator. */
-  start: (query: string): Write[] => [['user_query', query], ['phase', 'init'], ['action_owner', 'code'], ['action_needed', 'design_program']],
+  // `next`: the action of the step after this one in workflow.phases (workflow/phase_list.ts);
+  // the defaults are the built-ins' own order, so without workflow.phases nothing changes.
+  start: (query: string, first = 'design_program'): Write[] => [['user_query', query], ['phase', 'init'], ['action_owner', 'code'], ['action_needed', first]],
   /** design_program OK (after the design itself, a direct write). */
   designed: (): Write[] => [['phase', 'design'], ['action_owner', 'ci'], ['action_needed', 'approve_design']],
   /** design_build OK (after execution, a direct write); the owner is unchanged. */
-  builders_ready: (): Write[] => [['phase', 'execution'], ['action_needed', 'spawn_builders']],
+  builders_ready: (next = 'spawn_builders'): Write[] => [['phase', 'execution'], ['action_needed', next]],
   /** execution with at least one builder (after the per-builder fields); the owner is unchanged. */
-  builders_done: (): Write[] => [['phase', 'merge_build'], ['execution.status', 'completed'], ['action_needed', 'merge_branches']],
+  builders_done: (next = 'merge_branches'): Write[] => [['phase', 'merge_build'], ['execution.status', 'completed'], ['action_needed', next]],
   /** execution halted by the budget or the workflow's time limit (argo's): the user decides. */
   builders_halted: (needed: 'review_budget' | 'review_time_limit'): Write[] => [['action_owner', 'user'], ['action_needed', needed]],
   /** merge_build with conflicts (merge_conflicts is written after these two). */
@@ -28,6 +30,8 @@ export const WRITE_ORDERS = {
   review_wait: (): Write[] => [['action_needed', 'review_builder'], ['action_owner', 'user']],
   /** merge_build with no conflicts. */
   merged: (): Write[] => [['phase', 'storage'], ['action_owner', 'user'], ['action_needed', 'none']],
+  /** merge_build with no conflicts, a handler of workflow.phases next (argo's): it ends the workflow. */
+  merged_then: (next: string): Write[] => [['action_owner', 'code'], ['action_needed', next]],
   /** merge_build with no builders: action_needed is unchanged. */
   nothing_to_merge: (): Write[] => [['phase', 'storage'], ['action_owner', 'user']],
 } as const;

@@ -24,7 +24,7 @@ export const LAYERS: Record<string, number> = {
   compat: 8, // the `argo` command and the shim server: the top
 };
 
-const SKIP = new Set(['node_modules', 'dist', 'tests', 'bench', 'reports', 'docs', '.git', '.stryker-tmp']);
+const SKIP = new Set(['node_modules', 'dist', 'tests', 'bench', 'reports', 'docs', 'examples', '.git', '.stryker-tmp']);
 
 export function sourceFiles(root = ROOT): string[] {
   const out: string[] = [];
