@@ -143,3 +143,25 @@ BUG_TEST='test ! -f bugfix-test.txt || test -f bugfix-fix.txt'
   assert_line --partial 'ERROR: best_of_n.count is 1 in config.json; accepted: a whole number from 2 to 8'
   [ "$(state '.design')" = null ]
 }
+
+@test "best_of_n.judge: the judge reads each candidate's diff and its pick wins over the smallest diff; its answer recorded and shown" {
+  cat > "$WORK/judge" <<'SH'
+#!/usr/bin/env bash
+printf '%s\n' "$@" > "$JUDGE_ARGS"
+printf '{"session_id": "s-judge", "response": "WINNER: candidate-1\\nWHY: it also shares the greeting", "stats": {"models": {"gemini-2.5-pro": {"api": {"totalRequests": 1}, "tokens": {"input": 100, "prompt": 100, "candidates": 20, "total": 120, "cached": 0, "thoughts": 0, "tool": 0}}}}}\n'
+SH
+  chmod +x "$WORK/judge"
+  export JUDGE_ARGS="$WORK/judge.args" FAKE_AGENT_SHARED=candidate-1
+  config ".ci.agent = \"codex\" | .workflow = {kind: \"best_of_n\"} | .best_of_n = {count: 2, judge: \"gemini\"} | .verify = {command: \"true\"} | .ci.agents.gemini = {program: \"$WORK/judge\"}"
+  start_and_approve "add a greeting"
+  wait_state '.phase == "storage"' 90
+  [ "$(state '.best_of_n.winner')" = candidate-1 ]
+  [ "$(state '.best_of_n.reason')" = "chosen by the judge (gemini) among the 2 that passed verify: it also shares the greeting" ]
+  [ "$(state '.best_of_n.judge.pick')" = candidate-1 ]
+  # the judge was shown both candidates' diffs
+  grep -q '<candidate id="candidate-1">' "$JUDGE_ARGS" && grep -q '<candidate id="candidate-2">' "$JUDGE_ARGS"
+  grep -q '+fixed candidate-2 by codex' "$JUDGE_ARGS"
+  [ -e candidate-1.txt ] && [ -e shared.txt ] && [ ! -e candidate-2.txt ]
+  run "$ROOT/status.sh" "$PROJ"
+  assert_line --partial 'judge gemini: picked candidate-1 (it also shares the greeting)'
+}
