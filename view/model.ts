@@ -9,7 +9,7 @@ import { readBuilders, type BuilderRecord } from '../store/builders.js';
 import { sumUsageByAgent, usageByAgentOf } from '../store/usage.js';
 import { limitWaitOf, type LimitWait } from './waiting.js';
 import { reviewStep, reviewView, waitingForReview, type ReviewView } from './review_row.js';
-import { bestOfNOf, bugfixOf, type BestOfNView, type BugfixView } from './modes.js';
+import { bestOfNOf, bugfixOf, modeNextStep, type BestOfNView, type BugfixView } from './modes.js';
 import { conflictDetails, idsWithMerge, mergeDetailOf, mergeTotals, printable, verifyFailedDetails, type MergeDetail, type MergeDiffRead } from './merge.js';
 import { DEFAULT_CONFIG_FILE } from '../store/layout.js';
 import { cycleText, findCycles } from '../workflow/plan_check.js';
@@ -466,6 +466,9 @@ export function nextStep(v: Omit<View, 'next'>, argoPath: string): NextStep {
       return { who, ...reviewStep(waitingForReview(v.builders), argo, p, q) };
     case 'review_merge':
       return reviewMergeStep(v, who, argo, p, failedIds, withResume);
+    case 'review_bugfix':
+    case 'review_best_of_n':
+      return { who, ...modeNextStep(v, argo, p, withResume)! };
   }
   if (v.error) {
     return {

@@ -79,3 +79,24 @@ export function modeLines(v: { bugfix: BugfixView | null; best_of_n: BestOfNView
   }
   return out;
 }
+
+/** The next step when a mode handed the workflow to the person (action_needed review_bugfix / review_best_of_n); null otherwise. */
+export function modeNextStep(
+  v: { action_needed: string; bugfix: BugfixView | null; best_of_n: BestOfNView | null; error: { last_error: string } | null; builders: readonly { id: string; status: string; worktree?: string | null }[] },
+  argo: string,
+  p: string,
+  withResume: (cmds: string[]) => string[],
+): { what: string; commands: string[] } | null {
+  const why = v.error?.last_error || v.bugfix?.refused || v.best_of_n?.reason || 'see argo logs';
+  const failed = v.builders.some((b) => b.status === 'failed');
+  if (v.action_needed === 'review_bugfix') {
+    const stage = v.bugfix?.green ? 'green' : 'red';
+    const id = stage === 'red' ? 'bugfix-test' : 'bugfix-fix';
+    const how = failed ? 'retry the failed builder' : `change the work of ${id} in its worktree (commit it there), then merge again to judge ${stage} again`;
+    return { what: `Bugfix stopped, nothing merged: ${why}. To go on: ${how}; or start a new workflow.`, commands: withResume([failed ? `${argo} retry ${p}` : `${argo} merge ${p}`]) };
+  }
+  if (v.action_needed === 'review_best_of_n') {
+    return { what: `No candidate can be merged: ${why}. Retry the candidates that failed, or look at the kept refs (git log refs/argo/kept/…).`, commands: withResume(failed ? [`${argo} retry ${p}`] : []) };
+  }
+  return null;
+}

@@ -77,6 +77,8 @@ BUG_TEST='test ! -f bugfix-test.txt || test -f bugfix-fix.txt'
   run "$ROOT/status.sh" "$PROJ"
   assert_line --partial 'red: true passed in bugfix-test'
   assert_output --partial 'refused: the test written by bugfix-test does not fail on the base'
+  assert_output --partial 'Next: user - Bugfix stopped, nothing merged: the test written by bugfix-test does not fail on the base'
+  assert_line --partial "compat/argo merge $PROJ"
 }
 
 @test "bugfix: no test command at all is one ERROR line naming the keys; nothing designed" {

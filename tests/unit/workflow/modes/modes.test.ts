@@ -8,7 +8,7 @@ import { readBestOfN } from '../../../../phases/modes/best_of_n_config.js';
 import { modePinned, modeVerify } from '../../../../phases/modes/execution_modes.js';
 import { agentInUse, nextAttemptAgent, type Failover } from '../../../../agents/failover.js';
 import { chooseCi } from '../../../../agents/select.js';
-import { bestOfNOf, bugfixOf, modeLines } from '../../../../view/modes.js';
+import { bestOfNOf, bugfixOf, modeLines, modeNextStep } from '../../../../view/modes.js';
 
 describe('bugfix: the plan, the command, the stages', () => {
   it('a fixed two-step plan: the test (no fix), then the fix; both carry the bug', () => {
@@ -189,5 +189,23 @@ describe('the status of the modes', () => {
       '  b (codex): verify passed, diff 4 lines, cost - - merged',
     ]);
     expect(modeLines({ bugfix: bugfixOf(undefined), best_of_n: bestOfNOf('junk') })).toEqual([]);
+  });
+});
+
+describe('the next step after a mode handed the workflow to the person', () => {
+  const withResume = (c: string[]) => [...c, 'argo resume P'];
+  const base = { bugfix: null, best_of_n: null, error: { last_error: 'WHY' }, builders: [{ id: TEST_ID, status: 'completed' }] };
+  it.each([
+    ['red refused: change the test and merge again', { ...base, action_needed: 'review_bugfix' }, /^Bugfix stopped, nothing merged: WHY\. To go on: change the work of bugfix-test in its worktree .* judge red again/, ['argo merge P', 'argo resume P']],
+    ['a builder failed: retry it', { ...base, action_needed: 'review_bugfix', builders: [{ id: TEST_ID, status: 'failed' }] }, /retry the failed builder/, ['argo retry P', 'argo resume P']],
+    ['green refused: the fix', { ...base, action_needed: 'review_bugfix', bugfix: bugfixOf({ red: { command: 'c', passed: false }, green: { command: 'c', passed: false } }) }, /change the work of bugfix-fix .* judge green again/, ['argo merge P', 'argo resume P']],
+    ['no winner', { ...base, action_needed: 'review_best_of_n', builders: [{ id: 'candidate-1', status: 'failed' }] }, /^No candidate can be merged: WHY\./, ['argo retry P', 'argo resume P']],
+  ])('%s', (_n, v, what, commands) => {
+    const step = modeNextStep(v, 'argo', 'P', withResume)!;
+    expect(step.what).toMatch(what);
+    expect(step.commands).toEqual(commands);
+  });
+  it('other actions: none of its business', () => {
+    expect(modeNextStep({ ...base, action_needed: 'review_merge' }, 'argo', 'P', withResume)).toBeNull();
   });
 });
