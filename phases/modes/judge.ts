@@ -36,7 +36,7 @@ function diffOf(dir: string, id: string): string {
 
 export async function askJudge(project: Project, config: unknown, preset: string, task: string, cands: readonly Candidate[]): Promise<JudgeAnswer> {
   const choice = presetChoice(config, preset, null, 'best_of_n.judge');
-  const folder = join(argoPaths(project.dir).dir, 'judge');
+  const folder = argoPaths(project.dir).judge;
   mkdirSync(folder, { recursive: true });
   const prompt = judgePrompt(task, cands.map((c) => ({ id: c.id, agent: c.agent, diff: diffOf(project.dir, c.id) })));
   say(`Asking the judge (${preset}) to choose among ${cands.map((c) => c.id).join(', ')}`);
