@@ -69,13 +69,14 @@ export function diffLines(dir: string, id: string): number | null {
  */
 export function keepBuilder(dir: string, id: string, worktree: string | null, ref: string): { kept: string | null; note: string } {
   const branch = builderBranch(id);
+  // Everything it left is committed first, so the kept commit holds it (then --force drops only the wrapper's .build_result and ignored files).
+  const unsaved = saveWork(worktree, id);
   const tip = commitOf(headRef(branch), dir);
   if (!tip) return { kept: commitOf(ref, dir) ? ref : null, note: `${branch} not found: nothing to keep` };
   const up = git(['update-ref', '-m', `argo: keep ${id}`, '--', ref, tip], dir);
   if (!up.ok || commitOf(ref, dir) !== tip) return { kept: null, note: `could not write ${ref}: ${up.stderr.trim()}; ${branch} left as it is` };
   if (worktree && existsSync(worktree)) {
-    // Everything it left is committed first (then --force drops only the wrapper's .build_result and ignored files).
-    const why = saveWork(worktree, id) ?? removeOurWorktree(dir, worktree, { force: true });
+    const why = unsaved ?? removeOurWorktree(dir, worktree, { force: true });
     if (why) return { kept: ref, note: `kept as ${ref}; worktree ${worktree} left (${why}), and so is ${branch}` };
   }
   const del = git(['update-ref', '-d', '--', headRef(branch), tip], dir);
