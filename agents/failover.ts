@@ -18,6 +18,11 @@ export interface Failover {
   fallback: PresetChoice[];
   /** `limits.fallback_after_waits`: the waits on one agent after which the next one takes over. */
   afterWaits: number;
+  /**
+   * Presets a builder row may name as its own agent (`agent`), in place of the primary
+   * (workflow.kind best_of_n: `best_of_n.builders`, one candidate each); absent: none.
+   */
+  pinned?: PresetChoice[];
 }
 
 const obj = (v: unknown): Record<string, unknown> => (v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
@@ -89,7 +94,7 @@ const nameOf = (c: CiChoice): string | null => (c.kind === 'preset' ? c.preset.n
  * after a wait, a retry), locally and for a worker's job alike.
  */
 export function nextAttemptAgent(row: FailoverRow, f: Failover, available: (c: PresetChoice) => boolean = () => true): NextAttempt {
-  const order: CiChoice[] = [f.primary, ...f.fallback];
+  const order: CiChoice[] = [ownAgent(row, f) ?? f.primary, ...f.fallback];
   const at = Math.max(0, order.findIndex((c) => typeof row.agent === 'string' && nameOf(c) === row.agent));
   const current = order[at]!;
   const waits = count(row.waits);
@@ -105,7 +110,13 @@ export const noFailover = (primary: CiChoice): Failover => ({ primary, fallback:
 
 /** The agent a builder's attempts run with now (its row's `agent`, if still listed; else the primary). */
 export function agentInUse(row: FailoverRow, f: Failover): CiChoice {
-  return [...f.fallback].find((c) => c.preset.name === row.agent) ?? f.primary;
+  return [...f.fallback].find((c) => c.preset.name === row.agent) ?? ownAgent(row, f) ?? f.primary;
+}
+
+/** The row's own preset (Failover.pinned) when it names one that is not a fallback; else undefined. */
+function ownAgent(row: FailoverRow, f: Failover): PresetChoice | undefined {
+  if (f.fallback.some((c) => c.preset.name === row.agent)) return undefined;
+  return f.pinned?.find((c) => c.preset.name === row.agent);
 }
 
 /** How the next attempt starts, as the place that starts it needs it. */

@@ -14,6 +14,7 @@ import { utcTimestamp } from '../core/time.js';
 import { complain, enterProject, nextOrRefuse, recordError, say } from './handler.js';
 import { argoPaths, BUILDERS_ROOT, builderBranch } from '../store/layout.js';
 import { WRITE_ORDERS, writeInOrder } from '../store/write_orders.js';
+import { modeBuildRows } from './modes/build_rows.js';
 
 
 function createWorktree(dir: string, id: string): string | null {
@@ -65,6 +66,8 @@ export async function main(argv: string[]): Promise<number> {
     return 1;
   }
 
+  const mode = modeBuildRows(project, components, list); // workflow.kind bugfix / best_of_n (phases/modes)
+  components = mode.components;
   say(`Components to build: ${components.length}`);
   const created = utcTimestamp();
   const builders = components.map(({ id, description, ...plan }) => {
@@ -83,6 +86,7 @@ export async function main(argv: string[]): Promise<number> {
       created,
       // The plan's fields (issue 18), only when the design has them: additions to §2.7's row.
       ...plan,
+      ...mode.extra(id),
     };
   });
 

@@ -24,6 +24,7 @@ import { readCiChoice } from '../agents/ci_choice.js';
 import { complain, enterProject, limitsOrRefuse, recordError, say, type Project } from './handler.js';
 import { argoPaths } from '../store/layout.js';
 import { WRITE_ORDERS, writeInOrder } from '../store/write_orders.js';
+import { designModePlan, modeOf } from './modes/fixed_plan.js';
 
 /** The original's design prompt (COMPAT §5.5), what a single-word CI tool is asked. */
 export const designPrompt = originalDesignPrompt;
@@ -181,6 +182,7 @@ export async function main(argv: string[]): Promise<number> {
     await recordError(project, 'Missing user query');
     return 1;
   }
+  if (modeOf(config) !== null) return await designModePlan(project, config, query); // workflow.kind bugfix / best_of_n: a fixed plan (phases/modes)
   let ask: DesignAsk;
   try {
     ask = designAsk(project.dir, choice, config, query);

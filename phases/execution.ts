@@ -20,6 +20,7 @@ import type { WaitSettings } from '../workflow/rate_limits.js';
 import type { Failure } from '../agents/build.js';
 import { choiceLabel, choiceProgram, choiceSpec, type CiChoice } from '../agents/select.js';
 import { verifyCommand } from '../agents/verify.js';
+import { modePinned, modeVerify } from './modes/execution_modes.js';
 import { mergeFixBrief, mergeVerifyCommand, type MergeFixBrief } from '../agents/merge_fix.js';
 import { builderRecord, type BuilderRecord } from '../store/builders.js';
 import { builderPromptKind, checkBuilderTemplate, designMarkdown, promptFor, type BuilderContext, type BuilderPromptKind } from '../workflow/builder_prompt.js';
@@ -273,7 +274,7 @@ export async function main(argv: string[]): Promise<number> {
   if (backend.kind === 'postgres' && worktree.config.copy.length > 0) {
     return refuse(`worktree.copy is ${JSON.stringify(worktree.config.copy)} in ${project.configFile}, but execution.backend is "postgres"; accepted: no worktree.copy with workers (the files would travel through the database) - use worktree.setup on the worker instead`);
   }
-  const verify = verifyCommand(config);
+  const verify = modeVerify(config, builders, verifyCommand(config));
   const prompts = promptsOf(project, doc, config, choice, builders, verify);
   if (typeof prompts === 'string') {
     complain(prompts);
@@ -283,12 +284,14 @@ export async function main(argv: string[]): Promise<number> {
   builders.forEach((b, i) => first.has(b.id) || first.set(b.id, i));
   const index = (id: string) => first.get(id) ?? 0;
   let fallback: Failover['fallback'];
+  let pinned: Failover['pinned'];
   try {
     fallback = readFallback(config, choice);
+    pinned = modePinned(config, choice);
   } catch (e) {
     return refuse(`${errorMessage(e)} (in ${project.configFile})`);
   }
-  const failover: Failover = { primary: choice, fallback, afterWaits: limits.fallbackAfterWaits };
+  const failover: Failover = { primary: choice, fallback, afterWaits: limits.fallbackAfterWaits, pinned };
   const gate = mergeVerifyCommand(config);
   const mergeFix = (b: BuilderRecord) => (b.merge_feedback ? mergeFixBrief(b.merge_feedback, builders, gate) : null);
   const run: Run = { project, choice, config, limits, verify, halting, builders, only: retryOnly(toPlain(doc.get('execution'))), worktree: worktree.config, ...prompts, index, failover, mergeFix };

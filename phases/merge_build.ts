@@ -29,6 +29,7 @@ import { recordRootMerge } from '../merge/records.js';
 import { argoPaths } from '../store/layout.js';
 import { onTermination } from '../core/termination.js';
 import { WRITE_ORDERS, writeInOrder } from '../store/write_orders.js';
+import { modeMergeRows } from './modes/merge_modes.js';
 
 export { previouslyMerged, type MergeOutcome } from '../workflow/builder_merge.js';
 
@@ -55,7 +56,9 @@ export async function main(argv: string[]): Promise<number> {
   }
   const execution = await readExecution(project);
   if (typeof execution === 'number') return execution;
-  const builders = execution.builders.map(mergeBuilderOf);
+  const rows = await modeMergeRows(project, execution.builders); // workflow.kind bugfix / best_of_n: which rows (phases/modes)
+  if (typeof rows === 'number') return rows;
+  const builders = rows.map(mergeBuilderOf);
   if (builders.length === 0) {
     say('No builders to merge - moving on to storage');
     await writeInOrder(project.state, WRITE_ORDERS.nothing_to_merge());
@@ -81,7 +84,7 @@ export async function main(argv: string[]): Promise<number> {
   const lock = argoPaths(project.dir).mergeLock;
   const held = await withWaitedLock(lock, () => say(`Waiting for the merge_build holding ${lock} to finish`), stopped.signal, () =>
     usesEngine(settings, resolver)
-      ? integrateAll(project, target, settings, execution.builders, stopped.signal)
+      ? integrateAll(project, target, settings, rows, stopped.signal)
       : mergeAll(project, target, builders, stopped.signal, settings.target === null),
   );
   return held ? held.value : signalStatus(stopped.signal.reason); // stopped while waiting: nothing done

@@ -52,6 +52,8 @@ export function argoPaths(project: string) {
     notify: join(dir, 'notify.json'),
     /** The environment the workflow's agents run with (0600). */
     agentEnv: join(dir, 'agent-env.json'),
+    /** best_of_n.judge's working folder (its prompt, answer and anything it writes; phases/modes/judge.ts). */
+    judge: join(dir, 'judge'),
     /** Worktrees project_setup was told about (project_cleanup removes them). */
     worktreesList: join(dir, 'worktrees.txt'),
   };

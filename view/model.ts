@@ -9,6 +9,7 @@ import { readBuilders, type BuilderRecord } from '../store/builders.js';
 import { sumUsageByAgent, usageByAgentOf } from '../store/usage.js';
 import { limitWaitOf, type LimitWait } from './waiting.js';
 import { reviewStep, reviewView, waitingForReview, type ReviewView } from './review_row.js';
+import { bestOfNOf, bugfixOf, modeNextStep, type BestOfNView, type BugfixView } from './modes.js';
 import { conflictDetails, idsWithMerge, mergeDetailOf, mergeTotals, printable, verifyFailedDetails, type MergeDetail, type MergeDiffRead } from './merge.js';
 import { DEFAULT_CONFIG_FILE } from '../store/layout.js';
 import { cycleText, findCycles } from '../workflow/plan_check.js';
@@ -105,6 +106,10 @@ export interface View {
     usage: Usage | null;
   } | null;
   builders: BuilderRow[];
+  /** workflow.kind bugfix: state root `bugfix` (the red and green runs, a refusal); null when absent (view/modes.ts). */
+  bugfix: BugfixView | null;
+  /** workflow.kind best_of_n: state root `best_of_n` (candidates with their cost, the winner, kept refs); null when absent. */
+  best_of_n: BestOfNView | null;
   merge: {
     target: string | null;
     merged: string[];
@@ -461,6 +466,9 @@ export function nextStep(v: Omit<View, 'next'>, argoPath: string): NextStep {
       return { who, ...reviewStep(waitingForReview(v.builders), argo, p, q) };
     case 'review_merge':
       return reviewMergeStep(v, who, argo, p, failedIds, withResume);
+    case 'review_bugfix':
+    case 'review_best_of_n':
+      return { who, ...modeNextStep(v, argo, p, withResume)! };
   }
   if (v.error) {
     return {
@@ -596,6 +604,8 @@ export function buildView(input: ViewInput): View {
     ended: phase === 'storage',
     design,
     builders,
+    bugfix: bugfixOf(s.bugfix),
+    best_of_n: bestOfNOf(s.best_of_n),
     merge,
     conflicts: strings(s.merge_conflicts),
     step_in: stepInOf(builders, input.argo, input.path),

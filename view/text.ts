@@ -4,6 +4,7 @@
 import type { BuilderRow, View } from './model.js';
 import { localOffset, waitText } from './waiting.js';
 import { fileList, printable, whereText } from './merge.js';
+import { modeLines } from './modes.js';
 import { shellWord } from './model.js';
 
 const RULE = '='.repeat(42);
@@ -169,6 +170,7 @@ export function extraLines(v: View, p: Paint, clock: Clock = localClock()): stri
     out.push('', `${p.bold('Merge')}${v.merge.target ? ` into ${v.merge.target}` : ''}: ${parts.join('; ') || 'nothing merged'}`);
   }
   out.push(...mergeOutcomeLine(v));
+  out.push(...modeLines(v));
   if (v.conflicts.length) out.push(p.red(`Conflicts to resolve: ${v.conflicts.join(', ')}`));
   out.push(...stepInLines(v, p));
   if (v.halt_reason) out.push(p.red(`Execution halted: ${v.halt_reason}`));
