@@ -161,6 +161,7 @@ export function builderChecks(project: string, choice: CiChoice, config: unknown
       checks.push({ ok: null, line: `builder prompt: the original's (a single-word CI tool; config design.plan: true gives it the requirement, the design and its boundaries${unused})` });
     }
     else if (k.kind === 'built-in') checks.push({ ok: true, line: 'builder prompt: built-in, with the requirement, the design (.argo/design.md) and its boundaries' });
+    else if (k.kind === 'slice') checks.push({ ok: true, line: 'builder prompt: built-in slice prompt (workflow.kind "slices": the one instruction and the files of its slice)' });
     else {
       const unknown = unknownPlaceholders(k.text);
       checks.push(

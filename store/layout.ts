@@ -52,6 +52,10 @@ export function argoPaths(project: string) {
     notify: join(dir, 'notify.json'),
     /** The environment the workflow's agents run with (0600). */
     agentEnv: join(dir, 'agent-env.json'),
+    /** A review workflow's findings, one `<id>.md` per reviewer (workflow.kind "review"). */
+    reviews: join(dir, 'reviews'),
+    /** The reviewers' read-only checkouts of the range's tip (removed when untouched). */
+    reviewWorktrees: join(dir, 'reviews', 'worktrees'),
     /** Worktrees project_setup was told about (project_cleanup removes them). */
     worktreesList: join(dir, 'worktrees.txt'),
   };

@@ -28,6 +28,8 @@ export const WRITE_ORDERS = {
   review_wait: (): Write[] => [['action_needed', 'review_builder'], ['action_owner', 'user']],
   /** merge_build with no conflicts. */
   merged: (): Write[] => [['phase', 'storage'], ['action_owner', 'user'], ['action_needed', 'none']],
+  /** A review workflow's reviewers have written their findings (workflow.kind "review"; nothing is merged). */
+  reviewed: (): Write[] => [['phase', 'storage'], ['action_owner', 'user'], ['action_needed', 'none']],
   /** merge_build with no builders: action_needed is unchanged. */
   nothing_to_merge: (): Write[] => [['phase', 'storage'], ['action_owner', 'user']],
 } as const;
