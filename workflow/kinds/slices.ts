@@ -67,6 +67,7 @@ export function sliceId(path: string, taken: ReadonlySet<string>): string {
   let base = path
     .replace(/[^A-Za-z0-9._-]+/g, '-')
     .replace(/\.{2,}/g, '.')
+    .replace(/-{2,}/g, '-')
     .replace(/^[^A-Za-z0-9]+/, '')
     .replace(/[-._]+$/, '')
     .replace(/\.lock$/, '-lock');
