@@ -30,7 +30,7 @@ prompts_with() { grep -l -a -F -- "$1" "$FAKE_AGENT_LOG"/*.argv 2>/dev/null | wc
 
 @test "slices: one builder per file from slices.paths, no design agent, each told its files, merged through the integration gate" {
   commit_files src/a.txt src/b.txt lib/c.txt docs/readme.md
-  config '.ci.agent = "claude" | .workflow.kind = "slices" | .slices = {"paths": ["src/*.txt", "lib"], "per": "file"}'
+  config '.ci.agent = "claude" | .merge.resolver = "none" | .workflow.kind = "slices" | .slices = {"paths": ["src/*.txt", "lib"], "per": "file"}'
   start_and_approve "Rename foo to bar"
   wait_state '.phase == "storage"' 60
   [ "$(state '[.design.components[].id] | join(",")')" = 'lib-c.txt,src-a.txt,src-b.txt' ]
