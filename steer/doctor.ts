@@ -3,6 +3,7 @@
 // credential (a variable or the agent's own login; never its value); the traps we know
 // (claude as root, a CLI too old for our flags); the project's state and config.
 // One line per check; exit 1 when something needed is missing.
+import { sliceReviewChecks } from './kind_checks.js';
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
@@ -247,6 +248,7 @@ export async function main(argv: string[]): Promise<number> {
     checks.push({ ok: false, line: `agent: ${errorMessage(e)}` });
   }
   if (hasProject) checks.push(...resolverChecks(config, env, project, argoPaths(project).config));
+  if (hasProject) checks.push(...sliceReviewChecks(project, config));
   for (const c of checks) process.stdout.write(`${c.ok === true ? 'ok  ' : c.ok === false ? 'FAIL' : 'note'} ${c.line}\n`);
   const failed = checks.filter((c) => c.ok === false).length;
   process.stdout.write(failed === 0 ? 'Ready.\n' : `${failed} problem(s) found.\n`);

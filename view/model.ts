@@ -3,7 +3,7 @@
 // --json, --watch), notifications and the dashboard all render this, so they can
 // never disagree. Fields other helpers add (usage, failure, merge.target) are shown
 // when present and ignored when absent.
-import { reviewsOf, type ReviewsView } from '../workflow/kinds/review.js';
+import { reviewsOf, reviewUsages, type ReviewsView } from '../workflow/kinds/review.js';
 import { fieldText } from '../workflow/dispatch.js';
 import { problemText, readLimits, type EffectiveLimit, type LimitProblem } from '../workflow/limits.js';
 import { readBuilders, type BuilderRecord } from '../store/builders.js';
@@ -575,7 +575,7 @@ export function buildView(input: ViewInput): View {
   for (const b of builders) byStatus[b.status] = (byStatus[b.status] ?? 0) + 1;
   // execution.usage, when recorded, is the builders' total; else add them up.
   const execUsage = usageOf(execution?.usage) ?? sumUsage(builders.map((b) => b.usage));
-  const all = sumUsage([design?.usage ?? null, execUsage]);
+  const all = sumUsage([design?.usage ?? null, execUsage, ...reviewUsages(s.reviews).map(usageOf)]);
   const pid = input.orchestrator.pid;
   const running = input.orchestrator.alive && pid !== null;
   const problems = [

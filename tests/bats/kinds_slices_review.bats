@@ -106,6 +106,7 @@ feature_branch() {
   assert_line --regexp "^  claude: 2 findings \(1 high, 1 low\) - $PROJ/\.argo-project/reviews/.*-claude\.md$"
   run -0 "$ROOT/compat/argo" status --json "$PROJ"
   [ "$(jq -c '[.reviews.reviewers[].by_severity.high]' <<< "$output")" = '[1,1]' ]
+  [ "$(jq -c '.totals.input_tokens' <<< "$output")" = 2000 ] # the reviewers' usage counts in the totals
 }
 
 @test "review: a reviewer that commits in its checkout is named and its checkout kept; the branches stay where they were" {
@@ -138,4 +139,21 @@ feature_branch() {
   [ "$stderr" = "ERROR: review_run.reviewers: unknown agent 'clod' (known: claude, codex, gemini, aider, opencode, cursor)" ]
   [ ! -d "$FAKE_AGENT_LOG" ]
   [ "$(state '.reviews')" = null ]
+}
+
+@test "argo doctor says what slices.paths and review_run.range come to here, and names a bad one" {
+  commit_files src/a.txt src/b.txt
+  feature_branch
+  config '.ci.agent = "claude" | .workflow.kind = "slices" | .slices = {"paths": ["src"]}'
+  run "$ROOT/compat/argo" doctor "$PROJ"
+  assert_line 'ok   workflow: slices - 2 slice(s), one per file, from slices.paths ["src"] (no design agent)'
+  config '.slices.paths = ["nothing/**"]'
+  run -1 "$ROOT/compat/argo" doctor "$PROJ"
+  assert_line 'FAIL workflow: ERROR: slices.paths entry "nothing/**" matches no file committed at HEAD; accepted: files, folders or globs (*, ? within a name, ** any depth) naming files of the repository'
+  config '.workflow.kind = "review" | .review_run = {"range": "main..feature", "reviewers": ["codex"]}'
+  run "$ROOT/compat/argo" doctor "$PROJ"
+  assert_line --regexp '^ok   workflow: review of main\.\.feature \([0-9a-f]{12}\.\.[0-9a-f]{12}\) by codex; nothing is merged$'
+  config '.review_run.range = "main..gone"'
+  run -1 "$ROOT/compat/argo" doctor "$PROJ"
+  assert_line 'FAIL workflow: ERROR: review_run.range is "main..gone" in config.json: "gone" is not a commit of this repository; accepted: branches, tags or commits that exist'
 }

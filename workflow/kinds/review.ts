@@ -195,6 +195,11 @@ export function reviewsOf(v: unknown): ReviewsView | null {
   };
 }
 
+/** Each reviewer's recorded usage (state `reviews.reviewers[].usage`), for the workflow's totals. */
+export function reviewUsages(v: unknown): unknown[] {
+  return isObj(v) && Array.isArray(v.reviewers) ? v.reviewers.filter(isObj).map((r) => r.usage).filter((u) => isObj(u)) : [];
+}
+
 /** The status text's lines for a review workflow. */
 export function reviewLines(v: ReviewsView): string[] {
   const out = ['', `Review of ${v.range}${v.base && v.tip ? ` (${v.base.slice(0, 12)}..${v.tip.slice(0, 12)})` : ''}: nothing is merged`];
