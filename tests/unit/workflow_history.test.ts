@@ -40,3 +40,16 @@ describe('archivePreviousWorkflow', () => {
     expect(readdirSync(historyDir(dir))).toHaveLength(1);
   });
 });
+
+describe('a review workflow (workflow.kind "review", issue 22)', () => {
+  it('its reviews are archived with it and removed from the state, so the next workflow does not show them', async () => {
+    const dir = tempDir();
+    await initStateFile('p', dir);
+    const paths = projectStatePaths(dir, {});
+    const reviews = { range: 'main..feature', reviewers: [{ id: 'r1', findings: 2 }] };
+    await mutateState(paths, (d) => void d.set('reviews', fromPlain(reviews)));
+    const file = await archivePreviousWorkflow(dir, paths);
+    expect(JSON.parse(readFileSync(file!, 'utf8'))).toMatchObject({ reviews });
+    expect('reviews' in JSON.parse(readFileSync(paths.stateFile, 'utf8'))).toBe(false);
+  });
+});
