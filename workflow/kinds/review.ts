@@ -92,27 +92,45 @@ export interface RangeFacts {
   diff: string | null;
 }
 
+/**
+ * The whole prompt stays under this: an agent gets it as one argv string, which Linux caps at
+ * 128 KiB (AGENT-CLIS.md). The diff goes in only when it fits; long lists are cut with a count.
+ */
+export const PROMPT_LIMIT_BYTES = 120 * 1024;
+const LIST_LINES = 200;
+
+/** At most `n` lines of a listing, then how many more there are. */
+function cutLines(text: string, n: number): string {
+  const lines = text.trimEnd().split('\n');
+  if (text.trim() === '') return '(none)';
+  return lines.length <= n ? lines.join('\n') : [...lines.slice(0, n), `… and ${lines.length - n} more`].join('\n');
+}
+
 /** The reviewer's prompt: read-only, the range and its diff, findings as its final message in one documented form. */
 export function reviewPrompt(range: ReviewRange, facts: RangeFacts, query: string): string {
   const diffCommand = `git diff ${facts.base} ${facts.tip}`;
-  return [
+  const head = [
     `You are reviewing the changes ${range.text} (${facts.base.slice(0, 12)}..${facts.tip.slice(0, 12)}) of this repository. Your working directory is a checkout of the newest commit of the range.`,
     '',
     'Do not change anything: no edits, no commits, no branches, no git commands that write. Only read and report.',
     ...(query.trim() ? ['', 'What to look for:', query] : []),
     '',
     'The commits:',
-    facts.commits.trimEnd() || '(none)',
+    cutLines(facts.commits, LIST_LINES),
     '',
     'The files changed:',
-    facts.stat.trimEnd() || '(none)',
+    cutLines(facts.stat, LIST_LINES),
     '',
-    ...(facts.diff !== null ? ['The diff:', '```diff', facts.diff.replace(/\n+$/, ''), '```'] : [`The diff is too large to show here: run \`${diffCommand}\` (read-only) to read it.`]),
+  ];
+  const tail = [
     '',
     'Answer with your findings as your final message, in Markdown: one finding per line, in the form',
     '- [high] path/to/file:line - what is wrong and why',
     '(severity high, medium or low). Then a short overall verdict. If you find nothing to fix, say "No findings."',
-  ].join('\n');
+  ];
+  const withDiff = facts.diff !== null ? [...head, 'The diff:', '```diff', facts.diff.replace(/\n+$/, ''), '```', ...tail].join('\n') : null;
+  if (withDiff !== null && Buffer.byteLength(withDiff) <= PROMPT_LIMIT_BYTES) return withDiff;
+  return [...head, `The diff is too large to show here: run \`${diffCommand}\` (read-only) to read it.`, ...tail].join('\n');
 }
 
 export type Severity = 'high' | 'medium' | 'low';

@@ -2,7 +2,7 @@
 // each (a revision is an operand, never an option), the reviewer's prompt, counting findings,
 // the findings document, and what status shows of state `reviews`.
 import { describe, expect, it } from 'vitest';
-import { countFindings, findingsDocument, parseRange, readReviewSettings, reviewIds, reviewLines, reviewPrompt, reviewsOf } from '../../../../workflow/kinds/review.js';
+import { countFindings, findingsDocument, parseRange, PROMPT_LIMIT_BYTES, readReviewSettings, reviewIds, reviewLines, reviewPrompt, reviewsOf } from '../../../../workflow/kinds/review.js';
 
 const ACCEPTED = 'accepted: a branch or commit ("feature": its changes since main/master), "A..B" or "A...B" (branches, tags or commits)';
 
@@ -64,6 +64,24 @@ describe('the reviewer prompt', () => {
     expect(p).not.toContain('```diff');
     expect(p).toContain(`run \`git diff ${facts.base} ${facts.tip}\` (read-only)`);
     expect(p).not.toContain('What to look for');
+  });
+});
+
+describe('the reviewer prompt stays one argv string Linux accepts (under 128 KiB)', () => {
+  it('long lists are cut with a count', () => {
+    const commits = Array.from({ length: 500 }, (_, i) => `c${i} subject`).join('\n') + '\n';
+    const p = reviewPrompt(range, { ...facts, commits }, '');
+    expect(p).toContain('c199 subject\n… and 300 more\n');
+    expect(p).not.toContain('c200 subject');
+  });
+
+  it('a diff that would take the prompt over the limit is replaced by the command to read it', () => {
+    const diff = '+x\n'.repeat(33 * 1024); // 99 KiB: under DIFF_IN_PROMPT_BYTES
+    expect(reviewPrompt(range, { ...facts, diff }, 'q')).toContain('```diff');
+    const p = reviewPrompt(range, { ...facts, diff }, 'q'.repeat(30 * 1024));
+    expect(p).not.toContain('```diff');
+    expect(p).toContain('The diff is too large to show here');
+    expect(Buffer.byteLength(p)).toBeLessThanOrEqual(PROMPT_LIMIT_BYTES);
   });
 });
 
