@@ -157,3 +157,24 @@ feature_branch() {
   run -1 "$ROOT/compat/argo" doctor "$PROJ"
   assert_line 'FAIL workflow: ERROR: review_run.range is "main..gone" in config.json: "gone" is not a commit of this repository; accepted: branches, tags or commits that exist'
 }
+
+@test "with the stand-in CI: slices per folder each change their own files, merged; a review writes its (empty) findings" {
+  export CI_COMMAND="$ROOT/compat/standin_ci"
+  commit_files src/a.txt src/b.txt docs/guide.md
+  config '.workflow.kind = "slices" | .slices = {"paths": ["src", "docs"], "per": "dir"}'
+  start_and_approve "Add a licence header"
+  wait_state '.phase == "storage"' 60
+  [ "$(state '.merge.merged | sort | join(",")')" = 'docs,src' ]
+  for f in src/a.txt src/b.txt docs/guide.md; do
+    [ "$(git show "main:$f")" = "$(printf 'content of %s\nchanged by the stand-in CI (slice %s)' "$f" "${f%%/*}")" ]
+  done
+  git checkout -q -b feature
+  commit_files calc.sh
+  git checkout -q main
+  config '.workflow.kind = "review" | .review_run = {"range": "feature"}'
+  "$ROOT/start_workflow.sh" "Review it" "$PROJ" >/dev/null
+  wait_state '.phase == "storage" and .reviews != null' 30
+  [ "$(state '[.reviews.reviewers[] | .reviewer + ":" + .status + ":" + (.findings | tostring)] | join(",")')" = "$ROOT/compat/standin_ci:done:0" ]
+  grep -qx 'No findings.' "$(state '.reviews.reviewers[0].file')"
+  [ "$(state '.design')" = null ]
+}
