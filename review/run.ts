@@ -7,6 +7,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ciToolAvailable } from '../agents/ci_tool.js';
+import { PRESET_NAMES, presetNamed } from '../agents/presets/index.js';
 import { choiceLabel, choiceProgram, chooseCi, type CiChoice } from '../agents/select.js';
 import { complain, say } from '../core/cli.js';
 import { errorMessage } from '../core/errors.js';
@@ -30,11 +31,14 @@ async function refuse(project: Project, problem: string): Promise<number> {
 
 /** The reviewers' choices: each named preset (ci.agents overrides and ci.model apply), else the workflow's own. */
 function reviewerChoices(names: readonly string[], config: unknown, own: CiChoice, dir: string): CiChoice[] | string {
+  const unknown = names.find((n) => !presetNamed(n));
+  if (unknown !== undefined) return `review_run.reviewers: unknown agent '${unknown}' (known: ${PRESET_NAMES.join(', ')})`;
   let choices: CiChoice[];
   try {
+    // As ci.agent would choose it: ci.agents.<name> overrides and ci.model apply.
     choices = names.length === 0 ? [own] : names.map((n) => ({ ...chooseCi({ ARGO_AGENT: n }, config), source: 'review_run.reviewers' }));
   } catch (e) {
-    return `review_run.reviewers: ${errorMessage(e).replace(' in ARGO_AGENT', '')}`;
+    return `review_run.reviewers: ${errorMessage(e)}`;
   }
   const missing = choices.find((c) => !ciToolAvailable(choiceProgram(c), dir, process.env));
   return missing ? `CI tool not found: ${choiceProgram(missing)} (a reviewer)` : choices;
