@@ -178,3 +178,12 @@ feature_branch() {
   grep -qx 'No findings.' "$(state '.reviews.reviewers[0].file')"
   [ "$(state '.design')" = null ]
 }
+
+@test "a workflow.kind that does not exist: design_program refuses with one ERROR line, nothing asked" {
+  "$ROOT/compat/argo" state update user_query "Anything" >/dev/null
+  config '.ci.agent = "claude" | .workflow.kind = "refactor"'
+  run -1 --separate-stderr "$ROOT/phases/design_program.sh" "$PROJ"
+  [ "$stderr" = 'ERROR: workflow.kind is "refactor" in config.json; accepted: feature, bugfix, best_of_n, slices, review, or absent (feature)' ]
+  [ "$(state '.error_recovery.last_error')" = 'workflow.kind is "refactor" in config.json; accepted: feature, bugfix, best_of_n, slices, review, or absent (feature)' ]
+  [ ! -d "$FAKE_AGENT_LOG" ]
+}
