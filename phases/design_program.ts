@@ -25,6 +25,9 @@ import { complain, enterProject, limitsOrRefuse, recordError, say, type Project 
 import { argoPaths } from '../store/layout.js';
 import { WRITE_ORDERS, writeInOrder } from '../store/write_orders.js';
 import { designModePlan, modeOf } from './modes/fixed_plan.js';
+import { readWorkflowKind } from '../workflow/kind.js';
+import { designSlices } from '../workflow/kinds/slices_design.js';
+import { runReview } from '../review/run.js';
 
 /** The original's design prompt (COMPAT §5.5), what a single-word CI tool is asked. */
 export const designPrompt = originalDesignPrompt;
@@ -170,10 +173,14 @@ export async function main(argv: string[]): Promise<number> {
     return 1;
   }
   const { config, choice } = ci;
+  const kind = readWorkflowKind(config);
+  if ('problem' in kind) return refuseKind(project, kind.problem);
+  if (kind.kind === 'slices') return designSlices(project, config);
   const tool = choice.kind === 'word' ? choice.tool : choiceLabel(choice);
   // Checked for every CI tool: the design's cost counts towards limits.max_cost_usd.
   const limits = await limitsOrRefuse(project, await stateLimits(project), config);
   if (typeof limits === 'number') return limits;
+  if (kind.kind === 'review') return runReview(project, config, choice, limits);
 
   // As the original: `read_state user_query` (so a multi-line or numeric query reads the same).
   const query = (await readState(project.state, 'user_query')).replace(/\n$/, '');
@@ -225,6 +232,13 @@ export async function main(argv: string[]): Promise<number> {
   } finally {
     term.dispose();
   }
+}
+
+/** A bad workflow.kind: one ERROR line, nothing asked. */
+async function refuseKind(project: Project, problem: string): Promise<number> {
+  complain(`ERROR: ${problem}`);
+  await recordError(project, problem);
+  return 1;
 }
 
 /** What asking needs: the project, the tool, the question and its limits. */

@@ -30,6 +30,7 @@ import { argoPaths } from '../store/layout.js';
 import { onTermination } from '../core/termination.js';
 import { WRITE_ORDERS, writeInOrder } from '../store/write_orders.js';
 import { modeMergeRows } from './modes/merge_modes.js';
+import { readWorkflowKind } from '../workflow/kind.js';
 
 export { previouslyMerged, type MergeOutcome } from '../workflow/builder_merge.js';
 
@@ -83,7 +84,7 @@ export async function main(argv: string[]): Promise<number> {
   // finishing its last merge while the next one starts.
   const lock = argoPaths(project.dir).mergeLock;
   const held = await withWaitedLock(lock, () => say(`Waiting for the merge_build holding ${lock} to finish`), stopped.signal, () =>
-    usesEngine(settings, resolver)
+    usesEngine(settings, resolver) || read.slices
       ? integrateAll(project, target, settings, rows, stopped.signal)
       : mergeAll(project, target, builders, stopped.signal, settings.target === null),
   );
@@ -95,14 +96,16 @@ export async function main(argv: string[]): Promise<number> {
  * agent (merge.resolver, else the builders' preset: then conflicts go to the engine too);
  * or the problems.
  */
-function mergeSettings(project: Project): { settings: MergeSettings; resolver: boolean } | string[] {
+function mergeSettings(project: Project): { settings: MergeSettings; resolver: boolean; slices: boolean } | string[] {
   try {
     const config = readConfigObject(project.configFile);
     const read = readMergeSettings(config);
     if (!('settings' in read)) return read.problems;
     const pick = readResolver(config, process.env, project.configFile, (w) => ciToolAvailable(w, project.dir, process.env));
     if (pick.kind === 'error') return [pick.message];
-    return { settings: read.settings, resolver: pick.kind === 'agent' };
+    // workflow.kind "slices": always the integration gate, one slice at a time on a verified base.
+    const kind = readWorkflowKind(config);
+    return { settings: read.settings, resolver: pick.kind === 'agent', slices: 'kind' in kind && kind.kind === 'slices' };
   } catch (e) {
     return [errorMessage(e)];
   }

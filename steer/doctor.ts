@@ -3,6 +3,7 @@
 // credential (a variable or the agent's own login; never its value); the traps we know
 // (claude as root, a CLI too old for our flags); the project's state and config.
 // One line per check; exit 1 when something needed is missing.
+import { sliceReviewChecks } from './kind_checks.js';
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
@@ -163,6 +164,7 @@ export function builderChecks(project: string, choice: CiChoice, config: unknown
       checks.push({ ok: null, line: `builder prompt: the original's (a single-word CI tool; config design.plan: true gives it the requirement, the design and its boundaries${unused})` });
     }
     else if (k.kind === 'built-in') checks.push({ ok: true, line: 'builder prompt: built-in, with the requirement, the design (.argo/design.md) and its boundaries' });
+    else if (k.kind === 'slice') checks.push({ ok: true, line: 'builder prompt: built-in slice prompt (workflow.kind "slices": the one instruction and the files of its slice)' });
     else {
       const unknown = unknownPlaceholders(k.text);
       checks.push(
@@ -259,6 +261,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   if (hasProject) checks.push(...resolverChecks(config, env, project, argoPaths(project).config));
   if (hasProject) checks.push(...stepChecks(config, installRoot()));
+  if (hasProject) checks.push(...sliceReviewChecks(project, config));
   for (const c of checks) process.stdout.write(`${c.ok === true ? 'ok  ' : c.ok === false ? 'FAIL' : 'note'} ${c.line}\n`);
   const failed = checks.filter((c) => c.ok === false).length;
   process.stdout.write(failed === 0 ? 'Ready.\n' : `${failed} problem(s) found.\n`);

@@ -12,6 +12,8 @@ import { argoPaths } from './layout.js';
 
 /** The members a workflow fills in as it runs (COMPAT §2.2 has them null at the start). */
 const WORKFLOW_KEYS = ['design', 'execution', 'merge'] as const;
+/** Root members a workflow kind adds (issue 22: `reviews`, `bugfix`, `best_of_n`): archived, then removed (the initial state has none). */
+const KIND_KEYS = ['reviews', 'bugfix', 'best_of_n'] as const;
 const CLEAN_RECOVERY = { last_error: null, retry_count: 0, recovery_action: null };
 
 const present = (v: unknown) => v !== undefined && v !== null && v !== 'null';
@@ -21,9 +23,9 @@ const present = (v: unknown) => v !== undefined && v !== null && v !== 'null';
  * new start resets — or null when there is nothing to keep (a fresh project).
  */
 export function previousWorkflow(state: Record<string, unknown>, archived: string): Record<string, unknown> | null {
-  if (!WORKFLOW_KEYS.some((k) => present(state[k])) && !present(state.merge_conflicts)) return null;
+  if (![...WORKFLOW_KEYS, ...KIND_KEYS].some((k) => present(state[k])) && !present(state.merge_conflicts)) return null;
   const record: Record<string, unknown> = { archived };
-  for (const k of ['user_query', 'phase', 'action_owner', 'action_needed', 'last_update', ...WORKFLOW_KEYS, 'merge_conflicts', 'error_recovery']) {
+  for (const k of ['user_query', 'phase', 'action_owner', 'action_needed', 'last_update', ...WORKFLOW_KEYS, ...KIND_KEYS, 'merge_conflicts', 'error_recovery']) {
     if (k in state) record[k] = state[k];
   }
   return record;
@@ -51,6 +53,7 @@ export async function archivePreviousWorkflow(project: string, state: StatePaths
     writeFileAtomic(file, JSON.stringify(record, null, 2) + '\n');
     for (const k of WORKFLOW_KEYS) if (doc.get(k) !== undefined) doc.set(k, null);
     doc.delete('merge_conflicts');
+    for (const k of KIND_KEYS) doc.delete(k);
     if (doc.get('error_recovery') !== undefined) doc.set('error_recovery', fromPlain(CLEAN_RECOVERY));
     return file;
   });

@@ -54,6 +54,10 @@ export function argoPaths(project: string) {
     agentEnv: join(dir, 'agent-env.json'),
     /** best_of_n.judge's working folder (its prompt, answer and anything it writes; phases/modes/judge.ts). */
     judge: join(dir, 'judge'),
+    /** A review workflow's findings, one `<id>.md` per reviewer (workflow.kind "review"). */
+    reviews: join(dir, 'reviews'),
+    /** The reviewers' read-only checkouts of the range's tip (removed when untouched). */
+    reviewWorktrees: join(dir, 'reviews', 'worktrees'),
     /** Worktrees project_setup was told about (project_cleanup removes them). */
     worktreesList: join(dir, 'worktrees.txt'),
   };

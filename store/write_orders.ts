@@ -32,6 +32,8 @@ export const WRITE_ORDERS = {
   merged: (): Write[] => [['phase', 'storage'], ['action_owner', 'user'], ['action_needed', 'none']],
   /** merge_build with no conflicts, a handler of workflow.phases next (argo's): it ends the workflow. */
   merged_then: (next: string): Write[] => [['action_owner', 'code'], ['action_needed', next]],
+  /** A review workflow's reviewers have written their findings (workflow.kind "review"; nothing is merged). */
+  reviewed: (): Write[] => [['phase', 'storage'], ['action_owner', 'user'], ['action_needed', 'none']],
   /** merge_build with no builders: action_needed is unchanged. */
   nothing_to_merge: (): Write[] => [['phase', 'storage'], ['action_owner', 'user']],
 } as const;

@@ -3,6 +3,7 @@
 // --json, --watch), notifications and the dashboard all render this, so they can
 // never disagree. Fields other helpers add (usage, failure, merge.target) are shown
 // when present and ignored when absent.
+import { reviewsOf, reviewUsages, type ReviewsView } from '../workflow/kinds/review.js';
 import { fieldText } from '../workflow/dispatch.js';
 import { problemText, readLimits, type EffectiveLimit, type LimitProblem } from '../workflow/limits.js';
 import { readBuilders, type BuilderRecord } from '../store/builders.js';
@@ -164,6 +165,8 @@ export interface View {
    * from, and the spend so far — in total as the budget counts it, and per agent (workflow/budget.ts).
    */
   budget: { limit_usd: number | null; source: string; spent_usd: number | null; by_agent: AgentSpend[] };
+  /** A review workflow's reviewers and findings (state root `reviews`, workflow.kind "review"); null when none. */
+  reviews: ReviewsView | null;
 }
 
 /** A component of the design; the plan fields only when it has them (the dashboard's editor keeps them). */
@@ -580,7 +583,7 @@ export function buildView(input: ViewInput): View {
   for (const b of builders) byStatus[b.status] = (byStatus[b.status] ?? 0) + 1;
   // execution.usage, when recorded, is the builders' total; else add them up.
   const execUsage = usageOf(execution?.usage) ?? sumUsage(builders.map((b) => b.usage));
-  const all = sumUsage([design?.usage ?? null, execUsage]);
+  const all = sumUsage([design?.usage ?? null, execUsage, ...reviewUsages(s.reviews).map(usageOf)]);
   const pid = input.orchestrator.pid;
   const running = input.orchestrator.alive && pid !== null;
   const problems = [
@@ -625,6 +628,7 @@ export function buildView(input: ViewInput): View {
     limits: { effective: reading.effective, problems },
     budget: budgetOf(s, reading.effective),
     quota: quotaOf(execution?.quota, builders),
+    reviews: reviewsOf(s.reviews),
   };
   return { ...partial, next: nextStep(partial, input.argo) };
 }

@@ -1,6 +1,7 @@
 // Text renderers of the view: the original status block (COMPAT §5.3, line for line),
 // then builders, merge, errors, the next step and totals; and a one-line summary for
 // non-TTY --watch output. Colour is passed in, never guessed here.
+import { reviewLines } from '../workflow/kinds/review.js';
 import type { BuilderRow, View } from './model.js';
 import { localOffset, waitText } from './waiting.js';
 import { fileList, printable, whereText } from './merge.js';
@@ -171,6 +172,7 @@ export function extraLines(v: View, p: Paint, clock: Clock = localClock()): stri
   }
   out.push(...mergeOutcomeLine(v));
   out.push(...modeLines(v));
+  if (v.reviews) out.push(...reviewLines(v.reviews).map(printable)); // names and errors from state
   if (v.conflicts.length) out.push(p.red(`Conflicts to resolve: ${v.conflicts.join(', ')}`));
   out.push(...stepInLines(v, p));
   if (v.halt_reason) out.push(p.red(`Execution halted: ${v.halt_reason}`));

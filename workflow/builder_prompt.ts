@@ -12,6 +12,8 @@ import type { BuilderRecord } from '../store/builders.js';
 import { argoPaths } from '../store/layout.js';
 import { placeholdersOf, readTemplate, renderTemplate, templateFile } from './prompt_template.js';
 import { planSetting } from './plan_prompt.js';
+import { readWorkflowKind } from './kind.js';
+import { slicePrompt } from './kinds/slice_prompt.js';
 
 /** Where a builder finds the whole design, relative to its worktree (kept out of commits). */
 export const DESIGN_DIR = '.argo';
@@ -109,7 +111,7 @@ export function contextPrompt(b: PromptBuilder, ctx: BuilderContext, worktree: s
 }
 
 /** Which prompt a run's builders get. */
-export type BuilderPromptKind = { kind: 'original' } | { kind: 'built-in' } | { kind: 'template'; file: string; text: string };
+export type BuilderPromptKind = { kind: 'original' } | { kind: 'built-in' } | { kind: 'slice' } | { kind: 'template'; file: string; text: string };
 
 /**
  * The project opted in (config `design.plan: true`): a single-word CI tool gets the context
@@ -121,8 +123,12 @@ export function designPlanOptIn(config: unknown): boolean {
 
 /** The prompt a run uses: the original for a plain word (unless opted in), else the project's template or the built-in one. */
 export function builderPromptKind(projectDir: string, ciKind: 'word' | 'command' | 'preset', config: unknown): BuilderPromptKind {
-  if (ciKind === 'word' && !designPlanOptIn(config)) return { kind: 'original' };
+  // A slice's builder is told its files whatever the tool (the original's text names none).
+  const workflow = readWorkflowKind(config);
+  const slices = 'kind' in workflow && workflow.kind === 'slices';
+  if (ciKind === 'word' && !designPlanOptIn(config) && !slices) return { kind: 'original' };
   const text = readTemplate(projectDir, 'builder');
+  if (text === null && slices) return { kind: 'slice' };
   return text === null ? { kind: 'built-in' } : { kind: 'template', file: templateFile(projectDir, 'builder'), text };
 }
 
@@ -140,6 +146,7 @@ export function unknownPlaceholders(text: string): string[] {
 export function promptFor(k: BuilderPromptKind, ctx: BuilderContext, b: PromptBuilder & Pick<BuilderRecord, 'worktree'>, worktree: string): string {
   if (k.kind === 'original') return builderPrompt({ id: b.id, description: b.description, worktree });
   if (k.kind === 'built-in') return contextPrompt(b, ctx, worktree);
+  if (k.kind === 'slice') return slicePrompt(b, ctx, worktree);
   return renderTemplate(k.text, builderValues(b, ctx, worktree), k.file);
 }
 

@@ -124,7 +124,7 @@ function globBase(path: string): string {
 const within = (inner: string, outer: string) => outer === '' || inner === outer || inner.startsWith(outer + '/');
 
 /** A glob as a regular expression: `**` any depth, `*` and `?` within one segment. */
-function globMatches(glob: string, path: string): boolean {
+export function globMatches(glob: string, path: string): boolean {
   let re = '';
   for (let i = 0; i < glob.length; i++) {
     const ch = glob[i]!;

@@ -11,6 +11,7 @@ export const LAYERS: Record<string, number> = {
   agents: 3, // agent presets, the runner, one builder's run
   distributed: 4,
   view: 4,
+  review: 4, // workflow.kind "review" (issue 22): reviewer runs, findings, the proof nothing moved
   merge: 4, // the integration engine (issue 20): merge order, strategies, the verify gate, the resolver, the person's report
   phases: 5,
   notify: 5,

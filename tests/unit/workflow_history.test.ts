@@ -40,3 +40,31 @@ describe('archivePreviousWorkflow', () => {
     expect(readdirSync(historyDir(dir))).toHaveLength(1);
   });
 });
+
+describe('a review workflow (workflow.kind "review", issue 22)', () => {
+  it('its reviews are archived with it and removed from the state, so the next workflow does not show them', async () => {
+    const dir = tempDir();
+    await initStateFile('p', dir);
+    const paths = projectStatePaths(dir, {});
+    const reviews = { range: 'main..feature', reviewers: [{ id: 'r1', findings: 2 }] };
+    await mutateState(paths, (d) => void d.set('reviews', fromPlain(reviews)));
+    const file = await archivePreviousWorkflow(dir, paths);
+    expect(JSON.parse(readFileSync(file!, 'utf8'))).toMatchObject({ reviews });
+    expect('reviews' in JSON.parse(readFileSync(paths.stateFile, 'utf8'))).toBe(false);
+  });
+  it("so are a bugfix run's evidence and a best-of-n run's candidates", async () => {
+    const dir = tempDir();
+    await initStateFile('p', dir);
+    const paths = projectStatePaths(dir, {});
+    const bugfix = { red: { passed: false }, green: { passed: true } };
+    const bestOfN = { winner: 'candidate-2', candidates: [{ id: 'candidate-1' }, { id: 'candidate-2' }] };
+    await mutateState(paths, (d) => {
+      d.set('bugfix', fromPlain(bugfix));
+      d.set('best_of_n', fromPlain(bestOfN));
+    });
+    const file = await archivePreviousWorkflow(dir, paths);
+    expect(JSON.parse(readFileSync(file!, 'utf8'))).toMatchObject({ bugfix, best_of_n: bestOfN });
+    const after = JSON.parse(readFileSync(paths.stateFile, 'utf8'));
+    expect('bugfix' in after || 'best_of_n' in after).toBe(false);
+  });
+});
