@@ -25,6 +25,7 @@ import { BUILDER_PLACEHOLDERS, builderPromptKind, unknownPlaceholders } from '..
 import { readWorktreeConfig } from '../agents/worktree_config.js';
 import { readTemplate, templateFile } from '../workflow/prompt_template.js';
 import { readResolver, RESOLVER_KEY } from '../merge/resolver_config.js';
+import { templateChecks } from '../view/template_use.js';
 
 type Check = { ok: boolean | null; line: string };
 
@@ -209,6 +210,7 @@ export async function main(argv: string[]): Promise<number> {
     } catch (e) {
       checks.push({ ok: false, line: `config: ${errorMessage(e)}` });
     }
+    checks.push(...templateChecks(project));
     const stateFile = argoPaths(project).state;
     try {
       const doc = await readStateDoc(stateFile);
