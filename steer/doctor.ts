@@ -14,7 +14,7 @@ import { errorMessage } from '../core/errors.js';
 import { isDir, resolveProjectDir } from '../store/project_dir.js';
 import { readStateDoc } from '../store/state.js';
 import { toPlain } from '../core/json_doc.js';
-import { chooseCi, choiceLabel, choiceProgram, type CiChoice } from '../agents/select.js';
+import { chooseCi, choiceLabel, choiceProgram, DESIGN_AGENT_KEY, designChoice, type CiChoice } from '../agents/select.js';
 import { readFallback } from '../agents/failover.js';
 import { effectiveText, problemText, readLimits, UNUSED_LIMITS } from '../workflow/limits.js';
 import type { AgentName, Preset } from '../agents/presets/contract.js';
@@ -241,6 +241,9 @@ export async function main(argv: string[]): Promise<number> {
     checks.push(...agentChecks(choice, env, project));
     // ci.fallback: checked as the execution phase reads it, each fallback as the primary is.
     for (const f of readFallback(config, choice)) checks.push(...agentChecks(f, env, project));
+    // design.agent (a template's agents.design): the design phase's own agent, checked as the builders' is.
+    const design = designChoice(env, config, (w) => locate(w, project, env) !== null);
+    if (design.source === DESIGN_AGENT_KEY) checks.push(...agentChecks(design, env, project).map((c) => ({ ...c, line: `design ${c.line}` })));
     // Which design prompt the project uses (its design.md, the plan prompt, the original's).
     if (hasProject) checks.push(designPromptStatus(project, choice.kind, choice.kind === 'preset' && designTakesSchema(choice.preset), config));
     if (hasProject) checks.push(...builderChecks(project, choice, config));

@@ -10,7 +10,7 @@ import { readFileSync, realpathSync } from 'node:fs';
 import { relative } from 'node:path';
 import type { BuilderRecord } from '../store/builders.js';
 import { argoPaths } from '../store/layout.js';
-import { placeholdersOf, readTemplate, renderTemplate, templateFile } from './prompt_template.js';
+import { placeholdersOf, promptSource, renderTemplate } from './prompt_template.js';
 import { planSetting } from './plan_prompt.js';
 
 /** Where a builder finds the whole design, relative to its worktree (kept out of commits). */
@@ -122,8 +122,8 @@ export function designPlanOptIn(config: unknown): boolean {
 /** The prompt a run uses: the original for a plain word (unless opted in), else the project's template or the built-in one. */
 export function builderPromptKind(projectDir: string, ciKind: 'word' | 'command' | 'preset', config: unknown): BuilderPromptKind {
   if (ciKind === 'word' && !designPlanOptIn(config)) return { kind: 'original' };
-  const text = readTemplate(projectDir, 'builder');
-  return text === null ? { kind: 'built-in' } : { kind: 'template', file: templateFile(projectDir, 'builder'), text };
+  const src = promptSource(projectDir, 'builder');
+  return src === null ? { kind: 'built-in' } : { kind: 'template', file: src.file, text: src.text };
 }
 
 /** Refuses a template with an unknown placeholder before any builder starts (ArgoError naming it). */
