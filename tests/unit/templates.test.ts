@@ -22,7 +22,7 @@ const check = (doc: unknown) => () => validateTemplate(doc, '/x/t.json', 't');
 
 describe('the template schema', () => {
   it('accepts a full template and fills the optional parts', () => {
-    const t = validateTemplate({ ...base, _comment: ['note'], phases: ['design'], prompts: { builder: 'Do {{id}}' }, defaults: { limits: { max_builders: 2 } }, agents: { design: 'claude', builders: ['claude', 'codex'], judge: 'codex' } }, '/x/t.json', 't');
+    const t = validateTemplate({ ...base, _comment: ['note'], phases: ['design'], prompts: { builder: 'Do {{id}}' }, defaults: { limits: { max_parallel_builders: 2 } }, agents: { design: 'claude', builders: ['claude', 'codex'], judge: 'codex' } }, '/x/t.json', 't');
     expect(t.prompts.builder).toBe('Do {{id}}');
     expect(t.agents.builders).toEqual(['claude', 'codex']);
     expect(validateTemplate(base, '/x/t.json', 't')).toMatchObject({ prompts: {}, defaults: {}, agents: {} });
@@ -89,17 +89,17 @@ describe('the overlay', () => {
   });
 
   it('the project wins: objects merged key by key, arrays and scalars replaced whole', () => {
-    const template = { limits: { max_builders: 2, max_cost_usd: 5 }, slices: { paths: ['a/*', 'b/*'] }, ci: { agent: 'codex' } };
+    const template = { limits: { max_parallel_builders: 2, max_cost_usd: 5 }, slices: { paths: ['a/*', 'b/*'] }, ci: { agent: 'codex' } };
     const project = { limits: { max_cost_usd: 1 }, slices: { paths: ['c'] }, ci: 'x' };
-    expect(mergeConfig(template, project)).toEqual({ limits: { max_builders: 2, max_cost_usd: 1 }, slices: { paths: ['c'] }, ci: 'x' });
+    expect(mergeConfig(template, project)).toEqual({ limits: { max_parallel_builders: 2, max_cost_usd: 1 }, slices: { paths: ['c'] }, ci: 'x' });
     expect(template.limits.max_cost_usd).toBe(5); // nothing of the template changed
   });
 
   it('says where each key comes from: project, template, default', () => {
-    const s = keySources({ ci: { agent: 'codex' } }, { ci: { agent: 'claude' }, limits: { max_builders: 2 } }, { git: { auto_commit: false } });
+    const s = keySources({ ci: { agent: 'codex' } }, { ci: { agent: 'claude' }, limits: { max_parallel_builders: 2 } }, { git: { auto_commit: false } });
     expect(s).toEqual([
       { key: 'ci.agent', from: 'project', value: 'codex' },
-      { key: 'limits.max_builders', from: 'template', value: 2 },
+      { key: 'limits.max_parallel_builders', from: 'template', value: 2 },
       { key: 'git.auto_commit', from: 'default', value: false },
     ]);
   });
@@ -156,18 +156,18 @@ describe('finding a template', () => {
 });
 
 describe('every reader of config.json sees the template it names', () => {
-  const tpl = { ...base, name: 'team', defaults: { limits: { max_builders: 2, max_cost_usd: 5 }, ci: { model: 'small' } }, agents: { design: 'codex' }, prompts: { builder: 'Template builds {{id}}', design: 'Template designs {{requirement}}' } };
+  const tpl = { ...base, name: 'team', defaults: { limits: { max_parallel_builders: 2, max_cost_usd: 5 }, ci: { model: 'small' } }, agents: { design: 'codex' }, prompts: { builder: 'Template builds {{id}}', design: 'Template designs {{requirement}}' } };
 
   it('readConfigObject: project config > template defaults; no template named: the file as it is', async () => {
     const { p } = project({ workflow: { template: 'team' }, limits: { max_cost_usd: 1 } }, { team: tpl });
-    expect(readConfigObject(p.config)).toEqual({ workflow: { template: 'team' }, limits: { max_builders: 2, max_cost_usd: 1 }, ci: { model: 'small' }, design: { agent: 'codex' } });
+    expect(readConfigObject(p.config)).toEqual({ workflow: { template: 'team' }, limits: { max_parallel_builders: 2, max_cost_usd: 1 }, ci: { model: 'small' }, design: { agent: 'codex' } });
     expect(readConfigLayers(p.config).template?.where).toBe('project');
     // read_config (the bash doors) too
-    expect(await readConfig(p.config, 'limits.max_builders')).toBe('2');
+    expect(await readConfig(p.config, 'limits.max_parallel_builders')).toBe('2');
     expect(await readConfig(p.config, 'limits.max_cost_usd')).toBe('1');
     const plain = project({ limits: { max_cost_usd: 1 } }, { team: tpl });
     expect(readConfigObject(plain.p.config)).toEqual({ limits: { max_cost_usd: 1 } });
-    expect(await readConfig(plain.p.config, 'limits.max_builders', 'none')).toBe('none');
+    expect(await readConfig(plain.p.config, 'limits.max_parallel_builders', 'none')).toBe('none');
   });
 
   it('a pinned template that is missing or a bad pin is an error naming config.json, never ignored', () => {
