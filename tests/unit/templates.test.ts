@@ -16,6 +16,10 @@ import { designChoice } from '../../agents/select.js';
 import { templateSettingsProblem } from '../../view/template_use.js';
 import { templateOption } from '../../start_workflow.js';
 import { starterTemplate } from '../../templates/templates_cli.js';
+import { handle, type Deps, type Req } from '../../dashboard/handlers.js';
+import { startWithCli, type ArgoRunner } from '../../dashboard/actions.js';
+import { offeredTemplates } from '../../dashboard/server.js';
+import type { StartRequest } from '../../dashboard/messages.js';
 
 const base = { name: 't', description: 'd', when: 'w' };
 const check = (doc: unknown) => () => validateTemplate(doc, '/x/t.json', 't');
@@ -202,5 +206,57 @@ describe('argo start --template', () => {
     expect(templateOption(['--template', 'bugfix', 'Fix it'])).toEqual({ template: 'bugfix', rest: ['Fix it'] });
     expect(templateOption(['--template', '/p'])).toEqual({ template: null, rest: ['--template', '/p'] });
     expect(templateOption(['Build it', '--template'])).toEqual({ template: null, rest: ['Build it', '--template'] });
+  });
+});
+
+describe("the dashboard's start form offers the templates", () => {
+  const TOKEN = 'tok-123456';
+  const req = (method: string, url: string, body: unknown = ''): Req => ({
+    method,
+    url,
+    headers: { host: '127.0.0.1:7787', origin: 'http://127.0.0.1:7787', 'sec-fetch-site': 'same-origin', authorization: `Bearer ${TOKEN}` },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  const deps = (started: StartRequest[]): Deps => ({
+    token: TOKEN,
+    projects: () => [],
+    project: () => undefined,
+    asset: () => undefined,
+    act: async () => ({ ok: true, output: '' }),
+    start: async (r) => (started.push(r), { ok: true, output: 'Workflow started' }),
+    templates: offeredTemplates,
+    mergeDiff: () => undefined,
+    review: async () => undefined,
+  });
+
+  it('GET /api/templates lists the built-ins with their descriptions', async () => {
+    const res = await handle(req('GET', '/api/templates'), deps([]));
+    const names = (JSON.parse(res.body).templates as { name: string; where: string; description: string }[]).filter((t) => t.where === 'built-in');
+    expect(names.map((t) => t.name)).toEqual(['best-of-n', 'bugfix', 'docs', 'feature', 'refactor', 'review', 'tests']);
+    expect(names.find((t) => t.name === 'feature')!.description).toMatch(/^Today's workflow/);
+  });
+
+  it('POST /api/start takes a template name, checked; argo start gets --template before the query', async () => {
+    const started: StartRequest[] = [];
+    const good = { query: '--template', path: '/work/todo', template: 'bugfix' };
+    expect((await handle(req('POST', '/api/start', good), deps(started))).status).toBe(200);
+    expect((await handle(req('POST', '/api/start', { ...good, template: '' }), deps(started))).status).toBe(200);
+    for (const template of ['../x', 7, 'a b']) {
+      const res = await handle(req('POST', '/api/start', { ...good, template }), deps(started));
+      expect(res.status).toBe(400);
+      expect(JSON.parse(res.body).error).toBe(`template is ${JSON.stringify(template)}; accepted: a template name (letters, digits, "-" and "_" (at most 64, starting with a letter or digit)) or none`);
+    }
+    expect(started).toEqual([good, { query: '--template', path: '/work/todo' }]);
+    const calls: string[][] = [];
+    const run: ArgoRunner = async (_root, args) => (calls.push(args), { ok: true, output: '' });
+    await startWithCli('/install', run)(good);
+    await startWithCli('/install', run)({ query: '--template', path: '/work/todo' });
+    expect(calls).toEqual([
+      ['start', '--template', 'bugfix', '--template', '/work/todo'],
+      ['start', '--template', '/work/todo'],
+    ]);
+    // and start reads them so: the query stays the query
+    expect(templateOption(calls[0]!.slice(1))).toEqual({ template: 'bugfix', rest: ['--template', '/work/todo'] });
+    expect(templateOption(calls[1]!.slice(1))).toEqual({ template: null, rest: ['--template', '/work/todo'] });
   });
 });
