@@ -4,6 +4,7 @@
 // key it sets comes from). The files themselves are template_files/'s; this layer knows
 // the readers of the keys they set.
 import { readWorkflowKind } from '../workflow/kind.js';
+import { readLimits } from '../workflow/limits.js';
 import { PRESET_NAMES } from '../agents/presets/index.js';
 import { defaultConfig } from '../store/config.js';
 import { configTemplateDirs, readConfigLayers } from '../store/config_object.js';
@@ -19,6 +20,9 @@ export function templateSettingsProblem(t: LoadedTemplate): Error | null {
   const overlay = templateOverlay(t.template);
   const kind = readWorkflowKind(overlay);
   if ('problem' in kind) return templateError(t.file, 'defaults.workflow.kind', (overlay.workflow as Record<string, unknown>).kind, kind.problem.replace(/^.*; accepted: /, ''));
+  // Its limits, checked as config.json's are, but named in the template file (where they are written).
+  const limit = readLimits(null, overlay).problems[0];
+  if (limit) return templateError(t.file, `defaults.${limit.key}`, limit.value, limit.accepted);
   const builders = t.template.agents.builders;
   for (const b of Array.isArray(builders) ? builders : builders === undefined ? [] : [builders]) {
     if (!(PRESET_NAMES as string[]).includes(b)) {

@@ -50,11 +50,12 @@ describe('the template schema', () => {
     expect(check(doc)).toThrow(message);
   });
 
-  it('checks what the keys mean: an unknown workflow.kind, a builders agent that is no preset', () => {
+  it('checks what the keys mean: an unknown workflow.kind, a builders agent that is no preset, a bad limit', () => {
     const at = (t: object) => ({ name: 't', file: '/x/t.json', where: 'project' as const, template: validateTemplate({ ...base, ...t }, '/x/t.json', 't') });
     expect(templateSettingsProblem(at({ defaults: { workflow: { kind: 'quick' } } }))?.message).toBe('template /x/t.json: defaults.workflow.kind is "quick"; accepted: feature, bugfix, best_of_n, slices, review, or absent (feature)');
     expect(templateSettingsProblem(at({ agents: { builders: ['claude', 'my-bot'] } }))?.message).toContain('agents.builders is ["claude","my-bot"]; accepted: agent presets (claude, codex');
     expect(templateSettingsProblem(at({ agents: { builders: 'codex' } }))).toBeNull();
+    expect(templateSettingsProblem(at({ defaults: { limits: { max_cost_usd: -1 } } }))?.message).toMatch(/^template \/x\/t\.json: defaults\.limits\.max_cost_usd is -1; accepted: /);
   });
 
   it('the starting file of `argo templates new` is a valid template (today\'s workflow)', () => {
