@@ -13,6 +13,7 @@ import { readConfig } from '../../store/config.js';
 import { argoPaths } from '../../store/layout.js';
 import { promptSource } from '../../workflow/prompt_template.js';
 import { designChoice } from '../../agents/select.js';
+import { resolverPrompt, resolverPromptFor } from '../../merge/resolver_prompt.js';
 import { templateSettingsProblem } from '../../view/template_use.js';
 import { templateOption } from '../../start_workflow.js';
 import { starterTemplate } from '../../templates/templates_cli.js';
@@ -191,6 +192,17 @@ describe('every reader of config.json sees the template it names', () => {
     writeFileSync(join(p.prompts, 'builder.md'), 'Own {{id}}');
     expect(promptSource(dir, 'builder')).toEqual({ file: join(p.prompts, 'builder.md'), text: 'Own {{id}}' });
     expect(promptSource(project({}).dir, 'design')).toBeNull();
+  });
+
+  it('the resolver prompt: the project\'s prompts/resolver.md, else the template\'s, else built in; an unknown placeholder refused', () => {
+    const brief = { target: 'main', incoming: { id: 'ui', description: 'the page', paths: ['ui/'], acceptance: null }, merged: [], files: ['a.ts'], verify: 'npm test' };
+    const resolver = 'Merge {{incoming_id}} into {{target}}:\n{{files}}\n{{incoming}}\n{{merged}}\nthen {{verify}}';
+    const { dir, p } = project({ workflow: { template: 'team' } }, { team: { ...tpl, prompts: { resolver } } });
+    expect(resolverPromptFor(dir, brief)).toBe('Merge ui into main:\n- "a.ts"\n- ui: the page\n  owns: ui/\n  acceptance: (none given)\n- (none recorded)\nthen npm test');
+    mkdirSync(p.prompts, { recursive: true });
+    writeFileSync(join(p.prompts, 'resolver.md'), 'Own: {{target}} {{colour}}');
+    expect(() => resolverPromptFor(dir, brief)).toThrow(`${join(p.prompts, 'resolver.md')}: unknown placeholder {{colour}}; accepted: {{target}}, {{incoming_id}}`);
+    expect(resolverPromptFor(project({}).dir, brief)).toBe(resolverPrompt(brief));
   });
 
   it('design.agent: the design phase\'s own agent when set, else the builders\' choice as before', () => {
