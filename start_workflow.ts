@@ -55,17 +55,18 @@ export function templateOption(argv: string[]): { template: string | null; rest:
 /**
  * Pins the template in config.json (`workflow.template`), checked first, so that every later
  * reader (the phases, status, doctor, a resume) sees its defaults; answers the undo that puts
- * back what was there, for a start refused after the pin. An ERROR line and null on refusal.
+ * back what was there, for a start refused after the pin, and the line that names it. An ERROR
+ * line and null on refusal.
  */
-async function pinTemplate(project: string, name: string): Promise<(() => Promise<void>) | null> {
+async function pinTemplate(project: string, name: string): Promise<{ undo: () => Promise<void>; line: string } | null> {
   // Loaded only for a start with a template: a plain start loads what it did before.
   const [{ checkedTemplate }, { setConfigValue }] = await Promise.all([import('./view/template_use.js'), import('./store/config.js')]);
   const file = argoPaths(project).config;
   try {
     const t = checkedTemplate(project, name);
     const before = await setConfigValue(file, ['workflow', 'template'], t.name);
-    out(`Template: ${t.name} (${t.where}: ${t.file})`);
-    return async () => void (await setConfigValue(file, ['workflow', 'template'], before ?? null).catch(() => undefined));
+    const undo = async () => void (await setConfigValue(file, ['workflow', 'template'], before ?? null).catch(() => undefined));
+    return { undo, line: `Template: ${t.name} (${t.where}: ${t.file})` };
   } catch (e) {
     err(`ERROR: ${errorMessage(e)}; the workflow was not started`);
     return null;
@@ -79,7 +80,7 @@ export async function main(argv: string[]): Promise<number> {
   const me = programName();
   if (!query) {
     err('ERROR: User query required');
-    err(`Usage: ${me} [--template NAME] <user_query> [project_path]`);
+    err(`Usage: ${me} <user_query> [project_path]`);
     err('');
     err('Example:');
     err(`  ${me} "Build a REST API for managing todos" /path/to/project`);
@@ -103,8 +104,9 @@ export async function main(argv: string[]): Promise<number> {
     return 1;
   }
   // The template first: its defaults are part of the limits checked next.
-  const unpin = template === null ? async () => undefined : await pinTemplate(project, template);
-  if (unpin === null) return 1;
+  const pinned = template === null ? { undo: async () => undefined, line: null } : await pinTemplate(project, template);
+  if (pinned === null) return 1;
+  const unpin = pinned.undo;
   // A bad limit is refused before anything is written: a workflow never starts without
   // a limit the user believes is set (workflow/limits.ts).
   const bad = limitProblemLines(projectLimits(project));
@@ -126,6 +128,7 @@ export async function main(argv: string[]): Promise<number> {
   out('=== Starting Argo Workflow ===');
   out(`Project: ${project}`);
   out(`Query: ${query}`);
+  if (pinned.line) out(pinned.line);
   out();
 
   let done: { value: number } | undefined;

@@ -116,8 +116,8 @@ template() {
   run "$ROOT/compat/argo" start --template feature "Build a calculator" "$PROJ"
   assert_success
   ORCH=$(cat .argo-project/orchestrator.pid)
-  assert_line --index 0 "Template: feature (built-in: $ROOT/templates/workflows/feature.json)"
-  assert_line '=== Starting Argo Workflow ==='
+  assert_line --index 0 '=== Starting Argo Workflow ==='
+  assert_line --index 3 "Template: feature (built-in: $ROOT/templates/workflows/feature.json)"
   [ "$(jq -r .workflow.template .argo-project/config.json)" = feature ]
   wait_state '.action_needed == "approve_design"' 30
   [ "$(jq -r '.design.components | length' .argo-project/state.json)" = 3 ]
@@ -155,4 +155,15 @@ SH
   run ! "$ROOT/start_workflow.sh" "Build a calculator" "$PROJ"
   assert_output --partial "ERROR: workflow.template in $PROJ/.argo-project/config.json is \"gone\", but no such template is in"
   [ ! -e .argo-project/orchestrator.pid ]
+}
+
+@test "without --template, start writes nothing of templates: config.json unchanged, no Template line (COMPAT)" {
+  cp .argo-project/config.json "$WORK/config.before"
+  run "$ROOT/start_workflow.sh" "Build a calculator" "$PROJ"
+  assert_success
+  ORCH=$(cat .argo-project/orchestrator.pid)
+  assert_line --index 2 'Query: Build a calculator'
+  assert_line --index 3 'Workflow started'
+  refute_output --partial 'Template:'
+  cmp .argo-project/config.json "$WORK/config.before"
 }
