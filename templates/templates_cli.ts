@@ -8,7 +8,8 @@ import { ArgoError, errorMessage } from '../core/errors.js';
 import { argoPaths } from '../store/layout.js';
 import { isDir, resolveProjectDir } from '../store/project_dir.js';
 import { listTemplates, readTemplateFile } from '../template_files/find.js';
-import { templateOverlay } from '../template_files/overlay.js';
+import { pinnedTemplate, templateOverlay } from '../template_files/overlay.js';
+import { readProjectConfigFile } from '../store/config_object.js';
 import { NAME_ACCEPTED, TEMPLATE_NAME } from '../template_files/schema.js';
 import { checkedTemplate, lookupDirs, templateSettingsProblem } from '../view/template_use.js';
 
@@ -27,8 +28,20 @@ function projectOf(arg: string | undefined): string | null {
   return dir && isDir(argoPaths(dir).dir) ? dir : null;
 }
 
+/** The template the project's config.json pins, or null (a bad pin is doctor's and the workflow's to refuse). */
+function pinnedIn(project: string | null): string | null {
+  if (!project) return null;
+  const file = argoPaths(project).config;
+  try {
+    return pinnedTemplate(readProjectConfigFile(file), file);
+  } catch {
+    return null;
+  }
+}
+
 function list(project: string | null): number {
   const found = listTemplates(lookupDirs(project));
+  const pinned = pinnedIn(project);
   let bad = 0;
   const width = Math.max(4, ...found.map((t) => t.name.length));
   for (const f of found) {
@@ -37,7 +50,8 @@ function list(project: string | null): number {
       const problem = templateSettingsProblem(t);
       if (problem) throw problem;
       const over = f.shadows.length > 0 ? ` (overrides ${f.shadows.join(', ')})` : '';
-      out(`${f.name.padEnd(width)}  ${f.where.padEnd(8)}  ${t.template.description}${over}`);
+      const use = f.name === pinned ? ' [in use: workflow.template]' : '';
+      out(`${f.name.padEnd(width)}  ${f.where.padEnd(8)}  ${t.template.description}${over}${use}`);
     } catch (e) {
       bad++;
       err(`ERROR: ${errorMessage(e)}`);

@@ -99,6 +99,9 @@ template() {
   assert_success
   ORCH=$(cat .argo-project/orchestrator.pid)
   assert_line "Template: feature (project: $TPL/feature.json)"
+  run "$ARGO" templates list
+  assert_line --regexp '^feature +project .*\[in use: workflow.template\]$'
+  refute_line --regexp '^bugfix .*in use'
   [ "$("$ARGO" call read_config limits.max_parallel_builders)" = 2 ]
 }
 
