@@ -45,9 +45,40 @@ function readText(file: string): string | undefined {
   }
 }
 
+/**
+ * `--template NAME` before the query (issue 22). Only as the first of three or more words,
+ * so that `start "--template" path` — a query that happens to read so — stays a query (COMPAT).
+ */
+export function templateOption(argv: string[]): { template: string | null; rest: string[] } {
+  if (argv[0] === '--template' && argv.length >= 3) return { template: argv[1]!, rest: argv.slice(2) };
+  return { template: null, rest: argv };
+}
+
+/**
+ * Pins the template in config.json (`workflow.template`), checked first, so that every later
+ * reader (the phases, status, doctor, a resume) sees its defaults; answers the undo that puts
+ * back what was there, for a start refused after the pin, and the line that names it. An ERROR
+ * line and null on refusal.
+ */
+async function pinTemplate(project: string, name: string): Promise<{ undo: () => Promise<void>; line: string } | null> {
+  // Loaded only for a start with a template: a plain start loads what it did before.
+  const [{ checkedTemplate }, { setConfigValue }] = await Promise.all([import('./view/template_use.js'), import('./store/config.js')]);
+  const file = argoPaths(project).config;
+  try {
+    const t = checkedTemplate(project, name);
+    const before = await setConfigValue(file, ['workflow', 'template'], t.name);
+    const undo = async () => void (await setConfigValue(file, ['workflow', 'template'], before ?? null).catch(() => undefined));
+    return { undo, line: `Template: ${t.name} (${t.where}: ${t.file})` };
+  } catch (e) {
+    err(`ERROR: ${errorMessage(e)}; the workflow was not started`);
+    return null;
+  }
+}
+
 /** Waits until the orchestrator `pid` wrote itself into the pid file (or died). */
 export async function main(argv: string[]): Promise<number> {
-  const [query = '', pathArg = '.'] = argv;
+  const { template, rest } = templateOption(argv);
+  const [query = '', pathArg = '.'] = rest;
   const me = programName();
   if (!query) {
     err('ERROR: User query required');
@@ -74,11 +105,16 @@ export async function main(argv: string[]): Promise<number> {
     err('Re-run templates/project_setup.sh to recreate it');
     return 1;
   }
+  // The template first: its defaults are part of the limits checked next.
+  const pinned = template === null ? { undo: async () => undefined, line: null } : await pinTemplate(project, template);
+  if (pinned === null) return 1;
+  const unpin = pinned.undo;
   // A bad limit is refused before anything is written: a workflow never starts without
   // a limit the user believes is set (workflow/limits.ts).
   const bad = limitProblemLines(projectLimits(project));
   if (bad.length) {
     for (const line of bad) err(`ERROR: ${line}; the workflow was not started (argo doctor lists every limit)`);
+    await unpin();
     return 1;
   }
   const steps = startSteps(project);
@@ -93,11 +129,13 @@ export async function main(argv: string[]): Promise<number> {
     err(`WARNING: ${problem.message}; design_build will refuse it`);
   } else if (problem) {
     err(`ERROR: ${problem.message}`);
+    await unpin();
     return 1;
   }
   out('=== Starting Argo Workflow ===');
   out(`Project: ${project}`);
   out(`Query: ${query}`);
+  if (pinned.line) out(pinned.line);
   out();
 
   let done: { value: number } | undefined;

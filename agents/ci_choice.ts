@@ -7,7 +7,7 @@ import type { Env } from '../core/context.js';
 import { presetNamed } from './presets/index.js';
 import { ciToolAvailable } from './ci_tool.js';
 import { errorMessage } from '../core/errors.js';
-import { chooseCi, ciSource, type CiChoice } from './select.js';
+import { chooseCi, ciSource, designChoice, type CiChoice } from './select.js';
 import type { Project } from '../store/project.js';
 
 /** The config and the choice, or why either is unusable (the file, the key and the value). */
@@ -15,6 +15,16 @@ export function readCiChoice(project: Project): { config: Record<string, unknown
   try {
     const config = readConfigObject(project.configFile);
     return { config, choice: chooseCi(process.env, config, (w) => ciToolAvailable(w, project.dir, process.env)) };
+  } catch (e) {
+    return { error: errorMessage(e) };
+  }
+}
+
+/** The design phase's config and agent: design.agent when set, else the same as readCiChoice. */
+export function readDesignChoice(project: Project): { config: Record<string, unknown>; choice: CiChoice } | { error: string } {
+  try {
+    const config = readConfigObject(project.configFile);
+    return { config, choice: designChoice(process.env, config, (w) => ciToolAvailable(w, project.dir, process.env)) };
   } catch (e) {
     return { error: errorMessage(e) };
   }

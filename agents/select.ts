@@ -111,3 +111,24 @@ export function choiceFromSpec(spec: CiSpec, source = 'the job'): CiChoice {
   if (!known) throw new Error(`unknown agent '${spec.preset?.name}' in ${source} (known here: ${PRESET_NAMES.join(', ')})`);
   return { kind: 'preset', preset: { ...known, ...spec.preset, parser: known.parser }, model: spec.model, source };
 }
+
+export const DESIGN_AGENT_KEY = 'design.agent';
+
+/**
+ * The design phase's agent (issue 22): config `design.agent` when set — a preset (with the
+ * project's ci.agents overrides and ci.model) or a command line, as merge.resolver takes
+ * one — else the builders' choice, exactly as before. Errors name the key and the value.
+ */
+export function designChoice(env: Env, config: unknown, existsAsIs: (w: string) => boolean = () => false): CiChoice {
+  const design = obj(config).design;
+  const raw = obj(design).agent;
+  if (raw === undefined || raw === null || raw === 'null') return chooseCi(env, config, existsAsIs);
+  if (typeof raw !== 'string' || raw.trim() === '') {
+    throw new Error(`${DESIGN_AGENT_KEY} is ${JSON.stringify(raw)}; accepted: an agent preset (${PRESET_NAMES.join(', ')}) or a command line, or absent (the builders' agent)`);
+  }
+  const ci = obj(obj(config).ci);
+  const preset = presetNamed(raw.trim());
+  if (!preset) return toolChoice(raw.trim(), DESIGN_AGENT_KEY, existsAsIs);
+  const model = typeof ci.model === 'string' && ci.model !== '' ? ci.model : null;
+  return { kind: 'preset', preset: withOverride(preset, obj(ci.agents)[preset.name], `ci.agents.${preset.name}`), model, source: DESIGN_AGENT_KEY };
+}

@@ -7,7 +7,7 @@ type Entry = () => Promise<{ main: Main }>;
 
 /** Programs, under the names users know (the .sh shims run the same main). */
 const PROGRAMS: Record<string, [Entry, string]> = {
-  start: [() => import('../start_workflow.js'), '<user_query> [project_path]   start a workflow (start_workflow.sh)'],
+  start: [() => import('../start_workflow.js'), '[--template NAME] <user_query> [project_path]   start a workflow (start_workflow.sh)'],
   status: [() => import('../status.js'), '[--json] [--watch] [project_path]  show where a workflow is (status.sh)'],
   list: [() => import('../view/list.js'), '[--json]                      every registered project: phase, owner, who acts'],
   logs: [() => import('../view/logs.js'), '[builder-id|--orchestrator] [project_path] [-f]  a log, followed live with -f'],
@@ -29,6 +29,7 @@ const PROGRAMS: Record<string, [Entry, string]> = {
   worker: [() => import('../distributed/worker_cli.js'), '--database URL [--concurrency N] [--workdir DIR] [--allow-command LINE]  run builders for other hosts\' workflows'],
   retry: [() => import('../steer/retry.js'), '[--env-from-here] [project_path] [builder-id …]  run failed builders again (resuming agent sessions)'],
   budget: [() => import('../steer/budget.js'), '[project_path] [--raise USD]  the budget and the spend per agent; --raise: the new total limit (continues a workflow stopped by it)'],
+  templates: [() => import('../templates/templates_cli.js'), 'list | show NAME | new NAME [project_path]  the workflow templates (docs/TEMPLATES.md)'],
   doctor: [() => import('../steer/doctor.js'), '[project_path]                check node, bash, git, the agent, its credential, the project'],
   server: [() => import('./shim_server.js'), '                              run the bash shims\' helper in the foreground'],
 };

@@ -97,8 +97,9 @@ export function actWithCli(root: string, run: ArgoRunner = runArgo): (p: Project
   };
 }
 
-/** `argo start <query> <path>` from the page: start_workflow's own checks answer (its ERROR line comes back). */
+/** `argo start [--template NAME] <query> <path>` from the page: start_workflow's own checks answer (its ERROR line comes back). */
 export function startWithCli(root: string, run: ArgoRunner = runArgo): (r: StartRequest) => Promise<ActionResult> {
   // Run from the install root: the project folder may not exist (start_workflow says so itself).
-  return (request) => run(root, ['start', request.query, request.path], root);
+  // With a template the query is the third word, where start never reads an option.
+  return (request) => run(root, ['start', ...(request.template ? ['--template', request.template] : []), request.query, request.path], root);
 }

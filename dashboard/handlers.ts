@@ -1,7 +1,7 @@
 // The dashboard's HTTP handlers as pure functions (request, deps) → response, tested
 // without a socket. Streaming (SSE) lives in server.ts; whether a stream may open is
 // decided by the same canRead (auth.ts).
-import { ACTIONS, type ActionName, type ActionRequest, type ActionResult, type ProjectSummary, type StartRequest } from './messages.js';
+import { ACTIONS, type ActionName, type ActionRequest, type ActionResult, type ProjectSummary, type StartRequest, type TemplateChoice } from './messages.js';
 import { reviewRequest, startRequest } from './review_requests.js';
 import { canChange, canRead, tokenMatches, type Headers } from './auth.js';
 import { BUDGET_KEY, parseRaise } from '../workflow/budget.js';
@@ -35,6 +35,8 @@ export interface Deps {
   review(project: ProjectSummary, builder: string): Promise<BuilderReview | undefined>;
   /** `argo start <query> <path>` (POST /api/start); absent: the page cannot start workflows here. */
   start?(request: StartRequest): Promise<ActionResult>;
+  /** The workflow templates the start form offers (GET /api/templates); absent: none offered. */
+  templates?(): TemplateChoice[];
 }
 
 /** On every response, the page's and the API's alike (and the server's own: 413, event stream …). */
@@ -150,6 +152,9 @@ async function reviewAnswer(deps: Deps, rawProject: string, rawBuilder: string):
   return review ? json(200, { review }) : error(404, `no builder '${builder ?? rawBuilder}'`);
 }
 
+/** The templates the start form offers. */
+export const TEMPLATES_PATH = '/api/templates';
+
 /** Where the page starts a workflow (not under a project: the folder may not be registered yet). */
 export const START_PATH = '/api/start';
 
@@ -194,6 +199,7 @@ export async function handle(req: Req, deps: Deps): Promise<Res> {
   if (!canRead(path, url.searchParams, req.headers, deps.token)) return unauthorized();
   if (req.method === 'GET') {
     if (path === '/api/projects') return json(200, { projects: deps.projects() });
+    if (path === TEMPLATES_PATH) return json(200, { templates: deps.templates?.() ?? [] });
     const one = PROJECT.exec(path);
     if (one) {
       const id = decodedId(one[1]!);

@@ -41,6 +41,15 @@ export interface LineComment {
 export interface StartRequest {
   query: string;
   path: string;
+  /** A workflow template's name (`argo start --template`); absent: today's workflow. */
+  template?: string;
+}
+
+/** A workflow template the start form offers (the user's and the built-ins; a project's own can be typed). */
+export interface TemplateChoice {
+  name: string;
+  where: string;
+  description: string;
 }
 
 export type ActionName = ActionRequest['action'];

@@ -1,6 +1,7 @@
 // The page's review and start requests, checked before any command runs (bounds and types):
 // a body that fails here never reaches `argo`, and the answer says what is accepted. The
 // CLI checks again (argo review, argo start): these bounds are the contract's, not looser.
+import { NAME_ACCEPTED, TEMPLATE_NAME } from '../template_files/schema.js';
 import type { ActionRequest, LineComment, ReviewVerdict, StartRequest } from './messages.js';
 
 /** The most comments one batch may hold, and the most bytes one comment's text may have (issue 21's contract). */
@@ -80,8 +81,10 @@ export function startRequest(body: string): StartRequest | string {
     return 'the body is not valid JSON';
   }
   if (typeof o !== 'object' || o === null || Array.isArray(o)) return 'the body must be a JSON object';
-  const { query, path } = o as Record<string, unknown>;
+  const { query, path, template } = o as Record<string, unknown>;
   if (typeof query !== 'string' || query.trim() === '' || bytes(query) > QUERY_MAX_BYTES || query.includes('\0')) return accepted;
   if (typeof path !== 'string' || !path.startsWith('/') || path.length > PATH_MAX || badPath(path)) return accepted;
-  return { query, path };
+  if (template === undefined || template === null || template === '') return { query, path };
+  if (typeof template !== 'string' || !TEMPLATE_NAME.test(template)) return `template is ${JSON.stringify(template)}; accepted: a template name (${NAME_ACCEPTED}) or none`;
+  return { query, path, template };
 }

@@ -5,6 +5,7 @@
 // The watcher's typed changes (store/watch.ts) say which project changed: only that
 // project's view is built. A slow look at the registry alone (no view built) is the
 // backstop for projects registered or removed meanwhile.
+import { listTemplates, readTemplateFile, templateDirs } from '../template_files/find.js';
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { join } from 'node:path';
@@ -15,7 +16,8 @@ import { watchProject, type ProjectChange } from '../store/watch.js';
 import { actWithCli, startWithCli } from './actions.js';
 import { canRead, EVENTS_PATH } from './auth.js';
 import { handle, requestUrl, SECURITY_HEADERS, type Deps, type Req } from './handlers.js';
-import type { ProjectSummary, ServerEvent } from './messages.js';
+import type { ProjectSummary, ServerEvent, TemplateChoice } from './messages.js';
+import { errorMessage } from '../core/errors.js';
 import { builderMergeDiff } from '../view/merge_diff.js';
 import { readStatePlain } from '../view/read.js';
 import type { MergeDetail } from '../view/merge.js';
@@ -255,11 +257,22 @@ export interface Dashboard {
   close(): Promise<void>;
 }
 
+/** The user's templates and the built-ins, each with its description (a broken one says why); a project's own are typed by name. */
+export function offeredTemplates(): TemplateChoice[] {
+  return listTemplates(templateDirs(null)).map((f) => {
+    try {
+      return { name: f.name, where: f.where, description: readTemplateFile(f).template.description };
+    } catch (e) {
+      return { name: f.name, where: f.where, description: `ERROR: ${errorMessage(e)}` };
+    }
+  });
+}
+
 export async function startDashboard(opts: DashboardOptions): Promise<Dashboard> {
   const readOpts = { argo: argoCommand(opts.root), logLines: opts.logLines ?? 40 };
   const projects = () => registeredProjects(opts.registry, readOpts);
   const project = (id: string) => registeredProject(id, opts.registry, readOpts);
-  const deps: Deps = { token: opts.token, projects, project, asset: assetReader(opts.root), act: actWithCli(opts.root), start: startWithCli(opts.root), mergeDiff: mergeDiffReader, review: reviewReader };
+  const deps: Deps = { token: opts.token, projects, project, asset: assetReader(opts.root), act: actWithCli(opts.root), start: startWithCli(opts.root), templates: offeredTemplates, mergeDiff: mergeDiffReader, review: reviewReader };
   const maxClients = opts.maxEventClients ?? MAX_EVENT_CLIENTS;
   const hub = new EventHub(projects, project, maxClients, watchProject, () => registeredEntries(opts.registry));
   const headersTimeout = opts.headersTimeoutMs ?? HEADERS_TIMEOUT_MS;

@@ -24,7 +24,7 @@ import { commitIdentity } from '../workflow/worktrees.js';
 import { choiceLabel } from '../agents/select.js';
 import { ciToolAvailable } from '../agents/ci_tool.js';
 import { readResolver } from './resolver_config.js';
-import { resolverPrompt } from './resolver_prompt.js';
+import { resolverPromptFor } from './resolver_prompt.js';
 import { judgeResolution, type ResolutionProbe } from './resolver_judge.js';
 import { filesWithMarkers } from '../agents/merge_fix.js';
 import { runResolverAgent } from './resolver_run.js';
@@ -105,7 +105,13 @@ export async function resolveConflict(input: ConflictInput): Promise<ConflictRes
   const logDir = project.logs.logDir;
   mkdirSync(logDir, { recursive: true });
   const base = join(logDir, `merge-${fileTag(incoming.id)}.resolver`);
-  const prompt = resolverPrompt({ target: input.target, incoming, merged: input.merged, files: input.files, verify: input.verify });
+  let prompt: string;
+  try {
+    prompt = resolverPromptFor(project.dir, { target: input.target, incoming, merged: input.merged, files: input.files, verify: input.verify });
+  } catch (e) {
+    complain(`ERROR: ${errorMessage(e)}`);
+    return gaveUp(errorMessage(e));
+  }
   const run = await runResolverAgent({ choice: pick.choice, dir, prompt, timeoutMs, signal: input.signal, outFile: `${base}.out`, logFile: `${base}.log`, promptFile: `${base}.prompt.txt`, pricing: config.pricing, state: project.state });
   const agent = run.agent;
   if (run.problem) return gaveUp(run.problem, agent, run.usage);

@@ -20,7 +20,7 @@ import { runAgent } from '../agents/run/runner.js';
 import { choiceLabel, choiceProgram, type CiChoice } from '../agents/select.js';
 import { usageRecord } from '../agents/build.js';
 import { utcTimestamp } from '../core/time.js';
-import { readCiChoice } from '../agents/ci_choice.js';
+import { readDesignChoice } from '../agents/ci_choice.js';
 import { complain, enterProject, limitsOrRefuse, recordError, say, type Project } from './handler.js';
 import { argoPaths } from '../store/layout.js';
 import { WRITE_ORDERS, writeInOrder } from '../store/write_orders.js';
@@ -166,7 +166,7 @@ function writePromptFile(dir: string, text: string): string {
 export async function main(argv: string[]): Promise<number> {
   const project = enterProject(argv, 'design_program');
   if (typeof project === 'number') return project;
-  const ci = readCiChoice(project);
+  const ci = readDesignChoice(project);
   if ('error' in ci) {
     complain(`ERROR: ${ci.error}`);
     await recordError(project, 'CI tool not available');

@@ -15,7 +15,7 @@ import { errorMessage } from '../core/errors.js';
 import { isDir, resolveProjectDir } from '../store/project_dir.js';
 import { readStateDoc } from '../store/state.js';
 import { toPlain } from '../core/json_doc.js';
-import { chooseCi, choiceLabel, choiceProgram, type CiChoice } from '../agents/select.js';
+import { chooseCi, choiceLabel, choiceProgram, DESIGN_AGENT_KEY, designChoice, type CiChoice } from '../agents/select.js';
 import { readFallback } from '../agents/failover.js';
 import { effectiveText, problemText, readLimits, UNUSED_LIMITS } from '../workflow/limits.js';
 import type { AgentName, Preset } from '../agents/presets/contract.js';
@@ -28,6 +28,7 @@ import { readTemplate, templateFile } from '../workflow/prompt_template.js';
 import { readResolver, RESOLVER_KEY } from '../merge/resolver_config.js';
 import { handlerFileIn, missingHandler, readPhases } from '../workflow/phase_list.js';
 import { installRoot } from '../core/install_root.js';
+import { templateChecks } from '../view/template_use.js';
 
 type Check = { ok: boolean | null; line: string };
 
@@ -223,6 +224,7 @@ export async function main(argv: string[]): Promise<number> {
     } catch (e) {
       checks.push({ ok: false, line: `config: ${errorMessage(e)}` });
     }
+    checks.push(...templateChecks(project));
     const stateFile = argoPaths(project).state;
     try {
       const doc = await readStateDoc(stateFile);
@@ -253,6 +255,9 @@ export async function main(argv: string[]): Promise<number> {
     checks.push(...agentChecks(choice, env, project));
     // ci.fallback: checked as the execution phase reads it, each fallback as the primary is.
     for (const f of readFallback(config, choice)) checks.push(...agentChecks(f, env, project));
+    // design.agent (a template's agents.design): the design phase's own agent, checked as the builders' is.
+    const design = designChoice(env, config, (w) => locate(w, project, env) !== null);
+    if (design.source === DESIGN_AGENT_KEY) checks.push(...agentChecks(design, env, project).map((c) => ({ ...c, line: `design ${c.line}` })));
     // Which design prompt the project uses (its design.md, the plan prompt, the original's).
     if (hasProject) checks.push(designPromptStatus(project, choice.kind, choice.kind === 'preset' && designTakesSchema(choice.preset), config));
     if (hasProject) checks.push(...builderChecks(project, choice, config));

@@ -8,6 +8,7 @@ import { JsonObject, fromPlain, getIn, parseJson, setIn, stringifyJq, type Json 
 import { queryKey } from '../core/query.js';
 import { writeFileAtomic } from '../core/atomic_file.js';
 import { BUILDER_BRANCH_PREFIX, DEFAULT_CONFIG_FILE } from './layout.js';
+import { readConfigLayers } from './config_object.js';
 
 export { DEFAULT_CONFIG_FILE };
 
@@ -33,8 +34,25 @@ export async function readConfig(file: string, key: string, dflt = ''): Promise<
   } catch {
     return dflt;
   }
-  const out = await queryKey(text, file, key);
+  const out = await queryKey(withTemplate(text, file), file, key);
   return out === '' || out === 'null' ? dflt : out;
+}
+
+/**
+ * The text read_config queries: the file itself, or — when it names a workflow template —
+ * the effective config (the template's defaults under the project's settings), so the
+ * bash doors see what every other reader sees. A file that is no JSON stays as it is
+ * (the query reports it, as before).
+ */
+function withTemplate(text: string, file: string): string {
+  if (!text.includes('"template"')) return text;
+  try {
+    JSON.parse(text);
+  } catch {
+    return text;
+  }
+  const { template, effective } = readConfigLayers(file);
+  return template === null ? text : JSON.stringify(effective);
 }
 
 /**

@@ -1,14 +1,39 @@
 // Reading .argo-project/config.json as one document, in a module of its own so that
 // light commands (status, the view) read config without loading anything else.
+// Every reader gets the effective config: when config.json names a workflow template
+// (`workflow.template`), the template's defaults lie under the project's own settings
+// (template_files/overlay.ts; docs/TEMPLATES.md). Without one, the file as it is.
 import { existsSync, readFileSync } from 'node:fs';
+import { basename, dirname } from 'node:path';
 import { ArgoError, errorMessage } from '../core/errors.js';
-import { argoPaths } from './layout.js';
+import { ARGO_DIR, argoPaths } from './layout.js';
+import { effectiveConfig } from '../template_files/overlay.js';
+import { templateDirs, type LoadedTemplate, type TemplateDir } from '../template_files/find.js';
 
 /**
- * The whole config as plain JSON ({} when there is none). A file that is there but is
- * not a JSON object is an error naming it: settings must not silently fall back.
+ * The whole config as plain JSON ({} when there is none), with the template it names laid
+ * under it. A file that is there but is not a JSON object, or names a template that is
+ * missing or broken, is an error naming it: settings must not silently fall back.
  */
 export function readConfigObject(file: string): Record<string, unknown> {
+  return readConfigLayers(file).effective;
+}
+
+/** The templates a config file's project sees, in lookup order (its own folder when the file is a project's config.json). */
+export function configTemplateDirs(file: string, env: NodeJS.ProcessEnv = process.env): TemplateDir[] {
+  const argoDir = dirname(file);
+  return templateDirs(basename(argoDir) === ARGO_DIR ? argoPaths(dirname(argoDir)).templates : null, env);
+}
+
+/** The project's file as written, the template it names (null: none) and the two laid together. */
+export function readConfigLayers(file: string): { project: Record<string, unknown>; template: LoadedTemplate | null; effective: Record<string, unknown> } {
+  const project = readProjectConfigFile(file);
+  const { config, template } = effectiveConfig(project, file, () => configTemplateDirs(file));
+  return { project, template, effective: config };
+}
+
+/** config.json as written (no template applied): for the writers and for `argo doctor`'s sources. */
+export function readProjectConfigFile(file: string): Record<string, unknown> {
   if (!existsSync(file)) return {};
   let v: unknown;
   try {

@@ -41,6 +41,8 @@ export function argoPaths(project: string) {
     orchestratorLog: join(logs, 'orchestrator.log'),
     builders: join(project, BUILDERS_ROOT),
     merging: join(project, MERGING_ROOT),
+    /** The project's own workflow templates (issue 22; they win over the user's and the built-ins). */
+    templates: join(dir, 'templates'),
     /** The prompts handed to agents (design, builders). */
     prompts: join(dir, 'prompts'),
     /** The design agent's raw answers. */

@@ -10,7 +10,7 @@ import { readFileSync, realpathSync } from 'node:fs';
 import { relative } from 'node:path';
 import type { BuilderRecord } from '../store/builders.js';
 import { argoPaths } from '../store/layout.js';
-import { placeholdersOf, readTemplate, renderTemplate, templateFile } from './prompt_template.js';
+import { placeholdersOf, promptSource, renderTemplate } from './prompt_template.js';
 import { planSetting } from './plan_prompt.js';
 import { readWorkflowKind } from './kind.js';
 import { slicePrompt } from './kinds/slice_prompt.js';
@@ -127,9 +127,9 @@ export function builderPromptKind(projectDir: string, ciKind: 'word' | 'command'
   const workflow = readWorkflowKind(config);
   const slices = 'kind' in workflow && workflow.kind === 'slices';
   if (ciKind === 'word' && !designPlanOptIn(config) && !slices) return { kind: 'original' };
-  const text = readTemplate(projectDir, 'builder');
-  if (text === null && slices) return { kind: 'slice' };
-  return text === null ? { kind: 'built-in' } : { kind: 'template', file: templateFile(projectDir, 'builder'), text };
+  const src = promptSource(projectDir, 'builder');
+  if (src === null && slices) return { kind: 'slice' };
+  return src === null ? { kind: 'built-in' } : { kind: 'template', file: src.file, text: src.text };
 }
 
 /** Refuses a template with an unknown placeholder before any builder starts (ArgoError naming it). */

@@ -3,7 +3,7 @@
 // a project uses. A single-word CI tool keeps the original's text (COMPAT §5.5) unless the
 // project sets `design.plan: true`; `design.plan: false` keeps it for every tool.
 import { ArgoError } from '../core/errors.js';
-import { placeholdersOf, readTemplate, renderTemplate, templateFile } from './prompt_template.js';
+import { placeholdersOf, promptSource, renderTemplate } from './prompt_template.js';
 
 /**
  * The plan as JSON: an object (the CLIs' structured output wants one at the top) with an
@@ -108,8 +108,8 @@ export interface DesignPromptSource {
 }
 
 export function designPromptSource(projectDir: string): DesignPromptSource {
-  const template = readTemplate(projectDir, 'design');
-  return { file: template === null ? null : templateFile(projectDir, 'design'), template };
+  const src = promptSource(projectDir, 'design');
+  return { file: src?.file ?? null, template: src?.text ?? null };
 }
 
 /**

@@ -5,8 +5,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ArgoError } from '../core/errors.js';
 import { argoPaths } from '../store/layout.js';
+import { readConfigLayers } from '../store/config_object.js';
 
-export type TemplateName = 'design' | 'builder';
+/** The roles a prompt is written for (a workflow template's `prompts` has the same keys). */
+export type TemplateName = 'design' | 'builder' | 'resolver' | 'reviewer';
 
 const PLACEHOLDER = /\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}/g;
 
@@ -23,6 +25,18 @@ export function readTemplate(projectDir: string, name: TemplateName): string | n
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw new ArgoError(`cannot read ${templateFile(projectDir, name)}: ${(e as Error).message}`);
   }
+}
+
+/**
+ * The prompt text for `name` and where it is from: the project's own file first, else the
+ * `prompts.<name>` of the workflow template config.json names (issue 22), else null (built in).
+ */
+export function promptSource(projectDir: string, name: TemplateName): { file: string; text: string } | null {
+  const own = readTemplate(projectDir, name);
+  if (own !== null) return { file: templateFile(projectDir, name), text: own };
+  const t = readConfigLayers(argoPaths(projectDir).config).template;
+  const text = t?.template.prompts[name];
+  return t && text !== undefined ? { file: `${t.file} (prompts.${name})`, text } : null;
 }
 
 /** The placeholders a template uses, each once, in order. */

@@ -321,13 +321,15 @@ function render() {
 function startForm() {
   const query = el('textarea#start-query', { rows: 3, 'aria-label': 'what to build (the query)', placeholder: 'What to build, e.g. "Build a REST API for todos"' });
   const path = el('input#start-path', { type: 'text', list: 'start-paths', spellcheck: 'false', autocomplete: 'off', 'aria-label': "the project's folder (absolute path)", placeholder: '/path/to/project' });
+  // A workflow template (argo start --template): the user's and the built-ins offered, a project's own typed.
+  const template = el('input#start-template', { type: 'text', list: 'start-templates', spellcheck: 'false', autocomplete: 'off', 'aria-label': 'workflow template (empty: feature, today\'s workflow)', placeholder: 'feature (today\'s workflow)' });
   const out = el('pre#start-message', { hidden: true });
   const start = async () => {
     out.hidden = false;
     out.className = 'ok';
     out.textContent = 'starting…';
     try {
-      const res = await fetch('/api/start', { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ query: query.value, path: path.value.trim() }) });
+      const res = await fetch('/api/start', { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ query: query.value, path: path.value.trim(), template: template.value.trim() }) });
       const answer = await res.json();
       out.className = res.ok ? 'ok' : 'error';
       out.textContent = answer.output ?? answer.error ?? `HTTP ${res.status}`;
@@ -345,9 +347,23 @@ function startForm() {
     el('label', { for: 'start-path' }, 'Project folder'),
     path,
     el('datalist#start-paths'),
+    el('label', { for: 'start-template' }, 'Template'),
+    template,
+    el('datalist#start-templates'),
     el('button.primary', { type: 'button', 'data-action': 'start', onclick: start }, 'Start the workflow'),
     out,
   );
+}
+
+/** The workflow templates (GET /api/templates), offered by the start form's template field; read once. */
+async function startTemplates() {
+  try {
+    const res = await fetch('/api/templates', { headers: { authorization: `Bearer ${token}` } });
+    const { templates = [] } = res.ok ? await res.json() : {};
+    document.getElementById('start-templates')?.replaceChildren(...templates.map((t) => el('option', { value: t.name }, `${t.name} (${t.where}): ${t.description}`)));
+  } catch {
+    // no offer: a name can still be typed
+  }
 }
 
 /** The registered projects' folders, offered by the start form's path field. */
@@ -365,6 +381,7 @@ function connect() {
     return;
   }
   document.querySelector('nav').append(startForm());
+  startTemplates();
   // EventSource cannot send headers: the event stream alone takes the token in its query.
   const source = new EventSource(`/api/events?token=${encodeURIComponent(token)}`);
   source.addEventListener('open', () => (status.textContent = 'live'));

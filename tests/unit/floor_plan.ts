@@ -6,6 +6,9 @@ import { ROOT } from './helpers.js';
 /** Lower number = lower layer. Folders of one layer do not import each other. */
 export const LAYERS: Record<string, number> = {
   core: 0, // platform: processes, locks, files, git, JSON; knows nothing of .argo-project
+  // Workflow template files (issue 22): found, parsed, checked and laid over config — only
+  // files and JSON, below store/ so that store's config reader applies them for every reader.
+  template_files: 0.5,
   store: 1, // the project on disk: layout, state, config, logs, builder records, watcher
   workflow: 2, // the workflow's rules: dispatch, components, worktrees, merge place, limits
   agents: 3, // agent presets, the runner, one builder's run
