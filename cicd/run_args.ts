@@ -83,8 +83,9 @@ export function parseRunArgs(argv: readonly string[]): { args: RunArgs } | { pro
 /** `argo/<slug>-<shortId>`: the query's first words, lower case, as a branch name part. */
 export function defaultBranch(query: string, shortId: string): string {
   const slug = query
-    .toLowerCase()
     .normalize('NFKD')
+    .replace(/\p{M}/gu, '') // accents go, their letters stay
+    .toLowerCase()
     .replace(/[^a-z0-9]+/g, '-')
     .replace(/^-+|-+$/g, '')
     .slice(0, 40)
