@@ -235,3 +235,20 @@ describe('the command line', () => {
     for (const q of ['Build a REST API', '..', 'a.lock', '--x', 'main']) expect(parseRunArgs(['q', '--branch', defaultBranch(q, 'abc123')])).toHaveProperty('args');
   });
 });
+
+describe('the call into publishing', () => {
+  it('without the publishing module: --push/--pr are refused up front, GitHub files only warned about', async () => {
+    const { publishAfterRun, publishModulesProblem, githubEnv } = await import('../../../cicd/publish_call.js');
+    expect(publishModulesProblem({ push: false, pr: false })).toBeNull();
+    expect(publishModulesProblem({ push: true, pr: false })).toMatch(/^--push\/--pr need cicd\/publish.js, which this install does not have \(.*publish\.js\); nothing was started$/);
+    expect(githubEnv({ GITHUB_ACTIONS: 'true' })).toBe(true);
+    expect(githubEnv({ GITHUB_OUTPUT: '/tmp/o' })).toBe(true);
+    expect(githubEnv({})).toBe(false);
+    const said: string[] = [];
+    const report = buildRunReport(endedView(), INPUT);
+    const args = { ...(parseRunArgs(['q']) as { args: Parameters<typeof publishAfterRun>[1] }).args };
+    const r = await publishAfterRun(report, args, '/p', { GITHUB_ACTIONS: 'true' }, (l) => said.push(l));
+    expect(r).toEqual({ report, problems: [] });
+    expect(said).toEqual(['WARNING: the GitHub step summary and outputs are not written: this install has no cicd/github_env.js']);
+  });
+});
