@@ -15,7 +15,9 @@ export interface StepResult {
 /** Runs the built entry `name` (e.g. 'start_workflow') with `args`; resolves when it exited. */
 export function runStep(name: string, args: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<StepResult> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [builtEntry(name, packageRoot()), ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    // Its own process group: a terminal's Ctrl-C reaches argo run, which stops the workflow
+    // itself, and never cuts a step (a locked write, the stop) in half.
+    const child = spawn(process.execPath, [builtEntry(name, packageRoot()), ...args], { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => void (stdout += d.toString()));
