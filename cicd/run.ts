@@ -63,6 +63,11 @@ async function start(query: string, project: string): Promise<void> {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  if (argv.length === 1 && (argv[0] === '--help' || argv[0] === '-h')) {
+    say(RUN_USAGE);
+    say('Exit: 0 done, 1 builders or verify failed, 2 a person is needed, 3 budget or time limit, 4 set-up error (docs/CI.md)');
+    return 0;
+  }
   const parsed = parseRunArgs(argv);
   if ('problems' in parsed) {
     for (const p of parsed.problems) complain(`ERROR: ${p}`);

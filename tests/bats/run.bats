@@ -165,6 +165,8 @@ fake_claude_project() {
   assert_line 'ERROR: --max-components is "0"; accepted: a whole number from 1 to 9999'
   run -4 argo run
   assert_line 'ERROR: the query is missing; accepted: what to build, as one argument'
+  run -0 argo run --help
+  assert_line --index 0 --regexp '^Usage: argo run "<what to build>" \[project_path\] \[--approve auto\|never\]'
   [ ! -e "$PROJ/.argo-project" ]
   # a bad config is a set-up error too, and nothing starts
   "$ROOT/templates/project_setup.sh" demo "$PROJ" >/dev/null
