@@ -197,3 +197,19 @@ fake_claude_project() {
   grep -q '^argo: failed (exit 143): cancelled (SIGTERM): the workflow was stopped$' "$WORK/run.out"
   [ "$(report '.status, .reason' | tr '\n' '|')" = 'failed|cancelled (SIGTERM): the workflow was stopped|' ]
 }
+
+@test "Ctrl-C (SIGINT to argo run) during the design: stopped, exit 130, the report says cancelled" {
+  export CI_COMMAND="$ROOT/compat/standin_ci" STANDIN_CI_DELAY=30
+  "$ROOT/compat/argo" run "Build a calculator" "$PROJ" --report "$WORK/report.json" > "$WORK/run.out" 2>&1 &
+  RUN_PID=$!
+  wait_state '.phase == "init" and .action_owner == "code"' 30
+  wait_for 10 test -s .argo-project/orchestrator.pid
+  local orch status=0
+  orch=$(cat .argo-project/orchestrator.pid)
+  kill -INT "$RUN_PID"
+  wait "$RUN_PID" || status=$?
+  RUN_PID=
+  [ "$status" -eq 130 ] || { cat "$WORK/run.out"; false; }
+  ended "$orch"
+  [ "$(report '.reason')" = 'cancelled (SIGINT): the workflow was stopped' ]
+}
