@@ -5,6 +5,7 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, relative, resolve } from 'node:path';
 import { signalStatus } from '../core/proc.js';
+import { errorMessage } from '../core/errors.js';
 import { git } from '../core/git.js';
 import { projectConfig } from '../store/config_object.js';
 import { argoPaths } from '../store/layout.js';
@@ -16,7 +17,7 @@ import { readMergeSettings } from '../merge/settings.js';
 import type { FollowEnd } from './follow.js';
 import { junitXml } from './junit.js';
 import { RUN_EXIT, type RunReport, type RunStatus } from './report.js';
-import { buildRunReport } from './run_report.js';
+import { buildRunReport, resultLine } from './run_report.js';
 import type { RunArgs } from './run_args.js';
 import { linesOf, stopWorkflow } from './steps.js';
 import { publishAfterRun } from './publish_call.js';
@@ -94,10 +95,17 @@ export function reportOf(r: RunEnd, status: RunStatus, reason: string): RunRepor
   });
 }
 
-function writeOutput(file: string, text: string): void {
+/** Writes --report / --junit (its folder made when missing); the problem in one line, or null. */
+function writeOutput(file: string | null, text: () => string): string | null {
+  if (file === null) return null;
   const path = resolve(file);
-  if (!existsSync(dirname(path))) mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path, text);
+  try {
+    if (!existsSync(dirname(path))) mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, text());
+    return null;
+  } catch (e) {
+    return `could not write ${path}: ${errorMessage(e)}`;
+  }
 }
 
 /** Stops the workflow (stop_workflow), saying what it did. */
@@ -122,10 +130,11 @@ export async function finishRun(r: RunEnd): Promise<number> {
   let report = reportOf(r, status, reason);
   const published = await publishAfterRun(report, r.args, r.project, process.env, r.complain);
   report = published.report;
-  if (r.args.report) writeOutput(r.args.report, JSON.stringify(report, null, 2) + '\n');
-  if (r.args.junit) writeOutput(r.args.junit, junitXml(report));
-  // A cancel exits as a signalled program does (130 for SIGINT, 143 for SIGTERM); a result not published is a failure.
-  const code = r.signal ? signalStatus(r.signal) : published.problems.length && report.exit_code === RUN_EXIT.done ? RUN_EXIT.failed : report.exit_code;
+  const unwritten = [writeOutput(r.args.report, () => JSON.stringify(report, null, 2) + '\n'), writeOutput(r.args.junit, () => junitXml(report))].filter((p) => p !== null);
+  for (const p of unwritten) r.complain(`ERROR: ${p}`);
+  r.say(`argo: ${resultLine(report)}`);
+  // A cancel exits as a signalled program does (130 for SIGINT, 143 for SIGTERM); a result not published or a file not written is a failure.
+  const code = r.signal ? signalStatus(r.signal) : (published.problems.length || unwritten.length) && report.exit_code === RUN_EXIT.done ? RUN_EXIT.failed : report.exit_code;
   r.say(`argo: ${report.status} (exit ${code}): ${report.reason}`);
   return code;
 }

@@ -92,3 +92,12 @@ export function buildRunReport(v: View, input: ReportInput): RunReport {
     rerun: input.rerun,
   };
 }
+
+/** The run in one line: the builders by status, the cost, the branch. */
+export function resultLine(r: RunReport): string {
+  const counts = new Map<string, number>();
+  for (const b of r.builders) counts.set(b.status, (counts.get(b.status) ?? 0) + 1);
+  const builders = r.builders.length ? `${r.builders.length} builder(s): ${[...counts].map(([s, n]) => `${n} ${s}`).join(', ')}` : 'no builders';
+  const cost = r.cost_usd !== null ? `; cost ${Math.round(r.cost_usd * 1e4) / 1e4} USD` : '';
+  return `result: ${builders}${cost}; branch ${r.branch ?? '(nothing merged)'}${r.pr_url ? `; pull request ${r.pr_url}` : ''}`;
+}

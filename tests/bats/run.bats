@@ -57,6 +57,7 @@ fake_claude_project() {
   assert_line 'argo: builder cli: merge merged'
   assert_line --regexp '^argo: phase storage: user → '
   assert_line 'argo: done (exit 0): the workflow is finished (phase storage)'
+  assert_line --regexp '^argo: result: 3 builder\(s\): 3 merged; branch argo/build-a-calculator-[0-9a-f]{6}$'
   refute_output --partial '::group::'
   # each event once: the design line is not repeated at every look
   [ "$(grep -c '^argo: design: ' <<< "$output")" -eq 1 ]
@@ -104,8 +105,12 @@ fake_claude_project() {
 
 @test "--approve auto refuses a plan larger than --max-components: exit 2, not approved" {
   export CI_COMMAND="$ROOT/compat/standin_ci"
-  run -2 argo run "Build a calculator" "$PROJ" --max-components 2
+  touch "$WORK/a-file"
+  run -2 argo run "Build a calculator" "$PROJ" --max-components 2 --junit "$WORK/a-file/j.xml"
   assert_line --regexp '^argo: needs_person \(exit 2\): the plan was not approved automatically: the plan has 3 components, more than --max-components 2; a person must review it'
+  # a file that cannot be written is said, and the run's own outcome kept
+  assert_line --regexp "^ERROR: could not write $WORK/a-file/j.xml: "
+  assert_line 'argo: result: no builders; branch (nothing merged)'
   [ "$(state .design.approved)" != true ]
 }
 

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { buildView, type View, type ViewInput } from '../../../view/model.js';
 import { decide, planRefusal } from '../../../cicd/outcome.js';
 import { ProgressPrinter, progressLines } from '../../../cicd/progress.js';
-import { agentSummary, buildRunReport, type ReportInput } from '../../../cicd/run_report.js';
+import { agentSummary, buildRunReport, resultLine, type ReportInput } from '../../../cicd/run_report.js';
 import { junitXml, xmlText } from '../../../cicd/junit.js';
 import { defaultBranch, parseRunArgs } from '../../../cicd/run_args.js';
 import { RUN_EXIT } from '../../../cicd/report.js';
@@ -170,6 +170,11 @@ describe('buildRunReport: state → RunReport', () => {
     const v = view({ execution: { builders: [builder('g', { merge: { status: 'verify_failed', attempts: 2, message: 'gate failed' } })] } });
     const r = buildRunReport(v, { ...INPUT, gateCommand: 'make check', gateTails: { g: 'FAIL: x' } });
     expect(r.builders[0]!.verify).toEqual({ command: 'make check', passed: false, output_tail: 'FAIL: x' });
+  });
+
+  it('resultLine: the builders by status, the cost, the branch', () => {
+    expect(resultLine(buildRunReport(endedView(), INPUT))).toBe('result: 2 builder(s): 1 merged, 1 failed; cost 0.4 USD; branch argo/build-it-abc123');
+    expect(resultLine(buildRunReport(view({}), INPUT))).toBe('result: no builders; branch (nothing merged)');
   });
 
   it("agentSummary keeps the agent's lines only", () => {
