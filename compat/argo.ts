@@ -17,6 +17,7 @@ const PROGRAMS: Record<string, [Entry, string]> = {
   resume: [() => import('../steer/resume.js'), '[--env-from-here] [project_path]  start the orchestrator again, resetting nothing'],
   merge: [() => import('../steer/merge.js'), '[project_path]                conflicts resolved: merge again (merge_branches)'],
   dashboard: [() => import('../dashboard/main.js'), '[--port N] [--host H] [--allow-remote]  every project in a browser (token in the URL)'],
+  run: [() => import('../cicd/run.js'), '"<query>" [project_path] [--approve auto|never] [--max-components N] [--branch argo/NAME] [--template NAME] [--report FILE.json] [--junit FILE.xml] [--push] [--pr]  one workflow, unattended, in the foreground (CI); exit 0 done, 1 failed, 2 a person is needed, 3 budget/time limit, 4 set-up error'],
   stop: [() => import('../stop_workflow.js'), '[project_path]                stop the orchestrator and builders (stop_workflow.sh)'],
   approve: [() => import('../approve.js'), '[--components FILE] [project_path]  approve the design'],
   orchestrator: [() => import('../orchestrator.js'), '<project_path>                run the orchestrator in the foreground'],

@@ -203,7 +203,7 @@ orchestrator_running_handler() {
 @test "argo --help lists every command and exits 0; an unknown command is refused with status 2" {
   run -0 "$ROOT/compat/argo" --help
   assert_line --index 0 "Usage: argo <command> [arguments]"
-  for c in start status stop approve orchestrator setup cleanup design_program design_build execution merge_build server state call; do
+  for c in start run status stop approve orchestrator setup cleanup design_program design_build execution merge_build server state call; do
     assert_line --regexp "^  argo $c( |$)"
   done
   run -2 "$ROOT/compat/argo" nosuch
