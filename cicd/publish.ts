@@ -119,7 +119,8 @@ function firstLine(text: string): string {
 
 /** The forge and repository: from the remote's URL, else from the CI's own variables. */
 function forgeRepo(t: Target, opts: PublishOptions): { forge: Forge; repo: RemoteRepo } | null {
-  const url = isPlainBranch(t.remote) ? git(['remote', 'get-url', '--', t.remote], opts.project).stdout.trim() : t.remote;
+  // The URL as configured: `git remote get-url` would apply url.<base>.insteadOf rewrites.
+  const url = isPlainBranch(t.remote) ? git(['config', '--get', `remote.${t.remote}.url`], opts.project).stdout.trim() : t.remote;
   const repo = parseRemoteUrl(url);
   const forge = repo ? forgeOf(repo.host, opts.env) : null;
   if (repo && forge) return { forge, repo };
