@@ -2,7 +2,7 @@
 // `--pr` opens a pull request (GitHub: `gh pr create`) or merge request (GitLab: `glab mr
 // create`) when that CLI is on PATH with its token in the environment, else prints the
 // page that opens one. Never the remote's default branch (nor main / master): refused with
-// one ERROR line. Tokens stay in the environment the CLIs read them from: none is put in a
+// one problem (argo run prints it as an ERROR line). Tokens stay in the environment the CLIs read them from: none is put in a
 // URL, an argument, a printed line or the report.
 import { spawnSync } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
@@ -20,14 +20,13 @@ export interface PublishOptions {
   /** A remote's name or URL; default "origin". */
   remote?: string;
   env: NodeJS.ProcessEnv;
-  /** Where progress and ERROR lines go (default stdout / stderr). */
+  /** Where progress lines go (default stdout). */
   out?: (line: string) => void;
-  err?: (line: string) => void;
 }
 
 export interface PublishResult {
   report: RunReport;
-  /** The ERROR lines printed (already written to `err`): empty when all went well. */
+  /** What went wrong, one message each, not printed: the caller says them as `ERROR: …` lines (cicd/publish_call.ts). Empty when all went well. */
   problems: string[];
 }
 
@@ -48,12 +47,9 @@ interface Target {
 
 export async function publishResult(report: RunReport, opts: PublishOptions): Promise<PublishResult> {
   const out = opts.out ?? ((l: string) => process.stdout.write(l + '\n'));
-  const errOut = opts.err ?? ((l: string) => process.stderr.write(l + '\n'));
   const problems: string[] = [];
   const fail = (line: string): PublishResult => {
-    const clean = withoutCredentials(line);
-    problems.push(clean);
-    errOut(clean);
+    problems.push(withoutCredentials(line));
     return { report, problems };
   };
   if (!opts.push && !opts.pr) return { report, problems };
@@ -68,27 +64,27 @@ export async function publishResult(report: RunReport, opts: PublishOptions): Pr
     if (pushed) return fail(pushed);
     out(`argo run: pushed ${target.branch} to ${withoutCredentials(target.remote)}`);
   } else if (!remoteHasBranch(target, opts)) {
-    return fail(`ERROR: --pr: branch '${target.branch}' is not on remote '${withoutCredentials(target.remote)}'; accepted: add --push, or push it first`);
+    return fail(`--pr: branch '${target.branch}' is not on remote '${withoutCredentials(target.remote)}'; accepted: add --push, or push it first`);
   }
   if (!opts.pr) return { report, problems };
   return openRequest(report, target, opts, out, fail);
 }
 
-/** The branch and remote to publish, checked; or the ERROR line saying why not. */
+/** The branch and remote to publish, checked; or the problem saying why not. */
 function resolveTarget(report: RunReport, opts: PublishOptions): Target | string {
   const remote = opts.remote ?? 'origin';
   const badRemote = validateRemote(remote);
-  if (badRemote) return `ERROR: remote '${remote}' refused: ${badRemote}`;
+  if (badRemote) return `remote '${remote}' refused: ${badRemote}`;
   const branch = report.branch;
-  if (branch === null) return `ERROR: nothing to publish: the run merged nothing (report.branch is null); accepted: a run that ends "done" on its --branch`;
-  if (!isPlainBranch(branch)) return `ERROR: branch ${JSON.stringify(branch)} refused: not a plain branch name; accepted: letters, digits, . _ / - (no "..", no leading "-")`;
-  if (!branchExists(`refs/heads/${branch}`, opts.project)) return `ERROR: branch '${branch}' does not exist in ${opts.project}; accepted: the run's integration branch (argo run --branch)`;
+  if (branch === null) return `nothing to publish: the run merged nothing (report.branch is null); accepted: a run that ends "done" on its --branch`;
+  if (!isPlainBranch(branch)) return `branch ${JSON.stringify(branch)} refused: not a plain branch name; accepted: letters, digits, . _ / - (no "..", no leading "-")`;
+  if (!branchExists(`refs/heads/${branch}`, opts.project)) return `branch '${branch}' does not exist in ${opts.project}; accepted: the run's integration branch (argo run --branch)`;
   const head = git(['ls-remote', '--symref', '--', remote, 'HEAD'], opts.project, gitRemoteEnv(opts.env));
-  if (!head.ok) return `ERROR: remote '${remote}' could not be read (git ls-remote exit ${head.code}): ${firstLine(head.stderr)}`;
+  if (!head.ok) return `remote '${remote}' could not be read (git ls-remote exit ${head.code}): ${firstLine(head.stderr)}`;
   const remoteDefault = /^ref: refs\/heads\/(\S+)\s+HEAD$/m.exec(head.stdout)?.[1] ?? null;
   const protectedBranches = new Set([...ALWAYS_PROTECTED, ...(remoteDefault ? [remoteDefault] : []), ...localRemoteHead(remote, opts.project)]);
   if (protectedBranches.has(branch)) {
-    return `ERROR: branch '${branch}' refused: it is the default branch of remote '${remote}' (protected: ${[...protectedBranches].join(', ')}); accepted: a branch of its own (argo run --branch argo/…)`;
+    return `branch '${branch}' refused: it is the default branch of remote '${remote}' (protected: ${[...protectedBranches].join(', ')}); accepted: a branch of its own (argo run --branch argo/…)`;
   }
   return { remote, branch, base: remoteDefault ?? 'main' };
 }
@@ -101,11 +97,11 @@ function localRemoteHead(remote: string, project: string): string[] {
   return ref.startsWith(`${remote}/`) ? [ref.slice(remote.length + 1)] : [];
 }
 
-/** null when pushed; else the ERROR line. Never forced: a remote branch that moved stays. */
+/** null when pushed; else the problem. Never forced: a remote branch that moved stays. */
 function pushBranch(t: Target, opts: PublishOptions): string | null {
   const ref = `refs/heads/${t.branch}`;
   const r = git(['push', '--', t.remote, `${ref}:${ref}`], opts.project, gitRemoteEnv(opts.env));
-  return r.ok ? null : `ERROR: git push of '${t.branch}' to '${t.remote}' failed (exit ${r.code}): ${firstLine(r.stderr)}`;
+  return r.ok ? null : `git push of '${t.branch}' to '${t.remote}' failed (exit ${r.code}): ${firstLine(r.stderr)}`;
 }
 
 function remoteHasBranch(t: Target, opts: PublishOptions): boolean {
@@ -157,7 +153,7 @@ function requestArgs(forge: Forge, repo: RemoteRepo, t: Target, title: string, b
 function openRequest(report: RunReport, t: Target, opts: PublishOptions, out: (l: string) => void, fail: (l: string) => PublishResult): PublishResult {
   const found = forgeRepo(t, opts);
   if (!found) {
-    return fail(`ERROR: --pr: remote '${t.remote}' is neither GitHub nor GitLab, and GITHUB_REPOSITORY / CI_PROJECT_PATH are unset; accepted: a github.com or gitlab.com remote, or the CI's variables`);
+    return fail(`--pr: remote '${t.remote}' is neither GitHub nor GitLab, and GITHUB_REPOSITORY / CI_PROJECT_PATH are unset; accepted: a github.com or gitlab.com remote, or the CI's variables`);
   }
   const { forge, repo } = found;
   const cli = CLI[forge];
@@ -181,7 +177,7 @@ function openRequest(report: RunReport, t: Target, opts: PublishOptions, out: (l
   const url = (r.stdout ?? '').split('\n').map((l) => l.trim()).filter((l) => /^https:\/\/\S+$/.test(l)).pop();
   if (r.status !== 0 || !url) {
     out(`argo run: open the ${forge === 'github' ? 'pull' : 'merge'} request at ${page}`);
-    return fail(`ERROR: ${cli.program} ${requestArgs(forge, repo, t, '', '').slice(0, 2).join(' ')} failed (exit ${r.status ?? r.signal ?? r.error?.message}): ${firstLine(r.stderr ?? '')}`);
+    return fail(`${cli.program} ${requestArgs(forge, repo, t, '', '').slice(0, 2).join(' ')} failed (exit ${r.status ?? r.signal ?? r.error?.message}): ${firstLine(r.stderr ?? '')}`);
   }
   out(`argo run: ${forge === 'github' ? 'pull' : 'merge'} request: ${withoutCredentials(url)}`);
   return { report: { ...report, pr_url: withoutCredentials(url) }, problems: [] };
