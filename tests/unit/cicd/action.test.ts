@@ -152,7 +152,8 @@ describe('ci/action/run.sh: the inputs as argo run\'s command line', () => {
     const dir = tempDir();
     const { repo } = workspace(dir);
     const { bin, argv } = standin(dir);
-    const query = `--push $(touch ${dir}/pwned) \`id\`\n"; rm -rf /; echo "`;
+    // Shell text that, run as code, would only create files here (what the test looks for).
+    const query = `--push $(touch ${dir}/pwned) \`touch ${dir}/pwned\`\n"; touch ${dir}/pwned; echo "`;
     const r = run(dir, bin, repo, {
       ARGO_INPUT_QUERY: query, ARGO_INPUT_TEMPLATE: 'bugfix', ARGO_INPUT_APPROVE: 'never', ARGO_INPUT_MAX_COMPONENTS: '3', ARGO_INPUT_BRANCH: 'argo/x',
       ARGO_INPUT_PUSH: 'true', ARGO_INPUT_PR: 'false', ARGO_INPUT_BUDGET: '2.5', ARGO_INPUT_AGENT: 'none',
