@@ -127,6 +127,8 @@ function forgeRepo(t: Target, opts: PublishOptions): { forge: Forge; repo: Remot
   return null;
 }
 
+const lastUrl = (text: string) => text.split('\n').map((l) => l.trim()).filter((l) => /^https:\/\/\S+$/.test(l)).pop();
+
 /** `name` as an executable file in one of PATH's folders. */
 export function onPath(name: string, env: NodeJS.ProcessEnv): string | null {
   for (const dir of (env.PATH ?? '').split(':')) {
@@ -174,8 +176,9 @@ function openRequest(report: RunReport, t: Target, opts: PublishOptions, out: (l
     timeout: 120_000,
     maxBuffer: 4 * 1024 * 1024,
   });
-  const url = (r.stdout ?? '').split('\n').map((l) => l.trim()).filter((l) => /^https:\/\/\S+$/.test(l)).pop();
-  if (r.status !== 0 || !url) {
+  // A request already open for the branch (a re-run of the same branch) is the one to name.
+  const url = r.status === 0 ? lastUrl(r.stdout ?? '') : /already exists/i.test(r.stderr ?? '') ? lastUrl(r.stderr ?? '') : undefined;
+  if (!url) {
     out(`argo run: open the ${forge === 'github' ? 'pull' : 'merge'} request at ${page}`);
     return fail(`${cli.program} ${requestArgs(forge, repo, t, '', '').slice(0, 2).join(' ')} failed (exit ${r.status ?? r.signal ?? r.error?.message}): ${firstLine(r.stderr ?? '')}`);
   }

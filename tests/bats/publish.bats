@@ -98,6 +98,13 @@ create
   [ "$(jq -r .pr_url "$PUBLISH_OUT")" = null ]
 }
 
+@test "a pull request already open for the branch (a re-run): gh says so, its URL is the report's pr_url, no problem" {
+  git push -q origin argo/calc-1a2b
+  PATH="$BIN:$PATH" GH_TOKEN=t GH_STANDIN_FAIL=exists GH_STANDIN_URL=https://github.com/acme/widgets/pull/9 run -0 publish no-push pr
+  assert_output 'argo run: pull request: https://github.com/acme/widgets/pull/9'
+  [ "$(jq -r .pr_url "$PUBLISH_OUT")" = https://github.com/acme/widgets/pull/9 ]
+}
+
 @test "a plain-path origin in Actions: the repository comes from GITHUB_REPOSITORY and GITHUB_SERVER_URL" {
   git remote set-url origin "$BARE"
   PATH="$BIN:$PATH" GITHUB_TOKEN=t GITHUB_SERVER_URL=https://github.com GITHUB_REPOSITORY=acme/widgets run -0 publish push pr
