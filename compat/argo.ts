@@ -1,4 +1,5 @@
 // `argo`: the one command line every shim and subcommand lands in.
+import { readFileSync } from 'node:fs';
 import { processCtx } from '../core/context.js';
 import { runIfEntry, type Main } from '../core/cli.js';
 import { loadFunction } from './functions.js';
@@ -49,6 +50,7 @@ function usage(): string {
   for (const [name, [, help]] of Object.entries(PROGRAMS)) lines.push(`  argo ${name.padEnd(15)} ${help}`);
   lines.push(`  argo state ${Object.keys(STATE_VERBS).join('|')} …   the state_file functions`);
   lines.push('  argo call <bash_function> [args…]   any function of lib/*.sh (what the shims run)');
+  lines.push('  argo --version                      the installed argo-ts version');
   return lines.join('\n') + '\n';
 }
 
@@ -61,8 +63,21 @@ async function callFunction(name: string, args: string[]): Promise<number> {
   return fn(args, processCtx());
 }
 
+/** "argo-ts X.Y.Z" from the package.json beside dist/ (one small file read, nothing imported). */
+function versionLine(): string {
+  // dist/compat/argo.js (the built program) or compat/argo.ts (tests running the source).
+  const built = new URL('../../package.json', import.meta.url);
+  const file = import.meta.url.includes('/dist/compat/') ? built : new URL('../package.json', import.meta.url);
+  const pkg = JSON.parse(readFileSync(file, 'utf8')) as { name: string; version: string };
+  return `${pkg.name} ${pkg.version}\n`;
+}
+
 export async function main(argv: string[]): Promise<number> {
   const [cmd = '', ...rest] = argv;
+  if (cmd === '--version' || cmd === '-V') {
+    process.stdout.write(versionLine());
+    return 0;
+  }
   if (cmd === '' || cmd === '--help' || cmd === '-h' || cmd === 'help') {
     (cmd === '' ? process.stderr : process.stdout).write(usage());
     return cmd === '' ? 2 : 0;

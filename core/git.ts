@@ -11,8 +11,9 @@ export interface GitResult {
   stderr: string;
 }
 
-export function git(args: string[], cwd: string): GitResult {
-  const r = spawnSync('git', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+/** `env`: for a call that talks to a remote (gitRemoteEnv); the process's own otherwise. */
+export function git(args: string[], cwd: string, env?: NodeJS.ProcessEnv): GitResult {
+  const r = spawnSync('git', args, { cwd, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   const code = r.status ?? 1;
   return { ok: code === 0, code, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
 }
