@@ -43,8 +43,14 @@ export function parseRunArgs(argv: readonly string[]): { args: RunArgs } | { pro
   const values = new Map<string, string>();
   const flags = new Set<string>();
   const positional: string[] = [];
+  let operands = false; // after `--`: everything is the query or the project (a query may start with --)
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
+    if (operands || a === '--') {
+      if (operands) positional.push(a);
+      operands = true;
+      continue;
+    }
     const eq = a.startsWith('--') ? a.indexOf('=') : -1;
     const opt = eq > 0 ? a.slice(0, eq) : a;
     if (VALUED.has(opt)) {
@@ -52,8 +58,8 @@ export function parseRunArgs(argv: readonly string[]): { args: RunArgs } | { pro
       if (value === undefined) problems.push(`${opt} needs a value`);
       else values.set(opt, value);
     } else if (a === '--push' || a === '--pr') flags.add(a);
-    else if (a.startsWith('--') && a !== '--') problems.push(`unknown option "${a}"; accepted: --approve, --max-components, --branch, --template, --report, --junit, --push, --pr, --remote`);
-    else if (a !== '--') positional.push(a);
+    else if (a.startsWith('--')) problems.push(`unknown option "${a}"; accepted: --approve, --max-components, --branch, --template, --report, --junit, --push, --pr, --remote`);
+    else positional.push(a);
   }
   for (const [opt, value] of values) {
     const p = checkValue(opt, value);

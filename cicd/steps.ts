@@ -13,7 +13,22 @@ export interface StepResult {
 }
 
 /** Runs the built entry `name` (e.g. 'start_workflow') with `args`; resolves when it exited. */
-export function runStep(name: string, args: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<StepResult> {
+/**
+ * The forge credentials `argo run` keeps for itself: publishing (cicd/publish.ts) runs in this
+ * process and reads them here; the workflow it starts (the orchestrator, every agent, the
+ * recorded environment of .argo-project) never gets them — an agent has no business pushing
+ * or opening pull requests with the pipeline's token (trust rules).
+ */
+export const FORGE_TOKENS = ['GH_TOKEN', 'GITHUB_TOKEN', 'GH_ENTERPRISE_TOKEN', 'GITHUB_ENTERPRISE_TOKEN', 'GITLAB_TOKEN', 'CI_JOB_TOKEN'] as const;
+
+/** This process's environment without the forge credentials: what every step is started with. */
+export function workflowEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  const out = { ...env };
+  for (const k of FORGE_TOKENS) delete out[k];
+  return out;
+}
+
+export function runStep(name: string, args: readonly string[], env: NodeJS.ProcessEnv = workflowEnv()): Promise<StepResult> {
   return new Promise((resolve) => {
     // Its own process group: a terminal's Ctrl-C reaches argo run, which stops the workflow
     // itself, and never cuts a step (a locked write, the stop) in half.

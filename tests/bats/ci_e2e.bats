@@ -77,6 +77,10 @@ origin_branches() { git --git-dir="$BARE" for-each-ref --format='%(refname:short
   grep -q '^cost_usd=' "$GITHUB_OUTPUT"
   grep -q '## argo run: done (exit 0)' "$GITHUB_STEP_SUMMARY"
   [ "$(jq -r .pr_url "$RUNNER/report.json")" = https://github.com/acme/widgets/pull/17 ]
+  # the pipeline's token stayed with argo run (the PR call above used it): the workflow's
+  # recorded environment, which every agent gets, and its logs hold none of it
+  [ -s "$PROJ/.argo-project/agent-env.json" ]
+  run ! grep -rqF ghs_standin "$PROJ/.argo-project"
 }
 
 @test "a conflict the resolver leaves to a person: exit 2, the summary says why, nothing pushed, no pull request" {

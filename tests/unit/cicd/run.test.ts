@@ -219,6 +219,12 @@ describe('the command line', () => {
     expect(r).toEqual({ args: { query: 'q', project: '/x', approve: 'never', maxComponents: 3, branch: 'argo/x', template: 'bugfix', report: 'r.json', junit: 'j.xml', push: true, pr: true, remote: 'up' } });
   });
 
+  it('after --, everything is an operand: a query that starts with -- is the query, never an option', () => {
+    expect(parseRunArgs(['--push', '--', '--remote=evil', '/p'])).toMatchObject({ args: { query: '--remote=evil', project: '/p', push: true, remote: null } });
+    expect(parseRunArgs(['--', '--pr'])).toMatchObject({ args: { query: '--pr', project: '.', pr: false } });
+    expect(parseRunArgs(['--', 'q', '--', 'x'])).toEqual({ problems: ['unexpected argument(s) "x"; accepted: "<query>" [project_path]'] });
+  });
+
   it('each bad value is one problem naming the option, the value and what is accepted', () => {
     expect(parseRunArgs(['q', '--approve', 'maybe'])).toEqual({ problems: ['--approve is "maybe"; accepted: auto, never'] });
     expect(parseRunArgs(['q', '--max-components', '-1'])).toEqual({ problems: ['--max-components is "-1"; accepted: a whole number from 1 to 9999'] });
