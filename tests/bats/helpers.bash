@@ -139,3 +139,8 @@ declare -F start_and_approve >/dev/null || start_and_approve() {
   wait_state '.action_needed == "approve_design"' 30
   "$ROOT/compat/argo" approve "$PROJ" >/dev/null
 }
+# commit_files PATH…: each file written ("content of PATH", folders made) and committed in one commit.
+declare -F commit_files >/dev/null || commit_files() {
+  for f in "$@"; do mkdir -p "$(dirname "$f")" && echo "content of $f" > "$f"; done
+  git add -- "$@" && git -c user.name=t -c user.email=t@t commit -q -m "files: $*"
+}

@@ -20,11 +20,6 @@ teardown_file() {
   stop_shim_helper
 }
 
-commit_files() {
-  for f in "$@"; do mkdir -p "$(dirname "$f")" && echo "content of $f" > "$f"; done
-  git add -- "$@" && git -c user.name=t -c user.email=t@t commit -q -m "files: $*"
-}
-
 # prompts_with TEXT: the number of agent calls whose argv holds TEXT
 prompts_with() { grep -l -a -F -- "$1" "$FAKE_AGENT_LOG"/*.argv 2>/dev/null | wc -l; }
 

@@ -22,11 +22,6 @@ teardown_file() {
   stop_shim_helper
 }
 
-commit_files() {
-  for f in "$@"; do mkdir -p "$(dirname "$f")" && echo "content of $f" > "$f"; done
-  git add -- "$@" && git -c user.name=t -c user.email=t@t commit -q -m "files: $*"
-}
-
 # start_template NAME QUERY: argo start --template, then the plan approved as proposed.
 start_template() {
   run -0 "$ROOT/compat/argo" start --template "$1" "$2" "$PROJ"
