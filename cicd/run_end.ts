@@ -133,7 +133,7 @@ export async function finishRun(r: RunEnd): Promise<number> {
   const unwritten = [writeOutput(r.args.report, () => JSON.stringify(report, null, 2) + '\n'), writeOutput(r.args.junit, () => junitXml(report))].filter((p) => p !== null);
   for (const p of unwritten) r.complain(`ERROR: ${p}`);
   r.say(`argo: ${resultLine(report)}`);
-  // A cancel exits as a signalled program does (130 for SIGINT, 143 for SIGTERM); a result not published or a file not written is a failure.
+  // A cancel exits with the status a shell gives a program that signal ended (core/proc.ts signalStatus); a result not published or a file not written is a failure.
   const code = r.signal ? signalStatus(r.signal) : (published.problems.length || unwritten.length) && report.exit_code === RUN_EXIT.done ? RUN_EXIT.failed : report.exit_code;
   r.say(`argo: ${report.status} (exit ${code}): ${report.reason}`);
   return code;
