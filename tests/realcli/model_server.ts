@@ -25,6 +25,12 @@
 // (Claude Code resumes a refused session with an assistant "No response requested."). A
 // request matching nothing, or past the end of its turns, gets "other" (default: a short text).
 //   name        the conversation's name in DIR/routes and DIR/violations (default: its index)
+//   after       {"match": "<regex>", "turns": [<turn>…]}: once a user message AFTER the first
+//               answer matches (a resumed session's new prompt, e.g. a verify failure), the
+//               request is answered from these turns, by the number of answers since the last
+//               such message (routed as turn turns.length + that number). So what a resumed
+//               request gets does not hang on how much of its earlier conversation the CLI
+//               kept: under heavy I/O Claude Code was seen resuming without its last text turn.
 //   expect      regexes the user text of the conversation's FIRST request (turn 0) must match
 //   expect_not  regexes it must not match
 // Each unmet one appends a line to DIR/violations ("<name>: first request lacks /<re>/",
@@ -63,7 +69,7 @@ interface Usage { input?: number; output?: number; cache_read?: number }
 interface ErrorTurn { status: number; times?: number; retry_after?: number; message?: string; error_type?: string; body?: Json; headers?: Record<string, string> }
 type Turn = ({ text: string } | { bash: string } | { structured: unknown } | { hang: true } | ErrorTurn) & { usage?: Usage };
 type Json = Record<string, unknown>;
-interface Conversation { match: string; turns: Turn[]; name?: string; expect?: string[]; expect_not?: string[] }
+interface Conversation { match: string; turns: Turn[]; name?: string; expect?: string[]; expect_not?: string[]; after?: { match: string; turns: Turn[] } }
 interface Script { conversations: Conversation[]; other?: Turn }
 
 function arg(name: string): string {
@@ -96,6 +102,7 @@ mkdirSync(join(dir, 'requests'), { recursive: true });
 const conversations = script.conversations.map((c, i) => ({
   re: new RegExp(c.match),
   turns: c.turns,
+  after: c.after ? { re: new RegExp(c.after.match), turns: c.after.turns } : null,
   name: c.name ?? String(i),
   expect: (c.expect ?? []).map((r) => new RegExp(r)),
   expectNot: (c.expect_not ?? []).map((r) => new RegExp(r)),
@@ -127,6 +134,19 @@ function conversationOf(body: Json): [string, number] {
   const before = firstAnswer < 0 ? list : list.slice(0, firstAnswer);
   const text = before.filter((m) => m.role === 'user').map((m) => contentText(m.content)).join('\n');
   return [text, list.filter(isModelAnswer).length];
+}
+
+/** The answers since the last user message after the first answer that matches RE, or null when none does. */
+function answeredSince(body: Json, re: RegExp): number | null {
+  const items = (api === 'messages' ? body.messages : body.input) as unknown;
+  const list = Array.isArray(items) ? items.filter(isObj) : [];
+  const firstAnswer = list.findIndex(isModelAnswer);
+  if (firstAnswer < 0) return null;
+  let last = -1;
+  list.forEach((m, i) => {
+    if (i > firstAnswer && m.role === 'user' && re.test(contentText(m.content))) last = i;
+  });
+  return last < 0 ? null : list.slice(last + 1).filter(isModelAnswer).length;
 }
 
 /** An answer of the model's: any assistant message or tool call but a CLI's own stand-in for an
@@ -161,6 +181,12 @@ function turnFor(body: Json, n: string): Turn {
   const [text, answered] = conversationOf(body);
   const ci = conversations.findIndex((c) => c.re.test(text));
   const conv = conversations[ci];
+  const since = conv?.after ? answeredSince(body, conv.after.re) : null;
+  if (conv?.after && since !== null) {
+    const turn = conv.after.turns[since];
+    route(turn ? `${conv.name} ${conv.turns.length + since}` : 'other -');
+    return turn ?? other;
+  }
   const index = conv ? liveTurns(ci)[answered] : undefined;
   const turn = conv && index !== undefined ? conv.turns[index] : undefined;
   if (!conv || !turn || index === undefined) {

@@ -34,10 +34,10 @@ teardown_file() {
 PLAN3=$(jq -nc '{overview: "Three parts.", components: [range(1; 4) | {id: "part-\(.)", description: "Part \(.)", paths: ["part-\(.).txt"], depends_on: [], acceptance: "part-\(.).txt exists"}]}')
 
 # builder_conv ID [TURNS_JSON]: one builder's conversation (default: write, commit, say done)
-builder_conv() {
-  local id=$1 turns=${2:-}
+builder_conv() { # ID [TURNS_JSON [AFTER_JSON]]
+  local id=$1 turns=${2:-} after=${3:-null}
   [[ -n $turns ]] || turns=$(jq -nc --arg c "$(commit_cmd "$id" fixed)" --arg id "$id" '[{bash: $c, usage: {input: 1000, output: 200}}, {text: "Built \($id).", usage: {input: 1200, output: 300, cache_read: 50}}]')
-  jq -nc --arg id "$id" --argjson t "$turns" '{name: $id, match: "You are building the \u0027\($id)\u0027 component", turns: $t}'
+  jq -nc --arg id "$id" --argjson t "$turns" --argjson a "$after" '{name: $id, match: "You are building the \u0027\($id)\u0027 component", turns: $t} + (if $a == null then {} else {after: $a} end)'
 }
 
 # write_script [CONVERSATION_JSON…]: the given builders' conversations, then the design's
@@ -149,7 +149,9 @@ requests_of() { conv_requests "$1"; }
     [[ $agent == claude ]] || { end_project_orchestrator; kill "$MODEL_PID"; wait_gone "$MODEL_PID" 10; git_work_project; "$ROOT/templates/project_setup.sh" demo "$PROJ" >/dev/null; AGENT_HOME="$WORK/home"; mkdir -p "$AGENT_HOME"; }
     # part-2 writes a draft first; only after the verify failure comes back does it fix it
     draft=$(commit_cmd part-2 draft) fix=$(commit_cmd part-2 fixed)
-    write_script "$(builder_conv part-1)" "$(builder_conv part-2 "$(jq -nc --arg d "$draft" --arg f "$fix" '[{bash: $d}, {text: "Drafted."}, {bash: $f}, {text: "Fixed."}]')")" "$(builder_conv part-3)"
+    # the fix answers the resumed prompt (the verify failure), however much of its earlier
+    # conversation the CLI resumed with (model_server.ts "after")
+    write_script "$(builder_conv part-1)" "$(builder_conv part-2 "$(jq -nc --arg d "$draft" '[{bash: $d}, {text: "Drafted."}]')" "$(jq -nc --arg f "$fix" '{match: "verify.command failed", turns: [{bash: $f}, {text: "Fixed."}]}')")" "$(builder_conv part-3)"
     "use_$agent"
     config '.verify = {"command": "grep -q fixed part-*.txt", "retries": 1}'
     start_and_approve
@@ -162,7 +164,9 @@ requests_of() { conv_requests "$1"; }
     [ "$(requests_of part-2 | wc -l)" -eq 4 ]
     last=$(requests_of part-2 | sed -n 3p)
     if [[ $agent == claude ]]; then
-      jq -e '[.body.messages[] | select(.role == "assistant")] | length == 2' <<< "$last" >/dev/null
+      # its answers: the draft's tool call, and mostly its "Drafted." (seen dropped from the
+      # resumed session by Claude Code itself under heavy disk load; "after" above copes)
+      jq -e '[.body.messages[] | select(.role == "assistant")] | length >= 1' <<< "$last" >/dev/null
       jq -e '[.body.messages[].content | arrays | .[] | select(.type == "tool_use") | .input.command] | .[0] | test("draft")' <<< "$last" >/dev/null
       jq -e '.body.messages[-1].content | tostring | test("verify.command failed")' <<< "$last" >/dev/null
     else
