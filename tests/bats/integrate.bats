@@ -64,7 +64,8 @@ row() { jq -r --arg id "$1" ".execution.builders[] | select(.id == \$id) | $2" .
 @test "a resolver that gives up: status shows the files, the worktree and branch, the diff; resolved there by a person, argo merge finishes it" {
   export FAKE_AGENT_RESOLVE=giveup FAKE_AGENT_DRAFT=
   start_and_approve
-  wait_state '.action_needed == "resolve_conflicts"' 120
+  # the hand-off, then merge_conflicts (COMPAT's order): both written before anything is read
+  wait_state '.action_needed == "resolve_conflicts" and .action_owner == "ci" and (.merge_conflicts // [] | length) > 0' 120
   local id wt br t
   id=$(jq -r '.merge_conflicts[0]' .argo-project/state.json)
   [ "$(row "$id" '.merge.status')" = conflict ]
@@ -110,7 +111,8 @@ row() { jq -r --arg id "$1" ".execution.builders[] | select(.id == \$id) | $2" .
   config '.ci.agent = "claude" | del(.verify) | .merge.resolver = "none"'
   export FAKE_AGENT_DRAFT=
   start_and_approve
-  wait_state '.action_needed == "resolve_conflicts"' 120
+  # the hand-off, then merge_conflicts (COMPAT's order): both written before anything is read
+  wait_state '.action_needed == "resolve_conflicts" and .action_owner == "ci" and (.merge_conflicts // [] | length) > 0' 120
   [ "$(jq -r '.action_owner' .argo-project/state.json)" = ci ]
   [ "$(jq -r '.merge_conflicts | length' .argo-project/state.json)" -eq 1 ]
   run ! grep -q 'stopped on conflicts' "$FAKE_AGENT_LOG"/*.argv
