@@ -16,12 +16,15 @@ setup() {
   run -0 npm install -g --prefix "$prefix" --offline --ignore-scripts --no-audit --no-fund "$ROOT"
   [ -L "$prefix/bin/argo" ]
   cd "$elsewhere"
-  # PATH: the prefix's bin and the folders of node and git only (no checkout on it).
-  PATH="$prefix/bin:$(dirname "$(command -v node)"):$(dirname "$(command -v git)")" run -0 argo --version
+  # PATH: the prefix's bin and the folders of node, the core utilities the launcher uses
+  # (readlink, dirname) and git only — no checkout on it. (Node's folder holds no coreutils
+  # where node comes from npm's `node` package, as in CI's Node 24 run.)
+  local path="$prefix/bin:$(dirname "$(command -v node)"):$(dirname "$(command -v readlink)"):$(dirname "$(command -v dirname)"):$(dirname "$(command -v git)")"
+  PATH="$path" run -0 argo --version
   assert_output "argo-ts $(jq -r .version "$ROOT/package.json")"
-  PATH="$prefix/bin:$(dirname "$(command -v node)")" run -0 argo -V
+  PATH="$path" run -0 argo -V
   assert_output "argo-ts $(jq -r .version "$ROOT/package.json")"
-  PATH="$prefix/bin:$(dirname "$(command -v node)")" run -0 argo --help
+  PATH="$path" run -0 argo --help
   assert_line --partial 'argo --version'
   assert_line --partial 'argo start'
 }
