@@ -22,7 +22,7 @@ import { TARGET_ACCEPTED, validTarget } from '../workflow/merge_place.js';
 
 export { TARGET_ACCEPTED, validTarget };
 
-const isObj = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+import { isRecord as isObj } from '../core/record.js';
 const unset = (v: unknown) => v === undefined || v === null;
 const shown = (v: unknown) => {
   const s = JSON.stringify(v) ?? String(v);

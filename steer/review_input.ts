@@ -3,6 +3,7 @@
 // the comments as the one message the builder's agent is sent. Every refusal is one
 // sentence naming the value and what is accepted; nothing here writes.
 import type { BuilderRecord, ReviewComment } from '../store/builders.js';
+import { isRecord as isObj } from '../core/record.js';
 
 export const COMMENT_MAX_BYTES = 2048;
 export const COMMENTS_MAX = 100;
@@ -56,7 +57,6 @@ export function parseReviewArgs(argv: string[], isProjectDir: (p: string) => boo
   return problem ?? { path, id, action: { kind: 'request', comments: [{ file: null, line: null, text: value! }] } };
 }
 
-const isObj = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 
 /** The comments file (the dashboard's line comments): a JSON array of 1–100 {file: string|null, line: integer ≥ 1|null, text}. */
 export function parseCommentsFile(text: string, name: string): Omit<ReviewComment, 'at'>[] | string {

@@ -9,6 +9,7 @@ import { mutateState, type StatePaths } from '../store/state.js';
 import type { AgentUsage } from './usage.js';
 import { recordedUsageOf, sumUsage } from './usage.js';
 import { builderBranch } from './layout.js';
+import { isRecord as isObj } from '../core/record.js';
 
 /**
  * One builder row. The null convention, for every optional field: absent, JSON null and
@@ -132,7 +133,6 @@ export interface MergeFeedback {
   attempt: number;
 }
 
-const isObj = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 
 /** The null convention above, for text. */
 function text(v: unknown): string | null {

@@ -4,6 +4,7 @@
 // value and what is accepted (the caller prints it as one `ERROR:` line). docs/TEMPLATES.md
 // describes the same schema for people.
 import { ArgoError } from '../core/errors.js';
+import { isRecord as isObj } from '../core/record.js';
 
 export const PROMPT_ROLES = ['design', 'builder', 'resolver', 'reviewer'] as const;
 export type PromptRole = (typeof PROMPT_ROLES)[number];
@@ -26,7 +27,7 @@ export const NAME_ACCEPTED = 'letters, digits, "-" and "_" (at most 64, starting
 
 const TOP_KEYS = ['name', 'description', 'when', 'phases', 'prompts', 'defaults', 'agents', '_comment'] as const;
 
-export const isObj = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+export { isObj };
 
 const show = (v: unknown) => (v === undefined ? 'missing' : JSON.stringify(v));
 

@@ -1,6 +1,7 @@
 // The view of the bugfix and best_of_n modes (issue 22): state roots `bugfix` (the red and
 // green runs, the refusal) and `best_of_n` (the candidates with their cost, the winner, why,
 // the kept refs), read leniently (pure), and their status lines.
+import { isRecord as isObj } from '../core/record.js';
 
 export interface BugfixRunView {
   command: string;
@@ -26,7 +27,6 @@ export interface BestOfNView {
   judge: { preset: string; pick: string | null; why: string | null; cost_usd: number | null } | null;
 }
 
-const isObj = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 const bool = (v: unknown): boolean | null => (typeof v === 'boolean' ? v : null);

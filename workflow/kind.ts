@@ -7,11 +7,11 @@
 //   best_of_n  the same task to N builders; the winner by verify, then a judge or the smallest diff
 //   slices     components from globs or a file list, no design agent (refactor, tests, docs)
 //   review     agents review a branch or a commit range and write findings; nothing is merged
+import { isRecord as isObj } from '../core/record.js';
 
 export type WorkflowKind = 'feature' | 'bugfix' | 'best_of_n' | 'slices' | 'review';
 export const WORKFLOW_KINDS: readonly WorkflowKind[] = ['feature', 'bugfix', 'best_of_n', 'slices', 'review'];
 
-const isObj = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 
 /** The kind, or one problem line (without `ERROR: `) naming the key, the value and what is accepted. */
 export function readWorkflowKind(config: unknown): { kind: WorkflowKind } | { problem: string } {

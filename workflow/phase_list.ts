@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { ALIASES } from './dispatch.js';
 import { ArgoError } from '../core/errors.js';
 import { readConfigObject } from '../store/config_object.js';
+import { isRecord as isObj } from '../core/record.js';
 
 /** The built-in steps, in the only order they can run. */
 export const BUILT_IN_PHASES: readonly string[] = ['design_program', 'design_build', 'execution', 'merge_build'];
@@ -42,7 +43,6 @@ export interface HandOn {
 /** After the last step the workflow is over, as merge_build ends it (WRITE_ORDERS.merged). */
 export const END: HandOn = { phase: 'storage', owner: 'user', action: 'none' };
 
-const isObj = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 const ACCEPTED = `a list of the built-ins ${BUILT_IN_PHASES.join(', ')} (each once, in this order) with handler names (letters, digits, _ and -, starting with a letter) between or after them`;
 
 /** The steps, or one problem line (without `ERROR: `) naming the key, the value and what is accepted. */

@@ -19,7 +19,7 @@ import { handToPerson, setRoot } from './evidence.js';
 /** What the person is asked to do when no candidate can be merged. */
 export const BEST_OF_N_ACTION = 'review_best_of_n';
 
-const isObj = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+import { isRecord as isObj } from '../../core/record.js';
 
 export async function bestOfNMerge(project: Project, rows: unknown[], config: unknown): Promise<unknown[] | number> {
   const doc = toPlain(await readStateDoc(project.state.stateFile)) as Record<string, unknown>;

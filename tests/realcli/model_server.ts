@@ -123,10 +123,15 @@ function contentText(content: unknown): string {
   return content.map((b) => (isObj(b) && typeof b.text === 'string' ? b.text : '')).join('\n');
 }
 
+/** The request's conversation: the Messages API's `messages`, the Responses API's `input`. */
+function messagesOf(body: Json): Json[] {
+  const items = (api === 'messages' ? body.messages : body.input) as unknown;
+  return Array.isArray(items) ? items.filter(isObj) : [];
+}
+
 /** [text of the user's messages before the first answer, number of assistant turns so far]. */
 function conversationOf(body: Json): [string, number] {
-  const items = (api === 'messages' ? body.messages : body.input) as unknown;
-  const list = Array.isArray(items) ? items.filter(isObj) : [];
+  const list = messagesOf(body);
   const isAnswer = (m: Json) => m.type === 'function_call' || m.role === 'assistant';
   // The CLIs put their own context (environment, instructions, reminders) in user
   // messages of their own or around the prompt: match on all of them.
@@ -138,8 +143,7 @@ function conversationOf(body: Json): [string, number] {
 
 /** The answers since the last user message after the first answer that matches RE, or null when none does. */
 function answeredSince(body: Json, re: RegExp): number | null {
-  const items = (api === 'messages' ? body.messages : body.input) as unknown;
-  const list = Array.isArray(items) ? items.filter(isObj) : [];
+  const list = messagesOf(body);
   const firstAnswer = list.findIndex(isModelAnswer);
   if (firstAnswer < 0) return null;
   let last = -1;

@@ -3,6 +3,7 @@
 // review_run.reviewers), the reviewer's prompt, the findings document, the state's summary
 // (root `reviews`) and what status shows of it. The runs themselves are review/run.ts.
 import { branchNameProblem } from '../components.js';
+import { isRecord as isObj } from '../../core/record.js';
 
 /** review_run.range as written: `A..B`, `A...B` (from their merge base), or one branch or commit (from main/master). */
 export interface ReviewRange {
@@ -24,7 +25,6 @@ export interface ReviewSettings {
 /** At most this many reviewers (each is an agent run in parallel). */
 export const MAX_REVIEWERS = 8;
 
-const isObj = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 const shown = (v: unknown) => {
   const s = JSON.stringify(v) ?? String(v);
   return s.length > 80 ? s.slice(0, 79) + '…' : s;

@@ -21,7 +21,7 @@ export interface SliceSettings {
 /** slices.max_slices when absent. */
 export const DEFAULT_MAX_SLICES = 50;
 
-const isObj = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+import { isRecord as isObj } from '../../core/record.js';
 const shown = (v: unknown) => {
   const s = JSON.stringify(v) ?? String(v);
   return s.length > 80 ? s.slice(0, 79) + '…' : s;

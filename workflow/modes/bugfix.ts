@@ -15,7 +15,7 @@ export const FIX_ID = 'bugfix-fix';
 /** What the person is asked to do when the bugfix workflow stops (action_needed). */
 export const BUGFIX_ACTION = 'review_bugfix';
 
-const isObj = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+import { isRecord as isObj } from '../../core/record.js';
 
 /** The two components, for the plan the person approves (no design agent). */
 export function bugfixPlan(bug: string): Component[] {
