@@ -56,8 +56,11 @@ function reviewMergeDecision(v: View): Decision {
  */
 export function decide(v: View, policy: Policy, approveTried = false): Decision {
   if (v.ended) {
+    // merge_build writes phase storage before action_owner user (COMPAT §2.6): a look between
+    // the two settles, so the last hand-off line is printed before the run ends.
+    const settle = v.action_owner === 'code';
     const failed = v.builders.filter((b) => b.status === 'failed').map((b) => b.id);
-    return failed.length ? end('failed', `the workflow reached storage with failed builders: ${failed.join(', ')}`) : end('done', 'the workflow is finished (phase storage)');
+    return failed.length ? end('failed', `the workflow reached storage with failed builders: ${failed.join(', ')}`, settle) : end('done', 'the workflow is finished (phase storage)', settle);
   }
   if (v.limits.problems.length) return end('setup_error', v.next.what);
   if (v.action_owner === 'code') {

@@ -58,6 +58,11 @@ describe('decide: the exit code is a function of the state the workflow ended in
     expect(gone).toMatchObject({ kind: 'end', status: 'failed', settle: true });
   });
 
+  it('storage read before merge_build wrote action_owner user: done, but only once it held (settle)', () => {
+    expect(decide(view({ phase: 'storage', action_owner: 'code', action_needed: 'merge_branches' }), AUTO)).toEqual({ kind: 'end', status: 'done', reason: 'the workflow is finished (phase storage)', settle: true });
+    expect(decide(view({ phase: 'storage', action_owner: 'user', action_needed: 'none' }), AUTO)).not.toHaveProperty('settle');
+  });
+
   it('between two writes of one hand-off (owner ci, action_needed still the handler): an end that must settle', () => {
     expect(decide(view({ phase: 'design', action_owner: 'ci', action_needed: 'design_program' }), AUTO)).toMatchObject({ kind: 'end', settle: true });
     const failedHandler = decide(view({ phase: 'design', action_owner: 'user', action_needed: 'design_program', error_recovery: { last_error: 'CI tool not available', retry_count: 5 } }), AUTO);
