@@ -3,7 +3,7 @@
 // It wakes on changes of .argo-project/ (fs.watch: state.json is replaced by rename)
 // with a slow re-read as a safety net, so a hand-off is acted on within milliseconds.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { accessSync, closeSync, constants, existsSync, ftruncateSync, openSync, readFileSync, statSync, unlinkSync, watch, writeSync, type FSWatcher } from 'node:fs';
+import { accessSync, closeSync, constants, existsSync, ftruncateSync, openSync, readFileSync, statSync, unlinkSync, watch, writeFileSync, writeSync, type FSWatcher } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createRequire } from 'node:module';
@@ -22,6 +22,7 @@ import { mutateState, projectStatePaths, updateState, type StatePaths } from './
 import { installRoot } from './core/install_root.js';
 import { onTermination } from './core/termination.js';
 import { argoPaths } from './store/layout.js';
+import { parsePid, pidAlive, procStartTicks } from './core/proc.js';
 import { handlerFileIn, missingHandler, nextEnv, readPhases } from './workflow/phase_list.js';
 
 /** The install folder (core/install_root.ts). */
@@ -115,11 +116,15 @@ export function libraryFunctionEnv(root: string): Env {
   return env;
 }
 
-/** One orchestrator per project: a flock on the pid file, held for our lifetime. */
-class PidFile {
-  private constructor(readonly path: string, private fd: number) {}
+/**
+ * One orchestrator per project: a flock on the pid file, held for its lifetime. `pid` is
+ * the process the file names: ours, or — when the resident supervisor (compat/supervisor.ts)
+ * hosts the project — the project's anchor (orchestrator.sh), while the lock is held here.
+ */
+export class PidFile {
+  private constructor(readonly path: string, private fd: number, readonly pid: number) {}
 
-  static claim(path: string): PidFile | string {
+  static claim(path: string, pid = process.pid): PidFile | string {
     const fd = openSync(path, 'a+');
     if (!tryFlockSync(fd)) {
       closeSync(fd);
@@ -132,13 +137,14 @@ class PidFile {
       return holder || '?';
     }
     ftruncateSync(fd, 0);
-    writeSync(fd, `${process.pid}\n`);
-    return new PidFile(path, fd);
+    writeSync(fd, `${pid}\n`);
+    return new PidFile(path, fd, pid);
   }
 
-  release(): void {
+  /** Unlocks; removes the file while it names us, unless `keepFile` (a crash leaves it, as SIGKILL did). */
+  release(opts: { keepFile?: boolean } = {}): void {
     try {
-      if (readFileSync(this.path, 'utf8').trim() === String(process.pid)) unlinkSync(this.path);
+      if (!opts.keepFile && readFileSync(this.path, 'utf8').trim() === String(this.pid)) unlinkSync(this.path);
     } catch {
       /* already removed */
     }
@@ -159,6 +165,15 @@ export type Lifecycle =
   | { kind: 'stopping' }
   | { kind: 'stopped' };
 
+/** Removes the handler pid file when it still holds `text` (a later handler's is left alone). */
+function clearHandlerPid(file: string, text: string): void {
+  try {
+    if (readFileSync(file, 'utf8') === text) unlinkSync(file);
+  } catch {
+    /* gone already */
+  }
+}
+
 /** A handler in its own process group: its end (exit, or the stop's cancel) and its stop. */
 interface RunningHandler {
   name: string;
@@ -170,8 +185,29 @@ interface RunningHandler {
 /** A stopped handler gets TERM, then this long before its group gets KILL (stop_workflow allows us 5 s). */
 export const HANDLER_GRACE_MS = 3000;
 
+/**
+ * Where an orchestrator's handlers get their environment from and where what they say goes:
+ * this process's own (a standalone orchestrator), or the anchor's when the supervisor hosts it.
+ */
+export interface OrchestratorIo {
+  baseEnv: Env;
+  out(chunk: Buffer | string): void;
+  err(chunk: Buffer | string): void;
+}
+
+export const PROCESS_IO: OrchestratorIo = {
+  baseEnv: process.env,
+  out: (c) => void process.stdout.write(c),
+  err: (c) => void process.stderr.write(c),
+};
+
+/** How often a restarted orchestrator looks whether the handler a killed one left running has ended. */
+const ORPHAN_POLL_MS = 250;
+
 export class Orchestrator {
   private life: Lifecycle = { kind: 'idle' };
+  /** The handler an earlier orchestrator of this project left running (said once). */
+  private orphanSaid: number | undefined;
   private book: RetryBook = FRESH_BOOK;
   /** The write of the last handler's result (retry count, hand-off), awaited by stop(). */
   private finishing: Promise<void> = Promise.resolve();
@@ -191,6 +227,7 @@ export class Orchestrator {
     readonly project: string,
     readonly root: string,
     private handlerEnv: Env,
+    private readonly io: OrchestratorIo = PROCESS_IO,
   ) {
     this.state = projectStatePaths(project);
     this.log = new RotatingLog(orchestratorLogFile(project));
@@ -199,7 +236,7 @@ export class Orchestrator {
 
   /** The orchestrator's own diagnostics: to stderr (as before) and to orchestrator.log. */
   say(message: string): void {
-    process.stderr.write(message + '\n');
+    this.io.err(message + '\n');
     this.log.line('orchestrator', message);
   }
 
@@ -229,6 +266,21 @@ export class Orchestrator {
   stop(): Promise<void> {
     this.stopped ??= this.close();
     return this.stopped;
+  }
+
+  /**
+   * Lets the project go without stopping it (the supervisor hosting it is going away): no
+   * more looks, the handler keeps running, and the next orchestrator of the project waits
+   * for it (waitForOrphan). run() resolves.
+   */
+  detach(): void {
+    this.watcher?.close();
+    this.unwatchNotify?.();
+    clearInterval(this.poller);
+    clearTimeout(this.wakeTimer);
+    this.life = { kind: 'stopped' };
+    this.stopped ??= Promise.resolve();
+    this.finished?.();
   }
 
   private async close(): Promise<void> {
@@ -293,6 +345,7 @@ export class Orchestrator {
       return; // missing or being written by hand: wait for the next change
     }
     this.notifier.observe(true);
+    if (this.waitForOrphan()) return this.wakeIn(ORPHAN_POLL_MS);
     const relay = relayOf(doc);
     this.book = retryReduce(this.book, { kind: 'seen', owner: relay.action_owner });
     const d = decide(relay);
@@ -305,6 +358,30 @@ export class Orchestrator {
     if (wait > 0) return this.wakeIn(wait);
     this.book = retryReduce(this.book, { kind: 'starting', name: d.name });
     this.start(d.name, doc, steps.phases);
+  }
+
+  /**
+   * True while the handler an earlier orchestrator of this project started still runs (that
+   * one was killed, or its supervisor was): starting the step again beside it would run its
+   * builders twice. It is awaited, and what it wrote to the state decides the next step.
+   */
+  private waitForOrphan(): boolean {
+    const file = argoPaths(this.project).handlerPid;
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch {
+      return false;
+    }
+    const [pidText, ticks] = text.trim().split(' ');
+    const pid = parsePid(pidText);
+    if (pid !== undefined && pidAlive(pid) && ticks && procStartTicks(pid) === ticks) {
+      if (this.orphanSaid !== pid) this.log.line('orchestrator', `Waiting for handler PID ${pid}, left running by an earlier orchestrator of this project`);
+      this.orphanSaid = pid;
+      return true;
+    }
+    clearHandlerPid(file, text);
+    return false;
   }
 
   /** workflow.phases, checked before every step (an edit while the workflow runs counts), or the problem. */
@@ -330,7 +407,7 @@ export class Orchestrator {
     const child = spawn(resolved.cmd, [...resolved.args, this.project], {
       cwd: this.project,
       // ARGO_NEXT_*: how this step hands on to the one after it in workflow.phases (handler/index.ts handOffNext).
-      env: { ...process.env, ...this.handlerEnv, ...nextEnv(phases, name) },
+      env: { ...this.io.baseEnv, ...this.handlerEnv, ...nextEnv(phases, name) },
       // Piped, not inherited: what a handler says goes to orchestrator.log as well as to our own stdout/stderr.
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true, // its own process group, ended with us
@@ -347,9 +424,13 @@ export class Orchestrator {
       child.once('close', () => r());
       child.once('exit', () => setTimeout(r, OUTPUT_DRAIN_MS).unref());
     });
+    const pidFile = argoPaths(this.project).handlerPid;
+    const mark = child.pid ? `${child.pid} ${procStartTicks(child.pid)}\n` : undefined;
+    if (mark) writeFileSync(pidFile, mark);
     const ended = group.ended.then(async (end) => {
       await drained;
       flush();
+      if (mark) clearHandlerPid(pidFile, mark);
       return end;
     });
     this.life = { kind: 'running', handler: { name, ended, stop } };
@@ -375,11 +456,11 @@ export class Orchestrator {
     const errSink = this.log.sink(name);
     let errPending = '';
     child.stdout?.on('data', (chunk: Buffer) => {
-      process.stdout.write(chunk);
+      this.io.out(chunk);
       outSink.write(chunk);
     });
     child.stderr?.on('data', (chunk: Buffer) => {
-      process.stderr.write(chunk);
+      this.io.err(chunk);
       errSink.write(chunk);
       errPending += chunk.toString();
       const lines = errPending.split('\n');

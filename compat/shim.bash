@@ -62,17 +62,29 @@ __argo_shim_define() {
   # helper keeps its port, so nobody else can be listening there. Nothing is sent
   # before that.
   eval "
-__argo_call() {
-  local __argo_fd= __argo_port __argo_token __argo_pid __argo_lfd __argo_rc __argo_out __argo_err __argo_v
-  local -a __argo_req=()
-  if $guard && [[ -O $q_port ]] \\
-     && read -r __argo_port __argo_token __argo_pid __argo_v __argo_lfd __argo_v 2>/dev/null < $q_port \\
-     && { exec {__argo_fd}<>/dev/tcp/127.0.0.1/\$__argo_port; } 2>/dev/null \\
-     && ! [[ /proc/\$__argo_pid/fd/\$__argo_lfd -ef $q_lock ]]; then
-    exec {__argo_fd}>&-
-    __argo_fd=
+__argo_helper_open() {
+  local __argo_o_port __argo_o_token __argo_o_pid __argo_o_v __argo_o_lfd __argo_o_fd
+  $guard && [[ -O $q_port ]] \\
+    && read -r __argo_o_port __argo_o_token __argo_o_pid __argo_o_v __argo_o_lfd __argo_o_v 2>/dev/null < $q_port \\
+    && { exec {__argo_o_fd}<>/dev/tcp/127.0.0.1/\$__argo_o_port; } 2>/dev/null || return 1
+  if ! [[ /proc/\$__argo_o_pid/fd/\$__argo_o_lfd -ef $q_lock ]]; then
+    exec {__argo_o_fd}>&-
+    return 1
   fi
-  if [[ -n \$__argo_fd ]]; then
+  printf -v \"\$1\" '%s' \"\$__argo_o_fd\"
+  printf -v \"\$2\" '%s' \"\$__argo_o_token\"
+}
+__argo_helper_spawn() {
+  # From a subshell that exits at once, so it is never a job of the caller's shell (no
+  # \\\$!, nothing for wait), holding nobody's pipes.
+  $guard && [[ -d $q_dir && -O $q_dir && ! -L $q_dir ]] || return 1
+  ( ( for __argo_v in /proc/self/fd/*; do __argo_v=\${__argo_v##*/}; (( __argo_v > 2 )) && eval \"exec \$__argo_v>&-\"; done 2>/dev/null
+      cd / && ARGO_SHIM_PORT_FILE=$q_port exec setsid $q_node $q_server ) </dev/null >/dev/null 2>&1 & )
+}
+__argo_call() {
+  local __argo_fd= __argo_token __argo_rc __argo_out __argo_err __argo_v
+  local -a __argo_req=()
+  if __argo_helper_open __argo_fd __argo_token; then
     for __argo_v in STATE_FILE STATE_LOCK LOG_DIR WORKFLOW_LOG CONFIG_FILE CHECKPOINT_DIR ARGO_PROJECTS_REGISTRY CI_COMMAND ARGO_AGENT HOME ARGO_STATE_LOCK_HELD ARGO_SHIM_TIMEOUT; do
       [[ -v \$__argo_v ]] && __argo_req+=(\"\$__argo_v=\${!__argo_v}\")
     done
@@ -88,12 +100,8 @@ __argo_call() {
     echo \"ERROR: the argo shim helper stopped while answering \$1; its effect is unknown (retry, or set ARGO_SHIM_SERVER=0)\" >&2
     return 1
   fi
-  if $guard && [[ -d $q_dir && -O $q_dir && ! -L $q_dir ]]; then
-    # Start the helper for the next calls: from a subshell that exits at once, so it
-    # is never a job of this shell (no \\\$!, nothing for wait), holding nobody's pipes.
-    ( ( for __argo_v in /proc/self/fd/*; do __argo_v=\${__argo_v##*/}; (( __argo_v > 2 )) && eval \"exec \$__argo_v>&-\"; done 2>/dev/null
-        cd / && ARGO_SHIM_PORT_FILE=$q_port exec setsid $q_node $q_server ) </dev/null >/dev/null 2>&1 & )
-  fi
+  # No helper: start one for the next calls, and answer this one with a one-shot node.
+  __argo_helper_spawn || :
   __argo_oneshot \"\$@\"
 }
 __argo_oneshot() {
@@ -106,7 +114,7 @@ __argo_oneshot() {
 }
 __argo_root() { printf '%s\\n' $q_root; }
 "
-  export -f __argo_call __argo_oneshot __argo_root
+  export -f __argo_call __argo_oneshot __argo_root __argo_helper_open __argo_helper_spawn
 }
 __argo_shim_define
 unset -f __argo_shim_define __argo_shim_key __argo_shim_private_dir

@@ -23,6 +23,10 @@ import { setJqExecutor } from '../core/jq.js';
 import { loadFunction } from './functions.js';
 import { JqPool } from './jq_pool.js';
 import { onTermination } from '../core/termination.js';
+import { Supervisor } from './supervisor.js';
+
+/** The request an anchor (compat/anchor.bash) sends to have its project run here. */
+export const ORCHESTRATE = 'orchestrate';
 
 export const PROTOCOL = 'argo1';
 // The file this code was loaded from (its bundle, dist/compat/shim_server.js): a new build
@@ -84,6 +88,8 @@ export function unsafeDirReason(dir: string): string | undefined {
  */
 export class RequestReader {
   readonly fields: string[] = [];
+  /** What came after the complete request in the same chunk (an anchor's `stop`). */
+  rest: Buffer = Buffer.alloc(0);
   private partial: Buffer[] = [];
   private want = 4;
   private stage = 0;
@@ -109,6 +115,7 @@ export class RequestReader {
       start = end + 1;
       if (this.fields.length === this.want) this.advance();
     }
+    this.rest = chunk.subarray(start);
     return true;
   }
 
@@ -242,7 +249,7 @@ export interface ServerOptions {
  * One connection: the request is read as it streams (kept small until the token is
  * proven), answered once, and the socket closed; a bad token is refused.
  */
-function serveConnection(sock: Socket, tokenBytes: Buffer): void {
+function serveConnection(sock: Socket, tokenBytes: Buffer, supervisor: Supervisor): void {
   let authenticated = false;
   let handled = false;
   const reader = new RequestReader(() => (authenticated ? MAX_REQUEST_BYTES : PRE_AUTH_MAX_BYTES));
@@ -277,6 +284,8 @@ function serveConnection(sock: Socket, tokenBytes: Buffer): void {
       sock.destroy();
       return;
     }
+    // An anchor (orchestrator.sh) stays connected while the supervisor runs its project.
+    if (req.fn === ORCHESTRATE) return supervisor.adopt(sock, req, reader.rest);
     void answerInTime(req).then((reply) => sock.end(encodeReply(reply)));
   });
   sock.on('error', () => undefined);
@@ -315,6 +324,7 @@ export async function serve(opts: ServerOptions): Promise<void> {
   const token = randomBytes(16).toString('hex');
   const tokenBytes = Buffer.from(token);
   const builtAt = statSync(SELF).mtimeMs;
+  const supervisor = new Supervisor(INSTALL_ROOT);
   let active = 0;
   let idleTimer: NodeJS.Timeout | undefined;
   let stopping = false;
@@ -324,7 +334,7 @@ export async function serve(opts: ServerOptions): Promise<void> {
   const server = createServer((sock: Socket) => {
     active++;
     clearTimeout(idleTimer);
-    serveConnection(sock, tokenBytes);
+    serveConnection(sock, tokenBytes, supervisor);
     sock.on('close', () => {
       active--;
       if (active === 0) afterRequest();
@@ -340,6 +350,8 @@ export async function serve(opts: ServerOptions): Promise<void> {
     } catch {
       /* already gone */
     }
+    // Hosted projects are let go, not stopped: each anchor registers with the next helper.
+    supervisor.detachAll();
     // Calls that read the port file before it went are still served.
     const finish = () => {
       if (active > 0) return void setTimeout(finish, 20);

@@ -33,6 +33,8 @@ export function argoPaths(project: string) {
     config: join(dir, 'config.json'),
     /** The orchestrator's pid and lock (COMPAT §5). */
     orchestratorPid: join(dir, 'orchestrator.pid'),
+    /** The running handler's pid and start time, so a restarted orchestrator waits for one a killed one left running. */
+    handlerPid: join(dir, 'handler.pid'),
     /** Held by start, stop, resume and retry around their check and act. */
     startLock: join(dir, 'start.lock'),
     /** Held by merge_build while it merges. */
