@@ -60,7 +60,8 @@ interface Hosted {
 
 export class Supervisor {
   private readonly hosted = new Map<Socket, Hosted>();
-  private libraryEnv: Env | undefined;
+  /** The library functions' environment of each install folder (computed once: it runs bash). */
+  private readonly libraryEnv = new Map<string, Env>();
   private detaching = false;
 
   constructor(private readonly root: string) {}
@@ -105,7 +106,12 @@ export class Supervisor {
       return void sock.end('f\0');
     }
     this.hosted.set(sock, { project, anchor, sock });
-    const orchestrator = new Orchestrator(project, this.root, (this.libraryEnv ??= libraryFunctionEnv(this.root)), anchorIo(sock, anchorEnv(environ, req.env)));
+    // Handlers are looked up beside the orchestrator.sh that was run (its ARGO_ROOT, symlinks
+    // not resolved), as a node orchestrator started there would: an install of symlinks with
+    // phases of its own runs those.
+    const root = req.env.ARGO_ROOT || this.root;
+    if (!this.libraryEnv.has(root)) this.libraryEnv.set(root, libraryFunctionEnv(root));
+    const orchestrator = new Orchestrator(project, root, this.libraryEnv.get(root)!, anchorIo(sock, anchorEnv(environ, req.env)));
     let asked = false;
     let lost = false;
     const onData = (chunk: Buffer) => {
