@@ -24,11 +24,11 @@ unset ARGO_AGENT BUILD_DELAY
 # The pid file's process of each project, ended by pid (only while it is that project's).
 stop_all() {
   local p pid
-  for p in "$work"/p*; do
+  for p in "$work"/p[0-9]*; do
     pid=$(cat "$p/.argo-project/orchestrator.pid" 2>/dev/null) || continue
-    [[ $(tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null) == *"orchestrator"*" $p "* ]] && kill "$pid" 2>/dev/null
+    [[ $(tr '\0' ' ' 2>/dev/null < "/proc/$pid/cmdline") == *"orchestrator"*" $p "* ]] && kill "$pid" 2>/dev/null
   done
-  for p in "$work"/p*; do
+  for p in "$work"/p[0-9]*; do
     pid=$(cat "$p/.argo-project/orchestrator.pid" 2>/dev/null) || continue
     for _ in $(seq 100); do [[ -e /proc/$pid ]] || break; sleep 0.1; done
   done
@@ -46,7 +46,7 @@ rss_mb() {
   local pid kb total=0 n=0 k v
   for pid in /proc/[0-9]*; do
     pid=${pid#/proc/}
-    [[ $(tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null) == *"$root/"* ]] || continue
+    [[ $(tr '\0' ' ' 2>/dev/null < "/proc/$pid/cmdline") == *"$root/"* ]] || continue
     kb=0
     while read -r k v _; do [[ $k == VmRSS: ]] && kb=$v && break; done < "/proc/$pid/status" 2>/dev/null || continue
     total=$((total + kb)); n=$((n + 1))
@@ -57,7 +57,7 @@ rss_mb() {
 # projects N: N fresh projects, each started and waiting for approval
 projects() {
   local i p
-  rm -rf "$work"/p*
+  rm -rf "$work"/p[0-9]*
   for ((i = 1; i <= $1; i++)); do
     p="$work/p$i"
     mkdir -p "$p" && git -C "$p" init -q && git -C "$p" -c user.name=b -c user.email=b@b commit -q --allow-empty -m init
@@ -92,7 +92,7 @@ stop_all
 # 10 projects x 10 builders, each builder asleep 15 s: the peak while they run
 export STANDIN_CI_COMPONENTS=10 BUILD_DELAY=15
 projects 10
-for p in "$work"/p*; do "$root/compat/argo" approve "$p" >/dev/null; done
+for p in "$work"/p[0-9]*; do "$root/compat/argo" approve "$p" >/dev/null; done
 peak=0 line=
 for _ in $(seq 20); do
   line=$(rss_mb)
