@@ -34,7 +34,7 @@ const RECLAIM_MS = 5000;
 /** Variables of the anchor's own making, not the workflow's. */
 const ANCHOR_ONLY = ['ARGO_ANCHOR_RESUMED'];
 
-/** The anchor's starting environment (/proc/PID/environ) with the install's variables, as a node orchestrator would have had it. */
+/** The anchor's starting environment (procfs environ) with the install's variables, as a node orchestrator would have had it. */
 export function anchorEnv(environ: string, install: Env): Env {
   const env: Env = {};
   for (const entry of environ.split('\0')) {
