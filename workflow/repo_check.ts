@@ -43,21 +43,22 @@ export function repoProblemOf(facts: RepoFacts, shown: string): RepoProblem | un
   return undefined;
 }
 
-export function repoFacts(dir: string): RepoFacts {
-  const real = git(['rev-parse', '--path-format=absolute', '--show-toplevel'], dir);
+/** `env`: git's environment (default: this process's; the shim helper passes its caller's). */
+export function repoFacts(dir: string, env?: NodeJS.ProcessEnv): RepoFacts {
+  const real = git(['rev-parse', '--path-format=absolute', '--show-toplevel'], dir, env);
   const top = real.ok ? real.stdout.trim() : undefined;
-  const here = git(['rev-parse', '--show-prefix'], dir);
+  const here = git(['rev-parse', '--show-prefix'], dir, env);
   // --show-prefix is empty exactly at the top of the work tree (symlinks resolved by git)
   const atTop = here.ok && here.stdout.trim() === '';
   return {
     top,
     dir: atTop && top !== undefined ? top : dir,
-    hasCommit: top !== undefined && git(['rev-parse', '--verify', '--quiet', 'HEAD^{commit}'], dir).ok,
-    branches: top === undefined ? [] : ['main', 'master'].filter((b) => git(['rev-parse', '--verify', '--quiet', `refs/heads/${b}`], dir).ok),
+    hasCommit: top !== undefined && git(['rev-parse', '--verify', '--quiet', 'HEAD^{commit}'], dir, env).ok,
+    branches: top === undefined ? [] : ['main', 'master'].filter((b) => git(['rev-parse', '--verify', '--quiet', `refs/heads/${b}`], dir, env).ok),
   };
 }
 
 /** Why `dir` cannot be served (one line with the fix), or undefined. */
-export function repoProblem(dir: string): RepoProblem | undefined {
-  return repoProblemOf(repoFacts(dir), dir);
+export function repoProblem(dir: string, env?: NodeJS.ProcessEnv): RepoProblem | undefined {
+  return repoProblemOf(repoFacts(dir, env), dir);
 }
