@@ -101,7 +101,7 @@ async function follow(project: string, o: Options): Promise<number> {
 }
 
 export async function main(argv: string[]): Promise<number> {
-  return statusFor(argv, processCtx(), Boolean(process.stdout.isTTY));
+  return statusFor(argv, processCtx(), { tty: Boolean(process.stdout.isTTY), canFollow: true });
 }
 
 /**
@@ -109,11 +109,14 @@ export async function main(argv: string[]): Promise<number> {
  * what the shim helper runs (status.sh decides in bash, where it sees the terminal).
  */
 export async function statusForCaller(argv: string[], ctx: Ctx): Promise<number> {
-  return statusFor(argv, ctx, false);
+  return statusFor(argv, ctx, { tty: false, canFollow: false });
 }
 
-/** status once, or (`--watch`, this process only) following; `tty`: the caller's stdout is a terminal. */
-async function statusFor(argv: string[], ctx: Ctx, tty: boolean): Promise<number> {
+/**
+ * status once, or following (`--watch`: only where this process's stdout is the caller's);
+ * `tty`: the caller's stdout is a terminal.
+ */
+async function statusFor(argv: string[], ctx: Ctx, { tty, canFollow }: { tty: boolean; canFollow: boolean }): Promise<number> {
   const o = parseArgs(argv);
   if (typeof o === 'string') {
     ctx.err(`ERROR: ${o}\n`);
@@ -129,7 +132,7 @@ async function statusFor(argv: string[], ctx: Ctx, tty: boolean): Promise<number
     return 1;
   }
   if (o.watch) {
-    if (ctx.env !== process.env) {
+    if (!canFollow) {
       ctx.err('ERROR: --watch follows changes on its own terminal: run status.sh --watch itself, not through the shim helper\n');
       return 2;
     }
