@@ -68,8 +68,10 @@ EOF
   root=$work/install
 fi
 
-# The template project (not a git repository: the start warns, as the original suite's).
+# The template project: a git repository with a commit on main, as a workflow needs.
 mkdir -p "$work/template"
+git -C "$work/template" init -q -b main && git -C "$work/template" -c user.name=bench -c user.email=bench@localhost commit -q --allow-empty -m init ||
+  { echo "ERROR: git init failed in $work/template" >&2; exit 1; }
 "$root/templates/project_setup.sh" bench "$work/template" >/dev/null 2>&1 || { echo "ERROR: project_setup.sh failed in $work/template" >&2; exit 1; }
 
 # one_start MODE N: ms of one start_workflow.sh on a fresh copy; its orchestrator stopped after.

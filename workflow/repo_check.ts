@@ -2,6 +2,7 @@
 // back into main (else master, COMPAT §8): a folder that is not the top of a git
 // repository, a repository without a commit, or one with neither branch fails
 // later with hidden causes — so start_workflow and design_build say so up front.
+import { spawnSync } from 'node:child_process';
 import { git } from '../core/git.js';
 
 export type RepoProblemKind = 'not-a-repository' | 'no-commit' | 'no-main-or-master';
@@ -43,18 +44,29 @@ export function repoProblemOf(facts: RepoFacts, shown: string): RepoProblem | un
   return undefined;
 }
 
-/** `env`: git's environment (default: this process's; the shim helper passes its caller's). */
+/**
+ * What git says about `dir`, in two git processes at most (a start waits for them: each costs
+ * ~10 ms from node): rev-parse for the top folder and our place under it, then one
+ * `cat-file --batch-check` for HEAD's commit and both branches. `env`: git's environment
+ * (default: this process's; the shim helper passes its caller's).
+ */
 export function repoFacts(dir: string, env?: NodeJS.ProcessEnv): RepoFacts {
-  const real = git(['rev-parse', '--path-format=absolute', '--show-toplevel'], dir, env);
-  const top = real.ok ? real.stdout.trim() : undefined;
-  const here = git(['rev-parse', '--show-prefix'], dir, env);
-  // --show-prefix is empty exactly at the top of the work tree (symlinks resolved by git)
-  const atTop = here.ok && here.stdout.trim() === '';
+  const where = git(['rev-parse', '--path-format=absolute', '--show-toplevel', '--show-prefix'], dir, env);
+  // "<top>\n<prefix>\n"; the prefix is empty exactly at the top of the work tree (symlinks resolved by git)
+  const lines = where.stdout.replace(/\n$/, '');
+  const cut = lines.lastIndexOf('\n');
+  const top = where.ok && cut >= 0 ? lines.slice(0, cut).trim() : undefined;
+  const atTop = top !== undefined && lines.slice(cut + 1).trim() === '';
+  if (top === undefined) return { top, dir, hasCommit: false, branches: [] };
+  const names = ['HEAD^{commit}', 'refs/heads/main', 'refs/heads/master'];
+  const r = spawnSync('git', ['cat-file', '--batch-check'], { cwd: dir, env, input: names.join('\n') + '\n', encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] });
+  // one line per name: "<object> <type> <size>", or "<name> missing" (or "ambiguous")
+  const found = (r.status === 0 ? (r.stdout ?? '') : '').split('\n').map((l) => /^[0-9a-f]{40,64} \w+ \d+$/.test(l));
   return {
     top,
-    dir: atTop && top !== undefined ? top : dir,
-    hasCommit: top !== undefined && git(['rev-parse', '--verify', '--quiet', 'HEAD^{commit}'], dir, env).ok,
-    branches: top === undefined ? [] : ['main', 'master'].filter((b) => git(['rev-parse', '--verify', '--quiet', `refs/heads/${b}`], dir, env).ok),
+    dir: atTop ? top : dir,
+    hasCommit: found[0] === true,
+    branches: ['main', 'master'].filter((_, i) => found[i + 1] === true),
   };
 }
 
