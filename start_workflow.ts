@@ -16,7 +16,7 @@ import { logStateTransition, projectLogPaths } from './store/logs.js';
 import { orchestratorProof, projectProcesses } from './store/processes.js';
 import { terminate } from './core/proc.js';
 import { isDir, resolveProjectDir } from './store/project_dir.js';
-import { repoProblem } from './workflow/repo_check.js';
+import { repoProblemAsync } from './workflow/repo_check.js';
 import { limitProblemLines, projectLimits } from './workflow/project_limits.js';
 import { archivePreviousWorkflow } from './store/history.js';
 import { START_LOCK_WAIT_MS, startLockPath, withStartLock } from './store/start_lock.js';
@@ -193,7 +193,7 @@ async function checkedStart(s: Start, project: string, template: string | null):
     err(`ERROR: ${steps.problem}; the workflow was not started`);
     return 1;
   }
-  const problem = repoProblem(project, ctx.env);
+  const problem = await repoProblemAsync(project, ctx.env);
   if (problem?.kind === 'not-a-repository') {
     // COMPAT: the original suite starts workflows in plain folders and checks the state;
     // design_build refuses such a folder (the first step that needs git), so warn now.

@@ -1,13 +1,15 @@
 // The programs the shim helper runs (compat/entries.ts): the full-environment request,
 // the ordered output, the two tables kept apart, and a start the caller gave up on.
 import { describe, expect, it } from 'vitest';
-import { existsSync, readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import { FULL_ENV_FIELD, orderedCtx } from '../../compat/entries.js';
 import { answer, decodeRequest, encodeRequest, parseRequest, type Request } from '../../compat/shim_server.js';
 import { WriteGate } from '../../core/context.js';
 import { initStateFile } from '../../store/state.js';
 import { startWorkflow } from '../../start_workflow.js';
+import { repoFacts, repoFactsAsync } from '../../workflow/repo_check.js';
 import { ctxIn, tempDir } from './helpers.js';
 
 const request = (r: Partial<Request>): Request => ({ token: 't', cwd: '/', env: {}, fn: 'status', args: [], ...r });
@@ -81,5 +83,29 @@ describe('a start the caller gave up on', () => {
     expect(readFileSync(join(project, '.argo-project', 'state.json'), 'utf8')).toBe(before);
     expect(existsSync(join(project, '.argo-project', 'orchestrator.pid'))).toBe(false);
     expect(existsSync(join(project, '.argo-project', 'agent-env.json'))).toBe(false);
+  });
+});
+
+describe('repoFacts (two git processes; the start runs them at once)', () => {
+  it('says the same, in and outside a repository, with and without a commit and branches', async () => {
+    const base = realpathSync(tempDir());
+    const repo = join(base, 'r');
+    mkdirSync(join(repo, 'sub'), { recursive: true });
+    const g = (...a: string[]) => execFileSync('git', ['-C', repo, '-c', 'user.name=t', '-c', 'user.email=t@t', ...a], { stdio: 'ignore' });
+    const look = async (dir: string) => {
+      const sync = repoFacts(dir);
+      expect(await repoFactsAsync(dir)).toEqual(sync);
+      return sync;
+    };
+    expect(await look(base)).toEqual({ top: undefined, dir: base, hasCommit: false, branches: [] });
+    g('init', '-q', '-b', 'trunk');
+    expect(await look(repo)).toEqual({ top: repo, dir: repo, hasCommit: false, branches: [] });
+    g('commit', '-q', '--allow-empty', '-m', 'i');
+    expect(await look(repo)).toEqual({ top: repo, dir: repo, hasCommit: true, branches: [] });
+    g('branch', 'master');
+    expect(await look(join(repo, 'sub'))).toEqual({ top: repo, dir: join(repo, 'sub'), hasCommit: true, branches: ['master'] });
+    g('branch', 'main');
+    expect(await look(repo)).toEqual({ top: repo, dir: repo, hasCommit: true, branches: ['main', 'master'] });
+    expect(await look(join(repo, '.git'))).toEqual({ top: undefined, dir: join(repo, '.git'), hasCommit: false, branches: [] });
   });
 });
