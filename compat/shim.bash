@@ -11,7 +11,7 @@
 # literals here, at source time.
 #
 # `source shim.bash __argo_entry_only` (start_workflow.sh, status.sh) defines only
-# __argo_entry PROGRAM \$0 ARGS...: the helper runs the program with every exported
+# __argo_entry PROGRAM $0 ARGS...: the helper runs the program with every exported
 # variable of the caller, or it sets nothing and the script runs node itself. That form
 # exports nothing and prints no warning: without the helper a script behaves as before.
 
@@ -126,9 +126,9 @@ __argo_root() { printf '%s\\n' $q_root; }
 "
   export -f __argo_call __argo_oneshot __argo_root
 }
-# __argo_shim_entry CONNECT SPAWN: defines __argo_entry PROGRAM \$0 ARGS... (not exported).
+# __argo_shim_entry CONNECT SPAWN: defines __argo_entry PROGRAM $0 ARGS... (not exported).
 # With a proven helper it sends the caller's folder, every exported variable (names from
-# \${!A@} … \${!_@} and their attributes: builtins, no fork) and the arguments, replays the
+# ${!A@} … ${!_@} and their attributes: builtins, no fork) and the arguments, replays the
 # program's output in the order it was written (compat/entries.ts orderedCtx) and sets
 # __argo_entry_rc to its exit status. Without one (or with a helper too old to know the
 # program) it starts a helper for next time and leaves __argo_entry_rc empty: nothing ran.
@@ -161,7 +161,7 @@ $2
   [[ \$__argo_rc == 127 && -z \$__argo_out && \$__argo_err == 'ERROR: not a shim '* ]] && return 0
   __argo_entry_rc=\$__argo_rc
   # Segments <1|2><bytes>:<text>; lengths count bytes, so the C locale.
-  local LC_ALL=C __argo_n
+  local LC_ALL=C
   while [[ \$__argo_out =~ ^([12])([0-9]+): ]]; do
     __argo_out=\${__argo_out:\${#BASH_REMATCH[0]}}
     printf '%s' \"\${__argo_out:0:\${BASH_REMATCH[2]}}\" >&\${BASH_REMATCH[1]}
