@@ -8,6 +8,7 @@
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { programName, runIfEntry } from './core/cli.js';
+import { processCtx, type Ctx } from './core/context.js';
 import { agentEnvPath, recordAgentEnv } from './store/agent_env.js';
 import { errorMessage } from './core/errors.js';
 import { LockOpenError } from './core/lock.js';
@@ -15,22 +16,48 @@ import { logStateTransition, projectLogPaths } from './store/logs.js';
 import { orchestratorProof, projectProcesses } from './store/processes.js';
 import { terminate } from './core/proc.js';
 import { isDir, resolveProjectDir } from './store/project_dir.js';
-import { repoProblem } from './workflow/repo_check.js';
+import { repoProblemAsync } from './workflow/repo_check.js';
 import { limitProblemLines, projectLimits } from './workflow/project_limits.js';
 import { archivePreviousWorkflow } from './store/history.js';
 import { START_LOCK_WAIT_MS, startLockPath, withStartLock } from './store/start_lock.js';
 import { projectStatePaths, readState } from './store/state.js';
-import { installRoot } from './core/install_root.js';
+import { packageRoot } from './core/install_root.js';
 import { spawnOrchestrator } from './steer/launch.js';
 import { argoPaths } from './store/layout.js';
 import { WRITE_ORDERS, writeInOrder } from './store/write_orders.js';
 import { projectConfig } from './store/config_object.js';
 import { firstAction, handlerFileIn, missingHandler, readPhases } from './workflow/phase_list.js';
 
-const ROOT = installRoot();
+/**
+ * One start: its caller's context (folder, environment, output: the shim helper runs
+ * starts for many callers in one process, so nothing here touches process.*), the
+ * install it names in its hints, and line printers on the caller's stdout / stderr.
+ */
+interface Start {
+  ctx: Ctx;
+  root: string;
+  out(line?: string): void;
+  err(line: string): void;
+}
 
-const out = (line = '') => void process.stdout.write(line + '\n');
-const err = (line: string) => void process.stderr.write(line + '\n');
+function startOf(ctx: Ctx): Start {
+  return {
+    ctx,
+    // The shim's ARGO_ROOT (symlinks not resolved), else the install this code came from.
+    root: ctx.env.ARGO_ROOT || packageRoot(),
+    out: (line = '') => ctx.out(line + '\n'),
+    err: (line) => ctx.err(line + '\n'),
+  };
+}
+
+/**
+ * True when the start may act. The shim helper answers its caller before the caller stops
+ * waiting (compat/shim_server.ts answerInTime): a start the caller gave up on before its
+ * first effect does nothing, one that began is waited for and reports its real result.
+ */
+function mayAct(ctx: Ctx): boolean {
+  return !ctx.gate || ctx.gate.beginWrite();
+}
 
 /** A path as one shell word, quoted only when it needs it. */
 function shellWord(s: string): string {
@@ -60,82 +87,55 @@ export function templateOption(argv: string[]): { template: string | null; rest:
  * back what was there, for a start refused after the pin, and the line that names it. An ERROR
  * line and null on refusal.
  */
-async function pinTemplate(project: string, name: string): Promise<{ undo: () => Promise<void>; line: string } | null> {
+async function pinTemplate(s: Start, project: string, name: string): Promise<{ undo: () => Promise<void>; line: string } | null> {
   // Loaded only for a start with a template: a plain start loads what it did before.
   const [{ checkedTemplate }, { setConfigValue }] = await Promise.all([import('./view/template_use.js'), import('./store/config.js')]);
   const file = argoPaths(project).config;
+  const env = s.ctx.env;
   try {
-    const t = checkedTemplate(project, name);
-    const before = await setConfigValue(file, ['workflow', 'template'], t.name);
-    const undo = async () => void (await setConfigValue(file, ['workflow', 'template'], before ?? null).catch(() => undefined));
+    const t = checkedTemplate(project, name, env);
+    const before = await setConfigValue(file, ['workflow', 'template'], t.name, env);
+    const undo = async () => void (await setConfigValue(file, ['workflow', 'template'], before ?? null, env).catch(() => undefined));
     return { undo, line: `Template: ${t.name} (${t.where}: ${t.file})` };
   } catch (e) {
-    err(`ERROR: ${errorMessage(e)}; the workflow was not started`);
+    s.err(`ERROR: ${errorMessage(e)}; the workflow was not started`);
     return null;
   }
 }
 
-/** Waits until the orchestrator `pid` wrote itself into the pid file (or died). */
+/** The one-shot program (start_workflow.sh without the shim helper): this process is the caller. */
 export async function main(argv: string[]): Promise<number> {
+  return startWorkflow(argv, processCtx(), programName());
+}
+
+/**
+ * start_workflow for a caller: `argv` as the original takes it, `program` the name it was
+ * called by ($0, for the usage lines). The one-shot main and the shim helper both run this.
+ */
+export async function startWorkflow(argv: string[], ctx: Ctx, program: string): Promise<number> {
+  const s = startOf(ctx);
+  const { out, err } = s;
   const { template, rest } = templateOption(argv);
   const [query = '', pathArg = '.'] = rest;
-  const me = programName();
   if (!query) {
     err('ERROR: User query required');
-    err(`Usage: ${me} <user_query> [project_path]`);
+    err(`Usage: ${program} <user_query> [project_path]`);
     err('');
     err('Example:');
-    err(`  ${me} "Build a REST API for managing todos" /path/to/project`);
+    err(`  ${program} "Build a REST API for managing todos" /path/to/project`);
     return 1;
   }
-  const project = resolveProjectDir(pathArg);
+  const project = resolveProjectDir(pathArg, ctx);
   if (!project) {
     err(`ERROR: Invalid project path: ${pathArg}`);
     return 1;
   }
-  process.chdir(project);
-  if (!isDir(argoPaths(project).dir)) {
-    err(`ERROR: .argo-project directory not found in ${project}`);
-    err(`Run templates/project_setup.sh first to initialise the project`);
-    return 1;
-  }
-  const state = projectStatePaths(project);
-  if (!existsSync(state.stateFile)) {
-    err(`ERROR: State file not found: ${state.stateFile}`);
-    err('Re-run templates/project_setup.sh to recreate it');
-    return 1;
-  }
-  // The template first: its defaults are part of the limits checked next.
-  const pinned = template === null ? { undo: async () => undefined, line: null } : await pinTemplate(project, template);
-  if (pinned === null) return 1;
-  const unpin = pinned.undo;
-  // A bad limit is refused before anything is written: a workflow never starts without
-  // a limit the user believes is set (workflow/limits.ts).
-  const bad = limitProblemLines(projectLimits(project));
-  if (bad.length) {
-    for (const line of bad) err(`ERROR: ${line}; the workflow was not started (argo doctor lists every limit)`);
-    await unpin();
-    return 1;
-  }
-  const steps = startSteps(project);
-  if ('problem' in steps) {
-    err(`ERROR: ${steps.problem}; the workflow was not started`);
-    return 1;
-  }
-  const problem = repoProblem(project);
-  if (problem?.kind === 'not-a-repository') {
-    // COMPAT: the original suite starts workflows in plain folders and checks the state;
-    // design_build refuses such a folder (the first step that needs git), so warn now.
-    err(`WARNING: ${problem.message}; design_build will refuse it`);
-  } else if (problem) {
-    err(`ERROR: ${problem.message}`);
-    await unpin();
-    return 1;
-  }
+  const checked = await checkedStart(s, project, template);
+  if (typeof checked === 'number') return checked;
   out('=== Starting Argo Workflow ===');
   out(`Project: ${project}`);
   out(`Query: ${query}`);
-  if (pinned.line) out(pinned.line);
+  if (checked.pinned) out(checked.pinned);
   out();
 
   let done: { value: number } | undefined;
@@ -143,7 +143,7 @@ export async function main(argv: string[]): Promise<number> {
     done = await withStartLock(
       project,
       (lockFile) => out(`Another start_workflow or stop_workflow of this project is running; waiting for it (${lockFile})...`),
-      () => startLocked(project, query, state, firstAction(steps.phases)),
+      () => startLocked(s, project, query, checked.first),
     );
   } catch (e) {
     if (!(e instanceof LockOpenError)) throw e;
@@ -157,38 +157,91 @@ export async function main(argv: string[]): Promise<number> {
   return done.value;
 }
 
+/**
+ * Everything refused before the start lock, in the original's order: the project's
+ * folder and state, the template (pinned, the one effect before the lock), the limits,
+ * the phases' handlers and the repository. The first action and the template's line,
+ * or the exit status after the ERROR lines.
+ */
+async function checkedStart(s: Start, project: string, template: string | null): Promise<{ first: string; pinned: string | null } | number> {
+  const { err, ctx } = s;
+  if (!isDir(argoPaths(project).dir)) {
+    err(`ERROR: .argo-project directory not found in ${project}`);
+    err(`Run templates/project_setup.sh first to initialise the project`);
+    return 1;
+  }
+  const state = projectStatePaths(project, ctx.env);
+  if (!existsSync(state.stateFile)) {
+    err(`ERROR: State file not found: ${state.stateFile}`);
+    err('Re-run templates/project_setup.sh to recreate it');
+    return 1;
+  }
+  // The template first: its defaults are part of the limits checked next.
+  if (template !== null && !mayAct(ctx)) return 1;
+  const pinned = template === null ? { undo: async () => undefined, line: null } : await pinTemplate(s, project, template);
+  if (pinned === null) return 1;
+  // A bad limit is refused before anything is written: a workflow never starts without
+  // a limit the user believes is set (workflow/limits.ts).
+  const bad = limitProblemLines(projectLimits(project, ctx.env));
+  if (bad.length) {
+    for (const line of bad) err(`ERROR: ${line}; the workflow was not started (argo doctor lists every limit)`);
+    await pinned.undo();
+    return 1;
+  }
+  const steps = startSteps(project, s.root, ctx.env);
+  if ('problem' in steps) {
+    err(`ERROR: ${steps.problem}; the workflow was not started`);
+    return 1;
+  }
+  const problem = await repoProblemAsync(project, ctx.env);
+  if (problem?.kind === 'not-a-repository') {
+    // COMPAT: the original suite starts workflows in plain folders and checks the state;
+    // design_build refuses such a folder (the first step that needs git), so warn now.
+    err(`WARNING: ${problem.message}; design_build will refuse it`);
+  } else if (problem) {
+    err(`ERROR: ${problem.message}`);
+    await pinned.undo();
+    return 1;
+  }
+  return { first: firstAction(steps.phases), pinned: pinned.line };
+}
+
 /** Stops this project's orchestrator, if one runs, and says whose query it was running. */
-async function stopRunning(project: string, pidFile: string, state: ReturnType<typeof projectStatePaths>): Promise<void> {
+async function stopRunning(s: Start, project: string, pidFile: string, state: ReturnType<typeof projectStatePaths>): Promise<void> {
   const text = readText(pidFile);
   const pids = new Set<number>();
   if (text !== undefined) {
     const proof = orchestratorProof(text, project);
     if (proof.ours) pids.add(proof.info.pid);
-    else if (!proof.reason.endsWith('is not running')) err(`WARNING: stale PID file ${pidFile} (${proof.reason}); not signalled`);
+    else if (!proof.reason.endsWith('is not running')) s.err(`WARNING: stale PID file ${pidFile} (${proof.reason}); not signalled`);
   }
   // one whose pid file was lost or overwritten still runs for this project
   for (const pid of projectProcesses(project).orchestrators) pids.add(pid);
   if (pids.size === 0) return;
   const running = (await readState(state, 'user_query').catch(() => '')).replace(/\n$/, '');
   for (const pid of pids) {
-    err(`WARNING: Orchestrator already running (PID ${pid})`);
-    out(`Stopping the existing orchestrator (PID ${pid}, query: ${running})...`);
+    s.err(`WARNING: Orchestrator already running (PID ${pid})`);
+    s.out(`Stopping the existing orchestrator (PID ${pid}, query: ${running})...`);
     await terminate(pid, 5000, () => orchestratorProof(String(pid), project).ours);
   }
 }
 
 /** workflow.phases (workflow/phase_list.ts), each handler's file checked in this install's phases/, or the problem. */
-function startSteps(project: string): { phases: readonly string[] } | { problem: string } {
-  const read = readPhases(projectConfig(project).config);
+function startSteps(project: string, root: string, env: Ctx['env']): { phases: readonly string[] } | { problem: string } {
+  const read = readPhases(projectConfig(project, env).config);
   if ('problem' in read) return read;
-  const missing = missingHandler(read.phases, (name) => handlerFileIn(ROOT, name), join(ROOT, 'phases'));
+  const missing = missingHandler(read.phases, (name) => handlerFileIn(root, name), join(root, 'phases'));
   return missing ? { problem: missing } : read;
 }
 
-async function startLocked(project: string, query: string, state: ReturnType<typeof projectStatePaths>, first: string): Promise<number> {
+async function startLocked(s: Start, project: string, query: string, first: string): Promise<number> {
+  const { ctx, out, err, root } = s;
+  // Nothing done yet: a caller that stopped waiting (the helper's deadline) gets no start.
+  if (!mayAct(ctx)) return 1;
+  const state = projectStatePaths(project, ctx.env);
   // D20: an orchestrator still running is stopped, and really gone, before the state changes.
   const pidFile = argoPaths(project).orchestratorPid;
-  await stopRunning(project, pidFile, state);
+  await stopRunning(s, project, pidFile, state);
   rmSync(pidFile, { force: true });
 
   // A new workflow shows nothing of the previous one: its records move to the history.
@@ -210,15 +263,15 @@ async function startLocked(project: string, query: string, state: ReturnType<typ
   logStateTransition(projectLogPaths(project), 'idle', 'init');
   // What this workflow's agents run with, whoever starts its orchestrator later (store/agent_env.ts).
   try {
-    recordAgentEnv(project, process.env);
+    recordAgentEnv(project, ctx.env);
   } catch (e) {
     err(`WARNING: could not record the workflow's environment in ${agentEnvPath(project)} (${errorMessage(e)}); a later resume or retry runs agents with its caller's environment`);
   }
 
-  // The one launcher (steer/launch.ts), under the start lock we hold; with our environment, which we just recorded.
-  const { pid, up } = await spawnOrchestrator(project, { root: ROOT, env: process.env, timeoutMs: 3000 });
+  // The one launcher (steer/launch.ts), under the start lock we hold; with the caller's environment, which we just recorded.
+  const { pid, up } = await spawnOrchestrator(project, { root, env: ctx.env, timeoutMs: 3000 });
   if (!up) {
-    err(`WARNING: the orchestrator (PID ${pid}) did not come up; run ${join(ROOT, 'orchestrator.sh')} ${project} to see why`);
+    err(`WARNING: the orchestrator (PID ${pid}) did not come up; run ${join(root, 'orchestrator.sh')} ${project} to see why`);
   }
   // What runs is what the state says now (someone may have written it meanwhile).
   const running = (await readState(state, 'user_query').catch(() => query)).replace(/\n$/, '');
@@ -234,21 +287,26 @@ async function startLocked(project: string, query: string, state: ReturnType<typ
   out('  ./workflows/stop_workflow.sh');
   // The lines above are the original's (COMPAT §5.1) and name files that never existed;
   // these name the commands of this install.
+  printHints(out, root, project);
+  return 0;
+}
+
+/** The lines after the original's (COMPAT §5.1), which name files that never existed: this install's commands. */
+function printHints(out: Start['out'], root: string, project: string): void {
   const p = shellWord(project);
-  const argo = join(ROOT, 'compat', 'argo');
+  const argo = join(root, 'compat', 'argo');
   out();
   out('Commands of this install:');
   const hints: [string, string][] = [
-    [`${join(ROOT, 'status.sh')} ${p}`, 'where it is'],
+    [`${join(root, 'status.sh')} ${p}`, 'where it is'],
     [`${argo} status --watch ${p}`, 'the same, following every change'],
     [`${argo} logs -f ${p}`, 'the workflow log, live'],
-    [`${join(ROOT, 'stop_workflow.sh')} ${p}`, 'stop it'],
+    [`${join(root, 'stop_workflow.sh')} ${p}`, 'stop it'],
     [`${argo} resume ${p}`, 'start the orchestrator again after a stop'],
     [`${argo} dashboard`, 'every project in a browser'],
   ];
   const width = Math.max(...hints.map(([c]) => c.length));
   for (const [cmd, what] of hints) out(`  ${cmd.padEnd(width)}   ${what}`);
-  return 0;
 }
 
 runIfEntry('start_workflow', main);

@@ -4,6 +4,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { runIfEntry } from './core/cli.js';
 import { errorMessage } from './core/errors.js';
+import { processCtx, type Ctx, type Env } from './core/context.js';
+import { packageRoot } from './core/install_root.js';
 import { orchestratorProof } from './store/processes.js';
 import { isDir, resolveProjectDir } from './store/project_dir.js';
 import { argoCommand } from './view/argo_command.js';
@@ -34,9 +36,11 @@ export function orchestratorState(pidFile: string, project: string): string {
  * builder's merge diff is read (proven, cut: view/merge_diff.ts) — `--json` shows its text,
  * the text its size or why it is not shown.
  */
-export function projectView(project: string, json = true): View {
+export function projectView(project: string, json = true, env?: Env): View {
   const text = orchestratorState(argoPaths(project).orchestratorPid, project);
-  return readView(project, { argo: argoCommand(), alive: () => text.startsWith('Running'), orchestratorText: text, mergeDiffs: true, ...(json ? {} : { logLines: 0 }) });
+  // The shim's ARGO_ROOT names the install in hints (the shim helper passes its caller's).
+  const argo = env ? argoCommand(env.ARGO_ROOT || packageRoot()) : argoCommand();
+  return readView(project, { argo, env, alive: () => text.startsWith('Running'), orchestratorText: text, mergeDiffs: true, ...(json ? {} : { logLines: 0 }) });
 }
 
 interface Options {
@@ -59,9 +63,9 @@ function parseArgs(argv: string[]): Options | string {
   return o;
 }
 
-function render(v: View, json: boolean, tty: boolean): string {
+function render(v: View, json: boolean, tty: boolean, env: Env = process.env): string {
   if (json) return JSON.stringify(v, null, tty ? 2 : undefined) + '\n';
-  return statusText(v, paintFor(tty, process.env));
+  return statusText(v, paintFor(tty, env));
 }
 
 /** Until SIGINT/SIGTERM: redraw on a terminal, one line (or JSON document) per change otherwise. */
@@ -97,32 +101,54 @@ async function follow(project: string, o: Options): Promise<number> {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  return statusFor(argv, processCtx(), { tty: Boolean(process.stdout.isTTY), canFollow: true });
+}
+
+/**
+ * status for a caller whose stdout is not a terminal and who does not follow (`--watch`):
+ * what the shim helper runs (status.sh decides in bash, where it sees the terminal).
+ */
+export async function statusForCaller(argv: string[], ctx: Ctx): Promise<number> {
+  return statusFor(argv, ctx, { tty: false, canFollow: false });
+}
+
+/**
+ * status once, or following (`--watch`: only where this process's stdout is the caller's);
+ * `tty`: the caller's stdout is a terminal.
+ */
+async function statusFor(argv: string[], ctx: Ctx, { tty, canFollow }: { tty: boolean; canFollow: boolean }): Promise<number> {
   const o = parseArgs(argv);
   if (typeof o === 'string') {
-    process.stderr.write(`ERROR: ${o}\n`);
+    ctx.err(`ERROR: ${o}\n`);
     return 2;
   }
-  const project = resolveProjectDir(o.path);
+  const project = resolveProjectDir(o.path, ctx);
   if (!project) {
-    process.stderr.write(`ERROR: Invalid project path: ${o.path}\n`);
+    ctx.err(`ERROR: Invalid project path: ${o.path}\n`);
     return 1;
   }
   if (!isDir(argoPaths(project).dir)) {
-    process.stderr.write(`ERROR: .argo-project directory not found in ${project}\nRun templates/project_setup.sh first\n`);
+    ctx.err(`ERROR: .argo-project directory not found in ${project}\nRun templates/project_setup.sh first\n`);
     return 1;
   }
-  if (o.watch) return follow(project, o);
+  if (o.watch) {
+    if (!canFollow) {
+      ctx.err('ERROR: --watch follows changes on its own terminal: run status.sh --watch itself, not through the shim helper\n');
+      return 2;
+    }
+    return follow(project, o);
+  }
   let v: View;
   try {
-    v = projectView(project, o.json);
+    v = projectView(project, o.json, ctx.env);
   } catch (e) {
     // D24: one clear error and a failing exit instead of six errors and 0.
     const file = argoPaths(project).state;
     const missing = (e as NodeJS.ErrnoException).code === 'ENOENT';
-    process.stderr.write(`ERROR: ${missing ? `state file not found: ${file}` : errorMessage(e)}\n`);
+    ctx.err(`ERROR: ${missing ? `state file not found: ${file}` : errorMessage(e)}\n`);
     return 1;
   }
-  process.stdout.write(render(v, o.json, Boolean(process.stdout.isTTY)));
+  ctx.out(render(v, o.json, tty, ctx.env));
   return 0;
 }
 

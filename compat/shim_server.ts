@@ -21,6 +21,7 @@ import { packageRoot } from '../core/install_root.js';
 import { procStartTicks } from '../core/proc.js';
 import { setJqExecutor } from '../core/jq.js';
 import { loadFunction } from './functions.js';
+import { answerEntry, FULL_ENV_FIELD } from './entries.js';
 import { JqPool } from './jq_pool.js';
 import { onTermination } from '../core/termination.js';
 import { Supervisor } from './supervisor.js';
@@ -143,6 +144,8 @@ export interface Request {
   env: Env;
   fn: string;
   args: string[];
+  /** Sent with the caller's whole environment: `fn` is a program (compat/entries.ts), not a library function. */
+  fullEnv?: boolean;
 }
 
 export function decodeRequest(fields: string[]): Request {
@@ -150,17 +153,20 @@ export function decodeRequest(fields: string[]): Request {
   if (version !== PROTOCOL) throw new Error(`unknown protocol '${version}'`);
   const count = Number(n);
   const env: Env = {};
-  for (const kv of fields.slice(4, 4 + count)) {
+  const vars = fields.slice(4, 4 + count);
+  const fullEnv = vars[0] === FULL_ENV_FIELD;
+  for (const kv of fullEnv ? vars.slice(1) : vars) {
     const eq = kv.indexOf('=');
     if (eq > 0) env[kv.slice(0, eq)] = kv.slice(eq + 1);
   }
   const fn = fields[4 + count] ?? '';
   const args = fields.slice(4 + count + 2);
-  return { token, cwd, env, fn, args };
+  return { token, cwd, env, fn, args, ...(fullEnv ? { fullEnv } : {}) };
 }
 
 export function encodeRequest(r: Request): Buffer {
   const vars = Object.entries(r.env).filter(([, v]) => v !== undefined).map(([k, v]) => `${k}=${v}`);
+  if (r.fullEnv) vars.unshift(FULL_ENV_FIELD);
   const fields = [PROTOCOL, r.token, r.cwd, String(vars.length), ...vars, r.fn, String(r.args.length), ...r.args];
   return Buffer.from(fields.map((f) => f + '\0').join(''), 'utf8');
 }
@@ -177,6 +183,7 @@ export function encodeReply(r: Reply): string {
 }
 
 export async function answer(req: Request, gate?: WriteGate): Promise<Reply> {
+  if (req.fullEnv) return answerEntry(req, gate);
   const ctx = bufferCtx(resolve(req.cwd || '/'), req.env);
   ctx.gate = gate;
   const command = req.fn === 'with_state_lock' ? undefined : await loadFunction(req.fn);

@@ -15,8 +15,8 @@ import { templateDirs, type LoadedTemplate, type TemplateDir } from '../template
  * under it. A file that is there but is not a JSON object, or names a template that is
  * missing or broken, is an error naming it: settings must not silently fall back.
  */
-export function readConfigObject(file: string): Record<string, unknown> {
-  return readConfigLayers(file).effective;
+export function readConfigObject(file: string, env: NodeJS.ProcessEnv = process.env): Record<string, unknown> {
+  return readConfigLayers(file, env).effective;
 }
 
 /** The templates a config file's project sees, in lookup order (its own folder when the file is a project's config.json). */
@@ -26,9 +26,9 @@ export function configTemplateDirs(file: string, env: NodeJS.ProcessEnv = proces
 }
 
 /** The project's file as written, the template it names (null: none) and the two laid together. */
-export function readConfigLayers(file: string): { project: Record<string, unknown>; template: LoadedTemplate | null; effective: Record<string, unknown> } {
+export function readConfigLayers(file: string, env: NodeJS.ProcessEnv = process.env): { project: Record<string, unknown>; template: LoadedTemplate | null; effective: Record<string, unknown> } {
   const project = readProjectConfigFile(file);
-  const { config, template } = effectiveConfig(project, file, () => configTemplateDirs(file));
+  const { config, template } = effectiveConfig(project, file, () => configTemplateDirs(file, env));
   return { project, template, effective: config };
 }
 
@@ -45,10 +45,14 @@ export function readProjectConfigFile(file: string): Record<string, unknown> {
   return v as Record<string, unknown>;
 }
 
-/** A project's config for readers that show a problem rather than stop on it: {} and why, when it cannot be read. */
-export function projectConfig(project: string): { config: Record<string, unknown>; configError: string | null } {
+/**
+ * A project's config for readers that show a problem rather than stop on it: {} and why, when
+ * it cannot be read. `env` finds the user's templates (HOME, XDG_CONFIG_HOME): the shim helper
+ * passes its caller's.
+ */
+export function projectConfig(project: string, env: NodeJS.ProcessEnv = process.env): { config: Record<string, unknown>; configError: string | null } {
   try {
-    return { config: readConfigObject(argoPaths(project).config), configError: null };
+    return { config: readConfigObject(argoPaths(project).config, env), configError: null };
   } catch (e) {
     return { config: {}, configError: errorMessage(e) };
   }

@@ -3,7 +3,7 @@
 // current folder may have been deleted and the path is absolute.
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { safeCwd } from '../core/context.js';
+import { safeCwd, type Env } from '../core/context.js';
 import { argoPaths } from './layout.js';
 
 export function isDir(p: string): boolean {
@@ -14,9 +14,14 @@ export function isDir(p: string): boolean {
   }
 }
 
-/** The absolute project folder, or undefined when `arg` is not a folder. */
-export function resolveProjectDir(arg: string): string | undefined {
-  const abs = arg.startsWith('/') ? resolve(arg) : resolve(process.env.PWD && isDir(process.env.PWD) ? process.env.PWD : safeCwd(), arg || '.');
+/**
+ * The absolute project folder, or undefined when `arg` is not a folder. `at`: whose folder a
+ * relative `arg` starts from (its $PWD, else its cwd); default this process (the shim helper
+ * passes its caller's).
+ */
+export function resolveProjectDir(arg: string, at?: { cwd: string; env: Env }): string | undefined {
+  const pwd = (at ? at.env : process.env).PWD;
+  const abs = arg.startsWith('/') ? resolve(arg) : resolve(pwd && isDir(pwd) ? pwd : (at?.cwd ?? safeCwd()), arg || '.');
   return isDir(abs) ? abs : undefined;
 }
 

@@ -56,6 +56,8 @@ export interface ReadOptions {
   builderLogs?: boolean;
   /** Read each builder's merge diff, proven and cut (view/merge_diff.ts; default false: `argo status` asks). */
   mergeDiffs?: boolean;
+  /** Whose environment finds the user's templates (default: this process's; the shim helper passes its caller's). */
+  env?: NodeJS.ProcessEnv;
 }
 
 /** The last line of a builder's log, or null (no log, or an id that cannot be a file name). */
@@ -97,7 +99,7 @@ export function gatherInput(project: string, state: Record<string, unknown>, opt
     // Only when no orchestrator runs: is this running builder's own process still there?
     if (!orchestratorRuns && recorded.status === 'running' && recorded.pid != null) builderAlive[id] = builderGroupProof(recorded.pid, project).ours;
   }
-  const { config, configError } = projectConfig(project);
+  const { config, configError } = projectConfig(project, opts.env);
   return {
     path: project,
     state,

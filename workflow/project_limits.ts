@@ -15,8 +15,8 @@ export interface ProjectLimits {
 }
 
 /** The limits of a project from its files. */
-export function projectLimits(project: string): ProjectLimits {
-  const { config, configError } = projectConfig(project);
+export function projectLimits(project: string, env: NodeJS.ProcessEnv = process.env): ProjectLimits {
+  const { config, configError } = projectConfig(project, env);
   let stateLimits: unknown;
   const file = argoPaths(project).state;
   try {
