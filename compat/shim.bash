@@ -14,6 +14,8 @@
 # __argo_entry PROGRAM $0 ARGS...: the helper runs the program with every exported
 # variable of the caller, or it sets nothing and the script runs node itself. That form
 # exports nothing and prints no warning: without the helper a script behaves as before.
+# `source shim.bash __argo_anchor_only` (orchestrator.sh) defines only __argo_helper_open
+# and __argo_helper_spawn, for the project's anchor (compat/anchor.bash), the same way.
 
 # __argo_shim_key ROOT VAR: the port file's name into VAR (no subshell): the install
 # folder with every byte other than [A-Za-z0-9] as '_' (bytes, not characters, whatever
@@ -86,10 +88,31 @@ __argo_shim_define() {
     ( ( for __argo_v in /proc/self/fd/*; do __argo_v=\${__argo_v##*/}; (( __argo_v > 2 )) && eval \"exec \$__argo_v>&-\"; done 2>/dev/null
         cd / && ARGO_SHIM_PORT_FILE=$q_port exec setsid $q_node $q_server ) </dev/null >/dev/null 2>&1 & )
   fi"
-  if [[ -n $entry_only ]]; then
+  if [[ $entry_only == entry ]]; then
     __argo_shim_entry "$connect" "$spawn"
     return 0
   fi
+  [[ $entry_only == anchor ]] || __argo_shim_call "$connect" "$spawn" "$q_node" "$q_cli" "$q_root"
+  # For orchestrator.sh's anchor (compat/anchor.bash), from the same text: a proven
+  # connection's descriptor and token into the variables named, and the helper's start.
+  eval "
+__argo_helper_open() {
+  local __argo_fd= __argo_port __argo_token __argo_pid __argo_lfd __argo_v
+$connect
+  [[ -n \$__argo_fd ]] || return 1
+  printf -v \"\$1\" '%s' \"\$__argo_fd\"
+  printf -v \"\$2\" '%s' \"\$__argo_token\"
+}
+__argo_helper_spawn() {
+  $guard && [[ -d $q_dir && -O $q_dir && ! -L $q_dir ]] || return 1
+$spawn
+}
+"
+}
+# __argo_shim_call CONNECT SPAWN Q_NODE Q_CLI Q_ROOT: defines and exports __argo_call,
+# __argo_oneshot and __argo_root, the library functions' door.
+__argo_shim_call() {
+  local connect=$1 spawn=$2 q_node=$3 q_cli=$4 q_root=$5
   eval "
 __argo_call() {
   local __argo_fd= __argo_port __argo_token __argo_pid __argo_lfd __argo_rc __argo_out __argo_err __argo_v
@@ -125,21 +148,6 @@ __argo_oneshot() {
 __argo_root() { printf '%s\\n' $q_root; }
 "
   export -f __argo_call __argo_oneshot __argo_root
-  # For orchestrator.sh's anchor (compat/anchor.bash), from the same text: a proven
-  # connection's descriptor and token into the variables named, and the helper's start.
-  eval "
-__argo_helper_open() {
-  local __argo_fd= __argo_port __argo_token __argo_pid __argo_lfd __argo_v
-$connect
-  [[ -n \$__argo_fd ]] || return 1
-  printf -v \"\$1\" '%s' \"\$__argo_fd\"
-  printf -v \"\$2\" '%s' \"\$__argo_token\"
-}
-__argo_helper_spawn() {
-  $guard && [[ -d $q_dir && -O $q_dir && ! -L $q_dir ]] || return 1
-$spawn
-}
-"
 }
 # __argo_shim_entry CONNECT SPAWN: defines __argo_entry PROGRAM $0 ARGS... (not exported).
 # With a proven helper it sends the caller's folder, every exported variable (names from
@@ -187,5 +195,9 @@ $2
 }"
 }
 # Only that exact word: lib/*.sh source this file without arguments, so $1 is their caller's.
-if [[ ${1-} == __argo_entry_only ]]; then __argo_shim_define entry; else __argo_shim_define ''; fi
-unset -f __argo_shim_define __argo_shim_key __argo_shim_private_dir __argo_shim_entry
+case ${1-} in
+  __argo_entry_only) __argo_shim_define entry ;;
+  __argo_anchor_only) __argo_shim_define anchor ;;
+  *) __argo_shim_define '' ;;
+esac
+unset -f __argo_shim_define __argo_shim_key __argo_shim_private_dir __argo_shim_entry __argo_shim_call
