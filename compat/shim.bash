@@ -51,7 +51,12 @@ __argo_shim_define() {
   node=${ARGO_NODE:-}
   [[ -n $node && -x $node ]] || node=$(type -P node) || node=node
   dir="${XDG_RUNTIME_DIR:-/tmp}/argo-${UID}"
-  if [[ ${ARGO_SHIM_SERVER:-1} != 0 ]] && ! __argo_shim_private_dir "$dir"; then
+  # The private-folder check forks stat (~10 ms here). An anchor started by a start that
+  # just made it (ARGO_RUNTIME_VERIFIED, set below: only this user's own processes can set
+  # a variable in its environment) checks the owner with builtins only.
+  if [[ $entry_only == anchor && ${ARGO_RUNTIME_VERIFIED-} == "$dir" && -d $dir && ! -L $dir && -O $dir ]]; then
+    :
+  elif [[ ${ARGO_SHIM_SERVER:-1} != 0 ]] && ! __argo_shim_private_dir "$dir"; then
     use_helper=0
     [[ -n $entry_only ]] ||
     echo "WARNING: argo: $dir is not a private folder of uid $UID (owner or mode); the library functions run without their helper (slower). Remove it, or set XDG_RUNTIME_DIR to a private folder." >&2
@@ -89,6 +94,8 @@ __argo_shim_define() {
         cd / && ARGO_SHIM_PORT_FILE=$q_port exec setsid $q_node $q_server ) </dev/null >/dev/null 2>&1 & )
   fi"
   if [[ $entry_only == entry ]]; then
+    # The start's orchestrator.sh inherits it (the helper passes the caller's environment on).
+    (( use_helper )) && export ARGO_RUNTIME_VERIFIED=$dir
     __argo_shim_entry "$connect" "$spawn"
     return 0
   fi

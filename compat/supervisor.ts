@@ -32,7 +32,7 @@ export const ANCHOR_BACKLOG_BYTES = 1024 * 1024;
 /** How long a re-registering anchor waits for the lock a dead helper held. */
 const RECLAIM_MS = 5000;
 /** Variables of the anchor's own making, not the workflow's. */
-const ANCHOR_ONLY = ['ARGO_ANCHOR_RESUMED'];
+const ANCHOR_ONLY = ['ARGO_ANCHOR_RESUMED', 'ARGO_RUNTIME_VERIFIED'];
 
 /** The anchor's starting environment (procfs environ) with the install's variables, as a node orchestrator would have had it. */
 export function anchorEnv(environ: string, install: Env): Env {

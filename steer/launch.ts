@@ -37,7 +37,8 @@ export async function spawnOrchestrator(project: string, opts: SpawnOptions = {}
   while (Date.now() < deadline) {
     if (runningOrchestrator(project) === pid) return { pid, up: true };
     if (!pidAlive(pid)) break;
-    await sleep(10);
+    // A claim takes a few ms (an anchor connecting to the helper): look often, it is a /proc read.
+    await sleep(2);
   }
   return { pid, up: runningOrchestrator(project) === pid };
 }

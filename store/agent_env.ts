@@ -26,6 +26,8 @@ const PER_TERMINAL = new Set([
   'XDG_SESSION_ID', 'XDG_VTNR', 'NOTIFY_SOCKET', 'INVOCATION_ID', 'JOURNAL_STREAM', 'LISTEN_PID', 'LISTEN_FDS', 'MANAGERPID',
   // one process of ours: a held lock's token is only true while its holder runs
   'ARGO_STATE_LOCK_HELD',
+  // The runtime folder a shim found private (compat/shim.bash): true for one start, not later.
+  'ARGO_RUNTIME_VERIFIED',
 ]);
 
 /** The variables worth keeping for the workflow's agents (pure). */

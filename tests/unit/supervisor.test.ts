@@ -3,10 +3,11 @@
 import { describe, expect, it } from 'vitest';
 import { anchorEnv } from '../../compat/supervisor.js';
 import { RequestReader, encodeRequest } from '../../compat/shim_server.js';
+import { workflowEnvOf } from '../../store/agent_env.js';
 
 describe('anchorEnv: what a node orchestrator started by that anchor would have had', () => {
   it("the anchor's starting environment, the install's ARGO_ROOT and ARGO_NODE, never the anchor's own bookkeeping", () => {
-    const environ = ['PATH=/usr/bin', 'KEY=a=b', 'ARGO_ANCHOR_RESUMED=2', 'EMPTY=', 'noequals', ''].join('\0');
+    const environ = ['PATH=/usr/bin', 'KEY=a=b', 'ARGO_ANCHOR_RESUMED=2', 'ARGO_RUNTIME_VERIFIED=/run/argo-0', 'EMPTY=', 'noequals', ''].join('\0');
     expect(anchorEnv(environ, { ARGO_ROOT: '/opt/argo', ARGO_NODE: '/usr/bin/node', OTHER: 'x' })).toEqual({
       PATH: '/usr/bin',
       KEY: 'a=b',
@@ -19,6 +20,12 @@ describe('anchorEnv: what a node orchestrator started by that anchor would have 
   it("the install's values win over the anchor's", () => {
     expect(anchorEnv('ARGO_ROOT=/elsewhere\0', { ARGO_ROOT: '/opt/argo' }).ARGO_ROOT).toBe('/opt/argo');
     expect(anchorEnv('ARGO_ROOT=/elsewhere\0', {}).ARGO_ROOT).toBe('/elsewhere');
+  });
+});
+
+describe("the shim's private-folder mark", () => {
+  it('is never recorded as part of the workflow environment (a later start checks the folder again)', () => {
+    expect(workflowEnvOf({ ARGO_RUNTIME_VERIFIED: '/run/argo-0', PATH: '/bin' })).toEqual({ PATH: '/bin' });
   });
 });
 
