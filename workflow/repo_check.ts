@@ -2,9 +2,8 @@
 // back into main (else master, COMPAT §8): a folder that is not the top of a git
 // repository, a repository without a commit, or one with neither branch fails
 // later with hidden causes — so start_workflow and design_build say so up front.
-import { spawn, spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { git } from '../core/git.js';
-import { gitAsync } from '../core/git_async.js';
 
 export type RepoProblemKind = 'not-a-repository' | 'no-commit' | 'no-main-or-master';
 
@@ -45,52 +44,42 @@ export function repoProblemOf(facts: RepoFacts, shown: string): RepoProblem | un
   return undefined;
 }
 
-const WHERE = ['rev-parse', '--path-format=absolute', '--show-toplevel', '--show-prefix'];
-const NAMES = ['HEAD^{commit}', 'refs/heads/main', 'refs/heads/master'];
-
 /**
- * Pure: the facts from two git answers — `where` (rev-parse: "<top>\n<prefix>\n", the prefix
- * empty exactly at the top of the work tree, symlinks resolved by git) and `batch` (cat-file
- * --batch-check of NAMES: one line each, "<object> <type> <size>", or "<name> missing").
+ * One git process says it all (each costs ~10 ms, and a start waits for it): the top folder
+ * and our place under it, the full names of main and master where they exist (a glob with a
+ * bracket matches exactly that name), and — `--verify -q` of the one revision, printed by
+ * nobody under --symbolic-full-name — whether HEAD is a commit: exit 0 yes, 1 no; 128 when
+ * `dir` is in no work tree.
  */
-function factsOf(dir: string, where: { ok: boolean; stdout: string }, batch: { ok: boolean; stdout: string }): RepoFacts {
-  const lines = where.stdout.replace(/\n$/, '');
-  const cut = lines.lastIndexOf('\n');
-  const top = where.ok && cut >= 0 ? lines.slice(0, cut).trim() : undefined;
+const FACTS = ['rev-parse', '--path-format=absolute', '--show-toplevel', '--show-prefix', '--symbolic-full-name', '--glob=refs/heads/mai[n]', '--glob=refs/heads/maste[r]', '--verify', '-q', 'HEAD^{commit}'];
+const BRANCH_REFS = ['refs/heads/main', 'refs/heads/master'];
+
+/** Pure: the facts from that git process's exit status and output ("<top>\n<prefix>\n<branch refs…>"). */
+export function factsOf(dir: string, code: number | null, stdout: string): RepoFacts {
+  const lines = stdout.replace(/\n$/, '').split('\n');
+  const refs: string[] = [];
+  while (lines.length > 2 && BRANCH_REFS.includes(lines[lines.length - 1]!)) refs.unshift(lines.pop()!);
+  // the prefix is empty exactly at the top of the work tree (symlinks resolved by git)
+  const prefix = lines.length >= 2 ? lines.pop()! : undefined;
+  const top = (code === 0 || code === 1) && prefix !== undefined ? lines.join('\n').trim() : undefined;
   if (top === undefined) return { top, dir, hasCommit: false, branches: [] };
-  const atTop = lines.slice(cut + 1).trim() === '';
-  const found = (batch.ok ? batch.stdout : '').split('\n').map((l) => /^[0-9a-f]{40,64} \w+ \d+$/.test(l));
-  return { top, dir: atTop ? top : dir, hasCommit: found[0] === true, branches: ['main', 'master'].filter((_, i) => found[i + 1] === true) };
+  return { top, dir: prefix!.trim() === '' ? top : dir, hasCommit: code === 0, branches: ['main', 'master'].filter((b) => refs.includes(`refs/heads/${b}`)) };
 }
 
-/** What git says about `dir`, in two git processes at most. `env`: git's (default: this process's). */
+/** What git says about `dir`, in one git process. `env`: git's (default: this process's). */
 export function repoFacts(dir: string, env?: NodeJS.ProcessEnv): RepoFacts {
-  const where = git(WHERE, dir, env);
-  if (!where.ok) return factsOf(dir, where, { ok: false, stdout: '' });
-  const r = spawnSync('git', ['cat-file', '--batch-check'], { cwd: dir, env, input: NAMES.join('\n') + '\n', encoding: 'utf8', stdio: ['pipe', 'pipe', 'ignore'] });
-  return factsOf(dir, where, { ok: r.status === 0, stdout: r.stdout ?? '' });
+  const r = git(FACTS, dir, env);
+  return factsOf(dir, r.code, r.stdout);
 }
 
-/** `git cat-file --batch-check` of NAMES, without blocking the event loop. */
-function batchCheck(dir: string, env?: NodeJS.ProcessEnv): Promise<{ ok: boolean; stdout: string }> {
-  return new Promise((done) => {
-    const child = spawn('git', ['cat-file', '--batch-check'], { cwd: dir, env, stdio: ['pipe', 'pipe', 'ignore'] });
-    let stdout = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stdin.on('error', () => undefined); // outside a repository git exits before reading
-    child.on('error', () => done({ ok: false, stdout: '' }));
-    child.on('close', (code) => done({ ok: code === 0, stdout }));
-    child.stdin.end(NAMES.join('\n') + '\n');
-  });
-}
-
-/**
- * repoFacts without blocking the event loop, both git processes at once (a start waits for
- * them; in the shim helper other callers are served meanwhile).
- */
+/** repoFacts without blocking the event loop (a start waits for it; in the shim helper other callers are served meanwhile). */
 export async function repoFactsAsync(dir: string, env?: NodeJS.ProcessEnv): Promise<RepoFacts> {
-  const [where, batch] = await Promise.all([gitAsync(WHERE, dir, env), batchCheck(dir, env)]);
-  return factsOf(dir, where, batch);
+  return new Promise((done) => {
+    execFile('git', FACTS, { cwd: dir, env: env ?? process.env }, (err, stdout) => {
+      const code = err ? (typeof err.code === 'number' ? err.code : null) : 0;
+      done(factsOf(dir, code, String(stdout ?? '')));
+    });
+  });
 }
 
 /** repoProblem without blocking the event loop. */

@@ -83,6 +83,13 @@ via() {
   if [[ $mode == helper ]]; then ARGO_NODE=$SPY "$@"; else ARGO_NODE=$NODE ARGO_SHIM_SERVER=0 "$@"; fi
 }
 
+# settled: the workflow just started ran env_probe and its orchestrator idles, alive (the
+# next start then stops it, whichever path it takes).
+settled() {
+  wait_state '.action_owner == "user"' 30
+  alive "$(cat "$PROJ/.argo-project/orchestrator.pid")"
+}
+
 # What differs between two projects and two runs: the folder and the pids.
 norm() { sed -e "s|$PROJ|PROJECT|g" -e 's/PID \([0-9]*\)/PID N/g' -e 's/PID: [0-9]*/PID: N/g'; }
 
@@ -92,7 +99,9 @@ norm() { sed -e "s|$PROJ|PROJECT|g" -e 's/PID \([0-9]*\)/PID N/g' -e 's/PID: [0-
     new_proj "p_${mode:0:1}"   # same length: the hints are padded to the path
     # a fresh project (a WARNING first), then a second start that stops the first's orchestrator
     via $mode "$INSTALL/start_workflow.sh" "first query" > "$BATS_TEST_TMPDIR/$mode.1" 2>&1
+    settled
     via $mode "$INSTALL/start_workflow.sh" "second query" . > "$BATS_TEST_TMPDIR/$mode.2" 2>&1
+    settled
     via $mode "$INSTALL/start_workflow.sh" "third query" > "$BATS_TEST_TMPDIR/$mode.out" 2> "$BATS_TEST_TMPDIR/$mode.err"
     for f in 1 2 out err; do norm < "$BATS_TEST_TMPDIR/$mode.$f" > "$BATS_TEST_TMPDIR/$mode.$f.n"; done
     wait_state '.action_owner == "user"' 30

@@ -86,7 +86,7 @@ describe('a start the caller gave up on', () => {
   });
 });
 
-describe('repoFacts (two git processes; the start runs them at once)', () => {
+describe('repoFacts (one git process; the start does not block on it)', () => {
   it('says the same, in and outside a repository, with and without a commit and branches', async () => {
     const base = realpathSync(tempDir());
     const repo = join(base, 'r');
@@ -107,5 +107,9 @@ describe('repoFacts (two git processes; the start runs them at once)', () => {
     g('branch', 'main');
     expect(await look(repo)).toEqual({ top: repo, dir: repo, hasCommit: true, branches: ['main', 'master'] });
     expect(await look(join(repo, '.git'))).toEqual({ top: undefined, dir: join(repo, '.git'), hasCommit: false, branches: [] });
+    g('checkout', '-q', '--detach');
+    expect(await look(repo)).toEqual({ top: repo, dir: repo, hasCommit: true, branches: ['main', 'master'] });
+    g('checkout', '-q', '--orphan', 'fresh'); // HEAD names a branch without a commit
+    expect(await look(repo)).toEqual({ top: repo, dir: repo, hasCommit: false, branches: ['main', 'master'] });
   });
 });
