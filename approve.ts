@@ -5,7 +5,9 @@
 // no dependency cycle (a cycle can never run). The plan is checked (workflow/plan_check.ts)
 // as design_program checks it; its warnings are printed and kept in design.warnings.
 import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { runIfEntry } from './core/cli.js';
+import { processCtx, type Ctx } from './core/context.js';
 import { partitionComponents, validateComponents, type Component, type RejectedComponent } from './workflow/components.js';
 import { checkPlan, cycleText } from './workflow/plan_check.js';
 import { fieldText } from './workflow/dispatch.js';
@@ -19,13 +21,18 @@ import { argoPaths } from './store/layout.js';
 import { nextAfterBuiltIn } from './workflow/phase_list.js';
 
 export async function main(argv: string[]): Promise<number> {
+  return approveFor(argv, processCtx());
+}
+
+/** `argo approve` for a caller (its folder, environment and output): the one-shot and the shim helper run this. */
+export async function approveFor(argv: string[], ctx: Ctx): Promise<number> {
   let componentsFile: string | undefined;
   const rest: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--components') componentsFile = argv[++i] ?? '';
     else rest.push(argv[i]!);
   }
-  const project = projectArg(rest[0]);
+  const project = projectArg(rest[0], ctx);
   if (!project) return 1;
   try {
     let components: Component[] | undefined;
@@ -34,7 +41,7 @@ export async function main(argv: string[]): Promise<number> {
       if (!componentsFile) throw new ArgoError('--components needs a file');
       let text: string;
       try {
-        text = readFileSync(componentsFile, 'utf8');
+        text = readFileSync(resolve(ctx.cwd, componentsFile), 'utf8');
       } catch (e) {
         throw new ArgoError(`cannot read ${componentsFile}: ${errorMessage(e)}`);
       }
@@ -47,9 +54,9 @@ export async function main(argv: string[]): Promise<number> {
       components = validateComponents(parsed, componentsFile);
       raw = parsed as unknown[];
     }
-    const state = projectStatePaths(project);
+    const state = projectStatePaths(project, ctx.env);
     // design_build, or the step workflow.phases puts after design_program (its handlers run once the design is approved).
-    const next = nextAfterBuiltIn(argoPaths(project).config, 'design_program');
+    const next = nextAfterBuiltIn(argoPaths(project).config, 'design_program', ctx.env);
     // The check, the approval and the hand-off to code in one locked write: nobody ever
     // sees the approved design still owned by ci, or code owning approve_design.
     const { count, rejected, warnings } = await relay(state, { phase: 'design', needed: next.action, owner: 'code' }, (doc) => {
@@ -77,18 +84,18 @@ export async function main(argv: string[]): Promise<number> {
       return { count, rejected: Array.isArray(rejected) ? (rejected as RejectedComponent[]) : [], warnings };
     });
     if (rejected.length > 0) {
-      process.stdout.write(`Rejected components (not built): ${rejected.length}\n`);
-      for (const r of rejected) process.stdout.write(`  ${r.id ?? '(no id)'}: ${r.reason}\n`);
+      ctx.out(`Rejected components (not built): ${rejected.length}\n`);
+      for (const r of rejected) ctx.out(`  ${r.id ?? '(no id)'}: ${r.reason}\n`);
     }
     if (warnings.length > 0) {
-      process.stdout.write(`Plan warnings: ${warnings.length}\n`);
-      for (const w of warnings) process.stdout.write(`  ${w}\n`);
+      ctx.out(`Plan warnings: ${warnings.length}\n`);
+      for (const w of warnings) ctx.out(`  ${w}\n`);
     }
     writeLog(projectLogPaths(project), 'APPROVE', `Design approved with ${count} components`);
-    process.stdout.write(`Design approved (${count} components); ${next.action} comes next\n`);
+    ctx.out(`Design approved (${count} components); ${next.action} comes next\n`);
     return 0;
   } catch (e) {
-    process.stderr.write(`ERROR: ${errorMessage(e)}\n`);
+    ctx.err(`ERROR: ${errorMessage(e)}\n`);
     return 1;
   }
 }

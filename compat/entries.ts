@@ -1,5 +1,6 @@
-// The programs the shim helper runs for their .sh entry points (start_workflow.sh,
-// status.sh), so that they answer without a cold node start. A table apart from the
+// The programs the shim helper runs for their entry points (start_workflow.sh, status.sh,
+// and `argo start|status|approve|retry`: compat/argo), so that they answer without a cold
+// node start. A table apart from the
 // library functions (compat/functions.ts) on purpose: a program runs with its caller's
 // whole environment — a start records it as the workflow's and hands it to the
 // orchestrator — so the helper runs one only for a request that carries every exported
@@ -17,6 +18,8 @@ export type EntryCommand = (argv: string[], ctx: Ctx, program: string) => Promis
 const ENTRIES: Record<string, () => Promise<EntryCommand>> = {
   start_workflow: async () => (await import('../start_workflow.js')).startWorkflow,
   status: async () => (await import('../status.js')).statusForCaller,
+  approve: async () => (await import('../approve.js')).approveFor,
+  retry: async () => (await import('../steer/retry.js')).retryFor,
 };
 
 /** The first "NAME=value" field of a request sent with the caller's whole environment (no shell variable has this name). */

@@ -8,6 +8,9 @@
 // orchestrator.
 import { orchestratorEnv, recordAgentEnv, takeEnvFlag } from '../store/agent_env.js';
 import { runIfEntry } from '../core/cli.js';
+import { processCtx, type Ctx } from '../core/context.js';
+import { packageRoot } from '../core/install_root.js';
+import { resolve } from 'node:path';
 import { ArgoError, errorMessage } from '../core/errors.js';
 import { JsonObject, fromPlain, toPlain } from '../core/json_doc.js';
 import { projectLogPaths, writeLog } from '../store/logs.js';
@@ -35,22 +38,27 @@ export function retryPlan(builders: unknown[], ids: string[]): { ids: string[] }
 
 
 export async function main(args: string[]): Promise<number> {
+  return retryFor(args, processCtx());
+}
+
+/** `argo retry` for a caller (its folder, environment and output): the one-shot and the shim helper run this. */
+export async function retryFor(args: string[], ctx: Ctx): Promise<number> {
   // --env-from-here: the agents run with the caller's environment from now on (recorded).
   const { argv, fromHere } = takeEnvFlag(args);
   // A first argument that is a project folder is the project; the rest are builder ids.
   let given = '.';
   let ids = argv;
-  if (argv[0] !== undefined && isDir(argoPaths(argv[0]).dir)) [given, ...ids] = argv;
-  const project = projectArg(given);
+  if (argv[0] !== undefined && isDir(argoPaths(resolve(ctx.cwd, argv[0])).dir)) [given, ...ids] = argv;
+  const project = projectArg(given, ctx);
   if (!project) return 1;
-  const state = projectStatePaths(project);
+  const state = projectStatePaths(project, ctx.env);
   let lock: StartLock | undefined;
   try {
-    lock = await takeStartLock(project, (file) => process.stdout.write(`Waiting for a start or stop of this project to finish (${file})...\n`));
+    lock = await takeStartLock(project, (file) => ctx.out(`Waiting for a start or stop of this project to finish (${file})...\n`));
     if (!lock) throw new ArgoError(`another start or stop of ${project} held ${startLockPath(project)} for ${START_LOCK_WAIT_MS / 1000} s; nothing changed`);
-    if (fromHere) recordAgentEnv(project, process.env);
+    if (fromHere) recordAgentEnv(project, ctx.env);
     // Read before anything changes: a recorded environment we cannot trust is refused here.
-    const env = orchestratorEnv(project);
+    const env = orchestratorEnv(project, ctx.env);
     // one write with the check and the hand-off: a watcher never sees phase execution still owned by the user
     const chosen = await relay(state, { phase: 'execution', needed: 'execution', owner: 'code' }, (doc) => {
       const exec = doc.get('execution');
@@ -65,17 +73,18 @@ export async function main(args: string[]): Promise<number> {
       return plan.ids;
     });
     writeLog(projectLogPaths(project), 'RETRY', `Retrying builders: ${chosen.join(' ')}`);
-    process.stdout.write(`Retrying ${chosen.length} builder(s): ${chosen.join(' ')}; execution comes next\n`);
+    ctx.out(`Retrying ${chosen.length} builder(s): ${chosen.join(' ')}; execution comes next\n`);
     if (runningOrchestrator(project) === undefined) {
       // The workflow's recorded environment, not ours (the dashboard's): its agents need its PATH and keys.
       // Through the one launcher, under the start lock: a concurrent start cannot make a second one.
-      const { pid, up } = await spawnOrchestrator(project, { env });
+      // The install the caller named (its ARGO_ROOT): in the shim helper, not the helper's own.
+      const { pid, up } = await spawnOrchestrator(project, { env, root: ctx.env.ARGO_ROOT || packageRoot() });
       if (!up) throw new ArgoError(`the orchestrator (PID ${pid}) did not come up for ${project}; the retry is recorded: see ${argoPaths(project).orchestratorLog}, then run argo resume ${project}`);
-      process.stdout.write(`Orchestrator started (PID ${pid})\n`);
+      ctx.out(`Orchestrator started (PID ${pid})\n`);
     }
     return 0;
   } catch (e) {
-    process.stderr.write(`ERROR: ${errorMessage(e)}\n`);
+    ctx.err(`ERROR: ${errorMessage(e)}\n`);
     return 1;
   } finally {
     lock?.release();

@@ -112,8 +112,8 @@ export function nextEnv(phases: readonly string[], current: string): Record<'ARG
  * Who acts after built-in `step` by the project's config (read when the step hands on, so an
  * edit meanwhile counts); a bad workflow.phases is an ArgoError naming it, and nothing is written.
  */
-export function nextAfterBuiltIn(configFile: string, step: string): HandOn {
-  const read = readPhases(readConfigObject(configFile));
+export function nextAfterBuiltIn(configFile: string, step: string, env: NodeJS.ProcessEnv = process.env): HandOn {
+  const read = readPhases(readConfigObject(configFile, env));
   if ('problem' in read) throw new ArgoError(read.problem);
   return nextAfter(read.phases, step) ?? END;
 }

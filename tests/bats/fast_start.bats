@@ -54,6 +54,7 @@ teardown_file() {
 }
 
 port_file() { compgen -G "${1:-$XDG_RUNTIME_DIR}/argo-*/*.port"; }
+two_helpers() { [ "$(compgen -G "$XDG_RUNTIME_DIR/argo-*/*.port" | wc -l)" -ge 2 ]; }
 
 # start_helper: the install's helper up (the first library call starts it); sets HELPER.
 start_helper() {
@@ -228,4 +229,41 @@ norm() { sed -e "s|$PROJ|PROJECT|g" -e 's/PID \([0-9]*\)/PID N/g' -e 's/PID: [0-
   assert_output "ERROR: not a shim function: start_workflow"
   [ "$(jq -c . .argo-project/state.json)" = "$before" ]
   [ ! -e .argo-project/orchestrator.pid ]
+}
+
+@test "argo start, status, approve and retry through the helper: the one-shot's output and exit status; no node started for them" {
+  start_helper
+  export CI_COMMAND=$ROOT/compat/standin_ci STANDIN_CI_FAIL=cli
+  new_proj p_argo
+  jq 'del(.workflow.phases)' .argo-project/config.json > c.json && mv c.json .argo-project/config.json
+  git init -q && git -c user.name=t -c user.email=t@t commit -q --allow-empty -m init
+  local argo=$INSTALL/compat/argo
+  # argo finds its install through the symlink (readlink -f): the helper of $ROOT, started
+  # by the first call (answered by node) for the next ones
+  via helper "$argo" status "$PROJ" >/dev/null
+  wait_for 20 two_helpers
+  : > "$CALLS"
+  run -0 via helper "$argo" start "Build a calculator" "$PROJ"
+  assert_line 'Workflow started'
+  wait_state '.action_needed == "approve_design"' 30
+  # status, and the refusals of each, as the one-shot says them
+  local c
+  for c in "status --json" "status $PROJ" "approve /nonexistent" "retry" "approve --components $BATS_TEST_TMPDIR/none.json"; do
+    read -ra args <<< "$c"
+    run --separate-stderr via helper "$argo" "${args[@]}"
+    local h_out=$output h_err=$stderr h_status=$status
+    run --separate-stderr via oneshot "$argo" "${args[@]}"
+    [ "$h_status" = "$status" ]
+    [ "$h_out" = "$output" ]
+    [ "$h_err" = "$stderr" ]
+  done
+  [[ $h_err == "ERROR: cannot read $BATS_TEST_TMPDIR/none.json"* ]]
+  run -0 via helper "$argo" approve
+  assert_output 'Design approved (3 components); design_build comes next'
+  # cli fails: the person reviews; retry hands it to execution again
+  wait_state '.action_needed == "review_merge"' 60
+  run -0 via helper "$argo" retry cli
+  assert_output 'Retrying 1 builder(s): cli; execution comes next'
+  grep -q "Retrying builders: cli" .argo-project/logs/workflow.log
+  run ! grep -q 'dist/compat/argo.js' "$CALLS"
 }
