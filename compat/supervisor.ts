@@ -10,7 +10,8 @@
 //   released): exactly that project stops, nothing else.
 // - It exits when the workflow reaches storage, after the pid file is gone.
 // - The handlers' output comes to it as frames and is printed on its stdout/stderr.
-// - It dies (SIGKILL): the connection closes and the project is stopped as on SIGTERM.
+// - It dies (SIGKILL): a crash, as a killed orchestrator was — the handler runs on, the pid
+//   file stays, and the next start or resume waits for that handler.
 // - The helper dies (kill -9, a crash): the connection ends without an end frame; the anchor
 //   starts a helper again and registers once more, under the same pid, and the new
 //   orchestrator waits for the handler the old one left running (orchestrator.ts, handler.pid).
@@ -52,29 +53,14 @@ export interface AnchorRequest {
   args: string[];
 }
 
-interface Hosted {
-  project: string;
-  anchor: number;
-  sock: Socket;
-}
-
 export class Supervisor {
-  private readonly hosted = new Map<Socket, Hosted>();
+  /** The anchors' connections of the projects hosted here. */
+  private readonly hosted = new Set<Socket>();
   /** The library functions' environment of each install folder (computed once: it runs bash). */
   private readonly libraryEnv = new Map<string, Env>();
   private detaching = false;
 
   constructor(private readonly root: string) {}
-
-  /** How many projects run here. */
-  get size(): number {
-    return this.hosted.size;
-  }
-
-  /** The projects hosted and their anchors (for `argo supervisor`-style reports and tests). */
-  list(): { project: string; anchor: number }[] {
-    return [...this.hosted.values()].map(({ project, anchor }) => ({ project, anchor }));
-  }
 
   /** Takes over an anchor's connection: `rest` is what it sent after its request. */
   adopt(sock: Socket, req: AnchorRequest, rest: Buffer): void {
@@ -84,12 +70,12 @@ export class Supervisor {
   }
 
   /**
-   * The helper is stopping (a signal, a new build): every anchor is let go without stopping
+   * The helper is stopping (a signal): every anchor is let go without stopping
    * its workflow — handlers keep running and each anchor registers again with the next helper.
    */
   detachAll(): void {
     this.detaching = true;
-    for (const sock of this.hosted.keys()) sock.destroy();
+    for (const sock of this.hosted) sock.destroy();
   }
 
   private async host(sock: Socket, req: AnchorRequest, rest: Buffer): Promise<void> {
@@ -105,7 +91,7 @@ export class Supervisor {
       claim?.release();
       return void sock.end('f\0');
     }
-    this.hosted.set(sock, { project, anchor, sock });
+    this.hosted.add(sock);
     // Handlers are looked up beside the orchestrator.sh that was run (its ARGO_ROOT, symlinks
     // not resolved), as a node orchestrator started there would: an install of symlinks with
     // phases of its own runs those.
