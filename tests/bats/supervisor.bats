@@ -113,8 +113,13 @@ start() {
   local a b
   a=$(anchor_of "$W/a")
   b=$(anchor_of "$W/b")
+  local handler
+  read -r handler _ < "$W/a/.argo-project/handler.pid"
+  __alive "$handler"
   kill -TERM "$a"
   wait_gone "$a" 10
+  # the anchor exits only once its handler has ended
+  ended "$handler"
   [ ! -e "$W/a/.argo-project/orchestrator.pid" ]
   grep -q "Stopped (PID $a)" "$W/a/.argo-project/logs/orchestrator.log"
   # the other project never noticed
