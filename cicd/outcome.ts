@@ -74,6 +74,9 @@ export function decide(v: View, policy: Policy, approveTried = false): Decision 
     case 'review_time_limit':
       return end('limit', v.halt_reason ?? v.next.what);
     case 'resolve_conflicts':
+      // merge_build writes merge_conflicts after the hand-off (COMPAT §2.6): until the list
+      // is there, the reason cannot name the builders yet, so the end settles.
+      return end('needs_person', v.next.what, v.conflicts.length === 0 && (v.merge?.conflicts ?? []).length === 0);
     case 'review_builder':
       return end('needs_person', v.next.what);
     case 'review_merge':

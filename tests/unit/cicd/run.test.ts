@@ -58,6 +58,13 @@ describe('decide: the exit code is a function of the state the workflow ended in
     expect(gone).toMatchObject({ kind: 'end', status: 'failed', settle: true });
   });
 
+  it('resolve_conflicts read before merge_conflicts was written: needs a person, but only once it held (settle)', () => {
+    expect(decide(view({ phase: 'merge_build', action_owner: 'ci', action_needed: 'resolve_conflicts' }), AUTO)).toMatchObject({ kind: 'end', status: 'needs_person', settle: true });
+    const listed = decide(view({ phase: 'merge_build', action_owner: 'ci', action_needed: 'resolve_conflicts', merge_conflicts: ['a'] }), AUTO);
+    expect(listed).toMatchObject({ kind: 'end', status: 'needs_person', reason: expect.stringContaining('Resolve the merge conflicts of a ') });
+    expect(listed).not.toHaveProperty('settle');
+  });
+
   it('storage read before merge_build wrote action_owner user: done, but only once it held (settle)', () => {
     expect(decide(view({ phase: 'storage', action_owner: 'code', action_needed: 'merge_branches' }), AUTO)).toEqual({ kind: 'end', status: 'done', reason: 'the workflow is finished (phase storage)', settle: true });
     expect(decide(view({ phase: 'storage', action_owner: 'user', action_needed: 'none' }), AUTO)).not.toHaveProperty('settle');
