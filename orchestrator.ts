@@ -274,25 +274,25 @@ export class Orchestrator {
    * for it (waitForOrphan). run() resolves.
    */
   detach(): void {
+    this.stopWatching();
+    this.life = { kind: 'stopped' };
+    this.stopped ??= Promise.resolve();
+    this.finished?.();
+  }
+
+  /** No more looks: the watcher, the notifier's watch, the poll and a pending wake-up go. */
+  private stopWatching(): void {
     this.watcher?.close();
     this.unwatchNotify?.();
     clearInterval(this.poller);
     clearTimeout(this.wakeTimer);
-    this.life = { kind: 'stopped' };
-    this.stopped ??= Promise.resolve();
-    this.finished?.();
   }
 
   private async close(): Promise<void> {
     const handler = this.life.kind === 'running' ? this.life.handler : undefined;
     this.life = { kind: 'stopping' };
     const steps: [string, () => unknown][] = [
-      ['stop watching', () => {
-        this.watcher?.close();
-        this.unwatchNotify?.();
-        clearInterval(this.poller);
-        clearTimeout(this.wakeTimer);
-      }],
+      ['stop watching', () => this.stopWatching()],
       ['resolve run()', () => this.finished?.()],
       ['end the handler', async () => {
         handler?.stop.abort();

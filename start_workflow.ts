@@ -21,7 +21,7 @@ import { limitProblemLines, projectLimits } from './workflow/project_limits.js';
 import { archivePreviousWorkflow } from './store/history.js';
 import { START_LOCK_WAIT_MS, startLockPath, withStartLock } from './store/start_lock.js';
 import { projectStatePaths, readState } from './store/state.js';
-import { packageRoot } from './core/install_root.js';
+import { installRoot } from './core/install_root.js';
 import { spawnOrchestrator } from './steer/launch.js';
 import { argoPaths } from './store/layout.js';
 import { WRITE_ORDERS, writeInOrder } from './store/write_orders.js';
@@ -44,7 +44,7 @@ function startOf(ctx: Ctx): Start {
   return {
     ctx,
     // The shim's ARGO_ROOT (symlinks not resolved), else the install this code came from.
-    root: ctx.env.ARGO_ROOT || packageRoot(),
+    root: installRoot(ctx.env),
     out: (line = '') => ctx.out(line + '\n'),
     err: (line) => ctx.err(line + '\n'),
   };

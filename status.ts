@@ -5,7 +5,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { runIfEntry } from './core/cli.js';
 import { errorMessage } from './core/errors.js';
 import { processCtx, type Ctx, type Env } from './core/context.js';
-import { packageRoot } from './core/install_root.js';
+import { installRoot } from './core/install_root.js';
 import { orchestratorProof } from './store/processes.js';
 import { isDir, resolveProjectDir } from './store/project_dir.js';
 import { argoCommand } from './view/argo_command.js';
@@ -39,7 +39,7 @@ export function orchestratorState(pidFile: string, project: string): string {
 export function projectView(project: string, json = true, env?: Env): View {
   const text = orchestratorState(argoPaths(project).orchestratorPid, project);
   // The shim's ARGO_ROOT names the install in hints (the shim helper passes its caller's).
-  const argo = env ? argoCommand(env.ARGO_ROOT || packageRoot()) : argoCommand();
+  const argo = env ? argoCommand(installRoot(env)) : argoCommand();
   return readView(project, { argo, env, alive: () => text.startsWith('Running'), orchestratorText: text, mergeDiffs: true, ...(json ? {} : { logLines: 0 }) });
 }
 

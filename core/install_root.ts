@@ -23,9 +23,9 @@ export function packageRoot(): string {
   return (found = '');
 }
 
-/** The shim's ARGO_ROOT (symlinks not resolved), else the install this code was loaded from. */
-export function installRoot(): string {
-  return process.env.ARGO_ROOT || packageRoot();
+/** The shim's ARGO_ROOT (symlinks not resolved), else the install this code was loaded from; `env`: a caller's, in the shim helper. */
+export function installRoot(env: Record<string, string | undefined> = process.env): string {
+  return env.ARGO_ROOT || packageRoot();
 }
 
 /** The built file of an entry point, e.g. `phases/execution` → `<root>/dist/phases/execution.js`. */

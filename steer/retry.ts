@@ -9,7 +9,7 @@
 import { orchestratorEnv, recordAgentEnv, takeEnvFlag } from '../store/agent_env.js';
 import { runIfEntry } from '../core/cli.js';
 import { processCtx, type Ctx } from '../core/context.js';
-import { packageRoot } from '../core/install_root.js';
+import { installRoot } from '../core/install_root.js';
 import { resolve } from 'node:path';
 import { ArgoError, errorMessage } from '../core/errors.js';
 import { JsonObject, fromPlain, toPlain } from '../core/json_doc.js';
@@ -78,7 +78,7 @@ export async function retryFor(args: string[], ctx: Ctx): Promise<number> {
       // The workflow's recorded environment, not ours (the dashboard's): its agents need its PATH and keys.
       // Through the one launcher, under the start lock: a concurrent start cannot make a second one.
       // The install the caller named (its ARGO_ROOT): in the shim helper, not the helper's own.
-      const { pid, up } = await spawnOrchestrator(project, { env, root: ctx.env.ARGO_ROOT || packageRoot() });
+      const { pid, up } = await spawnOrchestrator(project, { env, root: installRoot(ctx.env) });
       if (!up) throw new ArgoError(`the orchestrator (PID ${pid}) did not come up for ${project}; the retry is recorded: see ${argoPaths(project).orchestratorLog}, then run argo resume ${project}`);
       ctx.out(`Orchestrator started (PID ${pid})\n`);
     }
