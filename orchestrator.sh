@@ -7,6 +7,7 @@
 __argo_dir=${BASH_SOURCE[0]%/*}; [[ $__argo_dir == "${BASH_SOURCE[0]}" ]] && __argo_dir=.
 source "$__argo_dir/compat/node.bash" || exit 1
 if [[ ${ARGO_SUPERVISOR:-1} != 0 && ${ARGO_SHIM_SERVER:-1} != 0 ]]; then
-  source "$ARGO_ROOT/compat/shim.bash" __argo_anchor_only && source "$ARGO_ROOT/compat/anchor.bash" && __argo_anchor "$@"
+  source "$ARGO_ROOT/compat/anchor.bash" && __argo_anchor_can_trap \
+    && source "$ARGO_ROOT/compat/shim.bash" __argo_anchor_only && __argo_anchor "$@"
 fi
 exec -a "$0" "$ARGO_NODE" "$ARGO_ROOT/dist/orchestrator.js" "$@"

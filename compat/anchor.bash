@@ -1,4 +1,5 @@
-# Sourced by orchestrator.sh: __argo_anchor PROJECT keeps this process as the project's
+# Sourced by orchestrator.sh (before compat/shim.bash __argo_anchor_only, whose two helper
+# functions __argo_anchor uses): __argo_anchor PROJECT keeps this process as the project's
 # anchor while the install's resident helper (compat/supervisor.ts) runs its orchestration,
 # so a waiting workflow costs this bash (a few MB) instead of a node process (~50 MB).
 # It returns only when the helper cannot or will not host the project: the caller then
@@ -9,16 +10,20 @@
 # runs the orchestrator itself.
 __ARGO_ANCHOR_MAX_RESUMES=3
 
+# __argo_anchor_can_trap: true when SIGHUP, SIGINT and SIGTERM can be trapped here. A signal
+# ignored when bash started (SIGINT for a job started with & by a script) never can; node
+# still catches it, so the node orchestrator runs then. Checked first, before anything else
+# is loaded: that fallback costs nothing before node starts.
+__argo_anchor_can_trap() {
+  local key mask=0
+  while read -r key mask; do [[ $key == SigIgn: ]] && break; done < /proc/$$/status 2>/dev/null
+  [[ $key == SigIgn: && $mask =~ ^[0-9a-fA-F]+$ ]] && (( (16#$mask & 0x4003) == 0 ))
+}
+
 __argo_anchor() {
   local project=$1 resumed=${ARGO_ANCHOR_RESUMED:-0} fd= token= msg stopping=0 i
   [[ ${ARGO_SUPERVISOR:-1} != 0 && -n $project && -d $project/.argo-project ]] || return 0
   (( resumed <= __ARGO_ANCHOR_MAX_RESUMES )) || return 0
-  # A signal ignored when bash started (SIGINT for a job started with & by a script) can
-  # never be trapped here; node can still catch it, so the node orchestrator runs then.
-  local key mask=0
-  while read -r key mask; do [[ $key == SigIgn: ]] && break; done < /proc/$$/status 2>/dev/null
-  [[ $key == SigIgn: && $mask =~ ^[0-9a-fA-F]+$ ]] || return 0
-  (( (16#$mask & 0x4003) == 0 )) || return 0
   if ! __argo_helper_open fd token; then
     # Started on demand, as for a library call; it takes a moment to listen.
     __argo_helper_spawn || return 0
