@@ -11,20 +11,25 @@ setup_file() {
   load helpers
   export CLONE="$BATS_FILE_TMPDIR/clone" NOCC="$BATS_FILE_TMPDIR/nocc-bin"
   git clone -q "$ROOT" "$CLONE"
-  # Every tool on PATH except compilers, python and make, as symlinks.
+  # Every tool on PATH except compilers, python and make, as symlinks; the first of a name
+  # on PATH wins, as a lookup would. One ln for them all (≈ 2800 files here: one ln each
+  # cost ≈ 15 s of CPU).
   mkdir -p "$NOCC"
   local d f n
-  local -a dirs
+  local -a dirs links=()
+  local -A seen=()
   IFS=: read -ra dirs <<< "$PATH"
   for d in "${dirs[@]}"; do
     [[ -d $d ]] || continue
     for f in "$d"/*; do
       n=${f##*/}
-      [[ -x $f && ! -d $f && ! -e $NOCC/$n ]] || continue
+      [[ -x $f && ! -d $f && -z ${seen[$n]:-} ]] || continue
       case $n in python* | make | gmake | cc | c++ | gcc* | g++* | clang* | cpp* | *-gcc* | *-g++* | *-cc | *-c++ | ld | ld.* | as | node-gyp) continue ;; esac
-      ln -s "$f" "$NOCC/$n"
+      seen[$n]=1
+      links+=("$f")
     done
   done
+  ln -s -t "$NOCC" -- "${links[@]}"
 }
 
 no_compiler() { env -u PYTHON -u CC -u CXX -u npm_config_python PATH="$NOCC" "$@"; }
