@@ -61,6 +61,8 @@ set_state() { jq "$1" "$PROJ/.argo-project/state.json" > "$PROJ/.argo-project/st
 # one read of /proc/PID/stat (kill -0 then ps: a zombie reaped between the two looked alive)
 alive() { local s; s=$(cat "/proc/$1/stat" 2>/dev/null) || return 1; s=${s##*) }; [[ -n $s && $s != [ZX]* ]]; }
 wait_gone() { local end=$((SECONDS + $2)); while alive "$1"; do ((SECONDS < end)) || return 1; sleep 0.05; done; }
+# Deadlines here guard against a hang only: a node orchestrator started with `&` took over 5 s
+# to write its pid file at load 15.
 wait_file() { local end=$((SECONDS + $2)); until [[ -s $1 ]]; do ((SECONDS < end)) || return 1; sleep 0.05; done; }
 
 # sentinel [cwd] [args…]: a `sleep` leading its own process group; its pid in $S
@@ -112,7 +114,7 @@ running_builder() { # ID PID
   "$ROOT/orchestrator.sh" "$OTHER" >/dev/null 2>&1 &
   O=$!
   SENTINELS+=("$O")
-  wait_file "$OTHER/.argo-project/orchestrator.pid" 5
+  wait_file "$OTHER/.argo-project/orchestrator.pid" 30
   echo "$O" > .argo-project/orchestrator.pid
   run -0 "$ROOT/status.sh" "$PROJ"
   assert_line --regexp "^Orchestrator: Not running \(stale PID file; not ours: PID $O runs "
@@ -122,7 +124,7 @@ running_builder() { # ID PID
   run -0 "$ROOT/status.sh" "$OTHER"
   assert_line "Orchestrator: Running (PID $O)"
   run -0 "$ROOT/stop_workflow.sh" "$OTHER"
-  wait_gone "$O" 5
+  wait_gone "$O" 20
 }
 
 @test "an orchestrator started with a relative project path is still proven ours: status Running, stop ends it" {
@@ -132,12 +134,12 @@ running_builder() { # ID PID
   O=$!
   SENTINELS+=("$O")
   cd "$PROJ"
-  wait_file .argo-project/orchestrator.pid 5
+  wait_file .argo-project/orchestrator.pid 30
   run -0 "$ROOT/status.sh" "$PROJ"
   assert_line "Orchestrator: Running (PID $O)"
   run -0 "$ROOT/stop_workflow.sh" "$PROJ"
   assert_line "Stopping orchestrator (PID $O)..."
-  wait_gone "$O" 5
+  wait_gone "$O" 20
 }
 
 @test "a builder pid in state that is not our builder group is left alone by stop_workflow" {
@@ -210,13 +212,13 @@ SCRIPT
   "$ROOT/orchestrator.sh" "$PROJ" >/dev/null 2>&1 &
   O=$!
   SENTINELS+=("$O")
-  wait_file .argo-project/orchestrator.pid 5
+  wait_file .argo-project/orchestrator.pid 30
   run -1 "$ROOT/templates/project_cleanup.sh" "$PROJ" full
   assert_output "ERROR: the workflow of $PROJ is still running (orchestrator PID $O); nothing removed. Stop it first: $ROOT/stop_workflow.sh $PROJ"
   [ -f .argo-project/builders/api/keep ]
   [ -d .argo-project/logs ]
   run -0 "$ROOT/stop_workflow.sh" "$PROJ"
-  wait_gone "$O" 5
+  wait_gone "$O" 20
   sentinel "$PROJ/.argo-project/builders/api" bash -c 'sleep 300; :' argo-builder
   run -1 "$ROOT/templates/project_cleanup.sh" "$PROJ" nuclear
   assert_output --partial "(builder api (PID $S)); nothing removed"
