@@ -1,4 +1,4 @@
-// `npm test`'s last lines (tests/run.sh): what was skipped and why, then the one plain
+// `npm test`'s last lines (tests/run.sh): the failed tests, what was skipped and why, then the one plain
 // line CI reads, "N passed, N failed" (", N skipped" when some were). Reads vitest's JSON
 // report and the bats TAP stream. A skip's reason is the `skipReason` a vitest test put in
 // its meta (tests/unit/require_tool.ts) or the text after "# skip" on a TAP line
@@ -15,6 +15,7 @@ let passed = 0;
 let failed = 0;
 const reasons = new Map(); // reason → how many tests it skipped
 const timings = []; // {seconds, file, name}
+const failures = []; // "file  name", for the list CI's tail shows
 const skip = (reason) => reasons.set(reason, (reasons.get(reason) ?? 0) + 1);
 
 try {
@@ -23,6 +24,7 @@ try {
   failed += v.numFailedTests;
   for (const file of v.testResults ?? []) {
     for (const t of file.assertionResults ?? []) {
+      if (t.status === 'failed') failures.push(`${relative(process.cwd(), file.name)}  ${t.fullName}`);
       if ((t.status === 'passed' || t.status === 'failed') && typeof t.duration === 'number') timings.push({ seconds: t.duration / 1000, file: relative(process.cwd(), file.name), name: t.fullName });
       if (t.status === 'passed' || t.status === 'failed') continue;
       if (t.status === 'todo') skip('a todo test (it.todo)');
@@ -41,7 +43,10 @@ for (const line of readFileSync(tapFile, 'utf8').split('\n')) {
   const skipped = /^ok \d+ (.*?)(?: in \d+ms)? # skip(?: (.*))?$/.exec(line);
   if (skipped) skip(skipped[2] || `skipped without a reason: ${skipped[1]}`);
   else if (/^ok /.test(line)) passed++;
-  else if (/^not ok /.test(line)) failed++;
+  else if (/^not ok /.test(line)) {
+    failed++;
+    failures.push(`${batsFile || '(bats)'}  ${/^not ok \d+ (.*?)(?: in \d+ms)?$/.exec(line)[1]}`);
+  }
   const timed = !skipped && /^(?:not )?ok \d+ (.*) in (\d+)ms(?: # .*)?$/.exec(line);
   if (timed) timings.push({ seconds: Number(timed[2]) / 1000, file: batsFile, name: timed[1] });
 }
@@ -49,6 +54,13 @@ for (const line of readFileSync(tapFile, 'utf8').split('\n')) {
 if (timings.length) {
   console.log('Slowest tests:');
   for (const t of timings.sort((a, b) => b.seconds - a.seconds).slice(0, 10)) console.log(`${t.seconds.toFixed(1).padStart(7)} s  ${t.file || '(bats)'}  ${t.name}`);
+}
+
+// Named again at the end: CI keeps only a part of the output, and a failure's own lines
+// may be far above it.
+if (failures.length) {
+  console.log(`Failed ${failures.length}:`);
+  for (const f of failures) console.log(`  ${f}`);
 }
 
 const skippedCount = [...reasons.values()].reduce((a, b) => a + b, 0);

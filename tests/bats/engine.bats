@@ -13,7 +13,7 @@ setup() {
 }
 
 teardown() {
-  [[ -n $ORCH ]] && kill "$ORCH" 2>/dev/null
+  [[ -n $ORCH ]] && kill "$ORCH" 2>/dev/null || true
   rm -f "$ROOT/phases/$HANDLER_NAME.sh" "$ROOT/phases/${HANDLER_NAME}_after.sh"
   true
 }

@@ -12,7 +12,7 @@ setup() {
 }
 
 teardown() {
-  [[ -n ${ORCH:-} ]] && kill "$ORCH" 2>/dev/null
+  [[ -n ${ORCH:-} ]] && kill "$ORCH" 2>/dev/null || true
   true
 }
 

@@ -17,7 +17,7 @@ stop_shim_helper() {
     [[ -f $port_file ]] && read -r _port _token pid start _ < "$port_file" && [[ -n $pid ]] || continue
     { IFS= read -r stat < "/proc/$pid/stat"; } 2>/dev/null || continue
     IFS=' ' read -r -a stat <<< "${stat##*) }"
-    [[ ${stat[19]} == "$start" ]] && kill "$pid" 2>/dev/null
+    [[ ${stat[19]} == "$start" ]] && kill "$pid" 2>/dev/null || true
   done
   return 0
 }
@@ -50,7 +50,7 @@ end_project_orchestrator() {
   pid=$(cat "$PROJ/.argo-project/orchestrator.pid" 2>/dev/null) || return 0
   [[ $pid =~ ^[0-9]+$ ]] || return 0
   cmd=$(tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null) || return 0
-  [[ $cmd == *orchestrator* && $cmd == *" $PROJ"* ]] && kill "$pid" 2>/dev/null
+  [[ $cmd == *orchestrator* && $cmd == *" $PROJ"* ]] && kill "$pid" 2>/dev/null || true
   return 0
 }
 

@@ -11,7 +11,7 @@ setup() {
 }
 
 teardown() {
-  [[ -n ${HOLDER:-} ]] && kill -KILL "$HOLDER" 2>/dev/null
+  [[ -n ${HOLDER:-} ]] && kill -KILL "$HOLDER" 2>/dev/null || true
   return 0
 }
 

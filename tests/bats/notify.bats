@@ -13,8 +13,8 @@ setup() {
 teardown() {
   end_project_orchestrator
   # what a test started itself, by PID: a hung hook's group, a webhook receiver
-  [[ -n ${HOOK_PID:-} ]] && kill -KILL -- "-$HOOK_PID" 2>/dev/null
-  [[ -n ${RECEIVER_PID:-} ]] && kill "$RECEIVER_PID" 2>/dev/null
+  [[ -n ${HOOK_PID:-} ]] && kill -KILL -- "-$HOOK_PID" 2>/dev/null || true
+  [[ -n ${RECEIVER_PID:-} ]] && kill "$RECEIVER_PID" 2>/dev/null || true
   true
 }
 

@@ -13,7 +13,7 @@ setup() {
 
 teardown() {
   end_project_orchestrator
-  [[ -n ${RUN_PID:-} ]] && alive "$RUN_PID" && kill "$RUN_PID"
+  [[ -n ${RUN_PID:-} ]] && alive "$RUN_PID" && kill "$RUN_PID" || true
   true
 }
 

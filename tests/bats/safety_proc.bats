@@ -38,7 +38,7 @@ end_tree() {
   stat=$(cat "/proc/$pid/stat" 2>/dev/null) || return 0
   stat=${stat##*) }
   read -r _ _ pgid _ <<< "$stat"
-  [[ $pgid == "$pid" ]] && kill -KILL -- "-$pid" 2>/dev/null
+  [[ $pgid == "$pid" ]] && kill -KILL -- "-$pid" 2>/dev/null || true
   kill -KILL "$pid" 2>/dev/null
   return 0
 }

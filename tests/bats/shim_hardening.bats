@@ -38,7 +38,7 @@ live_helper_of() {
 stop_helpers_in() {
   local f pid
   for f in "$1"/*.port; do
-    pid=$(live_helper_of "$f") && kill "$pid"
+    pid=$(live_helper_of "$f") && kill "$pid" || true
   done
   return 0
 }

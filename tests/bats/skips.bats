@@ -83,6 +83,7 @@ BATS
   printf '%s\n' "${lines[@]: -5:3}" | grep -Eq '^ +[0-9]+\.[0-9] s  tests/unit/tiny\.test\.ts  needs nothing$'
   assert_line "real agent CLI tests not run: tests/realcli/install.sh installs Claude Code and Codex (0.7 GB) into $T/no-clis; then npm test runs them"
   refute_output --partial 'ran without its tool'
+  refute_line --partial 'Failed'
 }
 
 @test "npm test under CI=true: each missing tool fails its test, the real agent CLIs too; only reasonless skips stay skips" {
@@ -91,6 +92,12 @@ BATS
   assert_failure
   [ "${lines[-1]}" = '3 passed, 4 failed, 2 skipped' ]
   [ "${lines[-2]}" = 'Skipped 2: skipped without a reason: tests/unit/tiny.test.ts > skipped bare (×1); skipped without a reason: bare skip (×1)' ]
+  # the failed tests named again at the end, where CI's part of the output shows them
+  [ "${lines[-7]}" = 'Failed 4:' ]
+  [ "${lines[-6]}" = '  tests/unit/tiny.test.ts  needs the frobnicator' ]
+  [ "${lines[-5]}" = '  tests/unit/tiny.test.ts  needs it too' ]
+  [ "${lines[-4]}" = '  tests/bats/tiny.bats  needs the wibbler' ]
+  [ "${lines[-3]}" = '  tests/realcli/realcli.bats  setup_file failed' ]
   assert_output --partial 'Error: CI=true and this test cannot run: no frobnicator: apt-get install -y frobnicator (under CI a missing tool fails the run instead of skipping)'
   assert_line '# ERROR: CI=true and this test cannot run: no wibbler: apt-get install -y wibbler (under CI a missing tool fails the run instead of skipping)'
   assert_line "# ERROR: CI=true and this test cannot run: no real agent CLIs in $T/no-clis: tests/realcli/install.sh (under CI a missing tool fails the run instead of skipping)"

@@ -23,7 +23,7 @@ teardown() {
   local p pid
   for p in "${PROJECTS[@]}"; do
     pid=$(cat "$p/.argo-project/orchestrator.pid" 2>/dev/null) || continue
-    [[ $pid =~ ^[0-9]+$ ]] && [[ $(tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null) == *"orchestrator.sh $p"* ]] && kill "$pid" 2>/dev/null
+    [[ $pid =~ ^[0-9]+$ ]] && [[ $(tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null) == *"orchestrator.sh $p"* ]] && kill "$pid" 2>/dev/null || true
   done
   for p in "${PROJECTS[@]}"; do
     pid=$(cat "$p/.argo-project/orchestrator.pid" 2>/dev/null) && [[ $pid =~ ^[0-9]+$ ]] && wait_gone "$pid" 10

@@ -10,7 +10,7 @@ setup() {
 }
 
 teardown() {
-  [[ -n $DECOY ]] && kill "$DECOY" 2>/dev/null
+  [[ -n $DECOY ]] && kill "$DECOY" 2>/dev/null || true
   true
 }
 

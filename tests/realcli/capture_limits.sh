@@ -21,7 +21,7 @@ mkdir -p "$OUT"
 SCRATCH=$(mktemp -d)
 SERVER_PID=
 cleanup() {
-  [[ -n $SERVER_PID ]] && kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null
+  [[ -n $SERVER_PID ]] && kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null || true
   rm -rf "$SCRATCH"
 }
 trap cleanup EXIT

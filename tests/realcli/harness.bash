@@ -16,7 +16,7 @@ realcli_setup() {
 
 realcli_teardown() {
   end_project_orchestrator
-  [[ -n $MODEL_PID ]] && kill "$MODEL_PID" 2>/dev/null
+  [[ -n $MODEL_PID ]] && kill "$MODEL_PID" 2>/dev/null || true
   true
 }
 

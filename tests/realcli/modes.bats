@@ -19,7 +19,7 @@ setup() {
 
 teardown() {
   realcli_teardown
-  [[ -n ${CODEX_PID:-} ]] && kill "$CODEX_PID" 2>/dev/null
+  [[ -n ${CODEX_PID:-} ]] && kill "$CODEX_PID" 2>/dev/null || true
   true
 }
 

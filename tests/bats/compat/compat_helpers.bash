@@ -24,7 +24,7 @@ compat_teardown() {
     [[ -f $f ]] && STARTED+=("$(cat "$f")")
   done
   for pid in "${STARTED[@]}"; do
-    [[ $pid =~ ^[0-9]+$ ]] && kill "$pid" 2>/dev/null
+    [[ $pid =~ ^[0-9]+$ ]] && kill "$pid" 2>/dev/null || true
   done
   for pid in "${STARTED[@]}"; do
     [[ $pid =~ ^[0-9]+$ ]] && wait_gone "$pid" 3
