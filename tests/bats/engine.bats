@@ -34,7 +34,7 @@ start_orchestrator() {
 }
 
 wait_state() { # JQ_CONDITION SECONDS
-  local end=$((SECONDS + $2))
+  local end=$((SECONDS + $2 * WAIT_SCALE))
   until jq -e "$1" .argo-project/state.json >/dev/null 2>&1; do
     ((SECONDS < end)) || { jq -c . .argo-project/state.json >&2; return 1; }
     sleep 0.05

@@ -24,7 +24,7 @@ teardown_file() {
 }
 
 wait_for() { # SECONDS COMMAND…
-  local end=$((SECONDS + $1)); shift
+  local end=$((SECONDS + $1 * WAIT_SCALE)); shift
   until "$@"; do ((SECONDS < end)) || { echo "timed out: $*; events: $(cat "$WORK/events" 2>/dev/null)" >&2; return 1; }; sleep 0.05; done
 }
 has_event() { grep -qx "$1" "$WORK/events" 2>/dev/null; }

@@ -29,7 +29,7 @@ teardown_file() {
 state_is() { [ "$(jq -r "$1" "$PROJ/.argo-project/state.json")" = "$2" ]; }
 
 wait_for() { # SECONDS COMMAND…
-  local end=$((SECONDS + $1)); shift
+  local end=$((SECONDS + $1 * WAIT_SCALE)); shift
   until "$@"; do ((SECONDS < end)) || return 1; sleep 0.05; done
 }
 

@@ -68,7 +68,7 @@ builder_branch() {
 
 # wait_for 'shell condition' SECONDS
 wait_for() {
-  local end=$((SECONDS + $2))
+  local end=$((SECONDS + $2 * WAIT_SCALE))
   until eval "$1"; do
     ((SECONDS < end)) || { echo "timed out waiting for: $1" >&2; return 1; }
     sleep 0.02

@@ -60,10 +60,10 @@ state() { jq -r "$1" "$PROJ/.argo-project/state.json"; }
 set_state() { jq "$1" "$PROJ/.argo-project/state.json" > "$PROJ/.argo-project/state.json.tmp" && mv "$PROJ/.argo-project/state.json.tmp" "$PROJ/.argo-project/state.json"; }
 # one read of /proc/PID/stat (kill -0 then ps: a zombie reaped between the two looked alive)
 alive() { local s; s=$(cat "/proc/$1/stat" 2>/dev/null) || return 1; s=${s##*) }; [[ -n $s && $s != [ZX]* ]]; }
-wait_gone() { local end=$((SECONDS + $2)); while alive "$1"; do ((SECONDS < end)) || return 1; sleep 0.05; done; }
+wait_gone() { local end=$((SECONDS + $2 * WAIT_SCALE)); while alive "$1"; do ((SECONDS < end)) || return 1; sleep 0.05; done; }
 # Deadlines here guard against a hang only: a node orchestrator started with `&` took over 5 s
 # to write its pid file at load 15.
-wait_file() { local end=$((SECONDS + $2)); until [[ -s $1 ]]; do ((SECONDS < end)) || return 1; sleep 0.05; done; }
+wait_file() { local end=$((SECONDS + $2 * WAIT_SCALE)); until [[ -s $1 ]]; do ((SECONDS < end)) || return 1; sleep 0.05; done; }
 
 # sentinel [cwd] [args…]: a `sleep` leading its own process group; its pid in $S
 sentinel() {
