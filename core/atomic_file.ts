@@ -2,7 +2,7 @@
 // a unique temp file in the same folder (so concurrent writers never share one),
 // fsync, then rename over the target. Temp names end in .tmp, which
 // project_cleanup knows to delete if a writer died in between.
-import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, linkSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 
 /** Writes `text` to a fresh temp file beside `target` and returns its path. */
@@ -28,6 +28,25 @@ export function writeFileAtomic(target: string, text: string, mode = 0o644): voi
   } catch (e) {
     removeQuietly(tmp);
     throw e;
+  }
+}
+
+/**
+ * Creates `target` with `text` unless it exists; true when this call created it.
+ * A hard link of a complete temp file never replaces an existing name, so a writer
+ * that created the file and filled it under a lock in between keeps its content
+ * (exists-then-write lost a concurrent first registration that way).
+ */
+export function createFileOnce(target: string, text: string, mode = 0o644): boolean {
+  const tmp = writeTemp(target, text, mode);
+  try {
+    linkSync(tmp, target);
+    return true;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw e;
+  } finally {
+    removeQuietly(tmp);
   }
 }
 

@@ -8,7 +8,7 @@ import type { Ctx, Env, WriteGate } from '../core/context.js';
 import { ArgoError, errorMessage } from '../core/errors.js';
 import { JsonObject, fromPlain, parseJson, stringifyJq } from '../core/json_doc.js';
 import { withFileLock } from '../core/lock.js';
-import { writeFileAtomic } from '../core/atomic_file.js';
+import { createFileOnce, writeFileAtomic } from '../core/atomic_file.js';
 import { epochSeconds, utcTimestamp } from '../core/time.js';
 
 export interface ProjectEntry {
@@ -32,7 +32,7 @@ export function initRegistry(file: string): void {
   }
   if (existsSync(file)) return;
   try {
-    writeFileAtomic(file, '{"projects": {}}\n');
+    createFileOnce(file, '{"projects": {}}\n');
   } catch (e) {
     throw new ArgoError(`Failed to create registry file ${file}: ${errorMessage(e)}`);
   }
