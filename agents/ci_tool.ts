@@ -8,7 +8,7 @@ import { closeSync, existsSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
 import { dirname, join } from 'node:path';
 import type { Env } from '../core/context.js';
-import { superviseGroup, type EndCause } from '../core/child.js';
+import { bashArgv, superviseGroup, type EndCause } from '../core/child.js';
 import { packageRoot } from '../core/install_root.js';
 
 /** The install's lib/ folder with the bash libraries ('' when not found). */
@@ -27,7 +27,8 @@ const PRELUDE =
 
 export function ciToolAvailable(tool: string, cwd: string, env: Env): boolean {
   if (!tool) return false;
-  const r = spawnSync('bash', ['-c', 'command -v -- "$1" >/dev/null', 'bash', tool], { cwd, env, stdio: 'ignore' });
+  const [bash, ...args] = bashArgv('command -v -- "$1" >/dev/null', 'bash', tool);
+  const r = spawnSync(bash!, args, { cwd, env, stdio: 'ignore' });
   return r.status === 0;
 }
 
@@ -78,7 +79,8 @@ export function runCiCaptured(
       }
     }
     // opts.argv: a command line with arguments (D16); else the original `tool prompt`.
-    const child = spawn('bash', ['-c', PRELUDE + '"${@:2}" 2>&1', 'argo-ci', LIB_DIR, ...(opts.argv ?? [tool, prompt])], {
+    const [bash, ...args] = bashArgv(PRELUDE + '"${@:2}" 2>&1', 'argo-ci', LIB_DIR, ...(opts.argv ?? [tool, prompt]));
+    const child = spawn(bash!, args, {
       cwd,
       env,
       detached: true,
@@ -153,10 +155,10 @@ const SAVE_LEFTOVERS =
 export function builderWrapperArgv(argv: string[], builder?: { id: string; branch: string; exclude?: readonly string[] }): string[] {
   const script = PRELUDE + '"${@:6}"; rc=$?; ' + SAVE_LEFTOVERS + 'printf \'%s\\n\' "$rc" > .build_result; exit "$rc"';
   const exclude = (builder?.exclude ?? []).filter((p) => !/[\n\r]/.test(p)).join('\n');
-  return ['bash', '-c', script, 'argo-builder', LIB_DIR, argv[0] ?? '', exclude, builder?.branch ?? '', builder?.id ?? '', ...argv];
+  return bashArgv(script, 'argo-builder', LIB_DIR, argv[0] ?? '', exclude, builder?.branch ?? '', builder?.id ?? '', ...argv);
 }
 
 /** The design wrapper: libraries sourced (a bash CI script may call read_state), the argv run. */
 export function designWrapperArgv(argv: string[], mergeStderr: boolean): string[] {
-  return ['bash', '-c', PRELUDE + '"${@:2}"' + (mergeStderr ? ' 2>&1' : ''), 'argo-ci', LIB_DIR, ...argv];
+  return bashArgv(PRELUDE + '"${@:2}"' + (mergeStderr ? ' 2>&1' : ''), 'argo-ci', LIB_DIR, ...argv);
 }

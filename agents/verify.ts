@@ -4,6 +4,7 @@
 // group, time limit and /dev/null stdin as an agent.
 import { appendFileSync } from 'node:fs';
 import type { Env } from '../core/context.js';
+import { bashArgv } from '../core/child.js';
 import { runAgent } from './run/runner.js';
 
 export interface VerifyResult {
@@ -29,6 +30,6 @@ export async function runVerify(command: string, cwd: string, env: Env, opts: { 
     tail = (tail + d).slice(-VERIFY_TAIL);
     if (opts.logFile) appendFileSync(opts.logFile, d);
   };
-  const r = await runAgent({ argv: ['bash', '-c', command], cwd, env, timeoutMs: opts.timeoutMs, signal: opts.signal, onStdout: keep, onStderr: keep, graceMs: 2000 });
+  const r = await runAgent({ argv: bashArgv(command), cwd, env, timeoutMs: opts.timeoutMs, signal: opts.signal, onStdout: keep, onStderr: keep, graceMs: 2000 });
   return { ok: r.code === 0 && r.cause === 'exit', code: r.code, timedOut: r.timedOut, canceled: r.canceled, tail };
 }

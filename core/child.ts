@@ -13,6 +13,17 @@ import { timerDelay } from './timer.js';
 
 export type EndCause = 'exit' | 'timeout' | 'stall' | 'cancel';
 
+/**
+ * `bash -c SCRIPT ARGS…` as argo runs it: with --norc. A non-interactive `bash -c` whose
+ * stdin is a socket and whose environment lacks SHLVL takes itself for a command sshd
+ * ran and sources ~/.bashrc; seen here, a bashrc running `pyenv init` with HOME unset
+ * held the CI tool's wrapper for 60 s. BASH_ENV, bash's own hook for non-interactive
+ * shells, still applies.
+ */
+export function bashArgv(script: string, ...args: string[]): string[] {
+  return ['bash', '--norc', '-c', script, ...args];
+}
+
 /** TERM → KILL grace when the caller names none. */
 export const DEFAULT_GRACE_MS = 5000;
 

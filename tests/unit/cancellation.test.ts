@@ -1,13 +1,13 @@
 // One cancellation story (docs/ARCHITECTURE.md "Cancellation"): libraries take an
 // AbortSignal and return, every child runs in a group that is ended and awaited, and
 // a design asked of a plain CI tool has the same time limit as a preset's.
-import { execFile, spawn } from 'node:child_process';
+import { execFile, spawn, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runCiCaptured } from '../../agents/ci_tool.js';
-import { superviseGroup } from '../../core/child.js';
+import { bashArgv, superviseGroup } from '../../core/child.js';
 import { onTermination } from '../../core/termination.js';
 import { groupMembers, pidAlive } from '../../core/proc.js';
 import { built } from './built.js';
@@ -96,6 +96,23 @@ describe('superviseGroup', () => {
     abort.abort();
     g.end('timeout');
     expect((await g.ended).cause).toBe('cancel');
+  });
+});
+
+describe('bashArgv (every `bash -c` argo runs)', () => {
+  // Node's 'pipe' stdio is a socket pair, as is a test runner's stdin: bash without SHLVL
+  // then takes itself for a command sshd ran and sources ~/.bashrc (a pyenv bashrc held
+  // runCiCaptured for 60 s that way).
+  const run = (argv: string[], home: string) =>
+    spawnSync(argv[0]!, argv.slice(1), { env: { PATH: process.env.PATH, HOME: home }, stdio: ['pipe', 'pipe', 'pipe'], encoding: 'utf8' });
+  it('does not source ~/.bashrc when stdin is a socket and SHLVL is unset; arguments stay positional', () => {
+    const home = tempDir();
+    writeFileSync(join(home, '.bashrc'), 'touch "$HOME/sourced"\n');
+    run(['bash', '-c', 'true'], home);
+    expect(existsSync(join(home, 'sourced'))).toBe(true); // the condition is real here
+    rmSync(join(home, 'sourced'));
+    const r = run(bashArgv('printf "%s|" "$0" "$@"', 'zero', 'a b', '$x'), home);
+    expect([r.status, r.stdout, existsSync(join(home, 'sourced'))]).toEqual([0, 'zero|a b|$x|', false]);
   });
 });
 
@@ -301,6 +318,9 @@ describe('one place for each (greps over the sources)', () => {
   it('signal handlers are installed in one file (core/termination.ts); pidAlive is not in core/lock.ts', () => {
     expect(filesWith(/process\.(on|once|addListener)\(\s*(?!'(uncaughtException|exit)')/)).toEqual(['core/termination.ts']);
     expect(filesWith(/export function pidAlive/)).toEqual(['core/proc.ts']);
+  });
+  it('bash -c only through bashArgv (core/child.ts)', () => {
+    expect(filesWith(/['"]bash['"],\s*\[\s*['"]-c['"]|\[\s*['"]bash['"],\s*['"]-c['"]/).filter((f) => !f.startsWith('bench/'))).toEqual([]);
   });
   it('process.exit only in entry points: never in lib/, core/, agents/ or a phase', () => {
     const exits = filesWith(/process\.exit\(/);
