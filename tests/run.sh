@@ -11,6 +11,9 @@
 # (tests/unit/require_tool.ts, tests/bats/require_tool.bash).
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+# No test reads the caller's stdin; a socket there (a CI runner's, an agent's tool) makes
+# a `bash -c` without SHLVL source ~/.bashrc as if sshd ran it.
+exec < /dev/null
 out=$(mktemp -d)
 vitest_pid=
 trap '[[ -n $vitest_pid ]] && kill "$vitest_pid" 2>/dev/null; rm -rf "$out"' EXIT
