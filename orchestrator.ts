@@ -15,7 +15,7 @@ import { JsonObject, fromPlain, parseJson, toPlain } from './core/json_doc.js';
 import { readConfigObject } from './store/config_object.js';
 import { projectLogPaths, writeLog } from './store/logs.js';
 import { tryFlockSync } from './core/lock.js';
-import { bashArgv, superviseGroup } from './core/child.js';
+import { bashArgs, superviseGroup } from './core/child.js';
 import { RotatingLog } from './core/rotating_log.js';
 import { Notifier } from './notify/notifier.js';
 import { mutateState, projectStatePaths, updateState, type StatePaths } from './store/state.js';
@@ -102,8 +102,7 @@ export function resolveHandler(root: string, name: string): { cmd: string; args:
  * bash handlers and CI scripts can call update_state & co. without sourcing.
  */
 export function libraryFunctionEnv(root: string): Env {
-  const [bash, ...args] = bashArgv('source "$1" && source "$2" && env -0', 'bash', join(root, 'lib/state_file.sh'), join(root, 'lib/logging_enhanced.sh'));
-  const r = spawnSync(bash!, args, {
+  const r = spawnSync('bash', bashArgs('source "$1" && source "$2" && env -0', 'bash', join(root, 'lib/state_file.sh'), join(root, 'lib/logging_enhanced.sh')), {
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'ignore'],
     cwd: '/',

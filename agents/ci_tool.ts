@@ -8,7 +8,7 @@ import { closeSync, existsSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
 import { dirname, join } from 'node:path';
 import type { Env } from '../core/context.js';
-import { bashArgv, superviseGroup, type EndCause } from '../core/child.js';
+import { bashArgs, bashArgv, superviseGroup, type EndCause } from '../core/child.js';
 import { packageRoot } from '../core/install_root.js';
 
 /** The install's lib/ folder with the bash libraries ('' when not found). */
@@ -27,8 +27,7 @@ const PRELUDE =
 
 export function ciToolAvailable(tool: string, cwd: string, env: Env): boolean {
   if (!tool) return false;
-  const [bash, ...args] = bashArgv('command -v -- "$1" >/dev/null', 'bash', tool);
-  const r = spawnSync(bash!, args, { cwd, env, stdio: 'ignore' });
+  const r = spawnSync('bash', bashArgs('command -v -- "$1" >/dev/null', 'bash', tool), { cwd, env, stdio: 'ignore' });
   return r.status === 0;
 }
 
@@ -79,8 +78,7 @@ export function runCiCaptured(
       }
     }
     // opts.argv: a command line with arguments (D16); else the original `tool prompt`.
-    const [bash, ...args] = bashArgv(PRELUDE + '"${@:2}" 2>&1', 'argo-ci', LIB_DIR, ...(opts.argv ?? [tool, prompt]));
-    const child = spawn(bash!, args, {
+    const child = spawn('bash', bashArgs(PRELUDE + '"${@:2}" 2>&1', 'argo-ci', LIB_DIR, ...(opts.argv ?? [tool, prompt])), {
       cwd,
       env,
       detached: true,

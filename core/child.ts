@@ -14,14 +14,19 @@ import { timerDelay } from './timer.js';
 export type EndCause = 'exit' | 'timeout' | 'stall' | 'cancel';
 
 /**
- * `bash -c SCRIPT ARGS…` as argo runs it: with --norc. A non-interactive `bash -c` whose
- * stdin is a socket and whose environment lacks SHLVL takes itself for a command sshd
- * ran and sources ~/.bashrc; seen here, a bashrc running `pyenv init` with HOME unset
- * held the CI tool's wrapper for 60 s. BASH_ENV, bash's own hook for non-interactive
- * shells, still applies.
+ * The arguments of `bash -c SCRIPT ARGS…` as argo runs it: with --norc. A
+ * non-interactive `bash -c` whose stdin is a socket and whose environment lacks SHLVL
+ * takes itself for a command sshd ran and sources ~/.bashrc; seen here, a bashrc
+ * running `pyenv init` with HOME unset held the CI tool's wrapper for 60 s. BASH_ENV,
+ * bash's own hook for non-interactive shells, still applies.
  */
+export function bashArgs(script: string, ...args: string[]): string[] {
+  return ['--norc', '-c', script, ...args];
+}
+
+/** The same as an argv: ['bash', ...bashArgs]. */
 export function bashArgv(script: string, ...args: string[]): string[] {
-  return ['bash', '--norc', '-c', script, ...args];
+  return ['bash', ...bashArgs(script, ...args)];
 }
 
 /** TERM → KILL grace when the caller names none. */

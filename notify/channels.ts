@@ -3,7 +3,7 @@
 // (notify-send). Each returns when it is done or gave up; none throws.
 import { spawn, spawnSync } from 'node:child_process';
 import type { Env } from '../core/context.js';
-import { bashArgv, superviseGroup } from '../core/child.js';
+import { bashArgs, superviseGroup } from '../core/child.js';
 
 export interface NotifyConfig {
   command?: string;
@@ -120,8 +120,7 @@ export const COMMAND_GRACE_MS = 1000;
 export async function runCommand(command: string, d: Delivery, cwd: string, opts: ChannelOptions = {}): Promise<void> {
   if (opts.signal?.aborted) return;
   const timeoutMs = opts.commandTimeoutMs ?? COMMAND_TIMEOUT_MS;
-  const [bash, ...args] = bashArgv(command);
-  const child = spawn(bash!, args, { cwd, env: deliveryEnv(d), stdio: 'ignore', detached: true });
+  const child = spawn('bash', bashArgs(command), { cwd, env: deliveryEnv(d), stdio: 'ignore', detached: true });
   const end = await superviseGroup(child, { signal: opts.signal, timeoutMs, graceMs: COMMAND_GRACE_MS, endLeftovers: false }).ended;
   if (end.startError !== null) opts.report?.(`notify.command could not start: ${end.startError}`);
   else if (end.cause === 'timeout') opts.report?.(`notify.command timed out after ${timeoutMs} ms: ${command}`);
@@ -168,8 +167,7 @@ export async function postWebhook(url: string, d: Delivery, opts: ChannelOptions
 }
 
 export function desktopAvailable(): boolean {
-  const [bash, ...args] = bashArgv('command -v notify-send');
-  return spawnSync(bash!, args, { stdio: 'ignore' }).status === 0;
+  return spawnSync('bash', bashArgs('command -v notify-send'), { stdio: 'ignore' }).status === 0;
 }
 
 export function notifyDesktop(d: Delivery, opts: ChannelOptions = {}): Promise<void> {

@@ -10,7 +10,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { agentEnvPath, recordedAgentEnv } from '../store/agent_env.js';
 import { runIfEntry } from '../core/cli.js';
-import { bashArgv } from '../core/child.js';
+import { bashArgs } from '../core/child.js';
 import { readConfigObject } from '../store/config.js';
 import { errorMessage } from '../core/errors.js';
 import { isDir, resolveProjectDir } from '../store/project_dir.js';
@@ -41,8 +41,7 @@ function firstLine(cmd: string, args: string[], cwd: string, env: NodeJS.Process
 
 /** Where bash finds `word` (PATH program, path, function), or null. */
 function locate(word: string, cwd: string, env: NodeJS.ProcessEnv = process.env): string | null {
-  const [bash, ...args] = bashArgv('command -v -- "$1"', 'bash', word);
-  const r = spawnSync(bash!, args, { cwd, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+  const r = spawnSync('bash', bashArgs('command -v -- "$1"', 'bash', word), { cwd, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
   return r.status === 0 ? r.stdout.trim() : null;
 }
 

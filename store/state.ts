@@ -11,7 +11,7 @@ import { LOCK_TOKEN_VAR, LockOpenError, acquireLock, heldByAncestor, withFileLoc
 import { removeQuietly, writeFileAtomic, writeTemp } from '../core/atomic_file.js';
 import { utcTimestamp } from '../core/time.js';
 import { signalStatus } from '../core/proc.js';
-import { bashArgv } from '../core/child.js';
+import { bashArgs } from '../core/child.js';
 import { argoPaths, DEFAULT_STATE_FILE, DEFAULT_STATE_LOCK } from './layout.js';
 
 export { DEFAULT_STATE_FILE, DEFAULT_STATE_LOCK };
@@ -223,10 +223,10 @@ export async function validateStateFile(file: string): Promise<void> {
  * Exit status is the command's, 128+N when killed by signal N (D22).
  */
 export async function withStateLock(paths: StatePaths, argv: string[], ctx: Ctx): Promise<number> {
-  const [bash, ...bashArgs] = argv.length <= 1 ? bashArgv(argv[0] ?? '') : bashArgv('"$@"', 'bash', ...argv);
+  const args = argv.length <= 1 ? bashArgs(argv[0] ?? '') : bashArgs('"$@"', 'bash', ...argv);
   const run = (token: string) =>
     new Promise<number>((done) => {
-      const child = spawn(bash!, bashArgs, {
+      const child = spawn('bash', args, {
         cwd: existsSync(ctx.cwd) ? ctx.cwd : undefined,
         env: { ...ctx.env, [LOCK_TOKEN_VAR]: token },
         stdio: 'inherit',

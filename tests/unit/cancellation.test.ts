@@ -319,7 +319,7 @@ describe('one place for each (greps over the sources)', () => {
     expect(filesWith(/process\.(on|once|addListener)\(\s*(?!'(uncaughtException|exit)')/)).toEqual(['core/termination.ts']);
     expect(filesWith(/export function pidAlive/)).toEqual(['core/proc.ts']);
   });
-  it('bash -c only through bashArgv (core/child.ts)', () => {
+  it('bash -c only through bashArgs / bashArgv (core/child.ts)', () => {
     expect(filesWith(/['"]bash['"],\s*\[\s*['"]-c['"]|\[\s*['"]bash['"],\s*['"]-c['"]/).filter((f) => !f.startsWith('bench/'))).toEqual([]);
   });
   it('process.exit only in entry points: never in lib/, core/, agents/ or a phase', () => {
