@@ -56,8 +56,8 @@ end_project_orchestrator() {
 
 # Every wait's deadline guards against a hang only; what a test asserts about time it
 # measures itself. A CI runner is shared and was seen at 1.5-2x this machine's idle times
-# (a whole workflow that takes 20 s here took over 60 s there), so under CI each deadline
-# is WAIT_SCALE times longer: ARGO_TEST_WAIT_SCALE, 3 unless set.
+# (a test whose 60 s wait covers a whole workflow took 75 s there), so under CI each
+# deadline is WAIT_SCALE times longer: ARGO_TEST_WAIT_SCALE, 3 unless set.
 WAIT_SCALE=${ARGO_TEST_WAIT_SCALE:-$([[ -n ${CI:-} ]] && echo 3 || echo 1)}
 [[ $WAIT_SCALE =~ ^[1-9][0-9]?$ ]] || { echo "ERROR: ARGO_TEST_WAIT_SCALE is '$WAIT_SCALE'; accepted: a whole number from 1 to 99" >&2; exit 1; }
 
