@@ -1,4 +1,4 @@
-// `npm test`'s last lines (tests/run.sh): the failed tests, what was skipped and why, then the one plain
+// `npm test`'s last lines (tests/run.sh): the failed tests (each with the first lines of why), what was skipped and why, then the one plain
 // line CI reads, "N passed, N failed" (", N skipped" when some were). Reads vitest's JSON
 // report and the bats TAP stream. A skip's reason is the `skipReason` a vitest test put in
 // its meta (tests/unit/require_tool.ts) or the text after "# skip" on a TAP line
@@ -15,7 +15,7 @@ let passed = 0;
 let failed = 0;
 const reasons = new Map(); // reason → how many tests it skipped
 const timings = []; // {seconds, file, name}
-const failures = []; // "file  name", for the list CI's tail shows
+const failures = []; // {what: "file  name", why: its first lines}, for the list CI's tail shows
 const skip = (reason) => reasons.set(reason, (reasons.get(reason) ?? 0) + 1);
 
 try {
@@ -24,7 +24,7 @@ try {
   failed += v.numFailedTests;
   for (const file of v.testResults ?? []) {
     for (const t of file.assertionResults ?? []) {
-      if (t.status === 'failed') failures.push(`${relative(process.cwd(), file.name)}  ${t.fullName}`);
+      if (t.status === 'failed') failures.push({ what: `${relative(process.cwd(), file.name)}  ${t.fullName}`, why: vitestWhy(t.failureMessages?.[0] ?? '', file.name) });
       if ((t.status === 'passed' || t.status === 'failed') && typeof t.duration === 'number') timings.push({ seconds: t.duration / 1000, file: relative(process.cwd(), file.name), name: t.fullName });
       if (t.status === 'passed' || t.status === 'failed') continue;
       if (t.status === 'todo') skip('a todo test (it.todo)');
@@ -36,16 +36,47 @@ try {
   console.log('vitest: no result file');
 }
 
+/** A reason on one line of bounded length. */
+function cut(text) {
+  const one = text.replace(/\s+/g, ' ').trim();
+  return one.length > 300 ? `${one.slice(0, 299)}…` : one;
+}
+
+/** A vitest failure's first line, and the line of the test file the stack passes through. */
+function vitestWhy(message, testFile) {
+  const first = message.split('\n').find((l) => l.trim() !== '') ?? '';
+  const at = message.split('\n').map((l) => l.includes(testFile) && /:(\d+):\d+\)?\s*$/.exec(l)).find(Boolean);
+  return cut(first + (at ? ` (line ${at[1]})` : ''));
+}
+
+/**
+ * A bats failure's why from the "# " lines under it: the first that is not part of the
+ * call stack (the failed command, or what the test printed), and the test file's line.
+ */
+function batsWhy(lines) {
+  const isStack = (l) => /^\(?(from function|in test file)\b/.test(l);
+  const where = lines.find((l) => /in test file .*, line \d+/.test(l))?.match(/test file (.*, line \d+)/)?.[1];
+  const first = lines.find((l) => !isStack(l)) ?? '';
+  return cut(first + (where ? ` (${where})` : ''));
+}
+
 let batsFile = '';
+let lastBats = null; // the failure whose "# " lines are being read
 for (const line of readFileSync(tapFile, 'utf8').split('\n')) {
   const header = /^# file (.*)$/.exec(line);
   if (header) batsFile = header[1];
+  if (lastBats && !header && /^# ./.test(line)) {
+    if (lastBats.lines.length < 12) lastBats.lines.push(line.slice(2).trim());
+    continue;
+  }
+  lastBats = null;
   const skipped = /^ok \d+ (.*?)(?: in \d+ms)? # skip(?: (.*))?$/.exec(line);
   if (skipped) skip(skipped[2] || `skipped without a reason: ${skipped[1]}`);
   else if (/^ok /.test(line)) passed++;
   else if (/^not ok /.test(line)) {
     failed++;
-    failures.push(`${batsFile || '(bats)'}  ${/^not ok \d+ (.*?)(?: in \d+ms)?$/.exec(line)[1]}`);
+    lastBats = { what: `${batsFile || '(bats)'}  ${/^not ok \d+ (.*?)(?: in \d+ms)?$/.exec(line)[1]}`, lines: [] };
+    failures.push(lastBats);
   }
   const timed = !skipped && /^(?:not )?ok \d+ (.*) in (\d+)ms(?: # .*)?$/.exec(line);
   if (timed) timings.push({ seconds: Number(timed[2]) / 1000, file: batsFile, name: timed[1] });
@@ -60,7 +91,11 @@ if (timings.length) {
 // may be far above it.
 if (failures.length) {
   console.log(`Failed ${failures.length}:`);
-  for (const f of failures) console.log(`  ${f}`);
+  for (const f of failures) {
+    console.log(`  ${f.what}`);
+    const why = f.why ?? batsWhy(f.lines);
+    if (why) console.log(`      ${why}`);
+  }
 }
 
 const skippedCount = [...reasons.values()].reduce((a, b) => a + b, 0);

@@ -92,12 +92,18 @@ BATS
   assert_failure
   [ "${lines[-1]}" = '3 passed, 4 failed, 2 skipped' ]
   [ "${lines[-2]}" = 'Skipped 2: skipped without a reason: tests/unit/tiny.test.ts > skipped bare (×1); skipped without a reason: bare skip (×1)' ]
-  # the failed tests named again at the end, where CI's part of the output shows them
-  [ "${lines[-7]}" = 'Failed 4:' ]
-  [ "${lines[-6]}" = '  tests/unit/tiny.test.ts  needs the frobnicator' ]
-  [ "${lines[-5]}" = '  tests/unit/tiny.test.ts  needs it too' ]
-  [ "${lines[-4]}" = '  tests/bats/tiny.bats  needs the wibbler' ]
-  [ "${lines[-3]}" = '  tests/realcli/realcli.bats  setup_file failed' ]
+  # the failed tests named again at the end, where CI's part of the output shows them, each
+  # with why: vitest's first line of the error and the test file's line, bats' failed
+  # command (not its call stack) and line
+  [ "${lines[-11]}" = 'Failed 4:' ]
+  [ "${lines[-10]}" = '  tests/unit/tiny.test.ts  needs the frobnicator' ]
+  [ "${lines[-9]}" = '      Error: CI=true and this test cannot run: no frobnicator: apt-get install -y frobnicator (under CI a missing tool fails the run instead of skipping) (line 5)' ]
+  [ "${lines[-8]}" = '  tests/unit/tiny.test.ts  needs it too' ]
+  [ "${lines[-7]}" = '      Error: CI=true and this test cannot run: no frobnicator: apt-get install -y frobnicator (under CI a missing tool fails the run instead of skipping) (line 8)' ]
+  [ "${lines[-6]}" = '  tests/bats/tiny.bats  needs the wibbler' ]
+  [ "${lines[-5]}" = "      \`require_tool wibbler \"apt-get install -y wibbler\" command -v argo-test-no-such-wibbler' failed (tests/bats/tiny.bats, line 3)" ]
+  [ "${lines[-4]}" = '  tests/realcli/realcli.bats  setup_file failed' ]
+  [ "${lines[-3]}" = "      \`require_tool \"real agent CLIs in \$REALCLI_CACHE\" tests/realcli/install.sh realcli_installed' failed (tests/realcli/realcli.bats, line 13)" ]
   assert_output --partial 'Error: CI=true and this test cannot run: no frobnicator: apt-get install -y frobnicator (under CI a missing tool fails the run instead of skipping)'
   assert_line '# ERROR: CI=true and this test cannot run: no wibbler: apt-get install -y wibbler (under CI a missing tool fails the run instead of skipping)'
   assert_line "# ERROR: CI=true and this test cannot run: no real agent CLIs in $T/no-clis: tests/realcli/install.sh (under CI a missing tool fails the run instead of skipping)"
