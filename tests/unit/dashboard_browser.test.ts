@@ -14,7 +14,7 @@ import { startDashboard, type Dashboard } from '../../dashboard/server.js';
 import { parseJson } from '../../core/json_doc.js';
 import { awaitingApproval, newProject } from './dashboard_fixtures.js';
 import { mutateState, projectStatePaths } from '../../store/state.js';
-import { tempDir, ROOT, until } from './helpers.js';
+import { tempDir, ROOT, until, scaled } from './helpers.js';
 import { requireTool, type Tool } from './require_tool.js';
 
 const CHROMIUM = process.env.ARGO_CHROMIUM || '/usr/bin/chromium';
@@ -115,21 +115,21 @@ describe('dashboard in chromium', () => {
     const start = spawnSync(join(ROOT, 'start_workflow.sh'), ['Build a calculator', project], { env, encoding: 'utf8' });
     expect(start.status).toBe(0);
     started.push(Number(readFileSync(join(project, '.argo-project', 'orchestrator.pid'), 'utf8')));
-    await page.locator('#phase', { hasText: 'design' }).waitFor({ timeout: 60_000 });
-    await page.locator('button[data-action="approve"]').waitFor({ timeout: 60_000 });
+    await page.locator('#phase', { hasText: 'design' }).waitFor({ timeout: scaled(60_000) });
+    await page.locator('button[data-action="approve"]').waitFor({ timeout: scaled(60_000) });
     await expect(page.locator('#design-summary').textContent()).resolves.toContain('Design for: Build a calculator');
 
     // Edit the components: two instead of the three proposed.
     await page.locator('#components').fill(JSON.stringify([{ id: 'engine', description: 'The engine' }, { id: 'ui', description: 'The UI' }]));
     await page.locator('button[data-action="approve"]').click();
-    await page.locator('#phase', { hasText: /execution|merge_build|storage/ }).waitFor({ timeout: 60_000 });
-    await until('the approval in state.json', () => state(project).design?.approved === true, 60_000, 50);
+    await page.locator('#phase', { hasText: /execution|merge_build|storage/ }).waitFor({ timeout: scaled(60_000) });
+    await until('the approval in state.json', () => state(project).design?.approved === true, scaled(60_000), 50);
     expect(state(project).design.components.map((c: { id: string }) => c.id)).toEqual(['engine', 'ui']);
 
     // Builders appear live and end merged.
-    await page.locator('#builders tr[data-builder="engine"]').waitFor({ timeout: 60_000 });
-    await page.locator('#phase', { hasText: 'storage' }).waitFor({ timeout: 90_000 });
-    await page.locator('#builders tr[data-builder="ui"] td.s-merged').waitFor({ timeout: 30_000 });
+    await page.locator('#builders tr[data-builder="engine"]').waitFor({ timeout: scaled(60_000) });
+    await page.locator('#phase', { hasText: 'storage' }).waitFor({ timeout: scaled(90_000) });
+    await page.locator('#builders tr[data-builder="ui"] td.s-merged').waitFor({ timeout: scaled(30_000) });
     expect(state(project).phase).toBe('storage');
     // ARGO_DASHBOARD_SCREENSHOT=docs/dashboard.png refreshes the picture in the README.
     await page.screenshot({ path: process.env.ARGO_DASHBOARD_SCREENSHOT ? join(ROOT, process.env.ARGO_DASHBOARD_SCREENSHOT) : join(work, 'dashboard.png'), fullPage: true });
@@ -169,7 +169,7 @@ describe('dashboard in chromium', () => {
     });
     expect(forged.status).toBe(403);
     expect(readFileSync(join(project, '.argo-project', 'state.json'), 'utf8')).toBe(before);
-  }, 180_000);
+  }, scaled(180_000));
 
   it('steer a whole workflow from the page: stop, resume, approve, retry a failed builder, merge again after a conflict', async () => {
     const { chromium } = await import('playwright-core');
@@ -215,30 +215,30 @@ git add "$file" && git -c user.name=ci -c user.email=ci@ci commit -q -m "build $
 
     expect(spawnSync(join(ROOT, 'start_workflow.sh'), ['Build a shop', project], { env }).status).toBe(0);
     started.push(pidNow());
-    await page.locator('button[data-action="approve"]').waitFor({ timeout: 60_000 });
+    await page.locator('button[data-action="approve"]').waitFor({ timeout: scaled(60_000) });
 
     await page.locator('button[data-action="stop"]').click();
-    await page.locator('#orchestrator', { hasText: /^Not running/ }).waitFor({ timeout: 30_000 });
+    await page.locator('#orchestrator', { hasText: /^Not running/ }).waitFor({ timeout: scaled(30_000) });
     await page.locator('button[data-action="resume"]').click();
-    await page.locator('#orchestrator', { hasText: /^Running/ }).waitFor({ timeout: 30_000 });
+    await page.locator('#orchestrator', { hasText: /^Running/ }).waitFor({ timeout: scaled(30_000) });
     started.push(pidNow());
 
     await page.locator('button[data-action="approve"]').click();
     // b failed, c conflicts with a: control to ci with the conflict shown.
-    await page.locator('#builders tr[data-builder="b"][data-status="failed"]').waitFor({ timeout: 60_000 });
-    await page.locator('#conflicts', { hasText: 'c' }).waitFor({ timeout: 60_000 });
+    await page.locator('#builders tr[data-builder="b"][data-status="failed"]').waitFor({ timeout: scaled(60_000) });
+    await page.locator('#conflicts', { hasText: 'c' }).waitFor({ timeout: scaled(60_000) });
     await page.locator('button[data-action="retry"][data-builder="b"]').click();
-    await page.locator('#builders tr[data-builder="b"] td.s-merged').waitFor({ timeout: 60_000 });
-    await page.locator('#action', { hasText: 'resolve_conflicts' }).waitFor({ timeout: 60_000 });
+    await page.locator('#builders tr[data-builder="b"] td.s-merged').waitFor({ timeout: scaled(60_000) });
+    await page.locator('#action', { hasText: 'resolve_conflicts' }).waitFor({ timeout: scaled(60_000) });
 
     // The person resolves c's conflict on its branch, then says so in the page.
     execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', 'merge', '-q', '-X', 'theirs', '-m', 'resolve', 'main'], { cwd: join(project, '.argo-project', 'builders', 'c') });
     await page.locator('button[data-action="merge"]').click();
-    await page.locator('#phase', { hasText: 'storage' }).waitFor({ timeout: 60_000 });
+    await page.locator('#phase', { hasText: 'storage' }).waitFor({ timeout: scaled(60_000) });
     const s = state(project);
     expect(s.merge.merged.sort()).toEqual(['a', 'b', 'c']);
     expect(s.execution.builders.map((b: { status: string }) => b.status)).toEqual(['completed', 'completed', 'completed']);
-  }, 240_000);
+  }, scaled(240_000));
   it('the token reaches no other server on 127.0.0.1 or localhost, and what such a server sees cannot steer', async () => {
     const { chromium } = await import('playwright-core');
     const work = tempDir();
@@ -302,7 +302,7 @@ git add "$file" && git -c user.name=ci -c user.email=ci@ci commit -q -m "build $
       expect([401, 403]).toContain(r.status);
     }
     expect(readFileSync(stateFile, 'utf8')).toBe(before);
-  }, 120_000);
+  }, scaled(120_000));
 
   it('a builder status or merge value that is no class name: the page still renders it as text, and Stop still works', async () => {
     const { chromium } = await import('playwright-core');
@@ -321,7 +321,7 @@ git add "$file" && git -c user.name=ci -c user.email=ci@ci commit -q -m "build $
 
     expect(spawnSync(join(ROOT, 'start_workflow.sh'), ['Build odd things', project], { env }).status).toBe(0);
     started.push(Number(readFileSync(join(project, '.argo-project', 'orchestrator.pid'), 'utf8')));
-    await page.locator('button[data-action="approve"]').waitFor({ timeout: 60_000 }); // the orchestrator waits for the user
+    await page.locator('button[data-action="approve"]').waitFor({ timeout: scaled(60_000) }); // the orchestrator waits for the user
     const odd = 'bad value <b>x</b>';
     await mutateState(projectStatePaths(project, {}), (doc) => {
       doc.set(
@@ -329,7 +329,7 @@ git add "$file" && git -c user.name=ci -c user.email=ci@ci commit -q -m "build $
         parseJson(JSON.stringify({ builders: [{ id: 'weird', status: odd, merge: 'also bad', started: null }, { id: 'dots', status: 'a.b#c', merge: { status: 'x y' } }] }), 'test'),
       );
     });
-    await page.locator('#builders tr[data-builder="weird"]').waitFor({ timeout: 15_000 });
+    await page.locator('#builders tr[data-builder="weird"]').waitFor({ timeout: scaled(15_000) });
     expect(await page.locator('#builders tr[data-builder="weird"] td').nth(1).textContent()).toBe(odd);
     expect(await page.locator('#builders tr[data-builder="weird"] td').nth(7).textContent()).toBe('also bad');
     expect(await page.locator('#builders tr[data-builder="dots"] td').nth(1).textContent()).toBe('a.b#c');
@@ -338,10 +338,10 @@ git add "$file" && git -c user.name=ci -c user.email=ci@ci commit -q -m "build $
     expect(await page.locator('#builders tr[data-builder="weird"] td').nth(1).getAttribute('class')).toBe('status s-other');
 
     await page.locator('button[data-action="stop"]').click();
-    await page.locator('#orchestrator', { hasText: /^Not running/ }).waitFor({ timeout: 30_000 });
+    await page.locator('#orchestrator', { hasText: /^Not running/ }).waitFor({ timeout: scaled(30_000) });
     await page.locator('button[data-action="resume"]').waitFor();
     expect(errors).toEqual([]);
-  }, 120_000);
+  }, scaled(120_000));
 
   it('dependency waves: a waiting builder shows "waiting for: core" and its wave, a blocked one why', async () => {
     const { chromium } = await import('playwright-core');
@@ -363,11 +363,11 @@ git add "$file" && git -c user.name=ci -c user.email=ci@ci commit -q -m "build $
     const page = await browser.newPage();
     await page.goto(dash.url);
     const status = (id: string) => page.locator(`#builders tr[data-builder="${id}"] td`).nth(1);
-    await page.locator('#builders tr[data-builder="ui"][data-status="waiting"]').waitFor({ timeout: 15_000 });
+    await page.locator('#builders tr[data-builder="ui"][data-status="waiting"]').waitFor({ timeout: scaled(15_000) });
     expect(await status('ui').textContent()).toBe('waitingwaiting for: corewave 2');
     expect(await status('core').textContent()).toBe('completedwave 1');
     expect(await page.locator('#builders tr[data-builder="docs"] td').nth(4).textContent()).toBe('dependencydependency api failed');
-  }, 60_000);
+  }, scaled(60_000));
 
   it('limits (issue 19): a builder waiting on a limit shows its reason, resume time and waits; the agent in use; data stays text', async () => {
     const { chromium } = await import('playwright-core');
@@ -389,7 +389,7 @@ git add "$file" && git -c user.name=ci -c user.email=ci@ci commit -q -m "build $
     const page = await browser.newPage({ timezoneId: 'UTC' });
     await page.goto(dash.url);
     const cell = (id: string, n: number) => page.locator(`#builders tr[data-builder="${id}"] td`).nth(n);
-    await page.locator('#builders tr[data-builder="a"][data-status="waiting"]').waitFor({ timeout: 15_000 });
+    await page.locator('#builders tr[data-builder="a"][data-status="waiting"]').waitFor({ timeout: scaled(15_000) });
     expect(await cell('a', 1).textContent()).toBe('waitingrate_limit until 15:02, wait 2 of 8'); // limits.rate_limit_max_waits: 8 by default
     expect(await page.locator('#builders tr[data-builder="a"] .limit-wait').getAttribute('title')).toBe('2026-12-03T15:02:00Z');
     expect(await cell('a', 0).textContent()).toBe('aclaude');
@@ -400,7 +400,7 @@ git add "$file" && git -c user.name=ci -c user.email=ci@ci commit -q -m "build $
     expect(await page.locator('#builders b').count()).toBe(0);
     expect(await page.locator('#builders tr[data-builder="c"] .limit-wait').getAttribute('class')).toBe('limit-wait');
     expect(await cell('c', 1).getAttribute('class')).toBe('status s-pending');
-  }, 60_000);
+  }, scaled(60_000));
 
   it('merge conflicts (issue 20): files, worktree, branch and argo merge as text; the diff loaded through the token-guarded endpoint; a symlink out shows why', async () => {
     const { chromium } = await import('playwright-core');
@@ -435,18 +435,18 @@ git add "$file" && git -c user.name=ci -c user.email=ci@ci commit -q -m "build $
     page.on('pageerror', (e) => errors.push(e.message));
     await page.goto(dash.url);
     const cli = page.locator('#step-in .step-in-builder[data-builder="cli"]');
-    await cli.waitFor({ timeout: 15_000 });
+    await cli.waitFor({ timeout: scaled(15_000) });
     expect(await cli.locator('ul.files li').allTextContents()).toEqual(['src/a.ts', 'odd <b>name</b>\nline']);
     expect(await cli.locator('.where').textContent()).toBe(`work in ${join(project, '.argo-project', 'builders', 'cli')} on branch argo-builder-cli (target main)`);
     expect(await page.locator('#step-in pre.commands').textContent()).toMatch(/compat\/argo merge .*conflicts$/);
     expect(await page.locator('#merge-totals').textContent()).toBe('Merge: 0 merged, 2 conflict, 1 resolved_by_agent, 0 verify_failed, 0 skipped');
     expect(await page.locator('#builders tr[data-builder="ui"] td').nth(7).getAttribute('class')).toBe('s-merged');
     await cli.locator('button[data-action="diff"]').click();
-    await cli.locator('pre.diff').waitFor({ timeout: 15_000 });
+    await cli.locator('pre.diff').waitFor({ timeout: scaled(15_000) });
     expect(await cli.locator('pre.diff').textContent()).toContain('<img src=x onerror="document.title=1">');
     const api = page.locator('#step-in .step-in-builder[data-builder="api"]');
     await api.locator('button[data-action="diff"]').click();
-    await api.locator('.diff-problem').waitFor({ timeout: 15_000 });
+    await api.locator('.diff-problem').waitFor({ timeout: scaled(15_000) });
     expect(await api.locator('.diff-problem').textContent()).toBe("diff not shown: .argo-project/logs/merge-api.diff is not inside the project's .argo-project/logs folder (refused)");
     expect(await page.content()).not.toContain('TOP SECRET');
     expect(await page.locator('#step-in b, #step-in img').count()).toBe(0); // data, never markup
@@ -454,5 +454,5 @@ git add "$file" && git -c user.name=ci -c user.email=ci@ci commit -q -m "build $
     expect(errors).toEqual([]);
     // The endpoint wants the token like every API request.
     expect((await fetch(`http://127.0.0.1:${dash.port}/api/projects/${encodeURIComponent('x')}/merge/cli`)).status).toBe(401);
-  }, 60_000);
+  }, scaled(60_000));
 });

@@ -11,7 +11,7 @@ import { startDashboard } from '../../dashboard/server.js';
 import { parseJson } from '../../core/json_doc.js';
 import { newProject } from './dashboard_fixtures.js';
 import { mutateState, projectStatePaths } from '../../store/state.js';
-import { tempDir, ROOT } from './helpers.js';
+import { tempDir, ROOT, scaled } from './helpers.js';
 import { requireTool, type Tool } from './require_tool.js';
 
 const CHROMIUM = process.env.ARGO_CHROMIUM || '/usr/bin/chromium';
@@ -61,7 +61,7 @@ describe('dashboard: the budget', () => {
     page.on('pageerror', (e) => errors.push(e.message));
     await page.goto(dash.url);
 
-    await page.locator('button[data-action="budget"]').waitFor({ timeout: 30_000 });
+    await page.locator('button[data-action="budget"]').waitFor({ timeout: scaled(30_000) });
     expect(await page.locator('#budget').textContent()).toContain('$0.5000 spent of $0.5000 (limits.max_cost_usd, .argo-project/state.json)');
     expect(await page.locator('#spend li[data-agent="claude"]').textContent()).toBe('claude: $0.5000 (design)');
     expect(await page.locator('#next').textContent()).toContain('argo budget --raise');
@@ -70,24 +70,24 @@ describe('dashboard: the budget', () => {
     const before = stateOf(project);
     await page.locator('#budget-limit').fill('0.4');
     await page.locator('button[data-action="budget"]').click();
-    await page.locator('#message.error', { hasText: 'ERROR: --raise "0.4" for limits.max_cost_usd: not above the spend so far' }).waitFor({ timeout: 30_000 });
+    await page.locator('#message.error', { hasText: 'ERROR: --raise "0.4" for limits.max_cost_usd: not above the spend so far' }).waitFor({ timeout: scaled(30_000) });
     // Not a number: refused by the server before any command runs.
     await page.locator('#budget-limit').fill('2; touch x');
     await page.locator('button[data-action="budget"]').click();
-    await page.locator('#message.error', { hasText: 'is not a number of US dollars' }).waitFor({ timeout: 30_000 });
+    await page.locator('#message.error', { hasText: 'is not a number of US dollars' }).waitFor({ timeout: scaled(30_000) });
     expect(stateOf(project)).toBe(before);
 
+    // The orchestrator the raise starts ends with the project's own stop, also when a wait fails.
+    cleanups.push(() => void spawnSync(join(ROOT, 'stop_workflow.sh'), [project], { env, stdio: 'ignore' }));
     await page.locator('#budget-limit').fill('2');
     await page.locator('button[data-action="budget"]').click();
-    await page.locator('#message.ok', { hasText: 'limits.max_cost_usd raised from 0.5 USD to 2 USD' }).waitFor({ timeout: 30_000 });
-    await page.locator('#phase', { hasText: 'storage' }).waitFor({ timeout: 60_000 });
+    await page.locator('#message.ok', { hasText: 'limits.max_cost_usd raised from 0.5 USD to 2 USD' }).waitFor({ timeout: scaled(30_000) });
+    await page.locator('#phase', { hasText: 'storage' }).waitFor({ timeout: scaled(60_000) });
     const after = JSON.parse(stateOf(project));
     expect(after.limits.max_cost_usd).toBe(2);
     expect(after.phase).toBe('storage');
     expect(await page.locator('button[data-action="budget"]').count()).toBe(0);
     expect(errors).toEqual([]);
-    // The orchestrator the raise started ends with the project's own stop.
-    cleanups.push(() => void spawnSync(join(ROOT, 'stop_workflow.sh'), [project], { env, stdio: 'ignore' }));
-  }, 120_000);
+  }, scaled(120_000));
 });
 

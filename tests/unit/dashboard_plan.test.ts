@@ -9,7 +9,7 @@ import { startDashboard } from '../../dashboard/server.js';
 import { parseJson } from '../../core/json_doc.js';
 import { newProject } from './dashboard_fixtures.js';
 import { mutateState, projectStatePaths } from '../../store/state.js';
-import { tempDir, ROOT } from './helpers.js';
+import { tempDir, ROOT, scaled } from './helpers.js';
 import { requireTool, type Tool } from './require_tool.js';
 
 const CHROMIUM = process.env.ARGO_CHROMIUM || '/usr/bin/chromium';
@@ -55,7 +55,7 @@ describe('the plan in the dashboard', () => {
     page.on('pageerror', (e) => errors.push(e.message));
     await page.goto(dash.url);
 
-    await page.locator('#no-components').waitFor({ timeout: 30_000 });
+    await page.locator('#no-components').waitFor({ timeout: scaled(30_000) });
     expect(await page.locator('#no-components').textContent()).toContain('The design has no component list');
     expect(await page.locator('#components').inputValue()).toBe('');
     expect(await page.locator('#components').getAttribute('placeholder')).toContain('"depends_on"');
@@ -70,7 +70,7 @@ describe('the plan in the dashboard', () => {
       { id: 'b', description: 'B', depends_on: ['a'] },
     ];
     await design(project, { components, warnings: ["components 'a' and 'b' both own <b>src</b>"] });
-    await page.locator('#plan-cycles').waitFor({ timeout: 15_000 });
+    await page.locator('#plan-cycles').waitFor({ timeout: scaled(15_000) });
     expect(await page.locator('#plan-cycles').textContent()).toBe('Dependency cycle (approval refuses it): a → b → a');
     expect(await page.locator('#plan-warnings li').allTextContents()).toEqual(["components 'a' and 'b' both own <b>src</b>"]);
     expect(await page.locator('#plan-warnings b').count()).toBe(0);
@@ -80,7 +80,7 @@ describe('the plan in the dashboard', () => {
 
     // Approving the cycle is refused (the message says why); breaking it approves, paths kept.
     await page.locator('button[data-action="approve"]').click();
-    await page.locator('#message.error', { hasText: 'dependency cycle: a → b → a' }).waitFor({ timeout: 15_000 });
+    await page.locator('#message.error', { hasText: 'dependency cycle: a → b → a' }).waitFor({ timeout: scaled(15_000) });
     const fixed = [components[0], { id: 'b', description: 'B', depends_on: ['a'] }].map((c, i) => (i === 0 ? { ...c, depends_on: [] } : c));
     await page.locator('#components').fill(JSON.stringify(fixed));
     await page.locator('button[data-action="approve"]').click();
@@ -89,5 +89,5 @@ describe('the plan in the dashboard', () => {
     while (state().design.approved !== true && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
     expect(state().design.components).toEqual(fixed);
     expect(errors).toEqual([]);
-  }, 120_000);
+  }, scaled(120_000));
 });

@@ -11,7 +11,7 @@ import { startDashboard } from '../../dashboard/server.js';
 import { parseJson } from '../../core/json_doc.js';
 import { newProject } from './dashboard_fixtures.js';
 import { mutateState, projectStatePaths } from '../../store/state.js';
-import { tempDir, ROOT } from './helpers.js';
+import { tempDir, ROOT, scaled } from './helpers.js';
 import { requireTool, type Tool } from './require_tool.js';
 
 const CHROMIUM = process.env.ARGO_CHROMIUM || '/usr/bin/chromium';
@@ -74,7 +74,7 @@ describe('dashboard review in chromium (issue 21)', () => {
     await page.goto(dash.url);
     await page.locator('#builders tr[data-builder="ui"] button[data-action="changes"]').click();
     const box = page.locator('section.review[data-review="ui"]');
-    await box.locator('pre.review-diff').waitFor({ timeout: 15_000 });
+    await box.locator('pre.review-diff').waitFor({ timeout: scaled(15_000) });
     expect(await box.locator('ul.review-files li').allTextContents()).toEqual(['ui.html (+2 -0)']);
     expect(await box.locator('pre.review-diff').textContent()).toContain(`+<img src=x onerror="document.title='pwned'">`);
     expect(await box.locator('pre.review-message').textContent()).toBe('Done: <b>UI</b> added.');
@@ -88,8 +88,8 @@ describe('dashboard review in chromium (issue 21)', () => {
     expect(errors).toEqual([]);
     // A second click closes it.
     await page.locator('#builders tr[data-builder="ui"] button[data-action="changes"]').click();
-    await box.waitFor({ state: 'detached', timeout: 5_000 });
-  }, 60_000);
+    await box.waitFor({ state: 'detached', timeout: scaled(5_000) });
+  }, scaled(60_000));
 
   it('Talk to this agent: the message resumes the fake claude in the worktree, its reply comes back, the new commit appears in the diff', async () => {
     const { chromium } = await import('playwright-core');
@@ -114,20 +114,20 @@ describe('dashboard review in chromium (issue 21)', () => {
     await page.goto(dash.url);
     await page.locator('#builders tr[data-builder="ui"] button[data-action="changes"]').click();
     const box = page.locator('section.review[data-review="ui"]');
-    await box.locator('pre.review-diff').waitFor({ timeout: 15_000 });
+    await box.locator('pre.review-diff').waitFor({ timeout: scaled(15_000) });
     expect(await box.locator('pre.review-diff').textContent()).toContain('+draft');
     await box.locator('#say-text').fill('Please make the <wording> final');
     await box.locator('button[data-action="say"]').click();
-    await page.locator('#message.ok', { hasText: 'built ui' }).waitFor({ timeout: 30_000 });
+    await page.locator('#message.ok', { hasText: 'built ui' }).waitFor({ timeout: scaled(30_000) });
     // The fake claude was resumed with the builder's session and the message as its prompt.
     const metas = readdirSync(calls).filter((f) => f.endsWith('.meta'));
     expect(metas).toHaveLength(1);
     expect(readFileSync(join(calls, metas[0]!), 'utf8')).toContain('resume=sess-claude-ui');
     expect(readFileSync(join(calls, metas[0]!.replace(/\.meta$/, '.argv')), 'utf8').split('\0').some((a) => a.endsWith('\n\nPlease make the <wording> final'))).toBe(true);
     // Its new commit shows in the refreshed diff.
-    await box.locator('pre.review-diff', { hasText: '+fixed ui by claude' }).waitFor({ timeout: 15_000 });
+    await box.locator('pre.review-diff', { hasText: '+fixed ui by claude' }).waitFor({ timeout: scaled(15_000) });
     expect(readFileSync(join(project, '.argo-project', 'logs', 'builder-ui.log'), 'utf8')).toMatch(/say_reply - built ui/);
-  }, 90_000);
+  }, scaled(90_000));
 
   /** Two projects: `quiet` (finished, updated last) and `needs` (waits for you: a failed builder, an approved design with markup, no conflicts). */
   async function leadProjects(work: string, env: NodeJS.ProcessEnv): Promise<string> {
@@ -170,7 +170,7 @@ describe('dashboard review in chromium (issue 21)', () => {
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
     await page.goto(dash.url);
-    await page.locator('#detail h2', { hasText: 'review' }).waitFor({ timeout: 15_000 });
+    await page.locator('#detail h2', { hasText: 'review' }).waitFor({ timeout: scaled(15_000) });
     expect(await page.locator('#next strong.who').textContent()).toBe('You: ');
     expect(await page.locator('#projects li[data-id] .badge').allTextContents()).toEqual(['you must act']);
     expect(await page.locator('#builders tr[data-builder="api"] .failure-message').textContent()).toBe('verify.command failed with exit status 2');
@@ -183,7 +183,7 @@ describe('dashboard review in chromium (issue 21)', () => {
     expect(await page.locator('#detail img, #detail b').count()).toBe(0);
     expect(await page.title()).toBe('Argo dashboard');
     expect(errors).toEqual([]);
-  }, 60_000);
+  }, scaled(60_000));
 
   it('on a phone (390×844): no horizontal scrolling, every button on screen and reached by the keyboard, Enter works, the diff scrolls in its box', async () => {
     const { chromium } = await import('playwright-core');
@@ -197,7 +197,7 @@ describe('dashboard review in chromium (issue 21)', () => {
     cleanups.push(() => browser.close());
     const page = await browser.newPage({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 });
     await page.goto(dash.url);
-    await page.locator('#builders tr[data-builder="api"]').waitFor({ timeout: 15_000 });
+    await page.locator('#builders tr[data-builder="api"]').waitFor({ timeout: scaled(15_000) });
     // Against the phone's 390 CSS pixels (a mobile viewport may widen itself to fit a page too wide).
     const noSideways = () => page.evaluate(() => document.documentElement.scrollWidth <= 390 && document.body.scrollWidth <= 390 && window.innerWidth === 390);
     expect(await noSideways()).toBe(true);
@@ -217,7 +217,7 @@ describe('dashboard review in chromium (issue 21)', () => {
     await page.locator('#builders tr[data-builder="ui"] button[data-action="changes"]').focus();
     await page.keyboard.press('Enter');
     const box = page.locator('section.review[data-review="ui"]');
-    await box.locator('pre.review-diff').waitFor({ timeout: 15_000 });
+    await box.locator('pre.review-diff').waitFor({ timeout: scaled(15_000) });
     const { inner, outer } = await box.locator('pre.review-diff').evaluate((pre) => ({ inner: pre.scrollWidth, outer: pre.clientWidth }));
     expect(inner).toBeGreaterThan(outer);
     expect(await noSideways()).toBe(true);
@@ -226,5 +226,5 @@ describe('dashboard review in chromium (issue 21)', () => {
     await page.keyboard.press('Tab');
     expect(await page.evaluate(() => (document.activeElement as HTMLElement | null)?.dataset.action)).toBe('say');
     if (process.env.ARGO_PHONE_SCREENSHOT) await page.screenshot({ path: process.env.ARGO_PHONE_SCREENSHOT, fullPage: true });
-  }, 60_000);
+  }, scaled(60_000));
 });

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { startDashboard } from '../../dashboard/server.js';
 import { newProject } from './dashboard_fixtures.js';
-import { tempDir, ROOT, until } from './helpers.js';
+import { tempDir, ROOT, until, scaled } from './helpers.js';
 import { requireTool, type Tool } from './require_tool.js';
 
 const CHROMIUM = process.env.ARGO_CHROMIUM || '/usr/bin/chromium';
@@ -50,7 +50,7 @@ async function endOrchestrator(project: string): Promise<void> {
     }
   };
   if (alive()) process.kill(pid);
-  await until('the orchestrator gone', () => !alive(), 20_000, 50);
+  await until('the orchestrator gone', () => !alive(), scaled(20_000), 50);
 }
 
 const state = (project: string) => JSON.parse(readFileSync(join(project, '.argo-project', 'state.json'), 'utf8'));
@@ -82,7 +82,7 @@ describe('review from the page, end to end (issue 21)', () => {
     } finally {
       await endOrchestrator(project); // before afterEach removes the folder
     }
-  }, 300_000);
+  }, scaled(300_000));
 });
 
 /** The person's part, on the page alone. */
@@ -95,26 +95,26 @@ async function reviewFromThePage(browser: import('playwright-core').Browser, url
   await page.locator('#start-query').fill('Build a calculator');
   await page.locator('#start-path').fill(project);
   await page.locator('button[data-action="start"]').click();
-  await page.locator('#start-message.ok').waitFor({ timeout: 30_000 });
-  await page.locator('button[data-action="approve"]').click({ timeout: 60_000 });
+  await page.locator('#start-message.ok').waitFor({ timeout: scaled(30_000) });
+  await page.locator('button[data-action="approve"]').click({ timeout: scaled(60_000) });
   // The gate holds both builders.
-  await until('review_builder', () => state(project).action_needed === 'review_builder', 120_000, 100);
-  await page.locator('#action', { hasText: 'review_builder' }).waitFor({ timeout: 15_000 });
+  await until('review_builder', () => state(project).action_needed === 'review_builder', scaled(120_000), 100);
+  await page.locator('#action', { hasText: 'review_builder' }).waitFor({ timeout: scaled(15_000) });
   const changes = (id: string) => page.locator(`#builders tr[data-builder="${id}"] button[data-action="changes"]`);
   const box = (id: string) => page.locator(`section.review[data-review="${id}"]`);
   await changes('part-1').click();
   await box('part-1').locator('button[data-action="approve-builder"]').click();
-  await until('part-1 approved', () => row(project, 'part-1')?.review?.status === 'approved', 30_000, 100);
+  await until('part-1 approved', () => row(project, 'part-1')?.review?.status === 'approved', scaled(30_000), 100);
   // A comment on part-2's line 1, sent as the batch.
   await changes('part-2').click();
   const two = box('part-2');
-  await two.locator('#review-status', { hasText: 'waiting for your review' }).waitFor({ timeout: 15_000 });
+  await two.locator('#review-status', { hasText: 'waiting for your review' }).waitFor({ timeout: scaled(15_000) });
   await two.locator('.diff-line[data-file="part-2.txt"][data-line="1"] button.line-comment').click();
   await page.locator('#comment-text').fill('draft is not done: finish it');
   await two.locator('button[data-action="add-comment"]').click();
   const before = readdirSync(calls).filter((f) => f.endsWith('.argv')).length;
   await two.locator('button[data-action="send-comments"]').click();
-  await until('the fix held again with its reply', () => row(project, 'part-2')?.review?.status === 'pending' && row(project, 'part-2')?.review?.reply && state(project).action_needed === 'review_builder', 120_000, 100);
+  await until('the fix held again with its reply', () => row(project, 'part-2')?.review?.status === 'pending' && row(project, 'part-2')?.review?.reply && state(project).action_needed === 'review_builder', scaled(120_000), 100);
   const argvs = readdirSync(calls).filter((f) => f.endsWith('.argv')).sort((a, b) => a.localeCompare(b, undefined, { numeric: true }));
   expect(argvs.length).toBe(before + 1);
   expect(readFileSync(join(calls, argvs.at(-1)!), 'utf8')).toContain('part-2.txt:1: draft is not done: finish it');
@@ -123,12 +123,12 @@ async function reviewFromThePage(browser: import('playwright-core').Browser, url
   await changes('part-2').click();
   await two.waitFor({ state: 'detached' });
   await changes('part-2').click();
-  await two.locator('pre.review-diff', { hasText: '+fixed part-2 by claude' }).waitFor({ timeout: 15_000 });
+  await two.locator('pre.review-diff', { hasText: '+fixed part-2 by claude' }).waitFor({ timeout: scaled(15_000) });
   expect(await two.locator('#review-history li').first().textContent()).toContain('part-2.txt:1 draft is not done: finish it');
   expect(await two.locator('#review-reply').textContent()).toBe(row(project, 'part-2').review.reply);
   // Approve: it reaches the target.
   await two.locator('button[data-action="approve-builder"]').click();
-  await until('part-2 merged', () => (state(project).merge?.merged ?? []).includes('part-2'), 120_000, 100);
+  await until('part-2 merged', () => (state(project).merge?.merged ?? []).includes('part-2'), scaled(120_000), 100);
   expect(execFileSync('git', ['show', 'main:part-2.txt'], { cwd: project, encoding: 'utf8' }).trim()).toBe('fixed part-2 by claude');
   expect(errors).toEqual([]);
 }

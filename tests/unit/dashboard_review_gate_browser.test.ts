@@ -13,7 +13,7 @@ import { startDashboard } from '../../dashboard/server.js';
 import { parseJson } from '../../core/json_doc.js';
 import { newProject } from './dashboard_fixtures.js';
 import { mutateState, projectStatePaths } from '../../store/state.js';
-import { tempDir, ROOT } from './helpers.js';
+import { tempDir, ROOT, scaled } from './helpers.js';
 import { requireTool, type Tool } from './require_tool.js';
 import { execFileSync } from 'node:child_process';
 
@@ -128,7 +128,7 @@ describe('the review gate on the page, in chromium (issue 21)', () => {
     const { page, errors } = await openPage(work, root, { width: 1280, height: 900 });
     await page.locator('#builders tr[data-builder="ui"] button[data-action="changes"]').click();
     const box = page.locator('section.review[data-review="ui"]');
-    await box.locator('pre.review-diff').waitFor({ timeout: 15_000 });
+    await box.locator('pre.review-diff').waitFor({ timeout: scaled(15_000) });
     // Beside the diff: the status, the history (file:line, text, when) and the agent's reply — as text.
     expect(await box.locator('#review-status').textContent()).toBe('Review: waiting for your review');
     expect(await box.locator('#review-history li').allTextContents()).toEqual(['ui.html:1 Say <em>hello</em> here (2026-01-01T10:00:00Z)']);
@@ -158,7 +158,7 @@ describe('the review gate on the page, in chromium (issue 21)', () => {
     expect(await box.locator('button[data-action="send-comments"]').textContent()).toBe('Send 2 comments to the agent');
     expect(await page.locator('section.review strong, section.review em, section.review b').evaluateAll((n) => n.map((x) => x.className))).toEqual(['r-pending']); // only the status's own
     await box.locator('button[data-action="send-comments"]').click();
-    await page.locator('#message.ok', { hasText: 'Sent 2 comment(s) to ui' }).waitFor({ timeout: 15_000 });
+    await page.locator('#message.ok', { hasText: 'Sent 2 comment(s) to ui' }).waitFor({ timeout: scaled(15_000) });
     // One call, one --comments file (0600) holding the whole batch.
     const made = readCalls(calls);
     expect(made).toHaveLength(1);
@@ -166,11 +166,11 @@ describe('the review gate on the page, in chromium (issue 21)', () => {
     expect(made[0].file).toEqual({ mode: 0o600, content: [{ file: 'ui.html', line: 1, text: 'Use <strong>h2</strong>, please' }, { file: 'ui.html', line: 2, text: 'No inline handlers' }] });
     expect(existsSync(made[0].args[4])).toBe(false);
     // The box reloads: changes requested, the history grew, the gate's buttons are gone, the drafts too.
-    await box.locator('#review-status', { hasText: 'changes requested' }).waitFor({ timeout: 10_000 });
+    await box.locator('#review-status', { hasText: 'changes requested' }).waitFor({ timeout: scaled(10_000) });
     expect(await box.locator('#review-history li').count()).toBe(3);
     expect(await box.locator('button[data-action="approve-builder"], button.line-comment, #comment-list').count()).toBe(0);
     expect(errors).toEqual([]);
-  }, 90_000);
+  }, scaled(90_000));
 
   it("the gate's buttons: Request changes sends the text (as one comment on no line); Approve runs argo review --approve; neither shows unless the review is pending", async () => {
     const work = tempDir();
@@ -184,7 +184,7 @@ describe('the review gate on the page, in chromium (issue 21)', () => {
     const box = page.locator('section.review[data-review="ui"]');
     await box.locator('#request-changes-text').fill('Split it in two files');
     await box.locator('button[data-action="request-changes"]').click();
-    await box.locator('#review-status', { hasText: 'changes requested' }).waitFor({ timeout: 15_000 });
+    await box.locator('#review-status', { hasText: 'changes requested' }).waitFor({ timeout: scaled(15_000) });
     expect(await box.locator('button[data-action="approve-builder"]').count()).toBe(0);
     // The agent answered; the builder waits again: the buttons come back (reopened), Approve.
     await setReview(project, 'pending');
@@ -192,7 +192,7 @@ describe('the review gate on the page, in chromium (issue 21)', () => {
     await box.waitFor({ state: 'detached' });
     await changes.click();
     await box.locator('button[data-action="approve-builder"]').click();
-    await box.locator('#review-status', { hasText: 'approved' }).waitFor({ timeout: 15_000 });
+    await box.locator('#review-status', { hasText: 'approved' }).waitFor({ timeout: scaled(15_000) });
     expect(readCalls(calls)[0].file).toEqual({ mode: 0o600, content: [{ file: null, line: null, text: 'Split it in two files' }] });
     expect(readCalls(calls).map((c) => c.args)).toEqual([
       ['review', project, 'ui', '--comments', expect.stringMatching(/comments\.json$/)],
@@ -200,7 +200,7 @@ describe('the review gate on the page, in chromium (issue 21)', () => {
     ]);
     expect(await box.locator('button[data-action="approve-builder"], button[data-action="request-changes"]').count()).toBe(0);
     expect(errors).toEqual([]);
-  }, 90_000);
+  }, scaled(90_000));
 
   it('start a workflow from the page: the real argo start refuses a folder without .argo-project with its ERROR line', async () => {
     const work = tempDir();
@@ -214,11 +214,11 @@ describe('the review gate on the page, in chromium (issue 21)', () => {
     await page.locator('#start-path').fill(bare);
     await page.locator('button[data-action="start"]').click();
     const out = page.locator('#start-message.error');
-    await out.waitFor({ timeout: 15_000 });
+    await out.waitFor({ timeout: scaled(15_000) });
     expect(await out.textContent()).toBe(`ERROR: .argo-project directory not found in ${bare}\nRun templates/project_setup.sh first to initialise the project`);
     // The registered folder is offered.
     expect(await page.locator('#start-paths option').evaluateAll((o) => o.map((x) => (x as HTMLOptionElement).value))).toEqual([join(work, 'gate')]);
-  }, 60_000);
+  }, scaled(60_000));
 
   it('at 390×844: no sideways scrolling with the review controls open, each within the screen, Tab reaches every new control', async () => {
     const work = tempDir();
@@ -254,5 +254,5 @@ describe('the review gate on the page, in chromium (issue 21)', () => {
     expect(await noSideways()).toBe(true);
     if (process.env.ARGO_PHONE_SCREENSHOT) await page.screenshot({ path: process.env.ARGO_PHONE_SCREENSHOT, fullPage: true });
     expect(errors).toEqual([]);
-  }, 90_000);
+  }, scaled(90_000));
 });

@@ -23,6 +23,23 @@ export function ctxIn(cwd: string, env: Env = {}) {
 export const ROOT = join(import.meta.dirname, '..', '..');
 
 /**
+ * How many times longer a deadline is under CI, as in the bats helpers (WAIT_SCALE):
+ * ARGO_TEST_WAIT_SCALE, 3 unless set. There everything runs at once on 2 cores and a step
+ * that takes 5 s here took over ten times that; a deadline is a hang guard, so a wait that
+ * passes is as fast as before.
+ */
+export const WAIT_SCALE = waitScale(process.env);
+
+export function waitScale(env: NodeJS.ProcessEnv): number {
+  const v = env.ARGO_TEST_WAIT_SCALE ?? (env.CI ? '3' : '1');
+  if (!/^[1-9][0-9]?$/.test(v)) throw new Error(`ARGO_TEST_WAIT_SCALE is '${v}'; accepted: a whole number from 1 to 99`);
+  return Number(v);
+}
+
+/** A deadline in ms, WAIT_SCALE times longer under CI. */
+export const scaled = (ms: number): number => ms * WAIT_SCALE;
+
+/**
  * The tests' one condition wait (never a fixed sleep): polls `probe` every `stepMs` until it
  * gives a truthy value, which it returns; after `ms`, throws naming `what`.
  */

@@ -8,7 +8,7 @@ import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { startDashboard } from '../../dashboard/server.js';
 import { newProject } from './dashboard_fixtures.js';
 import { argoPaths } from '../../store/layout.js';
-import { tempDir, ROOT } from './helpers.js';
+import { tempDir, ROOT, scaled } from './helpers.js';
 import { requireTool, type Tool } from './require_tool.js';
 
 const CHROMIUM = process.env.ARGO_CHROMIUM || '/usr/bin/chromium';
@@ -48,7 +48,7 @@ describe('the start form offers the workflow templates, in chromium (issue 22)',
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
     await page.goto(dash.url);
-    await page.locator('#start-templates option[value="bugfix"]').waitFor({ state: 'attached', timeout: 15_000 });
+    await page.locator('#start-templates option[value="bugfix"]').waitFor({ state: 'attached', timeout: scaled(15_000) });
     const offered = await page.locator('#start-templates option').evaluateAll((o) => o.map((x) => (x as HTMLOptionElement).value));
     expect(offered).toEqual(expect.arrayContaining(['best-of-n', 'bugfix', 'docs', 'feature', 'refactor', 'review', 'tests']));
     await page.locator('#start-query').fill('Fix the parser');
@@ -56,10 +56,10 @@ describe('the start form offers the workflow templates, in chromium (issue 22)',
     await page.locator('#start-template').fill('broken');
     await page.locator('button[data-action="start"]').click();
     const out = page.locator('#start-message.error');
-    await out.waitFor({ timeout: 15_000 });
+    await out.waitFor({ timeout: scaled(15_000) });
     expect(await out.textContent()).toBe(`ERROR: template ${join(p.templates, 'broken.json')}: defaults.workflow.kind is "quick"; accepted: feature, bugfix, best_of_n, slices, review, or absent (feature); the workflow was not started`);
     expect(readFileSync(p.config, 'utf8')).toBe(config);
     expect(existsSync(p.orchestratorPid)).toBe(false);
     expect(errors).toEqual([]);
-  }, 60_000);
+  }, scaled(60_000));
 });
