@@ -24,9 +24,8 @@ export const ROOT = join(import.meta.dirname, '..', '..');
 
 /**
  * How many times longer a deadline is under CI, as in the bats helpers (WAIT_SCALE):
- * ARGO_TEST_WAIT_SCALE, 3 unless set. There everything runs at once on 2 cores and a step
- * that takes 5 s here took over ten times that; a deadline is a hang guard, so a wait that
- * passes is as fast as before.
+ * ARGO_TEST_WAIT_SCALE, 3 unless set. There the whole suite runs at once on a slow 2-core
+ * runner; a deadline is a hang guard, so a wait that passes is as fast as before.
  */
 export const WAIT_SCALE = waitScale(process.env);
 
