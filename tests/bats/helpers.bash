@@ -1,9 +1,13 @@
 # Shared by the bats suites: paths, a private shim helper per test file, temp projects.
 ROOT=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
 [[ -d $ROOT/node_modules ]] || ROOT=$(cd "$BATS_TEST_DIRNAME/../../.." && pwd)
-load "$ROOT/node_modules/bats-support/load"
-load "$ROOT/node_modules/bats-assert/load"
-load "$ROOT/tests/bats/require_tool"
+# bats-support and bats-assert, file by file in the order of their load.bash: those run
+# `dirname` once per file (15 processes), and this runs for every test.
+for __f in support/src/{output,error,lang} assert/src/{assert,refute,assert_equal,assert_not_equal,assert_success,assert_failure,assert_output,refute_output,assert_line,refute_line,assert_regex,refute_regex}; do
+  source "$ROOT/node_modules/bats-$__f.bash" || return 1
+done
+unset __f
+source "$ROOT/tests/bats/require_tool.bash"
 
 # Each test file gets its own helper runtime folder, so it only ever talks to (and
 # stops) the helper process it started itself.
