@@ -51,9 +51,10 @@ export function removeOurWorktree(project: string, path: string, opts: { root?: 
   const proof = proveOurWorktree(project, path, opts.root);
   if (proof.kind === 'refused') return proof.reason;
   const r = git(['worktree', 'remove', ...(opts.force ? ['--force'] : []), '--', proof.path], project);
+  if (r.ok) return undefined; // a removal drops git's record with the folder: nothing to prune
+  // A failed one can leave a record whose folder is gone; prune drops only such records.
   git(['worktree', 'prune'], project);
-  if (!r.ok) return `git worktree remove ${proof.path} failed: ${(r.stderr || r.stdout).trim().split('\n')[0] ?? ''}`;
-  return undefined;
+  return `git worktree remove ${proof.path} failed: ${(r.stderr || r.stdout).trim().split('\n')[0] ?? ''}`;
 }
 
 /** Identity options for commits we make for someone else: theirs when git has one. */
