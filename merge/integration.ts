@@ -20,7 +20,7 @@ const firstLine = (s: string) => s.trim().split('\n')[0] ?? '';
 export async function resetIntegration(wt: string, tip: string): Promise<string | undefined> {
   if (git(['rev-parse', '-q', '--verify', 'MERGE_HEAD'], wt).ok) await gitShielded(['merge', '--abort'], wt);
   // Both folders in one git process (it prints a line per --git-path): this runs once per merged builder.
-  const rebasing = git(['rev-parse', '--git-path', 'rebase-merge', '--git-path', 'rebase-apply'], wt).stdout.split('\n').some((d) => d.trim() !== '' && existsSync(d.trim()));
+  const rebasing = git(['rev-parse', '--git-path', 'rebase-merge', '--git-path', 'rebase-apply'], wt).stdout.trim().split('\n').some((d) => existsSync(d));
   if (rebasing) await gitShielded(['rebase', '--abort'], wt);
   const r = await gitShielded(['checkout', '-q', '--force', '--detach', tip], wt);
   if (!r.ok) return `could not reset the integration worktree ${wt} to ${tip.slice(0, 12)}: ${firstLine(r.stderr)}`;
