@@ -5,17 +5,13 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { git as runGit } from '../../../core/git.js';
 import { resetIntegration } from '../../../merge/integration.js';
 import { tempDir } from '../helpers.js';
 
 const git = (cwd: string, ...args: string[]) => execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', ...args], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
-const attempt = (cwd: string, ...args: string[]) => {
-  try {
-    git(cwd, ...args);
-  } catch {
-    /* stops on the conflict, as intended */
-  }
-};
+/** A git command that stops on the conflict, as intended (the product's git(), which does not throw). */
+const attempt = (cwd: string, ...args: string[]) => runGit(['-c', 'user.name=t', '-c', 'user.email=t@t', ...args], cwd);
 
 /** A repository whose `main` and `side` both change f.txt, and a detached worktree of it. */
 function conflicting(): { dir: string; wt: string; tip: string } {
