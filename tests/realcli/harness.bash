@@ -89,6 +89,23 @@ conv_requests() {
   return 0
 }
 
+# post PATH JSON: a request to the model server, its answer on stdout
+post() {
+  node -e 'fetch(process.argv[1], {method: "POST", headers: {"content-type": "application/json"}, body: process.argv[2]}).then((r) => r.text()).then((t) => process.stdout.write(t))' "$MODEL_URL$1" "$2"
+}
+
+# show_requests: every model request as one line, for a failure's output: its number, where
+# the server routed it, and its messages (role, then the start of each block's text or its type)
+show_requests() {
+  local n name turn
+  [[ -f $MODEL_DIR/routes ]] || return 0
+  while read -r n name turn; do
+    printf '%s %s %s: ' "$n" "$name" "$turn"
+    jq -c '[(.body.messages // .body.input // [])[] | "\(.role // .type): " + (if (.content | type) == "string" then .content[0:60]
+      else ([.content // [] | arrays | .[] | (.text // .type // "") | tostring | .[0:60]] | join(" | ")) end)]' "$MODEL_DIR/requests/$n.json"
+  done < "$MODEL_DIR/routes"
+}
+
 # tool_outputs: the tool results a request (JSON on stdin) carries back to the model, one per line
 tool_outputs() {
   jq -r '((.body.messages // []) | map(.content | arrays | .[] | select(.type == "tool_result") | .content | if type == "string" then . else (map(.text // "") | join("")) end))

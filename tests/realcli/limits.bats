@@ -180,11 +180,6 @@ takeover_conv() {
   MODEL_DIR=$CODEX_DIR no_violations
 }
 
-# post PATH JSON: a request to the model server, its answer on stdout
-post() {
-  node -e 'fetch(process.argv[1], {method: "POST", headers: {"content-type": "application/json"}, body: process.argv[2]}).then((r) => r.text()).then((t) => process.stdout.write(t))' "$MODEL_URL$1" "$2"
-}
-
 @test "model server (no CLI): an error turn with times answers that many requests, then the next turn answers; Claude's stand-in \"No response requested.\" is no answer" {
   jq -nc '{conversations: [{name: "b", match: "hello", turns: [{status: 429, retry_after: 1, times: 2}, {text: "after"}]}]}' > "$WORK/script.json"
   start_model_server messages

@@ -25,12 +25,14 @@
 // (Claude Code resumes a refused session with an assistant "No response requested."). A
 // request matching nothing, or past the end of its turns, gets "other" (default: a short text).
 //   name        the conversation's name in DIR/routes and DIR/violations (default: its index)
-//   after       {"match": "<regex>", "turns": [<turn>…]}: once a user message AFTER the first
-//               answer matches (a resumed session's new prompt, e.g. a verify failure), the
-//               request is answered from these turns, by the number of answers since the last
-//               such message (routed as turn turns.length + that number). So what a resumed
-//               request gets does not hang on how much of its earlier conversation the CLI
-//               kept: under heavy I/O Claude Code was seen resuming without its last text turn.
+//   after       {"match": "<regex>", "turns": [<turn>…]}: once a user message after the
+//               conversation's first prompt matches (a resumed session's new prompt, e.g. a
+//               verify failure), the request is answered from these turns, by the number of
+//               answers since the last such message (routed as turn turns.length + that
+//               number). So what a resumed request gets does not hang on how much of its
+//               earlier conversation the CLI kept: under heavy I/O Claude Code was seen
+//               resuming without its last text turn, and (CI, 2026-12-04) without any answer
+//               of the first run — only its prompt and a stand-in "No response requested.".
 //   expect      regexes the user text of the conversation's FIRST request (turn 0) must match
 //   expect_not  regexes it must not match
 // Each unmet one appends a line to DIR/violations ("<name>: first request lacks /<re>/",
@@ -141,14 +143,17 @@ function conversationOf(body: Json): [string, number] {
   return [text, list.filter(isModelAnswer).length];
 }
 
-/** The answers since the last user message after the first answer that matches RE, or null when none does. */
-function answeredSince(body: Json, re: RegExp): number | null {
+/** The answers since the last user message matching RE after the conversation's first prompt
+ * (the first user message matching START; the first answer when no single message does), or
+ * null when none does. */
+function answeredSince(body: Json, start: RegExp, re: RegExp): number | null {
   const list = messagesOf(body);
-  const firstAnswer = list.findIndex(isModelAnswer);
-  if (firstAnswer < 0) return null;
+  const prompt = list.findIndex((m) => m.role === 'user' && start.test(contentText(m.content)));
+  const from = prompt >= 0 ? prompt : list.findIndex(isModelAnswer);
+  if (from < 0) return null;
   let last = -1;
   list.forEach((m, i) => {
-    if (i > firstAnswer && m.role === 'user' && re.test(contentText(m.content))) last = i;
+    if (i > from && m.role === 'user' && re.test(contentText(m.content))) last = i;
   });
   return last < 0 ? null : list.slice(last + 1).filter(isModelAnswer).length;
 }
@@ -185,7 +190,7 @@ function turnFor(body: Json, n: string): Turn {
   const [text, answered] = conversationOf(body);
   const ci = conversations.findIndex((c) => c.re.test(text));
   const conv = conversations[ci];
-  const since = conv?.after ? answeredSince(body, conv.after.re) : null;
+  const since = conv?.after ? answeredSince(body, conv.re, conv.after.re) : null;
   if (conv?.after && since !== null) {
     const turn = conv.after.turns[since];
     route(turn ? `${conv.name} ${conv.turns.length + since}` : 'other -');

@@ -231,11 +231,6 @@ plan_to_storage() {
   no_violations
 }
 
-# post PATH JSON: a request to the model server, its answer on stdout
-post() {
-  node -e 'fetch(process.argv[1], {method: "POST", headers: {"content-type": "application/json"}, body: process.argv[2]}).then((r) => r.text()).then((t) => process.stdout.write(t))' "$MODEL_URL$1" "$2"
-}
-
 @test "model server (no CLI): structured turns for both APIs; expect / expect_not / a structured turn the request cannot take are written to violations; routes name each request's conversation and turn" {
   jq -nc '{conversations: [{name: "b", match: "hello", expect: ["hello", "missing-word"], expect_not: ["forbidden"], turns: [{structured: {a: 1}}, {text: "second"}]}]}' > "$WORK/script.json"
   start_model_server messages
