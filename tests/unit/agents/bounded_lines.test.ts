@@ -1,11 +1,12 @@
 import { spawnSync } from 'node:child_process';
-import { createWriteStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { BoundedLines, JsonSkimmer, TRUNCATED } from '../../../agents/run/bounded_lines.js';
-import { parseOutputFile } from '../../../agents/run/output_file.js';
+import { outputClock, parseOutputFile } from '../../../agents/run/output_file.js';
+import { resetAt } from '../../../agents/presets/limit_signals.js';
 import { PRESETS } from '../../../agents/presets/index.js';
 import { built } from '../built.js';
 
@@ -134,5 +135,25 @@ describe('textSince: the end of a file without reading the rest', () => {
     expect(textSince(join(tmp(), 'none'), 0, 10)).toBe('');
     writeFileSync(file, 'short');
     expect(textSince(file, 0, 4096)).toBe('short');
+  });
+});
+
+describe('outputClock: when and in which zone an agent stated its reset time', () => {
+  it("is the output file's time; the zone is looked up only when read (ICU's zone data costs a handler ≈ 25 ms)", () => {
+    const file = join(tmp(), 'out');
+    writeFileSync(file, '{}\n');
+    utimesSync(file, new Date('2026-12-03T07:50:00Z'), new Date('2026-12-03T07:50:00Z'));
+    const made = vi.spyOn(Intl, 'DateTimeFormat');
+    try {
+      const clock = outputClock(file);
+      expect(clock.now).toBe('2026-12-03T07:50:00Z');
+      expect(made).not.toHaveBeenCalled();
+      expect(clock.timeZone).toBe(new Intl.DateTimeFormat().resolvedOptions().timeZone);
+      expect(outputClock(file, 'Asia/Tokyo').timeZone).toBe('Asia/Tokyo');
+    } finally {
+      made.mockRestore();
+    }
+    // a clock time with no zone is resolved in the clock's: 10:00 in Tokyo is 01:00 UTC
+    expect(resetAt('or try again at 10:00 AM.', outputClock(file, 'Asia/Tokyo'))).toBe('2026-12-04T01:00:00Z');
   });
 });
