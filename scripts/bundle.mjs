@@ -14,13 +14,21 @@
 // - `import()` of another entry stays an import of that entry's own bundle (compat/argo.js
 //   loads dist/status.js for `argo status`); any other `import()` of ours is bundled, and
 //   evaluated only when it runs (execution.js' distributed/ part). node_modules stay
-//   outside (`packages: 'external'`): pg-boss, execa, jq-wasm load from node_modules.
-import { readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
+//   outside (`packages: 'external'`): pg-boss and jq-wasm load from node_modules.
+// - But execa (VENDORED): it is bundled once, into dist/vendor/execa.js, and the bundles
+//   import it as `#execa` (package.json "imports" names that file). Loaded from node_modules
+//   it is ≈ 60 modules, some CommonJS that Node's ESM loader first scans for their exports:
+//   ≈ 140 ms of CPU in every handler that starts a child with it, ≈ 45 as one file.
+import { mkdirSync, readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+/** Packages bundled once into dist/vendor/<name>.js and imported by the bundles as `#<name>`. */
+export const VENDORED = ['execa'];
+/** A vendored bundle's own CommonJS parts call require(): the ESM file defines it for them. */
+const VENDOR_BANNER = "import { createRequire as __vendorRequire } from 'node:module';\nconst require = __vendorRequire(import.meta.url);";
 /** Entries that are not programs: a worker thread, `argo worker`, the API users' handlers import. */
 const EXTRA = ['compat/jq_worker.ts', 'distributed/worker_cli.ts', 'handler/index.ts'];
 const ENTRY_LINE = /^runIfEntry\('([^']*)', main\);$/m;
@@ -77,6 +85,47 @@ function entriesStayApart(entries) {
   };
 }
 
+/** An import of a vendored package becomes an import of `#<name>`, resolved by package.json "imports". */
+function vendoredByName() {
+  const names = new RegExp(`^(${VENDORED.join('|')})$`);
+  return {
+    name: 'vendored-by-name',
+    setup(b) {
+      b.onResolve({ filter: names }, (args) => ({ path: `#${args.path}`, external: true }));
+    },
+  };
+}
+
+/** Package.json must map each `#<name>` to its file under dist/vendor/: the bundles would not load otherwise. */
+export function vendorMappingErrors(pkg) {
+  return VENDORED.flatMap((name) => {
+    const want = `./dist/vendor/${name}.js`;
+    const got = pkg.imports?.[`#${name}`];
+    return got === want ? [] : [`package.json "imports" maps "#${name}" to ${JSON.stringify(got ?? null)}; the bundles need "${want}"`];
+  });
+}
+
+/** Each vendored package as one ES module file. */
+async function vendorBundles() {
+  const files = [];
+  for (const name of VENDORED) {
+    const result = await build({
+      absWorkingDir: ROOT,
+      stdin: { contents: `export * from '${name}';`, resolveDir: ROOT, sourcefile: `vendor/${name}.js`, loader: 'js' },
+      outfile: join(ROOT, 'dist', 'vendor', `${name}.js`),
+      bundle: true,
+      format: 'esm',
+      platform: 'node',
+      target: 'node20',
+      banner: { js: VENDOR_BANNER },
+      write: false,
+      logLevel: 'warning',
+    });
+    files.push(...result.outputFiles);
+  }
+  return files;
+}
+
 /**
  * Packages a bundle would load at start-up that its modules loaded only on demand: esbuild
  * hoists a lazily evaluated module's static imports of packages (pg-boss in distributed/,
@@ -102,6 +151,8 @@ export function eagerPackages(metafile) {
 }
 
 async function main() {
+  const mapping = vendorMappingErrors(JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')));
+  if (mapping.length > 0) throw new Error(mapping.join('\n'));
   const entries = entryPoints();
   const result = await build({
     absWorkingDir: ROOT,
@@ -118,18 +169,20 @@ async function main() {
     write: false,
     metafile: true,
     logLevel: 'warning',
-    plugins: [entriesStayApart(entries)],
+    plugins: [entriesStayApart(entries), vendoredByName()],
   });
   const eager = eagerPackages(result.metafile);
   if (eager.length > 0) throw new Error(`a package would load at every start of a bundle (import it with import() where it is needed):\n  ${eager.join('\n  ')}`);
-  for (const file of result.outputFiles) {
+  const files = [...result.outputFiles, ...(await vendorBundles())];
+  for (const file of files) {
     if (!file.path.startsWith(join(ROOT, 'dist') + sep)) throw new Error(`scripts/bundle.mjs: ${file.path} is outside dist/`);
     const tmp = `${file.path}.${process.pid}.tmp`;
+    mkdirSync(dirname(file.path), { recursive: true });
     writeFileSync(tmp, file.contents);
     renameSync(tmp, file.path); // a helper already running keeps its file; the next start reads the new one
   }
   if (process.env.ARGO_BUNDLE_VERBOSE) {
-    for (const file of result.outputFiles) process.stdout.write(`${relative(ROOT, file.path)} ${(file.contents.length / 1024).toFixed(0)} KB\n`);
+    for (const file of files) process.stdout.write(`${relative(ROOT, file.path)} ${(file.contents.length / 1024).toFixed(0)} KB\n`);
   }
 }
 

@@ -104,6 +104,24 @@ describe('entry points are bundles (scripts/bundle.mjs)', () => {
     expect(eagerPackages(metafile('dynamic-import'))).toEqual([]);
   });
 
+  it('execa is vendored: the bundles import it as #execa (package.json "imports"), never from node_modules by name, and its one file runs a child as a plain ES module', async () => {
+    const { vendorMappingErrors, VENDORED } = (await import('../../scripts/bundle.mjs')) as { vendorMappingErrors(p: unknown): string[]; VENDORED: string[] };
+    expect(VENDORED).toEqual(['execa']);
+    expect(vendorMappingErrors(JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')))).toEqual([]);
+    expect(vendorMappingErrors({})).toEqual(['package.json "imports" maps "#execa" to null; the bundles need "./dist/vendor/execa.js"']);
+    expect(vendorMappingErrors({ imports: { '#execa': './node_modules/execa/index.js' } })).toEqual(['package.json "imports" maps "#execa" to "./node_modules/execa/index.js"; the bundles need "./dist/vendor/execa.js"']);
+    for (const entry of ['phases/execution.ts', 'phases/design_program.ts']) {
+      const text = readFileSync(built(entry), 'utf8');
+      expect(text, entry).toContain('import("#execa")');
+      expect(text, entry).not.toMatch(/(from|import\()\s*["']execa["']/);
+    }
+    // no require() in an ES module: the bundle's CommonJS parts get one from its banner
+    const script = `const { execa } = await import(${JSON.stringify(join(ROOT, 'dist/vendor/execa.js'))}); const r = await execa('sh', ['-c', 'echo out; exit 3'], { reject: false }); console.log(r.stdout, r.exitCode);`;
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe('out 3\n');
+  });
+
   it('isEntry: the started file is the build of that name (or its source under tsx), in that install only', () => {
     expect(isEntry('phases/execution', '/opt/argo/dist/phases/execution.js', '/opt/argo')).toBe(true);
     expect(isEntry('phases/execution', '/opt/argo/phases/execution.ts', '/opt/argo')).toBe(true);
