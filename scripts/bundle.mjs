@@ -18,7 +18,7 @@
 // - But execa (VENDORED): it is bundled once, into dist/vendor/execa.js, and the bundles
 //   import it as `#execa` (package.json "imports" names that file). Loaded from node_modules
 //   it is ≈ 60 modules, some CommonJS that Node's ESM loader first scans for their exports:
-//   ≈ 140 ms of CPU in every handler that starts a child with it, ≈ 45 as one file.
+//   ≈ 150 ms of CPU in every handler that starts a child with it, ≈ 50 as one file.
 import { mkdirSync, readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';

@@ -22,7 +22,7 @@ export async function parseOutputFile<S>(parser: OutputParser<S>, file: string, 
  * The clock a stated reset time ("try again in 20s", "resets 10am") is resolved against:
  * when the agent last wrote its output (also right for an output read back after a crash),
  * in our zone, which the agent inherited. The zone is looked up only when a clock time needs
- * it: the first Intl call loads ICU's time-zone data, ≈ 25 ms of CPU every handler paid.
+ * it: the first Intl call loads ICU's time-zone data, ≈ 20 ms of CPU every handler paid.
  */
 export function outputClock(file: string, zone?: string): LimitClock {
   let at: Date;

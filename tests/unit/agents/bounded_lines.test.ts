@@ -139,7 +139,7 @@ describe('textSince: the end of a file without reading the rest', () => {
 });
 
 describe('outputClock: when and in which zone an agent stated its reset time', () => {
-  it("is the output file's time; the zone is looked up only when read (ICU's zone data costs a handler ≈ 25 ms)", () => {
+  it("is the output file's time; the zone is looked up only when read (ICU's zone data costs a handler ≈ 20 ms)", () => {
     const file = join(tmp(), 'out');
     writeFileSync(file, '{}\n');
     utimesSync(file, new Date('2026-12-03T07:50:00Z'), new Date('2026-12-03T07:50:00Z'));
