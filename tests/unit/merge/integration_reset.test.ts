@@ -1,7 +1,6 @@
 // The integration worktree left half done by a stopped run (a rebase or a merge stopped on a
 // conflict) is put back at the target's tip, clean, before the next builder is merged
 // (merge/integration.ts resetIntegration).
-import { execFileSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -9,14 +8,19 @@ import { git as runGit } from '../../../core/git.js';
 import { resetIntegration } from '../../../merge/integration.js';
 import { tempDir } from '../helpers.js';
 
-const git = (cwd: string, ...args: string[]) => execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', ...args], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
-/** A git command that stops on the conflict, as intended (the product's git(), which does not throw). */
+/** A git command that may stop on the conflict, as intended (core/git.ts's git() does not throw). */
 const attempt = (cwd: string, ...args: string[]) => runGit(['-c', 'user.name=t', '-c', 'user.email=t@t', ...args], cwd);
+/** A git command that must succeed: its output, trimmed. */
+function git(cwd: string, ...args: string[]): string {
+  const r = attempt(cwd, ...args);
+  if (!r.ok) throw new Error(`git ${args.join(' ')} failed: ${r.stderr.trim()}`);
+  return r.stdout.trim();
+}
 
 /** A repository whose `main` and `side` both change f.txt, and a detached worktree of it. */
 function conflicting(): { dir: string; wt: string; tip: string } {
   const dir = join(tempDir(), 'repo');
-  execFileSync('git', ['init', '-q', '-b', 'main', dir]);
+  git(tempDir(), 'init', '-q', '-b', 'main', dir);
   writeFileSync(join(dir, 'f.txt'), 'base\n');
   git(dir, 'add', 'f.txt');
   git(dir, 'commit', '-q', '-m', 'base');
