@@ -63,3 +63,7 @@ case_ 'import phases/design_program.js' node -e "$(imp phases/design_program.js)
 case_ 'import phases/merge_build.js' node -e "$(imp phases/merge_build.js)"
 case_ 'import start_workflow.js' node -e "$(imp start_workflow.js)"
 case_ 'import templates/project_setup.js' node -e "$(imp templates/project_setup.js)"
+# execa, loaded by a handler on its first child (agents/run/runner.ts): from node_modules
+# (≈ 60 modules) against the one file the build vendors (scripts/bundle.mjs, #execa)
+case_ 'import execa from node_modules' node -e "import('ROOT/node_modules/execa/index.js').then(() => 0)"
+case_ 'import dist/vendor/execa.js' node -e "$(imp vendor/execa.js)"
