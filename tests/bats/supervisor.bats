@@ -21,12 +21,14 @@ EOF
 
 teardown() {
   local p pid
+  # The anchor (bash orchestrator.sh P) or, without the supervisor, the node orchestrator
+  # (dist/orchestrator.js P): /proc proves it is this project's before it is signalled.
+  for p in "${PROJECTS[@]}"; do PROJ=$p end_project_orchestrator; done
+  # One that outlives its signal fails the test (it took the whole deadline, silently, when
+  # only the anchor was signalled: 60 s of a run, the node orchestrators left behind).
   for p in "${PROJECTS[@]}"; do
-    pid=$(cat "$p/.argo-project/orchestrator.pid" 2>/dev/null) || continue
-    [[ $pid =~ ^[0-9]+$ ]] && [[ $(tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null) == *"orchestrator.sh $p"* ]] && kill "$pid" 2>/dev/null || true
-  done
-  for p in "${PROJECTS[@]}"; do
-    pid=$(cat "$p/.argo-project/orchestrator.pid" 2>/dev/null) && [[ $pid =~ ^[0-9]+$ ]] && wait_gone "$pid" 10
+    pid=$(cat "$p/.argo-project/orchestrator.pid" 2>/dev/null) && [[ $pid =~ ^[0-9]+$ ]] || continue
+    wait_gone "$pid" 10 || { echo "the orchestrator of $p (PID $pid) did not end" >&2; return 1; }
   done
   return 0
 }
