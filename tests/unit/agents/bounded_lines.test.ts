@@ -112,7 +112,10 @@ describe('parseOutputFile: a huge line from an agent', () => {
     expect(got).toMatchObject({ ok: true, session: 'big', usage: { input_tokens: 7, output_tokens: 9, cost_usd: 0.24 } });
     expect(got.textLength).toBeLessThan(100_000);
     // The line is 160 MB; reading it whole (readline, then JSON.parse) costs several times that.
-    expect(got.growthKiB).toBeLessThan(48 * 1024);
+    // Skimmed, the growth is the garbage of its 256 KB chunks the GC has not collected yet:
+    // ≈ 27 MB under Node 20 and 31 under Node 24 idle, but 50 under Node 24 in CI's loaded run
+    // (its collector runs beside the reading). The bound is half the line: no whole copy fits.
+    expect(got.growthKiB).toBeLessThan(80 * 1024);
     console.log(`160 MB line: max RSS grew by ${Math.round(got.growthKiB / 1024)} MB`);
   }, 120_000);
 });
