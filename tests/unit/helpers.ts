@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach } from 'vitest';
 import { bufferCtx, type Env } from '../../core/context.js';
+import { git, type GitResult } from '../../core/git.js';
 
 const made: string[] = [];
 afterEach(() => {
@@ -50,4 +51,14 @@ export async function until<T>(what: string, probe: () => T | undefined | null |
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, stepMs));
   }
+}
+
+/** git as the tests' user t@t, on core/git.ts's git(): the result, never a throw (a merge that stops on a conflict is an answer). */
+export const gitTry = (cwd: string, ...args: string[]): GitResult => git(['-c', 'user.name=t', '-c', 'user.email=t@t', ...args], cwd);
+
+/** The same where it must succeed: its output, trimmed; a failure throws with git's message. */
+export function gitIn(cwd: string, ...args: string[]): string {
+  const r = gitTry(cwd, ...args);
+  if (!r.ok) throw new Error(`git ${args.join(' ')} failed: ${r.stderr.trim()}`);
+  return r.stdout.trim();
 }

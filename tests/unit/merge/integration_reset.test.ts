@@ -4,18 +4,8 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { git as runGit } from '../../../core/git.js';
 import { resetIntegration } from '../../../merge/integration.js';
-import { tempDir } from '../helpers.js';
-
-/** A git command that may stop on the conflict, as intended (core/git.ts's git() does not throw). */
-const attempt = (cwd: string, ...args: string[]) => runGit(['-c', 'user.name=t', '-c', 'user.email=t@t', ...args], cwd);
-/** A git command that must succeed: its output, trimmed. */
-function git(cwd: string, ...args: string[]): string {
-  const r = attempt(cwd, ...args);
-  if (!r.ok) throw new Error(`git ${args.join(' ')} failed: ${r.stderr.trim()}`);
-  return r.stdout.trim();
-}
+import { gitIn as git, gitTry as attempt, tempDir } from '../helpers.js';
 
 /** A repository whose `main` and `side` both change f.txt, and a detached worktree of it. */
 function conflicting(): { dir: string; wt: string; tip: string } {

@@ -2,14 +2,11 @@
 // starts at another builder's branch, keeping a candidate under refs/argo/kept/… (never a
 // branch deleted unless the kept ref holds its commit), and retiring the bugfix test's branch
 // only when its tip is on the fix's branch (SAFETY.md: no commit becomes unreachable).
-import { execFileSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { commitOf, diffLines, keepBuilder, retireInto, worktreeFrom } from '../../../../phases/modes/git_steps.js';
-import { tempDir } from '../../helpers.js';
-
-const git = (dir: string, ...args: string[]) => execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', ...args], { cwd: dir, encoding: 'utf8' }).trim();
+import { gitIn as git, tempDir } from '../../helpers.js';
 
 function repo(): string {
   const dir = tempDir();
